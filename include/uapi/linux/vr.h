@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
+/* Do not edit directly, auto-generated from: */
+/*	Documentation/netlink/specs/vr.yaml */
+/* YNL-GEN uapi header */
+/* To regenerate run: tools/net/ynl/ynl-regen.sh */
+
+#ifndef _UAPI_LINUX_VR_H
+#define _UAPI_LINUX_VR_H
+
+#define VR_FAMILY_NAME		"vr"
+#define VR_FAMILY_VERSION	1
+
+#define VR_ID_MAX	65535
+#define VR_NAME_MAX_LEN	31
+#define VR_TABLE_BASE	65536
+
+enum {
+	VR_A_ID = 1,
+	VR_A_NAME,
+	VR_A_TABLE,
+	VR_A_IFINDEX,
+	VR_A_IFACE,
+
+	__VR_A_MAX,
+	VR_A_MAX = (__VR_A_MAX - 1)
+};
+
+enum {
+	VR_A_IFACE_IFINDEX = 1,
+	VR_A_IFACE_NAME,
+
+	__VR_A_IFACE_MAX,
+	VR_A_IFACE_MAX = (__VR_A_IFACE_MAX - 1)
+};
+
+enum {
+	VR_CMD_CREATE = 1,
+	VR_CMD_DELETE,
+	VR_CMD_GET,
+	VR_CMD_ASSIGN,
+	VR_CMD_CREATE_NTF,
+	VR_CMD_DELETE_NTF,
+	VR_CMD_CHANGE_NTF,
+
+	__VR_CMD_MAX,
+	VR_CMD_MAX = (__VR_CMD_MAX - 1)
+};
+
+#define VR_MCGRP_MONITOR	"monitor"
+
+#endif /* _UAPI_LINUX_VR_H */

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause)
+/* Do not edit directly, auto-generated from: */
+/*	Documentation/netlink/specs/vr.yaml */
+/* YNL-GEN kernel source */
+/* To regenerate run: tools/net/ynl/ynl-regen.sh */
+
+#include <net/netlink.h>
+#include <net/genetlink.h>
+
+#include "vr_nl_gen.h"
+
+#include <uapi/linux/vr.h>
+
+/* Integer value ranges */
+static const struct netlink_range_validation vr_a_id_range = {
+	.max	= VR_ID_MAX,
+};
+
+/* VR_CMD_CREATE - do */
+static const struct nla_policy vr_create_nl_policy[VR_A_NAME + 1] = {
+	[VR_A_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_id_range),
+	[VR_A_NAME] = { .type = NLA_NUL_STRING, .len = VR_NAME_MAX_LEN, },
+};
+
+/* VR_CMD_DELETE - do */
+static const struct nla_policy vr_delete_nl_policy[VR_A_ID + 1] = {
+	[VR_A_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_id_range),
+};
+
+/* VR_CMD_GET - do */
+static const struct nla_policy vr_get_nl_policy[VR_A_ID + 1] = {
+	[VR_A_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_id_range),
+};
+
+/* VR_CMD_ASSIGN - do */
+static const struct nla_policy vr_assign_nl_policy[VR_A_IFINDEX + 1] = {
+	[VR_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[VR_A_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_id_range),
+};
+
+/* Ops table for vr */
+static const struct genl_split_ops vr_nl_ops[] = {
+	{
+		.cmd		= VR_CMD_CREATE,
+		.doit		= vr_nl_create_doit,
+		.policy		= vr_create_nl_policy,
+		.maxattr	= VR_A_NAME,
+		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= VR_CMD_DELETE,
+		.doit		= vr_nl_delete_doit,
+		.policy		= vr_delete_nl_policy,
+		.maxattr	= VR_A_ID,
+		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= VR_CMD_GET,
+		.doit		= vr_nl_get_doit,
+		.policy		= vr_get_nl_policy,
+		.maxattr	= VR_A_ID,
+		.flags		= GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd	= VR_CMD_GET,
+		.dumpit	= vr_nl_get_dumpit,
+		.flags	= GENL_CMD_CAP_DUMP,
+	},
+	{
+		.cmd		= VR_CMD_ASSIGN,
+		.doit		= vr_nl_assign_doit,
+		.policy		= vr_assign_nl_policy,
+		.maxattr	= VR_A_IFINDEX,
+		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+};
+
+static const struct genl_multicast_group vr_nl_mcgrps[] = {
+	[VR_NLGRP_MONITOR] = { "monitor", },
+};
+
+struct genl_family vr_nl_family __ro_after_init = {
+	.name		= VR_FAMILY_NAME,
+	.version	= VR_FAMILY_VERSION,
+	.netnsok	= true,
+	.parallel_ops	= true,
+	.module		= THIS_MODULE,
+	.split_ops	= vr_nl_ops,
+	.n_split_ops	= ARRAY_SIZE(vr_nl_ops),
+	.mcgrps		= vr_nl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(vr_nl_mcgrps),
+};

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
+/* Do not edit directly, auto-generated from: */
+/*	Documentation/netlink/specs/vr.yaml */
+/* YNL-GEN kernel header */
+/* To regenerate run: tools/net/ynl/ynl-regen.sh */
+
+#ifndef _LINUX_VR_GEN_H
+#define _LINUX_VR_GEN_H
+
+#include <net/netlink.h>
+#include <net/genetlink.h>
+
+#include <uapi/linux/vr.h>
+
+int vr_nl_create_doit(struct sk_buff *skb, struct genl_info *info);
+int vr_nl_delete_doit(struct sk_buff *skb, struct genl_info *info);
+int vr_nl_get_doit(struct sk_buff *skb, struct genl_info *info);
+int vr_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int vr_nl_assign_doit(struct sk_buff *skb, struct genl_info *info);
+
+enum {
+	VR_NLGRP_MONITOR,
+};
+
+extern struct genl_family vr_nl_family;
+
+#endif /* _LINUX_VR_GEN_H */

@@ -1,0 +1,14 @@
+# Shared settings for the build scripts (sourced, not run).
+CACHE=${VR_CACHE:-$HOME/.cache/vr-linux}
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KVER=7.2
+KSRC=$CACHE/src/linux-$KVER
+KOUT=${VR_KOUT:-$CACHE/build/kernel}
+JOBS=${JOBS:-$(nproc)}
+export LIBCLANG_PATH=$CACHE/libclang/libclang-18.1.1.data/platlib/clang/native
+KMAKE=(make -C "$KSRC" O="$KOUT" -j"$JOBS"
+       RUSTC=/usr/bin/rustc HOSTRUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
+       BINDGEN="$CACHE/bindgen/bin/bindgen")
+die() { echo "${0##*/}: error: $*" >&2; exit 1; }
+log() { echo "${0##*/}: $*" >&2; }
+deps() { [ -n "${VR_SKIP_DEPS:-}" ] || "$TOP/scripts/deps.sh"; }
