@@ -23,23 +23,37 @@ if [ ! -d "$KSRC/.git" ]; then
 fi
 
 # --- patches ---
-series_hash=$(cd "$TOP/kernel-patches" && cat series $(grep -v '^#' series) | sha256sum | cut -d' ' -f1)
-if [ "$(cat "$KSRC/.git/vr-series" 2>/dev/null)" != "$series_hash" ]; then
-	log "applying kernel-patches/series"
+# The tree the series produces is computed in a scratch index first: when it
+# equals what is checked out, nothing is touched (no mtime change, no rebuild).
+series=$(grep -v '^[[:space:]]*\(#\|$\)' "$TOP/kernel-patches/series" || true)
+series_tree() {
+	local idx=$KSRC/.git/vr-apply-index p
+	rm -f "$idx"
+	GIT_INDEX_FILE=$idx git -C "$KSRC" read-tree vr-base
+	for p in $series; do
+		GIT_INDEX_FILE=$idx git -C "$KSRC" apply --cached "$TOP/kernel-patches/$p" ||
+			die "patch kernel-patches/$p does not apply to $(cat "$CACHE/dl/linux-source-7.2.version")"
+	done
+	GIT_INDEX_FILE=$idx git -C "$KSRC" write-tree
+	rm -f "$idx"
+}
+tree=$(series_tree)
+if [ "$(git -C "$KSRC" rev-parse 'HEAD^{tree}')" != "$tree" ]; then
+	log "applying kernel-patches/series with git am"
 	git -C "$KSRC" am --abort >/dev/null 2>&1 || true
 	git -C "$KSRC" checkout -q -f -B vr vr-base
-	git -C "$KSRC" clean -q -fdx -e /net/vr/
-	rm -f "$KSRC/.git/vr-series"
-	while read -r p; do
-		case "$p" in ''|'#'*) continue ;; esac
+	for p in $series; do
 		git -C "$KSRC" -c user.name=vr -c user.email=vr@localhost \
-			am -q --committer-date-is-author-date "$TOP/kernel-patches/$p" >/dev/null 2>&1 || {
+			am -q "$TOP/kernel-patches/$p" >/dev/null 2>&1 || {
 			git -C "$KSRC" am --abort >/dev/null 2>&1 || true
-			die "patch kernel-patches/$p does not apply to $(cat "$CACHE/dl/linux-source-7.2.version")"
+			die "patch kernel-patches/$p does not apply (git am)"
 		}
-	done < "$TOP/kernel-patches/series"
-	echo "$series_hash" > "$KSRC/.git/vr-series"
+	done
 fi
+
+# --- overlays: the uapi header and documentation kept at the top level ---
+rsync -rc "$TOP/include/" "$KSRC/include/"
+rsync -rc "$TOP/Documentation/" "$KSRC/Documentation/"
 
 # --- in-tree modules: modules/<name>/ -> net/<name>/ ---
 for m in "$TOP"/modules/*/; do
@@ -52,7 +66,7 @@ for m in "$TOP"/modules/*/; do
 done
 
 # --- configuration ---
-cfg_hash=$(cat "$TOP/qemu/kernel.config" "$TOP/Kconfig.fragment" "$KSRC/.git/vr-series" | sha256sum | cut -d' ' -f1)
+cfg_hash=$( (cat "$TOP/qemu/kernel.config" "$TOP/Kconfig.fragment"; echo "$tree") | sha256sum | cut -d' ' -f1)
 mkdir -p "$KOUT"
 if [ "$(cat "$KOUT/.vr-config" 2>/dev/null)" != "$cfg_hash" ] || [ ! -f "$KOUT/.config" ]; then
 	log "configuring"

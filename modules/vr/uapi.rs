@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! Values of `include/uapi/linux/vr.h` (generated from
+//! `Documentation/netlink/specs/vr.yaml`); a test compares the two. The whole header is
+//! mirrored, including the values only user space sends.
+#![allow(dead_code)]
+
+pub(crate) const VR_ID_MAX: u32 = 65535;
+pub(crate) const VR_NAME_MAX_LEN: usize = 31;
+pub(crate) const VR_TABLE_BASE: u32 = 0x10000;
+
+pub(crate) const VR_A_ID: u16 = 1;
+pub(crate) const VR_A_NAME: u16 = 2;
+pub(crate) const VR_A_TABLE: u16 = 3;
+pub(crate) const VR_A_IFINDEX: u16 = 4;
+pub(crate) const VR_A_IFACE: u16 = 5;
+
+pub(crate) const VR_A_IFACE_IFINDEX: u16 = 1;
+pub(crate) const VR_A_IFACE_NAME: u16 = 2;
+
+pub(crate) const VR_CMD_CREATE: u8 = 1;
+pub(crate) const VR_CMD_DELETE: u8 = 2;
+pub(crate) const VR_CMD_GET: u8 = 3;
+pub(crate) const VR_CMD_ASSIGN: u8 = 4;
+pub(crate) const VR_CMD_CREATE_NTF: u8 = 5;
+pub(crate) const VR_CMD_DELETE_NTF: u8 = 6;
+pub(crate) const VR_CMD_CHANGE_NTF: u8 = 7;
+
+/// Index of the "monitor" group in the family's multicast groups (`VR_NLGRP_MONITOR`).
+pub(crate) const VR_NLGRP_MONITOR: u32 = 0;
+
+/// `RT_TABLE_MAIN` of `include/uapi/linux/rtnetlink.h`.
+pub(crate) const RT_TABLE_MAIN: u32 = 254;

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! Virtual router (VR) contexts.
+//!
+//! A VR is an isolated IP routing context inside a network namespace, with its own FIB table;
+//! every interface belongs to one VR. This module keeps the VRs of each namespace and serves
+//! the "vr" generic netlink family (`Documentation/netlink/specs/vr.yaml`), whose policies and
+//! ops table are generated C (`vr_nl_gen.c`) calling the `vr_nl_*` handlers below.
+//!
+//! From user space:
+//!
+//! ```text
+//! # vrctl create 1 name red
+//! # vrctl assign eth1 1
+//! # vrctl show 1
+//! vr 1 name red table 65537
+//!         interfaces: eth1
+//! ```
+
+use kernel::{
+    bindings,
+    net::{
+        device::Device,
+        fib,
+        genetlink::{self, Dump, Family, Info, Message, Writer},
+        namespace::{self, Net, PernetData},
+        rtnl::{self, RtnlLocked},
+    },
+    prelude::*,
+};
+
+mod registry;
+mod uapi;
+
+use registry::{Refusal, Registry, Vr};
+use uapi::*;
+
+module! {
+    type: VrModule,
+    name: "vr",
+    authors: ["The vr-linux authors"],
+    description: "Virtual router contexts",
+    license: "GPL",
+}
+
+/// The VRs of one network namespace.
+struct VrNet {
+    registry: RtnlLocked<Registry>,
+}
+
+static VR_NET: namespace::Subsys<VrNet> = namespace::Subsys::new();
+
+impl PernetData for VrNet {
+    fn subsys() -> &'static namespace::Subsys<Self> {
+        &VR_NET
+    }
+
+    fn init(_net: &Net) -> impl PinInit<Self, Error> {
+        let registry = Registry::new();
+        // SAFETY: the closure either writes a whole `VrNet` to `slot` and returns `Ok`, or
+        // writes nothing and returns the error; the value is not moved afterwards.
+        unsafe {
+            pin_init::pin_init_from_closure(move |slot: *mut Self| {
+                slot.write(VrNet {
+                    registry: RtnlLocked::new(registry?),
+                });
+                Ok(())
+            })
+        }
+    }
+}
+
+// `genl_family` has a zero-sized member bindgen renders as an empty struct; only its address
+// is used here.
+#[allow(improper_ctypes)]
+extern "C" {
+    /// Defined in the generated `vr_nl_gen.c`.
+    static mut vr_nl_family: bindings::genl_family;
+}
+
+fn family() -> &'static Family {
+    // SAFETY: `vr_nl_family` is a C static that lives forever and that only the genetlink
+    // core modifies.
+    unsafe { Family::from_raw(&raw mut vr_nl_family) }
+}
+
+struct VrModule {
+    // Dropped in order: the family first, so no handler runs once the data is gone.
+    _family: genetlink::Registration,
+    _pernet: namespace::Registration<VrNet>,
+}
+
+impl kernel::Module for VrModule {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let pernet = VR_NET.register()?;
+        let family = family().register()?;
+        Ok(VrModule {
+            _family: family,
+            _pernet: pernet,
+        })
+    }
+}
+
+fn vr_net(net: &Net) -> Result<&VrNet> {
+    VR_NET.get(net).ok_or(ENODEV)
+}
+
+fn refuse(info: &Info<'_>, refusal: Refusal) -> Error {
+    info.set_err_msg(refusal.message());
+    refusal.error()
+}
+
+/// Reads the VR id of a request (range-checked by the policy).
+fn vr_id(info: &Info<'_>) -> Result<u16> {
+    let attr = info.required_attr(VR_A_ID.into(), c"VR id missing")?;
+    u16::try_from(attr.u32()?).map_err(|_| {
+        info.set_err_msg_attr(attr, c"VR id out of range");
+        ERANGE
+    })
+}
+
+/// The interfaces of `net` that belong to VR `id` (interfaces without IPv4 state are in VR 0).
+fn interfaces<'a>(net: &'a Net, rtnl: &'a rtnl::Guard, id: u16) -> impl Iterator<Item = &'a Device> {
+    net.devices(rtnl)
+        .filter(move |dev| dev.in_device(rtnl).map_or(0, |in_dev| in_dev.vr()) == id)
+}
+
+/// Writes the attributes of a VR: id, name, table and its interfaces.
+fn fill(w: &mut Writer<'_>, vr: &Vr, net: &Net, rtnl: &rtnl::Guard) -> Result {
+    w.put_u32(VR_A_ID, vr.id.into())?;
+    if let Some(name) = vr.name() {
+        w.put_str(VR_A_NAME, name)?;
+    }
+    w.put_u32(VR_A_TABLE, vr.table)?;
+    for dev in interfaces(net, rtnl, vr.id) {
+        w.put_nest(VR_A_IFACE, |w| {
+            // Interface indexes are positive.
+            w.put_u32(VR_A_IFACE_IFINDEX, dev.ifindex() as u32)?;
+            w.put_str(VR_A_IFACE_NAME, dev.name(rtnl))
+        })?;
+    }
+    Ok(())
+}
+
+/// Tells the "monitor" group about a VR. A notification that cannot be built is lost, as in
+/// rtnetlink: listeners resynchronise with a dump.
+fn notify(net: &Net, rtnl: &rtnl::Guard, cmd: u8, vr: &Vr) {
+    let send = || -> Result {
+        let mut msg = Message::new(family(), 0, 0, 0, cmd)?;
+        fill(&mut msg.writer(), vr, net, rtnl)?;
+        msg.multicast(family(), net, VR_NLGRP_MONITOR)
+    };
+    if let Err(e) = send() {
+        pr_warn!("vr: notification for VR {} lost: {:?}\n", vr.id, e);
+    }
+}
+
+fn create(info: &Info<'_>) -> Result {
+    let id = vr_id(info)?;
+    let name = match info.attr(VR_A_NAME.into()) {
+        Some(attr) => Some(attr.str()?.to_bytes()),
+        None => None,
+    };
+    let net = info.net();
+    let data = vr_net(net)?;
+    let mut rtnl = rtnl::lock();
+    let slot = data.registry.get_mut(&mut rtnl).prepare(id, name).map_err(|r| refuse(info, r))?;
+    fib::new_table(net, &rtnl, slot.table())?;
+    data.registry.get_mut(&mut rtnl).insert(slot).map_err(|r| refuse(info, r))?;
+    if let Some(vr) = data.registry.get(&rtnl).find(id) {
+        notify(net, &rtnl, VR_CMD_CREATE_NTF, vr);
+    }
+    Ok(())
+}
+
+fn delete(info: &Info<'_>) -> Result {
+    let id = vr_id(info)?;
+    let net = info.net();
+    let data = vr_net(net)?;
+    let mut rtnl = rtnl::lock();
+    data.registry.get(&rtnl).check_remove(id).map_err(|r| refuse(info, r))?;
+    if interfaces(net, &rtnl, id).next().is_some() {
+        info.set_err_msg(c"VR still has interfaces");
+        return Err(EBUSY);
+    }
+    let vr = data.registry.get_mut(&mut rtnl).remove(id).map_err(|r| refuse(info, r))?;
+    fib::flush_table(net, &rtnl, vr.table);
+    notify(net, &rtnl, VR_CMD_DELETE_NTF, &vr);
+    Ok(())
+}
+
+fn get(info: &Info<'_>) -> Result {
+    let id = vr_id(info)?;
+    let net = info.net();
+    let data = vr_net(net)?;
+    let mut msg = info.new_reply(family(), VR_CMD_GET)?;
+    {
+        let rtnl = rtnl::lock();
+        let vr = data.registry.get(&rtnl).find(id).ok_or_else(|| refuse(info, Refusal::NotFound))?;
+        fill(&mut msg.writer(), vr, net, &rtnl)?;
+    }
+    info.reply(msg)
+}
+
+fn dump(dump: &mut Dump<'_>) -> Result {
+    let net = dump.net();
+    let data = vr_net(net)?;
+    let rtnl = rtnl::lock();
+    // cursor[0]: the lowest VR id not dumped yet.
+    let from = u32::try_from(dump.cursor()[0]).unwrap_or(u32::MAX);
+    for vr in data.registry.get(&rtnl).iter_from(from) {
+        dump.put_entry(family(), VR_CMD_GET, |w| fill(w, vr, net, &rtnl))?;
+        dump.cursor()[0] = c_long::try_from(u32::from(vr.id) + 1).unwrap_or(c_long::MAX);
+    }
+    Ok(())
+}
+
+fn assign(info: &Info<'_>) -> Result {
+    let ifindex = info.required_attr(VR_A_IFINDEX.into(), c"interface index missing")?.u32()?;
+    let id = vr_id(info)?;
+    let net = info.net();
+    let data = vr_net(net)?;
+    let rtnl = rtnl::lock();
+    let registry = data.registry.get(&rtnl);
+    let new_vr = registry.find(id).ok_or_else(|| refuse(info, Refusal::NotFound))?;
+    let dev = i32::try_from(ifindex)
+        .ok()
+        .and_then(|ifindex| net.device_by_index(&rtnl, ifindex))
+        .ok_or_else(|| {
+            info.set_err_msg(c"interface does not exist");
+            ENODEV
+        })?;
+    let in_dev = dev.in_device(&rtnl).ok_or_else(|| {
+        info.set_err_msg(c"interface has no IPv4 configuration");
+        EINVAL
+    })?;
+    let old = in_dev.vr();
+    if old == id {
+        return Ok(());
+    }
+    in_dev.set_vr(&rtnl, id);
+    if let Some(old_vr) = registry.find(old) {
+        notify(net, &rtnl, VR_CMD_CHANGE_NTF, old_vr);
+    }
+    notify(net, &rtnl, VR_CMD_CHANGE_NTF, new_vr);
+    Ok(())
+}
+
+// The handlers named in the generated ops table. The `maxattr` passed to `genetlink::doit`
+// is that of the operation's policy in `vr_nl_gen.c`.
+
+#[no_mangle]
+unsafe extern "C" fn vr_nl_create_doit(_skb: *mut bindings::sk_buff, info: *mut bindings::genl_info) -> c_int {
+    // SAFETY: called by the genetlink core for VR_CMD_CREATE, whose policy ends at VR_A_NAME.
+    unsafe { genetlink::doit(info, VR_A_NAME.into(), create) }
+}
+
+#[no_mangle]
+unsafe extern "C" fn vr_nl_delete_doit(_skb: *mut bindings::sk_buff, info: *mut bindings::genl_info) -> c_int {
+    // SAFETY: called by the genetlink core for VR_CMD_DELETE, whose policy ends at VR_A_ID.
+    unsafe { genetlink::doit(info, VR_A_ID.into(), delete) }
+}
+
+#[no_mangle]
+unsafe extern "C" fn vr_nl_get_doit(_skb: *mut bindings::sk_buff, info: *mut bindings::genl_info) -> c_int {
+    // SAFETY: called by the genetlink core for VR_CMD_GET, whose policy ends at VR_A_ID.
+    unsafe { genetlink::doit(info, VR_A_ID.into(), get) }
+}
+
+#[no_mangle]
+unsafe extern "C" fn vr_nl_get_dumpit(skb: *mut bindings::sk_buff, cb: *mut bindings::netlink_callback) -> c_int {
+    // SAFETY: called by the genetlink core as the dumpit of VR_CMD_GET.
+    unsafe { genetlink::dumpit(skb, cb, dump) }
+}
+
+#[no_mangle]
+unsafe extern "C" fn vr_nl_assign_doit(_skb: *mut bindings::sk_buff, info: *mut bindings::genl_info) -> c_int {
+    // SAFETY: called by the genetlink core for VR_CMD_ASSIGN, whose policy ends at VR_A_IFINDEX.
+    unsafe { genetlink::doit(info, VR_A_IFINDEX.into(), assign) }
+}
