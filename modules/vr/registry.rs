@@ -115,7 +115,10 @@ impl Slot {
 impl Registry {
     pub(crate) fn new() -> Result<Self> {
         let mut vrs = KVec::new();
-        vrs.push(Vr::new(0, Some(b"default")).map_err(|r| r.error())?, GFP_KERNEL)?;
+        vrs.push(
+            Vr::new(0, Some(b"default")).map_err(|r| r.error())?,
+            GFP_KERNEL,
+        )?;
         Ok(Self { vrs })
     }
 
@@ -140,8 +143,14 @@ impl Registry {
                 return Err(Refusal::NameInUse);
             }
         }
-        self.vrs.reserve(1, GFP_KERNEL).map_err(|_| Refusal::NoMemory)?;
-        let index = self.vrs.iter().position(|v| v.id > id).unwrap_or(self.vrs.len());
+        self.vrs
+            .reserve(1, GFP_KERNEL)
+            .map_err(|_| Refusal::NoMemory)?;
+        let index = self
+            .vrs
+            .iter()
+            .position(|v| v.id > id)
+            .unwrap_or(self.vrs.len());
         Ok(Slot { index, vr })
     }
 
@@ -165,7 +174,11 @@ impl Registry {
 
     pub(crate) fn remove(&mut self, id: u16) -> Result<Vr, Refusal> {
         self.check_remove(id)?;
-        let index = self.vrs.iter().position(|v| v.id == id).ok_or(Refusal::NotFound)?;
+        let index = self
+            .vrs
+            .iter()
+            .position(|v| v.id == id)
+            .ok_or(Refusal::NotFound)?;
         self.vrs.remove(index).map_err(|_| Refusal::NotFound)
     }
 }
@@ -213,8 +226,14 @@ mod tests {
         assert_eq!(reg.prepare(7, None).err(), Some(Refusal::Exists));
         assert_eq!(reg.prepare(0, None).err(), Some(Refusal::Exists));
         assert_eq!(reg.prepare(8, Some(b"red")).err(), Some(Refusal::NameInUse));
-        assert_eq!(reg.prepare(8, Some(b"default")).err(), Some(Refusal::NameInUse));
-        assert_eq!(reg.prepare(8, Some(b"bad name")).err(), Some(Refusal::BadName));
+        assert_eq!(
+            reg.prepare(8, Some(b"default")).err(),
+            Some(Refusal::NameInUse)
+        );
+        assert_eq!(
+            reg.prepare(8, Some(b"bad name")).err(),
+            Some(Refusal::BadName)
+        );
         assert_eq!(reg.prepare(8, Some(b"")).err(), Some(Refusal::BadName));
         // Unnamed VRs do not collide with each other.
         let slot = reg.prepare(9, None).map_err(|r| r.error())?;

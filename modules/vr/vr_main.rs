@@ -120,7 +120,11 @@ fn vr_id(info: &Info<'_>) -> Result<u16> {
 }
 
 /// The interfaces of `net` that belong to VR `id` (interfaces without IPv4 state are in VR 0).
-fn interfaces<'a>(net: &'a Net, rtnl: &'a rtnl::Guard, id: u16) -> impl Iterator<Item = &'a Device> {
+fn interfaces<'a>(
+    net: &'a Net,
+    rtnl: &'a rtnl::Guard,
+    id: u16,
+) -> impl Iterator<Item = &'a Device> {
     net.devices(rtnl)
         .filter(move |dev| dev.in_device(rtnl).map_or(0, |in_dev| in_dev.vr()) == id)
 }
@@ -164,9 +168,16 @@ fn create(info: &Info<'_>) -> Result {
     let net = info.net();
     let data = vr_net(net)?;
     let mut rtnl = rtnl::lock();
-    let slot = data.registry.get_mut(&mut rtnl).prepare(id, name).map_err(|r| refuse(info, r))?;
+    let slot = data
+        .registry
+        .get_mut(&mut rtnl)
+        .prepare(id, name)
+        .map_err(|r| refuse(info, r))?;
     fib::new_table(net, &rtnl, slot.table())?;
-    data.registry.get_mut(&mut rtnl).insert(slot).map_err(|r| refuse(info, r))?;
+    data.registry
+        .get_mut(&mut rtnl)
+        .insert(slot)
+        .map_err(|r| refuse(info, r))?;
     if let Some(vr) = data.registry.get(&rtnl).find(id) {
         notify(net, &rtnl, VR_CMD_CREATE_NTF, vr);
     }
@@ -178,12 +189,19 @@ fn delete(info: &Info<'_>) -> Result {
     let net = info.net();
     let data = vr_net(net)?;
     let mut rtnl = rtnl::lock();
-    data.registry.get(&rtnl).check_remove(id).map_err(|r| refuse(info, r))?;
+    data.registry
+        .get(&rtnl)
+        .check_remove(id)
+        .map_err(|r| refuse(info, r))?;
     if interfaces(net, &rtnl, id).next().is_some() {
         info.set_err_msg(c"VR still has interfaces");
         return Err(EBUSY);
     }
-    let vr = data.registry.get_mut(&mut rtnl).remove(id).map_err(|r| refuse(info, r))?;
+    let vr = data
+        .registry
+        .get_mut(&mut rtnl)
+        .remove(id)
+        .map_err(|r| refuse(info, r))?;
     fib::flush_table(net, &rtnl, vr.table);
     notify(net, &rtnl, VR_CMD_DELETE_NTF, &vr);
     Ok(())
@@ -196,7 +214,11 @@ fn get(info: &Info<'_>) -> Result {
     let mut msg = info.new_reply(family(), VR_CMD_GET)?;
     {
         let rtnl = rtnl::lock();
-        let vr = data.registry.get(&rtnl).find(id).ok_or_else(|| refuse(info, Refusal::NotFound))?;
+        let vr = data
+            .registry
+            .get(&rtnl)
+            .find(id)
+            .ok_or_else(|| refuse(info, Refusal::NotFound))?;
         fill(&mut msg.writer(), vr, net, &rtnl)?;
     }
     info.reply(msg)
@@ -216,13 +238,17 @@ fn dump(dump: &mut Dump<'_>) -> Result {
 }
 
 fn assign(info: &Info<'_>) -> Result {
-    let ifindex = info.required_attr(VR_A_IFINDEX.into(), c"interface index missing")?.u32()?;
+    let ifindex = info
+        .required_attr(VR_A_IFINDEX.into(), c"interface index missing")?
+        .u32()?;
     let id = vr_id(info)?;
     let net = info.net();
     let data = vr_net(net)?;
     let rtnl = rtnl::lock();
     let registry = data.registry.get(&rtnl);
-    let new_vr = registry.find(id).ok_or_else(|| refuse(info, Refusal::NotFound))?;
+    let new_vr = registry
+        .find(id)
+        .ok_or_else(|| refuse(info, Refusal::NotFound))?;
     let dev = i32::try_from(ifindex)
         .ok()
         .and_then(|ifindex| net.device_by_index(&rtnl, ifindex))
@@ -250,31 +276,46 @@ fn assign(info: &Info<'_>) -> Result {
 // is that of the operation's policy in `vr_nl_gen.c`.
 
 #[no_mangle]
-unsafe extern "C" fn vr_nl_create_doit(_skb: *mut bindings::sk_buff, info: *mut bindings::genl_info) -> c_int {
+unsafe extern "C" fn vr_nl_create_doit(
+    _skb: *mut bindings::sk_buff,
+    info: *mut bindings::genl_info,
+) -> c_int {
     // SAFETY: called by the genetlink core for VR_CMD_CREATE, whose policy ends at VR_A_NAME.
     unsafe { genetlink::doit(info, VR_A_NAME.into(), create) }
 }
 
 #[no_mangle]
-unsafe extern "C" fn vr_nl_delete_doit(_skb: *mut bindings::sk_buff, info: *mut bindings::genl_info) -> c_int {
+unsafe extern "C" fn vr_nl_delete_doit(
+    _skb: *mut bindings::sk_buff,
+    info: *mut bindings::genl_info,
+) -> c_int {
     // SAFETY: called by the genetlink core for VR_CMD_DELETE, whose policy ends at VR_A_ID.
     unsafe { genetlink::doit(info, VR_A_ID.into(), delete) }
 }
 
 #[no_mangle]
-unsafe extern "C" fn vr_nl_get_doit(_skb: *mut bindings::sk_buff, info: *mut bindings::genl_info) -> c_int {
+unsafe extern "C" fn vr_nl_get_doit(
+    _skb: *mut bindings::sk_buff,
+    info: *mut bindings::genl_info,
+) -> c_int {
     // SAFETY: called by the genetlink core for VR_CMD_GET, whose policy ends at VR_A_ID.
     unsafe { genetlink::doit(info, VR_A_ID.into(), get) }
 }
 
 #[no_mangle]
-unsafe extern "C" fn vr_nl_get_dumpit(skb: *mut bindings::sk_buff, cb: *mut bindings::netlink_callback) -> c_int {
+unsafe extern "C" fn vr_nl_get_dumpit(
+    skb: *mut bindings::sk_buff,
+    cb: *mut bindings::netlink_callback,
+) -> c_int {
     // SAFETY: called by the genetlink core as the dumpit of VR_CMD_GET.
     unsafe { genetlink::dumpit(skb, cb, dump) }
 }
 
 #[no_mangle]
-unsafe extern "C" fn vr_nl_assign_doit(_skb: *mut bindings::sk_buff, info: *mut bindings::genl_info) -> c_int {
+unsafe extern "C" fn vr_nl_assign_doit(
+    _skb: *mut bindings::sk_buff,
+    info: *mut bindings::genl_info,
+) -> c_int {
     // SAFETY: called by the genetlink core for VR_CMD_ASSIGN, whose policy ends at VR_A_IFINDEX.
     unsafe { genetlink::doit(info, VR_A_IFINDEX.into(), assign) }
 }
