@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//! Command-line behaviour of the built binary that needs no "vr" kernel:
+//! usage errors exit with 2, --help with 0, an unknown interface with 1.
+
+use std::process::{Command, Output};
+
+fn vrctl(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vrctl"))
+        .args(args)
+        .output()
+        .expect("vrctl runs")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs vrctl, expects a usage error: status 2, nothing on stdout, a
+/// message on stderr.
+fn usage_error(args: &[&str]) -> String {
+    let out = vrctl(args);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{args:?}: stderr {}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty(), "{args:?}: stdout {}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error:") || err.contains("Usage: vrctl"),
+        "{args:?}: stderr {err}"
+    );
+    err
+}
+
+#[test]
+fn no_command() {
+    usage_error(&[]);
+}
+
+#[test]
+fn unknown_verb() {
+    let err = usage_error(&["frobnicate"]);
+    assert!(err.contains("frobnicate"), "{err}");
+}
+
+#[test]
+fn missing_arguments() {
+    usage_error(&["create"]);
+    usage_error(&["delete"]);
+    usage_error(&["assign"]);
+    usage_error(&["assign", "eth0"]);
+    usage_error(&["create", "1", "name"]);
+}
+
+#[test]
+fn non_numeric_vr() {
+    for args in [
+        &["create", "red"][..],
+        &["delete", "red"],
+        &["show", "red"],
+        &["assign", "eth0", "red"],
+        &["delete", "-1"],
+        &["delete", "1.5"],
+        &["delete", "4294967296"],
+    ] {
+        usage_error(args);
+    }
+}
+
+#[test]
+fn name_needs_keyword_and_no_extra_arguments() {
+    usage_error(&["create", "1", "red"]);
+    usage_error(&["create", "1", "label", "red"]);
+    usage_error(&["create", "1", "name", "red", "extra"]);
+    usage_error(&["list", "extra"]);
+    usage_error(&["monitor", "extra"]);
+}
+
+#[test]
+fn unknown_option() {
+    usage_error(&["--frob", "list"]);
+}
+
+#[test]
+fn help_exits_zero() {
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["help"],
+        &["create", "--help"],
+        &["help", "assign"],
+    ] {
+        let out = vrctl(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: stderr {}",
+            stderr(&out)
+        );
+        assert!(
+            stdout(&out).contains("Usage: vrctl"),
+            "{args:?}: {}",
+            stdout(&out)
+        );
+    }
+    let top = stdout(&vrctl(&["--help"]));
+    for verb in ["create", "delete", "list", "show", "assign", "monitor"] {
+        assert!(top.contains(verb), "--help lacks {verb}: {top}");
+    }
+    let create = stdout(&vrctl(&["create", "--help"]));
+    assert!(
+        create.contains("vrctl create <VR> [name <NAME>]"),
+        "{create}"
+    );
+}
+
+#[test]
+fn unknown_interface_exits_one() {
+    // The name is resolved before the kernel is asked anything.
+    let out = vrctl(&["assign", "nosuchdev0", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out), "Error: cannot find device \"nosuchdev0\"\n");
+    assert!(out.stdout.is_empty());
+}
