@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
+#
+# Makes "ip" mean iproute2's ip in this shell.
+#
+# busybox sh built with FEATURE_SH_STANDALONE (as Debian's busybox-static
+# is) runs its own applets before searching PATH, so a plain "ip" in a
+# script is busybox's ip, which has no "type dummy", "type veth" or "netns".
+# Shell functions come before applets, so this defines ip() calling the
+# first ip in PATH that says it is iproute2.
+#
+#	. "$lib/iproute2.sh" || exit 1	# returns 1 if there is no iproute2 ip
+#
+# Sets IPROUTE2 to its path. Commands run by other programs (timeout, sh -c,
+# ip netns exec) do not see the function: call ip directly in the script.
+
+iproute2_find() {
+	local d oldifs="$IFS"
+	IFS=:
+	for d in $PATH; do
+		[ -n "$d" ] || continue
+		if [ -x "$d/ip" ] && "$d/ip" -V 2>/dev/null | grep -q iproute2; then
+			IFS=$oldifs
+			echo "$d/ip"
+			return 0
+		fi
+	done
+	IFS=$oldifs
+	return 1
+}
+
+if IPROUTE2=$(iproute2_find); then
+	ip() {
+		"$IPROUTE2" "$@"
+	}
+else
+	echo "iproute2.sh: no iproute2 ip in PATH ($PATH)" >&2
+	false
+fi
