@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Build what goes into the VMs besides the kernel: vrctl (static), the test
+# tools (static), the in-guest tests and iproute2's ip with its libraries,
+# packed with busybox into an initramfs. Prints the initramfs path.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+OUT=$CACHE/build/guest
+mkdir -p "$OUT"
+
+log "building vrctl (static)"
+RUSTFLAGS="-C target-feature=+crt-static" CARGO_TARGET_DIR=$CACHE/build/cargo-static \
+	cargo build -q --release --locked -j"$JOBS" --target x86_64-unknown-linux-gnu -p vrctl \
+	--manifest-path "$TOP/Cargo.toml" >&2
+cp "$CACHE/build/cargo-static/x86_64-unknown-linux-gnu/release/vrctl" "$OUT/vrctl"
+
+make -s -C "$TOP/tests/tools" O="$OUT/tools" >&2
+
+adds=(--add "$OUT/vrctl:/usr/bin/vrctl"
+      --add "$OUT/tools/vr-nlraw:/usr/bin/vr-nlraw"
+      --add "$OUT/tools/vr-capdrop:/usr/bin/vr-capdrop")
+# In-guest tests: every directory of tests/ but the host side and the tool sources.
+for d in "$TOP"/tests/*/; do
+	d=$(basename "$d")
+	case "$d" in host|tools) continue ;; esac
+	adds+=(--add "$TOP/tests/$d:/tests/$d")
+done
+# iproute2's ip (netns, veth, dummy) next to busybox's, with its libraries.
+ip=$(command -v ip) || die "iproute2's ip not found"
+adds+=(--add "$(readlink -f "$ip"):/usr/sbin/ip")
+for lib in $(ldd "$ip" | awk '/=> \//{print $3} /^[[:space:]]*\//{print $1}'); do
+	adds+=(--add "$(readlink -f "$lib"):$lib")
+done
+"$TOP/qemu/mkinitramfs.sh" --out "$OUT/initramfs.cpio.gz" "${adds[@]}" >&2
+echo "$OUT/initramfs.cpio.gz"
