@@ -16,6 +16,7 @@ cp "$CACHE/build/cargo-static/x86_64-unknown-linux-gnu/release/vrctl" "$OUT/vrct
 make -s -C "$TOP/tests/tools" O="$OUT/tools" >&2
 
 adds=(--add "$OUT/vrctl:/usr/bin/vrctl"
+      --add "$TOP/qemu/demo/vr-demo:/usr/bin/vr-demo"
       --add "$OUT/tools/vr-nlraw:/usr/bin/vr-nlraw"
       --add "$OUT/tools/vr-capdrop:/usr/bin/vr-capdrop")
 # In-guest tests: every directory of tests/ but the host side and the tool sources.

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The whole test suite (the README's test command, `make check`):
+#   1. host checks: the patch series (checkpatch), generated code up to date
+#      with the YNL spec, the Rust mirror of the uapi header;
+#   2. cargo test (vrctl);
+#   3. one VM booting the patched kernel: KUnit (kunit.enable=1) and every
+#      in-guest KTAP selftest (tests/guest/run-all.sh);
+#   4. the QEMU harness self-test (exit status propagation, 3-VM L2 cluster).
+# Builds what it needs first (deps, kernel, guest image). Ends with the line
+# "N passed, N failed[, N skipped]" and exits non-zero on any failure.
+set -uo pipefail
+. "$(dirname "$0")/../../scripts/env.sh"
+LOGS=${VR_LOGDIR:-$CACHE/logs/check-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$LOGS"
+passed=0 failed=0 skipped=0
+t0=$SECONDS
+phase() { echo "# --- $* ($((SECONDS - t0)) s)"; }
+result() {	# result OK|FAIL description
+	if [ "$1" = OK ]; then passed=$((passed + 1)); echo "ok - $2"
+	else failed=$((failed + 1)); echo "not ok - $2"; fi
+}
+add_counts() {	# add_counts "P F S" description
+	local p f s; read -r p f s <<< "$1"
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+	echo "# $2: $p passed, $f failed, $s skipped"
+}
+
+phase "build: deps, kernel, guest image"
+deps || { echo "deps failed"; echo "0 passed, 1 failed"; exit 1; }
+if ! VR_SKIP_DEPS=1 "$TOP/scripts/kernel.sh" > "$LOGS/kernel-build.log" 2>&1; then
+	tail -40 "$LOGS/kernel-build.log"; echo "0 passed, 1 failed"; exit 1
+fi
+if ! img=$(VR_SKIP_DEPS=1 "$TOP/scripts/guest-image.sh" 2> "$LOGS/guest-image.log"); then
+	tail -40 "$LOGS/guest-image.log"; echo "0 passed, 1 failed"; exit 1
+fi
+kernel=$KOUT/arch/x86/boot/bzImage
+
+phase "host checks"
+for p in $(grep -v '^[[:space:]]*\(#\|$\)' "$TOP/kernel-patches/series"); do
+	out=$(cd "$KSRC" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl -q --no-summary \
+		"$TOP/kernel-patches/$p" 2>&1)
+	[ -z "$out" ] && result OK "checkpatch $p" || { echo "$out" | sed 's/^/# /'; result FAIL "checkpatch $p"; }
+done
+"$TOP/scripts/ynl-gen.sh" --check 2>&1 | sed 's/^/# /'
+[ "${PIPESTATUS[0]}" = 0 ] && result OK "generated vr.h, vr_nl_gen.[ch] match the YNL spec" ||
+	result FAIL "generated vr.h, vr_nl_gen.[ch] match the YNL spec"
+python3 "$TOP/tests/host/uapi_check.py" "$TOP" 2>&1 | sed 's/^/# /'
+[ "${PIPESTATUS[0]}" = 0 ] && result OK "modules/vr/uapi.rs matches the uapi header" ||
+	result FAIL "modules/vr/uapi.rs matches the uapi header"
+
+phase "cargo test"
+(cd "$TOP" && CARGO_TARGET_DIR=$CACHE/build/cargo cargo test --locked -j"$JOBS" 2>&1) > "$LOGS/cargo-test.log"
+cargo_rc=$?
+counts=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) {
+		if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
+	END { print p + 0, f + 0, s + 0 }' "$LOGS/cargo-test.log")
+if [ $cargo_rc != 0 ] && [ "$(echo "$counts" | cut -d' ' -f2)" = 0 ]; then
+	tail -30 "$LOGS/cargo-test.log"; result FAIL "cargo test (exit $cargo_rc)"
+fi
+add_counts "$counts" "cargo test"
+
+phase "VM: KUnit and in-guest selftests"
+"$TOP/qemu/vm.sh" --kernel "$kernel" --initrd "$img" --cmd /tests/guest/run-all.sh \
+	--append "kunit.enable=1 loglevel=7" --timeout 1800 --log "$LOGS/vm-selftests.log" > /dev/null
+vm_rc=$?
+counts=$(python3 "$TOP/tests/host/ktap_count.py" -v "$LOGS/vm-selftests.log")
+add_counts "$counts" "VM (KUnit + selftests; log $LOGS/vm-selftests.log)"
+grep -q '# Subtest: vr_registry' "$LOGS/vm-selftests.log" && result OK "KUnit suite vr_registry ran" ||
+	result FAIL "KUnit suite vr_registry ran"
+if [ $vm_rc != 0 ] && [ "$(echo "$counts" | cut -d' ' -f2)" = 0 ]; then
+	grep -v '^\[' "$LOGS/vm-selftests.log" | tail -30
+	result FAIL "VM exited with $vm_rc without a failing test (crash or timeout)"
+fi
+
+phase "QEMU harness self-test"
+"$TOP/qemu/selftest.sh" --kernel "$kernel" --logdir "$LOGS/harness" > "$LOGS/harness.log" 2>&1
+h_rc=$?
+grep -E '^(not )?ok ' "$LOGS/harness.log"
+counts=$(python3 "$TOP/tests/host/ktap_count.py" "$LOGS/harness.log")
+[ $h_rc != 0 ] && [ "$(echo "$counts" | cut -d' ' -f2)" = 0 ] && result FAIL "harness self-test (exit $h_rc)"
+add_counts "$counts" "harness self-test"
+
+phase "done; logs in $LOGS"
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" = 0 ]

@@ -1,0 +1,32 @@
+#!/usr/bin/env python3
+"""Check that modules/vr/uapi.rs has the values of the generated vr.h/vr_nl_gen.h."""
+import re
+import sys
+
+top = sys.argv[1]
+hdr = (open(f'{top}/include/uapi/linux/vr.h').read()
+       + open(f'{top}/modules/vr/vr_nl_gen.h').read())
+values = {}
+for name, val in re.findall(r'#define\s+(VR_\w+)\s+(\d+)\s*$', hdr, re.M):
+    values[name] = int(val)
+for body in re.findall(r'enum\s*\{(.*?)\}', hdr, re.S):
+    nxt = 0
+    for m in re.finditer(r'(\w+)\s*(?:=\s*([^,]+))?,', body):
+        name, val = m.group(1), m.group(2)
+        if val is not None:
+            val = val.strip()
+            nxt = int(val) if val.isdigit() else values.get(val.strip('() ').split()[0], -1) + 1
+        values[name] = nxt
+        nxt += 1
+rs = open(f'{top}/modules/vr/uapi.rs').read()
+bad = 0
+checked = 0
+for name, val in re.findall(r'const\s+(VR_\w+):\s*\w+\s*=\s*(0x[0-9a-fA-F]+|\d+);', rs):
+    want = values.get(name)
+    got = int(val, 0)
+    checked += 1
+    if want != got:
+        print(f'{name}: uapi.rs has {got}, vr.h has {want}')
+        bad += 1
+print(f'{checked} constants checked')
+sys.exit(1 if bad or checked < 15 else 0)
