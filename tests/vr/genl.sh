@@ -87,11 +87,7 @@ N31=ABCdefghijklmnopqrstuvwxyz-_.01
 N32=${N31}2
 
 cleanup() {
-	for pid in $MON_PIDS; do
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	MON_PIDS=
+	mon_stop
 	rm -rf "$T" "$KTAP_TMPDIR"
 }
 trap cleanup EXIT
