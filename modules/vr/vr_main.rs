@@ -20,7 +20,7 @@
 use kernel::{
     bindings,
     net::{
-        device::Device,
+        device::{self, Device},
         fib,
         genetlink::{self, Dump, Family, Info, Message, Writer},
         namespace::{self, Net, PernetData},
@@ -84,18 +84,51 @@ fn family() -> &'static Family {
     unsafe { Family::from_raw(&raw mut vr_nl_family) }
 }
 
+/// Tells the monitor group when an interface leaves its VR by going away or by moving to
+/// another network namespace (assignments are notified by `assign`).
+struct VrNetdevEvents;
+
+static VR_NETDEV: device::Notifier<VrNetdevEvents> = device::Notifier::new();
+
+impl device::Events for VrNetdevEvents {
+    fn event(event: u32, dev: &Device, rtnl: &rtnl::Guard) {
+        if event != device::NETDEV_UNREGISTER {
+            return;
+        }
+        let id = match dev.in_device(rtnl).map(|in_dev| in_dev.vr()) {
+            Some(id) if id != 0 => id,
+            _ => return,
+        };
+        // The device is off its namespace's list already, so the VR is reported without it.
+        let net = dev.net(rtnl);
+        if let Some(vr) = VR_NET
+            .get(net)
+            .and_then(|data| data.registry.get(rtnl).find(id))
+        {
+            notify(net, rtnl, VR_CMD_CHANGE_NTF, vr);
+        }
+    }
+}
+
 struct VrModule {
-    // Dropped in order: the family first, so no handler runs once the data is gone.
+    // Dropped in order: the family and the notifier first, so no handler runs once the data
+    // is gone.
     _family: genetlink::Registration,
+    _netdev: device::NotifierRegistration<VrNetdevEvents>,
     _pernet: namespace::Registration<VrNet>,
 }
 
 impl kernel::Module for VrModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let pernet = VR_NET.register()?;
+        // Priority 1: before IPv4 drops the device's `in_device`, which holds its VR.
+        // SAFETY: `VrNetdevEvents` only reads the registry, which is held exclusively
+        // (`get_mut`) only in `create` and `delete`, around no call that raises netdevice events.
+        let netdev = unsafe { VR_NETDEV.register(1) }?;
         let family = family().register()?;
         Ok(VrModule {
             _family: family,
+            _netdev: netdev,
             _pernet: pernet,
         })
     }
