@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
-//! Generic netlink plumbing: the socket, family and multicast group
-//! resolution through nlctrl, request/acknowledgement and dump exchanges,
-//! and the decoding of error messages with their extended ACK.
+//! Netlink plumbing: a socket of any netlink protocol with
+//! request/acknowledgement and dump exchanges and the decoding of error
+//! messages with their extended ACK, and on top of it the generic netlink
+//! socket (family and multicast group resolution through nlctrl).
 
 use std::fmt::Debug;
 use std::io;
 
 use netlink_packet_core::{
-    Emitable, NetlinkBuffer, NetlinkHeader, NetlinkMessage, NetlinkPayload, NlasIterator,
-    ParseableParametrized, NLM_F_ACK, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_DUMP, NLM_F_DUMP_INTR,
-    NLM_F_REQUEST,
+    Emitable, NetlinkBuffer, NetlinkDeserializable, NetlinkHeader, NetlinkMessage, NetlinkPayload,
+    NetlinkSerializable, NlasIterator, ParseableParametrized, NLM_F_ACK, NLM_F_ACK_TLVS,
+    NLM_F_CAPPED, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST,
 };
 use netlink_packet_generic::ctrl::nlas::{GenlCtrlAttrs, McastGrpAttrs};
 use netlink_packet_generic::ctrl::{GenlCtrl, GenlCtrlCmd};
@@ -133,9 +134,9 @@ enum Step<F> {
 
 /// Classifies one message of a datagram. `seq` is the sequence number of
 /// the request. Errors in NLMSG_ERROR and NLMSG_DONE become `Err`.
-fn classify<F>(msg_bytes: &[u8], seq: u32) -> Result<(NetlinkHeader, Step<GenlMessage<F>>)>
+fn classify<I>(msg_bytes: &[u8], seq: u32) -> Result<(NetlinkHeader, Step<I>)>
 where
-    F: ParseableParametrized<[u8], GenlHeader> + Debug,
+    I: NetlinkDeserializable + Debug,
 {
     let buf = NetlinkBuffer::new_checked(msg_bytes).map_err(|e| Error::Protocol(format!("{e}")))?;
     let flags = buf.flags();
@@ -169,7 +170,7 @@ where
         netlink_packet_core::NLMSG_NOOP => Ok((header, Step::Skip)),
         netlink_packet_core::NLMSG_OVERRUN => Err(Error::Protocol("NLMSG_OVERRUN".into())),
         _ => {
-            let msg = NetlinkMessage::<GenlMessage<F>>::deserialize(msg_bytes)
+            let msg = NetlinkMessage::<I>::deserialize(msg_bytes)
                 .map_err(|e| Error::Protocol(format!("{e}")))?;
             match msg.payload {
                 NetlinkPayload::InnerMessage(m) => Ok((header, Step::Reply(m))),
@@ -193,46 +194,24 @@ pub fn split_messages(data: &[u8]) -> Result<Vec<&[u8]>> {
     Ok(out)
 }
 
-/// A generic netlink socket bound to one family.
-pub struct GenlSocket {
+/// A netlink socket of one protocol, with extended and capped ACKs.
+pub struct NlSocket {
     sock: Socket,
     seq: u32,
-    family_id: u16,
-    family: GenlCtrlInfo,
 }
 
-/// What nlctrl told about a family.
-#[derive(Debug, Clone, Default)]
-struct GenlCtrlInfo {
-    name: String,
-    groups: Vec<(String, u32)>,
-}
-
-impl GenlSocket {
-    /// Opens a generic netlink socket with extended ACKs and capped ACKs,
-    /// and resolves the "vr" family.
-    pub fn open_vr() -> Result<Self> {
-        let mut s = Self::open()?;
-        s.resolve(VR_FAMILY_NAME)?;
-        Ok(s)
-    }
-
-    /// Opens the socket, not yet bound to a family.
-    fn open() -> Result<Self> {
+impl NlSocket {
+    /// Opens and binds a socket of `protocol` (e.g. NETLINK_ROUTE).
+    pub fn open(protocol: isize) -> Result<Self> {
         let mut sock =
-            Socket::new(NETLINK_GENERIC).map_err(|e| Error::io("cannot open netlink socket", e))?;
+            Socket::new(protocol).map_err(|e| Error::io("cannot open netlink socket", e))?;
         // Best effort: kernels without these options still work, only
         // without extack messages.
         let _ = sock.set_ext_ack(true);
         let _ = sock.set_cap_ack(true);
         sock.bind_auto()
             .map_err(|e| Error::io("cannot bind netlink socket", e))?;
-        Ok(GenlSocket {
-            sock,
-            seq: 0,
-            family_id: 0,
-            family: GenlCtrlInfo::default(),
-        })
+        Ok(NlSocket { sock, seq: 0 })
     }
 
     fn next_seq(&mut self) -> u32 {
@@ -268,17 +247,17 @@ impl GenlSocket {
 
     /// Sends a request and collects its replies. A dump (NLM_F_DUMP in
     /// `flags`) ends with NLMSG_DONE; any other request is sent with
-    /// NLM_F_ACK and ends with the ACK.
-    fn transact<F>(&mut self, family_id: u16, payload: F, flags: u16) -> Result<Vec<GenlMessage<F>>>
+    /// NLM_F_ACK and ends with the ACK. `flags` may add e.g. NLM_F_CREATE.
+    pub fn transact<I>(&mut self, payload: I, flags: u16) -> Result<Vec<I>>
     where
-        F: GenlFamily + Emitable + ParseableParametrized<[u8], GenlHeader> + Debug,
+        I: NetlinkSerializable + NetlinkDeserializable + Debug,
     {
         let dump = flags & NLM_F_DUMP == NLM_F_DUMP;
         let seq = self.next_seq();
-        let mut genl = GenlMessage::from_payload(payload);
-        genl.set_resolved_family_id(family_id);
-        genl.finalize();
-        let mut msg = NetlinkMessage::from(genl);
+        let mut msg = NetlinkMessage::new(
+            NetlinkHeader::default(),
+            NetlinkPayload::InnerMessage(payload),
+        );
         msg.header.flags = NLM_F_REQUEST | flags | if dump { 0 } else { NLM_F_ACK };
         msg.header.sequence_number = seq;
         msg.finalize();
@@ -295,7 +274,7 @@ impl GenlSocket {
                 .recv_datagram()
                 .map_err(|e| Error::io("cannot receive netlink reply", e))?;
             for bytes in split_messages(&data)? {
-                let (header, step) = classify::<F>(bytes, seq)?;
+                let (header, step) = classify::<I>(bytes, seq)?;
                 match step {
                     Step::Reply(m) => {
                         interrupted |= header.flags & NLM_F_DUMP_INTR != 0;
@@ -312,7 +291,50 @@ impl GenlSocket {
             }
         }
     }
+}
 
+/// A generic netlink socket bound to one family.
+pub struct GenlSocket {
+    nl: NlSocket,
+    family_id: u16,
+    family: GenlCtrlInfo,
+}
+
+/// What nlctrl told about a family.
+#[derive(Debug, Clone, Default)]
+struct GenlCtrlInfo {
+    name: String,
+    groups: Vec<(String, u32)>,
+}
+
+impl GenlSocket {
+    /// Opens a generic netlink socket with extended ACKs and capped ACKs,
+    /// and resolves the "vr" family.
+    pub fn open_vr() -> Result<Self> {
+        let mut s = Self::open()?;
+        s.resolve(VR_FAMILY_NAME)?;
+        Ok(s)
+    }
+
+    /// Opens the socket, not yet bound to a family.
+    fn open() -> Result<Self> {
+        Ok(GenlSocket {
+            nl: NlSocket::open(NETLINK_GENERIC)?,
+            family_id: 0,
+            family: GenlCtrlInfo::default(),
+        })
+    }
+
+    /// A request of a generic netlink family, see `NlSocket::transact`.
+    fn transact<F>(&mut self, family_id: u16, payload: F, flags: u16) -> Result<Vec<GenlMessage<F>>>
+    where
+        F: GenlFamily + Emitable + ParseableParametrized<[u8], GenlHeader> + Debug,
+    {
+        let mut genl = GenlMessage::from_payload(payload);
+        genl.set_resolved_family_id(family_id);
+        genl.finalize();
+        self.nl.transact(genl, flags)
+    }
     /// Resolves a family and its multicast groups through nlctrl.
     fn resolve(&mut self, name: &str) -> Result<()> {
         let req = GenlCtrl {
@@ -391,7 +413,8 @@ impl GenlSocket {
                 family: self.family.name.clone(),
                 group: group.to_owned(),
             })?;
-        self.sock
+        self.nl
+            .sock
             .add_membership(id)
             .map_err(|e| Error::io("cannot join the multicast group", e))
     }
@@ -401,6 +424,7 @@ impl GenlSocket {
     /// `Error::Io` whose errno is ENOBUFS; the socket stays usable.
     pub fn recv_notifications(&mut self) -> Result<Vec<VrMessage>> {
         let data = self
+            .nl
             .recv_datagram()
             .map_err(|e| Error::io("cannot receive notification", e))?;
         let mut out = Vec::new();
@@ -527,14 +551,16 @@ mod tests {
     #[test]
     fn classify_error_message_into_kernel_error() {
         let msg = error_message(libc::ERANGE, true, &extack_tlvs(), 9);
-        match classify::<VrMessage>(&msg, 9) {
+        match classify::<GenlMessage<VrMessage>>(&msg, 9) {
             Err(Error::Kernel { errno, msg }) => {
                 assert_eq!(errno, libc::ERANGE);
                 assert_eq!(msg.as_deref(), Some("VR id out of range"));
             }
             _ => panic!("expected a kernel error"),
         }
-        let e = classify::<VrMessage>(&msg, 9).err().map(|e| e.to_string());
+        let e = classify::<GenlMessage<VrMessage>>(&msg, 9)
+            .err()
+            .map(|e| e.to_string());
         assert_eq!(
             e.as_deref(),
             Some("VR id out of range (Numerical result out of range)")
@@ -547,11 +573,11 @@ mod tests {
         ack.extend_from_slice(&0i32.to_ne_bytes());
         ack.extend_from_slice(&request(0x20, 3)[..16]);
         assert!(matches!(
-            classify::<VrMessage>(&ack, 3),
+            classify::<GenlMessage<VrMessage>>(&ack, 3),
             Ok((_, Step::Done))
         ));
         assert!(matches!(
-            classify::<VrMessage>(&ack, 4),
+            classify::<GenlMessage<VrMessage>>(&ack, 4),
             Ok((_, Step::Skip))
         ));
     }
@@ -563,7 +589,7 @@ mod tests {
         let mut done = nlmsghdr(len as u32, NLMSG_DONE, 0x2 | NLM_F_ACK_TLVS, 7, 1);
         done.extend_from_slice(&(-libc::EMSGSIZE).to_ne_bytes());
         done.extend(tlvs);
-        match classify::<VrMessage>(&done, 7) {
+        match classify::<GenlMessage<VrMessage>>(&done, 7) {
             Err(Error::Kernel { errno, msg }) => {
                 assert_eq!(errno, libc::EMSGSIZE);
                 assert_eq!(msg.as_deref(), Some("dump failed"));
@@ -577,13 +603,13 @@ mod tests {
         let mut done = nlmsghdr(20, NLMSG_DONE, 0x2, 7, 1);
         done.extend_from_slice(&0i32.to_ne_bytes());
         assert!(matches!(
-            classify::<VrMessage>(&done, 7),
+            classify::<GenlMessage<VrMessage>>(&done, 7),
             Ok((_, Step::Done))
         ));
         // Zero-length NLMSG_DONE.
         let done = nlmsghdr(16, NLMSG_DONE, 0x2, 7, 1);
         assert!(matches!(
-            classify::<VrMessage>(&done, 7),
+            classify::<GenlMessage<VrMessage>>(&done, 7),
             Ok((_, Step::Done))
         ));
     }
@@ -606,7 +632,7 @@ mod tests {
         assert_eq!(parts.len(), 3);
         let mut ids = Vec::new();
         for p in &parts[..2] {
-            match classify::<VrMessage>(p, 7) {
+            match classify::<GenlMessage<VrMessage>>(p, 7) {
                 Ok((_, Step::Reply(m))) => {
                     assert_eq!(m.payload.cmd, VR_CMD_GET);
                     ids.push(m.payload.attrs.clone());
@@ -616,7 +642,7 @@ mod tests {
         }
         assert_eq!(ids, vec![vec![VrAttr::Id(0)], vec![VrAttr::Id(1)]]);
         assert!(matches!(
-            classify::<VrMessage>(parts[2], 7),
+            classify::<GenlMessage<VrMessage>>(parts[2], 7),
             Ok((_, Step::Done))
         ));
     }
