@@ -20,6 +20,22 @@ pub enum Error {
     Io { what: &'static str, err: io::Error },
     /// The kernel sent something vrctl cannot make sense of.
     Protocol(String),
+    /// Writing the VR to /proc/self/vr failed with this errno.
+    EnterVr { vr: u32, errno: i32 },
+    /// There is no /proc/<pid>.
+    NoProcess(u32),
+    /// The process exists but /proc/<pid>/vr does not (kernel without VRs).
+    NoProcVr(String),
+    /// /proc/<pid>/vr held something else than a VR id.
+    BadProcVr { path: String, content: String },
+    /// `exec` could not run the command (exit status 127 or 126).
+    Exec { cmd: String, err: io::Error },
+    /// A usage error that clap could not see, e.g. in the arguments of
+    /// `route`: printed like clap's own and exits with status 2.
+    Usage {
+        cmd: &'static [&'static str],
+        msg: String,
+    },
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -27,6 +43,18 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl Error {
     pub fn io(what: &'static str, err: io::Error) -> Self {
         Error::Io { what, err }
+    }
+
+    /// The exit status for this error: 127 if `exec` did not find the
+    /// command, 126 if it could not run it (as env(1) and the shell do),
+    /// 2 for usage errors, else 1.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Exec { err, .. } if err.kind() == io::ErrorKind::NotFound => 127,
+            Error::Exec { .. } => 126,
+            Error::Usage { .. } => 2,
+            _ => 1,
+        }
     }
 }
 
@@ -63,6 +91,28 @@ impl fmt::Display for Error {
                 None => write!(f, "{what}: {err}"),
             },
             Error::Protocol(msg) => write!(f, "unexpected netlink message: {msg}"),
+            Error::EnterVr { vr, errno } => match *errno {
+                libc::ENONET => write!(f, "VR {vr} does not exist"),
+                libc::EPERM | libc::EACCES => write!(
+                    f,
+                    "cannot enter VR {vr}: {} (CAP_NET_ADMIN is needed)",
+                    strerror(*errno)
+                ),
+                errno => write!(f, "cannot enter VR {vr}: {}", strerror(errno)),
+            },
+            Error::NoProcess(pid) => write!(f, "no process with pid {pid}"),
+            Error::NoProcVr(path) => write!(
+                f,
+                "{path} does not exist (is the kernel built with CONFIG_VR?)"
+            ),
+            Error::BadProcVr { path, content } => {
+                write!(f, "unexpected contents of {path}: {content:?}")
+            }
+            Error::Exec { cmd, err } => match err.raw_os_error() {
+                Some(errno) => write!(f, "cannot run {cmd:?}: {}", strerror(errno)),
+                None => write!(f, "cannot run {cmd:?}: {err}"),
+            },
+            Error::Usage { msg, .. } => f.write_str(msg),
         }
     }
 }
@@ -108,6 +158,40 @@ mod tests {
             Error::NoDevice("eth9".into()).to_string(),
             "cannot find device \"eth9\""
         );
+    }
+
+    #[test]
+    fn enter_vr_errors() {
+        let e = |errno| Error::EnterVr { vr: 5, errno }.to_string();
+        assert_eq!(e(libc::ENONET), "VR 5 does not exist");
+        assert_eq!(
+            e(libc::EPERM),
+            "cannot enter VR 5: Operation not permitted (CAP_NET_ADMIN is needed)"
+        );
+        assert_eq!(
+            e(libc::ERANGE),
+            "cannot enter VR 5: Numerical result out of range"
+        );
+    }
+
+    #[test]
+    fn exec_errors_and_exit_codes() {
+        let e = Error::Exec {
+            cmd: "nosuchcmd".into(),
+            err: io::Error::from_raw_os_error(libc::ENOENT),
+        };
+        assert_eq!(
+            e.to_string(),
+            "cannot run \"nosuchcmd\": No such file or directory"
+        );
+        assert_eq!(e.exit_code(), 127);
+        let e = Error::Exec {
+            cmd: "/etc/passwd".into(),
+            err: io::Error::from_raw_os_error(libc::EACCES),
+        };
+        assert_eq!(e.exit_code(), 126);
+        assert_eq!(Error::NoProcess(7).exit_code(), 1);
+        assert_eq!(Error::NoProcess(7).to_string(), "no process with pid 7");
     }
 
     #[test]

@@ -3,19 +3,21 @@
 //! family.
 //!
 //! Exit status: 0 on success, 1 on a kernel or runtime error, 2 on a usage
-//! error.
+//! error; `exec` exits with 127 if the command is not found and 126 if it
+//! cannot be run, else it becomes the command.
 
 mod commands;
 mod error;
 mod netlink;
 mod output;
+mod task;
 mod vr;
 
 use std::ffi::OsString;
 use std::io;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::commands::Format;
 use crate::error::Error;
@@ -94,6 +96,20 @@ enum Command {
     },
     /// Print VR notifications as they arrive, until killed
     Monitor,
+    /// Run a command in a VR (needs CAP_NET_ADMIN); its children inherit the VR
+    #[command(override_usage = "vrctl exec <VR> [--] <CMD> [ARGS]...")]
+    Exec {
+        /// VR id
+        vr: u32,
+        /// The command, searched in PATH, and its arguments
+        #[arg(required = true, trailing_var_arg = true, value_name = "CMD")]
+        argv: Vec<OsString>,
+    },
+    /// Print the VR of a process, and the VR's name if it has one
+    Identify {
+        /// Process id (default: vrctl itself, i.e. the VR it was started in)
+        pid: Option<u32>,
+    },
 }
 
 fn run(cli: Cli) -> Result<(), Error> {
@@ -110,7 +126,24 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Show { vr } => commands::show(vr, fmt, &mut out),
         Command::Assign { ifname, vr } => commands::assign(&ifname, vr),
         Command::Monitor => commands::monitor(fmt, &mut out),
+        Command::Exec { vr, argv } => commands::exec(vr, &argv),
+        Command::Identify { pid } => commands::identify(pid, fmt, &mut out),
     }
+}
+
+/// A usage error found after parsing, printed by clap as its own are,
+/// with the usage of the subcommand `path` (e.g. ["route", "add"]).
+fn usage_error(path: &[&str], msg: &str) -> clap::Error {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let mut sub = &mut cmd;
+    for name in path {
+        if sub.find_subcommand(name).is_none() {
+            break;
+        }
+        sub = sub.find_subcommand_mut(name).expect("found just above");
+    }
+    sub.error(clap::error::ErrorKind::InvalidValue, msg)
 }
 
 fn main() -> ExitCode {
@@ -120,9 +153,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         // The reader went away (e.g. `vrctl monitor | head`): nothing to say.
         Err(Error::Io { err, .. }) if err.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Error::Usage { cmd, msg }) => usage_error(cmd, &msg).exit(),
         Err(e) => {
             eprintln!("Error: {e}");
-            ExitCode::FAILURE
+            ExitCode::from(e.exit_code())
         }
     }
 }
@@ -130,7 +164,6 @@ fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn cli_is_consistent() {
@@ -163,6 +196,61 @@ mod tests {
         assert!(matches!(cli.command, Command::Show { vr: None }));
     }
 
+    fn exec_argv(args: &[&str]) -> (u32, Vec<String>, bool) {
+        let cli = Cli::try_parse_from(args).expect("parses");
+        match cli.command {
+            Command::Exec { vr, argv } => (
+                vr,
+                argv.iter()
+                    .map(|a| a.to_string_lossy().into_owned())
+                    .collect(),
+                cli.json,
+            ),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn exec_arguments() {
+        let (vr, argv, _) = exec_argv(&["vrctl", "exec", "1", "--", "cat", "/proc/self/vr"]);
+        assert_eq!(vr, 1);
+        assert_eq!(argv, ["cat", "/proc/self/vr"]);
+        // "--" is optional; everything after the command is its own.
+        let (_, argv, json) = exec_argv(&["vrctl", "exec", "2", "ls", "-l", "-j", "--", "x"]);
+        assert_eq!(argv, ["ls", "-l", "-j", "--", "x"]);
+        assert!(!json);
+        // A command that starts with "-" needs "--".
+        let (_, argv, _) = exec_argv(&["vrctl", "exec", "3", "--", "-weird", "-h"]);
+        assert_eq!(argv, ["-weird", "-h"]);
+        // vrctl's own options go before the command.
+        let (_, argv, json) = exec_argv(&["vrctl", "-j", "exec", "3", "sh", "-c", "x"]);
+        assert_eq!(argv, ["sh", "-c", "x"]);
+        assert!(json);
+        let (vr, _, _) = exec_argv(&["vrctl", "exec", "70000", "true"]);
+        assert_eq!(vr, 70000);
+    }
+
+    #[test]
+    fn identify_arguments() {
+        let cli = Cli::try_parse_from(["vrctl", "identify"]).expect("parses");
+        assert!(matches!(cli.command, Command::Identify { pid: None }));
+        let cli = Cli::try_parse_from(["vrctl", "identify", "123", "-j"]).expect("parses");
+        assert!(cli.json);
+        assert!(matches!(cli.command, Command::Identify { pid: Some(123) }));
+    }
+
+    #[test]
+    fn late_usage_error_has_the_subcommand_usage() {
+        let e = usage_error(&["exec"], "bad thing");
+        assert_eq!(e.exit_code(), 2);
+        let text = e.render().to_string();
+        assert!(text.contains("bad thing"), "{text}");
+        assert!(
+            text.contains("vrctl exec <VR> [--] <CMD> [ARGS]..."),
+            "{text}"
+        );
+    }
+
     #[test]
     fn usage_errors() {
         for args in [
@@ -175,6 +263,15 @@ mod tests {
             &["vrctl", "delete", "4294967296"],
             &["vrctl", "assign", "eth0"],
             &["vrctl", "frobnicate"],
+            &["vrctl", "exec"],
+            &["vrctl", "exec", "1"],
+            &["vrctl", "exec", "1", "--"],
+            &["vrctl", "exec", "red", "true"],
+            &["vrctl", "exec", "-1", "true"],
+            &["vrctl", "exec", "1", "-x"],
+            &["vrctl", "identify", "self"],
+            &["vrctl", "identify", "-5"],
+            &["vrctl", "identify", "1", "2"],
         ] {
             let err = Cli::try_parse_from(args).err();
             assert!(err.is_some(), "{args:?} should not parse");

@@ -83,6 +83,36 @@ fn name_needs_keyword_and_no_extra_arguments() {
 }
 
 #[test]
+fn exec_usage() {
+    // No command, or nothing after "--".
+    usage_error(&["exec"]);
+    usage_error(&["exec", "1"]);
+    usage_error(&["exec", "1", "--"]);
+    // The VR is a number.
+    usage_error(&["exec", "red", "--", "true"]);
+    usage_error(&["exec", "-1", "--", "true"]);
+    // An option before the command is vrctl's: unknown ones are errors.
+    let err = usage_error(&["exec", "1", "-x", "true"]);
+    assert!(err.contains("-x"), "{err}");
+}
+
+#[test]
+fn identify_usage() {
+    usage_error(&["identify", "self"]);
+    usage_error(&["identify", "-5"]);
+    usage_error(&["identify", "1", "2"]);
+}
+
+#[test]
+fn identify_unknown_pid_exits_one() {
+    // Above the largest pid_max (2^22): no such process anywhere.
+    let out = vrctl(&["identify", "4194305"]);
+    assert_eq!(out.status.code(), Some(1), "stderr {}", stderr(&out));
+    assert_eq!(stderr(&out), "Error: no process with pid 4194305\n");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
 fn unknown_option() {
     usage_error(&["--frob", "list"]);
 }
@@ -110,9 +140,16 @@ fn help_exits_zero() {
         );
     }
     let top = stdout(&vrctl(&["--help"]));
-    for verb in ["create", "delete", "list", "show", "assign", "monitor"] {
+    for verb in [
+        "create", "delete", "list", "show", "assign", "monitor", "exec", "identify",
+    ] {
         assert!(top.contains(verb), "--help lacks {verb}: {top}");
     }
+    let exec = stdout(&vrctl(&["exec", "--help"]));
+    assert!(
+        exec.contains("vrctl exec <VR> [--] <CMD> [ARGS]..."),
+        "{exec}"
+    );
     let create = stdout(&vrctl(&["create", "--help"]));
     assert!(
         create.contains("vrctl create <VR> [name <NAME>]"),

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//! The VR of tasks, through /proc/<pid>/vr: a decimal id and a newline,
+//! readable by anyone, writable with CAP_NET_ADMIN (ENONET for a VR that
+//! does not exist). The VR is inherited across fork and kept across exec,
+//! and the sockets a task creates start in its VR.
+
+use std::ffi::OsString;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+
+use crate::error::{Error, Result};
+
+/// Where the VR of process `pid` is shown.
+pub fn proc_vr_path(pid: u32) -> String {
+    format!("/proc/{pid}/vr")
+}
+
+/// What /proc/<pid>/vr holds: a decimal id, then a newline.
+pub fn parse_proc_vr(content: &str) -> Option<u32> {
+    let s = content.strip_suffix('\n').unwrap_or(content);
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// The VR of process `pid`.
+pub fn read_vr(pid: u32) -> Result<u32> {
+    let path = proc_vr_path(pid);
+    let content = match fs::read_to_string(&path) {
+        Ok(c) => c,
+        // ESRCH: the process exited after the open.
+        Err(e) if e.raw_os_error() == Some(libc::ESRCH) => return Err(Error::NoProcess(pid)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(if fs::metadata(format!("/proc/{pid}")).is_ok() {
+                Error::NoProcVr(path)
+            } else {
+                Error::NoProcess(pid)
+            });
+        }
+        Err(e) => return Err(Error::io("cannot read the VR of the process", e)),
+    };
+    parse_proc_vr(&content).ok_or(Error::BadProcVr { path, content })
+}
+
+/// Whether process `pid` is in the network namespace of vrctl (VR ids and
+/// names are per network namespace); None if that cannot be told (e.g.
+/// /proc/<pid>/ns/net of another user's process).
+pub fn same_netns(pid: u32) -> Option<bool> {
+    let ours = fs::metadata("/proc/self/ns/net").ok()?;
+    let theirs = fs::metadata(format!("/proc/{pid}/ns/net")).ok()?;
+    Some(ours.dev() == theirs.dev() && ours.ino() == theirs.ino())
+}
+
+/// The text written to /proc/self/vr.
+pub fn vr_text(vr: u32) -> String {
+    format!("{vr}\n")
+}
+
+/// Moves vrctl (the calling task) into VR `vr`. The kernel checks the id
+/// (ERANGE above 65535), the privilege (EPERM) and the VR (ENONET).
+pub fn enter(vr: u32) -> Result<()> {
+    const PATH: &str = "/proc/self/vr";
+    let mut file = match OpenOptions::new().write(true).open(PATH) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(Error::NoProcVr(PATH.to_owned()))
+        }
+        Err(e) => return Err(Error::io("cannot open /proc/self/vr", e)),
+    };
+    file.write_all(vr_text(vr).as_bytes())
+        .map_err(|e| match e.raw_os_error() {
+            Some(errno) => Error::EnterVr { vr, errno },
+            None => Error::io("cannot write /proc/self/vr", e),
+        })
+}
+
+/// The command line of `exec`: the program and its arguments. clap
+/// guarantees at least one word; the empty case is kept as an error.
+pub fn command_of(argv: &[OsString]) -> Option<Command> {
+    let (prog, args) = argv.split_first()?;
+    let mut cmd = Command::new(prog);
+    cmd.args(args);
+    Some(cmd)
+}
+
+/// Enters VR `vr`, then replaces vrctl with `argv` (searched in PATH).
+/// Returns only on failure.
+pub fn exec(vr: u32, argv: &[OsString]) -> Error {
+    if let Err(e) = enter(vr) {
+        return e;
+    }
+    let Some(mut cmd) = command_of(argv) else {
+        return Error::Usage {
+            cmd: &["exec"],
+            msg: "a command to run is required".into(),
+        };
+    };
+    // std resets SIGPIPE (ignored by the Rust runtime) to its default
+    // before exec, so the command starts with the usual dispositions.
+    let err = cmd.exec();
+    Error::Exec {
+        cmd: argv[0].to_string_lossy().into_owned(),
+        err,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proc_vr_contents() {
+        assert_eq!(parse_proc_vr("0\n"), Some(0));
+        assert_eq!(parse_proc_vr("65535\n"), Some(65535));
+        assert_eq!(parse_proc_vr("12"), Some(12));
+        for bad in [
+            "",
+            "\n",
+            "-1\n",
+            "1 \n",
+            " 1\n",
+            "+1\n",
+            "x\n",
+            "1\n\n",
+            "99999999999\n",
+        ] {
+            assert_eq!(parse_proc_vr(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn written_text() {
+        assert_eq!(vr_text(1), "1\n");
+        assert_eq!(vr_text(70000), "70000\n");
+        assert_eq!(proc_vr_path(42), "/proc/42/vr");
+    }
+
+    #[test]
+    fn exec_command_line() {
+        let argv: Vec<OsString> = ["sh", "-c", "echo $0", "x y"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        let cmd = command_of(&argv).expect("a command");
+        assert_eq!(cmd.get_program(), "sh");
+        let args: Vec<_> = cmd.get_args().collect();
+        assert_eq!(args, ["-c", "echo $0", "x y"]);
+        assert!(command_of(&[]).is_none());
+    }
+
+    #[test]
+    fn own_netns() {
+        assert_eq!(same_netns(std::process::id()), Some(true));
+    }
+
+    #[test]
+    fn unknown_process() {
+        // pid_max is at most 2^22: this pid cannot exist.
+        assert!(matches!(
+            read_vr(4_194_305),
+            Err(Error::NoProcess(4_194_305))
+        ));
+    }
+
+    #[test]
+    fn own_vr_where_the_kernel_has_vrs() {
+        match read_vr(std::process::id()) {
+            Ok(_) => {}
+            Err(Error::NoProcVr(path)) => {
+                eprintln!("skipping: {path} does not exist on this kernel")
+            }
+            Err(e) => panic!("unexpected error {e}"),
+        }
+    }
+}
