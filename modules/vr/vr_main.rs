@@ -25,6 +25,7 @@ use kernel::{
         genetlink::{self, Dump, Family, Info, Message, Writer},
         namespace::{self, Net, PernetData},
         rtnl::{self, RtnlLocked},
+        vr as stack,
     },
     prelude::*,
 };
@@ -211,6 +212,7 @@ fn create(info: &Info<'_>) -> Result {
         .get_mut(&mut rtnl)
         .insert(slot)
         .map_err(|r| refuse(info, r))?;
+    stack::set_in_use(&rtnl);
     if let Some(vr) = data.registry.get(&rtnl).find(id) {
         notify(net, &rtnl, VR_CMD_CREATE_NTF, vr);
     }
@@ -297,7 +299,7 @@ fn assign(info: &Info<'_>) -> Result {
     if old == id {
         return Ok(());
     }
-    in_dev.set_vr(&rtnl, id);
+    dev.move_to_vr(&rtnl, id);
     if let Some(old_vr) = registry.find(old) {
         notify(net, &rtnl, VR_CMD_CHANGE_NTF, old_vr);
     }
@@ -351,4 +353,20 @@ unsafe extern "C" fn vr_nl_assign_doit(
 ) -> c_int {
     // SAFETY: called by the genetlink core for VR_CMD_ASSIGN, whose policy ends at VR_A_IFINDEX.
     unsafe { genetlink::doit(info, VR_A_IFINDEX.into(), assign) }
+}
+
+/// Whether VR `vr` exists in `net`; asked by the IPv4 stack before a socket or a task is moved to
+/// a VR (`SO_VR`, `/proc/<pid>/vr`). Takes the RTNL.
+#[no_mangle]
+unsafe extern "C" fn vr_exists(net: *const bindings::net, vr: u16) -> bool {
+    if vr == 0 {
+        return true;
+    }
+    // SAFETY: the callers hold a reference on `net`.
+    let net = unsafe { Net::from_raw(net) };
+    let Some(data) = VR_NET.get(net) else {
+        return false;
+    };
+    let rtnl = rtnl::lock();
+    data.registry.get(&rtnl).find(vr).is_some()
 }
