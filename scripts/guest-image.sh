@@ -18,7 +18,8 @@ make -s -C "$TOP/tests/tools" O="$OUT/tools" >&2
 adds=(--add "$OUT/vrctl:/usr/bin/vrctl"
       --add "$TOP/qemu/demo/vr-demo:/usr/bin/vr-demo"
       --add "$OUT/tools/vr-nlraw:/usr/bin/vr-nlraw"
-      --add "$OUT/tools/vr-capdrop:/usr/bin/vr-capdrop")
+      --add "$OUT/tools/vr-capdrop:/usr/bin/vr-capdrop"
+      --add "$OUT/tools/vr-sock:/usr/bin/vr-sock")
 # In-guest tests: every directory of tests/ but the host side and the tool sources.
 for d in "$TOP"/tests/*/; do
 	d=$(basename "$d")

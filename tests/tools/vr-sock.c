@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vr-sock: IPv4 sockets for the VR data-plane selftests.
+ *
+ *   vr-sock [-v VR] [-t MS] serve tcp|udp ADDR PORT REPLY
+ *	Bind ADDR:PORT, print "ready", then answer every TCP connection or
+ *	UDP datagram with REPLY, until killed.
+ *   vr-sock [-v VR] [-t MS] request tcp|udp ADDR PORT
+ *	Connect, send "hello", print the answer.
+ *   vr-sock [-v VR] [-t MS] ping ADDR
+ *	ICMP echo through a ping socket (SOCK_DGRAM, IPPROTO_ICMP).
+ *   vr-sock [-v VR] [-t MS] rawping ADDR
+ *	ICMP echo through a raw socket.
+ *   vr-sock [-v VR] [-t MS] rawcount TYPE
+ *	Open a raw ICMP socket, print "ready", count the ICMP messages of
+ *	TYPE received during MS milliseconds and print the count.
+ *   vr-sock [-v VR] bind tcp|udp ADDR PORT
+ *	Bind (and listen, for TCP), print "ready" and hold until killed.
+ *   vr-sock sovr get
+ *	Print the SO_VR of a new UDP socket.
+ *   vr-sock sovr set VR [fresh|bound|connected|listening]
+ *	Set SO_VR on a new socket (UDP; TCP for listening) in that state.
+ *
+ * -v VR sets SO_VR on the socket before it is bound or connected; without
+ * it, the socket takes the VR of the task (/proc/self/vr). -t is the
+ * timeout (default 1500 ms).
+ *
+ * Exit: 0 success, 1 other error, 2 usage, 10 timeout, 11 refused
+ * (ECONNREFUSED: a TCP RST or an ICMP port unreachable came back),
+ * 12 unreachable (EHOSTUNREACH, ENETUNREACH), 13 EADDRINUSE,
+ * 14 EADDRNOTAVAIL, 15 EPERM, 16 ENONET, 17 EISCONN, 18 ERANGE. Errors are
+ * printed as "error: <errno name>".
+ *
+ * Build: gcc -static -O2 -Wall -Wextra -o vr-sock vr-sock.c
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SO_VR
+#define SO_VR 85
+#endif
+
+static int vr = -1;
+static int timeout_ms = 1500;
+
+static void __attribute__((noreturn)) usage(void)
+{
+	fprintf(stderr,
+		"usage: vr-sock [-v VR] [-t MS] serve|request|bind tcp|udp ADDR PORT [REPLY]\n"
+		"       vr-sock [-v VR] [-t MS] ping|rawping ADDR\n"
+		"       vr-sock [-v VR] [-t MS] rawcount TYPE\n"
+		"       vr-sock sovr get | sovr set VR [fresh|bound|connected|listening]\n");
+	exit(2);
+}
+
+static const char *errname(int err)
+{
+	switch (err) {
+	case ECONNREFUSED: return "ECONNREFUSED";
+	case EHOSTUNREACH: return "EHOSTUNREACH";
+	case ENETUNREACH: return "ENETUNREACH";
+	case EADDRINUSE: return "EADDRINUSE";
+	case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+	case EPERM: return "EPERM";
+	case EACCES: return "EACCES";
+	case ENONET: return "ENONET";
+	case EISCONN: return "EISCONN";
+	case ERANGE: return "ERANGE";
+	case EINVAL: return "EINVAL";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case ECONNRESET: return "ECONNRESET";
+	default: return strerror(err);
+	}
+}
+
+static int __attribute__((noreturn)) fail(int err)
+{
+	int rc;
+
+	printf("error: %s\n", errname(err));
+	fflush(stdout);
+	switch (err) {
+	case ETIMEDOUT: rc = 10; break;
+	case ECONNREFUSED: rc = 11; break;
+	case EHOSTUNREACH:
+	case ENETUNREACH: rc = 12; break;
+	case EADDRINUSE: rc = 13; break;
+	case EADDRNOTAVAIL: rc = 14; break;
+	case EPERM: rc = 15; break;
+	case ENONET: rc = 16; break;
+	case EISCONN: rc = 17; break;
+	case ERANGE: rc = 18; break;
+	default: rc = 1; break;
+	}
+	exit(rc);
+}
+
+static void ready(void)
+{
+	printf("ready\n");
+	fflush(stdout);
+}
+
+static int proto_type(const char *proto)
+{
+	if (!strcmp(proto, "tcp"))
+		return SOCK_STREAM;
+	if (!strcmp(proto, "udp"))
+		return SOCK_DGRAM;
+	usage();
+}
+
+static struct sockaddr_in addr_of(const char *addr, const char *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+
+	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
+		usage();
+	sin.sin_port = htons(port ? atoi(port) : 0);
+	return sin;
+}
+
+/* A socket, in VR -v if given. */
+static int new_socket(int type, int protocol)
+{
+	int fd = socket(AF_INET, type, protocol);
+
+	if (fd < 0)
+		fail(errno);
+	if (vr >= 0 && setsockopt(fd, SOL_SOCKET, SO_VR, &vr, sizeof(vr)))
+		fail(errno);
+	return fd;
+}
+
+/* Waits until @fd is readable; fails with ETIMEDOUT. */
+static void wait_readable(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int n = poll(&pfd, 1, ms);
+
+	if (n < 0)
+		fail(errno);
+	if (n == 0)
+		fail(ETIMEDOUT);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int do_serve(int type, struct sockaddr_in sin, const char *reply)
+{
+	int one = 1, fd = new_socket(type, 0);
+	char buf[512];
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		fail(errno);
+	if (type == SOCK_STREAM && listen(fd, 16))
+		fail(errno);
+	ready();
+	for (;;) {
+		struct sockaddr_in peer;
+		socklen_t len = sizeof(peer);
+		ssize_t n;
+
+		if (type == SOCK_DGRAM) {
+			n = recvfrom(fd, buf, sizeof(buf), 0,
+				     (struct sockaddr *)&peer, &len);
+			if (n >= 0)
+				sendto(fd, reply, strlen(reply), 0,
+				       (struct sockaddr *)&peer, len);
+			continue;
+		}
+		int c = accept(fd, (struct sockaddr *)&peer, &len);
+
+		if (c < 0)
+			continue;
+		n = recv(c, buf, sizeof(buf), 0);
+		if (n >= 0)
+			send(c, reply, strlen(reply), MSG_NOSIGNAL);
+		close(c);
+	}
+}
+
+static int do_request(int type, struct sockaddr_in sin)
+{
+	int fd = new_socket(type, 0);
+	char buf[512];
+	ssize_t n;
+
+	if (type == SOCK_STREAM) {
+		struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+
+		/* connect() times out after SO_SNDTIMEO */
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		fail(errno == EINPROGRESS ? ETIMEDOUT : errno);
+	if (send(fd, "hello", 5, MSG_NOSIGNAL) < 0)
+		fail(errno);
+	wait_readable(fd, timeout_ms);
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	if (n < 0)
+		fail(errno);
+	buf[n] = 0;
+	printf("%s\n", buf);
+	return 0;
+}
+
+static unsigned short icmp_cksum(const void *data, size_t len)
+{
+	const unsigned short *p = data;
+	unsigned long sum = 0;
+
+	for (; len > 1; len -= 2)
+		sum += *p++;
+	if (len)
+		sum += *(const unsigned char *)p;
+	sum = (sum >> 16) + (sum & 0xffff);
+	sum += sum >> 16;
+	return ~sum;
+}
+
+/* One echo request; 0 when the matching reply came. */
+static int do_ping(struct sockaddr_in sin, int raw)
+{
+	int fd = new_socket(raw ? SOCK_RAW : SOCK_DGRAM, IPPROTO_ICMP);
+	unsigned short id = getpid() & 0xffff;
+	struct icmphdr req = { .type = ICMP_ECHO };
+	long deadline = now_ms() + timeout_ms;
+	char buf[1500];
+
+	req.un.echo.id = htons(id);
+	req.un.echo.sequence = htons(1);
+	req.checksum = icmp_cksum(&req, sizeof(req));
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sin,
+		   sizeof(sin)) < 0)
+		fail(errno);
+	for (;;) {
+		long left = deadline - now_ms();
+		struct icmphdr *rep;
+		ssize_t n;
+
+		wait_readable(fd, left > 0 ? left : 0);
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			fail(errno);
+		if (raw) {	/* raw sockets get the IP header too */
+			struct iphdr *ip = (struct iphdr *)buf;
+
+			if (n < (ssize_t)(ip->ihl * 4 + sizeof(*rep)))
+				continue;
+			rep = (struct icmphdr *)(buf + ip->ihl * 4);
+			if (rep->type != ICMP_ECHOREPLY ||
+			    ntohs(rep->un.echo.id) != id)
+				continue;
+		} else {
+			rep = (struct icmphdr *)buf;
+			if (n < (ssize_t)sizeof(*rep) ||
+			    rep->type != ICMP_ECHOREPLY)
+				continue;
+		}
+		printf("reply from %s\n", inet_ntoa(sin.sin_addr));
+		return 0;
+	}
+}
+
+static int do_rawcount(int type)
+{
+	int fd = new_socket(SOCK_RAW, IPPROTO_ICMP), count = 0;
+	long deadline;
+	char buf[1500];
+
+	ready();
+	deadline = now_ms() + timeout_ms;
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		long left = deadline - now_ms();
+		struct iphdr *ip = (struct iphdr *)buf;
+		ssize_t n;
+
+		if (left <= 0 || poll(&pfd, 1, left) <= 0)
+			break;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n >= (ssize_t)sizeof(*ip) &&
+		    n >= ip->ihl * 4 + 1 && buf[ip->ihl * 4] == type)
+			count++;
+	}
+	printf("%d\n", count);
+	return 0;
+}
+
+static int do_bind(int type, struct sockaddr_in sin)
+{
+	int fd = new_socket(type, 0);
+
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		fail(errno);
+	if (type == SOCK_STREAM && listen(fd, 1))
+		fail(errno);
+	ready();
+	pause();
+	return 0;
+}
+
+static int do_sovr(int argc, char **argv)
+{
+	const char *when = argc > 2 ? argv[2] : "fresh";
+	int type = !strcmp(when, "listening") ? SOCK_STREAM : SOCK_DGRAM;
+	int fd = socket(AF_INET, type, 0), val;
+	socklen_t len = sizeof(val);
+
+	if (fd < 0)
+		fail(errno);
+	if (argc >= 1 && !strcmp(argv[0], "get")) {
+		if (getsockopt(fd, SOL_SOCKET, SO_VR, &val, &len))
+			fail(errno);
+		printf("%d\n", val);
+		return 0;
+	}
+	if (argc < 2 || strcmp(argv[0], "set"))
+		usage();
+	val = atoi(argv[1]);
+	if (strcmp(when, "fresh")) {
+		struct sockaddr_in sin = addr_of("127.0.0.1", NULL);
+
+		if (!strcmp(when, "connected")) {
+			sin.sin_port = htons(9);
+			if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+				fail(errno);
+		} else if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
+			   (type == SOCK_STREAM && listen(fd, 1))) {
+			fail(errno);
+		}
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_VR, &val, sizeof(val)))
+		fail(errno);
+	if (getsockopt(fd, SOL_SOCKET, SO_VR, &val, &len))
+		fail(errno);
+	printf("%d\n", val);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int opt;
+
+	signal(SIGPIPE, SIG_IGN);
+	while ((opt = getopt(argc, argv, "+v:t:")) != -1) {
+		switch (opt) {
+		case 'v': vr = atoi(optarg); break;
+		case 't': timeout_ms = atoi(optarg); break;
+		default: usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 2)
+		usage();
+	if (!strcmp(argv[0], "serve") && argc == 5)
+		return do_serve(proto_type(argv[1]), addr_of(argv[2], argv[3]),
+				argv[4]);
+	if (!strcmp(argv[0], "request") && argc == 4)
+		return do_request(proto_type(argv[1]),
+				  addr_of(argv[2], argv[3]));
+	if (!strcmp(argv[0], "bind") && argc == 4)
+		return do_bind(proto_type(argv[1]), addr_of(argv[2], argv[3]));
+	if (!strcmp(argv[0], "ping") && argc == 2)
+		return do_ping(addr_of(argv[1], NULL), 0);
+	if (!strcmp(argv[0], "rawping") && argc == 2)
+		return do_ping(addr_of(argv[1], NULL), 1);
+	if (!strcmp(argv[0], "rawcount") && argc == 2)
+		return do_rawcount(atoi(argv[1]));
+	if (!strcmp(argv[0], "sovr"))
+		return do_sovr(argc - 1, argv + 1);
+	usage();
+}

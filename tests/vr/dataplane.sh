@@ -1,0 +1,544 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# VR data plane selftest (KTAP), for busybox sh in the test VM.
+#
+# The DUT is the VM's root namespace, with VRs 0, 1 and 2. Each VR v has two
+# veth links to peer namespaces, with the same addresses in every VR:
+#
+#   netns dp-p$v                 DUT (root netns)              netns dp-q$v
+#   e$v 10.0.0.2/24 <----> d$v 10.0.0.1/24  (VR v)  f$v 10.1.0.1/24 <----> g$v 10.1.0.2/24
+#   default via 10.0.0.1                                         default via 10.1.0.1
+#
+# d1 also has 10.0.0.11, which exists in VR 1 only. Which peer a packet
+# reached is read from that peer's /proc/net/snmp counters, so a packet that
+# leaks into another VR shows up. Every "iff" matrix fails in its a != b
+# cells if VR isolation is removed, and in its a == b cells if VR routing
+# is (the three VRs hold the same prefixes).
+#
+# Uses vrctl, ip (iproute2) and vr-sock (tests/tools/vr-sock.c).
+
+LIB=${VR_TEST_LIB:-$(dirname "$0")/../lib}
+# shellcheck source=../lib/ktap.sh
+. "$LIB/ktap.sh"
+# "ip" is iproute2's, not busybox's applet.
+# shellcheck source=../lib/iproute2.sh
+. "$LIB/iproute2.sh" || { echo "TAP version 13"; echo "Bail out! iproute2's ip not found"; exit 1; }
+
+KTAP_TIMEOUT=30
+VRS="0 1 2"
+T=$(mktemp -d /tmp/vr-dp.XXXXXX) || exit 1
+BG_PIDS=
+
+cleanup() {
+	stop_bg
+	for v in $VRS; do
+		ip netns del "dp-p$v" 2>/dev/null
+		ip netns del "dp-q$v" 2>/dev/null
+		ip link del "d$v" 2>/dev/null
+		ip link del "f$v" 2>/dev/null
+	done
+	ip link del x9 2>/dev/null
+	vrctl delete 1 2>/dev/null
+	vrctl delete 2 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# --- helpers ------------------------------------------------------------------
+
+# in_vr VR CMD... and in_peer NS CMD...: run CMD with the task (and so its new
+# sockets) in VR, or in netns NS. Scripts that exec, not shell functions, so
+# that a background job's pid is CMD's and killing it stops CMD.
+mkdir -p "$T/bin"
+cat > "$T/bin/in_vr" <<'EOS'
+#!/bin/sh
+echo "$1" > /proc/self/vr || exit 1
+shift
+exec "$@"
+EOS
+cat > "$T/bin/in_peer" <<EOS
+#!/bin/sh
+exec "$IPROUTE2" netns exec "\$@"
+EOS
+chmod +x "$T/bin/in_vr" "$T/bin/in_peer"
+PATH=$T/bin:$PATH
+
+# snmp NS PROTO FIELD: a counter of /proc/net/snmp in netns NS.
+snmp() {
+	ip netns exec "$1" cat /proc/net/snmp | awk -v p="$2:" -v f="$3" '
+		$1 == p && !hdr { for (i = 2; i <= NF; i++) if ($i == f) c = i; hdr = 1; next }
+		$1 == p && hdr { print $c; exit }'
+}
+
+# counters PROTO FIELD NS...: "NS=value" for each NS.
+counters() {
+	local proto=$1 field=$2 ns out=
+	shift 2
+	for ns in "$@"; do
+		out="$out $ns=$(snmp "$ns" "$proto" "$field")"
+	done
+	echo "$out"
+}
+
+# bg OUT CMD...: start CMD in the background, wait until it prints "ready".
+bg() {
+	local out=$1 i=0
+	shift
+	ktap_run_bg "$out" "$@"
+	BG_PIDS="$BG_PIDS $KTAP_BG_PID"
+	while [ $i -lt 100 ]; do
+		grep -q ready "$out" 2>/dev/null && return 0
+		kill -0 "$KTAP_BG_PID" 2>/dev/null || break
+		sleep 0.05
+		i=$((i + 1))
+	done
+	cat "$out" "$out.err" 2>/dev/null | sed 's/^/# bg: /'
+	ktap_check_fail "background command did not get ready: $*"
+}
+
+stop_bg() {
+	local p
+	for p in $BG_PIDS; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	BG_PIDS=
+}
+
+# expect_counter_delta WHAT BEFORE AFTER NS DELTA: the NS=value entry grew by
+# DELTA (0, or "+" for at least one).
+expect_counter_delta() {
+	local what=$1 before=$2 after=$3 ns=$4 want=$5 b a
+	b=$(printf '%s\n' $before | sed -n "s/^$ns=//p")
+	a=$(printf '%s\n' $after | sed -n "s/^$ns=//p")
+	if [ -z "$a" ] || [ -z "$b" ]; then
+		ktap_check_fail "$what: no counter for $ns"
+		return 1
+	fi
+	if [ "$want" = "+" ]; then
+		[ "$a" -gt "$b" ] && { echo "# check: $what ($ns: $b -> $a)"; return 0; }
+	else
+		[ "$((a - b))" -eq "$want" ] && { echo "# check: $what ($ns: $b -> $a)"; return 0; }
+	fi
+	ktap_check_fail "$what: $ns counter went $b -> $a, wanted ${want}"
+}
+
+# --- setup ------------------------------------------------------------------
+
+t_setup() {
+	ktap_run vrctl create 1 name red || return 1
+	ktap_run vrctl create 2 name blue || return 1
+	echo 1 > /proc/sys/net/ipv4/ip_forward
+	echo 0 > /proc/sys/net/ipv4/icmp_ratelimit
+	echo "0 2147483647" > /proc/sys/net/ipv4/ping_group_range
+	for v in $VRS; do
+		ktap_run_quiet ip netns add "dp-p$v" || return 1
+		ktap_run_quiet ip netns add "dp-q$v" || return 1
+		ktap_run_quiet ip link add "d$v" type veth peer name "e$v" netns "dp-p$v" || return 1
+		ktap_run_quiet ip link add "f$v" type veth peer name "g$v" netns "dp-q$v" || return 1
+		# d$v joins its VR before it has addresses, f$v after (moving).
+		if [ "$v" -ne 0 ]; then
+			ktap_run vrctl assign "d$v" "$v" || return 1
+		fi
+		ktap_run_quiet ip addr add 10.0.0.1/24 dev "d$v" || return 1
+		ktap_run_quiet ip addr add 10.1.0.1/24 dev "f$v" || return 1
+		ktap_run_quiet ip link set "d$v" up || return 1
+		ktap_run_quiet ip link set "f$v" up || return 1
+		if [ "$v" -ne 0 ]; then
+			ktap_run vrctl assign "f$v" "$v" || return 1
+		fi
+		for p in "p$v e$v 10.0.0" "q$v g$v 10.1.0"; do
+			set -- $p
+			ktap_run_quiet ip -n "dp-$1" addr add "$3.2/24" dev "$2" || return 1
+			ktap_run_quiet ip -n "dp-$1" link set "$2" up || return 1
+			ktap_run_quiet ip -n "dp-$1" link set lo up || return 1
+			ktap_run_quiet ip -n "dp-$1" route add default via "$3.1" || return 1
+		done
+	done
+	ktap_run_quiet ip addr add 10.0.0.11/24 dev d1 || return 1
+	ktap_run ip route show table 65537
+	ktap_run ip route show table 65538
+	ktap_run vrctl show
+}
+
+# --- sockets: server on the DUT in VR a, client in peer p_b ---------------------
+
+# t_serve PROTO ADDR A B: server bound to ADDR:5000 in VR a (task VR); the
+# client in dp-p$b gets the answer iff a == b, else refused (TCP RST or
+# ICMP port unreachable, which must come back in VR b).
+t_serve() {
+	local proto=$1 addr=$2 a=$3 b=$4
+	bg "$T/srv" in_vr "$a" vr-sock serve "$proto" "$addr" 5000 "from-vr$a" || return 1
+	ktap_run in_peer "dp-p$b" vr-sock request "$proto" 10.0.0.1 5000
+	stop_bg
+	if [ "$a" -eq "$b" ]; then
+		ktap_expect_rc 0 && ktap_expect_stdout "from-vr$a"
+	else
+		ktap_expect_rc 11
+	fi
+}
+
+# t_client PROTO A B: a server in peer dp-p$b only; a DUT client in VR a
+# reaches it iff a == b (otherwise dp-p$a refuses).
+t_client() {
+	local proto=$1 a=$2 b=$3
+	bg "$T/srv" in_peer "dp-p$b" vr-sock serve "$proto" 0.0.0.0 5001 "peer$b" || return 1
+	ktap_run in_vr "$a" vr-sock request "$proto" 10.0.0.2 5001
+	stop_bg
+	if [ "$a" -eq "$b" ]; then
+		ktap_expect_rc 0 && ktap_expect_stdout "peer$b"
+	else
+		ktap_expect_rc 11
+	fi
+}
+
+# t_ping KIND A B: a DUT ping (ping or raw socket) in VR a to 10.0.0.2 is
+# answered, and the echo request reached peer dp-p$b iff a == b.
+t_ping() {
+	local kind=$1 a=$2 b=$3 before after
+	before=$(counters Icmp InEchos "dp-p$b")
+	ktap_run in_vr "$a" vr-sock "$kind" 10.0.0.2
+	ktap_expect_rc 0
+	after=$(counters Icmp InEchos "dp-p$b")
+	if [ "$a" -eq "$b" ]; then
+		expect_counter_delta "echo request reached dp-p$b" "$before" "$after" "dp-p$b" 1
+	else
+		expect_counter_delta "nothing reached dp-p$b" "$before" "$after" "dp-p$b" 0
+	fi
+}
+
+# t_rawrecv A B: a raw ICMP socket in VR a sees the echo requests that peer
+# dp-p$b sends to 10.0.0.1 iff a == b.
+t_rawrecv() {
+	local a=$1 b=$2 n
+	bg "$T/raw" in_vr "$a" vr-sock -t 2000 rawcount 8 || return 1
+	ktap_run in_peer "dp-p$b" vr-sock rawping 10.0.0.1
+	ktap_expect_rc 0
+	wait "$KTAP_BG_PID"
+	BG_PIDS=
+	n=$(sed -n '/^[0-9]/p' "$T/raw")
+	echo "# raw socket in VR $a counted ${n:-nothing}"
+	if [ "$a" -eq "$b" ]; then
+		ktap_expect_match "echo request seen" "[1-9]*" "$n"
+	else
+		ktap_expect_eq "echo requests seen" 0 "$n"
+	fi
+}
+
+# t_echo B: peer dp-p$b pings 10.0.0.1 and is answered; no other peer gets
+# an ICMP message.
+t_echo() {
+	local b=$1 before after c
+	before=$(counters Icmp InMsgs dp-p0 dp-p1 dp-p2)
+	ktap_run in_peer "dp-p$b" vr-sock rawping 10.0.0.1
+	ktap_expect_rc 0
+	after=$(counters Icmp InMsgs dp-p0 dp-p1 dp-p2)
+	for c in $VRS; do
+		[ "$c" -eq "$b" ] && continue
+		expect_counter_delta "no ICMP to dp-p$c" "$before" "$after" "dp-p$c" 0
+	done
+}
+
+# t_refused PROTO B: nothing listens on port 5999 in any VR; peer dp-p$b is
+# refused (RST / port unreachable in VR b) and no other peer hears of it.
+t_refused() {
+	local proto=$1 b=$2 before after c field
+	if [ "$proto" = tcp ]; then field="Tcp InSegs"; else field="Icmp InMsgs"; fi
+	# shellcheck disable=SC2086
+	before=$(counters $field dp-p0 dp-p1 dp-p2)
+	ktap_run in_peer "dp-p$b" vr-sock request "$proto" 10.0.0.1 5999
+	ktap_expect_rc 11
+	# shellcheck disable=SC2086
+	after=$(counters $field dp-p0 dp-p1 dp-p2)
+	for c in $VRS; do
+		[ "$c" -eq "$b" ] && continue
+		expect_counter_delta "nothing reached dp-p$c" "$before" "$after" "dp-p$c" 0
+	done
+}
+
+# Same port bound in the three VRs (SO_VR this time), three answers.
+t_three_servers() {
+	local proto=$1 v
+	for v in $VRS; do
+		bg "$T/srv$v" vr-sock -v "$v" serve "$proto" 0.0.0.0 6000 "answer-vr$v" || return 1
+	done
+}
+
+t_three_answers() {
+	local proto=$1 b=$2
+	ktap_run in_peer "dp-p$b" vr-sock request "$proto" 10.0.0.1 6000
+	ktap_expect_rc 0 && ktap_expect_stdout "answer-vr$b"
+}
+
+# t_forward B C: peer dp-p$b pings 10.1.0.2 through the DUT; it is forwarded
+# in VR b, so it reaches dp-q$c iff b == c.
+t_forward() {
+	local b=$1 c=$2 before after
+	before=$(counters Icmp InEchos "dp-q$c")
+	ktap_run in_peer "dp-p$b" vr-sock rawping 10.1.0.2
+	ktap_expect_rc 0
+	after=$(counters Icmp InEchos "dp-q$c")
+	if [ "$b" -eq "$c" ]; then
+		expect_counter_delta "forwarded to dp-q$c" "$before" "$after" "dp-q$c" 1
+	else
+		expect_counter_delta "nothing forwarded to dp-q$c" "$before" "$after" "dp-q$c" 0
+	fi
+}
+
+# A route that exists in VR 1 only: 10.2.0.0/24 via dp-q1.
+t_vr1_route() {
+	ktap_run ip -n dp-q1 addr add 10.2.0.1/32 dev lo || return 1
+	ktap_run ip route add 10.2.0.0/24 via 10.1.0.2 table 65537 || return 1
+}
+
+t_vr1_route_use() {
+	local b=$1 before after
+	before=$(counters Icmp InDestUnreachs "dp-p$b")
+	ktap_run in_peer "dp-p$b" vr-sock rawping 10.2.0.1
+	after=$(counters Icmp InDestUnreachs "dp-p$b")
+	if [ "$b" -eq 1 ]; then
+		ktap_expect_rc 0
+	else
+		ktap_expect_rc 10
+		expect_counter_delta "net unreachable came back to dp-p$b" "$before" "$after" "dp-p$b" "+"
+	fi
+}
+
+# --- local addresses and ARP -------------------------------------------------
+
+t_arp() {
+	local b=$1 mac
+	mac=$(cat "/sys/class/net/d$b/address")
+	ktap_run ip -n "dp-p$b" neigh show 10.0.0.1
+	ktap_expect_match "10.0.0.1 resolved to d$b ($mac)" "*$mac*" "$KTAP_STDOUT_TEXT"
+}
+
+# 10.0.0.11 exists in VR 1 only: only dp-p1 gets an ARP answer and a reply.
+t_vr1_address() {
+	local b=$1
+	ktap_run in_peer "dp-p$b" vr-sock rawping 10.0.0.11
+	if [ "$b" -eq 1 ]; then
+		ktap_expect_rc 0
+	else
+		ktap_expect_rc 10
+		ktap_run ip -n "dp-p$b" neigh show 10.0.0.11
+		case $KTAP_STDOUT_TEXT in
+		*lladdr*) ktap_check_fail "10.0.0.11 resolved from dp-p$b" ;;
+		esac
+	fi
+}
+
+# --- binding ------------------------------------------------------------------
+
+t_bind_three() {
+	local proto=$1 v
+	for v in $VRS; do
+		bg "$T/hold$proto$v" vr-sock -v "$v" bind "$proto" 10.0.0.1 7000 || return 1
+	done
+}
+
+t_bind_conflict() {
+	local proto=$1 v=$2
+	ktap_run vr-sock -v "$v" bind "$proto" 10.0.0.1 7000
+	ktap_expect_rc 13
+}
+
+# Binding to 10.0.0.11 works in VR 1 only.
+t_bind_local() {
+	local proto=$1 v=$2
+	if [ "$v" -eq 1 ]; then
+		bg "$T/b11" vr-sock -v "$v" bind "$proto" 10.0.0.11 7001
+		stop_bg
+	else
+		ktap_run vr-sock -v "$v" bind "$proto" 10.0.0.11 7001
+		ktap_expect_rc 14
+	fi
+}
+
+# --- processes and SO_VR --------------------------------------------------------
+
+t_proc_default() {
+	ktap_run cat /proc/self/vr
+	ktap_expect_stdout 0
+}
+
+t_proc_exec() {
+	ktap_run in_vr 1 cat /proc/self/vr
+	ktap_expect_stdout 1
+}
+
+t_proc_fork() {
+	ktap_run in_vr 2 sh -c 'cat /proc/self/vr; (cat /proc/self/vr); sh -c "cat /proc/self/vr"'
+	ktap_expect_stdout "2
+2
+2"
+}
+
+t_proc_socket() {
+	ktap_run in_vr 2 vr-sock sovr get
+	ktap_expect_stdout 2
+}
+
+t_proc_other() {
+	bg "$T/sleeper" in_vr 1 sh -c 'echo ready; exec sleep 30' || return 1
+	ktap_run cat "/proc/$KTAP_BG_PID/vr"
+	ktap_expect_stdout 1
+	echo 2 > "/proc/$KTAP_BG_PID/vr"
+	ktap_run cat "/proc/$KTAP_BG_PID/vr"
+	ktap_expect_stdout 2
+	stop_bg
+}
+
+t_proc_unpriv_read() {
+	ktap_run vr-capdrop 12 -- cat /proc/1/vr
+	ktap_expect_rc 0 && ktap_expect_stdout 0
+}
+
+t_proc_write_err() {
+	local val=$1 pattern=$2 caps=${3:-}
+	if [ -n "$caps" ]; then
+		ktap_run vr-capdrop 12 -- sh -c "echo $val > /proc/self/vr"
+	else
+		ktap_run sh -c "echo $val > /proc/self/vr"
+	fi
+	ktap_expect_match "refused" "*$pattern*" "$KTAP_STDERR_TEXT"
+	[ "$KTAP_RC" -ne 0 ] || ktap_check_fail "write succeeded"
+}
+
+t_sovr() {
+	local rc=$1 out=$2
+	shift 2
+	ktap_run "$@"
+	ktap_expect_rc "$rc" && ktap_expect_stdout "$out"
+}
+
+# --- interfaces ---------------------------------------------------------------
+
+t_moved_routes() {
+	ktap_run ip route show table 65537
+	ktap_expect_match "f1's prefix route in VR 1" "*10.1.0.0/24 dev f1*" "$KTAP_STDOUT_TEXT"
+	ktap_run ip route show table local
+	case $KTAP_STDOUT_TEXT in
+	*"dev f1"*) ktap_check_fail "f1's local route left in the local table" ;;
+	esac
+	ktap_run ip route show table main
+	case $KTAP_STDOUT_TEXT in
+	*"dev f1"*) ktap_check_fail "f1's route left in the main table" ;;
+	esac
+}
+
+t_move_x9() {
+	ktap_run_quiet ip link add x9 type dummy || return 1
+	ktap_run vrctl assign x9 1 || return 1
+	ktap_run_quiet ip addr add 10.9.0.1/24 dev x9 || return 1
+	ktap_run_quiet ip link set x9 up || return 1
+	ktap_run ip route show table 65537
+	ktap_expect_match "local 10.9.0.1 in VR 1" "*local 10.9.0.1 dev x9*" "$KTAP_STDOUT_TEXT"
+	ktap_run vrctl assign x9 2 || return 1
+	ktap_run ip route show table 65538
+	ktap_expect_match "local 10.9.0.1 moved to VR 2" "*local 10.9.0.1 dev x9*" "$KTAP_STDOUT_TEXT"
+	ktap_expect_match "prefix 10.9.0.0/24 moved to VR 2" "*10.9.0.0/24 dev x9*" "$KTAP_STDOUT_TEXT"
+	ktap_run ip route show table 65537
+	case $KTAP_STDOUT_TEXT in
+	*x9*) ktap_check_fail "x9's routes left in VR 1" ;;
+	esac
+}
+
+t_delete_busy() {
+	ktap_run vrctl delete 1
+	ktap_expect_rc 1
+	ktap_expect_match "EBUSY text" "*interfaces*" "$KTAP_STDERR_TEXT"
+}
+
+suite() {
+	local a b p
+	ktap_test_result "topology: 3 VRs, 6 peer namespaces, same addresses" t_setup
+
+	for p in tcp udp; do
+		for a in $VRS; do
+			for b in $VRS; do
+				ktap_test_result "$p server *:5000 in VR $a, client via VR $b: answered iff same VR" t_serve "$p" 0.0.0.0 "$a" "$b"
+				ktap_test_result "$p server 10.0.0.1:5000 in VR $a, client via VR $b: answered iff same VR" t_serve "$p" 10.0.0.1 "$a" "$b"
+				ktap_test_result "$p client in VR $a to 10.0.0.2, server in VR $b's peer: reached iff same VR" t_client "$p" "$a" "$b"
+			done
+		done
+	done
+	for p in ping rawping; do
+		for a in $VRS; do
+			for b in $VRS; do
+				ktap_test_result "$p socket in VR $a: echo reaches VR $b's peer iff same VR" t_ping "$p" "$a" "$b"
+			done
+		done
+	done
+	for a in $VRS; do
+		for b in $VRS; do
+			ktap_test_result "raw ICMP socket in VR $a sees echo requests from VR $b iff same VR" t_rawrecv "$a" "$b"
+		done
+	done
+	for b in $VRS; do
+		ktap_test_result "echo reply to VR $b's peer, no ICMP elsewhere" t_echo "$b"
+	done
+	for p in tcp udp; do
+		for b in $VRS; do
+			ktap_test_result "$p to a closed port from VR $b: refused in VR $b only" t_refused "$p" "$b"
+		done
+	done
+	for p in tcp udp; do
+		ktap_test_result "$p port 6000 bound in VRs 0, 1 and 2 (SO_VR)" t_three_servers "$p"
+		for b in $VRS; do
+			ktap_test_result "$p port 6000 from VR $b: VR $b's answer" t_three_answers "$p" "$b"
+		done
+		stop_bg
+	done
+	for b in $VRS; do
+		for c in $VRS; do
+			ktap_test_result "forwarding from VR $b reaches VR $c's second peer iff same VR" t_forward "$b" "$c"
+		done
+	done
+	ktap_test_result "route 10.2.0.0/24 in VR 1's table only" t_vr1_route
+	for b in $VRS; do
+		ktap_test_result "10.2.0.1 from VR $b: reachable iff VR 1, else net unreachable" t_vr1_route_use "$b"
+	done
+	for b in $VRS; do
+		ktap_test_result "ARP for 10.0.0.1 from VR $b answered by d$b" t_arp "$b"
+	done
+	for b in $VRS; do
+		ktap_test_result "10.0.0.11 (VR 1 only) from VR $b: ARP and echo iff VR 1" t_vr1_address "$b"
+	done
+	for p in tcp udp; do
+		ktap_test_result "$p 10.0.0.1:7000 bound in VRs 0, 1 and 2" t_bind_three "$p"
+		for b in $VRS; do
+			ktap_test_result "$p 10.0.0.1:7000 again in VR $b: EADDRINUSE" t_bind_conflict "$p" "$b"
+		done
+		stop_bg
+		for b in $VRS; do
+			ktap_test_result "$p bind to 10.0.0.11 in VR $b: allowed iff VR 1" t_bind_local "$p" "$b"
+		done
+	done
+	ktap_test_result "/proc/self/vr of a shell is 0" t_proc_default
+	ktap_test_result "/proc/self/vr kept across exec" t_proc_exec
+	ktap_test_result "/proc/self/vr inherited by fork and subshells" t_proc_fork
+	ktap_test_result "new sockets take the task's VR" t_proc_socket
+	ktap_test_result "/proc/<pid>/vr of another task read and written" t_proc_other
+	ktap_test_result "/proc/<pid>/vr readable without CAP_NET_ADMIN" t_proc_unpriv_read
+	ktap_test_result "/proc/self/vr write without CAP_NET_ADMIN: EPERM" t_proc_write_err 1 "ermitted" caps
+	ktap_test_result "/proc/self/vr write of a missing VR: ENONET" t_proc_write_err 99 "network"
+	ktap_test_result "/proc/self/vr write of a non-number: EINVAL" t_proc_write_err abc "nvalid"
+	ktap_test_result "/proc/self/vr write of 70000: ERANGE" t_proc_write_err 70000 "range"
+	ktap_test_result "SO_VR set on a fresh socket" t_sovr 0 1 vr-sock sovr set 1
+	ktap_test_result "SO_VR default is the task's VR" t_sovr 0 0 vr-sock sovr get
+	ktap_test_result "SO_VR of a missing VR: ENONET" t_sovr 16 "error: ENONET" vr-sock sovr set 99
+	ktap_test_result "SO_VR of 70000: ERANGE" t_sovr 18 "error: ERANGE" vr-sock sovr set 70000
+	ktap_test_result "SO_VR after bind: EISCONN" t_sovr 17 "error: EISCONN" vr-sock sovr set 1 bound
+	ktap_test_result "SO_VR after connect: EISCONN" t_sovr 17 "error: EISCONN" vr-sock sovr set 1 connected
+	ktap_test_result "SO_VR on a listener: EISCONN" t_sovr 17 "error: EISCONN" vr-sock sovr set 1 listening
+	ktap_test_result "SO_VR set without CAP_NET_ADMIN: EPERM" t_sovr 15 "error: EPERM" vr-capdrop 12 -- vr-sock sovr set 1
+	ktap_test_result "SO_VR get without CAP_NET_ADMIN" t_sovr 0 0 vr-capdrop 12 -- vr-sock sovr get
+	ktap_test_result "interface assigned with addresses: its routes moved to the VR" t_moved_routes
+	ktap_test_result "interface moved from VR 1 to VR 2 with its routes" t_move_x9
+	ktap_test_result "deleting a VR with interfaces: EBUSY" t_delete_busy
+}
+
+ktap_run_suite suite
