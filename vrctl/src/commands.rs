@@ -6,8 +6,11 @@ use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 
 use crate::error::{Error, Result};
-use crate::netlink::GenlSocket;
+use netlink_sys::protocols::NETLINK_ROUTE;
+
+use crate::netlink::{GenlSocket, NlSocket};
 use crate::output::{self, Event};
+use crate::route::{self, Route, RouteArgs, RouteOp};
 use crate::task;
 use crate::vr::{
     Vr, VrMessage, VR_CMD_CHANGE_NTF, VR_CMD_CREATE_NTF, VR_CMD_DELETE_NTF, VR_MCGRP_MONITOR,
@@ -61,6 +64,20 @@ pub fn ifindex(ifname: &OsStr) -> Result<u32> {
     Ok(index)
 }
 
+/// The name of an interface of the current network namespace.
+pub fn ifname(index: u32) -> Option<String> {
+    let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE];
+    // SAFETY: buf has the IF_NAMESIZE bytes if_indextoname may write, and
+    // it NUL-terminates what it writes on success.
+    let p = unsafe { libc::if_indextoname(index, buf.as_mut_ptr()) };
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: NUL-terminated inside buf (see above).
+    let name = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) };
+    Some(name.to_string_lossy().into_owned())
+}
+
 pub fn assign(ifname: &OsStr, id: u32) -> Result<()> {
     let index = ifindex(ifname)?;
     GenlSocket::open_vr()?.request(VrMessage::assign(index, id))?;
@@ -92,6 +109,60 @@ pub fn show(id: Option<u32>, fmt: Format, out: &mut dyn Write) -> Result<()> {
         output::vrs_json(&vrs, fmt.pretty).map_err(json_error)?
     } else {
         output::show_text(&vrs)
+    };
+    write_out(out, &text)
+}
+
+/// The FIB table of VR `id`, as the kernel reports it.
+fn vr_table(id: u32) -> Result<u32> {
+    fetch(Some(id))?
+        .first()
+        .map(|vr| vr.table)
+        .ok_or_else(|| Error::Protocol(format!("no reply for VR {id}")))
+}
+
+/// `route add` and `route del` in the table of `args.vr`. The interface
+/// name is resolved first, the table next, then the kernel has its say.
+pub fn route_modify(op: RouteOp, args: &RouteArgs) -> Result<()> {
+    let oif = args.dev.as_deref().map(ifindex).transpose()?;
+    let table = vr_table(args.vr)?;
+    modify_table(op, args, table, oif)
+}
+
+fn modify_table(op: RouteOp, args: &RouteArgs, table: u32, oif: Option<u32>) -> Result<()> {
+    let msg = route::modify_request(op, args, table, oif);
+    NlSocket::open(NETLINK_ROUTE)?.transact(msg, route::request_flags(op))?;
+    Ok(())
+}
+
+/// The IPv4 routes of table `table` matching the selectors of `args`, in
+/// the kernel's order, with their interface names.
+fn table_routes(table: u32, args: &RouteArgs, oif: Option<u32>) -> Result<Vec<Route>> {
+    let replies = NlSocket::open(NETLINK_ROUTE)?
+        .transact(route::dump_request(), route::request_flags(RouteOp::Show))?;
+    let mut routes: Vec<Route> = replies
+        .iter()
+        .filter_map(Route::from_message)
+        .filter(|r| r.table == table && r.matches(args.prefix, args.via, oif))
+        .collect();
+    for r in &mut routes {
+        r.dev = r.oif.and_then(ifname);
+        for hop in &mut r.nexthops {
+            hop.dev = ifname(hop.oif);
+        }
+    }
+    Ok(routes)
+}
+
+/// `route show`: the routes of the table of `args.vr`.
+pub fn route_show(args: &RouteArgs, fmt: Format, out: &mut dyn Write) -> Result<()> {
+    let oif = args.dev.as_deref().map(ifindex).transpose()?;
+    let table = vr_table(args.vr)?;
+    let routes = table_routes(table, args, oif)?;
+    let text = if fmt.json {
+        output::routes_json(&routes, fmt.pretty).map_err(json_error)?
+    } else {
+        output::routes_text(&routes)
     };
     write_out(out, &text)
 }
@@ -198,6 +269,132 @@ mod tests {
             ifindex(OsStr::new("a\0b")),
             Err(Error::NoDevice(_))
         ));
+    }
+
+    /// Routes of a table in a throwaway network namespace: the requests
+    /// vrctl builds, as a real kernel takes them. Run by
+    /// host_route_roundtrip_in_netns under `unshare -rn`.
+    #[test]
+    #[ignore = "run by host_route_roundtrip_in_netns in a new netns"]
+    fn netns_route_roundtrip() {
+        assert_eq!(
+            std::env::var("VRCTL_TEST_IN_NETNS").as_deref(),
+            Ok("1"),
+            "only inside a throwaway network namespace"
+        );
+        let args = |words: &[&str]| {
+            let words: Vec<OsString> = words.iter().map(OsString::from).collect();
+            route::parse_args(RouteOp::Add, &words).expect("valid arguments")
+        };
+        let show = |table| {
+            let all = args(&["default", "vr", "1"]);
+            let all = RouteArgs {
+                prefix: None,
+                ..all
+            };
+            output::routes_text(&table_routes(table, &all, None).expect("dump"))
+        };
+        let lo = ifindex(OsStr::new("lo")).expect("lo");
+        let table = 65537;
+
+        let a = args(&["10.99.0.0/24", "dev", "lo", "vr", "1"]);
+        modify_table(RouteOp::Add, &a, table, Some(lo)).expect("route add");
+        assert_eq!(show(table), "10.99.0.0/24 dev lo scope link\n");
+        assert_eq!(show(65538), "");
+        assert!(!show(254).contains("10.99.0.0"), "{}", show(254));
+        match modify_table(RouteOp::Add, &a, table, Some(lo)) {
+            Err(Error::Kernel { errno, .. }) => assert_eq!(errno, libc::EEXIST),
+            other => panic!("second add: {other:?}"),
+        }
+
+        // A gateway that is not on a link: the kernel explains in extack.
+        let g = args(&["10.98.0.0/24", "via", "192.0.2.1", "vr", "1"]);
+        match modify_table(RouteOp::Add, &g, table, None) {
+            Err(Error::Kernel { errno, msg }) => {
+                eprintln!(
+                    "kernel said: {}",
+                    Error::Kernel {
+                        errno,
+                        msg: msg.clone()
+                    }
+                );
+                assert_eq!(errno, libc::ENETUNREACH);
+                assert!(msg.is_some_and(|m| !m.is_empty()));
+            }
+            other => panic!("add via an unreachable gateway: {other:?}"),
+        }
+
+        // Filters of route show.
+        let only = |prefix: &str| {
+            let f = args(&[prefix, "vr", "1"]);
+            table_routes(table, &f, None).expect("dump").len()
+        };
+        assert_eq!(only("10.99.0.0/24"), 1);
+        assert_eq!(only("10.99.0.0/16"), 0);
+        let json = output::routes_json(&table_routes(table, &a, Some(lo)).expect("dump"), false)
+            .expect("JSON");
+        let v: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+        assert_eq!(v[0]["dst"], "10.99.0.0/24");
+        assert_eq!(v[0]["dev"], "lo");
+        assert_eq!(v[0]["table"], 65537);
+        assert_eq!(v[0]["protocol"], "boot");
+
+        // The local table is read through rtm_table 255 (and RTA_TABLE).
+        assert!(
+            show(255).contains("local 127.0.0.1 dev lo proto kernel scope host src 127.0.0.1\n"),
+            "{}",
+            show(255)
+        );
+
+        // Delete: by prefix only, whatever the scope and protocol.
+        let d = RouteArgs {
+            dev: None,
+            ..a.clone()
+        };
+        modify_table(RouteOp::Del, &d, table, None).expect("route del");
+        assert_eq!(show(table), "");
+        match modify_table(RouteOp::Del, &d, table, None) {
+            Err(Error::Kernel { errno, .. }) => assert_eq!(errno, libc::ESRCH),
+            other => panic!("second del: {other:?}"),
+        }
+    }
+
+    /// Runs netns_route_roundtrip in a new user and network namespace
+    /// (unshare -rn, lo up); returns early, saying so, where that is not
+    /// possible.
+    #[test]
+    fn host_route_roundtrip_in_netns() {
+        use std::process::Command;
+        let exe = std::env::current_exe().expect("test binary");
+        let script = r#"ip link set lo up && exec "$0" --ignored --exact commands::tests::netns_route_roundtrip --nocapture"#;
+        let probe = Command::new("unshare")
+            .args(["-rn", "sh", "-c", "ip link set lo up"])
+            .output();
+        match probe {
+            Ok(o) if o.status.success() => {}
+            Ok(o) => {
+                eprintln!(
+                    "skipping: unshare -rn ip link set lo up failed: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+                return;
+            }
+            Err(e) => {
+                eprintln!("skipping: cannot run unshare: {e}");
+                return;
+            }
+        }
+        let out = Command::new("unshare")
+            .args(["-rn", "sh", "-c", script])
+            .arg(exe)
+            .env("VRCTL_TEST_IN_NETNS", "1")
+            .output()
+            .expect("unshare runs");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        eprintln!("{text}");
+        assert!(out.status.success(), "{text}");
+        assert!(text.contains("1 passed"), "{text}");
     }
 
     #[test]

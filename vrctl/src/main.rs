@@ -10,6 +10,7 @@ mod commands;
 mod error;
 mod netlink;
 mod output;
+mod route;
 mod task;
 mod vr;
 
@@ -21,6 +22,7 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::commands::Format;
 use crate::error::Error;
+use crate::route::{RouteArgs, RouteOp};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -110,6 +112,65 @@ enum Command {
         /// Process id (default: vrctl itself, i.e. the VR it was started in)
         pid: Option<u32>,
     },
+    /// Add, delete or show the IPv4 routes of a VR's table
+    #[command(subcommand_required = true, arg_required_else_help = true)]
+    Route {
+        #[command(subcommand)]
+        command: RouteCommand,
+    },
+}
+
+const ROUTE_ARGS_HELP: &str = "\
+PREFIX is default, A.B.C.D/LEN or A.B.C.D (a /32), optionally after \"to\".
+The keywords may come in any order. VR is a VR id; its table is the one
+the kernel reports (vrctl show).";
+
+#[derive(Debug, Subcommand)]
+enum RouteCommand {
+    /// Add a route to the table of a VR
+    #[command(
+        override_usage = "vrctl route add <PREFIX> [via <GW>] [dev <IFNAME>] vr <VR>",
+        after_help = ROUTE_ARGS_HELP
+    )]
+    Add {
+        /// PREFIX, via GW, dev IFNAME, vr VR
+        #[arg(required = true, value_name = "ARGS")]
+        args: Vec<OsString>,
+    },
+    /// Delete a route from the table of a VR
+    #[command(
+        visible_alias = "delete",
+        override_usage = "vrctl route del <PREFIX> [via <GW>] [dev <IFNAME>] vr <VR>",
+        after_help = ROUTE_ARGS_HELP
+    )]
+    Del {
+        /// PREFIX, via GW, dev IFNAME, vr VR
+        #[arg(required = true, value_name = "ARGS")]
+        args: Vec<OsString>,
+    },
+    /// Show the routes of the table of a VR (all, or those matching)
+    #[command(
+        visible_alias = "list",
+        override_usage = "vrctl route show [<PREFIX>] [via <GW>] [dev <IFNAME>] vr <VR>",
+        after_help = ROUTE_ARGS_HELP
+    )]
+    Show {
+        /// [PREFIX], [via GW], [dev IFNAME], vr VR
+        #[arg(value_name = "ARGS")]
+        args: Vec<OsString>,
+    },
+}
+
+/// The route verb and its parsed arguments; a bad argument is a usage
+/// error of that verb.
+fn route_args(command: &RouteCommand) -> Result<(RouteOp, RouteArgs), Error> {
+    let (op, args, path): (_, _, &'static [&'static str]) = match command {
+        RouteCommand::Add { args } => (RouteOp::Add, args, &["route", "add"]),
+        RouteCommand::Del { args } => (RouteOp::Del, args, &["route", "del"]),
+        RouteCommand::Show { args } => (RouteOp::Show, args, &["route", "show"]),
+    };
+    let parsed = route::parse_args(op, args).map_err(|msg| Error::Usage { cmd: path, msg })?;
+    Ok((op, parsed))
 }
 
 fn run(cli: Cli) -> Result<(), Error> {
@@ -128,6 +189,10 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Monitor => commands::monitor(fmt, &mut out),
         Command::Exec { vr, argv } => commands::exec(vr, &argv),
         Command::Identify { pid } => commands::identify(pid, fmt, &mut out),
+        Command::Route { command } => match route_args(&command)? {
+            (RouteOp::Show, args) => commands::route_show(&args, fmt, &mut out),
+            (op, args) => commands::route_modify(op, &args),
+        },
     }
 }
 
@@ -239,6 +304,56 @@ mod tests {
         assert!(matches!(cli.command, Command::Identify { pid: Some(123) }));
     }
 
+    fn route(args: &[&str]) -> Result<(RouteOp, RouteArgs), Error> {
+        match Cli::try_parse_from(args).expect("parses").command {
+            Command::Route { command } => route_args(&command),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn route_commands() {
+        let (op, a) = route(&[
+            "vrctl",
+            "route",
+            "add",
+            "10.99.0.0/24",
+            "dev",
+            "d1",
+            "vr",
+            "1",
+        ])
+        .expect("valid");
+        assert_eq!(op, RouteOp::Add);
+        assert_eq!(
+            a.prefix.map(|p| p.to_string()).as_deref(),
+            Some("10.99.0.0/24")
+        );
+        assert_eq!(a.dev.as_deref(), Some(std::ffi::OsStr::new("d1")));
+        assert_eq!(a.vr, 1);
+        let (op, _) = route(&["vrctl", "route", "delete", "default", "vr", "0"]).expect("valid");
+        assert_eq!(op, RouteOp::Del);
+        let (op, a) = route(&["vrctl", "route", "list", "vr", "2"]).expect("valid");
+        assert_eq!((op, a.prefix, a.vr), (RouteOp::Show, None, 2));
+        // Global options anywhere, also among the route arguments.
+        let cli =
+            Cli::try_parse_from(["vrctl", "route", "show", "vr", "-j", "1", "-p"]).expect("parses");
+        assert!(cli.json && cli.pretty);
+        match route(&["vrctl", "route", "show", "dev", "d1"]) {
+            Err(Error::Usage { cmd, msg }) => {
+                assert_eq!(cmd, ["route", "show"]);
+                assert_eq!(msg, "\"vr <VR>\" is required");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let e = usage_error(&["route", "add"], "\"vr <VR>\" is required");
+        let text = e.render().to_string();
+        assert!(
+            text.contains("vrctl route add <PREFIX> [via <GW>] [dev <IFNAME>] vr <VR>"),
+            "{text}"
+        );
+    }
+
     #[test]
     fn late_usage_error_has_the_subcommand_usage() {
         let e = usage_error(&["exec"], "bad thing");
@@ -272,6 +387,10 @@ mod tests {
             &["vrctl", "identify", "self"],
             &["vrctl", "identify", "-5"],
             &["vrctl", "identify", "1", "2"],
+            &["vrctl", "route"],
+            &["vrctl", "route", "replace", "10.0.0.0/8", "vr", "1"],
+            &["vrctl", "route", "add"],
+            &["vrctl", "route", "del"],
         ] {
             let err = Cli::try_parse_from(args).err();
             assert!(err.is_some(), "{args:?} should not parse");

@@ -194,6 +194,23 @@ pub fn split_messages(data: &[u8]) -> Result<Vec<&[u8]>> {
     Ok(out)
 }
 
+/// A whole request: the netlink header (NLM_F_REQUEST, `flags`, and
+/// NLM_F_ACK unless `flags` asks for a dump; sequence number `seq`), then
+/// `payload`.
+pub fn encode_request<I: NetlinkSerializable>(payload: I, flags: u16, seq: u32) -> Vec<u8> {
+    let dump = flags & NLM_F_DUMP == NLM_F_DUMP;
+    let mut msg = NetlinkMessage::new(
+        NetlinkHeader::default(),
+        NetlinkPayload::InnerMessage(payload),
+    );
+    msg.header.flags = NLM_F_REQUEST | flags | if dump { 0 } else { NLM_F_ACK };
+    msg.header.sequence_number = seq;
+    msg.finalize();
+    let mut tx = vec![0u8; msg.buffer_len()];
+    msg.serialize(&mut tx);
+    tx
+}
+
 /// A netlink socket of one protocol, with extended and capped ACKs.
 pub struct NlSocket {
     sock: Socket,
@@ -252,17 +269,8 @@ impl NlSocket {
     where
         I: NetlinkSerializable + NetlinkDeserializable + Debug,
     {
-        let dump = flags & NLM_F_DUMP == NLM_F_DUMP;
         let seq = self.next_seq();
-        let mut msg = NetlinkMessage::new(
-            NetlinkHeader::default(),
-            NetlinkPayload::InnerMessage(payload),
-        );
-        msg.header.flags = NLM_F_REQUEST | flags | if dump { 0 } else { NLM_F_ACK };
-        msg.header.sequence_number = seq;
-        msg.finalize();
-        let mut tx = vec![0u8; msg.buffer_len()];
-        msg.serialize(&mut tx);
+        let tx = encode_request(payload, flags, seq);
         self.sock
             .send_to(&tx, &SocketAddr::new(0, 0), 0)
             .map_err(|e| Error::io("cannot send netlink request", e))?;

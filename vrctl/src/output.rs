@@ -4,6 +4,9 @@
 
 use serde::Serialize;
 
+use std::net::Ipv4Addr;
+
+use crate::route::{self, NextHop, Route};
 use crate::vr::Vr;
 
 /// Kinds of notifications of the "monitor" group.
@@ -135,6 +138,133 @@ pub fn identify_json(
     pretty: bool,
 ) -> serde_json::Result<String> {
     let v = IdentifyJson { pid, vr, name };
+    let mut s = if pretty {
+        serde_json::to_string_pretty(&v)?
+    } else {
+        serde_json::to_string(&v)?
+    };
+    s.push('\n');
+    Ok(s)
+}
+
+/// The name iproute2 gives an interface it cannot name.
+fn dev_name(oif: u32, dev: &Option<String>) -> String {
+    dev.clone().unwrap_or_else(|| format!("if{oif}"))
+}
+
+fn nexthop_text(hop: &NextHop) -> String {
+    let mut s = String::from("\n\tnexthop");
+    if let Some(gw) = hop.gateway {
+        s += &format!(" via {gw}");
+    }
+    s += &format!(" dev {} weight {}", dev_name(hop.oif, &hop.dev), hop.weight);
+    for flag in route::flag_names(hop.flags) {
+        s += &format!(" {flag}");
+    }
+    s
+}
+
+/// One route as `ip route show table T` prints it: the type unless
+/// unicast, the destination, `via`, `dev`, `proto` unless boot, `scope`
+/// unless global, `src`, `metric`, the flags, then the next hops of a
+/// multipath route on lines of their own.
+pub fn route_text(r: &Route) -> String {
+    let mut s = String::new();
+    if r.kind != 1 {
+        s += &route::type_name(r.kind);
+        s.push(' ');
+    }
+    s += &r.dst.to_string();
+    if let Some(gw) = r.gateway {
+        s += &format!(" via {gw}");
+    }
+    if let Some(oif) = r.oif {
+        s += &format!(" dev {}", dev_name(oif, &r.dev));
+    }
+    if r.protocol != 3 {
+        s += &format!(" proto {}", route::protocol_name(r.protocol));
+    }
+    if r.scope != 0 {
+        s += &format!(" scope {}", route::scope_name(r.scope));
+    }
+    if let Some(src) = r.prefsrc {
+        s += &format!(" src {src}");
+    }
+    if let Some(metric) = r.metric {
+        s += &format!(" metric {metric}");
+    }
+    for flag in route::flag_names(r.flags) {
+        s += &format!(" {flag}");
+    }
+    for hop in &r.nexthops {
+        s += &nexthop_text(hop);
+    }
+    s.push('\n');
+    s
+}
+
+/// `vrctl route show`: one line per route.
+pub fn routes_text(routes: &[Route]) -> String {
+    routes.iter().map(route_text).collect()
+}
+
+#[derive(Serialize)]
+struct NextHopJson {
+    gateway: Option<Ipv4Addr>,
+    dev: String,
+    weight: u16,
+    flags: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+struct RouteJson {
+    #[serde(rename = "type")]
+    kind: String,
+    dst: String,
+    gateway: Option<Ipv4Addr>,
+    dev: Option<String>,
+    protocol: String,
+    scope: String,
+    prefsrc: Option<Ipv4Addr>,
+    metric: Option<u32>,
+    flags: Vec<&'static str>,
+    table: u32,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    nexthops: Vec<NextHopJson>,
+}
+
+impl From<&Route> for RouteJson {
+    fn from(r: &Route) -> Self {
+        RouteJson {
+            kind: route::type_name(r.kind),
+            dst: r.dst.to_string(),
+            gateway: r.gateway,
+            dev: r.oif.map(|oif| dev_name(oif, &r.dev)),
+            protocol: route::protocol_name(r.protocol),
+            scope: route::scope_name(r.scope),
+            prefsrc: r.prefsrc,
+            metric: r.metric,
+            flags: route::flag_names(r.flags),
+            table: r.table,
+            nexthops: r
+                .nexthops
+                .iter()
+                .map(|h| NextHopJson {
+                    gateway: h.gateway,
+                    dev: dev_name(h.oif, &h.dev),
+                    weight: h.weight,
+                    flags: route::flag_names(h.flags),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `vrctl -j route show`: one JSON array, newline-terminated. Every key
+/// is always there (null when the route has no such attribute), unlike
+/// `ip -j route`; `nexthops` only for multipath routes.
+pub fn routes_json(routes: &[Route], pretty: bool) -> serde_json::Result<String> {
+    let v: Vec<RouteJson> = routes.iter().map(RouteJson::from).collect();
     let mut s = if pretty {
         serde_json::to_string_pretty(&v)?
     } else {
@@ -318,5 +448,126 @@ vr 42 name - table 65578
         );
         let pretty = identify_json(7, 2, Some("blue"), true).expect("serializes");
         assert!(pretty.contains("\n  \"vr\": 2,\n"), "{pretty}");
+    }
+
+    fn routes() -> Vec<Route> {
+        let base = Route {
+            table: 65537,
+            kind: 1,
+            dst: route::Prefix::parse("10.1.0.0/24").expect("prefix"),
+            gateway: None,
+            oif: Some(3),
+            dev: Some("veth1".into()),
+            protocol: 2,
+            scope: 253,
+            prefsrc: Some(Ipv4Addr::new(10, 1, 0, 1)),
+            metric: None,
+            flags: 0,
+            nexthops: vec![],
+        };
+        vec![
+            base.clone(),
+            Route {
+                kind: 2,
+                dst: route::Prefix::parse("10.1.0.1").expect("prefix"),
+                scope: 254,
+                ..base.clone()
+            },
+            Route {
+                dst: route::Prefix::DEFAULT,
+                gateway: Some(Ipv4Addr::new(10, 1, 0, 254)),
+                protocol: 3,
+                scope: 0,
+                prefsrc: None,
+                ..base.clone()
+            },
+            Route {
+                dst: route::Prefix::parse("10.99.0.0/24").expect("prefix"),
+                oif: Some(9),
+                dev: None,
+                protocol: 4,
+                prefsrc: None,
+                metric: Some(20),
+                flags: 16,
+                ..base
+            },
+        ]
+    }
+
+    #[test]
+    fn route_text_is_iproute2s() {
+        let expected = "\
+10.1.0.0/24 dev veth1 proto kernel scope link src 10.1.0.1
+local 10.1.0.1 dev veth1 proto kernel scope host src 10.1.0.1
+default via 10.1.0.254 dev veth1
+10.99.0.0/24 dev if9 proto static scope link metric 20 linkdown
+";
+        assert_eq!(routes_text(&routes()), expected);
+        assert_eq!(routes_text(&[]), "");
+    }
+
+    #[test]
+    fn multipath_route_text() {
+        let r = Route {
+            table: 65537,
+            kind: 1,
+            dst: route::Prefix::parse("10.5.0.0/16").expect("prefix"),
+            gateway: None,
+            oif: None,
+            dev: None,
+            protocol: 3,
+            scope: 0,
+            prefsrc: None,
+            metric: None,
+            flags: 0,
+            nexthops: vec![
+                NextHop {
+                    gateway: Some(Ipv4Addr::new(10, 1, 0, 2)),
+                    oif: 3,
+                    dev: Some("veth1".into()),
+                    weight: 1,
+                    flags: 0,
+                },
+                NextHop {
+                    gateway: Some(Ipv4Addr::new(10, 2, 0, 2)),
+                    oif: 4,
+                    dev: None,
+                    weight: 2,
+                    flags: 1,
+                },
+            ],
+        };
+        assert_eq!(
+            route_text(&r),
+            "10.5.0.0/16\n\tnexthop via 10.1.0.2 dev veth1 weight 1\n\tnexthop via 10.2.0.2 dev if4 weight 2 dead\n"
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&routes_json(&[r], false).expect("serializes")).expect("JSON");
+        assert_eq!(v[0]["nexthops"][1]["dev"], "if4");
+        assert_eq!(v[0]["nexthops"][1]["flags"][0], "dead");
+        assert_eq!(v[0]["dev"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn routes_json_keys() {
+        let s = routes_json(&routes()[..3], false).expect("serializes");
+        assert_eq!(
+            s,
+            "[{\"type\":\"unicast\",\"dst\":\"10.1.0.0/24\",\"gateway\":null,\"dev\":\"veth1\",\
+             \"protocol\":\"kernel\",\"scope\":\"link\",\"prefsrc\":\"10.1.0.1\",\"metric\":null,\
+             \"flags\":[],\"table\":65537},\
+             {\"type\":\"local\",\"dst\":\"10.1.0.1\",\"gateway\":null,\"dev\":\"veth1\",\
+             \"protocol\":\"kernel\",\"scope\":\"host\",\"prefsrc\":\"10.1.0.1\",\"metric\":null,\
+             \"flags\":[],\"table\":65537},\
+             {\"type\":\"unicast\",\"dst\":\"default\",\"gateway\":\"10.1.0.254\",\"dev\":\"veth1\",\
+             \"protocol\":\"boot\",\"scope\":\"global\",\"prefsrc\":null,\"metric\":null,\
+             \"flags\":[],\"table\":65537}]\n"
+        );
+        let pretty = routes_json(&routes(), true).expect("serializes");
+        let v: serde_json::Value = serde_json::from_str(&pretty).expect("valid JSON");
+        assert_eq!(v[3]["dev"], "if9");
+        assert_eq!(v[3]["metric"], 20);
+        assert_eq!(v[3]["flags"][0], "linkdown");
+        assert_eq!(routes_json(&[], false).expect("serializes"), "[]\n");
     }
 }

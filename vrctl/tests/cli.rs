@@ -113,6 +113,76 @@ fn identify_unknown_pid_exits_one() {
 }
 
 #[test]
+fn route_usage() {
+    usage_error(&["route"]);
+    usage_error(&["route", "replace", "10.0.0.0/8", "vr", "1"]);
+    usage_error(&["route", "add"]);
+    usage_error(&["route", "del"]);
+    for (args, msg, usage) in [
+        (
+            &["route", "add", "10.0.0.0/24", "dev", "eth0"][..],
+            "\"vr <VR>\" is required",
+            "vrctl route add <PREFIX> [via <GW>] [dev <IFNAME>] vr <VR>",
+        ),
+        (
+            &["route", "show"],
+            "\"vr <VR>\" is required",
+            "vrctl route show [<PREFIX>] [via <GW>] [dev <IFNAME>] vr <VR>",
+        ),
+        (
+            &["route", "del", "vr", "1"],
+            "a prefix is required",
+            "vrctl route del <PREFIX> [via <GW>] [dev <IFNAME>] vr <VR>",
+        ),
+        (
+            &["route", "add", "10.0.0.0/33", "vr", "1"],
+            "invalid prefix \"10.0.0.0/33\"",
+            "vrctl route add",
+        ),
+        (
+            &["route", "add", "10.0.0.0/8", "via", "fe80::1", "vr", "1"],
+            "invalid gateway \"fe80::1\"",
+            "vrctl route add",
+        ),
+        (
+            &["route", "add", "10.0.0.0/8", "vr", "red"],
+            "invalid VR id \"red\"",
+            "vrctl route add",
+        ),
+        (
+            &["route", "add", "10.0.0.0/8", "vr"],
+            "\"vr\" needs a value",
+            "vrctl route add",
+        ),
+        (
+            &["route", "show", "vr", "1", "vr", "2"],
+            "\"vr\" given twice",
+            "vrctl route show",
+        ),
+        (
+            &["route", "delete", "10.0.0.0/8", "table", "vr", "1"],
+            "unexpected argument \"table\"",
+            "vrctl route del",
+        ),
+    ] {
+        let err = usage_error(args);
+        assert!(err.contains(msg), "{args:?}: {err}");
+        assert!(err.contains(usage), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn route_unknown_interface_exits_one() {
+    // The name is resolved before the kernel is asked anything.
+    for verb in ["add", "del", "show"] {
+        let out = vrctl(&["route", verb, "10.0.0.0/8", "dev", "nosuchdev0", "vr", "1"]);
+        assert_eq!(out.status.code(), Some(1), "{verb}");
+        assert_eq!(stderr(&out), "Error: cannot find device \"nosuchdev0\"\n");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
 fn unknown_option() {
     usage_error(&["--frob", "list"]);
 }
@@ -125,6 +195,8 @@ fn help_exits_zero() {
         &["help"],
         &["create", "--help"],
         &["help", "assign"],
+        &["route", "--help"],
+        &["help", "route", "show"],
     ] {
         let out = vrctl(args);
         assert_eq!(
@@ -141,10 +213,19 @@ fn help_exits_zero() {
     }
     let top = stdout(&vrctl(&["--help"]));
     for verb in [
-        "create", "delete", "list", "show", "assign", "monitor", "exec", "identify",
+        "create", "delete", "list", "show", "assign", "monitor", "exec", "identify", "route",
     ] {
         assert!(top.contains(verb), "--help lacks {verb}: {top}");
     }
+    let route = stdout(&vrctl(&["route", "--help"]));
+    for verb in ["add", "del", "show"] {
+        assert!(route.contains(verb), "route --help lacks {verb}: {route}");
+    }
+    let add = stdout(&vrctl(&["route", "add", "--help"]));
+    assert!(
+        add.contains("PREFIX is default, A.B.C.D/LEN or A.B.C.D"),
+        "{add}"
+    );
     let exec = stdout(&vrctl(&["exec", "--help"]));
     assert!(
         exec.contains("vrctl exec <VR> [--] <CMD> [ARGS]..."),
