@@ -99,7 +99,14 @@ enum Command {
     /// Print VR notifications as they arrive, until killed
     Monitor,
     /// Run a command in a VR (needs CAP_NET_ADMIN); its children inherit the VR
-    #[command(override_usage = "vrctl exec <VR> [--] <CMD> [ARGS]...")]
+    #[command(
+        override_usage = "vrctl exec <VR> [--] <CMD> [ARGS]...",
+        after_help = "\
+vrctl writes VR to /proc/self/vr and becomes CMD: the sockets CMD and its
+descendants open are in VR (their SO_VR socket option says so). Exit
+status: CMD's; 1 if the VR cannot be entered, 127 if CMD is not found,
+126 if it cannot be run."
+    )]
     Exec {
         /// VR id
         vr: u32,
@@ -108,6 +115,10 @@ enum Command {
         argv: Vec<OsString>,
     },
     /// Print the VR of a process, and the VR's name if it has one
+    #[command(after_help = "\
+Reads /proc/<PID>/vr. Prints \"<VR>\" or \"<VR> name <NAME>\"; with -j
+{\"pid\":PID,\"vr\":VR,\"name\":NAME or null}. The name is looked up in
+vrctl's network namespace and left out for a process in another one.")]
     Identify {
         /// Process id (default: vrctl itself, i.e. the VR it was started in)
         pid: Option<u32>,

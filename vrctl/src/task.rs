@@ -1,8 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
-//! The VR of tasks, through /proc/<pid>/vr: a decimal id and a newline,
-//! readable by anyone, writable with CAP_NET_ADMIN (ENONET for a VR that
-//! does not exist). The VR is inherited across fork and kept across exec,
-//! and the sockets a task creates start in its VR.
+//! The VR of tasks, through /proc/<pid>/vr (and /proc/<pid>/task/<tid>/vr):
+//! a decimal id and a newline, readable by anyone, writable with
+//! CAP_NET_ADMIN over the task's network namespace (ENONET for a VR that
+//! does not exist there, ERANGE above 65535, EINVAL for a non-number). The
+//! VR is inherited across fork and clone and kept across exec, and the
+//! sockets a task creates start in its VR.
+//!
+//! A socket's own VR is the int socket option SO_VR (85) at SOL_SOCKET:
+//! getsockopt reads it; setsockopt changes it before the socket is bound
+//! or connected (EISCONN after), with the same checks as above. vrctl does
+//! not use it: `vrctl exec` sets the task's VR so that every socket the
+//! command opens is in the VR.
 
 use std::ffi::OsString;
 use std::fs::{self, OpenOptions};
