@@ -4,10 +4,11 @@
 #   make run      build everything, boot the demo VM (the main job)
 #   make check    run every test (host checks, cargo test, KUnit and
 #                 selftests in a booted VM, QEMU harness self-test)
+#   make bench    VR data-plane rates and ratios, in one VM (not a test)
 #
 # Downloads and build trees live in $(VR_CACHE) (default ~/.cache/vr-linux).
 
-.PHONY: all deps kernel vrctl image run shell check patches ynl
+.PHONY: all deps kernel vrctl image run shell check bench patches ynl
 all: kernel image
 
 deps:
@@ -24,6 +25,8 @@ shell:
 	scripts/run.sh --shell
 check:
 	tests/host/run.sh
+bench:
+	scripts/bench.sh
 # Developer helpers: write the cached kernel tree's commits back to
 # kernel-patches/, regenerate the code generated from the YNL spec.
 patches:

@@ -26,6 +26,7 @@ for d in "$TOP"/tests/*/; do
 	case "$d" in host|tools) continue ;; esac
 	adds+=(--add "$TOP/tests/$d:/tests/$d")
 done
+adds+=(--add "$TOP/bench:/bench")
 # iproute2's ip (netns, veth, dummy) next to busybox's, with its libraries.
 ip=$(command -v ip) || die "iproute2's ip not found"
 adds+=(--add "$(readlink -f "$ip"):/usr/sbin/ip")

@@ -16,14 +16,22 @@
  *	TYPE received during MS milliseconds and print the count.
  *   vr-sock [-v VR] bind tcp|udp ADDR PORT
  *	Bind (and listen, for TCP), print "ready" and hold until killed.
+ *   vr-sock [-v VR] [-d DEV] echo tcp|udp ADDR PORT
+ *	Bind ADDR:PORT, print "ready", echo every message back (TCP: one
+ *	process per connection, for as long as it stays open).
+ *   vr-sock [-v VR] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS
+ *	Transactions per second against an echo server: one-byte request and
+ *	response over UDP or one TCP connection, or a new TCP connection per
+ *	transaction. Prints "<kind> <transactions per second>".
  *   vr-sock sovr get
  *	Print the SO_VR of a new UDP socket.
  *   vr-sock sovr set VR [fresh|bound|connected|listening]
  *	Set SO_VR on a new socket (UDP; TCP for listening) in that state.
  *
  * -v VR sets SO_VR on the socket before it is bound or connected; without
- * it, the socket takes the VR of the task (/proc/self/vr). -t is the
- * timeout (default 1500 ms).
+ * it, the socket takes the VR of the task (/proc/self/vr). -d DEV binds it
+ * to a device (SO_BINDTODEVICE, e.g. a VRF). -t is the timeout (default
+ * 1500 ms).
  *
  * Exit: 0 success, 1 other error, 2 usage, 10 timeout, 11 refused
  * (ECONNREFUSED: a TCP RST or an ICMP port unreachable came back),
@@ -37,6 +45,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
 #include <poll.h>
@@ -53,6 +62,7 @@
 #endif
 
 static int vr = -1;
+static const char *bind_dev;
 static int timeout_ms = 1500;
 
 static void __attribute__((noreturn)) usage(void)
@@ -61,6 +71,8 @@ static void __attribute__((noreturn)) usage(void)
 		"usage: vr-sock [-v VR] [-t MS] serve|request|bind tcp|udp ADDR PORT [REPLY]\n"
 		"       vr-sock [-v VR] [-t MS] ping|rawping ADDR\n"
 		"       vr-sock [-v VR] [-t MS] rawcount TYPE\n"
+		"       vr-sock [-v VR] [-d DEV] echo tcp|udp ADDR PORT\n"
+		"       vr-sock [-v VR] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS\n"
 		"       vr-sock sovr get | sovr set VR [fresh|bound|connected|listening]\n");
 	exit(2);
 }
@@ -141,6 +153,9 @@ static int new_socket(int type, int protocol)
 		fail(errno);
 	if (vr >= 0 && setsockopt(fd, SOL_SOCKET, SO_VR, &vr, sizeof(vr)))
 		fail(errno);
+	if (bind_dev && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, bind_dev,
+				   strlen(bind_dev) + 1))
+		fail(errno);
 	return fd;
 }
 
@@ -197,6 +212,97 @@ static int do_serve(int type, struct sockaddr_in sin, const char *reply)
 			send(c, reply, strlen(reply), MSG_NOSIGNAL);
 		close(c);
 	}
+}
+
+static int do_echo(int type, struct sockaddr_in sin)
+{
+	int one = 1, fd = new_socket(type, 0);
+	char buf[2048];
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		fail(errno);
+	if (type == SOCK_STREAM && listen(fd, 128))
+		fail(errno);
+	signal(SIGCHLD, SIG_IGN);	/* no zombies */
+	ready();
+	for (;;) {
+		struct sockaddr_in peer;
+		socklen_t len = sizeof(peer);
+		ssize_t n;
+		int c;
+
+		if (type == SOCK_DGRAM) {
+			n = recvfrom(fd, buf, sizeof(buf), 0,
+				     (struct sockaddr *)&peer, &len);
+			if (n >= 0)
+				sendto(fd, buf, n, 0, (struct sockaddr *)&peer,
+				       len);
+			continue;
+		}
+		c = accept(fd, NULL, NULL);
+		if (c < 0)
+			continue;
+		setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (fork() == 0) {
+			close(fd);
+			while ((n = recv(c, buf, sizeof(buf), 0)) > 0)
+				if (send(c, buf, n, MSG_NOSIGNAL) < 0)
+					break;
+			_exit(0);
+		}
+		close(c);
+	}
+}
+
+/* One request/response on @fd; 0 on success. */
+static int transact(int fd)
+{
+	char b = 'x';
+
+	if (send(fd, &b, 1, MSG_NOSIGNAL) != 1)
+		return -1;
+	return recv(fd, &b, 1, 0) == 1 ? 0 : -1;
+}
+
+static int connect_to(int type, struct sockaddr_in sin)
+{
+	int one = 1, fd = new_socket(type, 0);
+
+	if (type == SOCK_STREAM)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		fail(errno);
+	return fd;
+}
+
+static int do_bench(const char *kind, struct sockaddr_in sin, int seconds)
+{
+	int crr = !strcmp(kind, "tcp_crr"), fd = -1;
+	int type = strcmp(kind, "udp_rr") ? SOCK_STREAM : SOCK_DGRAM;
+	long start = now_ms(), end = start + seconds * 1000L, count = 0;
+	struct timeval tv = { 1, 0 };
+
+	if (!crr && strcmp(kind, "tcp_rr") && type == SOCK_STREAM)
+		usage();
+	if (!crr) {
+		fd = connect_to(type, sin);
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	while (now_ms() < end) {
+		if (crr) {
+			fd = connect_to(type, sin);
+			setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+				   sizeof(tv));
+		}
+		if (transact(fd))
+			fail(errno ? errno : ECONNRESET);
+		count++;
+		if (crr)
+			close(fd);
+	}
+	printf("%s %ld\n", kind, count * 1000 / (now_ms() - start));
+	return 0;
 }
 
 static int do_request(int type, struct sockaddr_in sin)
@@ -363,9 +469,10 @@ int main(int argc, char **argv)
 	int opt;
 
 	signal(SIGPIPE, SIG_IGN);
-	while ((opt = getopt(argc, argv, "+v:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "+v:t:d:")) != -1) {
 		switch (opt) {
 		case 'v': vr = atoi(optarg); break;
+		case 'd': bind_dev = optarg; break;
 		case 't': timeout_ms = atoi(optarg); break;
 		default: usage();
 		}
@@ -380,6 +487,11 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[0], "request") && argc == 4)
 		return do_request(proto_type(argv[1]),
 				  addr_of(argv[2], argv[3]));
+	if (!strcmp(argv[0], "echo") && argc == 4)
+		return do_echo(proto_type(argv[1]), addr_of(argv[2], argv[3]));
+	if (!strcmp(argv[0], "bench") && argc == 5)
+		return do_bench(argv[1], addr_of(argv[2], argv[3]),
+				atoi(argv[4]));
 	if (!strcmp(argv[0], "bind") && argc == 4)
 		return do_bind(proto_type(argv[1]), addr_of(argv[2], argv[3]));
 	if (!strcmp(argv[0], "ping") && argc == 2)
