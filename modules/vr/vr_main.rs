@@ -232,6 +232,10 @@ fn delete(info: &Info<'_>) -> Result {
         info.set_err_msg(c"VR still has interfaces");
         return Err(EBUSY);
     }
+    if stack::has_sockets(net, id) {
+        info.set_err_msg(c"VR still has sockets");
+        return Err(EBUSY);
+    }
     let vr = data
         .registry
         .get_mut(&mut rtnl)
