@@ -41,6 +41,7 @@ cleanup() {
 	ip link del x9 2>/dev/null
 	vrctl delete 1 2>/dev/null
 	vrctl delete 2 2>/dev/null
+	vrctl delete 3 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -452,6 +453,23 @@ t_delete_busy() {
 	ktap_expect_match "EBUSY text" "*interfaces*" "$KTAP_STDERR_TEXT"
 }
 
+# t_delete_sockets KIND: VR 3 (no interfaces) with one socket of KIND cannot
+# be deleted (EBUSY); once the socket is closed it can.
+t_delete_sockets() {
+	local kind=$1
+	ktap_run vrctl create 3 || return 1
+	case $kind in
+	tcp | udp) bg "$T/del" vr-sock -v 3 bind "$kind" 0.0.0.0 7100 ;;
+	raw) bg "$T/del" vr-sock -v 3 -t 60000 rawcount 8 ;;
+	esac
+	ktap_run vrctl delete 3
+	ktap_expect_rc 1
+	ktap_expect_match "EBUSY message" "*still has sockets*" "$KTAP_STDERR_TEXT"
+	stop_bg
+	ktap_run vrctl delete 3
+	ktap_expect_rc 0
+}
+
 suite() {
 	local a b p
 	ktap_test_result "topology: 3 VRs, 6 peer namespaces, same addresses" t_setup
@@ -539,6 +557,9 @@ suite() {
 	ktap_test_result "interface assigned with addresses: its routes moved to the VR" t_moved_routes
 	ktap_test_result "interface moved from VR 1 to VR 2 with its routes" t_move_x9
 	ktap_test_result "deleting a VR with interfaces: EBUSY" t_delete_busy
+	for p in tcp udp raw; do
+		ktap_test_result "deleting a VR with a $p socket: EBUSY, then deleted once it is closed" t_delete_sockets "$p"
+	done
 }
 
 ktap_run_suite suite
