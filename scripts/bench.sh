@@ -8,12 +8,8 @@
 #   VR_BENCH_SECS=2 VR_BENCH_ROUNDS=3 make bench
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
-deps
-VR_SKIP_DEPS=1 "$TOP/scripts/kernel.sh"
-img=$(VR_SKIP_DEPS=1 "$TOP/scripts/guest-image.sh")
-kernel=$KOUT/arch/x86/boot/bzImage
+build_vm
 log=$CACHE/logs/bench-$(date +%Y%m%d-%H%M%S).log
-mkdir -p "$CACHE/logs"
 append="VR_BENCH_SECS=${VR_BENCH_SECS:-2} VR_BENCH_ROUNDS=${VR_BENCH_ROUNDS:-3}"
 "$TOP/qemu/vm.sh" --kernel "$kernel" --initrd "$img" --cmd /bench/vr-bench.sh \
 	--append "$append" --smp 2 --timeout 900 --log "$log" > /dev/null ||

@@ -12,3 +12,11 @@ KMAKE=(make -C "$KSRC" O="$KOUT" -j"$JOBS"
 die() { echo "${0##*/}: error: $*" >&2; exit 1; }
 log() { echo "${0##*/}: $*" >&2; }
 deps() { [ -n "${VR_SKIP_DEPS:-}" ] || "$TOP/scripts/deps.sh"; }
+# build_vm: deps, the kernel and the guest image; sets $kernel and $img.
+build_vm() {
+	deps
+	VR_SKIP_DEPS=1 "$TOP/scripts/kernel.sh"
+	img=$(VR_SKIP_DEPS=1 "$TOP/scripts/guest-image.sh")
+	kernel=$KOUT/arch/x86/boot/bzImage
+	mkdir -p "$CACHE/logs"
+}

@@ -5,11 +5,7 @@
 # (vrctl, ip and vr-demo are there; leave with `exit` or Ctrl-a x).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
-deps
-VR_SKIP_DEPS=1 "$TOP/scripts/kernel.sh"
-img=$(VR_SKIP_DEPS=1 "$TOP/scripts/guest-image.sh")
-kernel=$KOUT/arch/x86/boot/bzImage
-mkdir -p "$CACHE/logs"
+build_vm
 if [ "${1:-}" = --shell ]; then
 	exec "$TOP/qemu/vm.sh" --kernel "$kernel" --initrd "$img" --shell
 fi

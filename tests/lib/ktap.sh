@@ -211,6 +211,38 @@ ktap_run_bg() {
 	echo "# (pid $KTAP_BG_PID)"
 }
 
+# Background jobs started by ktap_bg_ready (their pids), for ktap_bg_stop.
+KTAP_BG_PIDS=
+
+# ktap_bg_ready OUTFILE CMD...: start CMD in the background (ktap_run_bg) and
+# wait up to 5 s until it prints a line "ready" on stdout. CMD should be a
+# program, not a shell function, so that its pid is the job's. Fails the
+# test (with CMD's output) if it exits or does not get ready.
+ktap_bg_ready() {
+	local out=$1 i=0
+	shift
+	ktap_run_bg "$out" "$@"
+	KTAP_BG_PIDS="$KTAP_BG_PIDS $KTAP_BG_PID"
+	while [ $i -lt 100 ]; do
+		grep -qx ready "$out" 2>/dev/null && return 0
+		kill -0 "$KTAP_BG_PID" 2>/dev/null || break
+		sleep 0.05
+		i=$((i + 1))
+	done
+	cat "$out" "$out.err" 2>/dev/null | sed 's/^/# bg: /'
+	ktap_check_fail "background command did not get ready: $*"
+}
+
+# ktap_bg_stop: kill and reap the jobs of ktap_bg_ready (and any pids given).
+ktap_bg_stop() {
+	local p
+	for p in $KTAP_BG_PIDS "$@"; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	KTAP_BG_PIDS=
+}
+
 # --- checks: each prints "# FAIL: ..." and marks the test failed -----------
 
 ktap_check_fail() {

@@ -28,10 +28,9 @@ LIB=${VR_TEST_LIB:-$(dirname "$0")/../lib}
 KTAP_TIMEOUT=30
 VRS="0 1 2"
 T=$(mktemp -d /tmp/vr-dp.XXXXXX) || exit 1
-BG_PIDS=
 
 cleanup() {
-	stop_bg
+	ktap_bg_stop
 	for v in $VRS; do
 		ip netns del "dp-p$v" 2>/dev/null
 		ip netns del "dp-q$v" 2>/dev/null
@@ -81,31 +80,6 @@ counters() {
 		out="$out $ns=$(snmp "$ns" "$proto" "$field")"
 	done
 	echo "$out"
-}
-
-# bg OUT CMD...: start CMD in the background, wait until it prints "ready".
-bg() {
-	local out=$1 i=0
-	shift
-	ktap_run_bg "$out" "$@"
-	BG_PIDS="$BG_PIDS $KTAP_BG_PID"
-	while [ $i -lt 100 ]; do
-		grep -q ready "$out" 2>/dev/null && return 0
-		kill -0 "$KTAP_BG_PID" 2>/dev/null || break
-		sleep 0.05
-		i=$((i + 1))
-	done
-	cat "$out" "$out.err" 2>/dev/null | sed 's/^/# bg: /'
-	ktap_check_fail "background command did not get ready: $*"
-}
-
-stop_bg() {
-	local p
-	for p in $BG_PIDS; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	BG_PIDS=
 }
 
 # expect_counter_delta WHAT BEFORE AFTER NS DELTA: the NS=value entry grew by
@@ -171,9 +145,9 @@ t_setup() {
 # ICMP port unreachable, which must come back in VR b).
 t_serve() {
 	local proto=$1 addr=$2 a=$3 b=$4
-	bg "$T/srv" in_vr "$a" vr-sock serve "$proto" "$addr" 5000 "from-vr$a" || return 1
+	ktap_bg_ready "$T/srv" in_vr "$a" vr-sock serve "$proto" "$addr" 5000 "from-vr$a" || return 1
 	ktap_run in_peer "dp-p$b" vr-sock request "$proto" 10.0.0.1 5000
-	stop_bg
+	ktap_bg_stop
 	if [ "$a" -eq "$b" ]; then
 		ktap_expect_rc 0 && ktap_expect_stdout "from-vr$a"
 	else
@@ -185,9 +159,9 @@ t_serve() {
 # reaches it iff a == b (otherwise dp-p$a refuses).
 t_client() {
 	local proto=$1 a=$2 b=$3
-	bg "$T/srv" in_peer "dp-p$b" vr-sock serve "$proto" 0.0.0.0 5001 "peer$b" || return 1
+	ktap_bg_ready "$T/srv" in_peer "dp-p$b" vr-sock serve "$proto" 0.0.0.0 5001 "peer$b" || return 1
 	ktap_run in_vr "$a" vr-sock request "$proto" 10.0.0.2 5001
-	stop_bg
+	ktap_bg_stop
 	if [ "$a" -eq "$b" ]; then
 		ktap_expect_rc 0 && ktap_expect_stdout "peer$b"
 	else
@@ -214,11 +188,11 @@ t_ping() {
 # dp-p$b sends to 10.0.0.1 iff a == b.
 t_rawrecv() {
 	local a=$1 b=$2 n
-	bg "$T/raw" in_vr "$a" vr-sock -t 2000 rawcount 8 || return 1
+	ktap_bg_ready "$T/raw" in_vr "$a" vr-sock -t 2000 rawcount 8 || return 1
 	ktap_run in_peer "dp-p$b" vr-sock rawping 10.0.0.1
 	ktap_expect_rc 0
 	wait "$KTAP_BG_PID"
-	BG_PIDS=
+	KTAP_BG_PIDS=
 	n=$(sed -n '/^[0-9]/p' "$T/raw")
 	echo "# raw socket in VR $a counted ${n:-nothing}"
 	if [ "$a" -eq "$b" ]; then
@@ -263,7 +237,7 @@ t_refused() {
 t_three_servers() {
 	local proto=$1 v
 	for v in $VRS; do
-		bg "$T/srv$v" vr-sock -v "$v" serve "$proto" 0.0.0.0 6000 "answer-vr$v" || return 1
+		ktap_bg_ready "$T/srv$v" vr-sock -v "$v" serve "$proto" 0.0.0.0 6000 "answer-vr$v" || return 1
 	done
 }
 
@@ -336,7 +310,7 @@ t_vr1_address() {
 t_bind_three() {
 	local proto=$1 v
 	for v in $VRS; do
-		bg "$T/hold$proto$v" vr-sock -v "$v" bind "$proto" 10.0.0.1 7000 || return 1
+		ktap_bg_ready "$T/hold$proto$v" vr-sock -v "$v" bind "$proto" 10.0.0.1 7000 || return 1
 	done
 }
 
@@ -350,8 +324,8 @@ t_bind_conflict() {
 t_bind_local() {
 	local proto=$1 v=$2
 	if [ "$v" -eq 1 ]; then
-		bg "$T/b11" vr-sock -v "$v" bind "$proto" 10.0.0.11 7001
-		stop_bg
+		ktap_bg_ready "$T/b11" vr-sock -v "$v" bind "$proto" 10.0.0.11 7001
+		ktap_bg_stop
 	else
 		ktap_run vr-sock -v "$v" bind "$proto" 10.0.0.11 7001
 		ktap_expect_rc 14
@@ -383,13 +357,13 @@ t_proc_socket() {
 }
 
 t_proc_other() {
-	bg "$T/sleeper" in_vr 1 sh -c 'echo ready; exec sleep 30' || return 1
+	ktap_bg_ready "$T/sleeper" in_vr 1 sh -c 'echo ready; exec sleep 30' || return 1
 	ktap_run cat "/proc/$KTAP_BG_PID/vr"
 	ktap_expect_stdout 1
 	echo 2 > "/proc/$KTAP_BG_PID/vr"
 	ktap_run cat "/proc/$KTAP_BG_PID/vr"
 	ktap_expect_stdout 2
-	stop_bg
+	ktap_bg_stop
 }
 
 t_proc_unpriv_read() {
@@ -459,13 +433,13 @@ t_delete_sockets() {
 	local kind=$1
 	ktap_run vrctl create 3 || return 1
 	case $kind in
-	tcp | udp) bg "$T/del" vr-sock -v 3 bind "$kind" 0.0.0.0 7100 ;;
-	raw) bg "$T/del" vr-sock -v 3 -t 60000 rawcount 8 ;;
+	tcp | udp) ktap_bg_ready "$T/del" vr-sock -v 3 bind "$kind" 0.0.0.0 7100 ;;
+	raw) ktap_bg_ready "$T/del" vr-sock -v 3 -t 60000 rawcount 8 ;;
 	esac
 	ktap_run vrctl delete 3
 	ktap_expect_rc 1
 	ktap_expect_match "EBUSY message" "*still has sockets*" "$KTAP_STDERR_TEXT"
-	stop_bg
+	ktap_bg_stop
 	ktap_run vrctl delete 3
 	ktap_expect_rc 0
 }
@@ -508,7 +482,7 @@ suite() {
 		for b in $VRS; do
 			ktap_test_result "$p port 6000 from VR $b: VR $b's answer" t_three_answers "$p" "$b"
 		done
-		stop_bg
+		ktap_bg_stop
 	done
 	for b in $VRS; do
 		for c in $VRS; do
@@ -530,7 +504,7 @@ suite() {
 		for b in $VRS; do
 			ktap_test_result "$p 10.0.0.1:7000 again in VR $b: EADDRINUSE" t_bind_conflict "$p" "$b"
 		done
-		stop_bg
+		ktap_bg_stop
 		for b in $VRS; do
 			ktap_test_result "$p bind to 10.0.0.11 in VR $b: allowed iff VR 1" t_bind_local "$p" "$b"
 		done

@@ -72,7 +72,6 @@ fi
 . "$LIB/json.sh"
 
 T=$(mktemp -d /tmp/vr-vrctl.XXXXXX) || exit 1
-BG_PIDS=
 # Above PID_MAX_LIMIT (2^22): never a process.
 NO_PID=4194305
 # The tables of VRs 1 and 2, from the kernel (setup).
@@ -82,7 +81,7 @@ T2=
 # Silent cleanup for when the suite stops early; t_cleanup does it as a
 # test otherwise. The netns goes away anyway.
 cleanup() {
-	stop_bg
+	ktap_bg_stop
 	for i in vrcd0 vrcd1 vrcd2; do
 		ip link del "$i" 2>/dev/null
 	done
@@ -93,15 +92,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-
-stop_bg() {
-	local p
-	for p in $BG_PIDS; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	BG_PIDS=
-}
 
 # --- helpers ------------------------------------------------------------------
 
@@ -475,7 +465,7 @@ t_identify_pid() {
 	local pid
 	ktap_run_bg "$T/sleep.out" vrctl exec 2 -- sleep 30
 	pid=$KTAP_BG_PID
-	BG_PIDS="$BG_PIDS $pid"
+	KTAP_BG_PIDS="$KTAP_BG_PIDS $pid"
 	if ! wait_comm "$pid" sleep; then
 		ktap_check_fail "pid $pid never became sleep"
 		ktap_print_file "2> " "$T/sleep.out.err"
@@ -497,7 +487,7 @@ t_identify_pid() {
 	ktap_run vr-capdrop 12 -- vrctl identify "$pid"
 	ktap_expect_rc 0
 	ktap_expect_stdout "2 name vrc2"
-	stop_bg
+	ktap_bg_stop
 }
 
 t_identify_no_pid() {
@@ -736,7 +726,7 @@ t_route_del_missing() {
 
 t_cleanup() {
 	local i
-	stop_bg
+	ktap_bg_stop
 	for i in vrcd0 vrcd1 vrcd2; do
 		ktap_run ip link del "$i"
 		ktap_expect_rc 0
