@@ -6,7 +6,8 @@
  *	Bind ADDR:PORT, print "ready", then answer every TCP connection or
  *	UDP datagram with REPLY, until killed.
  *   vr-sock [-v VR] [-t MS] request tcp|udp ADDR PORT
- *	Connect, send "hello", print the answer.
+ *	Connect, send "hello", print the answer. With -b (UDP), send to a
+ *	broadcast ADDR from an unconnected socket instead.
  *   vr-sock [-v VR] [-t MS] ping ADDR
  *	ICMP echo through a ping socket (SOCK_DGRAM, IPPROTO_ICMP).
  *   vr-sock [-v VR] [-t MS] rawping ADDR
@@ -63,6 +64,7 @@
 
 static int vr = -1;
 static const char *bind_dev;
+static int broadcast;
 static int timeout_ms = 1500;
 
 static void __attribute__((noreturn)) usage(void)
@@ -317,10 +319,21 @@ static int do_request(int type, struct sockaddr_in sin)
 		/* connect() times out after SO_SNDTIMEO */
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	}
+	if (broadcast && type == SOCK_DGRAM) {
+		int one = 1;
+
+		/* unconnected: the answer comes from another address */
+		setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
+		if (sendto(fd, "hello", 5, 0, (struct sockaddr *)&sin,
+			   sizeof(sin)) < 0)
+			fail(errno);
+		goto answer;
+	}
 	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
 		fail(errno == EINPROGRESS ? ETIMEDOUT : errno);
 	if (send(fd, "hello", 5, MSG_NOSIGNAL) < 0)
 		fail(errno);
+answer:
 	wait_readable(fd, timeout_ms);
 	n = recv(fd, buf, sizeof(buf) - 1, 0);
 	if (n < 0)
@@ -469,8 +482,9 @@ int main(int argc, char **argv)
 	int opt;
 
 	signal(SIGPIPE, SIG_IGN);
-	while ((opt = getopt(argc, argv, "+v:t:d:")) != -1) {
+	while ((opt = getopt(argc, argv, "+v:t:d:b")) != -1) {
 		switch (opt) {
+		case 'b': broadcast = 1; break;
 		case 'v': vr = atoi(optarg); break;
 		case 'd': bind_dev = optarg; break;
 		case 't': timeout_ms = atoi(optarg); break;

@@ -155,6 +155,21 @@ t_serve() {
 	fi
 }
 
+# t_bcast A B: a UDP server in VR a; peer dp-p$b sends to the subnet
+# broadcast 10.0.0.255. Delivered (and answered) iff a == b; otherwise
+# nothing answers (no port unreachable for broadcasts).
+t_bcast() {
+	local a=$1 b=$2
+	ktap_bg_ready "$T/srv" in_vr "$a" vr-sock serve udp 0.0.0.0 5002 "bcast-vr$a" || return 1
+	ktap_run in_peer "dp-p$b" vr-sock -b -t 1000 request udp 10.0.0.255 5002
+	ktap_bg_stop
+	if [ "$a" -eq "$b" ]; then
+		ktap_expect_rc 0 && ktap_expect_stdout "bcast-vr$a"
+	else
+		ktap_expect_rc 10
+	fi
+}
+
 # t_client PROTO A B: a server in peer dp-p$b only; a DUT client in VR a
 # reaches it iff a == b (otherwise dp-p$a refuses).
 t_client() {
@@ -455,6 +470,11 @@ suite() {
 				ktap_test_result "$p server 10.0.0.1:5000 in VR $a, client via VR $b: answered iff same VR" t_serve "$p" 10.0.0.1 "$a" "$b"
 				ktap_test_result "$p client in VR $a to 10.0.0.2, server in VR $b's peer: reached iff same VR" t_client "$p" "$a" "$b"
 			done
+		done
+	done
+	for a in $VRS; do
+		for b in $VRS; do
+			ktap_test_result "udp broadcast from VR $b to a server in VR $a: delivered iff same VR" t_bcast "$a" "$b"
 		done
 	done
 	for p in ping rawping; do
