@@ -453,7 +453,7 @@ impl GenlSocket {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::vr::{VrAttr, VR_CMD_DELETE, VR_CMD_GET};
 
@@ -470,7 +470,8 @@ mod tests {
         v
     }
 
-    fn tlv(kind: u16, value: &[u8]) -> Vec<u8> {
+    /// Hand-built attribute: len (u16), type (u16), value, padding.
+    pub(crate) fn tlv(kind: u16, value: &[u8]) -> Vec<u8> {
         let mut v = Vec::new();
         v.extend_from_slice(&((4 + value.len()) as u16).to_ne_bytes());
         v.extend_from_slice(&kind.to_ne_bytes());

@@ -439,6 +439,7 @@ pub fn flag_names(flags: u32) -> Vec<&'static str> {
 mod tests {
     use super::*;
     use crate::netlink::encode_request;
+    use crate::netlink::tests::tlv;
     use netlink_packet_core::{NetlinkDeserializable, NetlinkHeader};
 
     fn os(args: &[&str]) -> Vec<OsString> {
@@ -604,18 +605,6 @@ mod tests {
         assert!(err(RouteOp::Add, &["table", "5", "vr", "1"]).is_some());
     }
 
-    /// Hand-built attribute: len (u16), type (u16), value, padding.
-    fn attr(kind: u16, value: &[u8]) -> Vec<u8> {
-        let mut v = Vec::new();
-        v.extend_from_slice(&((4 + value.len()) as u16).to_ne_bytes());
-        v.extend_from_slice(&kind.to_ne_bytes());
-        v.extend_from_slice(value);
-        while v.len() % 4 != 0 {
-            v.push(0);
-        }
-        v
-    }
-
     fn nlmsghdr(len: u32, ty: u16, flags: u16, seq: u32) -> Vec<u8> {
         let mut v = Vec::new();
         v.extend_from_slice(&len.to_ne_bytes());
@@ -666,10 +655,10 @@ mod tests {
             1,  // rtm_type RTN_UNICAST
             0, 0, 0, 0, // rtm_flags
         ];
-        body.extend(attr(RTA_TABLE, &65537u32.to_ne_bytes()));
-        body.extend(attr(RTA_DST, &[10, 99, 0, 0]));
-        body.extend(attr(RTA_GATEWAY, &[10, 1, 0, 254]));
-        body.extend(attr(RTA_OIF, &7u32.to_ne_bytes()));
+        body.extend(tlv(RTA_TABLE, &65537u32.to_ne_bytes()));
+        body.extend(tlv(RTA_DST, &[10, 99, 0, 0]));
+        body.extend(tlv(RTA_GATEWAY, &[10, 1, 0, 254]));
+        body.extend(tlv(RTA_OIF, &7u32.to_ne_bytes()));
         // NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE
         let mut expected = nlmsghdr((16 + body.len()) as u32, RTM_NEWROUTE, 0x605, 42);
         expected.extend(body);
@@ -686,9 +675,9 @@ mod tests {
             1,
         );
         assert_eq!(&bytes[16..28], &[2, 24, 0, 0, 0, 3, 253, 1, 0, 0, 0, 0]);
-        let mut attrs = attr(RTA_TABLE, &65537u32.to_ne_bytes());
-        attrs.extend(attr(RTA_DST, &[10, 99, 0, 0]));
-        attrs.extend(attr(RTA_OIF, &3u32.to_ne_bytes()));
+        let mut attrs = tlv(RTA_TABLE, &65537u32.to_ne_bytes());
+        attrs.extend(tlv(RTA_DST, &[10, 99, 0, 0]));
+        attrs.extend(tlv(RTA_OIF, &3u32.to_ne_bytes()));
         assert_eq!(&bytes[28..], &attrs[..]);
     }
 
@@ -702,7 +691,7 @@ mod tests {
         let bytes = encode_request(modify_request(RouteOp::Add, &args, 254, None), 0x600, 1);
         // No RTA_DST for the default route, no RTA_TABLE for table 254.
         assert_eq!(&bytes[16..28], &[2, 0, 0, 0, 254, 3, 0, 1, 0, 0, 0, 0]);
-        assert_eq!(&bytes[28..], &attr(RTA_GATEWAY, &[10, 0, 0, 1])[..]);
+        assert_eq!(&bytes[28..], &tlv(RTA_GATEWAY, &[10, 0, 0, 1])[..]);
     }
 
     #[test]
@@ -712,8 +701,8 @@ mod tests {
         let bytes = encode_request(modify_request(RouteOp::Del, &args, 65538, None), 0, 9);
         let mut expected = nlmsghdr(44, RTM_DELROUTE, 0x5, 9);
         expected.extend([2, 24, 0, 0, 0, 0, 255, 0, 0, 0, 0, 0]);
-        expected.extend(attr(RTA_TABLE, &65538u32.to_ne_bytes()));
-        expected.extend(attr(RTA_DST, &[10, 99, 0, 0]));
+        expected.extend(tlv(RTA_TABLE, &65538u32.to_ne_bytes()));
+        expected.extend(tlv(RTA_DST, &[10, 99, 0, 0]));
         assert_eq!(bytes, expected);
     }
 
@@ -744,10 +733,10 @@ mod tests {
         let m = dumped(
             [2, 24, 0, 0, RT_TABLE_COMPAT, 2, 253, 1, 0, 0, 0, 0],
             &[
-                attr(RTA_TABLE, &65537u32.to_ne_bytes()),
-                attr(RTA_DST, &[10, 1, 0, 0]),
-                attr(7, &[10, 1, 0, 1]),
-                attr(RTA_OIF, &3u32.to_ne_bytes()),
+                tlv(RTA_TABLE, &65537u32.to_ne_bytes()),
+                tlv(RTA_DST, &[10, 1, 0, 0]),
+                tlv(7, &[10, 1, 0, 1]),
+                tlv(RTA_OIF, &3u32.to_ne_bytes()),
             ],
         );
         let r = Route::from_message(&m).expect("a route");
@@ -780,10 +769,10 @@ mod tests {
         let m = dumped(
             [2, 0, 0, 0, 254, 3, 0, 1, 0, 0, 0, 0],
             &[
-                attr(RTA_TABLE, &254u32.to_ne_bytes()),
-                attr(6, &100u32.to_ne_bytes()),
-                attr(RTA_GATEWAY, &[10, 1, 0, 254]),
-                attr(RTA_OIF, &2u32.to_ne_bytes()),
+                tlv(RTA_TABLE, &254u32.to_ne_bytes()),
+                tlv(6, &100u32.to_ne_bytes()),
+                tlv(RTA_GATEWAY, &[10, 1, 0, 254]),
+                tlv(RTA_OIF, &2u32.to_ne_bytes()),
             ],
         );
         let r = Route::from_message(&m).expect("a route");
@@ -801,7 +790,7 @@ mod tests {
     fn table_from_rtm_table_without_rta_table() {
         let m = dumped(
             [2, 32, 0, 0, 255, 2, 254, 2, 0, 0, 0, 0],
-            &[attr(RTA_DST, &[127, 0, 0, 1])],
+            &[tlv(RTA_DST, &[127, 0, 0, 1])],
         );
         let r = Route::from_message(&m).expect("a route");
         assert_eq!(
