@@ -7,6 +7,9 @@
 //! cannot be run, else it becomes the command.
 
 mod commands;
+// The distributed IP host's pure logic; the daemon that uses it comes next.
+#[cfg_attr(not(test), allow(dead_code))]
+mod dhost;
 mod error;
 mod netlink;
 mod output;

@@ -1,0 +1,1233 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//! The ownership database of a distributed IP host, as a pure state
+//! machine: no I/O and no clock. Times are milliseconds of a monotonic
+//! clock (e.g. since the daemon started), passed in by the caller.
+//!
+//! The lead of a distributed address holds a [`Lead`]: it grants or
+//! refuses the claims of the members and turns every change into an
+//! [`Update`] whose sequence number is one above the previous one. Every
+//! member, the lead's own included, holds a [`Replica`] that applies the
+//! updates in order ([`Replica::apply`]), reloads a full [`Snapshot`] when
+//! it missed one ([`Replica::load`]), and tells per packet which member owns
+//! it ([`Replica::owner_of`]).
+//!
+//! # Keys and conflicts
+//!
+//! A [`Key`] is an address, a protocol and a local port (a *port key*:
+//! a bound or listening socket), plus the remote address and port for a
+//! connection (a *connection key*: a connected TCP or UDP socket). Each key
+//! has at most one owner. Between two different members:
+//! - a port key conflicts with every key on the same address, protocol and
+//!   port, whether a port key or a connection key;
+//! - a connection key conflicts with the port key of its port and with the
+//!   same connection key.
+//!
+//! A member's own keys never conflict: the member that owns a port also
+//! owns the connections accepted on it. Connection keys of different
+//! members may share a local port that no one owns as a port key (each
+//! connected from the same explicit port to a different peer); the
+//! ephemeral slices below keep that from happening to ports the kernels
+//! pick themselves. Claims are per protocol and per address: TCP and UDP
+//! port 53 are different keys, and so are 10.0.0.1:80 and 10.0.0.2:80.
+//!
+//! # Ephemeral ports
+//!
+//! The local ports of outgoing connections come from [`EPHEMERAL`]
+//! (32768-60999, Linux's default `ip_local_port_range`), which is split
+//! into one disjoint slice per configured member ([`ephemeral_range`]), so
+//! that a member picks source ports no other member picks and return
+//! traffic can be routed to it. The lead refuses a connection key whose
+//! local port is in [`EPHEMERAL`] but outside the claimer's slice, unless
+//! the claimer owns that port as a port key (it bound the port itself).
+//! Port keys may be anywhere, as an explicit `bind` may be.
+//!
+//! # Liveness
+//!
+//! Members send a heartbeat every [`HEARTBEAT_MS`]; a claim counts as one.
+//! A member the lead has not heard from for longer than [`LEASE_MS`] loses
+//! all its ownerships at the next [`Lead::expire`]; [`Lead::next_expiry`]
+//! tells when that is, so a daemon that calls `expire` then releases the
+//! ports of a stopped member at most [`LEASE_MS`] after the last message
+//! it received from it (plus its own scheduling latency), and they become
+//! bindable by the other members once the release updates arrive.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::ops::RangeInclusive;
+
+/// How often a member's daemon sends a heartbeat to the lead, in ms.
+pub const HEARTBEAT_MS: u64 = 1000;
+
+/// How long the lead keeps the ownerships of a silent member, in ms: three
+/// heartbeat intervals, so that two late or lost heartbeats (a TCP
+/// retransmission, a loaded machine) do not cost a live member its
+/// sockets, while the ports of a stopped member are free again after a
+/// few seconds.
+pub const LEASE_MS: u64 = 3 * HEARTBEAT_MS;
+
+/// The local ports of outgoing connections: Linux's default
+/// `net.ipv4.ip_local_port_range`, split among the members.
+pub const EPHEMERAL: RangeInclusive<u16> = 32768..=60999;
+
+/// The most ownerships a lead holds; claims beyond are refused
+/// ([`Refusal::Full`]). It bounds the lead's memory and keeps a full
+/// [`Snapshot`] within the wire format's frame size limit.
+pub const MAX_ENTRIES: usize = 500_000;
+
+/// A member of the cluster, as configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MemberId(pub u32);
+
+impl fmt::Display for MemberId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "member {}", self.0)
+    }
+}
+
+/// The transport protocol of a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Proto {
+    Tcp,
+    Udp,
+}
+
+impl Proto {
+    /// The IP protocol number (IPPROTO_TCP, IPPROTO_UDP).
+    pub fn number(self) -> u8 {
+        match self {
+            Proto::Tcp => 6,
+            Proto::Udp => 17,
+        }
+    }
+
+    pub fn from_number(n: u8) -> Option<Proto> {
+        match n {
+            6 => Some(Proto::Tcp),
+            17 => Some(Proto::Udp),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Proto {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+        })
+    }
+}
+
+/// What a member owns: a local port (`remote` None) or a connection.
+///
+/// Keys are ordered by address, protocol, port, then remote with None
+/// first: the keys of one port are adjacent, its port key first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    pub addr: Ipv4Addr,
+    pub proto: Proto,
+    pub port: u16,
+    pub remote: Option<(Ipv4Addr, u16)>,
+}
+
+/// A local port: address, protocol, port.
+type PortId = (Ipv4Addr, Proto, u16);
+
+impl Key {
+    /// The key of a bound or listening socket.
+    pub fn bound(addr: Ipv4Addr, proto: Proto, port: u16) -> Key {
+        Key {
+            addr,
+            proto,
+            port,
+            remote: None,
+        }
+    }
+
+    /// The key of a connected socket.
+    pub fn connection(
+        addr: Ipv4Addr,
+        proto: Proto,
+        port: u16,
+        remote_addr: Ipv4Addr,
+        remote_port: u16,
+    ) -> Key {
+        Key {
+            addr,
+            proto,
+            port,
+            remote: Some((remote_addr, remote_port)),
+        }
+    }
+
+    /// Whether a kernel could own this: no port 0 (a socket has its port
+    /// before it is claimed), no remote port 0 or remote address 0.0.0.0.
+    pub fn is_valid(&self) -> bool {
+        self.port != 0
+            && match self.remote {
+                None => true,
+                Some((addr, port)) => port != 0 && !addr.is_unspecified(),
+            }
+    }
+
+    fn port_id(&self) -> PortId {
+        (self.addr, self.proto, self.port)
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}:{}", self.proto, self.addr, self.port)?;
+        if let Some((addr, port)) = self.remote {
+            write!(f, " peer {addr}:{port}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One change of the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// `member` now owns `key`.
+    Grant { key: Key, member: MemberId },
+    /// No one owns `key` any more.
+    Release { key: Key },
+}
+
+/// A change as the lead publishes it: `seq` is one above the previous
+/// update's (the first is 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Update {
+    pub seq: u64,
+    pub change: Change,
+}
+
+/// The whole database as of update `seq`, entries in key order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    pub seq: u64,
+    pub entries: Vec<(Key, MemberId)>,
+}
+
+/// Why the lead refused a claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Another member owns the port or this connection.
+    InUse { owner: MemberId },
+    /// A connection from a port in [`EPHEMERAL`] outside the claimer's
+    /// slice (None if the claimer has none), on a port it does not own.
+    OutsideSlice { slice: Option<RangeInclusive<u16>> },
+    /// This lead does not lead the key's address.
+    NotLead { addr: Ipv4Addr },
+    /// The claimer is not a configured member.
+    NotMember,
+    /// Port 0, or a remote port 0 or address 0.0.0.0 (see [`Key::is_valid`]).
+    Invalid,
+    /// The database holds [`MAX_ENTRIES`] ownerships.
+    Full,
+}
+
+impl Refusal {
+    /// The positive errno the member's kernel returns for this refusal
+    /// (from bind or connect).
+    pub fn errno(&self) -> i32 {
+        match self {
+            Refusal::InUse { .. } => libc::EADDRINUSE,
+            Refusal::OutsideSlice { .. } | Refusal::NotLead { .. } => libc::EADDRNOTAVAIL,
+            Refusal::NotMember => libc::EACCES,
+            Refusal::Invalid => libc::EINVAL,
+            Refusal::Full => libc::ENOBUFS,
+        }
+    }
+
+    /// The member that owns the key, for [`Refusal::InUse`].
+    pub fn owner(&self) -> Option<MemberId> {
+        match self {
+            Refusal::InUse { owner } => Some(*owner),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::InUse { owner } => write!(f, "in use by {owner}"),
+            Refusal::OutsideSlice { slice: Some(s) } => write!(
+                f,
+                "local port outside the member's ephemeral ports {}-{}",
+                s.start(),
+                s.end()
+            ),
+            Refusal::OutsideSlice { slice: None } => {
+                f.write_str("local port is ephemeral and the member has no ephemeral ports")
+            }
+            Refusal::NotLead { addr } => write!(f, "not the lead of {addr}"),
+            Refusal::NotMember => f.write_str("not a member of the cluster"),
+            Refusal::Invalid => f.write_str("invalid key"),
+            Refusal::Full => write!(f, "the lead holds {MAX_ENTRIES} ownerships"),
+        }
+    }
+}
+
+/// A claim the lead accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claimed {
+    /// A new ownership, to publish to every member.
+    Granted(Update),
+    /// The claimer already owned the key: nothing changed, nothing to
+    /// publish; a replica at update `seq` or later shows the ownership.
+    AlreadyOwned { seq: u64 },
+}
+
+impl Claimed {
+    /// The update after which a replica shows the ownership (for the
+    /// reply to the claimer).
+    pub fn seq(&self) -> u64 {
+        match self {
+            Claimed::Granted(update) => update.seq,
+            Claimed::AlreadyOwned { seq } => *seq,
+        }
+    }
+}
+
+/// The slice of [`EPHEMERAL`] of the member at `index` (0-based) among
+/// `members`: the range of n = 28232 ports is cut in `members` contiguous
+/// slices in order, of n / members ports each, the first n % members
+/// slices one port longer. The slices are disjoint and cover the range.
+/// None if `index` is not below `members`, or the slice is empty (more
+/// members than ports).
+pub fn ephemeral_range(index: usize, members: usize) -> Option<RangeInclusive<u16>> {
+    if index >= members {
+        return None;
+    }
+    let start = usize::from(*EPHEMERAL.start());
+    let total = usize::from(*EPHEMERAL.end()) - start + 1;
+    let (quot, rem) = (total / members, total % members);
+    let len = quot + usize::from(index < rem);
+    if len == 0 {
+        return None;
+    }
+    let first = start + index * quot + index.min(rem);
+    let first = u16::try_from(first).ok()?;
+    let last = u16::try_from(usize::from(first) + len - 1).ok()?;
+    Some(first..=last)
+}
+
+/// The ownerships, with the count of keys of each member on each port so
+/// that conflicts are found without walking a port's connections.
+#[derive(Debug, Clone, Default)]
+struct Table {
+    owners: BTreeMap<Key, MemberId>,
+    ports: BTreeMap<PortId, BTreeMap<MemberId, usize>>,
+}
+
+impl Table {
+    fn len(&self) -> usize {
+        self.owners.len()
+    }
+
+    fn get(&self, key: &Key) -> Option<MemberId> {
+        self.owners.get(key).copied()
+    }
+
+    fn insert(&mut self, key: Key, member: MemberId) {
+        if let Some(old) = self.owners.insert(key, member) {
+            self.uncount(key.port_id(), old);
+        }
+        *self
+            .ports
+            .entry(key.port_id())
+            .or_default()
+            .entry(member)
+            .or_default() += 1;
+    }
+
+    fn remove(&mut self, key: &Key) -> Option<MemberId> {
+        let old = self.owners.remove(key)?;
+        self.uncount(key.port_id(), old);
+        Some(old)
+    }
+
+    fn uncount(&mut self, port: PortId, member: MemberId) {
+        if let Some(counts) = self.ports.get_mut(&port) {
+            if let Some(n) = counts.get_mut(&member) {
+                *n -= 1;
+                if *n == 0 {
+                    counts.remove(&member);
+                }
+            }
+            if counts.is_empty() {
+                self.ports.remove(&port);
+            }
+        }
+    }
+
+    fn apply(&mut self, change: Change) {
+        match change {
+            Change::Grant { key, member } => self.insert(key, member),
+            Change::Release { key } => {
+                self.remove(&key);
+            }
+        }
+    }
+
+    /// A member other than `member` with a key on `port`.
+    fn other_on_port(&self, port: PortId, member: MemberId) -> Option<MemberId> {
+        self.ports
+            .get(&port)?
+            .keys()
+            .copied()
+            .find(|&m| m != member)
+    }
+
+    fn owner_of(
+        &self,
+        addr: Ipv4Addr,
+        proto: Proto,
+        port: u16,
+        remote: Option<(Ipv4Addr, u16)>,
+    ) -> Option<MemberId> {
+        let key = Key {
+            addr,
+            proto,
+            port,
+            remote,
+        };
+        if remote.is_some() {
+            if let Some(owner) = self.get(&key) {
+                return Some(owner);
+            }
+        }
+        self.get(&Key::bound(addr, proto, port))
+    }
+
+    fn keys_of(&self, member: MemberId) -> Vec<Key> {
+        self.owners
+            .iter()
+            .filter(|&(_, &m)| m == member)
+            .map(|(&k, _)| k)
+            .collect()
+    }
+
+    fn entries(&self) -> Vec<(Key, MemberId)> {
+        self.owners.iter().map(|(&k, &m)| (k, m)).collect()
+    }
+}
+
+/// The lead's database: the authority over the ownerships of the
+/// addresses it leads.
+#[derive(Debug, Clone)]
+pub struct Lead {
+    /// The addresses this lead leads, sorted.
+    addrs: Vec<Ipv4Addr>,
+    /// The configured members, sorted: a member's index is its slice.
+    members: Vec<MemberId>,
+    table: Table,
+    /// When each member was last heard from (members that may own keys).
+    last_heard: BTreeMap<MemberId, u64>,
+    /// The last update's sequence number, 0 before the first.
+    seq: u64,
+    max_entries: usize,
+}
+
+impl Lead {
+    /// A lead of `addrs` for the configured `members` (duplicates are
+    /// ignored). Member i in increasing id order gets ephemeral slice i of
+    /// `members.len()`, so every member computes the same slices from the
+    /// same configuration.
+    pub fn new(
+        addrs: impl IntoIterator<Item = Ipv4Addr>,
+        members: impl IntoIterator<Item = MemberId>,
+    ) -> Lead {
+        let mut addrs: Vec<_> = addrs.into_iter().collect();
+        addrs.sort_unstable();
+        addrs.dedup();
+        let mut members: Vec<_> = members.into_iter().collect();
+        members.sort_unstable();
+        members.dedup();
+        Lead {
+            addrs,
+            members,
+            table: Table::default(),
+            last_heard: BTreeMap::new(),
+            seq: 0,
+            max_entries: MAX_ENTRIES,
+        }
+    }
+
+    /// The last published update's sequence number (0 before the first).
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// The ephemeral ports of `member`; None if it is not configured.
+    pub fn slice(&self, member: MemberId) -> Option<RangeInclusive<u16>> {
+        let index = self.members.binary_search(&member).ok()?;
+        ephemeral_range(index, self.members.len())
+    }
+
+    fn publish(&mut self, change: Change) -> Update {
+        self.seq += 1;
+        self.table.apply(change);
+        Update {
+            seq: self.seq,
+            change,
+        }
+    }
+
+    /// `member` asks to own `key`; the claim also counts as a heartbeat.
+    /// Claiming a key one already owns changes nothing and succeeds.
+    pub fn claim(&mut self, member: MemberId, key: Key, now_ms: u64) -> Result<Claimed, Refusal> {
+        if !key.is_valid() {
+            return Err(Refusal::Invalid);
+        }
+        if self.addrs.binary_search(&key.addr).is_err() {
+            return Err(Refusal::NotLead { addr: key.addr });
+        }
+        if self.members.binary_search(&member).is_err() {
+            return Err(Refusal::NotMember);
+        }
+        self.heartbeat(member, now_ms);
+        match self.table.get(&key) {
+            Some(owner) if owner == member => return Ok(Claimed::AlreadyOwned { seq: self.seq }),
+            Some(owner) => return Err(Refusal::InUse { owner }),
+            None => {}
+        }
+        match key.remote {
+            None => {
+                if let Some(owner) = self.table.other_on_port(key.port_id(), member) {
+                    return Err(Refusal::InUse { owner });
+                }
+            }
+            Some(_) => {
+                let port_owner = self.table.get(&Key {
+                    remote: None,
+                    ..key
+                });
+                if let Some(owner) = port_owner.filter(|&o| o != member) {
+                    return Err(Refusal::InUse { owner });
+                }
+                if port_owner.is_none() && EPHEMERAL.contains(&key.port) {
+                    let slice = self.slice(member);
+                    if !slice.as_ref().is_some_and(|s| s.contains(&key.port)) {
+                        return Err(Refusal::OutsideSlice { slice });
+                    }
+                }
+            }
+        }
+        if self.table.len() >= self.max_entries {
+            return Err(Refusal::Full);
+        }
+        Ok(Claimed::Granted(
+            self.publish(Change::Grant { key, member }),
+        ))
+    }
+
+    /// `member` gives `key` up. None if it did not own it (a member cannot
+    /// release another's key): nothing changed, nothing to publish.
+    pub fn release(&mut self, member: MemberId, key: Key) -> Option<Update> {
+        if self.table.get(&key)? != member {
+            return None;
+        }
+        Some(self.publish(Change::Release { key }))
+    }
+
+    /// Releases every key of `member`, in key order (e.g. when its kernel
+    /// restarted and lost its sockets).
+    pub fn release_all(&mut self, member: MemberId) -> Vec<Update> {
+        self.table
+            .keys_of(member)
+            .into_iter()
+            .map(|key| self.publish(Change::Release { key }))
+            .collect()
+    }
+
+    /// `member` is alive at `now_ms`. Heartbeats of members that are not
+    /// configured are ignored (they own nothing). A clock that went back
+    /// does not shorten a lease.
+    pub fn heartbeat(&mut self, member: MemberId, now_ms: u64) {
+        if self.members.binary_search(&member).is_err() {
+            return;
+        }
+        let last = self.last_heard.entry(member).or_insert(now_ms);
+        *last = (*last).max(now_ms);
+    }
+
+    /// Releases every key of the members not heard from for longer than
+    /// [`LEASE_MS`] at `now_ms` (members in id order, keys in key order).
+    pub fn expire(&mut self, now_ms: u64) -> Vec<Update> {
+        let silent: Vec<MemberId> = self
+            .last_heard
+            .iter()
+            .filter(|&(_, &last)| now_ms.saturating_sub(last) > LEASE_MS)
+            .map(|(&m, _)| m)
+            .collect();
+        let mut updates = Vec::new();
+        for member in silent {
+            self.last_heard.remove(&member);
+            updates.extend(self.release_all(member));
+        }
+        updates
+    }
+
+    /// The earliest time at which [`Lead::expire`] may release something
+    /// if no one is heard from until then; None if no member is tracked.
+    pub fn next_expiry(&self) -> Option<u64> {
+        let oldest = self.last_heard.values().min()?;
+        Some(oldest.saturating_add(LEASE_MS + 1))
+    }
+
+    /// The whole database, for a member that (re)starts or missed updates.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            seq: self.seq,
+            entries: self.table.entries(),
+        }
+    }
+
+    /// As [`Replica::owner_of`], on the lead's own view.
+    pub fn owner_of(
+        &self,
+        addr: Ipv4Addr,
+        proto: Proto,
+        port: u16,
+        remote: Option<(Ipv4Addr, u16)>,
+    ) -> Option<MemberId> {
+        self.table.owner_of(addr, proto, port, remote)
+    }
+}
+
+/// An update a replica cannot apply: it missed some (or the lead
+/// restarted) and needs a [`Snapshot`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gap {
+    /// The last update the replica applied; None if it has no snapshot.
+    pub have: Option<u64>,
+    /// The update it was given.
+    pub got: u64,
+}
+
+impl fmt::Display for Gap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.have {
+            Some(have) => write!(f, "update {} after update {have}", self.got)?,
+            None => write!(f, "update {} before any snapshot", self.got)?,
+        }
+        f.write_str(": a snapshot is needed")
+    }
+}
+
+/// A member's copy of a lead's database.
+///
+/// A new replica is out of sync: it applies no update before it loaded a
+/// snapshot. After a [`Gap`] it is out of sync again until the next
+/// snapshot, and its view is stale: the daemon must not answer ownership
+/// questions from an out-of-sync replica as if they were current.
+#[derive(Debug, Clone, Default)]
+pub struct Replica {
+    /// The last update applied; None when out of sync.
+    seq: Option<u64>,
+    table: Table,
+}
+
+impl Replica {
+    pub fn new() -> Replica {
+        Replica::default()
+    }
+
+    /// The last update applied; None when out of sync.
+    pub fn seq(&self) -> Option<u64> {
+        self.seq
+    }
+
+    /// Applies `update` if it is the one after the last; else the replica
+    /// is out of sync until [`Replica::load`], and the update is ignored.
+    pub fn apply(&mut self, update: Update) -> Result<(), Gap> {
+        match self.seq {
+            Some(last) if last.checked_add(1) == Some(update.seq) => {
+                self.table.apply(update.change);
+                self.seq = Some(update.seq);
+                Ok(())
+            }
+            have => {
+                self.seq = None;
+                Err(Gap {
+                    have,
+                    got: update.seq,
+                })
+            }
+        }
+    }
+
+    /// Replaces the whole view by `snapshot`.
+    pub fn load(&mut self, snapshot: Snapshot) {
+        self.table = Table::default();
+        for (key, member) in snapshot.entries {
+            self.table.insert(key, member);
+        }
+        self.seq = Some(snapshot.seq);
+    }
+
+    /// The member a packet to `addr`:`port` over `proto` from `remote`
+    /// belongs to: the owner of the connection key if there is one, else
+    /// the owner of the port key. With `remote` None, the port key's owner.
+    pub fn owner_of(
+        &self,
+        addr: Ipv4Addr,
+        proto: Proto,
+        port: u16,
+        remote: Option<(Ipv4Addr, u16)>,
+    ) -> Option<MemberId> {
+        self.table.owner_of(addr, proto, port, remote)
+    }
+
+    /// Every ownership, in key order.
+    pub fn entries(&self) -> Vec<(Key, MemberId)> {
+        self.table.entries()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
+    const B: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
+    const PEER: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 7);
+    const PEER2: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 8);
+    const M1: MemberId = MemberId(1);
+    const M2: MemberId = MemberId(2);
+    const M3: MemberId = MemberId(3);
+
+    fn lead() -> Lead {
+        Lead::new([A, B], [M3, M1, M2, M1])
+    }
+
+    fn port(p: u16) -> Key {
+        Key::bound(A, Proto::Tcp, p)
+    }
+
+    fn conn(p: u16, peer: Ipv4Addr, peer_port: u16) -> Key {
+        Key::connection(A, Proto::Tcp, p, peer, peer_port)
+    }
+
+    fn granted(r: Result<Claimed, Refusal>) -> Update {
+        match r {
+            Ok(Claimed::Granted(u)) => u,
+            other => panic!("expected a grant, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn port_conflicts_with_port() {
+        let mut l = lead();
+        let u = granted(l.claim(M1, port(80), 0));
+        assert_eq!(u.seq, 1);
+        assert_eq!(
+            u.change,
+            Change::Grant {
+                key: port(80),
+                member: M1
+            }
+        );
+        let r = l.claim(M2, port(80), 0);
+        assert_eq!(r, Err(Refusal::InUse { owner: M1 }));
+        assert_eq!(r.unwrap_err().errno(), libc::EADDRINUSE);
+        assert_eq!(l.seq(), 1, "a refusal publishes nothing");
+    }
+
+    #[test]
+    fn port_conflicts_with_connections_of_others() {
+        let mut l = lead();
+        // M2 owns a connection from port 5000 (outside the ephemeral range).
+        granted(l.claim(M2, conn(5000, PEER, 443), 0));
+        let r = l.claim(M1, port(5000), 0);
+        assert_eq!(r, Err(Refusal::InUse { owner: M2 }));
+        assert_eq!(r.unwrap_err().owner(), Some(M2));
+        // M1 owns port 80: M2 cannot own a connection on it, M1 can.
+        granted(l.claim(M1, port(80), 0));
+        assert_eq!(
+            l.claim(M2, conn(80, PEER, 1234), 0),
+            Err(Refusal::InUse { owner: M1 })
+        );
+        granted(l.claim(M1, conn(80, PEER, 1234), 0));
+        granted(l.claim(M1, conn(80, PEER2, 1234), 0));
+        // The same connection cannot be owned twice.
+        assert_eq!(
+            l.claim(M2, conn(5000, PEER, 443), 0),
+            Ok(Claimed::AlreadyOwned { seq: 4 })
+        );
+        assert_eq!(
+            l.claim(M1, conn(5000, PEER, 443), 0),
+            Err(Refusal::InUse { owner: M2 })
+        );
+        // Different peers on an unowned port: both fine.
+        granted(l.claim(M1, conn(5000, PEER2, 443), 0));
+        // M2 can re-bind its own port with its own connections on it.
+        granted(l.claim(M2, port(6000), 0));
+        granted(l.claim(M2, conn(6000, PEER, 1), 0));
+        assert!(l.release(M2, port(6000)).is_some());
+        granted(l.claim(M2, port(6000), 0));
+        // But not a port where someone else has a connection.
+        assert_eq!(
+            l.claim(M2, port(5000), 0),
+            Err(Refusal::InUse { owner: M1 })
+        );
+    }
+
+    #[test]
+    fn reclaim_is_idempotent() {
+        let mut l = lead();
+        granted(l.claim(M1, port(80), 0));
+        granted(l.claim(M2, port(81), 0));
+        let before = l.snapshot();
+        let again = l.claim(M1, port(80), 5);
+        assert_eq!(again, Ok(Claimed::AlreadyOwned { seq: 2 }));
+        assert_eq!(again.map(|c| c.seq()), Ok(2));
+        assert_eq!(l.snapshot(), before);
+    }
+
+    #[test]
+    fn protocols_and_addresses_are_separate() {
+        let mut l = lead();
+        granted(l.claim(M1, Key::bound(A, Proto::Tcp, 53), 0));
+        granted(l.claim(M2, Key::bound(A, Proto::Udp, 53), 0));
+        granted(l.claim(M3, Key::bound(B, Proto::Tcp, 53), 0));
+        granted(l.claim(M3, Key::connection(B, Proto::Udp, 53, PEER, 9), 0));
+        let o = |addr, proto| l.owner_of(addr, proto, 53, None);
+        assert_eq!(o(A, Proto::Tcp), Some(M1));
+        assert_eq!(o(A, Proto::Udp), Some(M2));
+        assert_eq!(o(B, Proto::Tcp), Some(M3));
+        assert_eq!(o(B, Proto::Udp), None);
+    }
+
+    #[test]
+    fn refusals() {
+        let mut l = lead();
+        let other = Ipv4Addr::new(10, 9, 9, 9);
+        let cases = [
+            (
+                M1,
+                Key::bound(other, Proto::Tcp, 80),
+                Refusal::NotLead { addr: other },
+            ),
+            (MemberId(9), port(80), Refusal::NotMember),
+            (M1, port(0), Refusal::Invalid),
+            (M1, conn(80, PEER, 0), Refusal::Invalid),
+            (M1, conn(80, Ipv4Addr::UNSPECIFIED, 1), Refusal::Invalid),
+        ];
+        for (member, key, refusal) in cases {
+            assert_eq!(l.claim(member, key, 0), Err(refusal), "{key}");
+        }
+        assert_eq!(
+            Refusal::NotLead { addr: other }.errno(),
+            libc::EADDRNOTAVAIL
+        );
+        assert_eq!(Refusal::NotMember.errno(), libc::EACCES);
+        assert_eq!(Refusal::Invalid.errno(), libc::EINVAL);
+        assert_eq!(Refusal::Full.errno(), libc::ENOBUFS);
+        assert_eq!(Refusal::NotMember.owner(), None);
+        assert_eq!(l.seq(), 0);
+        assert_eq!(l.next_expiry(), None, "refused non-members are not tracked");
+    }
+
+    #[test]
+    fn full() {
+        let mut l = lead();
+        l.max_entries = 2;
+        granted(l.claim(M1, port(1), 0));
+        granted(l.claim(M1, port(2), 0));
+        assert_eq!(l.claim(M1, port(3), 0), Err(Refusal::Full));
+        // Conflicts and re-claims are still answered as such.
+        assert_eq!(l.claim(M2, port(1), 0), Err(Refusal::InUse { owner: M1 }));
+        assert_eq!(
+            l.claim(M1, port(1), 0),
+            Ok(Claimed::AlreadyOwned { seq: 2 })
+        );
+        l.release(M1, port(2));
+        granted(l.claim(M1, port(3), 0));
+    }
+
+    #[test]
+    fn release() {
+        let mut l = lead();
+        granted(l.claim(M1, port(80), 0));
+        assert_eq!(l.release(M2, port(80)), None, "not M2's");
+        assert_eq!(l.release(M1, port(81)), None, "owned by no one");
+        assert_eq!(l.seq(), 1);
+        assert_eq!(
+            l.release(M1, port(80)),
+            Some(Update {
+                seq: 2,
+                change: Change::Release { key: port(80) }
+            })
+        );
+        assert_eq!(l.release(M1, port(80)), None, "already released");
+        granted(l.claim(M2, port(80), 0));
+        assert_eq!(l.owner_of(A, Proto::Tcp, 80, None), Some(M2));
+    }
+
+    #[test]
+    fn release_all() {
+        let mut l = lead();
+        granted(l.claim(M1, port(80), 0));
+        granted(l.claim(M2, port(81), 0));
+        granted(l.claim(M1, conn(80, PEER, 1), 0));
+        let updates = l.release_all(M1);
+        let keys: Vec<_> = updates
+            .iter()
+            .map(|u| match u.change {
+                Change::Release { key } => (u.seq, key),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(keys, [(4, port(80)), (5, conn(80, PEER, 1))]);
+        assert_eq!(l.snapshot().entries, [(port(81), M2)]);
+        assert!(l.release_all(M1).is_empty());
+    }
+
+    #[test]
+    fn expiry_after_the_lease_and_not_before() {
+        let mut l = lead();
+        granted(l.claim(M1, port(80), 1000));
+        granted(l.claim(M1, conn(80, PEER, 1), 1000));
+        granted(l.claim(M2, port(81), 1000));
+        // M2 keeps sending heartbeats, M1 stops.
+        let mut now = 1000;
+        while now < 1000 + LEASE_MS {
+            now += HEARTBEAT_MS;
+            l.heartbeat(M2, now);
+        }
+        assert_eq!(now, 1000 + LEASE_MS);
+        assert!(l.expire(now).is_empty(), "a lease is not over at its end");
+        assert_eq!(l.next_expiry(), Some(1000 + LEASE_MS + 1));
+        // M1 cannot be replaced before its lease is over.
+        assert_eq!(
+            l.claim(M2, port(80), now),
+            Err(Refusal::InUse { owner: M1 })
+        );
+        let updates = l.expire(now + 1);
+        assert_eq!(
+            updates.iter().map(|u| u.change).collect::<Vec<_>>(),
+            [
+                Change::Release { key: port(80) },
+                Change::Release {
+                    key: conn(80, PEER, 1)
+                }
+            ]
+        );
+        assert_eq!(updates.iter().map(|u| u.seq).collect::<Vec<_>>(), [4, 5]);
+        assert!(l.expire(now + 1).is_empty());
+        assert_eq!(l.next_expiry(), Some(now + LEASE_MS + 1), "only M2 is left");
+        // Its port is free for the others now.
+        granted(l.claim(M2, port(80), now + 1));
+        assert_eq!(l.snapshot().entries, [(port(80), M2), (port(81), M2)]);
+    }
+
+    #[test]
+    fn claims_and_heartbeats_extend_the_lease() {
+        let mut l = lead();
+        granted(l.claim(M1, port(80), 0));
+        granted(l.claim(M1, port(81), 2000));
+        assert!(l.expire(2000 + LEASE_MS).is_empty());
+        l.heartbeat(M1, 4000);
+        // A clock going back does not shorten the lease.
+        l.heartbeat(M1, 10);
+        assert!(l.expire(4000 + LEASE_MS).is_empty());
+        assert_eq!(l.expire(4000 + LEASE_MS + 1).len(), 2);
+        // Heartbeats of strangers are ignored.
+        l.heartbeat(MemberId(9), 0);
+        assert_eq!(l.next_expiry(), None);
+    }
+
+    #[test]
+    fn expired_member_can_come_back() {
+        let mut l = lead();
+        granted(l.claim(M1, port(80), 0));
+        assert_eq!(l.expire(LEASE_MS + 1).len(), 1);
+        l.heartbeat(M1, LEASE_MS + 2);
+        granted(l.claim(M1, port(80), LEASE_MS + 2));
+    }
+
+    #[test]
+    fn ephemeral_slices_are_disjoint_and_cover_the_range() {
+        for members in 1..=70 {
+            let mut next = *EPHEMERAL.start();
+            let mut sizes = Vec::new();
+            for index in 0..members {
+                let s = ephemeral_range(index, members).expect("non-empty slice");
+                assert_eq!(*s.start(), next, "{index} of {members}");
+                sizes.push(s.len());
+                next = s.end() + 1;
+            }
+            assert_eq!(next - 1, *EPHEMERAL.end(), "{members} members");
+            let (min, max) = (sizes.iter().min(), sizes.iter().max());
+            assert!(max.zip(min).is_some_and(|(a, b)| a - b <= 1));
+            assert_eq!(ephemeral_range(members, members), None);
+        }
+        assert_eq!(ephemeral_range(0, 1), Some(EPHEMERAL));
+        assert_eq!(ephemeral_range(0, 2), Some(32768..=46883));
+        assert_eq!(ephemeral_range(1, 2), Some(46884..=60999));
+        assert_eq!(ephemeral_range(0, 0), None);
+        let total = EPHEMERAL.len();
+        assert_eq!(ephemeral_range(total - 1, total), Some(60999..=60999));
+        assert_eq!(ephemeral_range(total, total + 1), None, "empty slice");
+    }
+
+    #[test]
+    fn lead_slices_follow_member_order() {
+        let l = lead();
+        assert_eq!(l.slice(M1), ephemeral_range(0, 3));
+        assert_eq!(l.slice(M2), ephemeral_range(1, 3));
+        assert_eq!(l.slice(M3), ephemeral_range(2, 3));
+        assert_eq!(l.slice(MemberId(9)), None);
+    }
+
+    #[test]
+    fn connections_outside_the_slice_are_refused() {
+        let mut l = lead();
+        let s1 = l.slice(M1).expect("configured");
+        let s2 = l.slice(M2).expect("configured");
+        granted(l.claim(M1, conn(*s1.start(), PEER, 80), 0));
+        granted(l.claim(M1, conn(*s1.end(), PEER, 80), 0));
+        let r = l.claim(M1, conn(*s2.start(), PEER, 80), 0);
+        assert_eq!(
+            r,
+            Err(Refusal::OutsideSlice {
+                slice: Some(s1.clone())
+            })
+        );
+        assert_eq!(r.unwrap_err().errno(), libc::EADDRNOTAVAIL);
+        granted(l.claim(M2, conn(*s2.start(), PEER, 80), 0));
+        // A port key may be anywhere; once M1 bound a port in M2's slice,
+        // its connections on it are fine, and M2's are not.
+        let p = *s2.start() + 1;
+        granted(l.claim(M1, port(p), 0));
+        granted(l.claim(M1, conn(p, PEER, 80), 0));
+        assert_eq!(
+            l.claim(M2, conn(p, PEER2, 80), 0),
+            Err(Refusal::InUse { owner: M1 })
+        );
+        // Outside the ephemeral range there are no slices.
+        granted(l.claim(M2, conn(1024, PEER, 80), 0));
+        granted(l.claim(M2, conn(*EPHEMERAL.end() + 1, PEER, 80), 0));
+        assert!(Refusal::OutsideSlice { slice: None }
+            .to_string()
+            .contains("no ephemeral ports"));
+    }
+
+    #[test]
+    fn seq_is_strictly_increasing() {
+        let mut l = lead();
+        let mut seqs = Vec::new();
+        for p in 1..=5 {
+            seqs.push(granted(l.claim(M1, port(p), 0)).seq);
+            let _ = l.claim(M2, port(p), 0);
+            let _ = l.claim(M1, port(p), 0);
+        }
+        seqs.extend(l.release(M1, port(1)).map(|u| u.seq));
+        seqs.push(granted(l.claim(M2, port(1), 10)).seq);
+        seqs.extend(l.expire(LEASE_MS + 1).iter().map(|u| u.seq));
+        assert_eq!(seqs, (1..=11).collect::<Vec<_>>());
+        assert_eq!(l.seq(), 11);
+    }
+
+    #[test]
+    fn owner_of_prefers_the_connection() {
+        let mut l = lead();
+        let mut r = Replica::new();
+        r.load(l.snapshot());
+        let s2 = l.slice(M2).expect("configured");
+        let mut grant =
+            |claim: Result<Claimed, Refusal>| r.apply(granted(claim)).expect("in order");
+        grant(l.claim(M1, port(80), 0));
+        grant(l.claim(M1, conn(80, PEER, 1000), 0));
+        grant(l.claim(M2, conn(*s2.start(), PEER, 80), 0));
+        grant(l.claim(M3, conn(5000, PEER, 80), 0));
+        let tcp = Proto::Tcp;
+        assert_eq!(r.owner_of(A, tcp, 80, Some((PEER, 1000))), Some(M1));
+        assert_eq!(r.owner_of(A, tcp, 80, Some((PEER, 1001))), Some(M1));
+        assert_eq!(r.owner_of(A, tcp, 80, None), Some(M1));
+        assert_eq!(r.owner_of(A, tcp, *s2.start(), Some((PEER, 80))), Some(M2));
+        assert_eq!(r.owner_of(A, tcp, *s2.start(), Some((PEER, 81))), None);
+        assert_eq!(r.owner_of(A, tcp, *s2.start(), None), None);
+        assert_eq!(r.owner_of(A, tcp, 5000, Some((PEER, 80))), Some(M3));
+        assert_eq!(r.owner_of(A, Proto::Udp, 80, Some((PEER, 1000))), None);
+        assert_eq!(r.owner_of(B, tcp, 80, None), None);
+    }
+
+    #[test]
+    fn replica_needs_a_snapshot_first() {
+        let mut l = lead();
+        let mut r = Replica::new();
+        assert_eq!(r.seq(), None);
+        let u = granted(l.claim(M1, port(80), 0));
+        let gap = r.apply(u);
+        assert_eq!(gap, Err(Gap { have: None, got: 1 }));
+        assert_eq!(
+            gap.unwrap_err().to_string(),
+            "update 1 before any snapshot: a snapshot is needed"
+        );
+        r.load(l.snapshot());
+        assert_eq!(r.seq(), Some(1));
+        assert_eq!(r.entries(), l.snapshot().entries);
+    }
+
+    #[test]
+    fn replica_gap_and_resync() {
+        let mut l = lead();
+        let mut r = Replica::new();
+        r.load(l.snapshot());
+        assert_eq!(r.seq(), Some(0));
+        let u1 = granted(l.claim(M1, port(80), 0));
+        let u2 = granted(l.claim(M2, port(81), 0));
+        let u3 = l.release(M1, port(80)).expect("owned");
+        r.apply(u1).expect("next");
+        // u2 is lost: u3 is a gap, and so is everything after until a snapshot.
+        let gap = r.apply(u3).unwrap_err();
+        assert_eq!(
+            gap,
+            Gap {
+                have: Some(1),
+                got: 3
+            }
+        );
+        assert_eq!(
+            gap.to_string(),
+            "update 3 after update 1: a snapshot is needed"
+        );
+        assert_eq!(r.seq(), None);
+        assert!(r.apply(u2).is_err(), "out of sync until a snapshot");
+        // A stale or repeated update is a gap too.
+        let mut r2 = Replica::new();
+        r2.load(l.snapshot());
+        assert_eq!(
+            r2.apply(u3),
+            Err(Gap {
+                have: Some(3),
+                got: 3
+            })
+        );
+        r.load(l.snapshot());
+        assert_eq!(r.seq(), Some(3));
+        assert_eq!(r.entries(), [(port(81), M2)]);
+        let u4 = granted(l.claim(M3, port(82), 0));
+        r.apply(u4).expect("in sync again");
+        assert_eq!(r.entries(), l.snapshot().entries);
+    }
+
+    /// A random workload: every replica that applies every update, or
+    /// misses some and resyncs from a snapshot, ends with the lead's view.
+    #[test]
+    fn replicas_follow_the_lead() {
+        let mut rng = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |n: u64| {
+            rng = rng
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (rng >> 33) % n
+        };
+        let members = [M1, M2, M3];
+        let mut l = lead();
+        let mut full = Replica::new();
+        let mut lossy = Replica::new();
+        full.load(l.snapshot());
+        lossy.load(l.snapshot());
+        let mut last_seq = 0;
+        let mut now = 0;
+        for _ in 0..5000 {
+            now += next(300);
+            let member = members[next(3) as usize];
+            let p = if next(2) == 0 {
+                next(8) as u16 + 1
+            } else {
+                *EPHEMERAL.start() + next(EPHEMERAL.len() as u64) as u16
+            };
+            let remote = (next(2) == 0).then(|| (PEER, next(3) as u16 + 1));
+            let key = Key {
+                addr: [A, B][next(2) as usize],
+                proto: [Proto::Tcp, Proto::Udp][next(2) as usize],
+                port: p,
+                remote,
+            };
+            let updates = match next(10) {
+                0..=5 => match l.claim(member, key, now) {
+                    Ok(Claimed::Granted(u)) => vec![u],
+                    _ => vec![],
+                },
+                6..=7 => l.release(member, key).into_iter().collect(),
+                8 => {
+                    for &m in &members {
+                        if next(4) != 0 {
+                            l.heartbeat(m, now);
+                        }
+                    }
+                    vec![]
+                }
+                _ => l.expire(now),
+            };
+            for u in updates {
+                assert_eq!(u.seq, last_seq + 1);
+                last_seq = u.seq;
+                full.apply(u).expect("no update missed");
+                // One update in 20 is lost; the next one is then a gap.
+                if next(20) != 0 && lossy.apply(u).is_err() {
+                    lossy.load(l.snapshot());
+                }
+            }
+        }
+        if lossy.seq() != Some(l.seq()) {
+            // The last update was lost: the next one would have told.
+            lossy.load(l.snapshot());
+        }
+        assert!(last_seq > 500, "the workload did something ({last_seq})");
+        let snap = l.snapshot();
+        assert_eq!(full.seq(), Some(snap.seq));
+        assert_eq!(full.entries(), snap.entries);
+        assert_eq!(lossy.seq(), Some(snap.seq));
+        assert_eq!(lossy.entries(), snap.entries);
+        for (key, member) in &snap.entries {
+            assert_eq!(
+                full.owner_of(key.addr, key.proto, key.port, key.remote),
+                Some(*member)
+            );
+        }
+        // The per-port counts match the entries.
+        let mut counts: BTreeMap<PortId, BTreeMap<MemberId, usize>> = BTreeMap::new();
+        for (key, member) in &snap.entries {
+            *counts
+                .entry(key.port_id())
+                .or_default()
+                .entry(*member)
+                .or_default() += 1;
+        }
+        assert_eq!(l.table.ports, counts);
+        assert_eq!(full.table.ports, counts);
+    }
+
+    #[test]
+    fn display() {
+        assert_eq!(port(80).to_string(), "tcp 10.0.0.1:80");
+        assert_eq!(
+            Key::connection(A, Proto::Udp, 5353, PEER, 9).to_string(),
+            "udp 10.0.0.1:5353 peer 192.0.2.7:9"
+        );
+        assert_eq!(
+            Refusal::InUse { owner: M2 }.to_string(),
+            "in use by member 2"
+        );
+        assert_eq!(
+            Refusal::OutsideSlice {
+                slice: Some(32768..=46883)
+            }
+            .to_string(),
+            "local port outside the member's ephemeral ports 32768-46883"
+        );
+        assert_eq!(Proto::from_number(6), Some(Proto::Tcp));
+        assert_eq!(Proto::from_number(17), Some(Proto::Udp));
+        assert_eq!(Proto::from_number(1), None);
+        assert_eq!(Proto::Udp.number(), 17);
+    }
+}

@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//! Distributed IP host: several members (kernels on separate machines on
+//! one L2 segment) serve one IPv4 address together. Each bound TCP/UDP port
+//! and each connection of such an address is owned by exactly one member.
+//! For each address one member is the lead: the single authority that
+//! grants or refuses the claims of the members and publishes every change
+//! with a sequence number. There is no consensus protocol.
+//!
+//! This module is the pure logic, without I/O or clocks:
+//! - [`db`]: the ownership database (the lead's authority and the members'
+//!   replicas), with the conflict, lease and ephemeral-port rules.
+
+pub mod db;
