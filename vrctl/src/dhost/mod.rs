@@ -8,6 +8,9 @@
 //!
 //! This module is the pure logic, without I/O or clocks:
 //! - [`db`]: the ownership database (the lead's authority and the members'
-//!   replicas), with the conflict, lease and ephemeral-port rules.
+//!   replicas), with the conflict, lease and ephemeral-port rules;
+//! - [`proto`]: the framed wire format between the members' daemons and
+//!   the lead.
 
 pub mod db;
+pub mod proto;
