@@ -8,6 +8,7 @@
 pub(crate) const VR_ID_MAX: u32 = 65535;
 pub(crate) const VR_NAME_MAX_LEN: usize = 31;
 pub(crate) const VR_TABLE_BASE: u32 = 0x10000;
+pub(crate) const VR_MEMBER_MAX: u32 = 65535;
 
 pub(crate) const VR_A_ID: u16 = 1;
 pub(crate) const VR_A_NAME: u16 = 2;
@@ -18,6 +19,21 @@ pub(crate) const VR_A_IFACE: u16 = 5;
 pub(crate) const VR_A_IFACE_IFINDEX: u16 = 1;
 pub(crate) const VR_A_IFACE_NAME: u16 = 2;
 
+pub(crate) const VR_A_DHOST_ADDR: u16 = 1;
+pub(crate) const VR_A_DHOST_VR: u16 = 2;
+pub(crate) const VR_A_DHOST_IFINDEX: u16 = 3;
+pub(crate) const VR_A_DHOST_MEMBER: u16 = 4;
+pub(crate) const VR_A_DHOST_LEAD: u16 = 5;
+
+pub(crate) const VR_A_OWNER_ADDR: u16 = 1;
+pub(crate) const VR_A_OWNER_VR: u16 = 2;
+pub(crate) const VR_A_OWNER_PROTO: u16 = 3;
+pub(crate) const VR_A_OWNER_PORT: u16 = 4;
+pub(crate) const VR_A_OWNER_PORT_LAST: u16 = 5;
+pub(crate) const VR_A_OWNER_REMOTE: u16 = 6;
+pub(crate) const VR_A_OWNER_REMOTE_PORT: u16 = 7;
+pub(crate) const VR_A_OWNER_MEMBER: u16 = 8;
+
 pub(crate) const VR_CMD_CREATE: u8 = 1;
 pub(crate) const VR_CMD_DELETE: u8 = 2;
 pub(crate) const VR_CMD_GET: u8 = 3;
@@ -25,6 +41,12 @@ pub(crate) const VR_CMD_ASSIGN: u8 = 4;
 pub(crate) const VR_CMD_CREATE_NTF: u8 = 5;
 pub(crate) const VR_CMD_DELETE_NTF: u8 = 6;
 pub(crate) const VR_CMD_CHANGE_NTF: u8 = 7;
+pub(crate) const VR_CMD_DHOST_SET: u8 = 8;
+pub(crate) const VR_CMD_DHOST_DEL: u8 = 9;
+pub(crate) const VR_CMD_DHOST_GET: u8 = 10;
+pub(crate) const VR_CMD_OWNER_SET: u8 = 11;
+pub(crate) const VR_CMD_OWNER_DEL: u8 = 12;
+pub(crate) const VR_CMD_OWNER_GET: u8 = 13;
 
 /// Index of the "monitor" group in the family's multicast groups (`VR_NLGRP_MONITOR`).
 pub(crate) const VR_NLGRP_MONITOR: u32 = 0;

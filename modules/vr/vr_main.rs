@@ -24,12 +24,15 @@ use kernel::{
         fib,
         genetlink::{self, Dump, Family, Info, Message, Writer},
         namespace::{self, Net, PernetData},
+        rcu_cell::RcuCell,
         rtnl::{self, RtnlLocked},
         vr as stack,
     },
     prelude::*,
 };
 
+mod dhost;
+mod dhost_table;
 mod registry;
 mod uapi;
 
@@ -44,9 +47,11 @@ module! {
     license: "GPL",
 }
 
-/// The VRs of one network namespace.
+/// The VRs of one network namespace, and its distributed addresses.
 struct VrNet {
     registry: RtnlLocked<Registry>,
+    /// Read per packet under RCU, replaced whole under the RTNL.
+    dhost: RcuCell<dhost_table::Table>,
 }
 
 static VR_NET: namespace::Subsys<VrNet> = namespace::Subsys::new();
@@ -64,6 +69,7 @@ impl PernetData for VrNet {
             pin_init::pin_init_from_closure(move |slot: *mut Self| {
                 slot.write(VrNet {
                     registry: RtnlLocked::new(registry?),
+                    dhost: RcuCell::new(),
                 });
                 Ok(())
             })

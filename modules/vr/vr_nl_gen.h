@@ -17,6 +17,12 @@ int vr_nl_delete_doit(struct sk_buff *skb, struct genl_info *info);
 int vr_nl_get_doit(struct sk_buff *skb, struct genl_info *info);
 int vr_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int vr_nl_assign_doit(struct sk_buff *skb, struct genl_info *info);
+int vr_nl_dhost_set_doit(struct sk_buff *skb, struct genl_info *info);
+int vr_nl_dhost_del_doit(struct sk_buff *skb, struct genl_info *info);
+int vr_nl_dhost_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int vr_nl_owner_set_doit(struct sk_buff *skb, struct genl_info *info);
+int vr_nl_owner_del_doit(struct sk_buff *skb, struct genl_info *info);
+int vr_nl_owner_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 
 enum {
 	VR_NLGRP_MONITOR,

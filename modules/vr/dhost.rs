@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! Distributed IP host: the netlink commands that set up distributed addresses and program
+//! this kernel's copy of the ownership database, and the per-packet hooks of the IPv4 stack
+//! (`include/net/vr.h`), which read the table under RCU.
+
+use crate::{
+    dhost_table::{Addr, AddrKey, Owner, OwnerKey, Packet, Refusal, Table, Verdict},
+    family, uapi::*, vr_net, VR_NET,
+};
+use kernel::{
+    bindings,
+    net::{
+        genetlink::{self, Dump, Info, Writer},
+        namespace::Net,
+        rtnl,
+        vr as stack,
+    },
+    prelude::*,
+    sync::rcu,
+};
+
+fn refuse(info: &Info<'_>, refusal: Refusal) -> Error {
+    info.set_err_msg(refusal.message());
+    refusal.error()
+}
+
+fn opt_u32(info: &Info<'_>, kind: u16) -> Result<Option<u32>> {
+    info.attr(kind.into()).map(|a| a.u32()).transpose()
+}
+
+fn required_u32(info: &Info<'_>, kind: u16, msg: &'static CStr) -> Result<u32> {
+    info.required_attr(kind.into(), msg)?.u32()
+}
+
+/// A 16-bit value of a request (the policy checked the range already).
+fn to_u16(info: &Info<'_>, kind: u16, value: u32) -> Result<u16> {
+    u16::try_from(value).map_err(|_| {
+        if let Some(attr) = info.attr(kind.into()) {
+            info.set_err_msg_attr(attr, c"value out of range");
+        }
+        ERANGE
+    })
+}
+
+/// Publishes a new table for `net`.
+fn publish(net: &Net, rtnl: &mut rtnl::Guard, table: Table) -> Result {
+    let data = vr_net(net)?;
+    let new = KBox::new(table, GFP_KERNEL)?;
+    drop(data.dhost.replace(rtnl, Some(new)));
+    Ok(())
+}
+
+/// The current table of `net`, or an empty one.
+fn current<'a>(net: &'a Net, rtnl: &'a rtnl::Guard, empty: &'a Table) -> Result<&'a Table> {
+    Ok(vr_net(net)?.dhost.get_locked(rtnl).unwrap_or(empty))
+}
+
+fn set(info: &Info<'_>) -> Result {
+    let addr = required_u32(info, VR_A_DHOST_ADDR, c"address missing")?;
+    let ifindex = required_u32(info, VR_A_DHOST_IFINDEX, c"interface index missing")?;
+    let member = required_u32(info, VR_A_DHOST_MEMBER, c"member id missing")?;
+    let lead = required_u32(info, VR_A_DHOST_LEAD, c"lead member id missing")?;
+    let net = info.net();
+    let mut rtnl = rtnl::lock();
+    let dev = i32::try_from(ifindex)
+        .ok()
+        .and_then(|i| net.device_by_index(&rtnl, i))
+        .ok_or_else(|| {
+            info.set_err_msg(c"interface does not exist");
+            ENODEV
+        })?;
+    if !dev.has_ipv4_address(&rtnl, addr) {
+        info.set_err_msg(c"address is not configured on the interface");
+        return Err(Error::from_errno(-(bindings::EADDRNOTAVAIL as c_int)));
+    }
+    let entry = Addr {
+        key: AddrKey {
+            vr: dev.in_device(&rtnl).map_or(0, |d| d.vr()),
+            addr,
+        },
+        ifindex: dev.ifindex(),
+        member,
+        lead,
+    };
+    let empty = Table::default();
+    let table = current(net, &rtnl, &empty)?
+        .with_addr(entry)
+        .map_err(|r| refuse(info, r))?;
+    stack::dhost_set_in_use(&rtnl);
+    publish(net, &mut rtnl, table)
+}
+
+fn addr_key(info: &Info<'_>, addr_kind: u16, vr_kind: u16) -> Result<AddrKey> {
+    let addr = required_u32(info, addr_kind, c"address missing")?;
+    let vr = to_u16(info, vr_kind, opt_u32(info, vr_kind)?.unwrap_or(0))?;
+    Ok(AddrKey { vr, addr })
+}
+
+fn del(info: &Info<'_>) -> Result {
+    let key = addr_key(info, VR_A_DHOST_ADDR, VR_A_DHOST_VR)?;
+    let net = info.net();
+    let mut rtnl = rtnl::lock();
+    let empty = Table::default();
+    let table = current(net, &rtnl, &empty)?
+        .without_addr(key)
+        .map_err(|r| refuse(info, r))?;
+    publish(net, &mut rtnl, table)
+}
+
+/// Reads an ownership key; the member attribute is read by the caller.
+fn owner_key(info: &Info<'_>) -> Result<OwnerKey> {
+    let addr = addr_key(info, VR_A_OWNER_ADDR, VR_A_OWNER_VR)?;
+    let proto = required_u32(info, VR_A_OWNER_PROTO, c"protocol missing")?;
+    let port = required_u32(info, VR_A_OWNER_PORT, c"port missing")?;
+    let port = to_u16(info, VR_A_OWNER_PORT, port)?;
+    let port_last = match opt_u32(info, VR_A_OWNER_PORT_LAST)? {
+        Some(p) => to_u16(info, VR_A_OWNER_PORT_LAST, p)?,
+        None => port,
+    };
+    let remote_port = opt_u32(info, VR_A_OWNER_REMOTE_PORT)?.unwrap_or(0);
+    Ok(OwnerKey {
+        addr,
+        proto: u8::try_from(proto).map_err(|_| ERANGE)?,
+        port,
+        port_last,
+        remote: opt_u32(info, VR_A_OWNER_REMOTE)?.unwrap_or(0),
+        remote_port: to_u16(info, VR_A_OWNER_REMOTE_PORT, remote_port)?,
+    })
+}
+
+fn owner_set(info: &Info<'_>) -> Result {
+    let key = owner_key(info)?;
+    let member = required_u32(info, VR_A_OWNER_MEMBER, c"owning member missing")?;
+    let net = info.net();
+    let mut rtnl = rtnl::lock();
+    let empty = Table::default();
+    let table = current(net, &rtnl, &empty)?
+        .with_owner(Owner { key, member })
+        .map_err(|r| refuse(info, r))?;
+    publish(net, &mut rtnl, table)
+}
+
+fn owner_del(info: &Info<'_>) -> Result {
+    let key = owner_key(info)?;
+    let net = info.net();
+    let mut rtnl = rtnl::lock();
+    let empty = Table::default();
+    let table = current(net, &rtnl, &empty)?
+        .without_owner(key)
+        .map_err(|r| refuse(info, r))?;
+    publish(net, &mut rtnl, table)
+}
+
+/// Dumps `items` from the cursor on, one message each.
+fn dump_all<T>(
+    dump: &mut Dump<'_>,
+    cmd: u8,
+    items: impl Iterator<Item = T>,
+    fill: impl Fn(&mut Writer<'_>, &T) -> Result,
+) -> Result {
+    // cursor[0]: how many entries were dumped already.
+    let from = usize::try_from(dump.cursor()[0]).unwrap_or(usize::MAX);
+    for (i, item) in items.enumerate().skip(from) {
+        dump.put_entry(family(), cmd, |w| fill(w, &item))?;
+        dump.cursor()[0] = c_long::try_from(i + 1).unwrap_or(c_long::MAX);
+    }
+    Ok(())
+}
+
+fn get_dump(dump: &mut Dump<'_>) -> Result {
+    let net = dump.net();
+    let rtnl = rtnl::lock();
+    let empty = Table::default();
+    let table = current(net, &rtnl, &empty)?;
+    dump_all(dump, VR_CMD_DHOST_GET, table.addrs().iter(), |w, a| {
+        w.put_u32(VR_A_DHOST_ADDR, a.key.addr)?;
+        w.put_u32(VR_A_DHOST_VR, a.key.vr.into())?;
+        // Interface indexes are positive.
+        w.put_u32(VR_A_DHOST_IFINDEX, a.ifindex as u32)?;
+        w.put_u32(VR_A_DHOST_MEMBER, a.member)?;
+        w.put_u32(VR_A_DHOST_LEAD, a.lead)
+    })
+}
+
+fn owner_dump(dump: &mut Dump<'_>) -> Result {
+    let net = dump.net();
+    let rtnl = rtnl::lock();
+    let empty = Table::default();
+    let table = current(net, &rtnl, &empty)?;
+    dump_all(dump, VR_CMD_OWNER_GET, table.owners(), |w, o| {
+        let k = &o.key;
+        w.put_u32(VR_A_OWNER_ADDR, k.addr.addr)?;
+        w.put_u32(VR_A_OWNER_VR, k.addr.vr.into())?;
+        w.put_u32(VR_A_OWNER_PROTO, k.proto.into())?;
+        w.put_u32(VR_A_OWNER_PORT, k.port.into())?;
+        w.put_u32(VR_A_OWNER_PORT_LAST, k.port_last.into())?;
+        if k.remote_port != 0 {
+            w.put_u32(VR_A_OWNER_REMOTE, k.remote)?;
+            w.put_u32(VR_A_OWNER_REMOTE_PORT, k.remote_port.into())?;
+        }
+        w.put_u32(VR_A_OWNER_MEMBER, o.member)
+    })
+}
+
+// The handlers named in the generated ops table. The `maxattr` passed to `genetlink::doit`
+// is that of the operation's policy in `vr_nl_gen.c`.
+
+#[no_mangle]
+unsafe extern "C" fn vr_nl_dhost_set_doit(
+    _skb: *mut bindings::sk_buff,
+    info: *mut bindings::genl_info,
+) -> c_int {
+    // SAFETY: called by the genetlink core for VR_CMD_DHOST_SET, whose policy ends at
+    // VR_A_DHOST_LEAD.
+    unsafe { genetlink::doit(info, VR_A_DHOST_LEAD.into(), set) }
+}
+
+#[no_mangle]
+unsafe extern "C" fn vr_nl_dhost_del_doit(
+    _skb: *mut bindings::sk_buff,
+    info: *mut bindings::genl_info,
+) -> c_int {
+    // SAFETY: called by the genetlink core for VR_CMD_DHOST_DEL, whose policy ends at
+    // VR_A_DHOST_VR.
+    unsafe { genetlink::doit(info, VR_A_DHOST_VR.into(), del) }
+}
+
+#[no_mangle]
+unsafe extern "C" fn vr_nl_dhost_get_dumpit(
+    skb: *mut bindings::sk_buff,
+    cb: *mut bindings::netlink_callback,
+) -> c_int {
+    // SAFETY: called by the genetlink core as the dumpit of VR_CMD_DHOST_GET.
+    unsafe { genetlink::dumpit(skb, cb, get_dump) }
+}
+
+#[no_mangle]
+unsafe extern "C" fn vr_nl_owner_set_doit(
+    _skb: *mut bindings::sk_buff,
+    info: *mut bindings::genl_info,
+) -> c_int {
+    // SAFETY: called by the genetlink core for VR_CMD_OWNER_SET, whose policy ends at
+    // VR_A_OWNER_MEMBER.
+    unsafe { genetlink::doit(info, VR_A_OWNER_MEMBER.into(), owner_set) }
+}
+
+#[no_mangle]
+unsafe extern "C" fn vr_nl_owner_del_doit(
+    _skb: *mut bindings::sk_buff,
+    info: *mut bindings::genl_info,
+) -> c_int {
+    // SAFETY: called by the genetlink core for VR_CMD_OWNER_DEL, whose policy ends at
+    // VR_A_OWNER_MEMBER.
+    unsafe { genetlink::doit(info, VR_A_OWNER_MEMBER.into(), owner_del) }
+}
+
+#[no_mangle]
+unsafe extern "C" fn vr_nl_owner_get_dumpit(
+    skb: *mut bindings::sk_buff,
+    cb: *mut bindings::netlink_callback,
+) -> c_int {
+    // SAFETY: called by the genetlink core as the dumpit of VR_CMD_OWNER_GET.
+    unsafe { genetlink::dumpit(skb, cb, owner_dump) }
+}
+
+/// The fate of a packet for local delivery (`include/net/vr.h`); called in softirq.
+#[no_mangle]
+unsafe extern "C" fn vr_dhost_verdict(
+    net: *const bindings::net,
+    pkt: *const bindings::vr_dhost_pkt,
+) -> bindings::vr_dhost_verdict {
+    // SAFETY: the stack passes the live namespace of the packet and a filled-in `pkt`.
+    let (net, pkt) = unsafe { (Net::from_raw(net), &*pkt) };
+    let guard = rcu::read_lock();
+    let Some(table) = VR_NET.get(net).and_then(|d| d.dhost.get(&guard)) else {
+        return bindings::vr_dhost_verdict_VR_DHOST_PASS;
+    };
+    let packet = Packet {
+        vr: pkt.vr,
+        local: pkt.local,
+        remote: pkt.remote,
+        lport: u16::from_be(pkt.lport),
+        rport: u16::from_be(pkt.rport),
+        proto: pkt.proto,
+        l2_bcast: pkt.l2_bcast,
+    };
+    match table.verdict(&packet) {
+        Verdict::Pass => bindings::vr_dhost_verdict_VR_DHOST_PASS,
+        Verdict::Accept => bindings::vr_dhost_verdict_VR_DHOST_ACCEPT,
+        Verdict::Drop => bindings::vr_dhost_verdict_VR_DHOST_DROP,
+        Verdict::Bridge => bindings::vr_dhost_verdict_VR_DHOST_BRIDGE,
+    }
+}
+
+/// Whether `addr` is distributed in VR `vr` of `net` with another member as its lead: then
+/// this kernel neither answers ARP for it nor announces it.
+#[no_mangle]
+unsafe extern "C" fn vr_dhost_follower(net: *const bindings::net, vr: u16, addr: u32) -> bool {
+    // SAFETY: the stack passes a live namespace.
+    let net = unsafe { Net::from_raw(net) };
+    let guard = rcu::read_lock();
+    VR_NET
+        .get(net)
+        .and_then(|d| d.dhost.get(&guard))
+        .is_some_and(|t| t.follower(AddrKey { vr, addr }))
+}
