@@ -9,7 +9,8 @@
 # TEST is a directory or a script under the test root (the parent of this
 # script's directory, /tests in the guest), e.g. "vr" or "vr/genl.sh".
 # Without TEST: every */*.sh of the test root, directories in name order,
-# except guest/, lib/ and tools/. The VR_TESTS environment variable can give
+# except cluster/ (multi-VM tests, tests/host/run.sh boots those), guest/, lib/
+# and tools/. The VR_TESTS environment variable can give
 # the list too (space-separated), for kernel command lines.
 #
 # Each script runs as "sh SCRIPT" (killed after VR_TEST_TIMEOUT seconds,
@@ -36,7 +37,7 @@ if [ $# -eq 0 ]; then
 	for dir in "$ROOT"/*/; do
 		name=$(basename "$dir")
 		case $name in
-		guest | lib | tools) continue ;;
+		cluster | guest | lib | tools) continue ;;
 		esac
 		for t in "$dir"*.sh; do
 			[ -f "$t" ] && echo "$name/$(basename "$t")"
