@@ -6,11 +6,16 @@
 //! grants or refuses the claims of the members and publishes every change
 //! with a sequence number. There is no consensus protocol.
 //!
-//! This module is the pure logic, without I/O or clocks:
+//! The pure logic, without I/O or clocks:
 //! - [`db`]: the ownership database (the lead's authority and the members'
 //!   replicas), with the conflict, lease and ephemeral-port rules;
 //! - [`proto`]: the framed wire format between the members' daemons and
 //!   the lead.
+//!
+//! And its I/O:
+//! - [`daemon`]: the ownership-sync daemon (tokio), which talks to the
+//!   other members' daemons over TCP and to its kernel through channels.
 
+pub mod daemon;
 pub mod db;
 pub mod proto;

@@ -215,6 +215,11 @@ impl Message {
         }
     }
 
+    /// The name of the message's type, as in the table above (for logs).
+    pub fn name(&self) -> &'static str {
+        type_name(self.msg_type())
+    }
+
     fn msg_type(&self) -> u8 {
         match self {
             Message::Hello { .. } => T_HELLO,
@@ -620,6 +625,7 @@ mod tests {
             assert_eq!(len as usize, frame.len() - HEADER_LEN);
             assert_eq!(decode(&frame), Ok((msg.clone(), frame.len())), "{msg:?}");
             types.push(frame[5]);
+            assert_eq!(msg.name(), type_name(frame[5]));
         }
         types.dedup();
         assert_eq!(types, (1..=9).collect::<Vec<_>>(), "every type is sampled");
@@ -652,6 +658,13 @@ mod tests {
         );
         let frame = encode(&Message::SnapshotRequest);
         assert_eq!(frame, [b'V', b'R', b'D', b'H', 1, 8, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(Message::SnapshotRequest.name(), "SnapshotRequest");
+        assert_eq!(Message::Snapshot(Snapshot::default()).name(), "Snapshot");
+        assert_eq!(Message::Release { key: bound() }.name(), "Release");
     }
 
     #[test]
