@@ -8,6 +8,9 @@ use std::os::unix::ffi::OsStrExt;
 use crate::error::{Error, Result};
 use netlink_sys::protocols::NETLINK_ROUTE;
 
+use crate::dhost_nl::{
+    Dhost, DhostDel, DhostMessage, DhostSet, Owner, OwnerArgs, OwnerMessage, OwnerOp,
+};
 use crate::netlink::{GenlSocket, NlSocket};
 use crate::output::{self, Event};
 use crate::route::{self, Route, RouteArgs, RouteOp};
@@ -163,6 +166,62 @@ pub fn route_show(args: &RouteArgs, fmt: Format, out: &mut dyn Write) -> Result<
         output::routes_json(&routes, fmt.pretty).map_err(json_error)?
     } else {
         output::routes_text(&routes)
+    };
+    write_out(out, &text)
+}
+
+/// `dhost set`: the interface name is resolved first, then the kernel has
+/// its say (the address must be configured on the interface).
+pub fn dhost_set(args: &DhostSet) -> Result<()> {
+    let index = ifindex(&args.dev)?;
+    GenlSocket::open_vr()?.request(DhostMessage::set(args, index))?;
+    Ok(())
+}
+
+pub fn dhost_del(args: &DhostDel) -> Result<()> {
+    GenlSocket::open_vr()?.request(DhostMessage::del(args))?;
+    Ok(())
+}
+
+/// `dhost show`: the distributed addresses by VR and address, with their
+/// interface names.
+pub fn dhost_show(fmt: Format, out: &mut dyn Write) -> Result<()> {
+    let replies = GenlSocket::open_vr()?.dump(DhostMessage::dump())?;
+    let mut dhosts = replies
+        .iter()
+        .map(|m| Dhost::from_attrs(&m.attrs).map_err(Error::Protocol))
+        .collect::<Result<Vec<_>>>()?;
+    dhosts.sort_by_key(|d| (d.vr, d.addr, d.ifindex));
+    for d in &mut dhosts {
+        d.dev = ifname(d.ifindex);
+    }
+    let text = if fmt.json {
+        output::dhosts_json(&dhosts, fmt.pretty).map_err(json_error)?
+    } else {
+        output::dhosts_text(&dhosts)
+    };
+    write_out(out, &text)
+}
+
+/// `dhost owner add|del`.
+pub fn owner_modify(op: OwnerOp, args: &OwnerArgs) -> Result<()> {
+    GenlSocket::open_vr()?.request(OwnerMessage::modify(op, args))?;
+    Ok(())
+}
+
+/// `dhost owner show`: the kernel's copy of the ownership database, by
+/// VR, address, protocol and ports.
+pub fn owner_show(fmt: Format, out: &mut dyn Write) -> Result<()> {
+    let replies = GenlSocket::open_vr()?.dump(OwnerMessage::dump())?;
+    let mut owners = replies
+        .iter()
+        .map(|m| Owner::from_attrs(&m.attrs).map_err(Error::Protocol))
+        .collect::<Result<Vec<_>>>()?;
+    owners.sort_by_key(Owner::sort_key);
+    let text = if fmt.json {
+        output::owners_json(&owners, fmt.pretty).map_err(json_error)?
+    } else {
+        output::owners_text(&owners)
     };
     write_out(out, &text)
 }

@@ -389,8 +389,12 @@ impl GenlSocket {
         Ok(())
     }
 
-    /// A "do" request of the vr family, acknowledged by the kernel.
-    pub fn request(&mut self, msg: VrMessage) -> Result<Vec<VrMessage>> {
+    /// A "do" request of the vr family (a `VrMessage`, or a message of
+    /// another attribute set of the family), acknowledged by the kernel.
+    pub fn request<F>(&mut self, msg: F) -> Result<Vec<F>>
+    where
+        F: GenlFamily + Emitable + ParseableParametrized<[u8], GenlHeader> + Debug,
+    {
         let id = self.family_id;
         Ok(self
             .transact(id, msg, 0)?
@@ -400,7 +404,10 @@ impl GenlSocket {
     }
 
     /// A dump request of the vr family.
-    pub fn dump(&mut self, msg: VrMessage) -> Result<Vec<VrMessage>> {
+    pub fn dump<F>(&mut self, msg: F) -> Result<Vec<F>>
+    where
+        F: GenlFamily + Emitable + ParseableParametrized<[u8], GenlHeader> + Debug,
+    {
         let id = self.family_id;
         Ok(self
             .transact(id, msg, NLM_F_DUMP)?
@@ -468,6 +475,14 @@ pub(crate) mod tests {
         v.extend_from_slice(&seq.to_ne_bytes());
         v.extend_from_slice(&pid.to_ne_bytes());
         v
+    }
+
+    /// The bytes `e` emits (into a buffer filled with 0xff first, so that
+    /// bytes it leaves alone show).
+    pub(crate) fn emitted<E: Emitable>(e: &E) -> Vec<u8> {
+        let mut buf = vec![0xffu8; e.buffer_len()];
+        e.emit(&mut buf);
+        buf
     }
 
     /// Hand-built attribute: len (u16), type (u16), value, padding.

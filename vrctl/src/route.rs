@@ -86,7 +86,8 @@ pub struct RouteArgs {
     pub vr: u32,
 }
 
-fn set_once<T>(slot: &mut Option<T>, value: T, what: &str) -> Result<(), String> {
+/// Stores the value of a keyword given at most once.
+pub(crate) fn set_once<T>(slot: &mut Option<T>, value: T, what: &str) -> Result<(), String> {
     if slot.is_some() {
         return Err(format!("{what} given twice"));
     }
@@ -94,7 +95,8 @@ fn set_once<T>(slot: &mut Option<T>, value: T, what: &str) -> Result<(), String>
     Ok(())
 }
 
-fn utf8<'a>(arg: &'a OsString, what: &str) -> Result<&'a str, String> {
+/// An argument as UTF-8, else an "invalid {what}" usage error.
+pub(crate) fn utf8<'a>(arg: &'a OsString, what: &str) -> Result<&'a str, String> {
     arg.to_str()
         .ok_or_else(|| format!("invalid {what} {:?}", arg.to_string_lossy()))
 }
@@ -103,6 +105,24 @@ fn parse_prefix_arg(arg: &OsString) -> Result<Prefix, String> {
     let s = utf8(arg, "prefix")?;
     Prefix::parse(s)
         .ok_or_else(|| format!("invalid prefix {s:?} (expected default, A.B.C.D/LEN or A.B.C.D)"))
+}
+
+/// The interface name of `dev`, resolved later.
+pub(crate) fn parse_dev(arg: &OsString) -> Result<OsString, String> {
+    if arg.is_empty() {
+        return Err("empty interface name".into());
+    }
+    Ok(arg.clone())
+}
+
+/// A VR id: decimal digits only. The range is the kernel's to check, so
+/// that its extack message reaches the user.
+pub(crate) fn parse_vr_id(arg: &OsString) -> Result<u32, String> {
+    let s = utf8(arg, "VR id")?;
+    s.parse::<u32>()
+        .ok()
+        .filter(|_| s.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| format!("invalid VR id {s:?}"))
 }
 
 /// Parses `[to] PREFIX`, `via GW`, `dev IFNAME` and `vr VR` in any order,
@@ -137,21 +157,8 @@ pub fn parse_args(op: RouteOp, args: &[OsString]) -> Result<RouteArgs, String> {
                     .map_err(|_| format!("invalid gateway {s:?} (expected an IPv4 address)"))?;
                 set_once(&mut via, gw, "\"via\"")?;
             }
-            "dev" => {
-                if value.is_empty() {
-                    return Err("empty interface name".into());
-                }
-                set_once(&mut dev, value.clone(), "\"dev\"")?;
-            }
-            _ => {
-                let s = utf8(value, "VR id")?;
-                let id = s
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|_| s.bytes().all(|b| b.is_ascii_digit()))
-                    .ok_or_else(|| format!("invalid VR id {s:?}"))?;
-                set_once(&mut vr, id, "\"vr\"")?;
-            }
+            "dev" => set_once(&mut dev, parse_dev(value)?, "\"dev\"")?,
+            _ => set_once(&mut vr, parse_vr_id(value)?, "\"vr\"")?,
         }
     }
     let vr = vr.ok_or_else(|| "\"vr <VR>\" is required".to_string())?;

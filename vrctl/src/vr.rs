@@ -30,6 +30,29 @@ pub const VR_CMD_ASSIGN: u8 = 4;
 pub const VR_CMD_CREATE_NTF: u8 = 5;
 pub const VR_CMD_DELETE_NTF: u8 = 6;
 pub const VR_CMD_CHANGE_NTF: u8 = 7;
+pub const VR_CMD_DHOST_SET: u8 = 8;
+pub const VR_CMD_DHOST_DEL: u8 = 9;
+pub const VR_CMD_DHOST_GET: u8 = 10;
+pub const VR_CMD_OWNER_SET: u8 = 11;
+pub const VR_CMD_OWNER_DEL: u8 = 12;
+pub const VR_CMD_OWNER_GET: u8 = 13;
+
+pub const VR_MEMBER_MAX: u32 = 65535;
+
+pub const VR_A_DHOST_ADDR: u16 = 1;
+pub const VR_A_DHOST_VR: u16 = 2;
+pub const VR_A_DHOST_IFINDEX: u16 = 3;
+pub const VR_A_DHOST_MEMBER: u16 = 4;
+pub const VR_A_DHOST_LEAD: u16 = 5;
+
+pub const VR_A_OWNER_ADDR: u16 = 1;
+pub const VR_A_OWNER_VR: u16 = 2;
+pub const VR_A_OWNER_PROTO: u16 = 3;
+pub const VR_A_OWNER_PORT: u16 = 4;
+pub const VR_A_OWNER_PORT_LAST: u16 = 5;
+pub const VR_A_OWNER_REMOTE: u16 = 6;
+pub const VR_A_OWNER_REMOTE_PORT: u16 = 7;
+pub const VR_A_OWNER_MEMBER: u16 = 8;
 
 /// Longest name the encoder accepts. The kernel's limit (31 bytes) is
 /// enforced by the kernel so that its extack message reaches the user; this
@@ -57,7 +80,7 @@ fn parse_string(payload: &[u8]) -> String {
     String::from_utf8_lossy(&payload[..end]).into_owned()
 }
 
-fn parse_u32_attr(payload: &[u8], what: &str) -> Result<u32, DecodeError> {
+pub(crate) fn parse_u32_attr(payload: &[u8], what: &str) -> Result<u32, DecodeError> {
     parse_u32(payload).map_err(|e| DecodeError::from(format!("invalid {what}: {e}")))
 }
 
@@ -335,32 +358,14 @@ impl Vr {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn encode(msg: &VrMessage) -> Vec<u8> {
-        let mut buf = vec![0xffu8; msg.buffer_len()];
-        msg.emit(&mut buf);
-        buf
-    }
-
-    /// Hand-built attribute: len (u16), type (u16), value, padding.
-    fn attr(kind: u16, value: &[u8]) -> Vec<u8> {
-        let len = 4 + value.len();
-        let mut v = Vec::new();
-        v.extend_from_slice(&(len as u16).to_ne_bytes());
-        v.extend_from_slice(&kind.to_ne_bytes());
-        v.extend_from_slice(value);
-        while v.len() % 4 != 0 {
-            v.push(0);
-        }
-        v
-    }
+    use crate::netlink::tests::{emitted, tlv};
 
     #[test]
     fn encode_create_without_name() {
         let msg = VrMessage::create(7, None);
         assert_eq!(msg.command(), 1);
         assert_eq!(msg.version(), 1);
-        assert_eq!(encode(&msg), vec![8, 0, 1, 0, 7, 0, 0, 0]);
+        assert_eq!(emitted(&msg), vec![8, 0, 1, 0, 7, 0, 0, 0]);
     }
 
     #[test]
@@ -371,7 +376,7 @@ mod tests {
             8, 0, 1, 0, 1, 0, 0, 0, // VR_A_ID = 1
             8, 0, 2, 0, b'r', b'e', b'd', 0, // VR_A_NAME = "red"
         ];
-        assert_eq!(encode(&msg), expected);
+        assert_eq!(emitted(&msg), expected);
     }
 
     #[test]
@@ -381,24 +386,24 @@ mod tests {
             8, 0, 1, 0, 2, 0, 0, 0, // VR_A_ID = 2
             10, 0, 2, 0, b'g', b'r', b'e', b'e', b'n', 0, 0, 0, // len 10, padded to 12
         ];
-        assert_eq!(encode(&msg), expected);
+        assert_eq!(emitted(&msg), expected);
     }
 
     #[test]
     fn encode_id_above_range_is_sent_unchanged() {
         let msg = VrMessage::delete(70000);
         assert_eq!(msg.command(), 2);
-        assert_eq!(encode(&msg), vec![8, 0, 1, 0, 0x70, 0x11, 0x01, 0x00]);
+        assert_eq!(emitted(&msg), vec![8, 0, 1, 0, 0x70, 0x11, 0x01, 0x00]);
     }
 
     #[test]
     fn encode_get_do_and_dump() {
         let msg = VrMessage::get(Some(65535));
         assert_eq!(msg.command(), 3);
-        assert_eq!(encode(&msg), vec![8, 0, 1, 0, 0xff, 0xff, 0, 0]);
+        assert_eq!(emitted(&msg), vec![8, 0, 1, 0, 0xff, 0xff, 0, 0]);
         let dump = VrMessage::get(None);
         assert_eq!(dump.command(), 3);
-        assert!(encode(&dump).is_empty());
+        assert!(emitted(&dump).is_empty());
     }
 
     #[test]
@@ -409,7 +414,7 @@ mod tests {
             8, 0, 4, 0, 3, 0, 0, 0, // VR_A_IFINDEX = 3
             8, 0, 1, 0, 1, 0, 0, 0, // VR_A_ID = 1
         ];
-        assert_eq!(encode(&msg), expected);
+        assert_eq!(emitted(&msg), expected);
     }
 
     #[test]
@@ -421,20 +426,20 @@ mod tests {
                 IfaceAttr::Name("veth1".into()),
             ])],
         };
-        let mut inner = attr(VR_A_IFACE_IFINDEX, &3u32.to_ne_bytes());
-        inner.extend(attr(VR_A_IFACE_NAME, b"veth1\0"));
-        let expected = attr(VR_A_IFACE | 0x8000, &inner);
-        assert_eq!(encode(&msg), expected);
+        let mut inner = tlv(VR_A_IFACE_IFINDEX, &3u32.to_ne_bytes());
+        inner.extend(tlv(VR_A_IFACE_NAME, b"veth1\0"));
+        let expected = tlv(VR_A_IFACE | 0x8000, &inner);
+        assert_eq!(emitted(&msg), expected);
     }
 
     fn reply_bytes() -> Vec<u8> {
-        let mut b = attr(VR_A_ID, &1u32.to_ne_bytes());
-        b.extend(attr(VR_A_NAME, b"red\0"));
-        b.extend(attr(VR_A_TABLE, &65537u32.to_ne_bytes()));
+        let mut b = tlv(VR_A_ID, &1u32.to_ne_bytes());
+        b.extend(tlv(VR_A_NAME, b"red\0"));
+        b.extend(tlv(VR_A_TABLE, &65537u32.to_ne_bytes()));
         for (idx, name) in [(3u32, &b"veth1\0"[..]), (4, &b"veth2\0"[..])] {
-            let mut inner = attr(VR_A_IFACE_IFINDEX, &idx.to_ne_bytes());
-            inner.extend(attr(VR_A_IFACE_NAME, name));
-            b.extend(attr(VR_A_IFACE | 0x8000, &inner));
+            let mut inner = tlv(VR_A_IFACE_IFINDEX, &idx.to_ne_bytes());
+            inner.extend(tlv(VR_A_IFACE_NAME, name));
+            b.extend(tlv(VR_A_IFACE | 0x8000, &inner));
         }
         b
     }
@@ -470,9 +475,9 @@ mod tests {
 
     #[test]
     fn decode_ignores_unknown_attributes() {
-        let mut b = attr(VR_A_ID, &0u32.to_ne_bytes());
-        b.extend(attr(42, &[1, 2, 3]));
-        b.extend(attr(VR_A_TABLE, &254u32.to_ne_bytes()));
+        let mut b = tlv(VR_A_ID, &0u32.to_ne_bytes());
+        b.extend(tlv(42, &[1, 2, 3]));
+        b.extend(tlv(VR_A_TABLE, &254u32.to_ne_bytes()));
         let header = GenlHeader {
             cmd: VR_CMD_CREATE_NTF,
             version: 1,
@@ -492,7 +497,7 @@ mod tests {
 
     #[test]
     fn decode_truncated_attribute_is_an_error() {
-        let mut b = attr(VR_A_ID, &1u32.to_ne_bytes());
+        let mut b = tlv(VR_A_ID, &1u32.to_ne_bytes());
         b.truncate(6);
         let header = GenlHeader {
             cmd: VR_CMD_GET,
@@ -503,7 +508,7 @@ mod tests {
 
     #[test]
     fn decode_short_u32_is_an_error() {
-        let b = attr(VR_A_ID, &[1, 0]);
+        let b = tlv(VR_A_ID, &[1, 0]);
         let header = GenlHeader {
             cmd: VR_CMD_GET,
             version: 1,
@@ -523,6 +528,6 @@ mod tests {
             version: 1,
         };
         let msg = VrMessage::parse_with_param(&reply_bytes()[..], header).expect("decodes");
-        assert_eq!(encode(&msg), reply_bytes());
+        assert_eq!(emitted(&msg), reply_bytes());
     }
 }

@@ -183,6 +183,209 @@ fn route_unknown_interface_exits_one() {
 }
 
 #[test]
+fn dhost_usage() {
+    usage_error(&["dhost"]);
+    usage_error(&["dhost", "owner"]);
+    usage_error(&["dhost", "frob"]);
+    usage_error(&["dhost", "set"]);
+    usage_error(&["dhost", "show", "extra"]);
+    usage_error(&["dhost", "owner", "show", "extra"]);
+    let set = "vrctl dhost set <ADDR> dev <IFNAME> member <N> lead <M>";
+    let owner_add = "vrctl dhost owner add <ADDR> tcp|udp <PORT>[-<LAST>] member <N>";
+    let owner_del = "vrctl dhost owner del <ADDR> tcp|udp <PORT>[-<LAST>]";
+    for (args, msg, usage) in [
+        (
+            &[
+                "dhost",
+                "set",
+                "10.0.0.300",
+                "dev",
+                "eth0",
+                "member",
+                "2",
+                "lead",
+                "1",
+            ][..],
+            "invalid address \"10.0.0.300\"",
+            set,
+        ),
+        (
+            &["dhost", "set", "10.0.0.100", "dev", "eth0", "lead", "1"],
+            "\"member <N>\" is required",
+            set,
+        ),
+        (
+            &[
+                "dhost",
+                "set",
+                "10.0.0.100",
+                "dev",
+                "eth0",
+                "member",
+                "0",
+                "lead",
+                "1",
+            ],
+            "invalid member id \"0\" (expected 1-65535)",
+            set,
+        ),
+        (
+            &[
+                "dhost",
+                "set",
+                "10.0.0.100",
+                "dev",
+                "eth0",
+                "member",
+                "2",
+                "lead",
+                "1",
+                "x",
+            ],
+            "unexpected argument \"x\"",
+            set,
+        ),
+        (
+            &["dhost", "del", "vr", "1"],
+            "an address is required",
+            "vrctl dhost del <ADDR> [vr <VR>]",
+        ),
+        (
+            &["dhost", "owner", "add", "10.0.0.100", "tcp", "80"],
+            "\"member <N>\" is required",
+            owner_add,
+        ),
+        (
+            &[
+                "dhost",
+                "owner",
+                "add",
+                "10.0.0.100",
+                "tcp",
+                "65536",
+                "member",
+                "2",
+            ],
+            "invalid port \"65536\" (expected 1-65535)",
+            owner_add,
+        ),
+        (
+            &[
+                "dhost",
+                "owner",
+                "add",
+                "10.0.0.100",
+                "udp",
+                "50000-40000",
+                "member",
+                "2",
+            ],
+            "invalid port range \"50000-40000\" (the last port is below the first)",
+            owner_add,
+        ),
+        (
+            &[
+                "dhost",
+                "owner",
+                "add",
+                "10.0.0.100",
+                "icmp",
+                "80",
+                "member",
+                "2",
+            ],
+            "invalid protocol \"icmp\" (expected tcp or udp)",
+            owner_add,
+        ),
+        (
+            &[
+                "dhost",
+                "owner",
+                "add",
+                "10.0.0.100",
+                "tcp",
+                "80",
+                "member",
+                "2",
+                "peer",
+                "x",
+            ],
+            "unexpected argument \"peer\"",
+            owner_add,
+        ),
+        (
+            &[
+                "dhost",
+                "owner",
+                "add",
+                "10.0.0.100",
+                "tcp",
+                "80",
+                "remote",
+                "10.0.0.2",
+                "member",
+                "2",
+            ],
+            "invalid remote \"10.0.0.2\" (expected A.B.C.D:PORT",
+            owner_add,
+        ),
+        (
+            &[
+                "dhost",
+                "owner",
+                "add",
+                "10.0.0.100",
+                "tcp",
+                "1-9",
+                "remote",
+                "10.0.0.2:5",
+                "member",
+                "2",
+            ],
+            "a connection (remote) is of one port, not of a port range",
+            owner_add,
+        ),
+        (
+            &[
+                "dhost",
+                "owner",
+                "del",
+                "10.0.0.100",
+                "tcp",
+                "80",
+                "member",
+                "2",
+            ],
+            "unexpected argument \"member\"",
+            owner_del,
+        ),
+    ] {
+        let err = usage_error(args);
+        assert!(err.contains(msg), "{args:?}: {err}");
+        assert!(err.contains(usage), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn dhost_set_unknown_interface_exits_one() {
+    // The name is resolved before the kernel is asked anything.
+    let out = vrctl(&[
+        "dhost",
+        "set",
+        "10.0.0.100",
+        "dev",
+        "nosuchdev0",
+        "member",
+        "2",
+        "lead",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "stderr {}", stderr(&out));
+    assert_eq!(stderr(&out), "Error: cannot find device \"nosuchdev0\"\n");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
 fn unknown_option() {
     usage_error(&["--frob", "list"]);
 }
@@ -197,6 +400,9 @@ fn help_exits_zero() {
         &["help", "assign"],
         &["route", "--help"],
         &["help", "route", "show"],
+        &["dhost", "--help"],
+        &["dhost", "owner", "--help"],
+        &["help", "dhost", "owner", "add"],
     ] {
         let out = vrctl(args);
         assert_eq!(
@@ -214,6 +420,7 @@ fn help_exits_zero() {
     let top = stdout(&vrctl(&["--help"]));
     for verb in [
         "create", "delete", "list", "show", "assign", "monitor", "exec", "identify", "route",
+        "dhost",
     ] {
         assert!(top.contains(verb), "--help lacks {verb}: {top}");
     }
@@ -226,6 +433,32 @@ fn help_exits_zero() {
         add.contains("PREFIX is default, A.B.C.D/LEN or A.B.C.D"),
         "{add}"
     );
+    let dhost = stdout(&vrctl(&["dhost", "--help"]));
+    for verb in ["set", "del", "show", "owner"] {
+        assert!(dhost.contains(verb), "dhost --help lacks {verb}: {dhost}");
+    }
+    let owner = stdout(&vrctl(&["dhost", "owner", "--help"]));
+    for verb in ["add", "del", "show"] {
+        assert!(owner.contains(verb), "owner --help lacks {verb}: {owner}");
+    }
+    for (args, usage) in [
+        (
+            &["dhost", "set", "--help"][..],
+            "vrctl dhost set <ADDR> dev <IFNAME> member <N> lead <M>",
+        ),
+        (&["dhost", "del", "--help"], "vrctl dhost del <ADDR> [vr <VR>]"),
+        (
+            &["dhost", "owner", "add", "--help"],
+            "vrctl dhost owner add <ADDR> tcp|udp <PORT>[-<LAST>] member <N> [remote <RADDR>:<RPORT>] [vr <VR>]",
+        ),
+        (
+            &["dhost", "owner", "del", "--help"],
+            "vrctl dhost owner del <ADDR> tcp|udp <PORT>[-<LAST>] [remote <RADDR>:<RPORT>] [vr <VR>]",
+        ),
+    ] {
+        let text = stdout(&vrctl(args));
+        assert!(text.contains(usage), "{args:?}: {text}");
+    }
     let exec = stdout(&vrctl(&["exec", "--help"]));
     assert!(
         exec.contains("vrctl exec <VR> [--] <CMD> [ARGS]..."),

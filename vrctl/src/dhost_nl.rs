@@ -1,0 +1,1384 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//! Distributed addresses and the kernel's copy of the ownership database,
+//! through the dhost-* and owner-* commands of the "vr" family: the
+//! arguments of `vrctl dhost`, the messages of the attribute sets "dhost"
+//! and "owner", and the decoded entries used by the output code.
+//!
+//! Addresses travel as the raw `__be32` the kernel keeps: the four bytes of
+//! the attribute are the address in network order (`Ipv4Addr::octets`).
+//! Every other value is a u32 in host order.
+
+use std::ffi::OsString;
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+use netlink_packet_core::{
+    DecodeError, DefaultNla, Emitable, Nla, NlaBuffer, NlasIterator, Parseable,
+    ParseableParametrized,
+};
+use netlink_packet_generic::{GenlFamily, GenlHeader};
+
+use crate::route::{parse_dev, parse_vr_id, set_once, utf8};
+use crate::vr::{
+    parse_u32_attr, VR_A_DHOST_ADDR, VR_A_DHOST_IFINDEX, VR_A_DHOST_LEAD, VR_A_DHOST_MEMBER,
+    VR_A_DHOST_VR, VR_A_OWNER_ADDR, VR_A_OWNER_MEMBER, VR_A_OWNER_PORT, VR_A_OWNER_PORT_LAST,
+    VR_A_OWNER_PROTO, VR_A_OWNER_REMOTE, VR_A_OWNER_REMOTE_PORT, VR_A_OWNER_VR, VR_CMD_DHOST_DEL,
+    VR_CMD_DHOST_GET, VR_CMD_DHOST_SET, VR_CMD_OWNER_DEL, VR_CMD_OWNER_GET, VR_CMD_OWNER_SET,
+    VR_FAMILY_NAME, VR_FAMILY_VERSION, VR_MEMBER_MAX,
+};
+
+pub const IPPROTO_TCP: u8 = 6;
+pub const IPPROTO_UDP: u8 = 17;
+
+/// The name of an IP protocol as `vrctl dhost owner` takes and prints it:
+/// tcp, udp, else the number.
+pub fn proto_name(proto: u32) -> String {
+    match u8::try_from(proto) {
+        Ok(IPPROTO_TCP) => "tcp".into(),
+        Ok(IPPROTO_UDP) => "udp".into(),
+        _ => proto.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------
+// Arguments
+
+/// `vrctl dhost set ADDR dev IFNAME member N lead M`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DhostSet {
+    pub addr: Ipv4Addr,
+    pub dev: OsString,
+    pub member: u32,
+    pub lead: u32,
+}
+
+/// `vrctl dhost del ADDR [vr K]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DhostDel {
+    pub addr: Ipv4Addr,
+    pub vr: Option<u32>,
+}
+
+/// The verbs of `vrctl dhost owner` that change an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerOp {
+    Add,
+    Del,
+}
+
+/// `vrctl dhost owner add|del`: the key of an entry (a port, a port range
+/// or a connection of an address) and, for add, its owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerArgs {
+    pub addr: Ipv4Addr,
+    pub vr: Option<u32>,
+    pub proto: u8,
+    pub port: u16,
+    /// The last port of a range; None for one port.
+    pub port_last: Option<u16>,
+    /// The remote end of a connection.
+    pub remote: Option<SocketAddrV4>,
+    /// The owning member (add only).
+    pub member: Option<u32>,
+}
+
+/// The arguments of a command: the positional ones in order, and the
+/// values of the keywords in `keywords`, in order too.
+struct Split<'a> {
+    positional: Vec<&'a OsString>,
+    keywords: Vec<(&'static str, &'a OsString)>,
+}
+
+fn split<'a>(args: &'a [OsString], keywords: &[&'static str]) -> Result<Split<'a>, String> {
+    let mut out = Split {
+        positional: Vec::new(),
+        keywords: Vec::new(),
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let keyword = arg
+            .to_str()
+            .and_then(|a| keywords.iter().copied().find(|k| *k == a));
+        match keyword {
+            Some(keyword) => {
+                let value = it
+                    .next()
+                    .ok_or_else(|| format!("\"{keyword}\" needs a value"))?;
+                out.keywords.push((keyword, value));
+            }
+            None => out.positional.push(arg),
+        }
+    }
+    Ok(out)
+}
+
+fn unexpected(arg: &OsString) -> String {
+    format!("unexpected argument {:?}", arg.to_string_lossy())
+}
+
+fn parse_addr(arg: &OsString) -> Result<Ipv4Addr, String> {
+    let s = utf8(arg, "address")?;
+    s.parse()
+        .map_err(|_| format!("invalid address {s:?} (expected an IPv4 address A.B.C.D)"))
+}
+
+/// A number of 1 to `max`, decimal digits only.
+fn parse_number(arg: &OsString, what: &str, max: u32) -> Result<u32, String> {
+    let s = utf8(arg, what)?;
+    s.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=max).contains(n) && s.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| format!("invalid {what} {s:?} (expected 1-{max})"))
+}
+
+fn parse_member(arg: &OsString, what: &str) -> Result<u32, String> {
+    parse_number(arg, what, VR_MEMBER_MAX)
+}
+
+fn parse_port(s: &str, what: &str) -> Result<u16, String> {
+    let n = parse_number(&OsString::from(s), what, u32::from(u16::MAX))?;
+    Ok(n as u16)
+}
+
+/// `PORT` or `FIRST-LAST`; a range of one port is that port.
+fn parse_ports(arg: &OsString) -> Result<(u16, Option<u16>), String> {
+    let s = utf8(arg, "port")?;
+    let Some((first, last)) = s.split_once('-') else {
+        return Ok((parse_port(s, "port")?, None));
+    };
+    let first = parse_port(first, "port")
+        .map_err(|_| format!("invalid port range {s:?} (expected FIRST-LAST, 1-65535)"))?;
+    let last = parse_port(last, "port")
+        .map_err(|_| format!("invalid port range {s:?} (expected FIRST-LAST, 1-65535)"))?;
+    if last < first {
+        return Err(format!(
+            "invalid port range {s:?} (the last port is below the first)"
+        ));
+    }
+    Ok((first, (last != first).then_some(last)))
+}
+
+fn parse_proto(arg: &OsString) -> Result<u8, String> {
+    match arg.to_str() {
+        Some("tcp") => Ok(IPPROTO_TCP),
+        Some("udp") => Ok(IPPROTO_UDP),
+        _ => Err(format!(
+            "invalid protocol {:?} (expected tcp or udp)",
+            arg.to_string_lossy()
+        )),
+    }
+}
+
+/// `RADDR:RPORT`, neither of them zero.
+fn parse_remote(arg: &OsString) -> Result<SocketAddrV4, String> {
+    let s = utf8(arg, "remote")?;
+    s.parse::<SocketAddrV4>()
+        .ok()
+        .filter(|r| !r.ip().is_unspecified() && r.port() != 0)
+        .ok_or_else(|| format!("invalid remote {s:?} (expected A.B.C.D:PORT, port 1-65535)"))
+}
+
+/// Parses `ADDR`, `dev IFNAME`, `member N` and `lead M` in any order, each
+/// exactly once. An error is a usage error's message.
+pub fn parse_dhost_set(args: &[OsString]) -> Result<DhostSet, String> {
+    let split = split(args, &["dev", "member", "lead"])?;
+    let mut addr = None;
+    for arg in split.positional {
+        if addr.is_some() {
+            return Err(unexpected(arg));
+        }
+        addr = Some(parse_addr(arg)?);
+    }
+    let (mut dev, mut member, mut lead) = (None, None, None);
+    for (keyword, value) in split.keywords {
+        match keyword {
+            "dev" => set_once(&mut dev, parse_dev(value)?, "\"dev\"")?,
+            "member" => set_once(&mut member, parse_member(value, "member id")?, "\"member\"")?,
+            _ => set_once(
+                &mut lead,
+                parse_member(value, "lead member id")?,
+                "\"lead\"",
+            )?,
+        }
+    }
+    Ok(DhostSet {
+        addr: addr.ok_or("an address is required")?,
+        dev: dev.ok_or("\"dev <IFNAME>\" is required")?,
+        member: member.ok_or("\"member <N>\" is required")?,
+        lead: lead.ok_or("\"lead <M>\" is required")?,
+    })
+}
+
+/// Parses `ADDR` and the optional `vr K`, in any order.
+pub fn parse_dhost_del(args: &[OsString]) -> Result<DhostDel, String> {
+    let split = split(args, &["vr"])?;
+    let mut addr = None;
+    for arg in split.positional {
+        if addr.is_some() {
+            return Err(unexpected(arg));
+        }
+        addr = Some(parse_addr(arg)?);
+    }
+    let mut vr = None;
+    for (_, value) in split.keywords {
+        set_once(&mut vr, parse_vr_id(value)?, "\"vr\"")?;
+    }
+    Ok(DhostDel {
+        addr: addr.ok_or("an address is required")?,
+        vr,
+    })
+}
+
+/// Parses `ADDR tcp|udp PORT[-LAST]` (in this order, the keywords may come
+/// between them), `remote RADDR:RPORT`, `vr K` and, for add, `member N`.
+/// add needs the member; a connection is of one port, not of a range.
+pub fn parse_owner(op: OwnerOp, args: &[OsString]) -> Result<OwnerArgs, String> {
+    let keywords: &[&'static str] = match op {
+        OwnerOp::Add => &["member", "remote", "vr"],
+        OwnerOp::Del => &["remote", "vr"],
+    };
+    let split = split(args, keywords)?;
+    let mut positional = split.positional.into_iter();
+    let mut next = |missing: &str| positional.next().ok_or_else(|| missing.to_string());
+    let addr = parse_addr(next("an address is required")?)?;
+    let proto = parse_proto(next("a protocol is required (tcp or udp)")?)?;
+    let (port, port_last) = parse_ports(next("a port or a port range is required")?)?;
+    if let Some(arg) = positional.next() {
+        if op == OwnerOp::Del && arg.to_str() == Some("member") {
+            return Err(
+                "unexpected argument \"member\" (del takes the key of the entry only)".into(),
+            );
+        }
+        return Err(unexpected(arg));
+    }
+    let (mut member, mut remote, mut vr) = (None, None, None);
+    for (keyword, value) in split.keywords {
+        match keyword {
+            "member" => set_once(&mut member, parse_member(value, "member id")?, "\"member\"")?,
+            "remote" => set_once(&mut remote, parse_remote(value)?, "\"remote\"")?,
+            _ => set_once(&mut vr, parse_vr_id(value)?, "\"vr\"")?,
+        }
+    }
+    if op == OwnerOp::Add && member.is_none() {
+        return Err("\"member <N>\" is required".into());
+    }
+    if remote.is_some() && port_last.is_some() {
+        return Err("a connection (remote) is of one port, not of a port range".into());
+    }
+    Ok(OwnerArgs {
+        addr,
+        vr,
+        proto,
+        port,
+        port_last,
+        remote,
+        member,
+    })
+}
+
+// ---------------------------------------------------------------------
+// Messages
+
+fn parse_addr_attr(payload: &[u8], what: &str) -> Result<Ipv4Addr, DecodeError> {
+    let bytes: [u8; 4] = payload
+        .try_into()
+        .map_err(|_| DecodeError::from(format!("invalid {what}: {} bytes", payload.len())))?;
+    Ok(Ipv4Addr::from(bytes))
+}
+
+/// Attributes of the set "dhost".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DhostAttr {
+    Addr(Ipv4Addr),
+    Vr(u32),
+    Ifindex(u32),
+    Member(u32),
+    Lead(u32),
+    Other(DefaultNla),
+}
+
+impl Nla for DhostAttr {
+    fn value_len(&self) -> usize {
+        match self {
+            DhostAttr::Other(nla) => nla.value_len(),
+            _ => 4,
+        }
+    }
+
+    fn kind(&self) -> u16 {
+        match self {
+            DhostAttr::Addr(_) => VR_A_DHOST_ADDR,
+            DhostAttr::Vr(_) => VR_A_DHOST_VR,
+            DhostAttr::Ifindex(_) => VR_A_DHOST_IFINDEX,
+            DhostAttr::Member(_) => VR_A_DHOST_MEMBER,
+            DhostAttr::Lead(_) => VR_A_DHOST_LEAD,
+            DhostAttr::Other(nla) => nla.kind(),
+        }
+    }
+
+    fn emit_value(&self, buffer: &mut [u8]) {
+        match self {
+            // The buffer is exactly value_len() (4) bytes long.
+            DhostAttr::Addr(a) => buffer.copy_from_slice(&a.octets()),
+            DhostAttr::Vr(v)
+            | DhostAttr::Ifindex(v)
+            | DhostAttr::Member(v)
+            | DhostAttr::Lead(v) => buffer.copy_from_slice(&v.to_ne_bytes()),
+            DhostAttr::Other(nla) => nla.emit_value(buffer),
+        }
+    }
+}
+
+impl<T: AsRef<[u8]> + ?Sized> Parseable<NlaBuffer<&T>> for DhostAttr {
+    fn parse(buf: &NlaBuffer<&T>) -> Result<Self, DecodeError> {
+        let payload = buf.value();
+        Ok(match buf.kind() {
+            VR_A_DHOST_ADDR => DhostAttr::Addr(parse_addr_attr(payload, "VR_A_DHOST_ADDR")?),
+            VR_A_DHOST_VR => DhostAttr::Vr(parse_u32_attr(payload, "VR_A_DHOST_VR")?),
+            VR_A_DHOST_IFINDEX => {
+                DhostAttr::Ifindex(parse_u32_attr(payload, "VR_A_DHOST_IFINDEX")?)
+            }
+            VR_A_DHOST_MEMBER => DhostAttr::Member(parse_u32_attr(payload, "VR_A_DHOST_MEMBER")?),
+            VR_A_DHOST_LEAD => DhostAttr::Lead(parse_u32_attr(payload, "VR_A_DHOST_LEAD")?),
+            _ => DhostAttr::Other(DefaultNla::parse(buf)?),
+        })
+    }
+}
+
+/// Attributes of the set "owner".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnerAttr {
+    Addr(Ipv4Addr),
+    Vr(u32),
+    Proto(u32),
+    Port(u32),
+    PortLast(u32),
+    Remote(Ipv4Addr),
+    RemotePort(u32),
+    Member(u32),
+    Other(DefaultNla),
+}
+
+impl Nla for OwnerAttr {
+    fn value_len(&self) -> usize {
+        match self {
+            OwnerAttr::Other(nla) => nla.value_len(),
+            _ => 4,
+        }
+    }
+
+    fn kind(&self) -> u16 {
+        match self {
+            OwnerAttr::Addr(_) => VR_A_OWNER_ADDR,
+            OwnerAttr::Vr(_) => VR_A_OWNER_VR,
+            OwnerAttr::Proto(_) => VR_A_OWNER_PROTO,
+            OwnerAttr::Port(_) => VR_A_OWNER_PORT,
+            OwnerAttr::PortLast(_) => VR_A_OWNER_PORT_LAST,
+            OwnerAttr::Remote(_) => VR_A_OWNER_REMOTE,
+            OwnerAttr::RemotePort(_) => VR_A_OWNER_REMOTE_PORT,
+            OwnerAttr::Member(_) => VR_A_OWNER_MEMBER,
+            OwnerAttr::Other(nla) => nla.kind(),
+        }
+    }
+
+    fn emit_value(&self, buffer: &mut [u8]) {
+        match self {
+            // The buffer is exactly value_len() (4) bytes long.
+            OwnerAttr::Addr(a) | OwnerAttr::Remote(a) => buffer.copy_from_slice(&a.octets()),
+            OwnerAttr::Vr(v)
+            | OwnerAttr::Proto(v)
+            | OwnerAttr::Port(v)
+            | OwnerAttr::PortLast(v)
+            | OwnerAttr::RemotePort(v)
+            | OwnerAttr::Member(v) => buffer.copy_from_slice(&v.to_ne_bytes()),
+            OwnerAttr::Other(nla) => nla.emit_value(buffer),
+        }
+    }
+}
+
+impl<T: AsRef<[u8]> + ?Sized> Parseable<NlaBuffer<&T>> for OwnerAttr {
+    fn parse(buf: &NlaBuffer<&T>) -> Result<Self, DecodeError> {
+        let p = buf.value();
+        Ok(match buf.kind() {
+            VR_A_OWNER_ADDR => OwnerAttr::Addr(parse_addr_attr(p, "VR_A_OWNER_ADDR")?),
+            VR_A_OWNER_VR => OwnerAttr::Vr(parse_u32_attr(p, "VR_A_OWNER_VR")?),
+            VR_A_OWNER_PROTO => OwnerAttr::Proto(parse_u32_attr(p, "VR_A_OWNER_PROTO")?),
+            VR_A_OWNER_PORT => OwnerAttr::Port(parse_u32_attr(p, "VR_A_OWNER_PORT")?),
+            VR_A_OWNER_PORT_LAST => OwnerAttr::PortLast(parse_u32_attr(p, "VR_A_OWNER_PORT_LAST")?),
+            VR_A_OWNER_REMOTE => OwnerAttr::Remote(parse_addr_attr(p, "VR_A_OWNER_REMOTE")?),
+            VR_A_OWNER_REMOTE_PORT => {
+                OwnerAttr::RemotePort(parse_u32_attr(p, "VR_A_OWNER_REMOTE_PORT")?)
+            }
+            VR_A_OWNER_MEMBER => OwnerAttr::Member(parse_u32_attr(p, "VR_A_OWNER_MEMBER")?),
+            _ => OwnerAttr::Other(DefaultNla::parse(buf)?),
+        })
+    }
+}
+
+/// A message of the "vr" family whose attributes are of one set: `A` is
+/// `DhostAttr` or `OwnerAttr`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message<A> {
+    pub cmd: u8,
+    pub attrs: Vec<A>,
+}
+
+pub type DhostMessage = Message<DhostAttr>;
+pub type OwnerMessage = Message<OwnerAttr>;
+
+impl<A> GenlFamily for Message<A> {
+    fn family_name() -> &'static str {
+        VR_FAMILY_NAME
+    }
+
+    fn command(&self) -> u8 {
+        self.cmd
+    }
+
+    fn version(&self) -> u8 {
+        VR_FAMILY_VERSION
+    }
+}
+
+impl<A: Nla> Emitable for Message<A> {
+    fn buffer_len(&self) -> usize {
+        self.attrs.as_slice().buffer_len()
+    }
+
+    fn emit(&self, buffer: &mut [u8]) {
+        self.attrs.as_slice().emit(buffer)
+    }
+}
+
+impl<A> ParseableParametrized<[u8], GenlHeader> for Message<A>
+where
+    A: for<'a> Parseable<NlaBuffer<&'a [u8]>>,
+{
+    fn parse_with_param(buf: &[u8], header: GenlHeader) -> Result<Self, DecodeError> {
+        let attrs = NlasIterator::new(buf)
+            .map(|nla| nla.and_then(|nla| A::parse(&nla)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| DecodeError::from(format!("invalid vr message attributes: {e}")))?;
+        Ok(Message {
+            cmd: header.cmd,
+            attrs,
+        })
+    }
+}
+
+impl DhostMessage {
+    /// VR_CMD_DHOST_SET: addr, ifindex, member, lead (the order of the spec).
+    pub fn set(args: &DhostSet, ifindex: u32) -> Self {
+        Message {
+            cmd: VR_CMD_DHOST_SET,
+            attrs: vec![
+                DhostAttr::Addr(args.addr),
+                DhostAttr::Ifindex(ifindex),
+                DhostAttr::Member(args.member),
+                DhostAttr::Lead(args.lead),
+            ],
+        }
+    }
+
+    /// VR_CMD_DHOST_DEL: addr, then the VR if one was given.
+    pub fn del(args: &DhostDel) -> Self {
+        let mut attrs = vec![DhostAttr::Addr(args.addr)];
+        attrs.extend(args.vr.map(DhostAttr::Vr));
+        Message {
+            cmd: VR_CMD_DHOST_DEL,
+            attrs,
+        }
+    }
+
+    /// VR_CMD_DHOST_GET, a dump.
+    pub fn dump() -> Self {
+        Message {
+            cmd: VR_CMD_DHOST_GET,
+            attrs: Vec::new(),
+        }
+    }
+}
+
+impl OwnerMessage {
+    /// VR_CMD_OWNER_SET (add) or VR_CMD_OWNER_DEL (del) in the order of
+    /// the spec: addr, then what was given of vr, proto, port, port-last,
+    /// remote and remote-port, and member (which del does not send).
+    pub fn modify(op: OwnerOp, args: &OwnerArgs) -> Self {
+        let mut attrs = vec![OwnerAttr::Addr(args.addr)];
+        attrs.extend(args.vr.map(OwnerAttr::Vr));
+        attrs.push(OwnerAttr::Proto(args.proto.into()));
+        attrs.push(OwnerAttr::Port(args.port.into()));
+        attrs.extend(args.port_last.map(|p| OwnerAttr::PortLast(p.into())));
+        if let Some(remote) = args.remote {
+            attrs.push(OwnerAttr::Remote(*remote.ip()));
+            attrs.push(OwnerAttr::RemotePort(remote.port().into()));
+        }
+        let cmd = match op {
+            OwnerOp::Add => {
+                attrs.extend(args.member.map(OwnerAttr::Member));
+                VR_CMD_OWNER_SET
+            }
+            OwnerOp::Del => VR_CMD_OWNER_DEL,
+        };
+        Message { cmd, attrs }
+    }
+
+    /// VR_CMD_OWNER_GET, a dump.
+    pub fn dump() -> Self {
+        Message {
+            cmd: VR_CMD_OWNER_GET,
+            attrs: Vec::new(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------
+// Decoded entries
+
+/// A distributed address, as VR_CMD_DHOST_GET reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dhost {
+    pub addr: Ipv4Addr,
+    pub vr: u32,
+    pub ifindex: u32,
+    /// The name of `ifindex`, filled in by the caller.
+    pub dev: Option<String>,
+    /// This kernel's member id.
+    pub member: u32,
+    /// The lead's member id.
+    pub lead: u32,
+}
+
+impl Dhost {
+    /// Builds an entry from the attributes of a dump reply: addr, ifindex,
+    /// member and lead are required, vr is 0 if missing.
+    pub fn from_attrs(attrs: &[DhostAttr]) -> Result<Dhost, String> {
+        let (mut addr, mut vr, mut ifindex, mut member, mut lead) = (None, 0, None, None, None);
+        for attr in attrs {
+            match attr {
+                DhostAttr::Addr(a) => addr = Some(*a),
+                DhostAttr::Vr(v) => vr = *v,
+                DhostAttr::Ifindex(v) => ifindex = Some(*v),
+                DhostAttr::Member(v) => member = Some(*v),
+                DhostAttr::Lead(v) => lead = Some(*v),
+                DhostAttr::Other(_) => {}
+            }
+        }
+        let missing = |what: &str| format!("distributed address without {what}");
+        Ok(Dhost {
+            addr: addr.ok_or_else(|| missing("VR_A_DHOST_ADDR"))?,
+            vr,
+            ifindex: ifindex.ok_or_else(|| missing("VR_A_DHOST_IFINDEX"))?,
+            dev: None,
+            member: member.ok_or_else(|| missing("VR_A_DHOST_MEMBER"))?,
+            lead: lead.ok_or_else(|| missing("VR_A_DHOST_LEAD"))?,
+        })
+    }
+
+    /// Whether this kernel is the lead for the address.
+    pub fn is_lead(&self) -> bool {
+        self.member == self.lead
+    }
+
+    /// "lead" or "member": the role of this kernel for the address.
+    pub fn role(&self) -> &'static str {
+        if self.is_lead() {
+            "lead"
+        } else {
+            "member"
+        }
+    }
+}
+
+/// An entry of the kernel's copy of the ownership database, as
+/// VR_CMD_OWNER_GET reports it. Values are kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub addr: Ipv4Addr,
+    pub vr: u32,
+    pub proto: u32,
+    pub port: u32,
+    /// Equal to `port` unless the entry is a range.
+    pub port_last: u32,
+    /// The remote address and port of a connection.
+    pub remote: Option<(Ipv4Addr, u32)>,
+    pub member: u32,
+}
+
+impl Owner {
+    /// Builds an entry from the attributes of a dump reply: addr, proto,
+    /// port and member are required; vr is 0 and port-last is port if
+    /// missing; remote counts only with remote-port.
+    pub fn from_attrs(attrs: &[OwnerAttr]) -> Result<Owner, String> {
+        let (mut addr, mut vr, mut proto, mut port, mut port_last) = (None, 0, None, None, None);
+        let (mut remote, mut remote_port, mut member) = (None, None, None);
+        for attr in attrs {
+            match attr {
+                OwnerAttr::Addr(a) => addr = Some(*a),
+                OwnerAttr::Vr(v) => vr = *v,
+                OwnerAttr::Proto(v) => proto = Some(*v),
+                OwnerAttr::Port(v) => port = Some(*v),
+                OwnerAttr::PortLast(v) => port_last = Some(*v),
+                OwnerAttr::Remote(a) => remote = Some(*a),
+                OwnerAttr::RemotePort(v) => remote_port = Some(*v),
+                OwnerAttr::Member(v) => member = Some(*v),
+                OwnerAttr::Other(_) => {}
+            }
+        }
+        let missing = |what: &str| format!("ownership entry without {what}");
+        let port = port.ok_or_else(|| missing("VR_A_OWNER_PORT"))?;
+        Ok(Owner {
+            addr: addr.ok_or_else(|| missing("VR_A_OWNER_ADDR"))?,
+            vr,
+            proto: proto.ok_or_else(|| missing("VR_A_OWNER_PROTO"))?,
+            port,
+            port_last: port_last.unwrap_or(port),
+            remote: remote.zip(remote_port),
+            member: member.ok_or_else(|| missing("VR_A_OWNER_MEMBER"))?,
+        })
+    }
+
+    /// `PORT` or `FIRST-LAST`, as the arguments of `owner add` take it.
+    pub fn ports(&self) -> String {
+        if self.port_last == self.port {
+            self.port.to_string()
+        } else {
+            format!("{}-{}", self.port, self.port_last)
+        }
+    }
+
+    /// The order of `vrctl dhost owner show`.
+    pub fn sort_key(&self) -> (u32, Ipv4Addr, u32, u32, u32, Option<(Ipv4Addr, u32)>) {
+        (
+            self.vr,
+            self.addr,
+            self.proto,
+            self.port,
+            self.port_last,
+            self.remote,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::netlink::encode_request;
+    use crate::netlink::tests::{emitted, tlv};
+    use netlink_packet_core::{NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST};
+    use netlink_packet_generic::GenlMessage;
+
+    fn os(args: &[&str]) -> Vec<OsString> {
+        args.iter().map(OsString::from).collect()
+    }
+
+    fn u32_attr(kind: u16, v: u32) -> Vec<u8> {
+        tlv(kind, &v.to_ne_bytes())
+    }
+
+    const ADDR: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 100);
+
+    #[test]
+    fn dhost_set_arguments() {
+        let want = DhostSet {
+            addr: ADDR,
+            dev: "eth0".into(),
+            member: 2,
+            lead: 1,
+        };
+        let a = parse_dhost_set(&os(&[
+            "10.0.0.100",
+            "dev",
+            "eth0",
+            "member",
+            "2",
+            "lead",
+            "1",
+        ]));
+        assert_eq!(a.as_ref(), Ok(&want));
+        // Keywords in any order, the address among them.
+        let a = parse_dhost_set(&os(&[
+            "lead",
+            "1",
+            "member",
+            "2",
+            "10.0.0.100",
+            "dev",
+            "eth0",
+        ]));
+        assert_eq!(a, Ok(want));
+        let a = parse_dhost_set(&os(&[
+            "10.0.0.1", "dev", "d", "member", "65535", "lead", "65535",
+        ]))
+        .expect("valid");
+        assert_eq!((a.member, a.lead), (65535, 65535));
+    }
+
+    #[test]
+    fn dhost_set_argument_errors() {
+        for (args, msg) in [
+            (
+                &["dev", "eth0", "member", "2", "lead", "1"][..],
+                "an address is required",
+            ),
+            (
+                &["10.0.0.100", "member", "2", "lead", "1"],
+                "\"dev <IFNAME>\" is required",
+            ),
+            (
+                &["10.0.0.100", "dev", "eth0", "lead", "1"],
+                "\"member <N>\" is required",
+            ),
+            (
+                &["10.0.0.100", "dev", "eth0", "member", "2"],
+                "\"lead <M>\" is required",
+            ),
+            (
+                &["10.0.0.256", "dev", "eth0", "member", "2", "lead", "1"],
+                "invalid address \"10.0.0.256\" (expected an IPv4 address A.B.C.D)",
+            ),
+            (
+                &["fe80::1", "dev", "eth0", "member", "2", "lead", "1"],
+                "invalid address \"fe80::1\"",
+            ),
+            (
+                &["10.0.0.100", "dev", "eth0", "member", "0", "lead", "1"],
+                "invalid member id \"0\" (expected 1-65535)",
+            ),
+            (
+                &["10.0.0.100", "dev", "eth0", "member", "2", "lead", "65536"],
+                "invalid lead member id \"65536\" (expected 1-65535)",
+            ),
+            (
+                &["10.0.0.100", "dev", "eth0", "member", "+2", "lead", "1"],
+                "invalid member id \"+2\"",
+            ),
+            (
+                &[
+                    "10.0.0.100",
+                    "dev",
+                    "eth0",
+                    "member",
+                    "2",
+                    "lead",
+                    "1",
+                    "10.0.0.1",
+                ],
+                "unexpected argument \"10.0.0.1\"",
+            ),
+            (
+                &[
+                    "10.0.0.100",
+                    "dev",
+                    "eth0",
+                    "member",
+                    "2",
+                    "lead",
+                    "1",
+                    "vr",
+                    "1",
+                ],
+                "unexpected argument \"vr\"",
+            ),
+            (
+                &[
+                    "10.0.0.100",
+                    "dev",
+                    "a",
+                    "dev",
+                    "b",
+                    "member",
+                    "2",
+                    "lead",
+                    "1",
+                ],
+                "\"dev\" given twice",
+            ),
+            (
+                &["10.0.0.100", "dev", "", "member", "2", "lead", "1"],
+                "empty interface name",
+            ),
+            (
+                &["10.0.0.100", "dev", "eth0", "member", "2", "lead"],
+                "\"lead\" needs a value",
+            ),
+        ] {
+            match parse_dhost_set(&os(args)) {
+                Err(e) => assert!(e.contains(msg), "{args:?}: {e}"),
+                Ok(a) => panic!("{args:?} parsed as {a:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn dhost_del_arguments() {
+        assert_eq!(
+            parse_dhost_del(&os(&["10.0.0.100"])),
+            Ok(DhostDel {
+                addr: ADDR,
+                vr: None
+            })
+        );
+        assert_eq!(
+            parse_dhost_del(&os(&["vr", "3", "10.0.0.100"])),
+            Ok(DhostDel {
+                addr: ADDR,
+                vr: Some(3)
+            })
+        );
+        // VR ids above 65535 are the kernel's to refuse, as elsewhere.
+        assert_eq!(
+            parse_dhost_del(&os(&["10.0.0.100", "vr", "70000"])).map(|a| a.vr),
+            Ok(Some(70000))
+        );
+        for (args, msg) in [
+            (&[][..], "an address is required"),
+            (&["vr", "1"], "an address is required"),
+            (&["10.0.0.100", "vr", "red"], "invalid VR id \"red\""),
+            (&["10.0.0.100", "vr"], "\"vr\" needs a value"),
+            (
+                &["10.0.0.100", "10.0.0.101"],
+                "unexpected argument \"10.0.0.101\"",
+            ),
+            (
+                &["10.0.0.100", "dev", "eth0"],
+                "unexpected argument \"dev\"",
+            ),
+        ] {
+            match parse_dhost_del(&os(args)) {
+                Err(e) => assert!(e.contains(msg), "{args:?}: {e}"),
+                Ok(a) => panic!("{args:?} parsed as {a:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn owner_arguments() {
+        let port = OwnerArgs {
+            addr: ADDR,
+            vr: None,
+            proto: IPPROTO_TCP,
+            port: 80,
+            port_last: None,
+            remote: None,
+            member: Some(2),
+        };
+        let p = |op, args: &[&str]| parse_owner(op, &os(args));
+        assert_eq!(
+            p(OwnerOp::Add, &["10.0.0.100", "tcp", "80", "member", "2"]),
+            Ok(port.clone())
+        );
+        // Keywords before and between the positional arguments.
+        assert_eq!(
+            p(OwnerOp::Add, &["member", "2", "10.0.0.100", "tcp", "80"]),
+            Ok(port.clone())
+        );
+        assert_eq!(
+            p(
+                OwnerOp::Add,
+                &["10.0.0.100", "udp", "40000-49999", "member", "3", "vr", "1"]
+            ),
+            Ok(OwnerArgs {
+                proto: IPPROTO_UDP,
+                port: 40000,
+                port_last: Some(49999),
+                member: Some(3),
+                vr: Some(1),
+                ..port.clone()
+            })
+        );
+        // A range of one port is that port.
+        assert_eq!(
+            p(OwnerOp::Add, &["10.0.0.100", "tcp", "80-80", "member", "2"]),
+            Ok(port.clone())
+        );
+        let conn = p(
+            OwnerOp::Add,
+            &[
+                "10.0.0.100",
+                "tcp",
+                "80",
+                "remote",
+                "10.0.0.2:40000",
+                "member",
+                "2",
+            ],
+        );
+        assert_eq!(
+            conn,
+            Ok(OwnerArgs {
+                remote: Some(SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 2), 40000)),
+                ..port.clone()
+            })
+        );
+        assert_eq!(
+            p(OwnerOp::Del, &["10.0.0.100", "tcp", "1-65535", "vr", "2"]),
+            Ok(OwnerArgs {
+                port: 1,
+                port_last: Some(65535),
+                vr: Some(2),
+                member: None,
+                ..port
+            })
+        );
+    }
+
+    #[test]
+    fn owner_argument_errors() {
+        for (op, args, msg) in [
+            (
+                OwnerOp::Add,
+                &["10.0.0.100", "tcp", "80"][..],
+                "\"member <N>\" is required",
+            ),
+            (OwnerOp::Add, &[], "an address is required"),
+            (OwnerOp::Add, &["member", "1"], "an address is required"),
+            (
+                OwnerOp::Add,
+                &["10.0.0.100", "member", "1"],
+                "a protocol is required (tcp or udp)",
+            ),
+            (
+                OwnerOp::Add,
+                &["10.0.0.100", "tcp", "member", "1"],
+                "a port or a port range is required",
+            ),
+            (
+                OwnerOp::Add,
+                &["10.0.0.100", "sctp", "80", "member", "1"],
+                "invalid protocol \"sctp\" (expected tcp or udp)",
+            ),
+            (
+                OwnerOp::Add,
+                &["10.0.0.100", "TCP", "80", "member", "1"],
+                "invalid protocol \"TCP\"",
+            ),
+            (
+                OwnerOp::Add,
+                &["10.0.0.1000", "tcp", "80", "member", "1"],
+                "invalid address \"10.0.0.1000\"",
+            ),
+            (
+                OwnerOp::Add,
+                &["10.0.0.100", "tcp", "0", "member", "1"],
+                "invalid port \"0\" (expected 1-65535)",
+            ),
+            (
+                OwnerOp::Add,
+                &["10.0.0.100", "tcp", "65536", "member", "1"],
+                "invalid port \"65536\" (expected 1-65535)",
+            ),
+            (
+                OwnerOp::Add,
+                &["10.0.0.100", "tcp", "http", "member", "1"],
+                "invalid port \"http\"",
+            ),
+            (
+                OwnerOp::Add,
+                &["10.0.0.100", "tcp", "50000-40000", "member", "1"],
+                "invalid port range \"50000-40000\" (the last port is below the first)",
+            ),
+            (
+                OwnerOp::Add,
+                &["10.0.0.100", "tcp", "40000-", "member", "1"],
+                "invalid port range \"40000-\"",
+            ),
+            (
+                OwnerOp::Add,
+                &["10.0.0.100", "tcp", "1-2-3", "member", "1"],
+                "invalid port range \"1-2-3\"",
+            ),
+            (
+                OwnerOp::Add,
+                &["10.0.0.100", "tcp", "80", "member", "65536"],
+                "invalid member id \"65536\" (expected 1-65535)",
+            ),
+            (
+                OwnerOp::Add,
+                &[
+                    "10.0.0.100",
+                    "tcp",
+                    "80",
+                    "member",
+                    "1",
+                    "remote",
+                    "10.0.0.2",
+                ],
+                "invalid remote \"10.0.0.2\" (expected A.B.C.D:PORT, port 1-65535)",
+            ),
+            (
+                OwnerOp::Add,
+                &[
+                    "10.0.0.100",
+                    "tcp",
+                    "80",
+                    "member",
+                    "1",
+                    "remote",
+                    "10.0.0.2:0",
+                ],
+                "invalid remote \"10.0.0.2:0\"",
+            ),
+            (
+                OwnerOp::Add,
+                &[
+                    "10.0.0.100",
+                    "tcp",
+                    "80",
+                    "member",
+                    "1",
+                    "remote",
+                    "0.0.0.0:5",
+                ],
+                "invalid remote \"0.0.0.0:5\"",
+            ),
+            (
+                OwnerOp::Add,
+                &[
+                    "10.0.0.100",
+                    "tcp",
+                    "80-90",
+                    "member",
+                    "1",
+                    "remote",
+                    "10.0.0.2:5",
+                ],
+                "a connection (remote) is of one port, not of a port range",
+            ),
+            (
+                OwnerOp::Add,
+                &["10.0.0.100", "tcp", "80", "member", "1", "member", "2"],
+                "\"member\" given twice",
+            ),
+            (
+                OwnerOp::Add,
+                &["10.0.0.100", "tcp", "80", "member", "1", "dev", "eth0"],
+                "unexpected argument \"dev\"",
+            ),
+            (
+                OwnerOp::Add,
+                &["10.0.0.100", "tcp", "80", "member", "1", "vr", "x"],
+                "invalid VR id \"x\"",
+            ),
+            (
+                OwnerOp::Del,
+                &["10.0.0.100", "tcp", "80", "member", "1"],
+                "unexpected argument \"member\" (del takes the key of the entry only)",
+            ),
+            (
+                OwnerOp::Del,
+                &["10.0.0.100", "udp"],
+                "a port or a port range is required",
+            ),
+        ] {
+            match parse_owner(op, &os(args)) {
+                Err(e) => assert!(e.contains(msg), "{args:?}: {e}"),
+                Ok(a) => panic!("{args:?} parsed as {a:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn encode_dhost_set() {
+        let args = parse_dhost_set(&os(&[
+            "10.0.0.100",
+            "dev",
+            "eth0",
+            "member",
+            "2",
+            "lead",
+            "1",
+        ]))
+        .expect("valid");
+        let msg = DhostMessage::set(&args, 7);
+        assert_eq!(msg.command(), VR_CMD_DHOST_SET);
+        assert_eq!(msg.version(), 1);
+        let mut want = tlv(VR_A_DHOST_ADDR, &[10, 0, 0, 100]);
+        want.extend(u32_attr(VR_A_DHOST_IFINDEX, 7));
+        want.extend(u32_attr(VR_A_DHOST_MEMBER, 2));
+        want.extend(u32_attr(VR_A_DHOST_LEAD, 1));
+        assert_eq!(emitted(&msg), want);
+        // The address bytes are the octets in network order, whatever the
+        // host's byte order.
+        assert_eq!(&emitted(&msg)[4..8], &[10, 0, 0, 100]);
+    }
+
+    #[test]
+    fn whole_dhost_set_request() {
+        let args = DhostSet {
+            addr: Ipv4Addr::new(192, 0, 2, 1),
+            dev: "d".into(),
+            member: 3,
+            lead: 3,
+        };
+        let mut genl = GenlMessage::from_payload(DhostMessage::set(&args, 2));
+        genl.set_resolved_family_id(0x20);
+        genl.finalize();
+        let bytes = encode_request(genl, 0, 5);
+        // nlmsghdr: length, the family, request with ACK, seq 5.
+        assert_eq!(bytes.len(), 16 + 4 + 4 * 8);
+        assert_eq!(&bytes[0..4], &(bytes.len() as u32).to_ne_bytes());
+        assert_eq!(&bytes[4..6], &0x20u16.to_ne_bytes());
+        assert_eq!(&bytes[6..8], &(NLM_F_REQUEST | NLM_F_ACK).to_ne_bytes());
+        assert_eq!(&bytes[8..12], &5u32.to_ne_bytes());
+        // genlmsghdr: cmd, version, reserved.
+        assert_eq!(&bytes[16..20], &[VR_CMD_DHOST_SET, 1, 0, 0]);
+        assert_eq!(&bytes[20..28], &tlv(VR_A_DHOST_ADDR, &[192, 0, 2, 1])[..]);
+    }
+
+    #[test]
+    fn encode_dhost_del_and_dump() {
+        let del = DhostMessage::del(&DhostDel {
+            addr: ADDR,
+            vr: None,
+        });
+        assert_eq!(del.command(), VR_CMD_DHOST_DEL);
+        assert_eq!(emitted(&del), tlv(VR_A_DHOST_ADDR, &[10, 0, 0, 100]));
+        let del = DhostMessage::del(&DhostDel {
+            addr: ADDR,
+            vr: Some(70000),
+        });
+        let mut want = tlv(VR_A_DHOST_ADDR, &[10, 0, 0, 100]);
+        want.extend(u32_attr(VR_A_DHOST_VR, 70000));
+        assert_eq!(emitted(&del), want);
+        let dump = DhostMessage::dump();
+        assert_eq!(dump.command(), VR_CMD_DHOST_GET);
+        assert!(emitted(&dump).is_empty());
+        let mut genl = GenlMessage::from_payload(dump);
+        genl.set_resolved_family_id(0x20);
+        genl.finalize();
+        let bytes = encode_request(genl, NLM_F_DUMP, 1);
+        assert_eq!(&bytes[6..8], &(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
+        assert_eq!(&bytes[16..], &[VR_CMD_DHOST_GET, 1, 0, 0]);
+    }
+
+    fn owner(op: OwnerOp, args: &[&str]) -> OwnerMessage {
+        OwnerMessage::modify(op, &parse_owner(op, &os(args)).expect("valid"))
+    }
+
+    #[test]
+    fn encode_owner_of_a_port() {
+        let msg = owner(OwnerOp::Add, &["10.0.0.100", "tcp", "80", "member", "2"]);
+        assert_eq!(msg.command(), VR_CMD_OWNER_SET);
+        let mut want = tlv(VR_A_OWNER_ADDR, &[10, 0, 0, 100]);
+        want.extend(u32_attr(VR_A_OWNER_PROTO, 6));
+        want.extend(u32_attr(VR_A_OWNER_PORT, 80));
+        want.extend(u32_attr(VR_A_OWNER_MEMBER, 2));
+        assert_eq!(emitted(&msg), want);
+    }
+
+    #[test]
+    fn encode_owner_of_a_range_in_a_vr() {
+        let msg = owner(
+            OwnerOp::Add,
+            &["10.0.0.100", "udp", "40000-49999", "member", "3", "vr", "1"],
+        );
+        let mut want = tlv(VR_A_OWNER_ADDR, &[10, 0, 0, 100]);
+        want.extend(u32_attr(VR_A_OWNER_VR, 1));
+        want.extend(u32_attr(VR_A_OWNER_PROTO, 17));
+        want.extend(u32_attr(VR_A_OWNER_PORT, 40000));
+        want.extend(u32_attr(VR_A_OWNER_PORT_LAST, 49999));
+        want.extend(u32_attr(VR_A_OWNER_MEMBER, 3));
+        assert_eq!(emitted(&msg), want);
+    }
+
+    #[test]
+    fn encode_owner_of_a_connection() {
+        let args = [
+            "10.0.0.100",
+            "tcp",
+            "80",
+            "remote",
+            "192.168.1.2:40000",
+            "member",
+            "2",
+        ];
+        let mut key = tlv(VR_A_OWNER_ADDR, &[10, 0, 0, 100]);
+        key.extend(u32_attr(VR_A_OWNER_PROTO, 6));
+        key.extend(u32_attr(VR_A_OWNER_PORT, 80));
+        key.extend(tlv(VR_A_OWNER_REMOTE, &[192, 168, 1, 2]));
+        key.extend(u32_attr(VR_A_OWNER_REMOTE_PORT, 40000));
+        let mut want = key.clone();
+        want.extend(u32_attr(VR_A_OWNER_MEMBER, 2));
+        assert_eq!(emitted(&owner(OwnerOp::Add, &args)), want);
+        // del sends the key only.
+        let del = owner(OwnerOp::Del, &args[..5]);
+        assert_eq!(del.command(), VR_CMD_OWNER_DEL);
+        assert_eq!(emitted(&del), key);
+        let dump = OwnerMessage::dump();
+        assert_eq!(dump.command(), VR_CMD_OWNER_GET);
+        assert!(emitted(&dump).is_empty());
+    }
+
+    fn header(cmd: u8) -> GenlHeader {
+        GenlHeader { cmd, version: 1 }
+    }
+
+    /// A VR_CMD_DHOST_GET reply as the kernel fills it.
+    fn dhost_reply(addr: [u8; 4], vr: u32, ifindex: u32, member: u32, lead: u32) -> Vec<u8> {
+        let mut b = tlv(VR_A_DHOST_ADDR, &addr);
+        b.extend(u32_attr(VR_A_DHOST_VR, vr));
+        b.extend(u32_attr(VR_A_DHOST_IFINDEX, ifindex));
+        b.extend(u32_attr(VR_A_DHOST_MEMBER, member));
+        b.extend(u32_attr(VR_A_DHOST_LEAD, lead));
+        b
+    }
+
+    #[test]
+    fn decode_dhost_reply() {
+        let b = dhost_reply([10, 0, 0, 100], 0, 2, 2, 1);
+        let msg =
+            DhostMessage::parse_with_param(&b[..], header(VR_CMD_DHOST_GET)).expect("decodes");
+        assert_eq!(msg.cmd, VR_CMD_DHOST_GET);
+        let d = Dhost::from_attrs(&msg.attrs).expect("valid");
+        assert_eq!(
+            d,
+            Dhost {
+                addr: ADDR,
+                vr: 0,
+                ifindex: 2,
+                dev: None,
+                member: 2,
+                lead: 1,
+            }
+        );
+        assert!(!d.is_lead());
+        assert_eq!(d.role(), "member");
+        // Re-encoding gives the kernel's bytes back.
+        assert_eq!(emitted(&msg), b);
+        let lead = dhost_reply([192, 0, 2, 1], 4, 3, 1, 1);
+        let msg =
+            DhostMessage::parse_with_param(&lead[..], header(VR_CMD_DHOST_GET)).expect("decodes");
+        let d = Dhost::from_attrs(&msg.attrs).expect("valid");
+        assert_eq!(
+            (d.addr, d.vr, d.role()),
+            (Ipv4Addr::new(192, 0, 2, 1), 4, "lead")
+        );
+    }
+
+    #[test]
+    fn decode_dhost_errors() {
+        // An address is 4 bytes.
+        let b = tlv(VR_A_DHOST_ADDR, &[10, 0, 0]);
+        assert!(DhostMessage::parse_with_param(&b[..], header(VR_CMD_DHOST_GET)).is_err());
+        let b = u32_attr(VR_A_DHOST_MEMBER, 1);
+        let msg =
+            DhostMessage::parse_with_param(&b[..], header(VR_CMD_DHOST_GET)).expect("decodes");
+        assert_eq!(
+            Dhost::from_attrs(&msg.attrs),
+            Err("distributed address without VR_A_DHOST_ADDR".into())
+        );
+        // Unknown attributes are skipped; a missing VR is VR 0.
+        let mut b = tlv(VR_A_DHOST_ADDR, &[10, 0, 0, 100]);
+        b.extend(tlv(42, &[1, 2, 3]));
+        b.extend(u32_attr(VR_A_DHOST_IFINDEX, 2));
+        b.extend(u32_attr(VR_A_DHOST_MEMBER, 1));
+        b.extend(u32_attr(VR_A_DHOST_LEAD, 1));
+        let msg =
+            DhostMessage::parse_with_param(&b[..], header(VR_CMD_DHOST_GET)).expect("decodes");
+        let d = Dhost::from_attrs(&msg.attrs).expect("valid");
+        assert_eq!((d.vr, d.role()), (0, "lead"));
+    }
+
+    #[test]
+    fn decode_owner_replies() {
+        // A port: the kernel sends port-last = port and no remote.
+        let mut b = tlv(VR_A_OWNER_ADDR, &[10, 0, 0, 100]);
+        b.extend(u32_attr(VR_A_OWNER_VR, 0));
+        b.extend(u32_attr(VR_A_OWNER_PROTO, 6));
+        b.extend(u32_attr(VR_A_OWNER_PORT, 80));
+        b.extend(u32_attr(VR_A_OWNER_PORT_LAST, 80));
+        let mut port = b.clone();
+        port.extend(u32_attr(VR_A_OWNER_MEMBER, 2));
+        let msg =
+            OwnerMessage::parse_with_param(&port[..], header(VR_CMD_OWNER_GET)).expect("decodes");
+        let o = Owner::from_attrs(&msg.attrs).expect("valid");
+        assert_eq!(
+            o,
+            Owner {
+                addr: ADDR,
+                vr: 0,
+                proto: 6,
+                port: 80,
+                port_last: 80,
+                remote: None,
+                member: 2,
+            }
+        );
+        assert_eq!(o.ports(), "80");
+        assert_eq!(emitted(&msg), port);
+        // A connection.
+        let mut conn = b;
+        conn.extend(tlv(VR_A_OWNER_REMOTE, &[10, 0, 0, 2]));
+        conn.extend(u32_attr(VR_A_OWNER_REMOTE_PORT, 40000));
+        conn.extend(u32_attr(VR_A_OWNER_MEMBER, 2));
+        let msg =
+            OwnerMessage::parse_with_param(&conn[..], header(VR_CMD_OWNER_GET)).expect("decodes");
+        let o = Owner::from_attrs(&msg.attrs).expect("valid");
+        assert_eq!(o.remote, Some((Ipv4Addr::new(10, 0, 0, 2), 40000)));
+        // A range, without the optional attributes.
+        let mut range = tlv(VR_A_OWNER_ADDR, &[10, 0, 0, 100]);
+        range.extend(u32_attr(VR_A_OWNER_PROTO, 17));
+        range.extend(u32_attr(VR_A_OWNER_PORT, 40000));
+        range.extend(u32_attr(VR_A_OWNER_PORT_LAST, 49999));
+        range.extend(u32_attr(VR_A_OWNER_MEMBER, 3));
+        let msg =
+            OwnerMessage::parse_with_param(&range[..], header(VR_CMD_OWNER_GET)).expect("decodes");
+        let o = Owner::from_attrs(&msg.attrs).expect("valid");
+        assert_eq!(
+            (o.vr, o.proto, o.ports()),
+            (0, 17, "40000-49999".to_string())
+        );
+        // Without a port, or with a short remote.
+        let b = tlv(VR_A_OWNER_ADDR, &[10, 0, 0, 100]);
+        let msg =
+            OwnerMessage::parse_with_param(&b[..], header(VR_CMD_OWNER_GET)).expect("decodes");
+        assert_eq!(
+            Owner::from_attrs(&msg.attrs),
+            Err("ownership entry without VR_A_OWNER_PORT".into())
+        );
+        let b = tlv(VR_A_OWNER_REMOTE, &[10, 0]);
+        assert!(OwnerMessage::parse_with_param(&b[..], header(VR_CMD_OWNER_GET)).is_err());
+    }
+
+    #[test]
+    fn owner_order() {
+        let o = |vr, addr: [u8; 4], proto, port, port_last, remote: Option<[u8; 4]>| Owner {
+            addr: addr.into(),
+            vr,
+            proto,
+            port,
+            port_last,
+            remote: remote.map(|r| (r.into(), 1)),
+            member: 1,
+        };
+        let mut v = vec![
+            o(1, [10, 0, 0, 1], 6, 80, 80, None),
+            o(0, [10, 0, 0, 2], 6, 80, 80, None),
+            o(0, [10, 0, 0, 1], 17, 53, 53, None),
+            o(0, [10, 0, 0, 1], 6, 80, 80, Some([10, 0, 0, 9])),
+            o(0, [10, 0, 0, 1], 6, 80, 90, None),
+            o(0, [10, 0, 0, 1], 6, 80, 80, None),
+            o(0, [9, 255, 0, 1], 6, 80, 80, None),
+        ];
+        v.sort_by_key(Owner::sort_key);
+        let text = crate::output::owners_text(&v);
+        assert_eq!(
+            text,
+            "9.255.0.1 tcp 80 member 1\n\
+             10.0.0.1 tcp 80 member 1\n\
+             10.0.0.1 tcp 80 remote 10.0.0.9:1 member 1\n\
+             10.0.0.1 tcp 80-90 member 1\n\
+             10.0.0.1 udp 53 member 1\n\
+             10.0.0.2 tcp 80 member 1\n\
+             10.0.0.1 tcp 80 member 1 vr 1\n"
+        );
+    }
+
+    #[test]
+    fn protocol_names() {
+        assert_eq!(proto_name(6), "tcp");
+        assert_eq!(proto_name(17), "udp");
+        assert_eq!(proto_name(132), "132");
+        assert_eq!(proto_name(262), "262");
+    }
+}
