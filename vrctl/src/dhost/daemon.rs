@@ -72,6 +72,11 @@
 //! members' kernels to get the `Remove`; the keys are then free to claim.
 //! A live member sends a frame at least every heartbeat interval, so it is
 //! only taken for lost after `lease - heartbeat` of network trouble.
+//! (Liveness is tracked per link, where the frames are read, rather than
+//! with [`db::Lead::expire`]: the rule is the same, and a link that is
+//! gone must be released at once anyway.) A member "does not read" when
+//! the lead has 65536 frames queued for it that TCP does not take: it
+//! cannot follow the updates, and resyncs from a new link.
 //!
 //! A member that loses the lead (same rules) keeps its kernel's copy as it
 //! is (stale but the best it has), answers claims `EHOSTUNREACH`, and
@@ -157,8 +162,8 @@ pub enum KernelCmd {
     Install { key: Key, owner: MemberId },
     /// No one owns `key` any more.
     Remove { key: Key },
-    /// Replace the kernel's whole copy (a snapshot: at a lead's start, at
-    /// each sync of a member).
+    /// Replace the kernel's whole copy (a snapshot: at a lead's start, and
+    /// each time a member loads one: on each new link, after a gap).
     Replace { entries: Vec<(Key, MemberId)> },
     /// The ephemeral ports: `own` is this member's slice (the range to set
     /// as `ip_local_port_range`), `all` every member's slice in member id

@@ -124,14 +124,14 @@ impl Lead {
         links: &mut JoinSet<()>,
         events: &mpsc::Sender<(u64, LinkEvent)>,
     ) {
-        if self.conns.len() - self.sessions.len() >= MAX_NEW_CONNS {
+        if self.conns.len().saturating_sub(self.sessions.len()) >= MAX_NEW_CONNS {
             self.log(format_args!(
                 "{peer}: closed, {MAX_NEW_CONNS} connections are already waiting for their Hello"
             ));
             return;
         }
         let id = self.next_id;
-        self.next_id += 1;
+        self.next_id = self.next_id.wrapping_add(1);
         let (out, out_rx) = mpsc::channel(link::OUT_QUEUE);
         let params = LinkParams {
             me: self.cfg.member,

@@ -21,9 +21,11 @@ use crate::dhost::proto::{self, DecodeError, Message};
 /// An encoded message, shared by all the links it is sent on.
 pub(super) type Frame = Arc<[u8]>;
 
-/// The frames a link queues before the main loop takes its peer for one
-/// that does not read (and drops the link).
-pub(super) const OUT_QUEUE: usize = 16384;
+/// The frames a link queues. When a member's queue at the lead is full,
+/// the member does not keep up with the updates and the lead drops its
+/// link (the member then resyncs); a member's daemon keeps what does not
+/// fit in a backlog of its own.
+pub(super) const OUT_QUEUE: usize = 1 << 16;
 
 /// The events of all links that the main loop has not taken yet.
 pub(super) const EVENT_QUEUE: usize = 1024;

@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
+use tokio::sync::mpsc::{self, error::SendError, OwnedPermit};
 use tokio::task::JoinSet;
 use tokio::time::{self, Instant};
 
@@ -20,6 +20,10 @@ use super::link::{self, Frame, LinkEvent, LinkParams};
 use super::{kernel_gone, log, Config, KernelCmd, KernelEvent, MAX_PENDING_CLAIMS};
 use crate::dhost::db::{Change, Key, MemberId, Replica, Snapshot, Update};
 use crate::dhost::proto::{self, Message};
+
+/// The capacity of the link's queue: small in tests, so that they go
+/// through the backlog.
+const QUEUE: usize = if cfg!(test) { 16 } else { link::OUT_QUEUE };
 
 /// A connection attempt in progress.
 type Attempt = Pin<Box<dyn Future<Output = io::Result<TcpStream>> + Send>>;
@@ -91,6 +95,9 @@ struct Member {
     deadlines: VecDeque<(Instant, u32)>,
     next_req: u32,
     link: Option<Link>,
+    /// The messages for the lead not in the link's queue yet: the queue is
+    /// bounded, and a resync may claim more keys again than it holds.
+    backlog: VecDeque<Message>,
     next_id: u64,
     /// Why the link must be dropped, noticed while handling an event.
     failed: Option<String>,
@@ -119,6 +126,7 @@ pub(super) async fn run<F: Future<Output = ()>>(
         deadlines: VecDeque::new(),
         next_req: 1,
         link: None,
+        backlog: VecDeque::new(),
         next_id: 0,
         failed: None,
         backoff: Backoff {
@@ -138,12 +146,14 @@ pub(super) async fn run<F: Future<Output = ()>>(
             attempt = Some(Box::pin(connect(lead_addr, m.backoff.next(), timing.lease)));
         }
         let deadline = m.deadlines.front().map(|&(t, _)| t);
+        let flush = !m.backlog.is_empty() && m.failed.is_none();
+        let out = m.link.as_ref().filter(|_| flush).map(|l| l.out.clone());
         tokio::select! {
             () = &mut shutdown => return Ok(()),
             res = maybe(&mut attempt) => {
                 attempt = None;
                 match res {
-                    Ok(stream) => m.open(stream, &mut links, &link_events)?,
+                    Ok(stream) => m.open(stream, &mut links, &link_events),
                     Err(e) => m.unreachable(lead_addr, e),
                 }
             }
@@ -153,6 +163,7 @@ pub(super) async fn run<F: Future<Output = ()>>(
             },
             Some((id, ev)) = from_link.recv() => m.link_event(id, ev).await?,
             () = sleep_until(deadline) => m.expire_claims().await?,
+            permit = reserve(out) => m.flush(permit),
             Some(_) = links.join_next() => {}
         }
         if let Some(reason) = m.failed.take() {
@@ -173,6 +184,14 @@ async fn connect(addr: SocketAddr, wait: Duration, limit: Duration) -> io::Resul
 async fn maybe<F: Future + Unpin>(f: &mut Option<F>) -> F::Output {
     match f {
         Some(f) => f.await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A place in `out` if there is one; else never.
+async fn reserve(out: Option<mpsc::Sender<Frame>>) -> Result<OwnedPermit<Frame>, SendError<()>> {
+    match out {
+        Some(out) => out.reserve_owned().await,
         None => std::future::pending().await,
     }
 }
@@ -226,10 +245,10 @@ impl Member {
         stream: TcpStream,
         links: &mut JoinSet<()>,
         events: &mpsc::Sender<(u64, LinkEvent)>,
-    ) -> io::Result<()> {
+    ) {
         let id = self.next_id;
-        self.next_id += 1;
-        let (out, out_rx) = mpsc::channel(link::OUT_QUEUE);
+        self.next_id = self.next_id.wrapping_add(1);
+        let (out, out_rx) = mpsc::channel(QUEUE);
         let params = LinkParams {
             me: self.cfg.member,
             heartbeat: self.cfg.timing.heartbeat,
@@ -249,24 +268,33 @@ impl Member {
             member: self.cfg.member,
             name: self.cfg.name.clone(),
         });
-        Ok(())
     }
 
-    /// Queues `msg` for the lead; on failure, the link is to be dropped.
+    /// Sends `msg` to the lead (through the backlog), if there is a link.
     fn send(&mut self, msg: Message) {
-        let Some(link) = &self.link else {
+        if self.link.is_some() && self.failed.is_none() {
+            self.backlog.push_back(msg);
+        }
+    }
+
+    /// Moves the backlog to the link's queue, as far as there is room.
+    fn flush(&mut self, permit: Result<OwnedPermit<Frame>, SendError<()>>) {
+        let Ok(mut permit) = permit else {
+            // The link task is gone; its reason follows.
             return;
         };
-        if self.failed.is_some() {
-            return;
-        }
-        let sent = link::frame(&msg).and_then(|f| {
-            link.out
-                .try_send(f)
-                .map_err(|e| io::Error::new(io::ErrorKind::WouldBlock, e.to_string()))
-        });
-        if let Err(e) = sent {
-            self.failed = Some(format!("cannot queue a {} message: {e}", msg.name()));
+        while let Some(msg) = self.backlog.pop_front() {
+            let frame = match link::frame(&msg) {
+                Ok(frame) => frame,
+                Err(e) => {
+                    self.log(format_args!("cannot send {}: {e}", msg.name()));
+                    continue;
+                }
+            };
+            match permit.send(frame).try_reserve_owned() {
+                Ok(next) => permit = next,
+                Err(_) => return,
+            }
         }
     }
 
@@ -283,6 +311,11 @@ impl Member {
             ));
         }
         self.deadlines.clear();
+        for msg in mem::take(&mut self.backlog) {
+            if let Message::Release { key } = msg {
+                self.released.insert(key);
+            }
+        }
         for (_, p) in mem::take(&mut self.pending) {
             // The lead may have granted the claim and have the key still,
             // if it did not notice the link is gone: give it back.
@@ -512,6 +545,12 @@ impl Member {
         match waiter {
             Waiter::Kernel { cookie, .. } => {
                 self.held.insert(key);
+                if self.link.as_ref().is_some_and(|l| l.awaiting_snapshot) {
+                    // The grant's update was skipped: the kernel's copy
+                    // shows it all the same before the answer.
+                    let owner = self.cfg.member;
+                    self.kernel(KernelCmd::Install { key, owner }).await?;
+                }
                 self.answer(cookie, 0).await?;
             }
             Waiter::TimedOut => {

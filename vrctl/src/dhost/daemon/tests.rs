@@ -135,12 +135,23 @@ impl Kernel {
 
     /// Claims `key`; the errno of the answer.
     async fn claim(&mut self, key: Key) -> i32 {
+        let cookie = self.ask(key).await;
+        self.answer(cookie).await
+    }
+
+    /// Sends a claim of `key`; its cookie.
+    async fn ask(&mut self, key: Key) -> u32 {
         let cookie = self.next_cookie;
         self.next_cookie += 1;
         self.events
             .send(KernelEvent::Claim { cookie, key })
             .await
             .expect("daemon alive");
+        cookie
+    }
+
+    /// The errno of the answer to claim `cookie`.
+    async fn answer(&mut self, cookie: u32) -> i32 {
         self.wait_for("an answer", |k| k.answers.contains_key(&cookie))
             .await;
         self.answers.remove(&cookie).unwrap_or(-1)
@@ -546,6 +557,11 @@ async fn members_claim_their_keys_again_from_a_restarted_lead() {
     assert_eq!(c.k1.claim(port(80)).await, 0);
     assert_eq!(c.k2.claim(port(81)).await, 0);
     assert_eq!(c.k3.claim(port(82)).await, 0);
+    // More keys than the link's queue holds.
+    let many: Vec<Key> = (1000..1100).map(port).collect();
+    for &key in &many {
+        assert_eq!(c.k2.claim(key).await, 0);
+    }
     c.wait_owner(port(82), Some(M3)).await;
     c.d1.kill().await;
     // Nothing is decided while the lead is away.
@@ -561,6 +577,9 @@ async fn members_claim_their_keys_again_from_a_restarted_lead() {
     c.k3.wait_sync(2).await;
     for k in [&mut k1, &mut c.k2, &mut c.k3] {
         k.wait_owner(port(81), Some(M2)).await;
+        for &key in &many {
+            k.wait_owner(key, Some(M2)).await;
+        }
         k.wait_owner(port(80), None).await;
         assert_eq!(k.copy.get(&port(82)), None);
     }
@@ -641,14 +660,7 @@ async fn member_side_of_a_misbehaving_lead() {
     assert_eq!(lead.recv().await, Some(Message::Release { key }));
     k2.wait_owner(key, Some(M2)).await;
     // A refusal without an errno is not a grant.
-    let cookie = 1000;
-    k2.events
-        .send(KernelEvent::Claim {
-            cookie,
-            key: port(81),
-        })
-        .await
-        .expect("alive");
+    let cookie = k2.ask(port(81)).await;
     let (req_id, _) = expect_claim(&mut lead).await;
     let refused = Message::Refused {
         req_id,
@@ -656,9 +668,7 @@ async fn member_side_of_a_misbehaving_lead() {
         owner: None,
     };
     lead.send(&refused).await;
-    k2.wait_for("the answer", |k| k.answers.contains_key(&cookie))
-        .await;
-    assert_eq!(k2.answers.get(&cookie), Some(&libc::EPROTO));
+    assert_eq!(k2.answer(cookie).await, libc::EPROTO);
     // A gap in the updates: the member asks for a snapshot, and applies
     // no update until it has it.
     let gap = Update {
@@ -672,9 +682,16 @@ async fn member_side_of_a_misbehaving_lead() {
         change: Change::Release { key },
     };
     lead.send(&Message::Update(after_gap)).await;
+    // A grant meanwhile shows in the kernel's copy by the answer all the
+    // same.
+    let cookie = k2.ask(port(84)).await;
+    let (req_id, _) = expect_claim(&mut lead).await;
+    lead.send(&Message::Granted { req_id, seq: 7 }).await;
+    assert_eq!(k2.answer(cookie).await, 0);
+    assert_eq!(k2.copy.get(&port(84)), Some(&M2));
     let snapshot = Snapshot {
-        seq: 6,
-        entries: vec![(key, M2), (port(82), M1)],
+        seq: 7,
+        entries: vec![(key, M2), (port(82), M1), (port(84), M2)],
     };
     lead.send(&Message::Snapshot(snapshot.clone())).await;
     k2.wait_sync(2).await;
