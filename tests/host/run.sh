@@ -5,7 +5,8 @@
 #   2. cargo test (vrctl);
 #   3. one VM booting the patched kernel: KUnit (kunit.enable=1) and every
 #      in-guest KTAP selftest (tests/guest/run-all.sh);
-#   4. the QEMU harness self-test (exit status propagation, 3-VM L2 cluster).
+#   4. the QEMU harness self-test (exit status propagation, 3-VM L2 cluster);
+#   5. the distributed-host selftest on a 4-VM cluster (tests/cluster/dhost.sh).
 # Builds what it needs first (deps, kernel, guest image). Ends with the line
 # "N passed, N failed[, N skipped]" and exits non-zero on any failure.
 set -uo pipefail
@@ -65,8 +66,10 @@ phase "VM: KUnit and in-guest selftests"
 vm_rc=$?
 counts=$(python3 "$TOP/tests/host/ktap_count.py" -v "$LOGS/vm-selftests.log")
 add_counts "$counts" "VM (KUnit + selftests; log $LOGS/vm-selftests.log)"
-grep -q '# Subtest: vr_registry' "$LOGS/vm-selftests.log" && result OK "KUnit suite vr_registry ran" ||
-	result FAIL "KUnit suite vr_registry ran"
+for suite in vr_registry vr_dhost; do
+	grep -q "# Subtest: $suite" "$LOGS/vm-selftests.log" && result OK "KUnit suite $suite ran" ||
+		result FAIL "KUnit suite $suite ran"
+done
 if [ $vm_rc != 0 ] && [ "$(echo "$counts" | cut -d' ' -f2)" = 0 ]; then
 	grep -v '^\[' "$LOGS/vm-selftests.log" | tail -30
 	result FAIL "VM exited with $vm_rc without a failing test (crash or timeout)"
@@ -79,6 +82,19 @@ grep -E '^(not )?ok ' "$LOGS/harness.log"
 counts=$(python3 "$TOP/tests/host/ktap_count.py" "$LOGS/harness.log")
 [ $h_rc != 0 ] && [ "$(echo "$counts" | cut -d' ' -f2)" = 0 ] && result FAIL "harness self-test (exit $h_rc)"
 add_counts "$counts" "harness self-test"
+
+phase "distributed host: 4-VM cluster"
+"$TOP/qemu/cluster.sh" --kernel "$kernel" --initrd "$img" --nodes 4 --cmd /tests/cluster/dhost.sh \
+	--logdir "$LOGS/dhost" --timeout 600 --quiet > "$LOGS/dhost.log" 2>&1
+c_rc=$?
+sed 's/^/# /' "$LOGS/dhost.log"
+c_failed=0
+for i in 0 1 2 3; do
+	counts=$(python3 "$TOP/tests/host/ktap_count.py" -v "$LOGS/dhost/node$i.log")
+	add_counts "$counts" "dhost node$i (log $LOGS/dhost/node$i.log)"
+	c_failed=$((c_failed + $(echo "$counts" | cut -d' ' -f2)))
+done
+[ $c_rc != 0 ] && [ $c_failed = 0 ] && result FAIL "dhost cluster exited with $c_rc without a failing test"
 
 phase "done; logs in $LOGS"
 if [ "$skipped" -gt 0 ]; then
