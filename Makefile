@@ -8,7 +8,7 @@
 #
 # Downloads and build trees live in $(VR_CACHE) (default ~/.cache/vr-linux).
 
-.PHONY: all deps kernel vrctl image run shell check bench patches ynl
+.PHONY: all deps kernel vrctl image run shell dhost-demo check bench patches ynl
 all: kernel image
 
 deps:
@@ -23,6 +23,8 @@ run:
 	scripts/run.sh
 shell:
 	scripts/run.sh --shell
+dhost-demo:
+	scripts/run.sh --dhost
 check:
 	tests/host/run.sh
 bench:
