@@ -185,20 +185,14 @@ t_udp() {
 	ktap_expect_eq "one answer, from member $2" "$(mac_of $(($2 - 1))) 1 total 1" "$CAPTURED"
 }
 
-t_tcp_unowned() {
-	capture "$T/rst" tcp-rst "$D" 8009 || return 1
-	ktap_run vr-sock -t 3000 request tcp "$D" 8009
+# t_unowned PROTO PORT KIND: a request to a port nobody owns gets one answer
+# of KIND (tcp-rst, port-unreach), from the lead.
+t_unowned() {
+	capture "$T/unowned" "$3" "$D" "$2" || return 1
+	ktap_run vr-sock -t 3000 request "$1" "$D" "$2"
 	ktap_expect_rc 11
-	captured "$T/rst"
-	ktap_expect_eq "one RST, from the lead" "$LEAD_MAC 1 total 1" "$CAPTURED"
-}
-
-t_udp_unowned() {
-	capture "$T/unreach" port-unreach "$D" 9009 || return 1
-	ktap_run vr-sock -t 3000 request udp "$D" 9009
-	ktap_expect_rc 11
-	captured "$T/unreach"
-	ktap_expect_eq "one port unreachable, from the lead" "$LEAD_MAC 1 total 1" "$CAPTURED"
+	captured "$T/unowned"
+	ktap_expect_eq "one $3, from the lead" "$LEAD_MAC 1 total 1" "$CAPTURED"
 }
 
 t_client_done() {
@@ -217,8 +211,8 @@ client_suite() {
 	ktap_test_result "udp 9001 served by member 1" t_udp 9001 1
 	ktap_test_result "udp 9002 served by member 2 only (decoys silent)" t_udp 9002 2
 	ktap_test_result "udp 9003 served by member 3" t_udp 9003 3
-	ktap_test_result "unowned tcp port: one RST, from the lead" t_tcp_unowned
-	ktap_test_result "unowned udp port: one port unreachable, from the lead" t_udp_unowned
+	ktap_test_result "unowned tcp port: one RST, from the lead" t_unowned tcp 8009 tcp-rst
+	ktap_test_result "unowned udp port: one port unreachable, from the lead" t_unowned udp 9009 port-unreach
 	ktap_test_result "client: done marker" t_client_done
 }
 
