@@ -56,13 +56,25 @@ fn current<'a>(net: &'a Net, rtnl: &'a rtnl::Guard, empty: &'a Table) -> Result<
     Ok(vr_net(net)?.dhost.get_locked(rtnl).unwrap_or(empty))
 }
 
+/// Publishes `change` of the current table of `net`, or refuses the request with its reason.
+fn update(
+    info: &Info<'_>,
+    net: &Net,
+    mut rtnl: rtnl::Guard,
+    change: impl FnOnce(&Table) -> Result<Table, Refusal>,
+) -> Result {
+    let empty = Table::default();
+    let table = change(current(net, &rtnl, &empty)?).map_err(|r| refuse(info, r))?;
+    publish(net, &mut rtnl, table)
+}
+
 fn set(info: &Info<'_>) -> Result {
     let addr = required_u32(info, VR_A_DHOST_ADDR, c"address missing")?;
     let ifindex = required_u32(info, VR_A_DHOST_IFINDEX, c"interface index missing")?;
     let member = required_u32(info, VR_A_DHOST_MEMBER, c"member id missing")?;
     let lead = required_u32(info, VR_A_DHOST_LEAD, c"lead member id missing")?;
     let net = info.net();
-    let mut rtnl = rtnl::lock();
+    let rtnl = rtnl::lock();
     let dev = i32::try_from(ifindex)
         .ok()
         .and_then(|i| net.device_by_index(&rtnl, i))
@@ -83,12 +95,8 @@ fn set(info: &Info<'_>) -> Result {
         member,
         lead,
     };
-    let empty = Table::default();
-    let table = current(net, &rtnl, &empty)?
-        .with_addr(entry)
-        .map_err(|r| refuse(info, r))?;
     stack::dhost_set_in_use(&rtnl);
-    publish(net, &mut rtnl, table)
+    update(info, net, rtnl, |t| t.with_addr(entry))
 }
 
 fn addr_key(info: &Info<'_>, addr_kind: u16, vr_kind: u16) -> Result<AddrKey> {
@@ -99,13 +107,7 @@ fn addr_key(info: &Info<'_>, addr_kind: u16, vr_kind: u16) -> Result<AddrKey> {
 
 fn del(info: &Info<'_>) -> Result {
     let key = addr_key(info, VR_A_DHOST_ADDR, VR_A_DHOST_VR)?;
-    let net = info.net();
-    let mut rtnl = rtnl::lock();
-    let empty = Table::default();
-    let table = current(net, &rtnl, &empty)?
-        .without_addr(key)
-        .map_err(|r| refuse(info, r))?;
-    publish(net, &mut rtnl, table)
+    update(info, info.net(), rtnl::lock(), |t| t.without_addr(key))
 }
 
 /// Reads an ownership key; the member attribute is read by the caller.
@@ -132,24 +134,14 @@ fn owner_key(info: &Info<'_>) -> Result<OwnerKey> {
 fn owner_set(info: &Info<'_>) -> Result {
     let key = owner_key(info)?;
     let member = required_u32(info, VR_A_OWNER_MEMBER, c"owning member missing")?;
-    let net = info.net();
-    let mut rtnl = rtnl::lock();
-    let empty = Table::default();
-    let table = current(net, &rtnl, &empty)?
-        .with_owner(Owner { key, member })
-        .map_err(|r| refuse(info, r))?;
-    publish(net, &mut rtnl, table)
+    update(info, info.net(), rtnl::lock(), |t| {
+        t.with_owner(Owner { key, member })
+    })
 }
 
 fn owner_del(info: &Info<'_>) -> Result {
     let key = owner_key(info)?;
-    let net = info.net();
-    let mut rtnl = rtnl::lock();
-    let empty = Table::default();
-    let table = current(net, &rtnl, &empty)?
-        .without_owner(key)
-        .map_err(|r| refuse(info, r))?;
-    publish(net, &mut rtnl, table)
+    update(info, info.net(), rtnl::lock(), |t| t.without_owner(key))
 }
 
 /// Dumps `items` from the cursor on, one message each.
