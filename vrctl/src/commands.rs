@@ -8,15 +8,17 @@ use std::os::unix::ffi::OsStrExt;
 use crate::error::{Error, Result};
 use netlink_sys::protocols::NETLINK_ROUTE;
 
+use crate::dhost::kernel;
 use crate::dhost_nl::{
-    Dhost, DhostDel, DhostMessage, DhostSet, Owner, OwnerArgs, OwnerMessage, OwnerOp,
+    DaemonArgs, Dhost, DhostDel, DhostMessage, DhostSet, Owner, OwnerArgs, OwnerMessage, OwnerOp,
 };
 use crate::netlink::{GenlSocket, NlSocket};
 use crate::output::{self, Event};
 use crate::route::{self, Route, RouteArgs, RouteOp};
 use crate::task;
 use crate::vr::{
-    Vr, VrMessage, VR_CMD_CHANGE_NTF, VR_CMD_CREATE_NTF, VR_CMD_DELETE_NTF, VR_MCGRP_MONITOR,
+    Vr, VrMessage, VR_CMD_CHANGE_NTF, VR_CMD_CREATE_NTF, VR_CMD_DELETE_NTF, VR_MCGRP_DHOST,
+    VR_MCGRP_MONITOR,
 };
 
 /// Output options shared by all verbs.
@@ -183,14 +185,18 @@ pub fn dhost_del(args: &DhostDel) -> Result<()> {
     Ok(())
 }
 
+/// The distributed addresses of the network namespace (a dhost-get dump).
+fn dhosts(sock: &mut GenlSocket) -> Result<Vec<Dhost>> {
+    sock.dump(DhostMessage::dump())?
+        .iter()
+        .map(|m| Dhost::from_attrs(&m.attrs).map_err(Error::Protocol))
+        .collect()
+}
+
 /// `dhost show`: the distributed addresses by VR and address, with their
 /// interface names.
 pub fn dhost_show(fmt: Format, out: &mut dyn Write) -> Result<()> {
-    let replies = GenlSocket::open_vr()?.dump(DhostMessage::dump())?;
-    let mut dhosts = replies
-        .iter()
-        .map(|m| Dhost::from_attrs(&m.attrs).map_err(Error::Protocol))
-        .collect::<Result<Vec<_>>>()?;
+    let mut dhosts = dhosts(&mut GenlSocket::open_vr()?)?;
     dhosts.sort_by_key(|d| (d.vr, d.addr, d.ifindex));
     for d in &mut dhosts {
         d.dev = ifname(d.ifindex);
@@ -201,6 +207,26 @@ pub fn dhost_show(fmt: Format, out: &mut dyn Write) -> Result<()> {
         output::dhosts_text(&dhosts)
     };
     write_out(out, &text)
+}
+
+/// This host's name (for the other daemons' logs); empty if unknown.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// `dhost daemon`: joins the dhost group first (binds on a distributed
+/// address fail with ENOTCONN until someone listens), reads this kernel's
+/// member and lead ids and the distributed addresses of the VR, then runs
+/// the ownership-sync daemon in the foreground until SIGINT or SIGTERM.
+pub fn dhost_daemon(args: &DaemonArgs) -> Result<()> {
+    let mut ntf = GenlSocket::open_vr()?;
+    kernel::prepare_events(&mut ntf);
+    ntf.subscribe(VR_MCGRP_DHOST)?;
+    let mut sock = GenlSocket::open_vr()?;
+    let cfg = kernel::config(args, &dhosts(&mut sock)?, &host_name())?;
+    kernel::run(cfg, args.vr, ntf, sock)
 }
 
 /// `dhost owner add|del`.
@@ -277,7 +303,7 @@ pub fn monitor(fmt: Format, out: &mut dyn Write) -> Result<()> {
     let mut sock = GenlSocket::open_vr()?;
     sock.subscribe(VR_MCGRP_MONITOR)?;
     loop {
-        let msgs = match sock.recv_notifications() {
+        let msgs = match sock.recv_notifications::<VrMessage>() {
             Ok(msgs) => msgs,
             Err(Error::Io { err, .. }) if err.raw_os_error() == Some(libc::ENOBUFS) => {
                 eprintln!("Warning: notifications were lost (receive buffer overrun)");

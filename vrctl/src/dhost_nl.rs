@@ -9,7 +9,7 @@
 //! Every other value is a u32 in host order.
 
 use std::ffi::OsString;
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 
 use netlink_packet_core::{
     DecodeError, DefaultNla, Emitable, Nla, NlaBuffer, NlasIterator, Parseable,
@@ -21,9 +21,11 @@ use crate::route::{parse_dev, parse_vr_id, set_once, utf8};
 use crate::vr::{
     parse_u32_attr, VR_A_DHOST_ADDR, VR_A_DHOST_IFINDEX, VR_A_DHOST_LEAD, VR_A_DHOST_MEMBER,
     VR_A_DHOST_VR, VR_A_OWNER_ADDR, VR_A_OWNER_MEMBER, VR_A_OWNER_PORT, VR_A_OWNER_PORT_LAST,
-    VR_A_OWNER_PROTO, VR_A_OWNER_REMOTE, VR_A_OWNER_REMOTE_PORT, VR_A_OWNER_VR, VR_CMD_DHOST_DEL,
-    VR_CMD_DHOST_GET, VR_CMD_DHOST_SET, VR_CMD_OWNER_DEL, VR_CMD_OWNER_GET, VR_CMD_OWNER_SET,
-    VR_FAMILY_NAME, VR_FAMILY_VERSION, VR_MEMBER_MAX,
+    VR_A_OWNER_PROTO, VR_A_OWNER_REMOTE, VR_A_OWNER_REMOTE_PORT, VR_A_OWNER_VR, VR_A_SOCK_ADDR,
+    VR_A_SOCK_COOKIE, VR_A_SOCK_ERRNO, VR_A_SOCK_EVENT, VR_A_SOCK_PORT, VR_A_SOCK_PROTO,
+    VR_A_SOCK_VR, VR_CMD_CLAIM_ANSWER, VR_CMD_DHOST_DEL, VR_CMD_DHOST_GET, VR_CMD_DHOST_SET,
+    VR_CMD_OWNER_DEL, VR_CMD_OWNER_GET, VR_CMD_OWNER_SET, VR_FAMILY_NAME, VR_FAMILY_VERSION,
+    VR_MEMBER_MAX,
 };
 
 pub const IPPROTO_TCP: u8 = 6;
@@ -275,6 +277,103 @@ pub fn parse_owner(op: OwnerOp, args: &[OsString]) -> Result<OwnerArgs, String> 
     })
 }
 
+/// The port daemons listen on and connect to when `listen` or `lead-addr`
+/// gives none.
+pub const DAEMON_PORT: u16 = 7400;
+
+/// `vrctl dhost daemon members N,N,... [lead-addr ADDR[:PORT]]
+/// [listen ADDR[:PORT]] [vr K] [name NAME]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DaemonArgs {
+    /// Every member of the distributed host, this one and the lead included.
+    pub members: Vec<u32>,
+    /// Where the lead's daemon listens (used by a member's daemon).
+    pub lead_addr: Option<SocketAddr>,
+    /// Where to listen if this kernel is the lead.
+    pub listen: SocketAddr,
+    /// The VR whose distributed addresses the daemon serves.
+    pub vr: u32,
+    /// The name sent to the other daemons (default: the host name).
+    pub name: Option<String>,
+}
+
+/// `ADDR:PORT`, `[V6ADDR]:PORT`, or an address alone for [`DAEMON_PORT`];
+/// port 1-65535.
+fn parse_endpoint(arg: &OsString, what: &str) -> Result<SocketAddr, String> {
+    let s = utf8(arg, what)?;
+    let addr = match s.parse::<SocketAddr>() {
+        Ok(a) => Some(a),
+        Err(_) => s
+            .parse::<IpAddr>()
+            .ok()
+            .map(|ip| SocketAddr::new(ip, DAEMON_PORT)),
+    };
+    addr.filter(|a| a.port() != 0).ok_or_else(|| {
+        format!("invalid {what} {s:?} (expected ADDR[:PORT], port 1-65535, default {DAEMON_PORT})")
+    })
+}
+
+/// `N,N,...`: member ids, each once.
+fn parse_members(arg: &OsString) -> Result<Vec<u32>, String> {
+    let s = utf8(arg, "member list")?;
+    let mut members = Vec::new();
+    for id in s.split(',') {
+        let id = parse_member(&OsString::from(id), "member id")
+            .map_err(|e| format!("{e} in the member list {s:?}"))?;
+        if members.contains(&id) {
+            return Err(format!("member {id} given twice in the member list {s:?}"));
+        }
+        members.push(id);
+    }
+    Ok(members)
+}
+
+fn parse_host_name(arg: &OsString) -> Result<String, String> {
+    let s = utf8(arg, "name")?;
+    let max = crate::dhost::proto::NAME_MAX;
+    if s.is_empty() || s.len() > max {
+        return Err(format!("invalid name {s:?} (expected 1 to {max} bytes)"));
+    }
+    Ok(s.to_owned())
+}
+
+/// Parses `members N,N,...`, `lead-addr ADDR[:PORT]`, `listen ADDR[:PORT]`,
+/// `vr K` and `name NAME` in any order, each at most once; members is
+/// required. listen defaults to 0.0.0.0:[`DAEMON_PORT`]. Whether this
+/// kernel is the lead (and lead-addr is needed) is the kernel's to say,
+/// so both may be given: one command line for every member.
+pub fn parse_dhost_daemon(args: &[OsString]) -> Result<DaemonArgs, String> {
+    let split = split(args, &["members", "lead-addr", "listen", "vr", "name"])?;
+    if let Some(arg) = split.positional.first() {
+        return Err(unexpected(arg));
+    }
+    let (mut members, mut lead_addr, mut listen, mut vr, mut name) = (None, None, None, None, None);
+    for (keyword, value) in split.keywords {
+        match keyword {
+            "members" => set_once(&mut members, parse_members(value)?, "\"members\"")?,
+            "lead-addr" => set_once(
+                &mut lead_addr,
+                parse_endpoint(value, "lead address")?,
+                "\"lead-addr\"",
+            )?,
+            "listen" => set_once(
+                &mut listen,
+                parse_endpoint(value, "listen address")?,
+                "\"listen\"",
+            )?,
+            "vr" => set_once(&mut vr, parse_vr_id(value)?, "\"vr\"")?,
+            _ => set_once(&mut name, parse_host_name(value)?, "\"name\"")?,
+        }
+    }
+    Ok(DaemonArgs {
+        members: members.ok_or("\"members <N,N,...>\" is required")?,
+        lead_addr,
+        listen: listen.unwrap_or_else(|| SocketAddr::from((Ipv4Addr::UNSPECIFIED, DAEMON_PORT))),
+        vr: vr.unwrap_or(0),
+        name,
+    })
+}
+
 // ---------------------------------------------------------------------
 // Messages
 
@@ -414,8 +513,73 @@ impl<T: AsRef<[u8]> + ?Sized> Parseable<NlaBuffer<&T>> for OwnerAttr {
     }
 }
 
+/// Attributes of the set "sock": socket events and claim answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SockAttr {
+    Event(u32),
+    Cookie(u32),
+    Addr(Ipv4Addr),
+    Vr(u32),
+    Proto(u32),
+    Port(u32),
+    Errno(u32),
+    Other(DefaultNla),
+}
+
+impl Nla for SockAttr {
+    fn value_len(&self) -> usize {
+        match self {
+            SockAttr::Other(nla) => nla.value_len(),
+            _ => 4,
+        }
+    }
+
+    fn kind(&self) -> u16 {
+        match self {
+            SockAttr::Event(_) => VR_A_SOCK_EVENT,
+            SockAttr::Cookie(_) => VR_A_SOCK_COOKIE,
+            SockAttr::Addr(_) => VR_A_SOCK_ADDR,
+            SockAttr::Vr(_) => VR_A_SOCK_VR,
+            SockAttr::Proto(_) => VR_A_SOCK_PROTO,
+            SockAttr::Port(_) => VR_A_SOCK_PORT,
+            SockAttr::Errno(_) => VR_A_SOCK_ERRNO,
+            SockAttr::Other(nla) => nla.kind(),
+        }
+    }
+
+    fn emit_value(&self, buffer: &mut [u8]) {
+        match self {
+            // The buffer is exactly value_len() (4) bytes long.
+            SockAttr::Addr(a) => buffer.copy_from_slice(&a.octets()),
+            SockAttr::Event(v)
+            | SockAttr::Cookie(v)
+            | SockAttr::Vr(v)
+            | SockAttr::Proto(v)
+            | SockAttr::Port(v)
+            | SockAttr::Errno(v) => buffer.copy_from_slice(&v.to_ne_bytes()),
+            SockAttr::Other(nla) => nla.emit_value(buffer),
+        }
+    }
+}
+
+impl<T: AsRef<[u8]> + ?Sized> Parseable<NlaBuffer<&T>> for SockAttr {
+    fn parse(buf: &NlaBuffer<&T>) -> Result<Self, DecodeError> {
+        let p = buf.value();
+        Ok(match buf.kind() {
+            VR_A_SOCK_EVENT => SockAttr::Event(parse_u32_attr(p, "VR_A_SOCK_EVENT")?),
+            VR_A_SOCK_COOKIE => SockAttr::Cookie(parse_u32_attr(p, "VR_A_SOCK_COOKIE")?),
+            VR_A_SOCK_ADDR => SockAttr::Addr(parse_addr_attr(p, "VR_A_SOCK_ADDR")?),
+            VR_A_SOCK_VR => SockAttr::Vr(parse_u32_attr(p, "VR_A_SOCK_VR")?),
+            VR_A_SOCK_PROTO => SockAttr::Proto(parse_u32_attr(p, "VR_A_SOCK_PROTO")?),
+            VR_A_SOCK_PORT => SockAttr::Port(parse_u32_attr(p, "VR_A_SOCK_PORT")?),
+            VR_A_SOCK_ERRNO => SockAttr::Errno(parse_u32_attr(p, "VR_A_SOCK_ERRNO")?),
+            _ => SockAttr::Other(DefaultNla::parse(buf)?),
+        })
+    }
+}
+
 /// A message of the "vr" family whose attributes are of one set: `A` is
-/// `DhostAttr` or `OwnerAttr`.
+/// `DhostAttr`, `OwnerAttr` or `SockAttr`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message<A> {
     pub cmd: u8,
@@ -424,6 +588,7 @@ pub struct Message<A> {
 
 pub type DhostMessage = Message<DhostAttr>;
 pub type OwnerMessage = Message<OwnerAttr>;
+pub type SockMessage = Message<SockAttr>;
 
 impl<A> GenlFamily for Message<A> {
     fn family_name() -> &'static str {
@@ -527,6 +692,17 @@ impl OwnerMessage {
         Message {
             cmd: VR_CMD_OWNER_GET,
             attrs: Vec::new(),
+        }
+    }
+}
+
+impl SockMessage {
+    /// VR_CMD_CLAIM_ANSWER: the cookie of the waiting bind and its errno
+    /// (0 grants the claim).
+    pub fn claim_answer(cookie: u32, errno: u32) -> Self {
+        Message {
+            cmd: VR_CMD_CLAIM_ANSWER,
+            attrs: vec![SockAttr::Cookie(cookie), SockAttr::Errno(errno)],
         }
     }
 }
@@ -656,6 +832,51 @@ impl Owner {
             self.port_last,
             self.remote,
         )
+    }
+}
+
+/// A socket event (VR_CMD_SOCK_NTF), as the kernel sends it to the dhost
+/// group. Values are kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SockNtf {
+    /// VR_SOCK_EVENT_BIND or VR_SOCK_EVENT_CLOSE (others may come later).
+    pub event: u32,
+    /// The claim of a bind, to answer with VR_CMD_CLAIM_ANSWER.
+    pub cookie: Option<u32>,
+    /// The socket's local address; 0.0.0.0 for every distributed address
+    /// of its VR.
+    pub addr: Ipv4Addr,
+    pub vr: u32,
+    pub proto: u32,
+    pub port: u32,
+}
+
+impl SockNtf {
+    /// Builds an event from the attributes of a notification: event, addr,
+    /// proto and port are required, vr is 0 if missing.
+    pub fn from_attrs(attrs: &[SockAttr]) -> Result<SockNtf, String> {
+        let (mut event, mut cookie, mut addr, mut vr) = (None, None, None, 0);
+        let (mut proto, mut port) = (None, None);
+        for attr in attrs {
+            match attr {
+                SockAttr::Event(v) => event = Some(*v),
+                SockAttr::Cookie(v) => cookie = Some(*v),
+                SockAttr::Addr(a) => addr = Some(*a),
+                SockAttr::Vr(v) => vr = *v,
+                SockAttr::Proto(v) => proto = Some(*v),
+                SockAttr::Port(v) => port = Some(*v),
+                SockAttr::Errno(_) | SockAttr::Other(_) => {}
+            }
+        }
+        let missing = |what: &str| format!("socket event without {what}");
+        Ok(SockNtf {
+            event: event.ok_or_else(|| missing("VR_A_SOCK_EVENT"))?,
+            cookie,
+            addr: addr.ok_or_else(|| missing("VR_A_SOCK_ADDR"))?,
+            vr,
+            proto: proto.ok_or_else(|| missing("VR_A_SOCK_PROTO"))?,
+            port: port.ok_or_else(|| missing("VR_A_SOCK_PORT"))?,
+        })
     }
 }
 
@@ -1372,6 +1593,149 @@ mod tests {
              10.0.0.2 tcp 80 member 1\n\
              10.0.0.1 tcp 80 member 1 vr 1\n"
         );
+    }
+
+    #[test]
+    fn dhost_daemon_arguments() {
+        let a = parse_dhost_daemon(&os(&[
+            "members",
+            "3,1,2",
+            "lead-addr",
+            "10.9.0.11:7401",
+            "vr",
+            "2",
+            "name",
+            "m2",
+            "listen",
+            "127.0.0.1",
+        ]))
+        .expect("valid");
+        assert_eq!(
+            a,
+            DaemonArgs {
+                members: vec![3, 1, 2],
+                lead_addr: Some("10.9.0.11:7401".parse().expect("addr")),
+                listen: "127.0.0.1:7400".parse().expect("addr"),
+                vr: 2,
+                name: Some("m2".into()),
+            }
+        );
+        // Defaults; an address alone is on the default port, IPv6 too.
+        let a = parse_dhost_daemon(&os(&["lead-addr", "fe80::1", "members", "1"])).expect("valid");
+        assert_eq!(
+            (a.lead_addr, a.listen, a.vr, a.name),
+            (
+                Some("[fe80::1]:7400".parse().expect("addr")),
+                "0.0.0.0:7400".parse().expect("addr"),
+                0,
+                None
+            )
+        );
+        let a = parse_dhost_daemon(&os(&["members", "65535", "listen", "[::]:9"])).expect("valid");
+        assert_eq!((a.members, a.listen.port()), (vec![65535], 9));
+    }
+
+    #[test]
+    fn dhost_daemon_argument_errors() {
+        for (args, msg) in [
+            (&[][..], "\"members <N,N,...>\" is required"),
+            (
+                &["lead-addr", "10.0.0.1:7400"],
+                "\"members <N,N,...>\" is required",
+            ),
+            (&["members"], "\"members\" needs a value"),
+            (
+                &["members", "1,0"],
+                "invalid member id \"0\" (expected 1-65535) in the member list \"1,0\"",
+            ),
+            (&["members", "1,,2"], "invalid member id \"\""),
+            (&["members", "1, 2"], "invalid member id \" 2\""),
+            (&["members", "65536"], "invalid member id \"65536\""),
+            (
+                &["members", "1,2,1"],
+                "member 1 given twice in the member list \"1,2,1\"",
+            ),
+            (&["members", "1", "members", "2"], "\"members\" given twice"),
+            (
+                &["members", "1", "lead-addr", "10.0.0.1:0"],
+                "invalid lead address \"10.0.0.1:0\" (expected ADDR[:PORT], port 1-65535, default 7400)",
+            ),
+            (
+                &["members", "1", "lead-addr", "lead:7400"],
+                "invalid lead address \"lead:7400\"",
+            ),
+            (
+                &["members", "1", "listen", "10.0.0.1:70000"],
+                "invalid listen address \"10.0.0.1:70000\"",
+            ),
+            (&["members", "1", "vr", "x"], "invalid VR id \"x\""),
+            (&["members", "1", "name", ""], "invalid name \"\" (expected 1 to 255 bytes)"),
+            (&["members", "1", "10.0.0.1"], "unexpected argument \"10.0.0.1\""),
+            (&["members", "1", "dev", "eth0"], "unexpected argument \"dev\""),
+        ] {
+            match parse_dhost_daemon(&os(args)) {
+                Err(e) => assert!(e.contains(msg), "{args:?}: {e}"),
+                Ok(a) => panic!("{args:?} parsed as {a:?}"),
+            }
+        }
+        let long = "x".repeat(256);
+        assert!(parse_dhost_daemon(&os(&["members", "1", "name", &long])).is_err());
+    }
+
+    #[test]
+    fn encode_claim_answer() {
+        let msg = SockMessage::claim_answer(7, 98);
+        assert_eq!(msg.command(), VR_CMD_CLAIM_ANSWER);
+        let mut want = u32_attr(VR_A_SOCK_COOKIE, 7);
+        want.extend(u32_attr(VR_A_SOCK_ERRNO, 98));
+        assert_eq!(emitted(&msg), want);
+    }
+
+    #[test]
+    fn decode_sock_events() {
+        // A bind as the kernel sends it (in the order of the spec).
+        let mut b = u32_attr(VR_A_SOCK_EVENT, crate::vr::VR_SOCK_EVENT_BIND);
+        b.extend(u32_attr(VR_A_SOCK_COOKIE, 42));
+        b.extend(tlv(VR_A_SOCK_ADDR, &[10, 0, 0, 100]));
+        b.extend(u32_attr(VR_A_SOCK_VR, 1));
+        b.extend(u32_attr(VR_A_SOCK_PROTO, 6));
+        b.extend(u32_attr(VR_A_SOCK_PORT, 8080));
+        let ntf_cmd = crate::vr::VR_CMD_SOCK_NTF;
+        let msg = SockMessage::parse_with_param(&b[..], header(ntf_cmd)).expect("decodes");
+        assert_eq!(msg.cmd, ntf_cmd);
+        assert_eq!(emitted(&msg), b);
+        assert_eq!(
+            SockNtf::from_attrs(&msg.attrs),
+            Ok(SockNtf {
+                event: crate::vr::VR_SOCK_EVENT_BIND,
+                cookie: Some(42),
+                addr: ADDR,
+                vr: 1,
+                proto: 6,
+                port: 8080,
+            })
+        );
+        // A close of a wildcard socket: no cookie; unknown attributes
+        // are skipped, a missing VR is VR 0.
+        let mut b = u32_attr(VR_A_SOCK_EVENT, crate::vr::VR_SOCK_EVENT_CLOSE);
+        b.extend(tlv(VR_A_SOCK_ADDR, &[0, 0, 0, 0]));
+        b.extend(tlv(99, &[1, 2, 3, 4]));
+        b.extend(u32_attr(VR_A_SOCK_PROTO, 17));
+        b.extend(u32_attr(VR_A_SOCK_PORT, 53));
+        let msg = SockMessage::parse_with_param(&b[..], header(ntf_cmd)).expect("decodes");
+        let ntf = SockNtf::from_attrs(&msg.attrs).expect("valid");
+        assert_eq!(
+            (ntf.cookie, ntf.addr, ntf.vr, ntf.proto),
+            (None, Ipv4Addr::UNSPECIFIED, 0, 17)
+        );
+        let b = u32_attr(VR_A_SOCK_EVENT, 1);
+        let msg = SockMessage::parse_with_param(&b[..], header(ntf_cmd)).expect("decodes");
+        assert_eq!(
+            SockNtf::from_attrs(&msg.attrs),
+            Err("socket event without VR_A_SOCK_ADDR".into())
+        );
+        let b = tlv(VR_A_SOCK_ADDR, &[10, 0]);
+        assert!(SockMessage::parse_with_param(&b[..], header(ntf_cmd)).is_err());
     }
 
     #[test]

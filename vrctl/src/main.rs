@@ -7,8 +7,6 @@
 //! cannot be run, else it becomes the command.
 
 mod commands;
-// The distributed IP host's pure logic; the daemon that uses it comes next.
-#[cfg_attr(not(test), allow(dead_code))]
 mod dhost;
 mod dhost_nl;
 mod error;
@@ -25,7 +23,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::commands::Format;
-use crate::dhost_nl::{DhostDel, DhostSet, OwnerArgs, OwnerOp};
+use crate::dhost_nl::{DaemonArgs, DhostDel, DhostSet, OwnerArgs, OwnerOp};
 use crate::error::Error;
 use crate::route::{RouteArgs, RouteOp};
 
@@ -151,7 +149,7 @@ A distributed address is an IPv4 address that several kernels (members)
 serve together. Each member's kernel knows its own member id and the
 lead's: only the lead answers ARP and ICMP for the address, and each
 member delivers the TCP and UDP packets of the ports and connections it
-owns (vrctl dhost owner).";
+owns (vrctl dhost owner, kept in sync by vrctl dhost daemon).";
 
 const ROUTE_ARGS_HELP: &str = "\
 PREFIX is default, A.B.C.D/LEN or A.B.C.D (a /32), optionally after \"to\".
@@ -235,7 +233,37 @@ array of {addr, vr, ifindex, ifname, member, lead, role}."
         #[command(subcommand)]
         command: OwnerCommand,
     },
+    /// Run the ownership-sync daemon of a VR's distributed addresses, in the foreground
+    #[command(
+        override_usage = "vrctl dhost daemon members <N,N,...> [lead-addr <ADDR[:PORT]>] [listen <ADDR[:PORT]>] [vr <VR>] [name <NAME>]",
+        after_help = DAEMON_HELP
+    )]
+    Daemon {
+        /// members N,N,..., lead-addr ADDR[:PORT], listen ADDR[:PORT], vr VR, name NAME
+        #[arg(required = true, value_name = "ARGS")]
+        args: Vec<OsString>,
+    },
 }
+
+const DAEMON_HELP: &str = "\
+Serves the distributed addresses of VR (default 0): this kernel's member
+id, the lead's and the addresses come from the kernel (vrctl dhost set;
+they must agree on the ids). The kernel reports each bind on them to the
+daemon, which claims the port from the lead and answers the bind (granted,
+or e.g. EADDRINUSE when another member owns the port); the daemon keeps
+the kernel's ownership entries (vrctl dhost owner show) and the ephemeral
+port slices (ip_local_port_range of the network namespace) in sync.
+
+members lists every member, the same list on every member. The lead
+listens on listen (default 0.0.0.0:7400); the others connect to lead-addr
+(required for them; default port 7400). Both may be given everywhere:
+each uses what its role needs. name is sent to the other daemons (default:
+the host name).
+
+Logs go to stderr; \"dhost daemon: ready\" is printed once the daemon is in
+sync with the lead (the lead: listening) and has programmed the kernel.
+Runs until SIGINT or SIGTERM (exit status 0); 1 if it cannot start or its
+netlink socket fails.";
 
 const OWNER_ARGS_HELP: &str = "\
 PORT is one port or a range FIRST-LAST (1-65535). With remote RADDR:RPORT
@@ -287,6 +315,7 @@ enum DhostRequest {
     Show,
     Owner(OwnerOp, OwnerArgs),
     OwnerShow,
+    Daemon(DaemonArgs),
 }
 
 /// Parses the arguments of a `vrctl dhost` command; a bad argument is a
@@ -314,6 +343,9 @@ fn dhost_request(command: &DhostCommand) -> Result<DhostRequest, Error> {
             ),
             OwnerCommand::Show => DhostRequest::OwnerShow,
         },
+        DhostCommand::Daemon { args } => DhostRequest::Daemon(
+            dhost_nl::parse_dhost_daemon(args).map_err(usage(&["dhost", "daemon"]))?,
+        ),
     })
 }
 
@@ -355,6 +387,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             DhostRequest::Show => commands::dhost_show(fmt, &mut out),
             DhostRequest::Owner(op, args) => commands::owner_modify(op, &args),
             DhostRequest::OwnerShow => commands::owner_show(fmt, &mut out),
+            DhostRequest::Daemon(args) => commands::dhost_daemon(&args),
         },
     }
 }
@@ -580,6 +613,17 @@ mod tests {
             dhost(&["owner", "show"]),
             Ok(DhostRequest::OwnerShow)
         ));
+        match dhost(&["daemon", "members", "1,2,3", "lead-addr", "10.9.0.11:7400"]) {
+            Ok(DhostRequest::Daemon(a)) => {
+                assert_eq!(a.members, [1, 2, 3]);
+                assert_eq!(
+                    a.lead_addr.map(|a| a.to_string()).as_deref(),
+                    Some("10.9.0.11:7400")
+                );
+                assert_eq!((a.listen.to_string().as_str(), a.vr), ("0.0.0.0:7400", 0));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
         // Global options anywhere, also among the keywords.
         let cli =
             Cli::try_parse_from(["vrctl", "dhost", "owner", "show", "-j", "-p"]).expect("parses");
@@ -601,12 +645,20 @@ mod tests {
         assert!(msg.contains("the last port is below the first"), "{msg}");
         let (cmd, _) = dhost_usage_error(&["owner", "delete", "10.0.0.100", "tcp"]);
         assert_eq!(cmd, ["dhost", "owner", "del"]);
+        let (cmd, msg) = dhost_usage_error(&["daemon", "lead-addr", "10.0.0.1"]);
+        assert_eq!(cmd, ["dhost", "daemon"]);
+        assert_eq!(msg, "\"members <N,N,...>\" is required");
         for (path, usage) in [
             (
                 &["dhost", "set"][..],
                 "vrctl dhost set <ADDR> dev <IFNAME> member <N> lead <M>",
             ),
             (&["dhost", "del"], "vrctl dhost del <ADDR> [vr <VR>]"),
+            (
+                &["dhost", "daemon"],
+                "vrctl dhost daemon members <N,N,...> [lead-addr <ADDR[:PORT]>] \
+                 [listen <ADDR[:PORT]>] [vr <VR>] [name <NAME>]",
+            ),
             (
                 &["dhost", "owner", "add"],
                 "vrctl dhost owner add <ADDR> tcp|udp <PORT>[-<LAST>] member <N> \
@@ -672,6 +724,7 @@ mod tests {
             &["vrctl", "dhost", "owner", "add"],
             &["vrctl", "dhost", "owner", "del"],
             &["vrctl", "dhost", "owner", "show", "10.0.0.1"],
+            &["vrctl", "dhost", "daemon"],
         ] {
             let err = Cli::try_parse_from(args).err();
             assert!(err.is_some(), "{args:?} should not parse");

@@ -18,7 +18,7 @@ use netlink_packet_generic::{GenlFamily, GenlHeader, GenlMessage};
 use netlink_sys::{protocols::NETLINK_GENERIC, Socket, SocketAddr};
 
 use crate::error::{Error, Result};
-use crate::vr::{VrMessage, VR_FAMILY_NAME};
+use crate::vr::VR_FAMILY_NAME;
 
 /// Length of struct nlmsghdr.
 const NLMSG_HDRLEN: usize = 16;
@@ -434,10 +434,21 @@ impl GenlSocket {
             .map_err(|e| Error::io("cannot join the multicast group", e))
     }
 
+    /// Asks for a receive buffer of `bytes` (best effort: the kernel caps
+    /// it at net.core.rmem_max), so that bursts of notifications fit.
+    pub fn set_recv_buffer(&mut self, bytes: usize) {
+        let _ = self.nl.sock.set_rx_buf_sz(bytes);
+    }
+
     /// Waits for the next datagram and returns the notifications of the
-    /// family in it. ENOBUFS (notifications were lost) is returned as an
-    /// `Error::Io` whose errno is ENOBUFS; the socket stays usable.
-    pub fn recv_notifications(&mut self) -> Result<Vec<VrMessage>> {
+    /// family in it, decoded as `F` (`VrMessage` for the monitor group, a
+    /// `dhost_nl::Message` for the others). ENOBUFS (notifications were
+    /// lost) is returned as an `Error::Io` whose errno is ENOBUFS; the
+    /// socket stays usable.
+    pub fn recv_notifications<F>(&mut self) -> Result<Vec<F>>
+    where
+        F: ParseableParametrized<[u8], GenlHeader> + Debug,
+    {
         let data = self
             .nl
             .recv_datagram()
@@ -449,7 +460,7 @@ impl GenlSocket {
             if buf.message_type() != self.family_id || buf.sequence_number() != 0 {
                 continue;
             }
-            let msg = NetlinkMessage::<GenlMessage<VrMessage>>::deserialize(bytes)
+            let msg = NetlinkMessage::<GenlMessage<F>>::deserialize(bytes)
                 .map_err(|e| Error::Protocol(format!("{e}")))?;
             if let NetlinkPayload::InnerMessage(m) = msg.payload {
                 out.push(m.payload);
@@ -462,7 +473,7 @@ impl GenlSocket {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::vr::{VrAttr, VR_CMD_DELETE, VR_CMD_GET};
+    use crate::vr::{VrAttr, VrMessage, VR_CMD_DELETE, VR_CMD_GET};
 
     const NLMSG_ERROR: u16 = 2;
     const NLMSG_DONE: u16 = 3;

@@ -13,6 +13,7 @@ use serde::Serialize;
 pub const VR_FAMILY_NAME: &str = "vr";
 pub const VR_FAMILY_VERSION: u8 = 1;
 pub const VR_MCGRP_MONITOR: &str = "monitor";
+pub const VR_MCGRP_DHOST: &str = "dhost";
 
 pub const VR_A_ID: u16 = 1;
 pub const VR_A_NAME: u16 = 2;
@@ -36,6 +37,8 @@ pub const VR_CMD_DHOST_GET: u8 = 10;
 pub const VR_CMD_OWNER_SET: u8 = 11;
 pub const VR_CMD_OWNER_DEL: u8 = 12;
 pub const VR_CMD_OWNER_GET: u8 = 13;
+pub const VR_CMD_SOCK_NTF: u8 = 14;
+pub const VR_CMD_CLAIM_ANSWER: u8 = 15;
 
 pub const VR_MEMBER_MAX: u32 = 65535;
 
@@ -53,6 +56,18 @@ pub const VR_A_OWNER_PORT_LAST: u16 = 5;
 pub const VR_A_OWNER_REMOTE: u16 = 6;
 pub const VR_A_OWNER_REMOTE_PORT: u16 = 7;
 pub const VR_A_OWNER_MEMBER: u16 = 8;
+
+pub const VR_A_SOCK_EVENT: u16 = 1;
+pub const VR_A_SOCK_COOKIE: u16 = 2;
+pub const VR_A_SOCK_ADDR: u16 = 3;
+pub const VR_A_SOCK_VR: u16 = 4;
+pub const VR_A_SOCK_PROTO: u16 = 5;
+pub const VR_A_SOCK_PORT: u16 = 6;
+pub const VR_A_SOCK_ERRNO: u16 = 7;
+
+/// enum vr_sock_event
+pub const VR_SOCK_EVENT_BIND: u32 = 1;
+pub const VR_SOCK_EVENT_CLOSE: u32 = 2;
 
 /// Longest name the encoder accepts. The kernel's limit (31 bytes) is
 /// enforced by the kernel so that its extack message reaches the user; this

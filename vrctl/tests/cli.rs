@@ -367,6 +367,68 @@ fn dhost_usage() {
 }
 
 #[test]
+fn dhost_daemon_usage() {
+    let usage = "vrctl dhost daemon members <N,N,...> [lead-addr <ADDR[:PORT]>] \
+                 [listen <ADDR[:PORT]>] [vr <VR>] [name <NAME>]";
+    let err = usage_error(&["dhost", "daemon"]);
+    assert!(err.contains(usage), "{err}");
+    for (args, msg) in [
+        (
+            &["dhost", "daemon", "lead-addr", "10.9.0.11:7400"][..],
+            "\"members <N,N,...>\" is required",
+        ),
+        (&["dhost", "daemon", "members"], "\"members\" needs a value"),
+        (
+            &["dhost", "daemon", "members", "1,0,2"],
+            "invalid member id \"0\" (expected 1-65535)",
+        ),
+        (
+            &["dhost", "daemon", "members", "1,2,2"],
+            "member 2 given twice",
+        ),
+        (
+            &["dhost", "daemon", "members", "one,two"],
+            "invalid member id \"one\"",
+        ),
+        (
+            &[
+                "dhost",
+                "daemon",
+                "members",
+                "1,2",
+                "lead-addr",
+                "10.9.0.11:0",
+            ],
+            "invalid lead address \"10.9.0.11:0\"",
+        ),
+        (
+            &["dhost", "daemon", "members", "1,2", "listen", "any"],
+            "invalid listen address \"any\"",
+        ),
+        (
+            &["dhost", "daemon", "members", "1,2", "vr", "red"],
+            "invalid VR id \"red\"",
+        ),
+        (
+            &["dhost", "daemon", "members", "1,2", "name", ""],
+            "invalid name \"\"",
+        ),
+        (
+            &["dhost", "daemon", "members", "1,2", "vr", "1", "vr", "2"],
+            "\"vr\" given twice",
+        ),
+        (
+            &["dhost", "daemon", "members", "1,2", "10.9.0.100"],
+            "unexpected argument \"10.9.0.100\"",
+        ),
+    ] {
+        let err = usage_error(args);
+        assert!(err.contains(msg), "{args:?}: {err}");
+        assert!(err.contains(usage), "{args:?}: {err}");
+    }
+}
+
+#[test]
 fn dhost_set_unknown_interface_exits_one() {
     // The name is resolved before the kernel is asked anything.
     let out = vrctl(&[
@@ -434,7 +496,7 @@ fn help_exits_zero() {
         "{add}"
     );
     let dhost = stdout(&vrctl(&["dhost", "--help"]));
-    for verb in ["set", "del", "show", "owner"] {
+    for verb in ["set", "del", "show", "owner", "daemon"] {
         assert!(dhost.contains(verb), "dhost --help lacks {verb}: {dhost}");
     }
     let owner = stdout(&vrctl(&["dhost", "owner", "--help"]));
@@ -447,6 +509,10 @@ fn help_exits_zero() {
             "vrctl dhost set <ADDR> dev <IFNAME> member <N> lead <M>",
         ),
         (&["dhost", "del", "--help"], "vrctl dhost del <ADDR> [vr <VR>]"),
+        (
+            &["dhost", "daemon", "--help"],
+            "vrctl dhost daemon members <N,N,...> [lead-addr <ADDR[:PORT]>] [listen <ADDR[:PORT]>] [vr <VR>] [name <NAME>]",
+        ),
         (
             &["dhost", "owner", "add", "--help"],
             "vrctl dhost owner add <ADDR> tcp|udp <PORT>[-<LAST>] member <N> [remote <RADDR>:<RPORT>] [vr <VR>]",

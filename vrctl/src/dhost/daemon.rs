@@ -125,6 +125,7 @@ mod tests;
 /// the stream if the member's host closes the connection (see "Member
 /// loss" above). The other members' kernels get the `Remove` one network
 /// hop later.
+#[cfg_attr(not(test), allow(dead_code))]
 pub const MEMBER_LOSS_BOUND_MS: u64 = db::LEASE_MS;
 
 /// How long a member waits for the lead's answer to a claim by default,
@@ -362,6 +363,7 @@ pub async fn run(
 
 /// As [`run`] for the lead, on a bound `listener` instead of
 /// [`Config::listen`] (for socket activation, or a test's port 0).
+#[cfg_attr(not(test), allow(dead_code))]
 pub async fn run_lead(
     cfg: Config,
     listener: TcpListener,

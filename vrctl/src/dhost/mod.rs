@@ -14,8 +14,14 @@
 //!
 //! And its I/O:
 //! - [`daemon`]: the ownership-sync daemon (tokio), which talks to the
-//!   other members' daemons over TCP and to its kernel through channels.
+//!   other members' daemons over TCP and to its kernel through channels;
+//! - [`kernel`]: the other ends of those channels, generic netlink to the
+//!   kernel (`vrctl dhost daemon`), around its pure claim bookkeeping.
 
 pub mod daemon;
+// The whole of the pure database is tested; the daemon uses a part of it
+// (e.g. per-packet lookups are the kernel's, liveness is per link).
+#[cfg_attr(not(test), allow(dead_code))]
 pub mod db;
+pub mod kernel;
 pub mod proto;

@@ -1,0 +1,1346 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//! The kernel side of the ownership-sync daemon (`vrctl dhost daemon`):
+//! generic netlink between the kernel and the [`daemon`]'s channels.
+//!
+//! The kernel reports each `bind()` of a socket on a distributed address
+//! of this network namespace to the `dhost` multicast group
+//! (VR_CMD_SOCK_NTF, event BIND, with a cookie) and makes the bind wait, at
+//! most 5 s, for VR_CMD_CLAIM_ANSWER with that cookie; and each socket
+//! that was granted its claim, or whose bind timed out or was interrupted,
+//! sends one CLOSE when it gives the port up (same address, protocol and
+//! port, no cookie). A socket bound to 0.0.0.0 claims the port on every
+//! distributed address of its VR.
+//!
+//! The pure part, testable without a kernel:
+//! - [`Claims`] turns these socket events into the daemon's
+//!   [`KernelEvent`]s and the daemon's answers into claim answers: local
+//!   sockets of one key share one claim (a reference count per key; the
+//!   second `SO_REUSEPORT` socket of a port is granted at once), a wildcard
+//!   bind is granted when all its addresses are, and a key whose last
+//!   socket is gone (or whose only claimers gave up before the grant came)
+//!   is released;
+//! - [`replace_plan`] and [`slices_plan`] compute the owner-set and
+//!   owner-del requests of [`KernelCmd::Replace`] and [`KernelCmd::Slices`]
+//!   from a dump of the kernel's entries.
+//!
+//! The I/O, [`run`]: a thread reads the notifications (the group is
+//! joined before anything else, see `commands::dhost_daemon`), a thread
+//! applies them and the daemon's commands in order with blocking netlink
+//! requests on a second socket, and the daemon itself runs on a
+//! single-threaded tokio runtime in the calling thread until SIGINT or
+//! SIGTERM.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::ops::RangeInclusive;
+use std::thread;
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::daemon::{self, Config, KernelCmd, KernelEvent, Timing};
+use super::db::{Key, MemberId, Proto, EPHEMERAL};
+use crate::dhost_nl::{
+    DaemonArgs, Dhost, Owner, OwnerArgs, OwnerMessage, OwnerOp, SockMessage, SockNtf,
+};
+use crate::error::{Error, Result};
+use crate::netlink::GenlSocket;
+use crate::vr::{VR_CMD_SOCK_NTF, VR_SOCK_EVENT_BIND, VR_SOCK_EVENT_CLOSE};
+
+/// The line the daemon prints on stderr once it serves its kernel: the
+/// group is joined, it is in sync (the lead: listening; a member: it
+/// loaded the lead's first snapshot) and its kernel has its slices and the
+/// ownership entries.
+pub const READY: &str = "dhost daemon: ready";
+
+/// Where the kernel's ephemeral ports are configured. This sysctl is per
+/// network namespace, not per VR: the daemons of several VRs of one
+/// namespace would overwrite each other's range.
+const PORT_RANGE_SYSCTL: &str = "/proc/sys/net/ipv4/ip_local_port_range";
+
+/// The receive buffer asked for the notification socket, so that a burst
+/// of binds and closes does not overflow it (a lost CLOSE leaves a key
+/// claimed until the daemon restarts).
+const NTF_BUFFER: usize = 4 << 20;
+
+// ---------------------------------------------------------------------
+// Configuration
+
+/// The daemon's [`Config`] for the distributed addresses of `args.vr`
+/// among `dhosts` (a dhost-get dump): they must exist and agree on this
+/// kernel's member id and the lead's. A member needs `lead-addr` (a usage
+/// error without); the lead listens on `listen`.
+pub fn config(args: &DaemonArgs, dhosts: &[Dhost], host_name: &str) -> Result<Config> {
+    let vr = args.vr;
+    let mut mine: Vec<&Dhost> = dhosts.iter().filter(|d| d.vr == vr).collect();
+    mine.sort_by_key(|d| d.addr);
+    let Some(first) = mine.first() else {
+        return Err(Error::Daemon(format!(
+            "VR {vr} has no distributed address (vrctl dhost set <ADDR> dev <IFNAME> member <N> lead <M>)"
+        )));
+    };
+    if let Some(other) = mine
+        .iter()
+        .find(|d| (d.member, d.lead) != (first.member, first.lead))
+    {
+        return Err(Error::Daemon(format!(
+            "the distributed addresses of VR {vr} disagree: {} is member {} with lead {}, \
+             {} is member {} with lead {}; one daemon serves one member of one lead",
+            first.addr, first.member, first.lead, other.addr, other.member, other.lead
+        )));
+    }
+    let (member, lead) = (MemberId(first.member), MemberId(first.lead));
+    let lead_addr = if member == lead {
+        None
+    } else {
+        Some(args.lead_addr.ok_or_else(|| Error::Usage {
+            cmd: &["dhost", "daemon"],
+            msg: format!(
+                "\"lead-addr <ADDR[:PORT]>\" is required: this kernel is member {} of VR {vr}, \
+                 its lead is {}",
+                member.0, lead.0
+            ),
+        })?)
+    };
+    let mut addrs: Vec<Ipv4Addr> = mine.iter().map(|d| d.addr).collect();
+    addrs.dedup();
+    let mut name = args.name.clone().unwrap_or_else(|| host_name.to_owned());
+    if name.is_empty() {
+        name = format!("member-{}", member.0);
+    }
+    Ok(Config {
+        member,
+        lead,
+        name,
+        addrs,
+        members: args.members.iter().copied().map(MemberId).collect(),
+        listen: (member == lead).then_some(args.listen),
+        lead_addr,
+        timing: Timing::default(),
+    })
+}
+
+// ---------------------------------------------------------------------
+// Claims
+
+/// What [`Claims`] asks of its caller, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Send this to the daemon.
+    Daemon(KernelEvent),
+    /// Answer the kernel's claim `cookie` (VR_CMD_CLAIM_ANSWER) with
+    /// `errno`. For a refusal (`errno` not 0) that the kernel takes, call
+    /// [`Claims::give_back`] with `granted`, the keys the bind got on
+    /// other addresses: its bind fails, so its socket sends no CLOSE. (If
+    /// the kernel says ENOENT, the bind timed out or was interrupted and
+    /// its CLOSE gives them back.)
+    Answer {
+        cookie: u32,
+        errno: i32,
+        granted: Vec<Key>,
+    },
+}
+
+/// The state of a key with local claimers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Slot {
+    /// Granted; `n` local sockets hold it (each sends a CLOSE).
+    Held(u32),
+    /// Claimed from the daemon with `cookie`, for the binds `waiters`;
+    /// `closes` of them gave up (timed out or interrupted) before the
+    /// answer.
+    Claiming {
+        cookie: u32,
+        waiters: Vec<u64>,
+        closes: u32,
+    },
+}
+
+/// A bind waiting for the answers of its keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Bind {
+    /// The kernel's cookie.
+    cookie: u32,
+    /// Keys not answered yet.
+    waiting: usize,
+    granted: Vec<Key>,
+    /// The first refusal's errno.
+    refusal: Option<i32>,
+}
+
+/// The local sockets' claims of one daemon (one VR): which keys local
+/// sockets hold, which are claimed from the daemon, and which binds wait.
+/// Pure: the caller does the I/O of the returned [`Action`]s.
+#[derive(Debug, Clone, Default)]
+pub struct Claims {
+    /// The distributed addresses of the VR, for binds to 0.0.0.0.
+    addrs: Vec<Ipv4Addr>,
+    keys: HashMap<Key, Slot>,
+    /// The daemon's cookie of each claim in flight, and its key.
+    claims: HashMap<u32, Key>,
+    next_cookie: u32,
+    binds: HashMap<u64, Bind>,
+    next_bind: u64,
+}
+
+impl Claims {
+    /// Claims of the sockets on `addrs` (the VR's distributed addresses).
+    pub fn new(addrs: &[Ipv4Addr]) -> Claims {
+        let mut addrs = addrs.to_vec();
+        addrs.sort_unstable();
+        addrs.dedup();
+        Claims {
+            addrs,
+            next_cookie: 1,
+            ..Claims::default()
+        }
+    }
+
+    /// The keys of a socket on `addr` (every address for 0.0.0.0).
+    fn expand(&self, addr: Ipv4Addr, proto: Proto, port: u16) -> Vec<Key> {
+        if addr.is_unspecified() {
+            self.addrs
+                .iter()
+                .map(|&a| Key::bound(a, proto, port))
+                .collect()
+        } else {
+            vec![Key::bound(addr, proto, port)]
+        }
+    }
+
+    /// A cookie for the daemon not in use.
+    fn cookie(&mut self) -> u32 {
+        while self.next_cookie == 0 || self.claims.contains_key(&self.next_cookie) {
+            self.next_cookie = self.next_cookie.wrapping_add(1);
+        }
+        let cookie = self.next_cookie;
+        self.next_cookie = self.next_cookie.wrapping_add(1);
+        cookie
+    }
+
+    /// A BIND event: the kernel's claim `cookie` of `port` on `addr`.
+    /// Keys held locally are granted at once; the others are claimed from
+    /// the daemon, once per key whatever the number of binds waiting.
+    pub fn bind(&mut self, cookie: u32, addr: Ipv4Addr, proto: Proto, port: u16) -> Vec<Action> {
+        let keys = self.expand(addr, proto, port);
+        let id = self.next_bind;
+        self.next_bind = self.next_bind.wrapping_add(1);
+        let mut bind = Bind {
+            cookie,
+            waiting: 0,
+            granted: Vec::new(),
+            refusal: None,
+        };
+        let mut actions = Vec::new();
+        for key in keys {
+            match self.keys.get_mut(&key) {
+                Some(Slot::Held(n)) => {
+                    *n += 1;
+                    bind.granted.push(key);
+                }
+                Some(Slot::Claiming { waiters, .. }) => {
+                    waiters.push(id);
+                    bind.waiting += 1;
+                }
+                None => {
+                    let daemon_cookie = self.cookie();
+                    self.claims.insert(daemon_cookie, key);
+                    self.keys.insert(
+                        key,
+                        Slot::Claiming {
+                            cookie: daemon_cookie,
+                            waiters: vec![id],
+                            closes: 0,
+                        },
+                    );
+                    bind.waiting += 1;
+                    actions.push(Action::Daemon(KernelEvent::Claim {
+                        cookie: daemon_cookie,
+                        key,
+                    }));
+                }
+            }
+        }
+        if bind.waiting == 0 {
+            // All held already (or no distributed address for 0.0.0.0:
+            // nothing to claim).
+            actions.push(Action::Answer {
+                cookie,
+                errno: 0,
+                granted: bind.granted,
+            });
+        } else {
+            self.binds.insert(id, bind);
+        }
+        actions
+    }
+
+    /// A CLOSE event: a socket gave up `port` on `addr`. The last socket
+    /// of a key releases it; a close while the key is being claimed is
+    /// that of a bind that gave up waiting, counted so that the key is
+    /// released if it is granted to no one else; a close of a key not
+    /// held (e.g. after a refusal) changes nothing.
+    pub fn close(&mut self, addr: Ipv4Addr, proto: Proto, port: u16) -> Vec<Action> {
+        let mut actions = Vec::new();
+        for key in self.expand(addr, proto, port) {
+            match self.keys.get_mut(&key) {
+                Some(Slot::Held(n)) => {
+                    *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        self.keys.remove(&key);
+                        actions.push(Action::Daemon(KernelEvent::Release { key }));
+                    }
+                }
+                Some(Slot::Claiming {
+                    waiters, closes, ..
+                }) if (*closes as usize) < waiters.len() => *closes += 1,
+                // Not held (e.g. after a refusal), or more closes than
+                // binds waiting.
+                _ => {}
+            }
+        }
+        actions
+    }
+
+    /// The daemon's answer to its claim `cookie`; None if there is no such
+    /// claim.
+    pub fn answer(&mut self, cookie: u32, errno: i32) -> Option<Vec<Action>> {
+        let key = self.claims.remove(&cookie)?;
+        let Some(Slot::Claiming {
+            waiters, closes, ..
+        }) = self.keys.remove(&key)
+        else {
+            return Some(Vec::new());
+        };
+        let mut actions = Vec::new();
+        if errno == 0 {
+            let holders = waiters.len().saturating_sub(closes as usize);
+            match u32::try_from(holders) {
+                Ok(n) if n > 0 => {
+                    self.keys.insert(key, Slot::Held(n));
+                }
+                _ => {
+                    // Granted late, to no one: give it back.
+                    actions.push(Action::Daemon(KernelEvent::Release { key }));
+                }
+            }
+        }
+        for id in waiters {
+            let Some(bind) = self.binds.get_mut(&id) else {
+                continue;
+            };
+            bind.waiting = bind.waiting.saturating_sub(1);
+            if errno == 0 {
+                bind.granted.push(key);
+            } else {
+                bind.refusal.get_or_insert(errno);
+            }
+            if bind.waiting == 0 {
+                if let Some(bind) = self.binds.remove(&id) {
+                    let errno = bind.refusal.unwrap_or(0);
+                    actions.push(Action::Answer {
+                        cookie: bind.cookie,
+                        errno,
+                        granted: if errno == 0 { Vec::new() } else { bind.granted },
+                    });
+                }
+            }
+        }
+        Some(actions)
+    }
+
+    /// The kernel took the refusal of a bind that had been granted `keys`:
+    /// its socket holds them no longer.
+    pub fn give_back(&mut self, keys: &[Key]) -> Vec<Action> {
+        let mut actions = Vec::new();
+        for &key in keys {
+            if let Some(Slot::Held(n)) = self.keys.get_mut(&key) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.keys.remove(&key);
+                    actions.push(Action::Daemon(KernelEvent::Release { key }));
+                }
+            }
+        }
+        actions
+    }
+
+    /// How many local sockets hold `key` (0 while it is being claimed).
+    #[cfg(test)]
+    fn held(&self, key: &Key) -> u32 {
+        match self.keys.get(key) {
+            Some(Slot::Held(n)) => *n,
+            _ => 0,
+        }
+    }
+
+    /// Nothing held, claimed or waiting.
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.keys.is_empty() && self.claims.is_empty() && self.binds.is_empty()
+    }
+}
+
+// ---------------------------------------------------------------------
+// The kernel's ownership entries
+
+/// The owner-set and owner-del requests that bring the kernel's entries
+/// where a command wants them: `set` first (so that no key of the new
+/// state is ever missing), then `del`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub set: Vec<OwnerArgs>,
+    pub del: Vec<OwnerArgs>,
+}
+
+/// The owner-set arguments of `key` in `vr` (owner-del without `owner`).
+pub fn key_args(vr: u32, key: &Key, owner: Option<MemberId>) -> OwnerArgs {
+    OwnerArgs {
+        addr: key.addr,
+        vr: Some(vr),
+        proto: key.proto.number(),
+        port: key.port,
+        port_last: None,
+        remote: key.remote.map(|(a, p)| SocketAddrV4::new(a, p)),
+        member: owner.map(|m| m.0),
+    }
+}
+
+/// The owner-del arguments of a dumped entry; None for values no request
+/// can carry (the kernel never reports them).
+fn entry_args(o: &Owner) -> Option<OwnerArgs> {
+    let port = u16::try_from(o.port).ok()?;
+    let port_last = u16::try_from(o.port_last).ok()?;
+    let remote = match o.remote {
+        Some((a, p)) => Some(SocketAddrV4::new(a, u16::try_from(p).ok()?)),
+        None => None,
+    };
+    Some(OwnerArgs {
+        addr: o.addr,
+        vr: Some(o.vr),
+        proto: u8::try_from(o.proto).ok()?,
+        port,
+        port_last: (port_last != port).then_some(port_last),
+        remote,
+        member: None,
+    })
+}
+
+/// The key of an exact (one port or one connection) dumped entry.
+fn entry_key(o: &Owner) -> Option<Key> {
+    let proto = Proto::from_number(u8::try_from(o.proto).ok()?)?;
+    let port = u16::try_from(o.port).ok()?;
+    let remote = match o.remote {
+        Some((a, p)) => Some((a, u16::try_from(p).ok()?)),
+        None => None,
+    };
+    Some(Key {
+        addr: o.addr,
+        proto,
+        port,
+        remote,
+    })
+}
+
+/// [`KernelCmd::Replace`]: the requests that make the exact entries (one
+/// port, one connection) of `vr` among `kernel` (an owner-get dump) equal
+/// to `entries`: set what is missing or has another owner, delete what is
+/// not in `entries`. Range entries (the slices) are left alone, and so
+/// are the entries of other VRs.
+pub fn replace_plan(vr: u32, kernel: &[Owner], entries: &[(Key, MemberId)]) -> Plan {
+    let want: HashMap<Key, MemberId> = entries.iter().copied().collect();
+    let mut have: HashMap<Key, u32> = HashMap::new();
+    let mut plan = Plan::default();
+    for o in kernel
+        .iter()
+        .filter(|o| o.vr == vr && o.port == o.port_last)
+    {
+        match entry_key(o) {
+            Some(key) if want.contains_key(&key) => {
+                have.insert(key, o.member);
+            }
+            _ => plan.del.extend(entry_args(o)),
+        }
+    }
+    let mut set: Vec<(Key, MemberId)> = want
+        .into_iter()
+        .filter(|(key, owner)| have.get(key) != Some(&owner.0))
+        .collect();
+    set.sort_unstable();
+    plan.set = set
+        .iter()
+        .map(|(key, owner)| key_args(vr, key, Some(*owner)))
+        .collect();
+    plan
+}
+
+/// [`KernelCmd::Slices`]: one range entry per member slice of `all`, per
+/// address of `addrs` and per protocol (tcp and udp), in `vr`; the range
+/// entries of `vr` among `kernel` that overlap [`EPHEMERAL`] and are not
+/// one of them (e.g. the slices of an earlier member list) are deleted.
+pub fn slices_plan(
+    vr: u32,
+    addrs: &[Ipv4Addr],
+    all: &[(MemberId, RangeInclusive<u16>)],
+    kernel: &[Owner],
+) -> Plan {
+    let mut plan = Plan::default();
+    for &addr in addrs {
+        for proto in [Proto::Tcp, Proto::Udp] {
+            for (member, slice) in all {
+                let (first, last) = (*slice.start(), *slice.end());
+                plan.set.push(OwnerArgs {
+                    addr,
+                    vr: Some(vr),
+                    proto: proto.number(),
+                    port: first,
+                    port_last: (last != first).then_some(last),
+                    remote: None,
+                    member: Some(member.0),
+                });
+            }
+        }
+    }
+    let (lo, hi) = (u32::from(*EPHEMERAL.start()), u32::from(*EPHEMERAL.end()));
+    for o in kernel {
+        let range = o.port != o.port_last && o.remote.is_none();
+        if o.vr != vr || !range || o.port_last < lo || o.port > hi {
+            continue;
+        }
+        let Some(args) = entry_args(o) else { continue };
+        let same = |s: &OwnerArgs| {
+            OwnerArgs {
+                member: None,
+                ..s.clone()
+            } == args
+        };
+        if !plan.set.iter().any(same) {
+            plan.del.push(args);
+        }
+    }
+    plan
+}
+
+// ---------------------------------------------------------------------
+// I/O
+
+/// What the kernel thread handles, in arrival order.
+#[derive(Debug)]
+enum Input {
+    /// A socket event.
+    Sock(SockNtf),
+    /// Notifications were lost (the socket's buffer overflowed).
+    Lost,
+    /// The notification socket failed.
+    Gone(Error),
+    /// A command of the daemon.
+    Cmd(KernelCmd),
+}
+
+/// What an owner request is, for the log.
+struct Described<'a>(&'a OwnerArgs);
+
+impl fmt::Display for Described<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.0;
+        let proto = crate::dhost_nl::proto_name(a.proto.into());
+        write!(f, "{} {proto} {}", a.addr, a.port)?;
+        if let Some(last) = a.port_last {
+            write!(f, "-{last}")?;
+        }
+        if let Some(r) = a.remote {
+            write!(f, " remote {r}")?;
+        }
+        if let Some(m) = a.member {
+            write!(f, " member {m}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The kernel thread: applies the socket events and the daemon's commands
+/// with netlink requests, one at a time.
+struct KernelSide {
+    sock: GenlSocket,
+    vr: u32,
+    me: MemberId,
+    addrs: Vec<Ipv4Addr>,
+    claims: Claims,
+    events: mpsc::Sender<KernelEvent>,
+    sliced: bool,
+    replaced: bool,
+    ready: bool,
+}
+
+/// Whether a request failed for good: the kernel's refusals and
+/// undecodable replies are logged and survived, a socket error is not.
+fn fatal(e: &Error) -> bool {
+    !matches!(e, Error::Kernel { .. } | Error::Protocol(_))
+}
+
+impl KernelSide {
+    fn log(&self, what: fmt::Arguments<'_>) {
+        eprintln!("dhost {}: kernel: {what}", self.me);
+    }
+
+    /// Logs a failed request; Err if the socket is unusable.
+    fn failed(&self, what: fmt::Arguments<'_>, e: Error) -> Result<()> {
+        if fatal(&e) {
+            return Err(e);
+        }
+        self.log(format_args!("{what}: {e}"));
+        Ok(())
+    }
+
+    fn run(mut self, mut input: mpsc::UnboundedReceiver<Input>) -> Result<()> {
+        while let Some(next) = input.blocking_recv() {
+            match next {
+                Input::Sock(ntf) => self.sock_event(&ntf)?,
+                Input::Lost => self.log(format_args!(
+                    "socket notifications were lost: binds may time out, ports may stay claimed"
+                )),
+                Input::Gone(e) => return Err(e),
+                Input::Cmd(cmd) => self.command(cmd)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn sock_event(&mut self, ntf: &SockNtf) -> Result<()> {
+        if ntf.vr != self.vr || !matches!(ntf.event, VR_SOCK_EVENT_BIND | VR_SOCK_EVENT_CLOSE) {
+            // Another daemon may serve that VR; a newer event is not ours.
+            return Ok(());
+        }
+        let proto = u8::try_from(ntf.proto).ok().and_then(Proto::from_number);
+        let port = u16::try_from(ntf.port).ok().filter(|&p| p != 0);
+        let (Some(proto), Some(port)) = (proto, port) else {
+            self.log(format_args!(
+                "socket event with protocol {} port {}: not a claim",
+                ntf.proto, ntf.port
+            ));
+            if let (VR_SOCK_EVENT_BIND, Some(cookie)) = (ntf.event, ntf.cookie) {
+                return self.claim_answer(cookie, libc::EINVAL, &[]);
+            }
+            return Ok(());
+        };
+        let actions = if ntf.event == VR_SOCK_EVENT_BIND {
+            let Some(cookie) = ntf.cookie else {
+                self.log(format_args!("bind event without a cookie, ignored"));
+                return Ok(());
+            };
+            self.claims.bind(cookie, ntf.addr, proto, port)
+        } else {
+            self.claims.close(ntf.addr, proto, port)
+        };
+        self.act(actions)
+    }
+
+    fn act(&mut self, actions: Vec<Action>) -> Result<()> {
+        for action in actions {
+            match action {
+                Action::Daemon(ev) => {
+                    if self.events.blocking_send(ev).is_err() {
+                        return Err(Error::Daemon("the daemon stopped".into()));
+                    }
+                }
+                Action::Answer {
+                    cookie,
+                    errno,
+                    granted,
+                } => self.claim_answer(cookie, errno, &granted)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Answers the kernel's claim `cookie`; gives `granted` back if the
+    /// kernel takes a refusal.
+    fn claim_answer(&mut self, cookie: u32, errno: i32, granted: &[Key]) -> Result<()> {
+        let msg = SockMessage::claim_answer(cookie, errno.unsigned_abs());
+        match self.sock.request(msg) {
+            Ok(_) => {
+                if errno != 0 {
+                    let actions = self.claims.give_back(granted);
+                    self.act(actions)?;
+                }
+                Ok(())
+            }
+            Err(Error::Kernel { errno: e, .. }) if e == libc::ENOENT => {
+                self.log(format_args!(
+                    "claim {cookie} no longer waits (timed out or interrupted)"
+                ));
+                Ok(())
+            }
+            Err(e) => self.failed(format_args!("claim-answer {cookie}"), e),
+        }
+    }
+
+    fn owner_set(&mut self, args: &OwnerArgs) -> Result<()> {
+        match self.sock.request(OwnerMessage::modify(OwnerOp::Add, args)) {
+            Ok(_) => Ok(()),
+            Err(e) => self.failed(format_args!("owner-set {}", Described(args)), e),
+        }
+    }
+
+    fn owner_del(&mut self, args: &OwnerArgs) -> Result<()> {
+        match self.sock.request(OwnerMessage::modify(OwnerOp::Del, args)) {
+            Ok(_) => Ok(()),
+            Err(Error::Kernel { errno, .. }) if errno == libc::ENOENT => Ok(()),
+            Err(e) => self.failed(format_args!("owner-del {}", Described(args)), e),
+        }
+    }
+
+    /// The kernel's entries (all VRs); None (logged) if the dump failed.
+    fn owners(&mut self) -> Result<Option<Vec<Owner>>> {
+        let replies = match self.sock.dump(OwnerMessage::dump()) {
+            Ok(r) => r,
+            Err(e) => return self.failed(format_args!("owner-get"), e).map(|()| None),
+        };
+        let mut owners = Vec::with_capacity(replies.len());
+        for m in &replies {
+            match Owner::from_attrs(&m.attrs) {
+                Ok(o) => owners.push(o),
+                Err(e) => self.log(format_args!("owner-get: {e}")),
+            }
+        }
+        Ok(Some(owners))
+    }
+
+    fn apply(&mut self, plan: &Plan) -> Result<()> {
+        for args in &plan.set {
+            self.owner_set(args)?;
+        }
+        for args in &plan.del {
+            self.owner_del(args)?;
+        }
+        Ok(())
+    }
+
+    fn command(&mut self, cmd: KernelCmd) -> Result<()> {
+        match cmd {
+            KernelCmd::Answer { cookie, errno } => match self.claims.answer(cookie, errno) {
+                Some(actions) => self.act(actions)?,
+                None => self.log(format_args!("answer to an unknown claim {cookie}, ignored")),
+            },
+            KernelCmd::Install { key, owner } => {
+                self.owner_set(&key_args(self.vr, &key, Some(owner)))?
+            }
+            KernelCmd::Remove { key } => self.owner_del(&key_args(self.vr, &key, None))?,
+            KernelCmd::Replace { entries } => {
+                if let Some(kernel) = self.owners()? {
+                    self.apply(&replace_plan(self.vr, &kernel, &entries))?;
+                }
+                self.replaced = true;
+            }
+            KernelCmd::Slices { own, all } => {
+                let kernel = self.owners()?.unwrap_or_default();
+                self.apply(&slices_plan(self.vr, &self.addrs, &all, &kernel))?;
+                let range = format!("{} {}\n", own.start(), own.end());
+                if let Err(e) = std::fs::write(PORT_RANGE_SYSCTL, &range) {
+                    self.log(format_args!(
+                        "cannot set {PORT_RANGE_SYSCTL} to {}: {e}",
+                        range.trim_end()
+                    ));
+                }
+                self.sliced = true;
+            }
+        }
+        if self.sliced && self.replaced && !self.ready {
+            self.ready = true;
+            eprintln!("{READY}");
+        }
+        Ok(())
+    }
+}
+
+/// Readies the socket that will join the dhost group: a large receive
+/// buffer.
+pub fn prepare_events(ntf: &mut GenlSocket) {
+    ntf.set_recv_buffer(NTF_BUFFER);
+}
+
+/// Reads the socket events of `ntf` (joined to the dhost group) into
+/// `input` until the socket fails or no one reads `input`.
+fn read_events(mut ntf: GenlSocket, input: mpsc::UnboundedSender<Input>) {
+    loop {
+        let msgs = match ntf.recv_notifications::<SockMessage>() {
+            Ok(msgs) => msgs,
+            Err(Error::Io { err, .. }) if err.raw_os_error() == Some(libc::ENOBUFS) => {
+                if input.send(Input::Lost).is_err() {
+                    return;
+                }
+                continue;
+            }
+            Err(e @ Error::Protocol(_)) => {
+                eprintln!("dhost daemon: {e}");
+                continue;
+            }
+            Err(e) => {
+                let _ = input.send(Input::Gone(e));
+                return;
+            }
+        };
+        for msg in msgs.into_iter().filter(|m| m.cmd == VR_CMD_SOCK_NTF) {
+            match SockNtf::from_attrs(&msg.attrs) {
+                Ok(ntf) => {
+                    if input.send(Input::Sock(ntf)).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => eprintln!("dhost daemon: unexpected netlink message: {e}"),
+            }
+        }
+    }
+}
+
+/// Blocks SIGINT and SIGTERM in the calling thread (and so in every
+/// thread it starts from now on) and starts a thread that waits for
+/// either; the receiver completes when one arrives.
+fn shutdown_signal() -> Result<oneshot::Receiver<i32>> {
+    // SAFETY: sigset_t is plain data that sigemptyset initialises; the
+    // pointers are valid for the calls.
+    let set = unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        set
+    };
+    // SAFETY: set is initialised; no old mask is asked for.
+    let rc = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+    if rc != 0 {
+        return Err(Error::io(
+            "cannot block SIGINT and SIGTERM",
+            io::Error::from_raw_os_error(rc),
+        ));
+    }
+    let (tx, rx) = oneshot::channel();
+    thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            let mut sig: libc::c_int = 0;
+            // SAFETY: set is initialised and sig writable; both blocked
+            // signals are waited for (Linux queues a blocked signal even
+            // when its action is to ignore it).
+            while unsafe { libc::sigwait(&set, &mut sig) } != 0 {}
+            let _ = tx.send(sig);
+        })
+        .map_err(|e| Error::io("cannot start a thread", e))?;
+    Ok(rx)
+}
+
+/// Runs the daemon of `cfg` for the distributed addresses of `vr` until
+/// SIGINT or SIGTERM (then Ok). `ntf` is joined to the dhost group
+/// already; `sock` is for the requests. Errors of requests are logged; the
+/// daemon stops with an error when a netlink socket fails, or the daemon
+/// cannot start (e.g. the lead cannot listen).
+pub fn run(cfg: Config, vr: u32, ntf: GenlSocket, sock: GenlSocket) -> Result<()> {
+    let shutdown = shutdown_signal()?;
+    let (input_tx, input_rx) = mpsc::unbounded_channel();
+    let (events_tx, events_rx) = mpsc::channel(1024);
+    let (cmds_tx, mut cmds_rx) = mpsc::channel::<KernelCmd>(1024);
+    let side = KernelSide {
+        sock,
+        vr,
+        me: cfg.member,
+        addrs: cfg.addrs.clone(),
+        claims: Claims::new(&cfg.addrs),
+        events: events_tx,
+        sliced: false,
+        replaced: false,
+        ready: false,
+    };
+    let reader_input = input_tx.clone();
+    thread::Builder::new()
+        .name("dhost-events".into())
+        .spawn(move || read_events(ntf, reader_input))
+        .map_err(|e| Error::io("cannot start a thread", e))?;
+    let kernel = thread::Builder::new()
+        .name("dhost-kernel".into())
+        .spawn(move || side.run(input_rx))
+        .map_err(|e| Error::io("cannot start a thread", e))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the runtime", e))?;
+    let role = if cfg.is_lead() { "lead" } else { "member" };
+    eprintln!(
+        "dhost daemon: {} ({role}, lead {}) of VR {vr}: {:?}",
+        cfg.member, cfg.lead.0, cfg.addrs
+    );
+    let result = runtime.block_on(async move {
+        // The commands go to the kernel thread's queue, which is never
+        // full: the daemon never waits for the kernel thread while the
+        // kernel thread waits for it to take an event. One queue keeps
+        // the daemon's order (an Install before its Answer).
+        tokio::spawn(async move {
+            while let Some(cmd) = cmds_rx.recv().await {
+                if input_tx.send(Input::Cmd(cmd)).is_err() {
+                    return;
+                }
+            }
+        });
+        let shutdown = async {
+            if let Ok(sig) = shutdown.await {
+                let name = if sig == libc::SIGINT {
+                    "SIGINT"
+                } else {
+                    "SIGTERM"
+                };
+                eprintln!("dhost daemon: {name}, stopping");
+            }
+        };
+        daemon::run(cfg, events_rx, cmds_tx, shutdown).await
+    });
+    match result {
+        Ok(()) => Ok(()),
+        // The daemon's kernel side is gone: the kernel thread ended (it
+        // drops its ends of the channels only then), and its error says
+        // why.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => match kernel.join() {
+            Ok(Err(e)) => Err(e),
+            _ => Err(Error::Daemon(e.to_string())),
+        },
+        // The configuration (member list, name) as the daemon checks it.
+        Err(e) if e.kind() == io::ErrorKind::InvalidInput => Err(Error::Daemon(e.to_string())),
+        Err(e) => Err(Error::io("dhost daemon", e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 100);
+    const B: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 101);
+    const ANY: Ipv4Addr = Ipv4Addr::UNSPECIFIED;
+
+    fn tcp(addr: Ipv4Addr, port: u16) -> Key {
+        Key::bound(addr, Proto::Tcp, port)
+    }
+
+    fn claim(cookie: u32, key: Key) -> Action {
+        Action::Daemon(KernelEvent::Claim { cookie, key })
+    }
+
+    fn release(key: Key) -> Action {
+        Action::Daemon(KernelEvent::Release { key })
+    }
+
+    fn answer(cookie: u32, errno: i32, granted: &[Key]) -> Action {
+        Action::Answer {
+            cookie,
+            errno,
+            granted: granted.to_vec(),
+        }
+    }
+
+    /// The daemon cookies of the claims among `actions`.
+    fn cookies(actions: &[Action]) -> Vec<u32> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Daemon(KernelEvent::Claim { cookie, .. }) => Some(*cookie),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_socket_claims_and_releases() {
+        let mut c = Claims::new(&[A]);
+        let k = tcp(A, 80);
+        let a = c.bind(7, A, Proto::Tcp, 80);
+        assert_eq!(a, [claim(1, k)]);
+        assert_eq!(c.answer(1, 0), Some(vec![answer(7, 0, &[])]));
+        assert_eq!(c.held(&k), 1);
+        assert_eq!(c.close(A, Proto::Tcp, 80), [release(k)]);
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn a_held_key_is_granted_at_once_and_counted() {
+        let mut c = Claims::new(&[A]);
+        let k = tcp(A, 80);
+        c.bind(7, A, Proto::Tcp, 80);
+        c.answer(1, 0);
+        // SO_REUSEPORT: a second and a third socket, no claim.
+        assert_eq!(c.bind(8, A, Proto::Tcp, 80), [answer(8, 0, &[k])]);
+        assert_eq!(c.bind(9, A, Proto::Tcp, 80), [answer(9, 0, &[k])]);
+        assert_eq!(c.held(&k), 3);
+        assert_eq!(c.close(A, Proto::Tcp, 80), []);
+        assert_eq!(c.close(A, Proto::Tcp, 80), []);
+        assert_eq!(c.close(A, Proto::Tcp, 80), [release(k)]);
+        // UDP is another key.
+        assert_eq!(c.bind(10, A, Proto::Udp, 80).len(), 1);
+    }
+
+    #[test]
+    fn binds_of_a_key_being_claimed_share_the_claim() {
+        let mut c = Claims::new(&[A]);
+        let k = tcp(A, 80);
+        assert_eq!(c.bind(7, A, Proto::Tcp, 80), [claim(1, k)]);
+        assert_eq!(c.bind(8, A, Proto::Tcp, 80), []);
+        assert_eq!(
+            c.answer(1, 0),
+            Some(vec![answer(7, 0, &[]), answer(8, 0, &[])])
+        );
+        assert_eq!(c.held(&k), 2);
+        // Refused: both binds fail, nothing to give back.
+        let mut c = Claims::new(&[A]);
+        c.bind(7, A, Proto::Tcp, 80);
+        c.bind(8, A, Proto::Tcp, 80);
+        assert_eq!(
+            c.answer(1, libc::EADDRINUSE),
+            Some(vec![
+                answer(7, libc::EADDRINUSE, &[]),
+                answer(8, libc::EADDRINUSE, &[])
+            ])
+        );
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn a_wildcard_bind_claims_every_address() {
+        let mut c = Claims::new(&[B, A, A]);
+        let a = c.bind(7, ANY, Proto::Tcp, 80);
+        assert_eq!(a, [claim(1, tcp(A, 80)), claim(2, tcp(B, 80))]);
+        assert_eq!(c.answer(2, 0), Some(vec![]));
+        assert_eq!(c.answer(1, 0), Some(vec![answer(7, 0, &[])]));
+        // A bind on one address of a key the wildcard socket holds.
+        assert_eq!(c.bind(8, B, Proto::Tcp, 80), [answer(8, 0, &[tcp(B, 80)])]);
+        assert_eq!(c.close(ANY, Proto::Tcp, 80), [release(tcp(A, 80))]);
+        assert_eq!(c.close(B, Proto::Tcp, 80), [release(tcp(B, 80))]);
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn a_wildcard_bind_refused_on_one_address_gives_the_others_back() {
+        let mut c = Claims::new(&[A, B]);
+        c.bind(7, ANY, Proto::Tcp, 80);
+        assert_eq!(c.answer(1, 0), Some(vec![]));
+        let refused = c.answer(2, libc::EADDRINUSE);
+        assert_eq!(
+            refused,
+            Some(vec![answer(7, libc::EADDRINUSE, &[tcp(A, 80)])])
+        );
+        // The kernel took the refusal: the bind holds nothing.
+        assert_eq!(c.give_back(&[tcp(A, 80)]), [release(tcp(A, 80))]);
+        assert!(c.is_empty());
+        // The first refusal's errno is the bind's.
+        let mut c = Claims::new(&[A, B]);
+        c.bind(7, ANY, Proto::Udp, 53);
+        assert_eq!(c.answer(2, libc::ETIMEDOUT), Some(vec![]));
+        assert_eq!(
+            c.answer(1, libc::EADDRINUSE),
+            Some(vec![answer(7, libc::ETIMEDOUT, &[])])
+        );
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn giving_back_a_key_other_sockets_hold_keeps_it() {
+        let mut c = Claims::new(&[A, B]);
+        c.bind(6, A, Proto::Tcp, 80);
+        c.answer(1, 0);
+        // The wildcard bind gets A at once, B is refused.
+        assert_eq!(c.bind(7, ANY, Proto::Tcp, 80), [claim(2, tcp(B, 80))]);
+        assert_eq!(
+            c.answer(2, libc::EADDRINUSE),
+            Some(vec![answer(7, libc::EADDRINUSE, &[tcp(A, 80)])])
+        );
+        assert_eq!(c.give_back(&[tcp(A, 80)]), []);
+        assert_eq!(c.held(&tcp(A, 80)), 1);
+    }
+
+    #[test]
+    fn a_late_grant_to_a_bind_that_gave_up_is_released() {
+        let mut c = Claims::new(&[A]);
+        let k = tcp(A, 80);
+        c.bind(7, A, Proto::Tcp, 80);
+        // The bind timed out in the kernel: its CLOSE comes first.
+        assert_eq!(c.close(A, Proto::Tcp, 80), []);
+        // The grant arrives: given back; the answer will get ENOENT.
+        assert_eq!(c.answer(1, 0), Some(vec![release(k), answer(7, 0, &[])]));
+        assert!(c.is_empty());
+        // The same after a refusal: nothing to release.
+        c.bind(8, A, Proto::Tcp, 80);
+        c.close(A, Proto::Tcp, 80);
+        assert_eq!(
+            c.answer(2, libc::ETIMEDOUT),
+            Some(vec![answer(8, libc::ETIMEDOUT, &[])])
+        );
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn a_late_grant_shared_with_a_live_bind_is_kept() {
+        let mut c = Claims::new(&[A]);
+        let k = tcp(A, 80);
+        c.bind(7, A, Proto::Tcp, 80);
+        c.close(A, Proto::Tcp, 80);
+        c.bind(8, A, Proto::Tcp, 80);
+        assert_eq!(
+            c.answer(1, 0),
+            Some(vec![answer(7, 0, &[]), answer(8, 0, &[])])
+        );
+        assert_eq!(c.held(&k), 1);
+        assert_eq!(c.close(A, Proto::Tcp, 80), [release(k)]);
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn a_timed_out_wildcard_bind_gives_everything_back() {
+        let mut c = Claims::new(&[A, B]);
+        c.bind(7, ANY, Proto::Tcp, 80);
+        assert_eq!(c.answer(1, 0), Some(vec![]));
+        // The kernel gave up waiting: one CLOSE for both addresses.
+        assert_eq!(c.close(ANY, Proto::Tcp, 80), [release(tcp(A, 80))]);
+        // B is granted late, to no one.
+        assert_eq!(
+            c.answer(2, 0),
+            Some(vec![release(tcp(B, 80)), answer(7, 0, &[])])
+        );
+        assert!(c.is_empty());
+        // Or refused: the refusal's answer gets ENOENT (no give_back), and
+        // A was released by the CLOSE already.
+        c.bind(8, ANY, Proto::Tcp, 81);
+        c.answer(3, 0);
+        assert_eq!(c.close(ANY, Proto::Tcp, 81), [release(tcp(A, 81))]);
+        assert_eq!(
+            c.answer(4, libc::EADDRINUSE),
+            Some(vec![answer(8, libc::EADDRINUSE, &[tcp(A, 81)])])
+        );
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn closes_of_keys_not_held_are_harmless() {
+        let mut c = Claims::new(&[A]);
+        assert_eq!(c.close(A, Proto::Tcp, 80), []);
+        assert_eq!(c.close(ANY, Proto::Udp, 80), []);
+        c.bind(7, A, Proto::Tcp, 80);
+        c.answer(1, libc::EADDRINUSE);
+        assert_eq!(c.close(A, Proto::Tcp, 80), []);
+        // More closes than binds waiting do not outlive the claim.
+        c.bind(8, A, Proto::Tcp, 80);
+        c.close(A, Proto::Tcp, 80);
+        c.close(A, Proto::Tcp, 80);
+        assert_eq!(
+            c.answer(2, 0),
+            Some(vec![release(tcp(A, 80)), answer(8, 0, &[])])
+        );
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn unknown_answers_and_cookies() {
+        let mut c = Claims::new(&[A]);
+        assert_eq!(c.answer(1, 0), None);
+        let first = cookies(&c.bind(7, A, Proto::Tcp, 80));
+        let second = cookies(&c.bind(8, A, Proto::Tcp, 81));
+        assert_eq!((first, second), (vec![1], vec![2]));
+        assert_eq!(c.answer(1, 0).map(|a| a.len()), Some(1));
+        assert_eq!(c.answer(1, 0), None, "answered already");
+        // Cookies in use are skipped, 0 is never one.
+        c.next_cookie = u32::MAX;
+        assert_eq!(cookies(&c.bind(9, A, Proto::Tcp, 82)), [u32::MAX]);
+        assert_eq!(cookies(&c.bind(10, A, Proto::Tcp, 83)), [1]);
+        assert_eq!(cookies(&c.bind(11, A, Proto::Tcp, 84)), [3]);
+    }
+
+    #[test]
+    fn a_wildcard_bind_without_addresses_is_granted() {
+        let mut c = Claims::new(&[]);
+        assert_eq!(c.bind(7, ANY, Proto::Tcp, 80), [answer(7, 0, &[])]);
+        assert_eq!(c.close(ANY, Proto::Tcp, 80), []);
+    }
+
+    fn entry(vr: u32, addr: Ipv4Addr, proto: u32, ports: (u32, u32), member: u32) -> Owner {
+        Owner {
+            addr,
+            vr,
+            proto,
+            port: ports.0,
+            port_last: ports.1,
+            remote: None,
+            member,
+        }
+    }
+
+    fn described(args: &[OwnerArgs]) -> Vec<String> {
+        args.iter().map(|a| Described(a).to_string()).collect()
+    }
+
+    #[test]
+    fn replace_sets_the_difference_and_leaves_ranges() {
+        let conn = Key::connection(A, Proto::Tcp, 80, Ipv4Addr::new(10, 0, 0, 9), 4000);
+        let kernel = vec![
+            // Kept as it is.
+            entry(0, A, 6, (80, 80), 2),
+            // Another owner now.
+            entry(0, A, 17, (53, 53), 2),
+            // Gone.
+            entry(0, B, 6, (22, 22), 3),
+            // A connection that is gone.
+            Owner {
+                remote: Some((Ipv4Addr::new(10, 0, 0, 8), 5000)),
+                ..entry(0, A, 6, (80, 80), 2)
+            },
+            // A range, another VR, a protocol the daemon does not know.
+            entry(0, A, 6, (32768, 46883), 1),
+            entry(1, A, 6, (22, 22), 3),
+            entry(0, A, 132, (9, 9), 3),
+        ];
+        let want = vec![
+            (tcp(A, 80), MemberId(2)),
+            (Key::bound(A, Proto::Udp, 53), MemberId(3)),
+            (conn, MemberId(2)),
+        ];
+        let plan = replace_plan(0, &kernel, &want);
+        assert_eq!(
+            described(&plan.set),
+            [
+                "10.0.0.100 tcp 80 remote 10.0.0.9:4000 member 2",
+                "10.0.0.100 udp 53 member 3",
+            ]
+        );
+        assert_eq!(
+            described(&plan.del),
+            [
+                "10.0.0.101 tcp 22",
+                "10.0.0.100 tcp 80 remote 10.0.0.8:5000",
+                "10.0.0.100 132 9",
+            ]
+        );
+        assert!(plan.set.iter().chain(&plan.del).all(|a| a.vr == Some(0)));
+        // An empty snapshot empties the exact entries of the VR.
+        let plan = replace_plan(1, &kernel, &[]);
+        assert_eq!(described(&plan.del), ["10.0.0.100 tcp 22"]);
+        assert_eq!(plan.del[0].vr, Some(1));
+        assert!(plan.set.is_empty());
+        // Nothing to do when the kernel has it all.
+        assert_eq!(replace_plan(0, &kernel[..1], &want[..1]), Plan::default());
+    }
+
+    #[test]
+    fn slices_become_range_entries() {
+        let all = vec![
+            (MemberId(1), 32768..=42178),
+            (MemberId(2), 42179..=51589),
+            (MemberId(3), 51590..=60999),
+        ];
+        let kernel = vec![
+            // Already there: set again all the same (no harm).
+            entry(4, A, 6, (32768, 42178), 1),
+            // A slice of an earlier member list: deleted.
+            entry(4, A, 6, (32768, 46883), 1),
+            // Not in the ephemeral ports, another VR, an exact entry: kept.
+            entry(4, A, 6, (10000, 10100), 2),
+            entry(0, A, 6, (32768, 46883), 1),
+            entry(4, A, 6, (40000, 40000), 2),
+        ];
+        let plan = slices_plan(4, &[A, B], &all, &kernel);
+        assert_eq!(plan.set.len(), 2 * 2 * 3);
+        assert_eq!(
+            described(&plan.set[..4]),
+            [
+                "10.0.0.100 tcp 32768-42178 member 1",
+                "10.0.0.100 tcp 42179-51589 member 2",
+                "10.0.0.100 tcp 51590-60999 member 3",
+                "10.0.0.100 udp 32768-42178 member 1",
+            ]
+        );
+        assert_eq!(
+            described(&plan.set[6..7]),
+            ["10.0.0.101 tcp 32768-42178 member 1"]
+        );
+        assert!(plan
+            .set
+            .iter()
+            .all(|a| a.vr == Some(4) && a.remote.is_none()));
+        assert_eq!(described(&plan.del), ["10.0.0.100 tcp 32768-46883"]);
+    }
+
+    #[test]
+    fn install_and_remove_arguments() {
+        let conn = Key::connection(A, Proto::Udp, 53, B, 4000);
+        let set = key_args(3, &conn, Some(MemberId(2)));
+        assert_eq!(
+            set,
+            OwnerArgs {
+                addr: A,
+                vr: Some(3),
+                proto: 17,
+                port: 53,
+                port_last: None,
+                remote: Some(SocketAddrV4::new(B, 4000)),
+                member: Some(2),
+            }
+        );
+        assert_eq!(key_args(3, &tcp(A, 80), None).member, None);
+    }
+
+    fn dhost(addr: Ipv4Addr, vr: u32, member: u32, lead: u32) -> Dhost {
+        Dhost {
+            addr,
+            vr,
+            ifindex: 2,
+            dev: None,
+            member,
+            lead,
+        }
+    }
+
+    fn args(words: &[&str]) -> DaemonArgs {
+        let words: Vec<std::ffi::OsString> = words.iter().map(Into::into).collect();
+        crate::dhost_nl::parse_dhost_daemon(&words).expect("valid")
+    }
+
+    #[test]
+    fn configuration_from_the_kernel() {
+        let a = args(&["members", "1,2,3", "lead-addr", "10.9.0.10:7400"]);
+        let dhosts = [dhost(B, 0, 2, 1), dhost(A, 0, 2, 1), dhost(A, 1, 5, 5)];
+        let cfg = config(&a, &dhosts, "host2").expect("valid");
+        assert_eq!((cfg.member, cfg.lead), (MemberId(2), MemberId(1)));
+        assert_eq!(cfg.addrs, [A, B]);
+        assert_eq!(cfg.name, "host2");
+        assert_eq!(cfg.lead_addr, Some("10.9.0.10:7400".parse().expect("addr")));
+        assert_eq!(cfg.listen, None);
+        assert_eq!(cfg.members, [MemberId(1), MemberId(2), MemberId(3)]);
+        // The lead of VR 1 listens on the default; lead-addr is not needed.
+        let a = args(&["members", "5,6", "vr", "1", "name", "x"]);
+        let cfg = config(&a, &dhosts, "host").expect("valid");
+        assert!(cfg.is_lead());
+        assert_eq!(cfg.listen, Some("0.0.0.0:7400".parse().expect("addr")));
+        assert_eq!((cfg.addrs.as_slice(), cfg.name.as_str()), (&[A][..], "x"));
+    }
+
+    #[test]
+    fn configuration_errors() {
+        let a = args(&["members", "1,2"]);
+        let msg = |r: Result<Config>| r.err().map(|e| (e.exit_code(), e.to_string()));
+        assert_eq!(
+            msg(config(&a, &[dhost(A, 1, 1, 1)], "h")),
+            Some((
+                1,
+                "VR 0 has no distributed address (vrctl dhost set <ADDR> dev <IFNAME> member <N> lead <M>)"
+                    .into()
+            ))
+        );
+        let (code, text) =
+            msg(config(&a, &[dhost(A, 0, 1, 1), dhost(B, 0, 2, 1)], "h")).expect("error");
+        assert_eq!(code, 1);
+        assert!(
+            text.contains("disagree: 10.0.0.100 is member 1 with lead 1, 10.0.0.101 is member 2"),
+            "{text}"
+        );
+        let (code, text) = msg(config(&a, &[dhost(A, 0, 2, 1)], "h")).expect("error");
+        assert_eq!(code, 2);
+        assert!(
+            text.contains("\"lead-addr <ADDR[:PORT]>\" is required"),
+            "{text}"
+        );
+    }
+}
