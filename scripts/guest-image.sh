@@ -20,7 +20,8 @@ adds=(--add "$OUT/vrctl:/usr/bin/vrctl"
       --add "$OUT/tools/vr-nlraw:/usr/bin/vr-nlraw"
       --add "$OUT/tools/vr-capdrop:/usr/bin/vr-capdrop"
       --add "$OUT/tools/vr-sock:/usr/bin/vr-sock"
-      --add "$OUT/tools/vr-capture:/usr/bin/vr-capture")
+      --add "$OUT/tools/vr-capture:/usr/bin/vr-capture"
+      --add "$OUT/tools/vr-claimd:/usr/bin/vr-claimd")
 # In-guest tests: every directory of tests/ but the host side and the tool sources.
 for d in "$TOP"/tests/*/; do
 	d=$(basename "$d")

@@ -6,19 +6,28 @@
 
 use crate::{
     dhost_table::{Addr, AddrKey, Owner, OwnerKey, Packet, Refusal, Table, Verdict},
-    family, uapi::*, vr_net, VR_NET,
+    family, uapi::*, vr_net, VrNet, VR_NET,
 };
 use kernel::{
+    alloc::Flags,
     bindings,
     net::{
-        genetlink::{self, Dump, Info, Writer},
+        genetlink::{self, Dump, Info, Message, Writer},
         namespace::Net,
         rtnl,
         vr as stack,
     },
     prelude::*,
-    sync::rcu,
+    sync::{rcu, CondVarTimeoutResult},
+    time::msecs_to_jiffies,
 };
+
+/// How long a bind waits for the ownership daemon's answer to its claim.
+const CLAIM_WAIT_MS: u32 = 5000;
+
+fn errno(code: u32) -> Error {
+    Error::from_errno(-(code as c_int))
+}
 
 fn refuse(info: &Info<'_>, refusal: Refusal) -> Error {
     info.set_err_msg(refusal.message());
@@ -84,7 +93,7 @@ fn set(info: &Info<'_>) -> Result {
         })?;
     if !dev.has_ipv4_address(&rtnl, addr) {
         info.set_err_msg(c"address is not configured on the interface");
-        return Err(Error::from_errno(-(bindings::EADDRNOTAVAIL as c_int)));
+        return Err(errno(bindings::EADDRNOTAVAIL));
     }
     let entry = Addr {
         key: AddrKey {
@@ -195,6 +204,98 @@ fn owner_dump(dump: &mut Dump<'_>) -> Result {
     })
 }
 
+fn claim_answer(info: &Info<'_>) -> Result {
+    let cookie = required_u32(info, VR_A_SOCK_COOKIE, c"cookie missing")?;
+    let code = required_u32(info, VR_A_SOCK_ERRNO, c"errno missing")?;
+    let data = vr_net(info.net())?;
+    if !data.claims.lock().answer(cookie, code) {
+        info.set_err_msg(c"no bind waits for this claim");
+        return Err(ENOENT);
+    }
+    data.answered.notify_all();
+    Ok(())
+}
+
+/// Tells the "dhost" group about a socket event; `ESRCH` if no one listens.
+fn sock_ntf(
+    net: &Net,
+    event: u32,
+    cookie: Option<u32>,
+    key: &bindings::vr_dhost_sock,
+    gfp: Flags,
+) -> Result {
+    let mut msg = Message::new_gfp(family(), 0, 0, 0, VR_CMD_SOCK_NTF, gfp)?;
+    let mut w = msg.writer();
+    w.put_u32(VR_A_SOCK_EVENT, event)?;
+    if let Some(cookie) = cookie {
+        w.put_u32(VR_A_SOCK_COOKIE, cookie)?;
+    }
+    w.put_u32(VR_A_SOCK_ADDR, key.addr)?;
+    w.put_u32(VR_A_SOCK_VR, key.vr.into())?;
+    w.put_u32(VR_A_SOCK_PROTO, key.proto.into())?;
+    w.put_u32(VR_A_SOCK_PORT, key.port.into())?;
+    msg.multicast_to_listeners(family(), net, VR_NLGRP_DHOST)
+}
+
+/// Waits for the answer to claim `cookie`; the claim is over when this returns.
+fn wait_answer(data: &VrNet, cookie: u32) -> Result<u32> {
+    let mut claims = data.claims.lock();
+    let mut left = msecs_to_jiffies(CLAIM_WAIT_MS);
+    loop {
+        if claims.answered(cookie) {
+            return claims.take(cookie).ok_or(EINVAL);
+        }
+        let end = match data.answered.wait_interruptible_timeout(&mut claims, left) {
+            CondVarTimeoutResult::Woken { jiffies } => {
+                left = jiffies;
+                continue;
+            }
+            CondVarTimeoutResult::Timeout => ETIMEDOUT,
+            CondVarTimeoutResult::Signal { .. } => EINTR,
+        };
+        // The answer may have come with the signal or at the deadline.
+        return claims.take(cookie).ok_or(end);
+    }
+}
+
+/// Claims the port of a socket bound on a distributed address from the other members,
+/// through the ownership daemon: notifies the "dhost" group and waits for the answer.
+fn claim(net: &Net, key: &bindings::vr_dhost_sock, can_sleep: bool) -> Result<bool> {
+    let data = vr_net(net)?;
+    {
+        let guard = rcu::read_lock();
+        if !data
+            .dhost
+            .get(&guard)
+            .is_some_and(|t| t.claims(key.vr, key.addr))
+        {
+            return Ok(false);
+        }
+    }
+    if !can_sleep {
+        return Err(errno(bindings::EOPNOTSUPP));
+    }
+    let cookie = data.claims.lock().add()?;
+    if let Err(e) = sock_ntf(net, VR_SOCK_EVENT_BIND, Some(cookie), key, GFP_KERNEL) {
+        data.claims.lock().take(cookie);
+        // No ownership daemon: never bind locally only.
+        return Err(if e == ESRCH {
+            errno(bindings::ENOTCONN)
+        } else {
+            e
+        });
+    }
+    match wait_answer(data, cookie) {
+        Ok(0) => Ok(true),
+        Ok(code) => Err(errno(code)),
+        Err(e) => {
+            // Give back what the daemon may still grant.
+            let _ = sock_ntf(net, VR_SOCK_EVENT_CLOSE, None, key, GFP_KERNEL);
+            Err(e)
+        }
+    }
+}
+
 // The handlers named in the generated ops table. The `maxattr` passed to `genetlink::doit`
 // is that of the operation's policy in `vr_nl_gen.c`.
 
@@ -254,6 +355,49 @@ unsafe extern "C" fn vr_nl_owner_get_dumpit(
 ) -> c_int {
     // SAFETY: called by the genetlink core as the dumpit of VR_CMD_OWNER_GET.
     unsafe { genetlink::dumpit(skb, cb, owner_dump) }
+}
+
+#[no_mangle]
+unsafe extern "C" fn vr_nl_claim_answer_doit(
+    _skb: *mut bindings::sk_buff,
+    info: *mut bindings::genl_info,
+) -> c_int {
+    // SAFETY: called by the genetlink core for VR_CMD_CLAIM_ANSWER, whose policy ends at
+    // VR_A_SOCK_ERRNO.
+    unsafe { genetlink::doit(info, VR_A_SOCK_ERRNO.into(), claim_answer) }
+}
+
+/// Claims the port of a socket bound on a distributed address (`include/net/vr.h`): 1 if
+/// granted, 0 if the address is not distributed, else a negative errno for the bind.
+#[no_mangle]
+unsafe extern "C" fn vr_dhost_claim(
+    net: *mut bindings::net,
+    key: *const bindings::vr_dhost_sock,
+    can_sleep: bool,
+) -> c_int {
+    // SAFETY: the stack passes the live namespace of a socket it binds, and a filled-in key.
+    let (net, key) = unsafe { (Net::from_raw(net), &*key) };
+    match claim(net, key, can_sleep) {
+        Ok(granted) => granted.into(),
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Gives back the claim of a socket that gives up its port; may be called in atomic context.
+#[no_mangle]
+unsafe extern "C" fn vr_dhost_release(net: *mut bindings::net, key: *const bindings::vr_dhost_sock) {
+    // SAFETY: the stack passes the live namespace of the socket and a filled-in key.
+    let (net, key) = unsafe { (Net::from_raw(net), &*key) };
+    match sock_ntf(net, VR_SOCK_EVENT_CLOSE, None, key, GFP_ATOMIC) {
+        // No daemon: the lead released this member's ports when it went away.
+        Ok(()) => (),
+        Err(e) if e == ESRCH => (),
+        Err(e) => pr_warn!(
+            "vr: distributed host: port {} not given back ({:?})\n",
+            key.port,
+            e
+        ),
+    }
 }
 
 /// The fate of a packet for local delivery (`include/net/vr.h`); called in softirq.

@@ -330,9 +330,65 @@ impl Table {
     pub(crate) fn follower(&self, key: AddrKey) -> bool {
         self.addr(key).is_some_and(|a| !a.is_lead())
     }
+
+    /// Whether a socket of VR `vr` bound to `addr` (raw `__be32` bits; 0 for the wildcard
+    /// address) must claim its port: `addr`, or for the wildcard any address of `vr`, is
+    /// distributed.
+    pub(crate) fn claims(&self, vr: u16, addr: u32) -> bool {
+        self.addrs
+            .iter()
+            .any(|a| a.key.vr == vr && (addr == 0 || a.key.addr == addr))
+    }
 }
 
 #[cfg(CONFIG_VR_KUNIT_TEST)]
+/// The binds of a network namespace that wait for the answer to their claim.
+#[derive(Default)]
+pub(crate) struct Claims {
+    last: u32,
+    /// Cookie, and the answer (0 or a positive errno) once it came.
+    waiting: KVec<(u32, Option<u32>)>,
+}
+
+impl Claims {
+    /// Registers a new claim; returns its cookie (never 0, not in use).
+    pub(crate) fn add(&mut self) -> Result<u32> {
+        let mut cookie = self.last;
+        loop {
+            cookie = cookie.wrapping_add(1);
+            if cookie != 0 && !self.waiting.iter().any(|(c, _)| *c == cookie) {
+                break;
+            }
+        }
+        self.waiting.push((cookie, None), GFP_KERNEL)?;
+        self.last = cookie;
+        Ok(cookie)
+    }
+
+    /// Records the answer to claim `cookie`; false if no claim waits for one.
+    pub(crate) fn answer(&mut self, cookie: u32, errno: u32) -> bool {
+        match self.waiting.iter_mut().find(|(c, a)| *c == cookie && a.is_none()) {
+            Some((_, answer)) => {
+                *answer = Some(errno);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Ends claim `cookie`: returns its answer, if it came.
+    pub(crate) fn take(&mut self, cookie: u32) -> Option<u32> {
+        let i = self.waiting.iter().position(|(c, _)| *c == cookie)?;
+        let (_, answer) = self.waiting.remove(i).ok()?;
+        answer
+    }
+
+    /// Whether claim `cookie` has its answer.
+    pub(crate) fn answered(&self, cookie: u32) -> bool {
+        self.waiting.iter().any(|(c, a)| *c == cookie && a.is_some())
+    }
+}
+
 #[kunit_tests(vr_dhost)]
 mod tests {
     use super::*;
@@ -443,6 +499,42 @@ mod tests {
         assert_eq!(t.verdict(&other), Verdict::Drop);
         assert_eq!(t.owner_of(&pkt(TCP, 45000, false)), Some(1));
         assert_eq!(t.owner_of(&pkt(TCP, 45001, false)), Some(3));
+        Ok(())
+    }
+
+    #[test]
+    fn which_binds_claim() -> Result {
+        let t = table(2, 1)?;
+        assert!(t.claims(0, D));
+        assert!(t.claims(0, 0));
+        assert!(!t.claims(0, CLIENT));
+        assert!(!t.claims(1, 0));
+        assert!(!t.claims(1, D));
+        assert!(!Table::default().claims(0, 0));
+        Ok(())
+    }
+
+    #[test]
+    fn claims_wait_for_their_own_answer() -> Result {
+        let mut c = Claims::default();
+        let a = c.add()?;
+        let b = c.add()?;
+        assert!(a != 0 && b != 0 && a != b);
+        assert!(!c.answer(b + 1, 0));
+        assert!(c.answer(b, 98));
+        // One answer per claim.
+        assert!(!c.answer(b, 0));
+        assert!(c.answered(b) && !c.answered(a));
+        assert_eq!(c.take(b), Some(98));
+        assert_eq!(c.take(b), None);
+        // A claim that timed out is gone: its late answer finds nothing.
+        assert_eq!(c.take(a), None);
+        assert!(!c.answer(a, 0));
+        // Cookies skip 0 and those in use when they wrap around.
+        c.last = u32::MAX - 1;
+        let d = c.add()?;
+        let e = c.add()?;
+        assert_eq!((d, e), (u32::MAX, 1));
         Ok(())
     }
 

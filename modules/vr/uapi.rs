@@ -10,6 +10,9 @@ pub(crate) const VR_NAME_MAX_LEN: usize = 31;
 pub(crate) const VR_TABLE_BASE: u32 = 0x10000;
 pub(crate) const VR_MEMBER_MAX: u32 = 65535;
 
+pub(crate) const VR_SOCK_EVENT_BIND: u32 = 1;
+pub(crate) const VR_SOCK_EVENT_CLOSE: u32 = 2;
+
 pub(crate) const VR_A_ID: u16 = 1;
 pub(crate) const VR_A_NAME: u16 = 2;
 pub(crate) const VR_A_TABLE: u16 = 3;
@@ -34,6 +37,14 @@ pub(crate) const VR_A_OWNER_REMOTE: u16 = 6;
 pub(crate) const VR_A_OWNER_REMOTE_PORT: u16 = 7;
 pub(crate) const VR_A_OWNER_MEMBER: u16 = 8;
 
+pub(crate) const VR_A_SOCK_EVENT: u16 = 1;
+pub(crate) const VR_A_SOCK_COOKIE: u16 = 2;
+pub(crate) const VR_A_SOCK_ADDR: u16 = 3;
+pub(crate) const VR_A_SOCK_VR: u16 = 4;
+pub(crate) const VR_A_SOCK_PROTO: u16 = 5;
+pub(crate) const VR_A_SOCK_PORT: u16 = 6;
+pub(crate) const VR_A_SOCK_ERRNO: u16 = 7;
+
 pub(crate) const VR_CMD_CREATE: u8 = 1;
 pub(crate) const VR_CMD_DELETE: u8 = 2;
 pub(crate) const VR_CMD_GET: u8 = 3;
@@ -47,9 +58,13 @@ pub(crate) const VR_CMD_DHOST_GET: u8 = 10;
 pub(crate) const VR_CMD_OWNER_SET: u8 = 11;
 pub(crate) const VR_CMD_OWNER_DEL: u8 = 12;
 pub(crate) const VR_CMD_OWNER_GET: u8 = 13;
+pub(crate) const VR_CMD_SOCK_NTF: u8 = 14;
+pub(crate) const VR_CMD_CLAIM_ANSWER: u8 = 15;
 
 /// Index of the "monitor" group in the family's multicast groups (`VR_NLGRP_MONITOR`).
 pub(crate) const VR_NLGRP_MONITOR: u32 = 0;
+/// Index of the "dhost" group (`VR_NLGRP_DHOST`).
+pub(crate) const VR_NLGRP_DHOST: u32 = 1;
 
 /// `RT_TABLE_MAIN` of `include/uapi/linux/rtnetlink.h`.
 pub(crate) const RT_TABLE_MAIN: u32 = 254;

@@ -29,6 +29,7 @@ use kernel::{
         vr as stack,
     },
     prelude::*,
+    sync::{new_condvar, new_mutex, CondVar, Mutex},
 };
 
 mod dhost;
@@ -48,10 +49,17 @@ module! {
 }
 
 /// The VRs of one network namespace, and its distributed addresses.
+#[pin_data]
 struct VrNet {
     registry: RtnlLocked<Registry>,
     /// Read per packet under RCU, replaced whole under the RTNL.
     dhost: RcuCell<dhost_table::Table>,
+    /// The binds waiting for the ownership daemon's answer to their claim.
+    #[pin]
+    claims: Mutex<dhost_table::Claims>,
+    /// Notified when a claim gets its answer.
+    #[pin]
+    answered: CondVar,
 }
 
 static VR_NET: namespace::Subsys<VrNet> = namespace::Subsys::new();
@@ -63,17 +71,12 @@ impl PernetData for VrNet {
 
     fn init(_net: &Net) -> impl PinInit<Self, Error> {
         let registry = Registry::new();
-        // SAFETY: the closure either writes a whole `VrNet` to `slot` and returns `Ok`, or
-        // writes nothing and returns the error; the value is not moved afterwards.
-        unsafe {
-            pin_init::pin_init_from_closure(move |slot: *mut Self| {
-                slot.write(VrNet {
-                    registry: RtnlLocked::new(registry?),
-                    dhost: RcuCell::new(),
-                });
-                Ok(())
-            })
-        }
+        try_pin_init!(VrNet {
+            registry: RtnlLocked::new(registry?),
+            dhost: RcuCell::new(),
+            claims <- new_mutex!(dhost_table::Claims::default()),
+            answered <- new_condvar!(),
+        }? Error)
     }
 }
 

@@ -112,6 +112,12 @@ static const struct nla_policy vr_owner_del_nl_policy[VR_A_OWNER_MEMBER + 1] = {
 	[VR_A_OWNER_MEMBER] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_owner_member_range),
 };
 
+/* VR_CMD_CLAIM_ANSWER - do */
+static const struct nla_policy vr_claim_answer_nl_policy[VR_A_SOCK_ERRNO + 1] = {
+	[VR_A_SOCK_COOKIE] = NLA_POLICY_MIN(NLA_U32, 1),
+	[VR_A_SOCK_ERRNO] = NLA_POLICY_MAX(NLA_U32, 4095),
+};
+
 /* Ops table for vr */
 static const struct genl_split_ops vr_nl_ops[] = {
 	{
@@ -185,10 +191,18 @@ static const struct genl_split_ops vr_nl_ops[] = {
 		.dumpit	= vr_nl_owner_get_dumpit,
 		.flags	= GENL_CMD_CAP_DUMP,
 	},
+	{
+		.cmd		= VR_CMD_CLAIM_ANSWER,
+		.doit		= vr_nl_claim_answer_doit,
+		.policy		= vr_claim_answer_nl_policy,
+		.maxattr	= VR_A_SOCK_ERRNO,
+		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
 };
 
 static const struct genl_multicast_group vr_nl_mcgrps[] = {
 	[VR_NLGRP_MONITOR] = { "monitor", },
+	[VR_NLGRP_DHOST] = { "dhost", },
 };
 
 struct genl_family vr_nl_family __ro_after_init = {

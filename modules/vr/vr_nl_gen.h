@@ -23,9 +23,11 @@ int vr_nl_dhost_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int vr_nl_owner_set_doit(struct sk_buff *skb, struct genl_info *info);
 int vr_nl_owner_del_doit(struct sk_buff *skb, struct genl_info *info);
 int vr_nl_owner_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int vr_nl_claim_answer_doit(struct sk_buff *skb, struct genl_info *info);
 
 enum {
 	VR_NLGRP_MONITOR,
+	VR_NLGRP_DHOST,
 };
 
 extern struct genl_family vr_nl_family;

@@ -10,11 +10,13 @@
 #   node2  member 3               /
 #   node3  the client, 10.9.0.13
 #
-# Each member's kernel gets the same ownership entries (as the sync daemon
-# would program them): tcp 8001 and udp 9001 -> member 1, tcp 8002 and udp
-# 9002 -> member 2, tcp 8003 and udp 9003 -> member 3. Each member serves its
-# own ports on D; members 1 and 3 also run decoy servers on member 2's ports,
-# which must never answer.
+# Each member runs the ownership-sync daemon (`vrctl dhost daemon`, member 1
+# the lead); its servers' binds on D are claims that the daemons record and
+# program into every member's kernel: tcp 800i and udp 900i -> member i,
+# tcp 8012 -> member 2 and tcp 8013 (an echo server) -> member 3. Members 1 and 3 also run decoy
+# servers on member 2's ports, bound before D became distributed (so never
+# claimed), which must never answer. Member 3's binds of the other members'
+# ports fail with EADDRINUSE.
 #
 # The client counts, by capturing frames on its eth0 (vr-capture), who
 # answers: exactly one ARP reply and one echo reply for D, from the lead's
@@ -24,9 +26,18 @@
 # port, from the lead. The members check their own counters: members 2 and 3
 # sent no RST and no ICMP unreachable at all.
 #
-# Nodes meet through marker addresses: a member adds 10.9.0.(110+i) when its
+# Then member 2 is lost: it takes its eth0 down (for the others, a host that
+# stopped without closing its connections). Member 3 measures how long after
+# member 2 stopped answering it can bind member 2's port 8012, and serves it;
+# the client's TCP connection to member 3 (a tcp_rr benchmark running across
+# the loss) must not notice; member 2's own daemon, cut off from the lead,
+# refuses new claims with EHOSTUNREACH.
+#
+# Nodes meet through marker addresses: member i adds 10.9.0.(109+i) when its
 # servers run; the client waits for those, runs its tests and adds
-# 10.9.0.200, which the members wait for before they check and exit.
+# 10.9.0.200 (member 2 then stops); member 3 adds 10.9.0.202 once it serves
+# port 8012; the client checks it and adds 10.9.0.203, which members 1 and 3
+# wait for before they check their counters and exit.
 
 LIB=${VR_TEST_LIB:-$(dirname "$0")/../lib}
 # shellcheck source=../lib/ktap.sh
@@ -40,6 +51,9 @@ D=10.9.0.100
 LEAD_MAC=52:54:00:12:34:00
 CLIENT=3
 DONE=10.9.0.200
+TAKEN=10.9.0.202
+FINISHED=10.9.0.203
+LEAD_ADDR=10.9.0.10:7400
 DEADLINE=${DHOST_DEADLINE:-240}
 T=$(mktemp -d /tmp/dhost.XXXXXX) || exit 1
 
@@ -70,20 +84,52 @@ snmp() {
 
 # --- members -------------------------------------------------------------------
 
+# now_cs: uptime in centiseconds.
+now_cs() {
+	awk '{ printf "%d\n", $1 * 100 }' /proc/uptime
+}
+
 t_member_setup() {
-	local id=$((ME + 1)) p
+	local id=$((ME + 1))
 	ktap_run ip link set lo up && ktap_run ip link set eth0 up &&
 		ktap_run ip addr add "10.9.0.$((10 + ME))/24" dev eth0 &&
-		ktap_run ip addr add "$D/32" dev eth0 &&
-		ktap_run vrctl dhost set "$D" dev eth0 member "$id" lead 1 || return 1
-	for p in 1 2 3; do
-		ktap_run vrctl dhost owner add "$D" tcp "800$p" member "$p" || return 1
-		ktap_run vrctl dhost owner add "$D" udp "900$p" member "$p" || return 1
-	done
+		ktap_run ip addr add "$D/32" dev eth0 || return 1
+	# Bound before D is distributed: no claim, and silent from then on.
+	if [ "$id" != 2 ]; then
+		ktap_bg_ready "$T/decoy-tcp" vr-sock serve tcp "$D" 8002 "decoy-m$id" &&
+			ktap_bg_ready "$T/decoy-udp" vr-sock serve udp "$D" 9002 "decoy-m$id" || return 1
+	else
+		# For member 3 to tell when member 2 is gone.
+		ktap_bg_ready "$T/alive" vr-sock echo udp "10.9.0.$((10 + ME))" 7000 || return 1
+	fi
+	ktap_run vrctl dhost set "$D" dev eth0 member "$id" lead 1 || return 1
 	ktap_run vrctl dhost show
 	ktap_expect_match "this kernel is member $id, lead 1" "*$D*member $id*lead 1*" "$KTAP_STDOUT_TEXT"
+}
+
+t_member_daemon() {
+	local i=0
+	# Every member runs the same command; the lead listens on its own
+	# (not distributed) address.
+	ktap_run_bg "$T/daemon" vrctl dhost daemon members 1,2,3 lead-addr "$LEAD_ADDR" listen "$LEAD_ADDR"
+	KTAP_BG_PIDS="$KTAP_BG_PIDS $KTAP_BG_PID"
+	DAEMON_PID=$KTAP_BG_PID
+	while ! grep -qx "dhost daemon: ready" "$T/daemon.err"; do
+		if ! kill -0 "$DAEMON_PID" 2>/dev/null || [ $i -ge $((DEADLINE * 10)) ]; then
+			ktap_print_file "daemon: " "$T/daemon.err"
+			ktap_check_fail "the daemon did not get ready"
+			return 1
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "# check: daemon ready after $((i / 10)).$((i % 10)) s"
+	ktap_run cat /proc/sys/net/ipv4/ip_local_port_range
+	ktap_expect_match "ephemeral ports: this member's slice" "*[0-9]*" "$KTAP_STDOUT_TEXT"
+	range=$(echo "$KTAP_STDOUT_TEXT" | awk '{ print $1 "-" $2 }')
 	ktap_run vrctl dhost owner show
-	ktap_expect_match "six ownership entries" "*tcp 8002*member 2*udp 9003*member 3*" \
+	ktap_expect_match "the slice routes to this member, for TCP and UDP" \
+		"*$D tcp $range member $((ME + 1))*$D udp $range member $((ME + 1))*" \
 		"$(echo "$KTAP_STDOUT_TEXT" | tr '\n' ' ')"
 }
 
@@ -91,15 +137,62 @@ t_member_servers() {
 	local id=$((ME + 1))
 	ktap_bg_ready "$T/tcp" vr-sock serve tcp "$D" "800$id" "m$id" &&
 		ktap_bg_ready "$T/udp" vr-sock serve udp "$D" "900$id" "m$id" || return 1
-	if [ "$id" != 2 ]; then
-		ktap_bg_ready "$T/decoy-tcp" vr-sock serve tcp "$D" 8002 "decoy-m$id" &&
-			ktap_bg_ready "$T/decoy-udp" vr-sock serve udp "$D" 9002 "decoy-m$id" || return 1
-	fi
+	case $id in
+	2) ktap_bg_ready "$T/tcp2" vr-sock serve tcp "$D" 8012 m2 || return 1 ;;
+	3) ktap_bg_ready "$T/echo" vr-sock echo tcp "$D" 8013 || return 1 ;;
+	esac
+}
+
+t_member_collision() {
+	local i
+	for i in 0 1; do
+		wait_addr "10.9.0.$((110 + i))" || ktap_check_fail "node$i not ready within ${DEADLINE}s"
+	done
+	# (Not 8002 and 9002: this member's decoys hold them locally.)
+	ktap_run vr-sock bind tcp "$D" 8012
+	ktap_expect_stdout "error: EADDRINUSE"
+	ktap_run vr-sock bind tcp 0.0.0.0 8012
+	ktap_expect_stdout "error: EADDRINUSE"
+	ktap_run vr-sock bind udp "$D" 9001
+	ktap_expect_stdout "error: EADDRINUSE"
+	# A port nobody owns is granted.
+	ktap_run_bg "$T/free" vr-sock bind tcp "$D" 8023
+	i=0
+	while [ $i -lt 50 ] && ! grep -qx ready "$T/free"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill "$KTAP_BG_PID"
+	wait "$KTAP_BG_PID"
+	ktap_expect_eq "a port nobody owns is granted" ready "$(cat "$T/free")"
+}
+
+t_member_ready() {
 	ktap_run ip addr add "10.9.0.$((110 + ME))/24" dev eth0
 }
 
+# Waits up to 5 s for the claims of all members to show in this kernel.
+t_member_entries() {
+	local i j=0 want
+	for i in 0 1 2; do
+		[ $i = "$ME" ] && continue
+		wait_addr "10.9.0.$((110 + i))" || ktap_check_fail "node$i not ready within ${DEADLINE}s"
+	done
+	want="*$D tcp 8001 member 1*$D tcp 8002 member 2*$D tcp 8003 member 3*$D tcp 8012 member 2*$D tcp 8013 member 3*$D udp 9001 member 1*$D udp 9002 member 2*$D udp 9003 member 3*"
+	while [ $j -lt 50 ]; do
+		case $(vrctl dhost owner show | sort | tr '\n' ' ') in
+		$want) break ;;
+		esac
+		sleep 0.1
+		j=$((j + 1))
+	done
+	ktap_run vrctl dhost owner show
+	ktap_expect_match "every member's claims are in this kernel" "$want" \
+		"$(echo "$KTAP_STDOUT_TEXT" | sort | tr '\n' ' ')"
+}
+
 t_member_wait() {
-	wait_addr "$DONE" || ktap_check_fail "the client did not finish within ${DEADLINE}s"
+	wait_addr "$1" || ktap_check_fail "the client did not get to $1 within ${DEADLINE}s"
 }
 
 t_member_silent() {
@@ -116,11 +209,73 @@ t_member_silent() {
 	fi
 }
 
+# Member 2: stop, as far as the others can tell; then the daemon, cut off
+# from the lead for longer than the lease, refuses claims.
+t_member_stop() {
+	ktap_run ip link set eth0 down || return 1
+	sleep 5
+	ktap_run vr-sock bind tcp "$D" 8024
+	ktap_expect_stdout "error: EHOSTUNREACH"
+}
+
+# Member 3: take over member 2's port 8012 once member 2 is gone.
+t_member_takeover() {
+	local t0 t1 n=0
+	while vr-sock -t 100 request udp 10.9.0.11 7000 >/dev/null 2>&1; do
+		sleep 0.05
+	done
+	t0=$(now_cs)
+	echo "# member 2 stopped answering at uptime $t0 cs"
+	while :; do
+		: >"$T/taken"
+		vr-sock serve tcp "$D" 8012 m3 >"$T/taken" 2>&1 &
+		TAKEN_PID=$!
+		# Until it is ready, or has failed.
+		while kill -0 $TAKEN_PID 2>/dev/null && ! grep -qx ready "$T/taken"; do
+			sleep 0.02
+		done
+		grep -qx ready "$T/taken" && break
+		wait $TAKEN_PID
+		n=$((n + 1))
+		if [ $(($(now_cs) - t0)) -gt 3000 ]; then
+			ktap_print_file "bind: " "$T/taken"
+			ktap_check_fail "port 8012 still not bindable 30 s after member 2 stopped"
+			return 1
+		fi
+		sleep 0.1
+	done
+	t1=$(now_cs)
+	KTAP_BG_PIDS="$KTAP_BG_PIDS $TAKEN_PID"
+	echo "# member loss: port 8012 bindable on member 3 $((t1 - t0))0 ms after member 2 stopped answering ($n refused binds before)"
+	ktap_expect_eq "member 2's port was refused while member 2 owned it" yes "$([ $n -gt 0 ] && echo yes)"
+	# The documented bound: the lease (3 s), plus 1 s for probing and the
+	# update to reach this kernel.
+	ktap_expect_eq "bindable within 4 s" yes "$([ $((t1 - t0)) -le 400 ] && echo yes)"
+	ktap_run ip addr add "$TAKEN/24" dev eth0
+}
+
 member_suite() {
-	ktap_test_result "member $((ME + 1)): distributed address and ownership entries set" t_member_setup
-	ktap_test_result "member $((ME + 1)): servers running" t_member_servers
-	ktap_test_result "member $((ME + 1)): client finished" t_member_wait
-	ktap_test_result "member $((ME + 1)): silence counters" t_member_silent
+	local id=$((ME + 1))
+	ktap_test_result "member $id: D set distributed (decoys bound before)" t_member_setup
+	ktap_test_result "member $id: ownership daemon in sync, ephemeral slice programmed" t_member_daemon
+	ktap_test_result "member $id: servers bound (claims granted)" t_member_servers
+	if [ "$id" = 3 ]; then
+		ktap_test_result "member 3: binding other members' ports fails with EADDRINUSE" t_member_collision
+	fi
+	ktap_test_result "member $id: ready marker" t_member_ready
+	ktap_test_result "member $id: all claims programmed in this kernel" t_member_entries
+	ktap_test_result "member $id: client finished" t_member_wait "$DONE"
+	ktap_test_result "member $id: silence counters" t_member_silent
+	case $id in
+	2) ktap_test_result "member 2: stops; its daemon then refuses claims (EHOSTUNREACH)" t_member_stop ;;
+	3) ktap_test_result "member 3: takes over member 2's port 8012 after the loss" t_member_takeover ;;
+	esac
+	if [ "$id" != 2 ]; then
+		ktap_test_result "member $id: client checked the takeover" t_member_wait "$FINISHED"
+	fi
+	if [ "$id" = 3 ]; then
+		ktap_test_result "member 3: silence counters after the takeover" t_member_silent
+	fi
 }
 
 # --- client --------------------------------------------------------------------
@@ -195,8 +350,29 @@ t_unowned() {
 	ktap_expect_eq "one $3, from the lead" "$LEAD_MAC 1 total 1" "$CAPTURED"
 }
 
+# A TCP connection to member 3 that runs across member 2's loss.
+t_client_bench_start() {
+	ktap_run_bg "$T/bench" vr-sock bench tcp_rr "$D" 8013 20
+	BENCH_PID=$KTAP_BG_PID
+	sleep 1
+	kill -0 "$BENCH_PID" || ktap_check_fail "the benchmark did not start"
+}
+
 t_client_done() {
 	ktap_run ip addr add "$DONE/24" dev eth0
+}
+
+t_client_bench_end() {
+	wait "$BENCH_PID"
+	rc=$?
+	ktap_print_file "bench: " "$T/bench"
+	ktap_print_file "bench: " "$T/bench.err"
+	ktap_expect_eq "the connection to member 3 lasted" 0 "$rc"
+	ktap_expect_match "transactions went through" "tcp_rr [1-9]*" "$(cat "$T/bench")"
+}
+
+t_client_finished() {
+	ktap_run ip addr add "$FINISHED/24" dev eth0
 	# The members see the marker and check their counters; stay up meanwhile.
 	sleep 5
 }
@@ -213,7 +389,12 @@ client_suite() {
 	ktap_test_result "udp 9003 served by member 3" t_udp 9003 3
 	ktap_test_result "unowned tcp port: one RST, from the lead" t_unowned tcp 8009 tcp-rst
 	ktap_test_result "unowned udp port: one port unreachable, from the lead" t_unowned udp 9009 port-unreach
-	ktap_test_result "client: done marker" t_client_done
+	ktap_test_result "client: a TCP connection to member 3 is open" t_client_bench_start
+	ktap_test_result "client: done marker (member 2 stops)" t_client_done
+	ktap_test_result "client: member 3 took over port 8012" t_member_wait "$TAKEN"
+	ktap_test_result "tcp 8012 now served by member 3" t_tcp 8012 3
+	ktap_test_result "the connection to member 3 was not affected by the loss" t_client_bench_end
+	ktap_test_result "client: finished marker" t_client_finished
 }
 
 if [ "$ME" = "$CLIENT" ]; then

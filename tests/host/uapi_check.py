@@ -9,7 +9,7 @@ hdr = (open(f'{top}/include/uapi/linux/vr.h').read()
 values = {}
 for name, val in re.findall(r'#define\s+(VR_\w+)\s+(\d+)\s*$', hdr, re.M):
     values[name] = int(val)
-for body in re.findall(r'enum\s*\{(.*?)\}', hdr, re.S):
+for body in re.findall(r'enum\s*\w*\s*\{(.*?)\}', hdr, re.S):
     nxt = 0
     for m in re.finditer(r'(\w+)\s*(?:=\s*([^,]+))?,', body):
         name, val = m.group(1), m.group(2)

@@ -95,6 +95,8 @@ static const char *errname(int err)
 	case EINVAL: return "EINVAL";
 	case ETIMEDOUT: return "ETIMEDOUT";
 	case ECONNRESET: return "ECONNRESET";
+	case ENOTCONN: return "ENOTCONN";
+	case EINTR: return "EINTR";
 	default: return strerror(err);
 	}
 }

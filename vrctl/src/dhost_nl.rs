@@ -339,7 +339,8 @@ fn parse_host_name(arg: &OsString) -> Result<String, String> {
 
 /// Parses `members N,N,...`, `lead-addr ADDR[:PORT]`, `listen ADDR[:PORT]`,
 /// `vr K` and `name NAME` in any order, each at most once; members is
-/// required. listen defaults to 0.0.0.0:[`DAEMON_PORT`]. Whether this
+/// required. listen defaults to lead-addr, else 0.0.0.0:[`DAEMON_PORT`]
+/// (which the lead refuses if the VR's addresses are in its VR). Whether this
 /// kernel is the lead (and lead-addr is needed) is the kernel's to say,
 /// so both may be given: one command line for every member.
 pub fn parse_dhost_daemon(args: &[OsString]) -> Result<DaemonArgs, String> {
@@ -368,7 +369,9 @@ pub fn parse_dhost_daemon(args: &[OsString]) -> Result<DaemonArgs, String> {
     Ok(DaemonArgs {
         members: members.ok_or("\"members <N,N,...>\" is required")?,
         lead_addr,
-        listen: listen.unwrap_or_else(|| SocketAddr::from((Ipv4Addr::UNSPECIFIED, DAEMON_PORT))),
+        listen: listen
+            .or(lead_addr)
+            .unwrap_or_else(|| SocketAddr::from((Ipv4Addr::UNSPECIFIED, DAEMON_PORT))),
         vr: vr.unwrap_or(0),
         name,
     })
@@ -1620,17 +1623,20 @@ mod tests {
                 name: Some("m2".into()),
             }
         );
-        // Defaults; an address alone is on the default port, IPv6 too.
+        // Defaults (listen: lead-addr); an address alone is on the default
+        // port, IPv6 too.
         let a = parse_dhost_daemon(&os(&["lead-addr", "fe80::1", "members", "1"])).expect("valid");
         assert_eq!(
             (a.lead_addr, a.listen, a.vr, a.name),
             (
                 Some("[fe80::1]:7400".parse().expect("addr")),
-                "0.0.0.0:7400".parse().expect("addr"),
+                "[fe80::1]:7400".parse().expect("addr"),
                 0,
                 None
             )
         );
+        let a = parse_dhost_daemon(&os(&["members", "1"])).expect("valid");
+        assert_eq!(a.listen, "0.0.0.0:7400".parse().expect("addr"));
         let a = parse_dhost_daemon(&os(&["members", "65535", "listen", "[::]:9"])).expect("valid");
         assert_eq!((a.members, a.listen.port()), (vec![65535], 9));
     }

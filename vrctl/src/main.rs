@@ -620,7 +620,7 @@ mod tests {
                     a.lead_addr.map(|a| a.to_string()).as_deref(),
                     Some("10.9.0.11:7400")
                 );
-                assert_eq!((a.listen.to_string().as_str(), a.vr), ("0.0.0.0:7400", 0));
+                assert_eq!((a.listen.to_string().as_str(), a.vr), ("10.9.0.11:7400", 0));
             }
             other => panic!("unexpected {other:?}"),
         }

@@ -15,6 +15,19 @@
 #define VR_TABLE_BASE	65536
 #define VR_MEMBER_MAX	65535
 
+/**
+ * enum vr_sock_event - What a socket on a distributed address did (sock-ntf).
+ * @VR_SOCK_EVENT_BIND: Bound to a port: a claim. The bind waits for
+ *   claim-answer with the notification's cookie and fails with the answer's
+ *   errno.
+ * @VR_SOCK_EVENT_CLOSE: Gave up the port it claimed at bind (closed, or its
+ *   bind was undone); as the bind's notification, without a cookie.
+ */
+enum vr_sock_event {
+	VR_SOCK_EVENT_BIND = 1,
+	VR_SOCK_EVENT_CLOSE,
+};
+
 enum {
 	VR_A_ID = 1,
 	VR_A_NAME,
@@ -60,6 +73,19 @@ enum {
 };
 
 enum {
+	VR_A_SOCK_EVENT = 1,
+	VR_A_SOCK_COOKIE,
+	VR_A_SOCK_ADDR,
+	VR_A_SOCK_VR,
+	VR_A_SOCK_PROTO,
+	VR_A_SOCK_PORT,
+	VR_A_SOCK_ERRNO,
+
+	__VR_A_SOCK_MAX,
+	VR_A_SOCK_MAX = (__VR_A_SOCK_MAX - 1)
+};
+
+enum {
 	VR_CMD_CREATE = 1,
 	VR_CMD_DELETE,
 	VR_CMD_GET,
@@ -73,11 +99,14 @@ enum {
 	VR_CMD_OWNER_SET,
 	VR_CMD_OWNER_DEL,
 	VR_CMD_OWNER_GET,
+	VR_CMD_SOCK_NTF,
+	VR_CMD_CLAIM_ANSWER,
 
 	__VR_CMD_MAX,
 	VR_CMD_MAX = (__VR_CMD_MAX - 1)
 };
 
 #define VR_MCGRP_MONITOR	"monitor"
+#define VR_MCGRP_DHOST		"dhost"
 
 #endif /* _UAPI_LINUX_VR_H */

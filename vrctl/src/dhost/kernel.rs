@@ -33,7 +33,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
 use std::ops::RangeInclusive;
 use std::thread;
 
@@ -105,6 +105,17 @@ pub fn config(args: &DaemonArgs, dhosts: &[Dhost], host_name: &str) -> Result<Co
     };
     let mut addrs: Vec<Ipv4Addr> = mine.iter().map(|d| d.addr).collect();
     addrs.dedup();
+    // The lead's own bind of its listening socket would be a claim that
+    // only the lead itself can answer, while it is busy binding.
+    if member == lead {
+        let ip = args.listen.ip();
+        if ip.is_unspecified() || matches!(ip, IpAddr::V4(a) if addrs.contains(&a)) {
+            return Err(Error::Daemon(format!(
+                "the lead cannot listen on {ip}: its bind would claim a port of a distributed \
+                 address; give \"listen\" (or \"lead-addr\") an address of its own"
+            )));
+        }
+    }
     let mut name = args.name.clone().unwrap_or_else(|| host_name.to_owned());
     if name.is_empty() {
         name = format!("member-{}", member.0);
@@ -1309,12 +1320,31 @@ mod tests {
         assert_eq!(cfg.lead_addr, Some("10.9.0.10:7400".parse().expect("addr")));
         assert_eq!(cfg.listen, None);
         assert_eq!(cfg.members, [MemberId(1), MemberId(2), MemberId(3)]);
-        // The lead of VR 1 listens on the default; lead-addr is not needed.
-        let a = args(&["members", "5,6", "vr", "1", "name", "x"]);
+        // The lead of VR 1 listens on lead-addr by default; it is the only
+        // address a lead needs.
+        let a = args(&["members", "5,6", "vr", "1", "name", "x", "lead-addr", "10.9.0.10"]);
         let cfg = config(&a, &dhosts, "host").expect("valid");
         assert!(cfg.is_lead());
-        assert_eq!(cfg.listen, Some("0.0.0.0:7400".parse().expect("addr")));
+        assert_eq!(cfg.listen, Some("10.9.0.10:7400".parse().expect("addr")));
         assert_eq!((cfg.addrs.as_slice(), cfg.name.as_str()), (&[A][..], "x"));
+    }
+
+    #[test]
+    fn the_lead_does_not_listen_on_a_distributed_address() {
+        let dhosts = [dhost(A, 0, 1, 1)];
+        for words in [
+            &["members", "1,2"][..],
+            &["members", "1,2", "listen", "0.0.0.0:7400"],
+            &["members", "1,2", "lead-addr", "10.0.0.100"],
+        ] {
+            let err = config(&args(words), &dhosts, "h").expect_err("refused");
+            assert_eq!(err.exit_code(), 1);
+            assert!(err.to_string().contains("the lead cannot listen on"), "{err}");
+        }
+        // A member never listens: its defaults are fine.
+        let member = [dhost(A, 0, 2, 1)];
+        let a = args(&["members", "1,2", "lead-addr", "10.9.0.10"]);
+        assert!(config(&a, &member, "h").is_ok());
     }
 
     #[test]

@@ -1,0 +1,168 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash disable=SC2317 # test functions are called indirectly
+#
+# Selftest: the kernel side of port claims on a distributed address. A bind
+# on the address is announced to the "dhost" group (sock-ntf) and waits for
+# the ownership daemon's claim-answer; the socket's close gives the claim
+# back. vr-claimd stands in for the daemon and answers as scripted.
+#
+#   netns vrc-PID: d0 (dummy) 10.7.0.1/24 distributed (member 2, lead 1)
+#                             10.7.0.2/24 ordinary; VR 5 exists
+
+LC_ALL=C
+export LC_ALL
+HERE=$(cd "$(dirname "$0")" && pwd)
+LIB=${VR_TEST_LIB:-$HERE/../lib}
+# shellcheck source=../lib/iproute2.sh
+. "$LIB/iproute2.sh" || { echo "TAP version 13"; echo "Bail out! iproute2's ip not found"; exit 1; }
+
+if [ -z "${VR_DC_NS:-}" ]; then
+	ns=vrc-$$
+	ip netns add "$ns" || { echo "TAP version 13"; echo "Bail out! ip netns add failed"; exit 1; }
+	VR_DC_NS=$ns ip netns exec "$ns" sh "$HERE/$(basename "$0")"
+	rc=$?
+	ip netns del "$ns"
+	exit "$rc"
+fi
+
+# shellcheck source=../lib/ktap.sh
+. "$LIB/ktap.sh"
+T=$(mktemp -d /tmp/vr-dc.XXXXXX) || exit 1
+D=10.7.0.1
+CLAIMD=$T/claimd
+CLAIMD_PID=
+trap 'ktap_bg_stop $CLAIMD_PID; rm -rf "$T" "$KTAP_TMPDIR"' EXIT
+
+# wait_line FILE ERE: wait up to 5 s for a line of FILE to match.
+wait_line() {
+	i=0
+	while [ $i -lt 50 ]; do
+		grep -Eq "$2" "$1" && { echo "# check: line /$2/"; return 0; }
+		sleep 0.1
+		i=$((i + 1))
+	done
+	ktap_check_fail "no line matching: $2"
+	ktap_print_file "$(basename "$1"): " "$1"
+	return 1
+}
+
+# count ERE: lines of the daemon's log that match.
+count() {
+	grep -Ec "$1" "$CLAIMD"
+}
+
+t_setup() {
+	ktap_run ip link set lo up && ktap_run ip link add d0 type dummy && ktap_run ip link set d0 up &&
+		ktap_run ip addr add $D/24 dev d0 && ktap_run ip addr add 10.7.0.2/24 dev d0 &&
+		ktap_run vrctl create 5 &&
+		ktap_run vrctl dhost set $D dev d0 member 2 lead 1
+}
+
+t_no_daemon() {
+	ktap_run vr-sock bind tcp $D 8000
+	ktap_expect_stdout "error: ENOTCONN"
+	ktap_run vr-sock bind udp $D 8000
+	ktap_expect_stdout "error: ENOTCONN"
+	ktap_run vr-sock bind tcp 0.0.0.0 8000
+	ktap_expect_stdout "error: ENOTCONN"
+}
+
+t_ordinary_without_daemon() {
+	ktap_bg_ready "$T/ord" vr-sock bind tcp 10.7.0.2 8000
+	ktap_bg_stop
+}
+
+t_daemon() {
+	# Not a ktap_bg_ready job: ktap_bg_stop must not stop it.
+	ktap_run_bg "$CLAIMD" vr-claimd -t 120000 8001=98 8002=none
+	CLAIMD_PID=$KTAP_BG_PID
+	wait_line "$CLAIMD" "^ready$"
+}
+
+# bind_and_close PROTO ADDR PORT: the bind is claimed, and given back on close.
+bind_and_close() {
+	local proto=6
+	[ "$1" = udp ] && proto=17
+	ktap_bg_ready "$T/s-$1-$3" vr-sock bind "$1" "$2" "$3" || return 1
+	wait_line "$CLAIMD" "^bind cookie=[1-9][0-9]* addr=$2 vr=0 proto=$proto port=$3 answer=0$"
+	ktap_expect_eq "no close while the socket is open" 0 \
+		"$(count "^close addr=$2 vr=0 proto=$proto port=$3$")"
+	ktap_bg_stop
+	wait_line "$CLAIMD" "^close addr=$2 vr=0 proto=$proto port=$3$"
+}
+
+t_tcp() {
+	bind_and_close tcp $D 8000
+}
+
+t_udp() {
+	bind_and_close udp $D 8000
+}
+
+t_wildcard() {
+	bind_and_close tcp 0.0.0.0 8003
+}
+
+t_refused() {
+	ktap_run vr-sock bind tcp $D 8001
+	ktap_expect_stdout "error: EADDRINUSE"
+	wait_line "$CLAIMD" "^bind .* port=8001 answer=98$"
+	ktap_expect_eq "a refused claim is not given back" 0 "$(count "^close .* port=8001$")"
+	# The failed bind left nothing bound: the port binds on an ordinary address.
+	ktap_bg_ready "$T/ord1" vr-sock bind tcp 10.7.0.2 8001
+	ktap_bg_stop
+}
+
+t_timeout() {
+	ktap_run vr-sock -t 10000 bind tcp $D 8002
+	ktap_expect_stdout "error: ETIMEDOUT"
+	wait_line "$CLAIMD" "^bind .* port=8002 answer=none$"
+	# A late grant must not stick: the claim is given back.
+	wait_line "$CLAIMD" "^close addr=$D vr=0 proto=6 port=8002$"
+}
+
+t_not_distributed() {
+	ktap_bg_ready "$T/ord2" vr-sock bind tcp 10.7.0.2 8004
+	ktap_bg_ready "$T/vr5" vr-sock -v 5 bind udp 0.0.0.0 8004
+	ktap_bg_stop
+	# A later claim proves the daemon has seen everything before it.
+	bind_and_close udp $D 8099
+	ktap_expect_eq "no event for port 8004" 0 "$(count "port=8004")"
+}
+
+t_connections() {
+	ktap_bg_ready "$T/srv" vr-sock serve tcp $D 8005 hi || return 1
+	ktap_run vr-sock request tcp $D 8005
+	ktap_expect_stdout "hi"
+	ktap_run vr-sock request tcp $D 8005
+	ktap_expect_stdout "hi"
+	ktap_expect_eq "accepted connections give nothing back" 0 "$(count "^close .* port=8005$")"
+	ktap_bg_stop
+	wait_line "$CLAIMD" "^close addr=$D vr=0 proto=6 port=8005$"
+	ktap_expect_eq "one bind and one close for the listener" "1 1" \
+		"$(count "^bind .* port=8005 ") $(count "^close .* port=8005$")"
+}
+
+t_late_answer() {
+	ktap_run vr-nlraw 15 u32:2=4000000000 u32:7=0
+	ktap_expect_stdout 'errno=2 name=ENOENT extack="no bind waits for this claim" entries=0'
+	ktap_run vr-capdrop 12 -- vr-nlraw 15 u32:2=1 u32:7=0
+	ktap_expect_match "EPERM without CAP_NET_ADMIN" "errno=1 name=EPERM *" "$KTAP_STDOUT_TEXT"
+}
+
+suite() {
+	ktap_test_result "setup: $D distributed on d0, 10.7.0.2 ordinary" t_setup
+	ktap_test_result "bind on a distributed address without daemon: ENOTCONN" t_no_daemon
+	ktap_test_result "bind on an ordinary address needs no daemon" t_ordinary_without_daemon
+	ktap_test_result "a daemon joins the dhost group" t_daemon
+	ktap_test_result "TCP bind is claimed, close gives it back" t_tcp
+	ktap_test_result "UDP bind is claimed, close gives it back" t_udp
+	ktap_test_result "wildcard bind claims with address 0" t_wildcard
+	ktap_test_result "refused claim: the bind fails with the daemon's errno" t_refused
+	ktap_test_result "unanswered claim: ETIMEDOUT, then given back" t_timeout
+	ktap_test_result "ordinary addresses and other VRs claim nothing" t_not_distributed
+	ktap_test_result "accepted connections do not give back the listener's port" t_connections
+	ktap_test_result "claim-answer: ENOENT for no waiting bind, EPERM unprivileged" t_late_answer
+}
+ktap_run_suite suite
