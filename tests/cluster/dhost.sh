@@ -26,7 +26,9 @@
 # port, from the lead. The members check their own counters: members 2 and 3
 # sent no RST and no ICMP unreachable at all.
 #
-# Then member 2 is lost: it takes its eth0 down (for the others, a host that
+# After the client's tests, each member connects from D to the client (TCP
+# and UDP): the source port comes from its slice and the answer comes back
+# to it. Then member 2 is lost: it takes its eth0 down (for the others, a host that
 # stopped without closing its connections). Member 3 measures how long after
 # member 2 stopped answering it can bind member 2's port 8012, and serves it;
 # the client's TCP connection to member 3 (a tcp_rr benchmark running across
@@ -209,6 +211,21 @@ t_member_silent() {
 	fi
 }
 
+# Outgoing connections from D use this member's ephemeral slice, which the
+# cluster routes back here (the client's answers reach D through the lead).
+t_member_outgoing() {
+	local proto port slice_first slice_last
+	slice_first=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range)
+	slice_last=$(awk '{ print $2 }' /proc/sys/net/ipv4/ip_local_port_range)
+	for proto in tcp udp; do
+		ktap_run vr-sock -t 3000 -s "$D" request "$proto" "10.9.0.13" 7100
+		ktap_expect_stdout "client-$proto"
+		port=$(sed -n 's/^from port //p' "$KTAP_STDERR")
+		ktap_expect_eq "$proto source port $port in this member's slice $slice_first-$slice_last" \
+			yes "$([ "${port:-0}" -ge "$slice_first" ] && [ "${port:-0}" -le "$slice_last" ] && echo yes)"
+	done
+}
+
 # Member 2: stop, as far as the others can tell; then the daemon, cut off
 # from the lead for longer than the lease, refuses claims.
 t_member_stop() {
@@ -266,6 +283,7 @@ member_suite() {
 	ktap_test_result "member $id: all claims programmed in this kernel" t_member_entries
 	ktap_test_result "member $id: client finished" t_member_wait "$DONE"
 	ktap_test_result "member $id: silence counters" t_member_silent
+	ktap_test_result "member $id: connections from D to the client come back here" t_member_outgoing
 	case $id in
 	2) ktap_test_result "member 2: stops; its daemon then refuses claims (EHOSTUNREACH)" t_member_stop ;;
 	3) ktap_test_result "member 3: takes over member 2's port 8012 after the loss" t_member_takeover ;;
@@ -284,6 +302,9 @@ t_client_setup() {
 	local i
 	ktap_run ip link set lo up && ktap_run ip link set eth0 up &&
 		ktap_run ip addr add "10.9.0.$((10 + ME))/24" dev eth0 || return 1
+	# For the members' outgoing connections.
+	ktap_bg_ready "$T/srv-tcp" vr-sock serve tcp 10.9.0.13 7100 client-tcp &&
+		ktap_bg_ready "$T/srv-udp" vr-sock serve udp 10.9.0.13 7100 client-udp || return 1
 	for i in 0 1 2; do
 		wait_addr "10.9.0.$((110 + i))" || ktap_check_fail "node$i not ready within ${DEADLINE}s"
 	done

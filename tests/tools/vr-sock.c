@@ -7,7 +7,9 @@
  *	UDP datagram with REPLY, until killed.
  *   vr-sock [-v VR] [-t MS] request tcp|udp ADDR PORT
  *	Connect, send "hello", print the answer. With -b (UDP), send to a
- *	broadcast ADDR from an unconnected socket instead.
+ *	broadcast ADDR from an unconnected socket instead. With -s SRC, from
+ *	address SRC (bound with IP_BIND_ADDRESS_NO_PORT, so the port comes from
+ *	ip_local_port_range at connect; printed as "from port N" on stderr).
  *   vr-sock [-v VR] [-t MS] ping ADDR
  *	ICMP echo through a ping socket (SOCK_DGRAM, IPPROTO_ICMP).
  *   vr-sock [-v VR] [-t MS] rawping ADDR
@@ -64,13 +66,14 @@
 
 static int vr = -1;
 static const char *bind_dev;
+static const char *src_addr;
 static int broadcast;
 static int timeout_ms = 1500;
 
 static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr,
-		"usage: vr-sock [-v VR] [-t MS] serve|request|bind tcp|udp ADDR PORT [REPLY]\n"
+		"usage: vr-sock [-v VR] [-t MS] [-s SRC] serve|request|bind tcp|udp ADDR PORT [REPLY]\n"
 		"       vr-sock [-v VR] [-t MS] ping|rawping ADDR\n"
 		"       vr-sock [-v VR] [-t MS] rawcount TYPE\n"
 		"       vr-sock [-v VR] [-d DEV] echo tcp|udp ADDR PORT\n"
@@ -331,8 +334,26 @@ static int do_request(int type, struct sockaddr_in sin)
 			fail(errno);
 		goto answer;
 	}
+	if (src_addr) {
+		struct sockaddr_in src = { .sin_family = AF_INET };
+		int one = 1;
+
+		/* The port is chosen at connect(), from ip_local_port_range. */
+		if (inet_pton(AF_INET, src_addr, &src.sin_addr) != 1)
+			usage();
+		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&src, sizeof(src)))
+			fail(errno);
+	}
 	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
 		fail(errno == EINPROGRESS ? ETIMEDOUT : errno);
+	if (src_addr) {
+		struct sockaddr_in local;
+		socklen_t len = sizeof(local);
+
+		if (!getsockname(fd, (struct sockaddr *)&local, &len))
+			fprintf(stderr, "from port %u\n", ntohs(local.sin_port));
+	}
 	if (send(fd, "hello", 5, MSG_NOSIGNAL) < 0)
 		fail(errno);
 answer:
@@ -484,8 +505,9 @@ int main(int argc, char **argv)
 	int opt;
 
 	signal(SIGPIPE, SIG_IGN);
-	while ((opt = getopt(argc, argv, "+v:t:d:b")) != -1) {
+	while ((opt = getopt(argc, argv, "+v:t:d:s:b")) != -1) {
 		switch (opt) {
+		case 's': src_addr = optarg; break;
 		case 'b': broadcast = 1; break;
 		case 'v': vr = atoi(optarg); break;
 		case 'd': bind_dev = optarg; break;
