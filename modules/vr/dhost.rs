@@ -234,7 +234,19 @@ fn sock_ntf(
     w.put_u32(VR_A_SOCK_VR, key.vr.into())?;
     w.put_u32(VR_A_SOCK_PROTO, key.proto.into())?;
     w.put_u32(VR_A_SOCK_PORT, key.port.into())?;
+    if key.conn {
+        w.put_u32(VR_A_SOCK_REMOTE, key.remote)?;
+        w.put_u32(VR_A_SOCK_REMOTE_PORT, key.remote_port.into())?;
+    }
     msg.multicast_to_listeners(family(), net, VR_NLGRP_DHOST)
+}
+
+/// Whether `key` is on a distributed address of `net`: its events are told.
+fn distributed(data: &VrNet, key: &bindings::vr_dhost_sock) -> bool {
+    let guard = rcu::read_lock();
+    data.dhost
+        .get(&guard)
+        .is_some_and(|t| t.claims(key.vr, key.addr))
 }
 
 /// Waits for the answer to claim `cookie`; the claim is over when this returns.
@@ -262,15 +274,8 @@ fn wait_answer(data: &VrNet, cookie: u32) -> Result<u32> {
 /// through the ownership daemon: notifies the "dhost" group and waits for the answer.
 fn claim(net: &Net, key: &bindings::vr_dhost_sock, can_sleep: bool) -> Result<bool> {
     let data = vr_net(net)?;
-    {
-        let guard = rcu::read_lock();
-        if !data
-            .dhost
-            .get(&guard)
-            .is_some_and(|t| t.claims(key.vr, key.addr))
-        {
-            return Ok(false);
-        }
+    if !distributed(data, key) {
+        return Ok(false);
     }
     if !can_sleep {
         return Err(errno(bindings::EOPNOTSUPP));
@@ -398,6 +403,32 @@ unsafe extern "C" fn vr_dhost_release(net: *mut bindings::net, key: *const bindi
             e
         ),
     }
+}
+
+/// Tells the "dhost" group that a socket listened, was accepted or connected
+/// (`include/net/vr.h`); false if it is not on a distributed address. Process context.
+#[no_mangle]
+unsafe extern "C" fn vr_dhost_notify(
+    net: *mut bindings::net,
+    key: *const bindings::vr_dhost_sock,
+    event: bindings::vr_dhost_event,
+) -> bool {
+    // SAFETY: the stack passes the live namespace of a socket it holds, and a filled-in key.
+    let (net, key) = unsafe { (Net::from_raw(net), &*key) };
+    let Ok(data) = vr_net(net) else {
+        return false;
+    };
+    if !distributed(data, key) {
+        return false;
+    }
+    let event = match event {
+        bindings::vr_dhost_event_VR_DHOST_EV_LISTEN => VR_SOCK_EVENT_LISTEN,
+        bindings::vr_dhost_event_VR_DHOST_EV_ACCEPT => VR_SOCK_EVENT_ACCEPT,
+        _ => VR_SOCK_EVENT_CONNECT,
+    };
+    // Nobody listening is fine: these events need no answer.
+    let _ = sock_ntf(net, event, None, key, GFP_KERNEL);
+    true
 }
 
 /// The fate of a packet for local delivery (`include/net/vr.h`); called in softirq.

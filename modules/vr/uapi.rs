@@ -12,6 +12,9 @@ pub(crate) const VR_MEMBER_MAX: u32 = 65535;
 
 pub(crate) const VR_SOCK_EVENT_BIND: u32 = 1;
 pub(crate) const VR_SOCK_EVENT_CLOSE: u32 = 2;
+pub(crate) const VR_SOCK_EVENT_LISTEN: u32 = 3;
+pub(crate) const VR_SOCK_EVENT_ACCEPT: u32 = 4;
+pub(crate) const VR_SOCK_EVENT_CONNECT: u32 = 5;
 
 pub(crate) const VR_A_ID: u16 = 1;
 pub(crate) const VR_A_NAME: u16 = 2;
@@ -44,6 +47,8 @@ pub(crate) const VR_A_SOCK_VR: u16 = 4;
 pub(crate) const VR_A_SOCK_PROTO: u16 = 5;
 pub(crate) const VR_A_SOCK_PORT: u16 = 6;
 pub(crate) const VR_A_SOCK_ERRNO: u16 = 7;
+pub(crate) const VR_A_SOCK_REMOTE: u16 = 8;
+pub(crate) const VR_A_SOCK_REMOTE_PORT: u16 = 9;
 
 pub(crate) const VR_CMD_CREATE: u8 = 1;
 pub(crate) const VR_CMD_DELETE: u8 = 2;

@@ -5,7 +5,7 @@
  * group of the "vr" family, prints "ready", then one line per sock-ntf:
  *
  *   bind cookie=C addr=A vr=V proto=P port=N answer=E|none
- *   close addr=A vr=V proto=P port=N
+ *   close|listen|accept|connect addr=A vr=V proto=P port=N [remote=R:RP]
  *
  * and answers each bind with claim-answer: errno E for a port given as
  * PORT=E (a number), no answer for PORT=none, else 0 (granted). The answer
@@ -34,8 +34,13 @@
 #include <linux/netlink.h>
 
 /* From include/uapi/linux/vr.h (generated from the YNL spec). */
-enum { EV_BIND = 1, EV_CLOSE = 2 };
-enum { A_EVENT = 1, A_COOKIE, A_ADDR, A_VR, A_PROTO, A_PORT, A_ERRNO };
+enum { EV_BIND = 1, EV_CLOSE, EV_LISTEN, EV_ACCEPT, EV_CONNECT };
+enum { A_EVENT = 1, A_COOKIE, A_ADDR, A_VR, A_PROTO, A_PORT, A_ERRNO,
+       A_REMOTE, A_REMOTE_PORT, A_MAX = A_REMOTE_PORT };
+static const char *const event_names[] = {
+	[EV_CLOSE] = "close", [EV_LISTEN] = "listen",
+	[EV_ACCEPT] = "accept", [EV_CONNECT] = "connect",
+};
 enum { CMD_SOCK_NTF = 14, CMD_CLAIM_ANSWER = 15 };
 
 #define MAX_RULES 64
@@ -183,11 +188,11 @@ static long now_ms(void)
 
 static void handle(int fd, uint16_t family, struct nlmsghdr *nh)
 {
-	uint32_t v[A_ERRNO + 1] = { 0 };
-	int have_cookie = 0, len, ans;
+	uint32_t v[A_MAX + 1] = { 0 };
+	int have_cookie = 0, have_remote = 0, len, ans;
 	struct genlmsghdr *gh = NLMSG_DATA(nh);
 	struct nlattr *a;
-	char addr[INET_ADDRSTRLEN];
+	char addr[INET_ADDRSTRLEN], remote[INET_ADDRSTRLEN];
 	struct req r;
 
 	if (nh->nlmsg_type == NLMSG_ERROR) {
@@ -203,17 +208,23 @@ static void handle(int fd, uint16_t family, struct nlmsghdr *nh)
 	     len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= len;
 	     len -= NLA_ALIGN(a->nla_len),
 	     a = (void *)((char *)a + NLA_ALIGN(a->nla_len))) {
-		if (a->nla_type > A_ERRNO || a->nla_len != NLA_HDRLEN + 4)
+		if (a->nla_type > A_MAX || a->nla_len != NLA_HDRLEN + 4)
 			continue;
 		v[a->nla_type] = *(uint32_t *)((char *)a + NLA_HDRLEN);
 		if (a->nla_type == A_COOKIE)
 			have_cookie = 1;
+		if (a->nla_type == A_REMOTE_PORT)
+			have_remote = 1;
 	}
 	inet_ntop(AF_INET, &v[A_ADDR], addr, sizeof(addr));
-	if (v[A_EVENT] == EV_CLOSE) {
-		printf("close%s addr=%s vr=%u proto=%u port=%u\n",
+	inet_ntop(AF_INET, &v[A_REMOTE], remote, sizeof(remote));
+	if (v[A_EVENT] >= EV_CLOSE && v[A_EVENT] <= EV_CONNECT) {
+		printf("%s%s addr=%s vr=%u proto=%u port=%u", event_names[v[A_EVENT]],
 		       have_cookie ? " cookie=?" : "", addr, v[A_VR],
 		       v[A_PROTO], v[A_PORT]);
+		if (have_remote)
+			printf(" remote=%s:%u", remote, v[A_REMOTE_PORT]);
+		printf("\n");
 		return;
 	}
 	if (v[A_EVENT] != EV_BIND) {

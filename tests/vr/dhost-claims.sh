@@ -144,6 +144,33 @@ t_connections() {
 		"$(count "^bind .* port=8005 ") $(count "^close .* port=8005$")"
 }
 
+# A server and a client on D, in this kernel: listen, accept and connect are
+# told with their four-tuple, and each connection's end too.
+t_conn_events() {
+	local p
+	ktap_bg_ready "$T/srv6" vr-sock serve tcp $D 8006 hi || return 1
+	wait_line "$CLAIMD" "^listen addr=$D vr=0 proto=6 port=8006$"
+	ktap_run vr-sock request tcp $D 8006
+	ktap_expect_stdout "hi"
+	wait_line "$CLAIMD" "^connect addr=$D vr=0 proto=6 port=[0-9]+ remote=$D:8006$" || return 1
+	p=$(sed -n "s/^connect addr=$D vr=0 proto=6 port=\([0-9]*\) remote=$D:8006$/\1/p" "$CLAIMD")
+	wait_line "$CLAIMD" "^accept addr=$D vr=0 proto=6 port=8006 remote=$D:$p$"
+	wait_line "$CLAIMD" "^close addr=$D vr=0 proto=6 port=8006 remote=$D:$p$"
+	wait_line "$CLAIMD" "^close addr=$D vr=0 proto=6 port=$p remote=$D:8006$"
+	ktap_bg_stop
+	wait_line "$CLAIMD" "^close addr=$D vr=0 proto=6 port=8006$"
+	# A connected UDP socket (nobody serves the port: refused).
+	ktap_run vr-sock request udp $D 8007
+	ktap_expect_rc 11
+	wait_line "$CLAIMD" "^connect addr=$D vr=0 proto=17 port=[0-9]+ remote=$D:8007$"
+	wait_line "$CLAIMD" "^close addr=$D vr=0 proto=17 port=[0-9]+ remote=$D:8007$"
+	# Connections of ordinary addresses are not told.
+	ktap_run vr-sock -s 10.7.0.2 request udp 10.7.0.2 8007
+	bind_and_close udp $D 8098
+	ktap_expect_eq "no event for 10.7.0.2" 0 "$(count "10.7.0.2")" ||
+		grep 10.7.0.2 "$CLAIMD" | sed 's/^/# /'
+}
+
 t_late_answer() {
 	ktap_run vr-nlraw 15 u32:2=4000000000 u32:7=0
 	ktap_expect_stdout 'errno=2 name=ENOENT extack="no bind waits for this claim" entries=0'
@@ -163,6 +190,7 @@ suite() {
 	ktap_test_result "unanswered claim: ETIMEDOUT, then given back" t_timeout
 	ktap_test_result "ordinary addresses and other VRs claim nothing" t_not_distributed
 	ktap_test_result "accepted connections do not give back the listener's port" t_connections
+	ktap_test_result "listen, accept, connect and connection ends are told" t_conn_events
 	ktap_test_result "claim-answer: ENOENT for no waiting bind, EPERM unprivileged" t_late_answer
 }
 ktap_run_suite suite

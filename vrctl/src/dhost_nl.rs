@@ -22,7 +22,7 @@ use crate::vr::{
     parse_u32_attr, VR_A_DHOST_ADDR, VR_A_DHOST_IFINDEX, VR_A_DHOST_LEAD, VR_A_DHOST_MEMBER,
     VR_A_DHOST_VR, VR_A_OWNER_ADDR, VR_A_OWNER_MEMBER, VR_A_OWNER_PORT, VR_A_OWNER_PORT_LAST,
     VR_A_OWNER_PROTO, VR_A_OWNER_REMOTE, VR_A_OWNER_REMOTE_PORT, VR_A_OWNER_VR, VR_A_SOCK_ADDR,
-    VR_A_SOCK_COOKIE, VR_A_SOCK_ERRNO, VR_A_SOCK_EVENT, VR_A_SOCK_PORT, VR_A_SOCK_PROTO,
+    VR_A_SOCK_COOKIE, VR_A_SOCK_ERRNO, VR_A_SOCK_REMOTE_PORT, VR_A_SOCK_EVENT, VR_A_SOCK_PORT, VR_A_SOCK_PROTO,
     VR_A_SOCK_VR, VR_CMD_CLAIM_ANSWER, VR_CMD_DHOST_DEL, VR_CMD_DHOST_GET, VR_CMD_DHOST_SET,
     VR_CMD_OWNER_DEL, VR_CMD_OWNER_GET, VR_CMD_OWNER_SET, VR_FAMILY_NAME, VR_FAMILY_VERSION,
     VR_MEMBER_MAX,
@@ -852,6 +852,9 @@ pub struct SockNtf {
     pub vr: u32,
     pub proto: u32,
     pub port: u32,
+    /// The event is about a connection (accepted or connected; it has
+    /// VR_A_SOCK_REMOTE_PORT), not about a port.
+    pub connection: bool,
 }
 
 impl SockNtf {
@@ -859,7 +862,7 @@ impl SockNtf {
     /// proto and port are required, vr is 0 if missing.
     pub fn from_attrs(attrs: &[SockAttr]) -> Result<SockNtf, String> {
         let (mut event, mut cookie, mut addr, mut vr) = (None, None, None, 0);
-        let (mut proto, mut port) = (None, None);
+        let (mut proto, mut port, mut connection) = (None, None, false);
         for attr in attrs {
             match attr {
                 SockAttr::Event(v) => event = Some(*v),
@@ -868,6 +871,7 @@ impl SockNtf {
                 SockAttr::Vr(v) => vr = *v,
                 SockAttr::Proto(v) => proto = Some(*v),
                 SockAttr::Port(v) => port = Some(*v),
+                SockAttr::Other(nla) if nla.kind() == VR_A_SOCK_REMOTE_PORT => connection = true,
                 SockAttr::Errno(_) | SockAttr::Other(_) => {}
             }
         }
@@ -879,6 +883,7 @@ impl SockNtf {
             vr,
             proto: proto.ok_or_else(|| missing("VR_A_SOCK_PROTO"))?,
             port: port.ok_or_else(|| missing("VR_A_SOCK_PORT"))?,
+            connection,
         })
     }
 }
@@ -1719,6 +1724,7 @@ mod tests {
                 vr: 1,
                 proto: 6,
                 port: 8080,
+                connection: false,
             })
         );
         // A close of a wildcard socket: no cookie; unknown attributes
@@ -1731,9 +1737,18 @@ mod tests {
         let msg = SockMessage::parse_with_param(&b[..], header(ntf_cmd)).expect("decodes");
         let ntf = SockNtf::from_attrs(&msg.attrs).expect("valid");
         assert_eq!(
-            (ntf.cookie, ntf.addr, ntf.vr, ntf.proto),
-            (None, Ipv4Addr::UNSPECIFIED, 0, 17)
+            (ntf.cookie, ntf.addr, ntf.vr, ntf.proto, ntf.connection),
+            (None, Ipv4Addr::UNSPECIFIED, 0, 17, false)
         );
+        // The close of a connection: it has the remote attributes.
+        let mut b = u32_attr(VR_A_SOCK_EVENT, crate::vr::VR_SOCK_EVENT_CLOSE);
+        b.extend(tlv(VR_A_SOCK_ADDR, &[10, 0, 0, 100]));
+        b.extend(u32_attr(VR_A_SOCK_PROTO, 6));
+        b.extend(u32_attr(VR_A_SOCK_PORT, 80));
+        b.extend(tlv(8, &[10, 0, 0, 2]));
+        b.extend(u32_attr(VR_A_SOCK_REMOTE_PORT, 40000));
+        let msg = SockMessage::parse_with_param(&b[..], header(ntf_cmd)).expect("decodes");
+        assert!(SockNtf::from_attrs(&msg.attrs).expect("valid").connection);
         let b = u32_attr(VR_A_SOCK_EVENT, 1);
         let msg = SockMessage::parse_with_param(&b[..], header(ntf_cmd)).expect("decodes");
         assert_eq!(

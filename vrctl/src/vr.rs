@@ -64,8 +64,9 @@ pub const VR_A_SOCK_VR: u16 = 4;
 pub const VR_A_SOCK_PROTO: u16 = 5;
 pub const VR_A_SOCK_PORT: u16 = 6;
 pub const VR_A_SOCK_ERRNO: u16 = 7;
+pub const VR_A_SOCK_REMOTE_PORT: u16 = 9;
 
-/// enum vr_sock_event
+/// enum vr_sock_event (listen, accept and connect, 3 to 5, are not claims)
 pub const VR_SOCK_EVENT_BIND: u32 = 1;
 pub const VR_SOCK_EVENT_CLOSE: u32 = 2;
 

@@ -21,11 +21,22 @@
  *   claim-answer with the notification's cookie and fails with the answer's
  *   errno.
  * @VR_SOCK_EVENT_CLOSE: Gave up the port it claimed at bind (closed, or its
- *   bind was undone); as the bind's notification, without a cookie.
+ *   bind was undone), as the bind's notification without a cookie; or, with
+ *   remote and remote-port, the end of a connection of an accept or connect
+ *   event.
+ * @VR_SOCK_EVENT_LISTEN: A TCP socket started listening (no answer expected).
+ * @VR_SOCK_EVENT_ACCEPT: A TCP connection was accepted: addr, port, remote and
+ *   remote-port are its four-tuple (no answer expected).
+ * @VR_SOCK_EVENT_CONNECT: A TCP or UDP socket connected (a TCP connect in
+ *   progress counts): its four-tuple, the port from the member's ephemeral
+ *   range unless bound before (no answer expected).
  */
 enum vr_sock_event {
 	VR_SOCK_EVENT_BIND = 1,
 	VR_SOCK_EVENT_CLOSE,
+	VR_SOCK_EVENT_LISTEN,
+	VR_SOCK_EVENT_ACCEPT,
+	VR_SOCK_EVENT_CONNECT,
 };
 
 enum {
@@ -80,6 +91,8 @@ enum {
 	VR_A_SOCK_PROTO,
 	VR_A_SOCK_PORT,
 	VR_A_SOCK_ERRNO,
+	VR_A_SOCK_REMOTE,
+	VR_A_SOCK_REMOTE_PORT,
 
 	__VR_A_SOCK_MAX,
 	VR_A_SOCK_MAX = (__VR_A_SOCK_MAX - 1)

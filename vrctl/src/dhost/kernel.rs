@@ -619,8 +619,15 @@ impl KernelSide {
     }
 
     fn sock_event(&mut self, ntf: &SockNtf) -> Result<()> {
-        if ntf.vr != self.vr || !matches!(ntf.event, VR_SOCK_EVENT_BIND | VR_SOCK_EVENT_CLOSE) {
-            // Another daemon may serve that VR; a newer event is not ours.
+        if ntf.vr != self.vr
+            || ntf.connection
+            || !matches!(ntf.event, VR_SOCK_EVENT_BIND | VR_SOCK_EVENT_CLOSE)
+        {
+            // Another daemon may serve that VR. Connections (accept,
+            // connect and their close) and listen are not claims: a
+            // connection lives on its listener's port or on the member's
+            // ephemeral slice, and an entry per connection would cost a
+            // table update on every member per connection.
             return Ok(());
         }
         let proto = u8::try_from(ntf.proto).ok().and_then(Proto::from_number);
