@@ -46,8 +46,8 @@ done
 [ "${PIPESTATUS[0]}" = 0 ] && result OK "generated vr.h, vr_nl_gen.[ch] match the YNL spec" ||
 	result FAIL "generated vr.h, vr_nl_gen.[ch] match the YNL spec"
 python3 "$TOP/tests/host/uapi_check.py" "$TOP" 2>&1 | sed 's/^/# /'
-[ "${PIPESTATUS[0]}" = 0 ] && result OK "modules/vr/uapi.rs matches the uapi header" ||
-	result FAIL "modules/vr/uapi.rs matches the uapi header"
+[ "${PIPESTATUS[0]}" = 0 ] && result OK "modules/vr/uapi.rs and vrctl/src/vr.rs match the uapi header" ||
+	result FAIL "modules/vr/uapi.rs and vrctl/src/vr.rs match the uapi header"
 
 phase "cargo test"
 (cd "$TOP" && CARGO_TARGET_DIR=$CACHE/build/cargo cargo test --locked -j"$JOBS" 2>&1) > "$LOGS/cargo-test.log"

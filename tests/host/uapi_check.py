@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Check that modules/vr/uapi.rs has the values of the generated vr.h/vr_nl_gen.h."""
+"""Check that modules/vr/uapi.rs and vrctl/src/vr.rs have the values of the generated
+vr.h/vr_nl_gen.h."""
 import re
 import sys
 
@@ -18,15 +19,18 @@ for body in re.findall(r'enum\s*\w*\s*\{(.*?)\}', hdr, re.S):
             nxt = int(val) if val.isdigit() else values.get(val.strip('() ').split()[0], -1) + 1
         values[name] = nxt
         nxt += 1
-rs = open(f'{top}/modules/vr/uapi.rs').read()
 bad = 0
-checked = 0
-for name, val in re.findall(r'const\s+(VR_\w+):\s*\w+\s*=\s*(0x[0-9a-fA-F]+|\d+);', rs):
-    want = values.get(name)
-    got = int(val, 0)
-    checked += 1
-    if want != got:
-        print(f'{name}: uapi.rs has {got}, vr.h has {want}')
-        bad += 1
-print(f'{checked} constants checked')
-sys.exit(1 if bad or checked < 15 else 0)
+# The kernel module's mirror and vrctl's copy of the values.
+for mirror in ('modules/vr/uapi.rs', 'vrctl/src/vr.rs'):
+    rs = open(f'{top}/{mirror}').read()
+    checked = 0
+    for name, val in re.findall(r'const\s+(VR_\w+):\s*\w+\s*=\s*(0x[0-9a-fA-F]+|\d+);', rs):
+        want = values.get(name)
+        got = int(val, 0)
+        checked += 1
+        if want != got:
+            print(f'{name}: {mirror} has {got}, vr.h has {want}')
+            bad += 1
+    print(f'{mirror}: {checked} constants checked')
+    bad += checked < 15
+sys.exit(1 if bad else 0)
