@@ -440,17 +440,12 @@ fn entry_args(o: &Owner) -> Option<OwnerArgs> {
 
 /// The key of an exact (one port or one connection) dumped entry.
 fn entry_key(o: &Owner) -> Option<Key> {
-    let proto = Proto::from_number(u8::try_from(o.proto).ok()?)?;
-    let port = u16::try_from(o.port).ok()?;
-    let remote = match o.remote {
-        Some((a, p)) => Some((a, u16::try_from(p).ok()?)),
-        None => None,
-    };
+    let a = entry_args(o)?;
     Some(Key {
-        addr: o.addr,
-        proto,
-        port,
-        remote,
+        addr: a.addr,
+        proto: Proto::from_number(a.proto)?,
+        port: a.port,
+        remote: a.remote.map(|r| (*r.ip(), r.port())),
     })
 }
 
