@@ -110,7 +110,7 @@ t_member_setup() {
 }
 
 t_member_daemon() {
-	local i=0
+	local i=0 range
 	# Every member runs the same command; the lead listens on its own
 	# (not distributed) address.
 	ktap_run_bg "$T/daemon" vrctl dhost daemon members 1,2,3 lead-addr "$LEAD_ADDR" listen "$LEAD_ADDR"
