@@ -16,12 +16,12 @@ cp "$CACHE/build/cargo-static/x86_64-unknown-linux-gnu/release/vrctl" "$OUT/vrct
 make -s -C "$TOP/tests/tools" O="$OUT/tools" >&2
 
 adds=(--add "$OUT/vrctl:/usr/bin/vrctl"
-      --add "$TOP/qemu/demo/vr-demo:/usr/bin/vr-demo"
-      --add "$OUT/tools/vr-nlraw:/usr/bin/vr-nlraw"
-      --add "$OUT/tools/vr-capdrop:/usr/bin/vr-capdrop"
-      --add "$OUT/tools/vr-sock:/usr/bin/vr-sock"
-      --add "$OUT/tools/vr-capture:/usr/bin/vr-capture"
-      --add "$OUT/tools/vr-claimd:/usr/bin/vr-claimd")
+      --add "$TOP/qemu/demo/vr-demo:/usr/bin/vr-demo")
+# Every test tool (tests/tools/*.c) as /usr/bin/<name>.
+for src in "$TOP"/tests/tools/*.c; do
+	t=$(basename "$src" .c)
+	adds+=(--add "$OUT/tools/$t:/usr/bin/$t")
+done
 # In-guest tests: every directory of tests/ but the host side and the tool sources.
 for d in "$TOP"/tests/*/; do
 	d=$(basename "$d")
