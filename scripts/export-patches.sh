@@ -4,7 +4,7 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 rm -f "$TOP"/kernel-patches/[0-9][0-9][0-9][0-9]-*.patch
-git -C "$KSRC" format-patch -q --zero-commit --no-signature -o "$TOP/kernel-patches" vr-base..HEAD
+git -C "$KSRC" -c core.abbrev=9 format-patch -q --zero-commit --no-signature -o "$TOP/kernel-patches" vr-base..HEAD
 {
 	echo "# Patches against Linux 7.2.y, applied in order with git am."
 	(cd "$TOP/kernel-patches" && ls [0-9][0-9][0-9][0-9]-*.patch)

@@ -55,7 +55,7 @@ fn to_u16(info: &Info<'_>, kind: u16, value: u32) -> Result<u16> {
 /// Publishes a new table for `net`.
 fn publish(net: &Net, rtnl: &mut rtnl::Guard, table: Table) -> Result {
     let data = vr_net(net)?;
-    let new = KBox::new(table, GFP_KERNEL)?;
+    let new = KBox::new(table, GFP_KERNEL_ACCOUNT)?;
     drop(data.dhost.replace(rtnl, Some(new)));
     Ok(())
 }
@@ -204,9 +204,29 @@ fn owner_dump(dump: &mut Dump<'_>) -> Result {
     })
 }
 
+/// The errnos a claim may be refused with (`claim-answer` in `vr.yaml`): what the ownership
+/// daemon reports, never a kernel-internal code such as `ERESTARTSYS` that must not reach
+/// `bind()`.
+const CLAIM_ERRNOS: [u32; 10] = [
+    bindings::EADDRINUSE,
+    bindings::EADDRNOTAVAIL,
+    bindings::EACCES,
+    bindings::EPERM,
+    bindings::EINVAL,
+    bindings::ENOBUFS,
+    bindings::ENOMEM,
+    bindings::EHOSTUNREACH,
+    bindings::ETIMEDOUT,
+    bindings::ENOTCONN,
+];
+
 fn claim_answer(info: &Info<'_>) -> Result {
     let cookie = required_u32(info, VR_A_SOCK_COOKIE, c"cookie missing")?;
     let code = required_u32(info, VR_A_SOCK_ERRNO, c"errno missing")?;
+    if code != 0 && !CLAIM_ERRNOS.contains(&code) {
+        info.set_err_msg(c"errno is not one a claim may be refused with");
+        return Err(EINVAL);
+    }
     let data = vr_net(info.net())?;
     if !data.claims.lock().answer(cookie, code) {
         info.set_err_msg(c"no bind waits for this claim");

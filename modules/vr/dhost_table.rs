@@ -161,9 +161,9 @@ pub(crate) struct Table {
 }
 
 fn copy<T: Copy>(from: &[T], keep: impl Fn(&T) -> bool) -> Result<KVec<T>, Refusal> {
-    let mut v = KVec::with_capacity(from.len() + 1, GFP_KERNEL)?;
+    let mut v = KVec::with_capacity(from.len() + 1, GFP_KERNEL_ACCOUNT)?;
     for x in from.iter().filter(|x| keep(x)) {
-        v.push(*x, GFP_KERNEL)?;
+        v.push(*x, GFP_KERNEL_ACCOUNT)?;
     }
     Ok(v)
 }
@@ -175,19 +175,19 @@ fn copy_with<T: Copy, K: Ord>(
     key: impl Fn(&T) -> K,
 ) -> Result<KVec<T>, Refusal> {
     let k = key(&item);
-    let mut v = KVec::with_capacity(from.len() + 1, GFP_KERNEL)?;
+    let mut v = KVec::with_capacity(from.len() + 1, GFP_KERNEL_ACCOUNT)?;
     let mut placed = false;
     for x in from {
         if !placed && key(x) >= k {
-            v.push(item, GFP_KERNEL)?;
+            v.push(item, GFP_KERNEL_ACCOUNT)?;
             placed = true;
         }
         if key(x) != k {
-            v.push(*x, GFP_KERNEL)?;
+            v.push(*x, GFP_KERNEL_ACCOUNT)?;
         }
     }
     if !placed {
-        v.push(item, GFP_KERNEL)?;
+        v.push(item, GFP_KERNEL_ACCOUNT)?;
     }
     Ok(v)
 }
@@ -341,7 +341,6 @@ impl Table {
     }
 }
 
-#[cfg(CONFIG_VR_KUNIT_TEST)]
 /// The binds of a network namespace that wait for the answer to their claim.
 #[derive(Default)]
 pub(crate) struct Claims {
@@ -389,6 +388,7 @@ impl Claims {
     }
 }
 
+#[cfg(CONFIG_VR_KUNIT_TEST)]
 #[kunit_tests(vr_dhost)]
 mod tests {
     use super::*;

@@ -117,9 +117,14 @@ impl Registry {
         let mut vrs = KVec::new();
         vrs.push(
             Vr::new(0, Some(b"default")).map_err(|r| r.error())?,
-            GFP_KERNEL,
+            GFP_KERNEL_ACCOUNT,
         )?;
         Ok(Self { vrs })
+    }
+
+    /// The number of VRs besides VR 0.
+    pub(crate) fn count(&self) -> usize {
+        self.vrs.len().saturating_sub(1)
     }
 
     pub(crate) fn find(&self, id: u16) -> Option<&Vr> {
@@ -144,7 +149,7 @@ impl Registry {
             }
         }
         self.vrs
-            .reserve(1, GFP_KERNEL)
+            .reserve(1, GFP_KERNEL_ACCOUNT)
             .map_err(|_| Refusal::NoMemory)?;
         let index = self
             .vrs

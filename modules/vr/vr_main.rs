@@ -19,6 +19,7 @@
 
 use kernel::{
     bindings,
+    error::to_result,
     net::{
         device::{self, Device},
         fib,
@@ -88,6 +89,42 @@ extern "C" {
     static mut vr_nl_family: bindings::genl_family;
 }
 
+// The net.vr sysctls: plumbing in `vr_sysctl.c`. `struct net` has zero-sized members (in some
+// configs) that bindgen renders as empty structs; only pointers to it cross.
+#[allow(improper_ctypes)]
+extern "C" {
+    fn vr_sysctl_init() -> c_int;
+    fn vr_sysctl_exit();
+    fn vr_max_vrs(net: *const bindings::net) -> c_int;
+}
+
+/// The `net.vr` sysctls of every network namespace, registered for as long as this lives.
+struct Sysctls;
+
+impl Sysctls {
+    fn register() -> Result<Self> {
+        // SAFETY: `vr_sysctl_init` registers a pernet subsystem; it is called once, at module
+        // init, and undone by `Drop`.
+        to_result(unsafe { vr_sysctl_init() })?;
+        Ok(Sysctls)
+    }
+}
+
+/// `net.vr.max_vrs` of `net`: how many VRs besides VR 0 it may have. For the netlink handlers.
+fn max_vrs(net: &Net) -> usize {
+    // SAFETY: `net` is alive (type invariant of `Net`). The handlers run only while the family
+    // is registered, which `VrModule` does after registering the sysctls' pernet subsystem and
+    // undoes before unregistering it (field order), so its data exists for every namespace.
+    usize::try_from(unsafe { vr_max_vrs(net.as_raw()) }).unwrap_or(0)
+}
+
+impl Drop for Sysctls {
+    fn drop(&mut self) {
+        // SAFETY: registered by `Sysctls::register`, which made `self`.
+        unsafe { vr_sysctl_exit() };
+    }
+}
+
 fn family() -> &'static Family {
     // SAFETY: `vr_nl_family` is a C static that lives forever and that only the genetlink
     // core modifies.
@@ -126,10 +163,12 @@ struct VrModule {
     _family: genetlink::Registration,
     _netdev: device::NotifierRegistration<VrNetdevEvents>,
     _pernet: namespace::Registration<VrNet>,
+    _sysctls: Sysctls,
 }
 
 impl kernel::Module for VrModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        let sysctls = Sysctls::register()?;
         let pernet = VR_NET.register()?;
         // Priority 1: before IPv4 drops the device's `in_device`, which holds its VR.
         // SAFETY: `VrNetdevEvents` only reads the registry, which is held exclusively
@@ -140,6 +179,7 @@ impl kernel::Module for VrModule {
             _family: family,
             _netdev: netdev,
             _pernet: pernet,
+            _sysctls: sysctls,
         })
     }
 }
@@ -211,6 +251,11 @@ fn create(info: &Info<'_>) -> Result {
     let net = info.net();
     let data = vr_net(net)?;
     let mut rtnl = rtnl::lock();
+    let registry = data.registry.get(&rtnl);
+    if registry.find(id).is_none() && registry.count() >= max_vrs(net) {
+        info.set_err_msg(c"too many VRs in this network namespace (net.vr.max_vrs)");
+        return Err(ENOSPC);
+    }
     let slot = data
         .registry
         .get_mut(&mut rtnl)
@@ -243,6 +288,11 @@ fn delete(info: &Info<'_>) -> Result {
     }
     if stack::has_sockets(net, id) {
         info.set_err_msg(c"VR still has sockets");
+        return Err(EBUSY);
+    }
+    // A VR created later with the same id would adopt them.
+    if stack::has_tasks(net, &rtnl, id) {
+        info.set_err_msg(c"VR still has tasks");
         return Err(EBUSY);
     }
     let vr = data
@@ -368,8 +418,9 @@ unsafe extern "C" fn vr_nl_assign_doit(
     unsafe { genetlink::doit(info, VR_A_IFINDEX.into(), assign) }
 }
 
-/// Whether VR `vr` exists in `net`; asked by the IPv4 stack before a socket or a task is moved to
-/// a VR (`SO_VR`, `/proc/<pid>/vr`). Takes the RTNL.
+/// Whether VR `vr` exists in `net`; asked by the stack before a socket or a task is moved to a
+/// VR (`SO_VR`, `/proc/<pid>/vr`). The caller holds the RTNL until it has moved the socket or the
+/// task, so that `delete` cannot run in between.
 #[no_mangle]
 unsafe extern "C" fn vr_exists(net: *const bindings::net, vr: u16) -> bool {
     if vr == 0 {
@@ -380,6 +431,8 @@ unsafe extern "C" fn vr_exists(net: *const bindings::net, vr: u16) -> bool {
     let Some(data) = VR_NET.get(net) else {
         return false;
     };
-    let rtnl = rtnl::lock();
+    // SAFETY: the caller, a socket option or a procfs write, holds the RTNL and is not inside a
+    // handler of this module, so no reference from `RtnlLocked::get_mut` is alive.
+    let rtnl = unsafe { rtnl::Guard::assume_held() };
     data.registry.get(&rtnl).find(vr).is_some()
 }

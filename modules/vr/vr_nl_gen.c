@@ -202,7 +202,7 @@ static const struct genl_split_ops vr_nl_ops[] = {
 
 static const struct genl_multicast_group vr_nl_mcgrps[] = {
 	[VR_NLGRP_MONITOR] = { "monitor", },
-	[VR_NLGRP_DHOST] = { "dhost", },
+	[VR_NLGRP_DHOST] = { "dhost", .flags = GENL_MCAST_CAP_NET_ADMIN, },
 };
 
 struct genl_family vr_nl_family __ro_after_init = {

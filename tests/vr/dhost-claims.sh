@@ -73,6 +73,17 @@ t_ordinary_without_daemon() {
 	ktap_bg_stop
 }
 
+# Only CAP_NET_ADMIN may join the dhost group: an unprivileged listener
+# would turn the daemon's absence (ENOTCONN at once) into a 5 s ETIMEDOUT.
+t_unprivileged_listener() {
+	ktap_run vr-capdrop 12 -- vr-claimd -t 3000 8000=0
+	ktap_expect_rc 1
+	ktap_expect_match "the join is refused" "*joining group dhost: Operation not permitted*" \
+		"$KTAP_STDERR_TEXT"
+	ktap_run vr-sock bind tcp $D 8000
+	ktap_expect_stdout "error: ENOTCONN"
+}
+
 t_daemon() {
 	# Not a ktap_bg_ready job: ktap_bg_stop must not stop it.
 	ktap_run_bg "$CLAIMD" vr-claimd -t 120000 8001=98 8002=none
@@ -178,10 +189,24 @@ t_late_answer() {
 	ktap_expect_match "EPERM without CAP_NET_ADMIN" "errno=1 name=EPERM *" "$KTAP_STDOUT_TEXT"
 }
 
+# Only the documented errnos may answer a claim: a kernel-internal code such
+# as ERESTARTSYS (512) must never reach bind().
+t_answer_errno() {
+	for e in 512 516 4095 2 11; do
+		ktap_run vr-nlraw 15 u32:2=4000000000 u32:7=$e
+		ktap_expect_stdout 'errno=22 name=EINVAL extack="errno is not one a claim may be refused with" entries=0'
+	done
+	for e in 0 98 99 13 1 22 105 12 113 110 107; do
+		ktap_run vr-nlraw 15 u32:2=4000000000 u32:7=$e
+		ktap_expect_stdout 'errno=2 name=ENOENT extack="no bind waits for this claim" entries=0'
+	done
+}
+
 suite() {
 	ktap_test_result "setup: $D distributed on d0, 10.7.0.2 ordinary" t_setup
 	ktap_test_result "bind on a distributed address without daemon: ENOTCONN" t_no_daemon
 	ktap_test_result "bind on an ordinary address needs no daemon" t_ordinary_without_daemon
+	ktap_test_result "an unprivileged listener cannot join the dhost group" t_unprivileged_listener
 	ktap_test_result "a daemon joins the dhost group" t_daemon
 	ktap_test_result "TCP bind is claimed, close gives it back" t_tcp
 	ktap_test_result "UDP bind is claimed, close gives it back" t_udp
@@ -192,5 +217,6 @@ suite() {
 	ktap_test_result "accepted connections do not give back the listener's port" t_connections
 	ktap_test_result "listen, accept, connect and connection ends are told" t_conn_events
 	ktap_test_result "claim-answer: ENOENT for no waiting bind, EPERM unprivileged" t_late_answer
+	ktap_test_result "claim-answer: only the documented errnos" t_answer_errno
 }
 ktap_run_suite suite
