@@ -5,6 +5,8 @@ KVER=7.2
 KSRC=$CACHE/src/linux-$KVER
 KOUT=${VR_KOUT:-$CACHE/build/kernel}
 JOBS=${JOBS:-$(nproc)}
+# The LLVM of Debian 12 (clang-19, lld-19) for kernels built with LLVM=1.
+LLVM_SUFFIX=-19
 export LIBCLANG_PATH=$CACHE/libclang/libclang-18.1.1.data/platlib/clang/native
 KMAKE=(make -C "$KSRC" O="$KOUT" -j"$JOBS"
        RUSTC=/usr/bin/rustc HOSTRUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc

@@ -3,8 +3,36 @@
 # cache, apply kernel-patches/series with `git am`, copy modules/ into the
 # tree, configure (tinyconfig + qemu/kernel.config + Kconfig.fragment) and
 # build bzImage. Incremental: only what changed is redone.
+#
+#   scripts/kernel.sh [--out DIR] [--config FRAGMENT]... [--target TARGET]...
+#
+# --out: the build tree (default $VR_KOUT or $VR_CACHE/build/kernel);
+# --config: a fragment merged after the two above, in order (e.g.
+# qemu/debug.config: the kernel of `make check`); --target: what to build
+# (default bzImage); --llvm: build with clang and lld (LLVM=-19) instead of
+# gcc, as KASAN needs when Rust is enabled.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
+fragments=("$TOP/qemu/kernel.config" "$TOP/Kconfig.fragment")
+targets=()
+llvm=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--out) [ $# -ge 2 ] || die "--out wants a directory"; KOUT=$2; shift 2 ;;
+	--config) [ $# -ge 2 ] && [ -f "$2" ] || die "--config wants a file"
+		fragments+=("$(realpath "$2")"); shift 2 ;;
+	--target) [ $# -ge 2 ] || die "--target wants a make target"; targets+=("$2"); shift 2 ;;
+	--llvm) llvm=1; shift ;;
+	*) die "unknown argument: $1" ;;
+	esac
+done
+[ ${#targets[@]} -gt 0 ] || targets=(bzImage)
+KMAKE=("${KMAKE[@]/#O=*/O=$KOUT}")
+if [ -n "$llvm" ]; then
+	KMAKE+=(LLVM="$LLVM_SUFFIX")
+	# bindgen's libclang from the same LLVM as the C compiler.
+	export LIBCLANG_PATH=/usr/lib/llvm${LLVM_SUFFIX}/lib
+fi
 deps
 
 # --- source tree: pristine commit tagged vr-base ---
@@ -14,6 +42,9 @@ if [ ! -d "$KSRC/.git" ]; then
 	mkdir -p "$KSRC.tmp"
 	tar -C "$KSRC.tmp" --strip-components=1 -xf "$CACHE/dl/linux-source-7.2.tar.xz"
 	git -C "$KSRC.tmp" init -q
+	# No automatic gc: a repack of the whole tree would run beside the build.
+	git -C "$KSRC.tmp" config gc.auto 0
+	git -C "$KSRC.tmp" config maintenance.auto false
 	# Debian's linux-source ignores "/*" in .gitignore: add everything anyway.
 	git -C "$KSRC.tmp" add -A -f
 	git -C "$KSRC.tmp" -c user.name=vr -c user.email=vr@localhost \
@@ -66,13 +97,13 @@ for m in "$TOP"/modules/*/; do
 done
 
 # --- configuration ---
-cfg_hash=$( (cat "$TOP/qemu/kernel.config" "$TOP/Kconfig.fragment"; echo "$tree") | sha256sum | cut -d' ' -f1)
+cfg_hash=$( (cat "${fragments[@]}"; echo "$tree llvm=$llvm") | sha256sum | cut -d' ' -f1)
 mkdir -p "$KOUT"
 if [ "$(cat "$KOUT/.vr-config" 2>/dev/null)" != "$cfg_hash" ] || [ ! -f "$KOUT/.config" ]; then
 	log "configuring"
 	"${KMAKE[@]}" -s tinyconfig >/dev/null
 	(cd "$KOUT" && "$KSRC/scripts/kconfig/merge_config.sh" -m -O "$KOUT" "$KOUT/.config" \
-		"$TOP/qemu/kernel.config" "$TOP/Kconfig.fragment" >/dev/null)
+		"${fragments[@]}" >/dev/null)
 	"${KMAKE[@]}" -s olddefconfig >/dev/null
 	missing=()
 	while IFS= read -r line; do
@@ -83,11 +114,12 @@ if [ "$(cat "$KOUT/.vr-config" 2>/dev/null)" != "$cfg_hash" ] || [ ! -f "$KOUT/.
 		else
 			grep -qx "$line" "$KOUT/.config" || missing+=("$line")
 		fi
-	done < <(cat "$TOP/qemu/kernel.config" "$TOP/Kconfig.fragment")
+	done < <(cat "${fragments[@]}" | awk -F= '/^CONFIG_/ { v[$1] = $0; if (!($1 in seen)) { seen[$1] = 1; o[n++] = $1 } }
+		END { for (i = 0; i < n; i++) print v[o[i]] }')	# the last value of each option
 	[ ${#missing[@]} -eq 0 ] || die "options not set after olddefconfig (missing dependency?): ${missing[*]}"
 	echo "$cfg_hash" > "$KOUT/.vr-config"
 fi
 
-log "building bzImage in $KOUT"
-"${KMAKE[@]}" -s bzImage
-log "kernel: $KOUT/arch/x86/boot/bzImage ($(cat "$CACHE/dl/linux-source-7.2.version"))"
+log "building ${targets[*]} in $KOUT"
+"${KMAKE[@]}" -s "${targets[@]}"
+log "built ${targets[*]} in $KOUT ($(cat "$CACHE/dl/linux-source-7.2.version"))"

@@ -16,14 +16,17 @@
 # Each script runs as "sh SCRIPT" (killed after VR_TEST_TIMEOUT seconds,
 # default 900) and its KTAP output is printed as a subtest, indented by four
 # spaces; it passes with exit status 0 and is skipped with 4 (KSFT_SKIP).
-# A last test checks that the kernel logged no BUG, WARNING, Oops, panic or
-# sanitizer report while the tests ran.
+# A last test checks that the kernel logged no BUG, WARNING, Oops, panic,
+# lockdep, sanitizer or kmemleak report while the tests ran
+# (tests/lib/splat.sh).
 #
 # Exit status: 0 if every test passed (or was skipped), 1 otherwise.
 
 PATH=${PATH:+$PATH:}/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=../lib/splat.sh
+. "$ROOT/lib/splat.sh"
 TIMEOUT=${VR_TEST_TIMEOUT:-900}
 # shellcheck disable=SC2086
 [ $# -gt 0 ] || set -- ${VR_TESTS:-}
@@ -64,7 +67,7 @@ echo "TAP version 13"
 echo "1..$n"
 echo "# test root: $ROOT, kernel $(uname -r)"
 
-dmesg_before=$(dmesg 2>/dev/null | wc -l)
+splat_kmemleak_forget
 num=0
 failed=0
 passed=0
@@ -102,14 +105,15 @@ done <"$list"
 
 # Kernel complaints during the tests fail the run even when every test passed.
 num=$((num + 1))
-desc="kernel log: no BUG, WARNING, Oops, panic or sanitizer report"
+desc="kernel log: no BUG, WARNING, Oops, panic, lockdep, sanitizer or kmemleak report"
 if ! dmesg >"$tmp/dmesg" 2>/dev/null; then
 	echo "ok $num $desc # SKIP dmesg not readable"
 	skipped=$((skipped + 1))
 else
-	tail -n "+$((dmesg_before + 1))" "$tmp/dmesg" |
-		grep -E 'BUG:|WARNING:|Oops|Kernel panic|KASAN|UBSAN|KCSAN|kmemleak|panicked|general protection|refcount_t:|list_(add|del) corruption|stack-protector|RCU stall|hung task|INFO: task .* blocked|lockdep|possible (recursive|circular) locking|suspicious RCU usage' \
-			>"$tmp/complaints"
+	# The whole log, boot and KUnit included (the VMs boot with a log
+	# buffer that holds it all: log_buf_len, tests/host/run.sh).
+	splat_grep "$tmp/dmesg" >"$tmp/complaints"
+	splat_kmemleak >>"$tmp/complaints"
 	if [ -s "$tmp/complaints" ]; then
 		sed 's/^/# /' "$tmp/complaints"
 		echo "not ok $num $desc"

@@ -11,6 +11,8 @@
 # "N passed, N failed[, N skipped]" and exits non-zero on any failure.
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/env.sh"
+# shellcheck source=../lib/splat.sh
+. "$TOP/tests/lib/splat.sh"
 LOGS=${VR_LOGDIR:-$CACHE/logs/check-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$LOGS"
 passed=0 failed=0 skipped=0
@@ -26,15 +28,21 @@ add_counts() {	# add_counts "P F S" description
 	echo "# $2: $p passed, $f failed, $s skipped"
 }
 
-phase "build: deps, kernel, guest image"
+# The VM tests run on the debug kernel: the test kernel's config plus
+# qemu/debug.config (lockdep, RCU, KASAN, UBSAN, kmemleak, ...). `make run`
+# and `make bench` keep the plain kernel.
+KOUT_DEBUG=${VR_KOUT_DEBUG:-$CACHE/build/kernel-debug}
+phase "build: deps, debug kernel, guest image"
 deps || { echo "deps failed"; echo "0 passed, 1 failed"; exit 1; }
-if ! VR_SKIP_DEPS=1 "$TOP/scripts/kernel.sh" > "$LOGS/kernel-build.log" 2>&1; then
+if ! VR_SKIP_DEPS=1 "$TOP/scripts/kernel.sh" --llvm --out "$KOUT_DEBUG" --config "$TOP/qemu/debug.config" \
+	> "$LOGS/kernel-build.log" 2>&1; then
 	tail -40 "$LOGS/kernel-build.log"; echo "0 passed, 1 failed"; exit 1
 fi
 if ! img=$(VR_SKIP_DEPS=1 "$TOP/scripts/guest-image.sh" 2> "$LOGS/guest-image.log"); then
 	tail -40 "$LOGS/guest-image.log"; echo "0 passed, 1 failed"; exit 1
 fi
-kernel=$KOUT/arch/x86/boot/bzImage
+kernel=$KOUT_DEBUG/arch/x86/boot/bzImage
+phase "built"
 
 phase "host checks"
 for p in $(grep -v '^[[:space:]]*\(#\|$\)' "$TOP/kernel-patches/series"); do
@@ -62,10 +70,16 @@ add_counts "$counts" "cargo test"
 
 phase "VM: KUnit and in-guest selftests"
 "$TOP/qemu/vm.sh" --kernel "$kernel" --initrd "$img" --cmd /tests/guest/run-all.sh \
-	--append "kunit.enable=1 loglevel=7" --timeout 1800 --log "$LOGS/vm-selftests.log" > /dev/null
+	--append "kunit.enable=1 loglevel=7 log_buf_len=16M" --timeout 2400 --log "$LOGS/vm-selftests.log" > /dev/null
 vm_rc=$?
 counts=$(python3 "$TOP/tests/host/ktap_count.py" -v "$LOGS/vm-selftests.log")
 add_counts "$counts" "VM (KUnit + selftests; log $LOGS/vm-selftests.log)"
+if splat_console "$LOGS/vm-selftests.log" > "$LOGS/vm-selftests.splat"; then
+	sed 's/^/# /' "$LOGS/vm-selftests.splat" | head -20
+	result FAIL "selftests VM: no BUG, WARNING, lockdep or sanitizer report in its console log"
+else
+	result OK "selftests VM: no BUG, WARNING, lockdep or sanitizer report in its console log"
+fi
 for suite in vr_registry vr_dhost; do
 	grep -q "# Subtest: $suite" "$LOGS/vm-selftests.log" && result OK "KUnit suite $suite ran" ||
 		result FAIL "KUnit suite $suite ran"
@@ -74,6 +88,15 @@ if [ $vm_rc != 0 ] && [ "$(echo "$counts" | cut -d' ' -f2)" = 0 ]; then
 	grep -v '^\[' "$LOGS/vm-selftests.log" | tail -30
 	result FAIL "VM exited with $vm_rc without a failing test (crash or timeout)"
 fi
+
+phase "VM: the kernel-log check catches each kind of splat"
+"$TOP/qemu/vm.sh" --kernel "$kernel" --initrd "$img" --cmd /tests/guest/splat-check.sh \
+	--append "kasan_multi_shot loglevel=7" --timeout 600 --log "$LOGS/vm-splat.log" > /dev/null
+s_rc=$?
+counts=$(python3 "$TOP/tests/host/ktap_count.py" -v "$LOGS/vm-splat.log")
+add_counts "$counts" "splat check (log $LOGS/vm-splat.log)"
+[ $s_rc != 0 ] && [ "$(echo "$counts" | cut -d' ' -f2)" = 0 ] &&
+	result FAIL "splat-check VM exited with $s_rc without a failing test"
 
 phase "QEMU harness self-test"
 "$TOP/qemu/selftest.sh" --kernel "$kernel" --logdir "$LOGS/harness" > "$LOGS/harness.log" 2>&1
@@ -85,6 +108,7 @@ add_counts "$counts" "harness self-test"
 
 phase "distributed host: 4-VM cluster"
 "$TOP/qemu/cluster.sh" --kernel "$kernel" --initrd "$img" --nodes 4 --cmd /tests/cluster/dhost.sh \
+	--append "loglevel=7" \
 	--logdir "$LOGS/dhost" --timeout 600 --quiet > "$LOGS/dhost.log" 2>&1
 c_rc=$?
 sed 's/^/# /' "$LOGS/dhost.log"
@@ -95,6 +119,25 @@ for i in 0 1 2 3; do
 	c_failed=$((c_failed + $(echo "$counts" | cut -d' ' -f2)))
 done
 [ $c_rc != 0 ] && [ $c_failed = 0 ] && result FAIL "dhost cluster exited with $c_rc without a failing test"
+for i in 0 1 2 3; do
+	if splat_console "$LOGS/dhost/node$i.log" > "$LOGS/dhost/node$i.splat"; then
+		sed 's/^/# /' "$LOGS/dhost/node$i.splat" | head -20
+		result FAIL "dhost node$i: no BUG, WARNING, lockdep or sanitizer report in its console log"
+	else
+		result OK "dhost node$i: no BUG, WARNING, lockdep or sanitizer report in its console log"
+	fi
+done
+
+phase "the series compiles in the configs users build (qemu/configs)"
+"$TOP/scripts/config-check.sh" --logdir "$LOGS" > "$LOGS/configs.log" 2>&1
+cat "$LOGS/configs.log"
+while read -r line; do
+	case "$line" in
+	"ok - "*) result OK "${line#ok - }" ;;
+	"not ok - "*) result FAIL "${line#not ok - }" ;;
+	esac
+done < "$LOGS/configs.log" > /dev/null
+grep -q '^\(not \)\{0,1\}ok - config ' "$LOGS/configs.log" || result FAIL "config check ran (log $LOGS/configs.log)"
 
 phase "done; logs in $LOGS"
 if [ "$skipped" -gt 0 ]; then
