@@ -1,0 +1,4052 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vr-nlfuzz: a generic netlink fuzzer for the "vr" family.
+ *
+ *   vr-nlfuzz [-n COUNT] [-s SEED] [-t SECONDS] [-v] [--uid UID [--userns]]
+ *             [--no-binder] [--before CMD] [--after CMD] [--cleanup]
+ *             [--leave COUNT [--leave-time SECONDS]]
+ *
+ * Builds requests for every operation of the family from its YNL spec (the
+ * tables of vr-nlfuzz-spec.h are generated from
+ * Documentation/netlink/specs/vr.yaml by vr-nlfuzz-gen.py), valid ones and
+ * mutated ones: attribute lengths (nla_len 0, too short, too long, odd),
+ * types (0, unknown, above the maximum, NLA_F_NESTED set or missing),
+ * nesting (nests for scalars, deep and empty nests), duplicated and dropped
+ * attributes, strings without NUL or too long, extreme values, truncated
+ * messages, wrong nlmsg_len, trailing bytes, wrong commands, versions,
+ * message types and flags, several messages in one datagram. Every
+ * reply is read (dumps are drained) and checked.
+ *
+ * Each request's outcome is predicted by a model of the kernel: the
+ * netlink and genetlink core (netlink_rcv_skb, the genetlink header and
+ * flag checks, strict policy validation from the spec) and the module's
+ * semantics (VR ids and names, interface assignment, distributed addresses,
+ * ownership entries), kept in step with every acknowledged change. A reply
+ * that differs from the prediction, a reply of an unexpected kind, a
+ * malformed reply or notification, a dump whose contents differ from the
+ * model, and a final state that differs from the model are "surprising":
+ * printed, counted, and they make the exit status 1.
+ *
+ * Options:
+ *   -n COUNT      messages to send (default 100000)
+ *   -s SEED       seed of the request generator (default: from the clock);
+ *                 the same seed and count send the same requests
+ *   -t SECONDS    stop after this long even if COUNT is not reached
+ *                 (default 0: no limit)
+ *   -v            print every datagram sent (hex) and its replies
+ *   --uid UID     drop to UID (and its gid, no groups) before anything else
+ *   --userns      then unshare a user and a network namespace and map UID
+ *                 to root there (CAP_NET_ADMIN over the new netns)
+ *   --no-binder   do not run the binder: a child process binding, listening
+ *                 on and connecting TCP/UDP sockets on the netns' addresses,
+ *                 which makes claims on distributed addresses; the fuzzer
+ *                 joins the "dhost" group and answers most claims
+ *   --before CMD  run "sh -c CMD" in the namespaces, before fuzzing
+ *   --after CMD   run "sh -c CMD" in the namespaces, after fuzzing and the
+ *                 final check (the binder stopped)
+ *   --cleanup     then (with CAP_NET_ADMIN) check that the state left can be
+ *                 undone: assign every interface back to VR 0 and delete
+ *                 every VR, delete every distributed address, then only VR 0
+ *                 may be left (no distributed address, no ownership entry);
+ *                 one line "nlfuzz-result vrs-deleted|dhost-deleted|only-vr0
+ *                 ok|fail" each, and exit status 1 on a failure
+ *   --leave COUNT then (with CAP_NET_ADMIN) send COUNT more messages, checked
+ *                 alike, and exit leaving their state behind: with --userns,
+ *                 for the exit of the netns (at most --leave-time seconds)
+ *
+ * The binder, and answering claims, are on when the caller has
+ * CAP_NET_ADMIN over its netns (root, or --userns). Claims and their
+ * answers depend on timing; the requests of the main stream do not
+ * (--no-binder replays them exactly).
+ *
+ * Output: "# " lines (KTAP diagnostics): seed, counts of what was sent,
+ * acks per errno, dumps, notifications, per-operation outcomes, and each
+ * surprise with the message that caused it.
+ *
+ * Exit: 0, 1 if anything was surprising (or a hook failed), 2 on usage
+ * error, 3 on local failure (socket, family not found, ...).
+ *
+ * Build: gcc -static -O2 -Wall -Wextra -I$(OUT) -o vr-nlfuzz vr-nlfuzz.c
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <ifaddrs.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK 11
+#endif
+#ifndef NETLINK_CAP_ACK
+#define NETLINK_CAP_ACK 10
+#endif
+#ifndef NETLINK_GET_STRICT_CHK
+#define NETLINK_GET_STRICT_CHK 12
+#endif
+#ifndef NETLINK_ADD_MEMBERSHIP
+#define NETLINK_ADD_MEMBERSHIP 1
+#endif
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+#ifndef NLM_F_ACK_TLVS
+#define NLM_F_ACK_TLVS 0x200
+#endif
+/* The socket option of the data-plane patches (not in the vr uapi header). */
+#ifndef SO_VR
+#define SO_VR 85
+#endif
+/* Main table id (linux/rtnetlink.h), the FIB table of VR 0. */
+#define RT_TABLE_MAIN_ID 254
+/* Genetlink family ids never go above this (GENL_MAX_ID). */
+#define GENL_ID_LIMIT 1023
+/* Highest attribute type (NLA_TYPE_MASK as a number). */
+#define TYPE_MAX 0x3fff
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* --- the spec tables (generated) ---------------------------------------- */
+
+enum fz_kind { FZ_FLAG, FZ_U8, FZ_U16, FZ_U32, FZ_U64, FZ_UINT, FZ_STRING, FZ_BINARY, FZ_NEST };
+
+struct fz_attr {
+	const char *name;
+	unsigned short type;
+	enum fz_kind kind;
+	unsigned char is_signed, big_endian, ipv4, has_min, has_max, multi, is_enum;
+	long long min, max;
+	int max_len, min_len;
+	int nest;
+	int enum_min, enum_max;
+};
+
+struct fz_set {
+	const char *name;
+	const struct fz_attr *attrs;
+	int n_attrs;
+	int max_type;
+};
+
+enum {
+	FZ_OP_DO = 1,
+	FZ_OP_DUMP = 2,
+	FZ_OP_ADMIN = 4,
+	FZ_OP_UNS_ADMIN = 8,
+	FZ_OP_NTF = 16,
+};
+
+struct fz_op {
+	const char *name;
+	unsigned char cmd;
+	int set;
+	unsigned int flags;
+	const unsigned short *do_req;
+	int n_do_req;
+	const unsigned short *dump_req;
+	int n_dump_req;
+};
+
+#include "vr-nlfuzz-spec.h"
+
+#define N_OPS ((int)ARRAY_SIZE(fz_ops))
+#define N_SETS ((int)ARRAY_SIZE(fz_sets))
+
+/* --- sizes ------------------------------------------------------------- */
+
+#define ITEM_MAX 512		/* payload of one generated attribute */
+#define MAX_ITEMS 320		/* attributes of one generated message */
+#define MSG_MAX (MAX_ITEMS * 64)
+#define DGRAM_MAX 65536
+#define MAX_BATCH 4
+#define RBUF_MAX (1 << 20)	/* one recv */
+#define ARENA_MAX (4 << 20)	/* the replies to one datagram */
+#define MAX_REPLIES 16384
+#define MAX_VIS 256
+#define MAX_IFS 64
+#define MAX_ADDRS 128
+#define MAX_DHOST 1024
+#define MAX_OWNERS 8192
+#define MAX_PENDING 256
+#define MAX_ERRNO 4096
+#define SURPRISE_DETAIL 20	/* surprises printed in full */
+
+static const char *prog = "vr-nlfuzz";
+
+enum { EXIT_OK, EXIT_SURPRISE, EXIT_USAGE, EXIT_LOCAL };
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_LOCAL);
+}
+
+/* --- PRNG (splitmix64) ------------------------------------------------- */
+
+struct rng {
+	uint64_t s;
+};
+
+static uint64_t rng_next(struct rng *r)
+{
+	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* R drives the requests, S what depends on timing (binder, answers). */
+static struct rng R, S;
+
+static uint32_t rnd(uint32_t n)
+{
+	return n ? rng_next(&R) % n : 0;
+}
+
+static int pct(unsigned int p)
+{
+	return rnd(100) < p;
+}
+
+static uint32_t srnd(uint32_t n)
+{
+	return n ? rng_next(&S) % n : 0;
+}
+
+/* --- errno names ------------------------------------------------------- */
+
+static const struct {
+	int err;
+	const char *name;
+} errnames[] = {
+	{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" },
+	{ EINTR, "EINTR" }, { EIO, "EIO" }, { ENXIO, "ENXIO" },
+	{ E2BIG, "E2BIG" }, { EBADF, "EBADF" }, { EAGAIN, "EAGAIN" },
+	{ ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EFAULT, "EFAULT" },
+	{ EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { ENODEV, "ENODEV" },
+	{ EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" }, { ERANGE, "ERANGE" },
+	{ EDOM, "EDOM" }, { ENOSYS, "ENOSYS" }, { EMSGSIZE, "EMSGSIZE" },
+	{ EPROTO, "EPROTO" }, { EBADMSG, "EBADMSG" },
+	{ EOVERFLOW, "EOVERFLOW" }, { EOPNOTSUPP, "EOPNOTSUPP" },
+	{ EPROTONOSUPPORT, "EPROTONOSUPPORT" }, { ENOBUFS, "ENOBUFS" },
+	{ ENOTCONN, "ENOTCONN" }, { ECONNREFUSED, "ECONNREFUSED" },
+	{ ETIMEDOUT, "ETIMEDOUT" }, { EADDRINUSE, "EADDRINUSE" },
+	{ EADDRNOTAVAIL, "EADDRNOTAVAIL" }, { EAFNOSUPPORT, "EAFNOSUPPORT" },
+	{ ENAMETOOLONG, "ENAMETOOLONG" }, { ENOTSUP, "ENOTSUP" },
+};
+
+static const char *errname(int e)
+{
+	static char buf[4][16];
+	static int k;
+	size_t i;
+
+	if (e == 0)
+		return "0";
+	for (i = 0; i < ARRAY_SIZE(errnames); i++)
+		if (errnames[i].err == e)
+			return errnames[i].name;
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof(buf[k]), "E%d", e);
+	return buf[k];
+}
+
+/* --- options and run state --------------------------------------------- */
+
+static unsigned long n_msgs = 100000;
+static uint64_t seed;
+static double time_limit;
+static int verbose;
+static long opt_uid = -1;
+static int opt_userns;
+static int opt_no_binder;
+static int opt_cleanup;
+static unsigned long opt_leave;
+static double opt_leave_time;
+static const char *hook_before, *hook_after;
+
+/* The caller has CAP_NET_ADMIN over its network namespace. */
+static int admin;
+static int binder_on;
+static pid_t binder_pid[2];
+
+#define N_GRPS ((int)ARRAY_SIZE(fz_mcgrps))
+
+static uint16_t family_id;
+static uint32_t grp_ids[N_GRPS];
+static uint32_t grp_monitor, grp_dhost;
+/* net.vr.max_vrs: how many VRs besides VR 0 the netns may have. */
+static long max_vrs = LONG_MAX;
+
+/* Sockets: requests, the monitor group, the dhost group, claim answers. */
+static int fd_main = -1, fd_mon = -1, fd_dh = -1, fd_ans = -1;
+
+/* --- counters ----------------------------------------------------------- */
+
+static unsigned long st_msgs, st_dgrams, st_bytes, st_batched, st_clean;
+static unsigned long st_acks[MAX_ERRNO], st_done[MAX_ERRNO];
+static unsigned long st_entries, st_get_replies, st_noreply, st_reopen;
+static unsigned long st_op_err[256][MAX_ERRNO], st_op_noreply[256], st_op_dump[256];
+static unsigned long st_predicted, st_resync, st_foreign;
+static unsigned long st_mon, st_mon_lost, st_dh, st_dh_lost, st_dh_events[8];
+static unsigned long st_claims, st_answers, st_answer_err[MAX_ERRNO];
+static unsigned long st_surprises;
+static unsigned long cur_msg;	/* index of the first message of the datagram */
+
+/* --- the netns: interfaces and addresses -------------------------------- */
+
+struct iface {
+	int ifindex;
+	char name[IF_NAMESIZE];
+	uint16_t vr;		/* model: the VR it is assigned to */
+};
+
+struct ifaddr4 {
+	int ifindex;
+	uint32_t addr;		/* network order, as netlink carries it */
+};
+
+static struct iface ifs[MAX_IFS];
+static int n_ifs;
+static struct ifaddr4 addrs[MAX_ADDRS];
+static int n_addrs;
+
+static struct iface *iface_by_index(uint32_t ifindex)
+{
+	int i;
+
+	for (i = 0; i < n_ifs; i++)
+		if ((uint32_t)ifs[i].ifindex == ifindex)
+			return &ifs[i];
+	return NULL;
+}
+
+static int has_addr(uint32_t ifindex, uint32_t addr)
+{
+	int i;
+
+	for (i = 0; i < n_addrs; i++)
+		if ((uint32_t)addrs[i].ifindex == ifindex && addrs[i].addr == addr)
+			return 1;
+	return 0;
+}
+
+static void read_netns(void)
+{
+	struct if_nameindex *ni, *p;
+	struct ifaddrs *ifa, *a;
+
+	ni = if_nameindex();
+	if (!ni)
+		die("if_nameindex: %s", strerror(errno));
+	for (p = ni; p->if_index && n_ifs < MAX_IFS; p++) {
+		ifs[n_ifs].ifindex = p->if_index;
+		snprintf(ifs[n_ifs].name, sizeof(ifs[n_ifs].name), "%s", p->if_name);
+		n_ifs++;
+	}
+	if_freenameindex(ni);
+	if (getifaddrs(&ifa))
+		die("getifaddrs: %s", strerror(errno));
+	for (a = ifa; a && n_addrs < MAX_ADDRS; a = a->ifa_next) {
+		unsigned int idx;
+
+		if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET)
+			continue;
+		idx = if_nametoindex(a->ifa_name);
+		if (!idx)
+			continue;
+		addrs[n_addrs].ifindex = idx;
+		addrs[n_addrs].addr = ((struct sockaddr_in *)a->ifa_addr)->sin_addr.s_addr;
+		n_addrs++;
+	}
+	freeifaddrs(ifa);
+}
+
+/* --- the spec, as the model needs it ------------------------------------ */
+
+static const struct fz_op *op_by_name(const char *name)
+{
+	int i;
+
+	for (i = 0; i < N_OPS; i++)
+		if (!strcmp(fz_ops[i].name, name))
+			return &fz_ops[i];
+	die("the spec has no operation \"%s\": update vr-nlfuzz's model", name);
+}
+
+static const struct fz_op *op_by_cmd(unsigned int cmd, unsigned int cap)
+{
+	int i;
+
+	for (i = 0; i < N_OPS; i++)
+		if (fz_ops[i].cmd == cmd && (fz_ops[i].flags & cap))
+			return &fz_ops[i];
+	return NULL;
+}
+
+static int set_by_name(const char *name)
+{
+	int i;
+
+	for (i = 0; i < N_SETS; i++)
+		if (!strcmp(fz_sets[i].name, name))
+			return i;
+	die("the spec has no attribute set \"%s\": update vr-nlfuzz's model", name);
+}
+
+static const struct fz_attr *attr_of(int set, unsigned int type)
+{
+	int i;
+
+	if (set < 0)
+		return NULL;
+	for (i = 0; i < fz_sets[set].n_attrs; i++)
+		if (fz_sets[set].attrs[i].type == type)
+			return &fz_sets[set].attrs[i];
+	return NULL;
+}
+
+static unsigned int attr_type(int set, const char *name)
+{
+	int i;
+
+	for (i = 0; i < fz_sets[set].n_attrs; i++)
+		if (!strcmp(fz_sets[set].attrs[i].name, name))
+			return fz_sets[set].attrs[i].type;
+	die("the spec has no attribute \"%s\" in set \"%s\": update vr-nlfuzz's model",
+	    name, fz_sets[set].name);
+}
+
+/* What the model knows the operations and attributes as. */
+static const struct fz_op *O_CREATE, *O_DELETE, *O_GET, *O_ASSIGN, *O_DSET,
+	*O_DDEL, *O_DGET, *O_OSET, *O_ODEL, *O_OGET, *O_CLAIM, *O_CREATE_NTF,
+	*O_DELETE_NTF, *O_CHANGE_NTF;
+static int SET_VR, SET_IFACE, SET_DHOST, SET_OWNER, SET_SOCK;
+static unsigned int A_ID, A_NAME, A_TABLE, A_IFINDEX, A_IFACE, A_IF_IFINDEX,
+	A_IF_NAME, A_D_ADDR, A_D_VR, A_D_IFINDEX, A_D_MEMBER, A_D_LEAD,
+	A_O_ADDR, A_O_VR, A_O_PROTO, A_O_PORT, A_O_PORT_LAST, A_O_REMOTE,
+	A_O_REMOTE_PORT, A_O_MEMBER, A_S_EVENT, A_S_COOKIE, A_S_ERRNO;
+
+static void resolve_spec(void)
+{
+	O_CREATE = op_by_name("create");
+	O_DELETE = op_by_name("delete");
+	O_GET = op_by_name("get");
+	O_ASSIGN = op_by_name("assign");
+	O_DSET = op_by_name("dhost-set");
+	O_DDEL = op_by_name("dhost-del");
+	O_DGET = op_by_name("dhost-get");
+	O_OSET = op_by_name("owner-set");
+	O_ODEL = op_by_name("owner-del");
+	O_OGET = op_by_name("owner-get");
+	O_CLAIM = op_by_name("claim-answer");
+	O_CREATE_NTF = op_by_name("create-ntf");
+	O_DELETE_NTF = op_by_name("delete-ntf");
+	O_CHANGE_NTF = op_by_name("change-ntf");
+	SET_VR = set_by_name("vr");
+	SET_IFACE = set_by_name("iface");
+	SET_DHOST = set_by_name("dhost");
+	SET_OWNER = set_by_name("owner");
+	SET_SOCK = set_by_name("sock");
+	A_ID = attr_type(SET_VR, "id");
+	A_NAME = attr_type(SET_VR, "name");
+	A_TABLE = attr_type(SET_VR, "table");
+	A_IFINDEX = attr_type(SET_VR, "ifindex");
+	A_IFACE = attr_type(SET_VR, "iface");
+	A_IF_IFINDEX = attr_type(SET_IFACE, "ifindex");
+	A_IF_NAME = attr_type(SET_IFACE, "name");
+	A_D_ADDR = attr_type(SET_DHOST, "addr");
+	A_D_VR = attr_type(SET_DHOST, "vr");
+	A_D_IFINDEX = attr_type(SET_DHOST, "ifindex");
+	A_D_MEMBER = attr_type(SET_DHOST, "member");
+	A_D_LEAD = attr_type(SET_DHOST, "lead");
+	A_O_ADDR = attr_type(SET_OWNER, "addr");
+	A_O_VR = attr_type(SET_OWNER, "vr");
+	A_O_PROTO = attr_type(SET_OWNER, "proto");
+	A_O_PORT = attr_type(SET_OWNER, "port");
+	A_O_PORT_LAST = attr_type(SET_OWNER, "port-last");
+	A_O_REMOTE = attr_type(SET_OWNER, "remote");
+	A_O_REMOTE_PORT = attr_type(SET_OWNER, "remote-port");
+	A_O_MEMBER = attr_type(SET_OWNER, "member");
+	A_S_EVENT = attr_type(SET_SOCK, "event");
+	A_S_COOKIE = attr_type(SET_SOCK, "cookie");
+	A_S_ERRNO = attr_type(SET_SOCK, "errno");
+}
+
+/* --- policies (what the YNL generator makes of the spec) ---------------- */
+
+enum pol_kind { P_UNSPEC, P_FLAG, P_U8, P_U16, P_U32, P_U64, P_UINT, P_BE32, P_NUL_STRING,
+		P_BINARY, P_NESTED };
+
+struct pol_entry {
+	enum pol_kind kind;
+	int has_range;
+	uint64_t min, max;
+	int len;
+};
+
+struct policy {
+	int maxtype;
+	int has_nest;
+	struct pol_entry t[64];
+};
+
+/* The policies of do and dump requests, by command (a dump: NULL if none). */
+static struct policy pol_do[256], pol_dump_tab[256];
+static const struct policy *pol_dump[256];
+
+/* The policy YNL generates for the request attributes of an operation. */
+static void build_policy(struct policy *p, const struct fz_op *op,
+			 const unsigned short *req, int n_req)
+{
+	int j;
+
+	for (j = 0; j < n_req; j++) {
+		const struct fz_attr *a = attr_of(op->set, req[j]);
+		struct pol_entry *e;
+
+		if (!a || a->type >= 64)
+			die("spec: bad request attribute of %s", op->name);
+		e = &p->t[a->type];
+		if (a->type > p->maxtype)
+			p->maxtype = a->type;
+		switch (a->kind) {
+		case FZ_FLAG:
+			e->kind = P_FLAG;
+			break;
+		case FZ_U8:
+			e->kind = P_U8;
+			break;
+		case FZ_U16:
+			e->kind = P_U16;
+			break;
+		case FZ_U32:
+			e->kind = a->big_endian ? P_BE32 : P_U32;
+			break;
+		case FZ_U64:
+			e->kind = P_U64;
+			break;
+		case FZ_UINT:
+			e->kind = P_UINT;
+			break;
+		case FZ_STRING:
+			e->kind = P_NUL_STRING;
+			e->len = a->max_len;
+			break;
+		case FZ_BINARY:
+			e->kind = P_BINARY;
+			e->len = a->max_len;
+			break;
+		case FZ_NEST:
+			e->kind = P_NESTED;
+			p->has_nest = 1;
+			break;
+		}
+		if ((a->has_min || a->has_max) && e->kind != P_BE32 &&
+		    e->kind != P_NUL_STRING && e->kind != P_BINARY) {
+			e->has_range = 1;
+			e->min = a->has_min ? (uint64_t)a->min : 0;
+			e->max = a->has_max ? (uint64_t)a->max :
+				 e->kind == P_U8 ? 0xff : e->kind == P_U16 ? 0xffff :
+				 e->kind == P_U32 ? 0xffffffffULL : UINT64_MAX;
+		}
+	}
+}
+
+static void build_policies(void)
+{
+	int i;
+
+	for (i = 0; i < N_OPS; i++) {
+		const struct fz_op *op = &fz_ops[i];
+
+		if (op->flags & FZ_OP_DO)
+			build_policy(&pol_do[op->cmd], op, op->do_req, op->n_do_req);
+		/* A dump without request attributes: genetlink's reject-all policy. */
+		if ((op->flags & FZ_OP_DUMP) && op->n_dump_req) {
+			build_policy(&pol_dump_tab[op->cmd], op, op->dump_req, op->n_dump_req);
+			pol_dump[op->cmd] = &pol_dump_tab[op->cmd];
+		}
+	}
+}
+
+/* The attributes of a request after policy validation (last one wins). */
+struct tb {
+	const unsigned char *p[64];
+	int len[64];
+};
+
+static int tb_has(const struct tb *tb, unsigned int type)
+{
+	return type < 64 && tb->p[type];
+}
+
+static uint32_t tb_u32(const struct tb *tb, unsigned int type)
+{
+	uint32_t v;
+
+	memcpy(&v, tb->p[type], 4);
+	return v;
+}
+
+/*
+ * __nla_validate_parse() with NL_VALIDATE_STRICT: 0 or the negative errno.
+ * A NULL policy is genetlink's reject-all policy (maxtype 0).
+ */
+static int strict_parse(const unsigned char *p, int len, const struct policy *pol,
+			struct tb *tb)
+{
+	int maxtype = pol ? pol->maxtype : 0;
+	int rem = len;
+
+	memset(tb, 0, sizeof(*tb));
+	while (rem >= NLA_HDRLEN) {
+		struct nlattr nla;
+		int type, alen;
+		const struct pol_entry *e;
+		const unsigned char *d;
+
+		memcpy(&nla, p, sizeof(nla));
+		if (nla.nla_len < NLA_HDRLEN || nla.nla_len > rem)
+			break;
+		type = nla.nla_type & NLA_TYPE_MASK;
+		alen = nla.nla_len - NLA_HDRLEN;
+		d = p + NLA_HDRLEN;
+		if (type == 0 || type > maxtype)
+			return -EINVAL;
+		e = &pol->t[type];
+		switch (e->kind) {
+		case P_U8:
+			if (alen != 1)
+				return -EINVAL;
+			break;
+		case P_U16:
+			if (alen != 2)
+				return -EINVAL;
+			break;
+		case P_U32:
+		case P_BE32:
+			if (alen != 4)
+				return -EINVAL;
+			break;
+		case P_U64:
+			if (alen != 8)
+				return -EINVAL;
+			break;
+		default:
+			break;
+		}
+		/* NLA_UINT: 4 or 8 bytes, checked after the flags. */
+		if (e->kind != P_NESTED && e->kind != P_UNSPEC &&
+		    (nla.nla_type & NLA_F_NESTED))
+			return -EINVAL;
+		if (e->kind == P_NESTED && !(nla.nla_type & NLA_F_NESTED))
+			return -EINVAL;
+		switch (e->kind) {
+		case P_UNSPEC:
+			return -EINVAL;
+		case P_FLAG:
+			if (alen > 0)
+				return -ERANGE;
+			break;
+		case P_NUL_STRING: {
+			int minlen = e->len ? (alen < e->len + 1 ? alen : e->len + 1) : alen;
+
+			if (!minlen || !memchr(d, 0, minlen))
+				return -EINVAL;
+			if (e->len) {
+				int l = alen;
+
+				if (d[l - 1] == 0)
+					l--;
+				if (l > e->len)
+					return -ERANGE;
+			}
+			break;
+		}
+		case P_BINARY:
+			if (e->len && alen > e->len)
+				return -ERANGE;
+			break;
+		case P_NESTED:
+			if (alen && alen < NLA_HDRLEN)
+				return -ERANGE;
+			break;
+		case P_UINT:
+			if (alen != 4 && alen != 8)
+				return -EINVAL;
+			break;
+		default:
+			break;
+		}
+		if (e->has_range) {
+			uint64_t v = 0;
+
+			switch (e->kind) {
+			case P_U8:
+				v = d[0];
+				break;
+			case P_U16: {
+				uint16_t x;
+
+				memcpy(&x, d, 2);
+				v = x;
+				break;
+			}
+			case P_U32: {
+				uint32_t x;
+
+				memcpy(&x, d, 4);
+				v = x;
+				break;
+			}
+			case P_U64:
+				memcpy(&v, d, 8);
+				break;
+			case P_UINT:
+				if (alen == 4) {
+					uint32_t x;
+
+					memcpy(&x, d, 4);
+					v = x;
+				} else {
+					memcpy(&v, d, 8);
+				}
+				break;
+			default:
+				break;
+			}
+			if (v < e->min || v > e->max)
+				return -ERANGE;
+		}
+		if (type < 64) {
+			tb->p[type] = d;
+			tb->len[type] = alen;
+		}
+		rem -= NLA_ALIGN(nla.nla_len);
+		p += NLA_ALIGN(nla.nla_len);
+	}
+	if (rem > 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* --- the model of the kernel's state ------------------------------------ */
+
+struct dhost_entry {
+	uint16_t vr;
+	uint32_t addr;
+	int ifindex;
+	uint32_t member, lead;
+};
+
+struct owner_key {
+	uint16_t vr;
+	uint32_t addr;
+	uint8_t proto;
+	uint16_t port, port_last;
+	uint32_t remote;
+	uint16_t remote_port;
+};
+
+struct owner_entry {
+	struct owner_key k;
+	uint32_t member;
+};
+
+static uint8_t vr_exists[65536];
+static char vr_name[65536][FZ_C_NAME_MAX_LEN + 1];
+static uint16_t vr_ids[65536];	/* the existing ones, in no order */
+static int n_vrs;
+static struct dhost_entry dhosts[MAX_DHOST];
+static int n_dhosts;
+static struct owner_entry owners[MAX_OWNERS];
+static int n_owners;
+
+/* Claims seen on the dhost group and not over yet. */
+struct pending {
+	uint32_t cookie;
+	double since;
+	int answered;
+};
+
+static struct pending pending[MAX_PENDING];
+static int n_pending;
+static uint32_t max_cookie_seen;
+static int dh_lost;		/* a notification of the dhost group was lost */
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int name_in_use(const char *name)
+{
+	int i;
+
+	for (i = 0; i < n_vrs; i++)
+		if (!strcmp(vr_name[vr_ids[i]], name))
+			return 1;
+	return 0;
+}
+
+static void vr_add(uint16_t id, const char *name)
+{
+	vr_exists[id] = 1;
+	snprintf(vr_name[id], sizeof(vr_name[id]), "%.*s", FZ_C_NAME_MAX_LEN, name);
+	vr_ids[n_vrs++] = id;
+}
+
+static void vr_del(uint16_t id)
+{
+	int i;
+
+	vr_exists[id] = 0;
+	for (i = 0; i < n_vrs; i++) {
+		if (vr_ids[i] == id) {
+			vr_ids[i] = vr_ids[--n_vrs];
+			break;
+		}
+	}
+}
+
+static int vr_has_ifaces(uint16_t id)
+{
+	int i;
+
+	for (i = 0; i < n_ifs; i++)
+		if (ifs[i].vr == id)
+			return 1;
+	return 0;
+}
+
+static struct dhost_entry *dhost_find(uint16_t vr, uint32_t addr)
+{
+	int i;
+
+	for (i = 0; i < n_dhosts; i++)
+		if (dhosts[i].vr == vr && dhosts[i].addr == addr)
+			return &dhosts[i];
+	return NULL;
+}
+
+static int key_eq(const struct owner_key *a, const struct owner_key *b)
+{
+	return a->vr == b->vr && a->addr == b->addr && a->proto == b->proto &&
+	       a->port == b->port && a->port_last == b->port_last &&
+	       a->remote == b->remote && a->remote_port == b->remote_port;
+}
+
+static struct owner_entry *owner_find(const struct owner_key *k)
+{
+	int i;
+
+	for (i = 0; i < n_owners; i++)
+		if (key_eq(&owners[i].k, k))
+			return &owners[i];
+	return NULL;
+}
+
+static void model_reset(void)
+{
+	int i;
+
+	memset(vr_exists, 0, sizeof(vr_exists));
+	n_vrs = 0;
+	n_dhosts = 0;
+	n_owners = 0;
+	for (i = 0; i < n_ifs; i++)
+		ifs[i].vr = 0;
+}
+
+/* --- surprises ------------------------------------------------------------ */
+
+static void hexdump(const char *what, const unsigned char *p, size_t len)
+{
+	size_t i;
+
+	printf("#   %s (%zu bytes):", what, len);
+	for (i = 0; i < len && i < 512; i++) {
+		if (i % 32 == 0)
+			printf("\n#     ");
+		printf("%02x", p[i]);
+	}
+	if (len > 512)
+		printf(" ...");
+	printf("\n");
+}
+
+/* The datagram being checked, for the report of a surprise. */
+static const unsigned char *cur_dgram;
+static size_t cur_dlen;
+
+static void __attribute__((format(printf, 1, 2))) surprise(const char *fmt, ...)
+{
+	va_list ap;
+
+	st_surprises++;
+	if (st_surprises > SURPRISE_DETAIL) {
+		if (st_surprises == SURPRISE_DETAIL + 1)
+			printf("# (further surprises only counted)\n");
+		return;
+	}
+	printf("# SURPRISE %lu (datagram with message %lu, seed 0x%" PRIx64 "): ",
+	       st_surprises, cur_msg, seed);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (cur_dgram)
+		hexdump("datagram", cur_dgram, cur_dlen);
+	fflush(stdout);
+}
+
+/* --- netlink plumbing --------------------------------------------------- */
+
+static int nl_open(int ext_ack, int cap_ack, int strict)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int fd, rcv = RBUF_MAX;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (fd < 0)
+		die("socket(AF_NETLINK, NETLINK_GENERIC): %s", strerror(errno));
+	/* Best effort: root may exceed rmem_max. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	if (ext_ack && setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &ext_ack, sizeof(ext_ack)))
+		die("setsockopt(NETLINK_EXT_ACK): %s", strerror(errno));
+	if (cap_ack && setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &cap_ack, sizeof(cap_ack)))
+		die("setsockopt(NETLINK_CAP_ACK): %s", strerror(errno));
+	if (strict && setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &strict, sizeof(strict)))
+		die("setsockopt(NETLINK_GET_STRICT_CHK): %s", strerror(errno));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		die("bind(AF_NETLINK): %s", strerror(errno));
+	return fd;
+}
+
+static void nl_send(int fd, const void *buf, size_t len)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	ssize_t n;
+
+	do {
+		n = sendto(fd, buf, len, 0, (struct sockaddr *)&sa, sizeof(sa));
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		die("sendto: %s", strerror(errno));
+	if ((size_t)n != len)
+		die("sendto: short write (%zd of %zu)", n, len);
+}
+
+static unsigned char rbuf[RBUF_MAX];
+
+/*
+ * One recv: the number of bytes, 0 when nothing is queued (or, with wait,
+ * after the socket's timeout), -ENOBUFS when messages were lost.
+ */
+static ssize_t nl_recv(int fd, int wait)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = recv(fd, rbuf, sizeof(rbuf), (wait ? 0 : MSG_DONTWAIT) | MSG_TRUNC);
+		if (n >= 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		if (errno == ENOBUFS)
+			return -ENOBUFS;
+		die("recv: %s", strerror(errno));
+	}
+	if ((size_t)n > sizeof(rbuf))
+		die("recv: a message of %zd bytes", n);
+	return n;
+}
+
+/* A message under construction (for the controller and model syncs). */
+struct buf {
+	unsigned char b[4096];
+	size_t len;
+};
+
+static void buf_init(struct buf *m, uint16_t type, uint16_t flags, uint8_t cmd,
+		     uint32_t seq)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)m->b;
+	struct genlmsghdr *g = (struct genlmsghdr *)(m->b + NLMSG_HDRLEN);
+
+	memset(m->b, 0, NLMSG_HDRLEN + GENL_HDRLEN);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	nlh->nlmsg_seq = seq;
+	g->cmd = cmd;
+	g->version = 1;
+	m->len = NLMSG_HDRLEN + GENL_HDRLEN;
+	nlh->nlmsg_len = m->len;
+}
+
+static void buf_put(struct buf *m, uint16_t type, const void *data, size_t len)
+{
+	struct nlattr nla = { .nla_len = NLA_HDRLEN + len, .nla_type = type };
+
+	if (m->len + NLA_ALIGN(NLA_HDRLEN + len) > sizeof(m->b))
+		die("internal: message too long");
+	memcpy(m->b + m->len, &nla, sizeof(nla));
+	memcpy(m->b + m->len + NLA_HDRLEN, data, len);
+	memset(m->b + m->len + NLA_HDRLEN + len, 0, NLA_ALIGN(len) - len);
+	m->len += NLA_ALIGN(NLA_HDRLEN + len);
+	((struct nlmsghdr *)m->b)->nlmsg_len = m->len;
+}
+
+/* Calls fn for each attribute in p..p+len; stops at a malformed one (returns -1). */
+static int for_attrs(const unsigned char *p, size_t len,
+		     int (*fn)(uint16_t type, const unsigned char *d, size_t dlen, void *arg),
+		     void *arg)
+{
+	while (len >= NLA_HDRLEN) {
+		struct nlattr nla;
+
+		memcpy(&nla, p, sizeof(nla));
+		if (nla.nla_len < NLA_HDRLEN || nla.nla_len > len)
+			return -1;
+		if (fn(nla.nla_type, p + NLA_HDRLEN, nla.nla_len - NLA_HDRLEN, arg))
+			return 1;
+		if ((size_t)NLA_ALIGN(nla.nla_len) >= len)
+			return 0;
+		p += NLA_ALIGN(nla.nla_len);
+		len -= NLA_ALIGN(nla.nla_len);
+	}
+	return len ? -1 : 0;
+}
+
+/* --- resolving the family ----------------------------------------------- */
+
+struct ctrl_info {
+	uint16_t id;
+	char grp_name[32];
+	uint32_t grp_id;
+};
+
+static int ctrl_grp_attr(uint16_t type, const unsigned char *d, size_t len, void *arg)
+{
+	struct ctrl_info *ci = arg;
+
+	type &= NLA_TYPE_MASK;
+	if (type == CTRL_ATTR_MCAST_GRP_NAME && len > 0)
+		snprintf(ci->grp_name, sizeof(ci->grp_name), "%.*s", (int)len, (const char *)d);
+	if (type == CTRL_ATTR_MCAST_GRP_ID && len == 4)
+		memcpy(&ci->grp_id, d, 4);
+	return 0;
+}
+
+static int ctrl_grp(uint16_t type, const unsigned char *d, size_t len, void *arg)
+{
+	struct ctrl_info ci = { 0 };
+	int i;
+
+	(void)type;
+	(void)arg;
+	for_attrs(d, len, ctrl_grp_attr, &ci);
+	for (i = 0; i < N_GRPS; i++)
+		if (!strcmp(ci.grp_name, fz_mcgrps[i]))
+			grp_ids[i] = ci.grp_id;
+	return 0;
+}
+
+static int ctrl_attr(uint16_t type, const unsigned char *d, size_t len, void *arg)
+{
+	struct ctrl_info *ci = arg;
+
+	type &= NLA_TYPE_MASK;
+	if (type == CTRL_ATTR_FAMILY_ID && len == 2)
+		memcpy(&ci->id, d, 2);
+	if (type == CTRL_ATTR_MCAST_GROUPS)
+		for_attrs(d, len, ctrl_grp, NULL);
+	return 0;
+}
+
+static void resolve_family(int fd)
+{
+	struct buf m;
+	struct ctrl_info ci = { 0 };
+	int done = 0, err = 0;
+
+	buf_init(&m, GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK, CTRL_CMD_GETFAMILY, 1);
+	buf_put(&m, CTRL_ATTR_FAMILY_NAME, FZ_FAMILY_NAME, strlen(FZ_FAMILY_NAME) + 1);
+	nl_send(fd, m.b, m.len);
+	while (!done) {
+		ssize_t n = nl_recv(fd, 1);
+		struct nlmsghdr *nlh;
+		size_t len;
+
+		if (n <= 0)
+			die("no answer from the genetlink controller");
+		len = n;
+		for (nlh = (struct nlmsghdr *)rbuf; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+			if (nlh->nlmsg_seq != 1)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				err = -((struct nlmsgerr *)NLMSG_DATA(nlh))->error;
+				done = 1;
+			} else if (nlh->nlmsg_type == GENL_ID_CTRL &&
+				   nlh->nlmsg_len >= NLMSG_LENGTH(GENL_HDRLEN)) {
+				for_attrs((unsigned char *)NLMSG_DATA(nlh) + GENL_HDRLEN,
+					  nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN),
+					  ctrl_attr, &ci);
+			}
+		}
+	}
+	if (err)
+		die("resolving family \"%s\": %s", FZ_FAMILY_NAME, strerror(err));
+	if (!ci.id)
+		die("resolving family \"%s\": no id in the reply", FZ_FAMILY_NAME);
+	family_id = ci.id;
+	for (int i = 0; i < N_GRPS; i++) {
+		if (!grp_ids[i])
+			die("family \"%s\" has no multicast group \"%s\"", FZ_FAMILY_NAME,
+			    fz_mcgrps[i]);
+		if (!strcmp(fz_mcgrps[i], "monitor"))
+			grp_monitor = grp_ids[i];
+		if (!strcmp(fz_mcgrps[i], "dhost"))
+			grp_dhost = grp_ids[i];
+	}
+}
+
+/* Who may join which group: everyone, or CAP_NET_ADMIN over the netns. */
+static void check_groups(void)
+{
+	int i;
+
+	for (i = 0; i < N_GRPS; i++) {
+		int fd = nl_open(0, 0, 0), ok = admin || !fz_mcgrp_admin[i], rc;
+
+		rc = setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp_ids[i],
+				sizeof(grp_ids[i]));
+		printf("# joining group \"%s\": %s (expected: %s)\n", fz_mcgrps[i],
+		       rc ? errname(errno) : "ok", ok ? "ok" : "EPERM");
+		if (ok != !rc || (rc && errno != EPERM))
+			surprise("joining group \"%s\": %s", fz_mcgrps[i],
+				 rc ? errname(errno) : "allowed");
+		close(fd);
+	}
+}
+
+static void read_max_vrs(void)
+{
+	FILE *f = fopen("/proc/sys/net/vr/max_vrs", "r");
+
+	if (!f)
+		return;
+	if (fscanf(f, "%ld", &max_vrs) != 1)
+		max_vrs = LONG_MAX;
+	fclose(f);
+}
+
+/* --- model sync: read the state with dumps ------------------------------ */
+
+struct vr_entry {
+	int ok;
+	uint32_t id, table;
+	int has_id, has_table, has_name;
+	char name[64];
+	int n_ifaces;
+	uint32_t ifindex[MAX_IFS];
+	const char *bad;
+};
+
+static int vr_iface_attr(uint16_t type, const unsigned char *d, size_t len, void *arg)
+{
+	struct vr_entry *e = arg;
+
+	type &= NLA_TYPE_MASK;
+	if (type == A_IF_IFINDEX) {
+		if (len != 4) {
+			e->bad = "iface ifindex is not a u32";
+			return 1;
+		}
+		if (e->n_ifaces < MAX_IFS)
+			memcpy(&e->ifindex[e->n_ifaces], d, 4);
+		e->n_ifaces++;
+	} else if (type == A_IF_NAME) {
+		if (!len || d[len - 1] || strlen((const char *)d) >= IF_NAMESIZE) {
+			e->bad = "iface name is not a NUL-terminated interface name";
+			return 1;
+		}
+	} else {
+		e->bad = "unknown attribute in an iface nest";
+		return 1;
+	}
+	return 0;
+}
+
+static int vr_attr(uint16_t type, const unsigned char *d, size_t len, void *arg)
+{
+	struct vr_entry *e = arg;
+	uint16_t t = type & NLA_TYPE_MASK;
+
+	if (t == A_ID || t == A_TABLE) {
+		if (len != 4) {
+			e->bad = "id or table is not a u32";
+			return 1;
+		}
+		if (t == A_ID) {
+			memcpy(&e->id, d, 4);
+			e->has_id++;
+		} else {
+			memcpy(&e->table, d, 4);
+			e->has_table++;
+		}
+	} else if (t == A_NAME) {
+		if (!len || d[len - 1] || len - 1 > FZ_C_NAME_MAX_LEN ||
+		    strlen((const char *)d) != len - 1) {
+			e->bad = "name is not a NUL-terminated string of at most name-max-len bytes";
+			return 1;
+		}
+		memcpy(e->name, d, len);
+		e->has_name++;
+	} else if (t == A_IFACE) {
+		int before = e->n_ifaces;
+
+		if (!(type & NLA_F_NESTED)) {
+			e->bad = "iface without NLA_F_NESTED";
+			return 1;
+		}
+		if (for_attrs(d, len, vr_iface_attr, e) < 0 && !e->bad)
+			e->bad = "malformed iface nest";
+		if (!e->bad && e->n_ifaces != before + 1)
+			e->bad = "iface nest without exactly one ifindex";
+		if (e->bad)
+			return 1;
+	} else {
+		e->bad = "unknown attribute in a VR";
+		return 1;
+	}
+	return 0;
+}
+
+/* Parses a VR (get reply, dump entry, notification). */
+static void parse_vr(const unsigned char *p, size_t len, struct vr_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	if (for_attrs(p, len, vr_attr, e) < 0 && !e->bad)
+		e->bad = "malformed attributes";
+	if (!e->bad && (e->has_id != 1 || e->has_table != 1 || e->has_name > 1))
+		e->bad = "not exactly one id and one table, or several names";
+	if (!e->bad && e->id > FZ_C_ID_MAX)
+		e->bad = "id above id-max";
+	if (!e->bad && e->table != (e->id ? FZ_C_TABLE_BASE + e->id : RT_TABLE_MAIN_ID))
+		e->bad = "table is not that of the id";
+	e->ok = !e->bad;
+}
+
+struct u32_attrs {
+	uint32_t v[16];
+	unsigned int have;	/* bit per type */
+	int dup, bad;
+	int set;
+};
+
+static int u32_attr(uint16_t type, const unsigned char *d, size_t len, void *arg)
+{
+	struct u32_attrs *u = arg;
+
+	type &= NLA_TYPE_MASK;
+	if (type == 0 || type >= 16 || type > fz_sets[u->set].max_type || len != 4) {
+		u->bad = 1;
+		return 1;
+	}
+	if (u->have & (1u << type))
+		u->dup = 1;
+	u->have |= 1u << type;
+	memcpy(&u->v[type], d, 4);
+	return 0;
+}
+
+/* Parses a dhost or owner entry (only u32 attributes). 0 if well-formed. */
+static int parse_u32s(int set, const unsigned char *p, size_t len, struct u32_attrs *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->set = set;
+	if (for_attrs(p, len, u32_attr, u) < 0)
+		u->bad = 1;
+	return u->bad || u->dup ? -1 : 0;
+}
+
+static int owner_from_attrs(const struct u32_attrs *u, struct owner_entry *o)
+{
+	unsigned int need = 1u << A_O_ADDR | 1u << A_O_VR | 1u << A_O_PROTO |
+			    1u << A_O_PORT | 1u << A_O_PORT_LAST | 1u << A_O_MEMBER;
+
+	if ((u->have & need) != need)
+		return -1;
+	if (!!(u->have & 1u << A_O_REMOTE) != !!(u->have & 1u << A_O_REMOTE_PORT))
+		return -1;
+	memset(o, 0, sizeof(*o));
+	o->k.addr = u->v[A_O_ADDR];
+	o->k.vr = u->v[A_O_VR];
+	o->k.proto = u->v[A_O_PROTO];
+	o->k.port = u->v[A_O_PORT];
+	o->k.port_last = u->v[A_O_PORT_LAST];
+	if (u->have & 1u << A_O_REMOTE) {
+		o->k.remote = u->v[A_O_REMOTE];
+		o->k.remote_port = u->v[A_O_REMOTE_PORT];
+	}
+	o->member = u->v[A_O_MEMBER];
+	if (u->v[A_O_VR] > FZ_C_ID_MAX || u->v[A_O_PROTO] > 255 || u->v[A_O_PORT] > 65535 ||
+	    u->v[A_O_PORT_LAST] > 65535 || (u->have & 1u << A_O_REMOTE &&
+					    (u->v[A_O_REMOTE_PORT] > 65535 ||
+					     !u->v[A_O_REMOTE_PORT])))
+		return -1;
+	return 0;
+}
+
+static int dhost_from_attrs(const struct u32_attrs *u, struct dhost_entry *d)
+{
+	unsigned int need = 1u << A_D_ADDR | 1u << A_D_VR | 1u << A_D_IFINDEX |
+			    1u << A_D_MEMBER | 1u << A_D_LEAD;
+
+	if ((u->have & need) != need || u->v[A_D_VR] > FZ_C_ID_MAX)
+		return -1;
+	d->addr = u->v[A_D_ADDR];
+	d->vr = u->v[A_D_VR];
+	d->ifindex = u->v[A_D_IFINDEX];
+	d->member = u->v[A_D_MEMBER];
+	d->lead = u->v[A_D_LEAD];
+	return 0;
+}
+
+/* A dump on a socket of its own; calls fn for each entry's attributes. */
+static void sync_dump(const struct fz_op *op,
+		      void (*fn)(const unsigned char *p, size_t len))
+{
+	static uint32_t seq = 1;
+	struct timeval tv = { .tv_sec = 5 };
+	struct buf m;
+	int fd, done = 0;
+
+	fd = nl_open(0, 1, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	buf_init(&m, family_id, NLM_F_REQUEST | NLM_F_DUMP, op->cmd, ++seq);
+	nl_send(fd, m.b, m.len);
+	while (!done) {
+		ssize_t n = nl_recv(fd, 1);
+		struct nlmsghdr *nlh;
+		size_t len;
+
+		if (n == 0)
+			die("no answer to the %s dump", op->name);
+		if (n < 0)
+			die("%s dump: %s", op->name, strerror(-n));
+		len = n;
+		for (nlh = (struct nlmsghdr *)rbuf; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+			if (nlh->nlmsg_seq != seq)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				done = 1;
+				break;
+			}
+			if (nlh->nlmsg_type == NLMSG_ERROR)
+				die("%s dump: %s", op->name,
+				    strerror(-((struct nlmsgerr *)NLMSG_DATA(nlh))->error));
+			if (nlh->nlmsg_type == family_id &&
+			    nlh->nlmsg_len >= NLMSG_LENGTH(GENL_HDRLEN))
+				fn((unsigned char *)NLMSG_DATA(nlh) + GENL_HDRLEN,
+				   nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN));
+		}
+	}
+	close(fd);
+}
+
+static void sync_vr(const unsigned char *p, size_t len)
+{
+	struct vr_entry e;
+	int i;
+
+	parse_vr(p, len, &e);
+	if (!e.ok) {
+		surprise("model sync: malformed VR in a dump: %s", e.bad);
+		return;
+	}
+	if (vr_exists[e.id]) {
+		surprise("model sync: VR %u twice in a dump", e.id);
+		return;
+	}
+	vr_add(e.id, e.has_name ? e.name : "");
+	for (i = 0; i < e.n_ifaces && i < MAX_IFS; i++) {
+		struct iface *f = iface_by_index(e.ifindex[i]);
+
+		if (f)
+			f->vr = e.id;
+	}
+}
+
+static void sync_dhost(const unsigned char *p, size_t len)
+{
+	struct u32_attrs u;
+	struct dhost_entry d;
+
+	if (parse_u32s(SET_DHOST, p, len, &u) || dhost_from_attrs(&u, &d)) {
+		surprise("model sync: malformed dhost entry in a dump");
+		return;
+	}
+	if (n_dhosts < MAX_DHOST)
+		dhosts[n_dhosts++] = d;
+}
+
+static void sync_owner(const unsigned char *p, size_t len)
+{
+	struct u32_attrs u;
+	struct owner_entry o;
+
+	if (parse_u32s(SET_OWNER, p, len, &u) || owner_from_attrs(&u, &o)) {
+		surprise("model sync: malformed owner entry in a dump");
+		return;
+	}
+	if (n_owners < MAX_OWNERS)
+		owners[n_owners++] = o;
+}
+
+/* The notifications to expect are not known until the monitor group is read out. */
+static int ntf_lost;
+
+static void model_sync(void)
+{
+	/* A change the model missed may have been notified. */
+	ntf_lost = 1;
+	model_reset();
+	sync_dump(O_GET, sync_vr);
+	sync_dump(O_DGET, sync_dhost);
+	sync_dump(O_OGET, sync_owner);
+}
+
+/* --- generating requests -------------------------------------------------- */
+
+struct item {
+	uint16_t type;		/* nla_type, flag bits included */
+	int nla_len;		/* -1: the real length */
+	int len;
+	unsigned char data[ITEM_MAX];
+};
+
+struct gen {
+	const struct fz_op *op;	/* what it was built from; NULL: a random cmd */
+	int set;		/* the attribute set used */
+	uint16_t type, flags;
+	uint8_t cmd, version;
+	uint16_t reserved;
+	uint32_t pid;
+	int n;
+	struct item it[MAX_ITEMS];
+	int clean;
+	long cut;		/* >= 0: send only this many bytes of the message */
+	int cut_fix;		/* and set nlmsg_len to it */
+	long long len_override;	/* >= 0: the nlmsg_len to write */
+	int trailing;
+	int flips;
+};
+
+static const uint32_t interesting[] = {
+	0, 1, 2, 3, 4, 5, 0x7f, 0x80, 0xff, 0x100, 0x3fff, 0x7fff, 0x8000,
+	0xfffe, 0xffff, 0x10000, 0x10001, 0x7ffffffe, 0x7fffffff, 0x80000000,
+	0x80000001, 0xfffffffe, 0xffffffff, 4095, 4096, 65534, 254, 255, 256,
+};
+
+static uint32_t interesting_u32(const struct fz_attr *a)
+{
+	if (a && pct(40)) {
+		switch (rnd(6)) {
+		case 0:
+			if (a->has_max)
+				return a->max;
+			break;
+		case 1:
+			if (a->has_max)
+				return a->max + 1;
+			break;
+		case 2:
+			if (a->has_min)
+				return a->min;
+			break;
+		case 3:
+			if (a->has_min)
+				return a->min - 1;
+			break;
+		default:
+			break;
+		}
+	}
+	if (pct(10))
+		return rng_next(&R);
+	return interesting[rnd(ARRAY_SIZE(interesting))];
+}
+
+static uint32_t pick_addr(void)
+{
+	static const uint32_t extra[] = { 0, 0xffffffff, 0x0100007f, 0x0a0a0a0a };
+
+	if (n_addrs && pct(80))
+		return addrs[rnd(n_addrs)].addr;
+	if (pct(70))
+		return extra[rnd(4)];
+	return rng_next(&R);
+}
+
+static uint32_t pick_ifindex(void)
+{
+	if (n_ifs && pct(85))
+		return ifs[rnd(n_ifs)].ifindex;
+	return pct(50) ? 100000 + rnd(1000) : 1 + rnd(64);
+}
+
+static uint32_t pick_vr(void)
+{
+	static const uint32_t far[] = { 65535, 65534, 1000, 255, 256, 4096 };
+
+	if (pct(85))
+		return rnd(6);
+	if (pct(85))
+		return far[rnd(6)];
+	return rnd(FZ_C_ID_MAX + 1);
+}
+
+static uint32_t pick_port(int nonzero)
+{
+	static const uint32_t ports[] = { 0, 80, 443, 7400, 8000, 8001, 8002, 20000, 65535 };
+	uint32_t p;
+
+	if (pct(80))
+		p = ports[rnd(ARRAY_SIZE(ports))];
+	else
+		p = rnd(65536);
+	if (nonzero && !p)
+		p = 1 + rnd(65535);
+	return p;
+}
+
+/* A valid value for a u32 attribute, from its name and checks. */
+static uint32_t valid_u32(const struct fz_attr *a)
+{
+	uint64_t lo, hi;
+
+	if (a->ipv4)
+		return pick_addr();
+	if (!strcmp(a->name, "ifindex"))
+		return pick_ifindex();
+	if (!strcmp(a->name, "id") || !strcmp(a->name, "vr"))
+		return pick_vr();
+	if (!strcmp(a->name, "member") || !strcmp(a->name, "lead"))
+		return pct(90) ? 1 + rnd(3) : FZ_C_MEMBER_MAX - rnd(2);
+	if (!strcmp(a->name, "proto"))
+		return pct(90) ? (pct(50) ? IPPROTO_TCP : IPPROTO_UDP) : rnd(256);
+	if (!strcmp(a->name, "port") || !strcmp(a->name, "port-last"))
+		return pick_port(0);
+	if (!strcmp(a->name, "remote-port"))
+		return pick_port(1);
+	if (!strcmp(a->name, "cookie"))
+		return pct(90) ? 1 + rnd(64) : 1 + rnd(0xfffffffe);
+	if (!strcmp(a->name, "errno"))
+		return pct(50) ? 0 : pct(50) ? EADDRINUSE : rnd(4096);
+	if (a->is_enum)
+		return a->enum_min + rnd(a->enum_max - a->enum_min + 1);
+	lo = a->has_min ? (uint64_t)a->min : 0;
+	hi = a->has_max ? (uint64_t)a->max : 0xffffffff;
+	switch (rnd(4)) {
+	case 0:
+		return lo;
+	case 1:
+		return hi;
+	default:
+		return lo + rng_next(&R) % (hi - lo + 1);
+	}
+}
+
+static const char name_chars[] =
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
+
+static int valid_name(unsigned char *d)
+{
+	static const char *const names[] = {
+		"r1", "r2", "r3", "blue", "red", "default", "a-b_c.d",
+		"ABCdefghijklmnopqrstuvwxyz-_.01",
+	};
+	int n, i;
+
+	if (pct(70)) {
+		const char *s = names[rnd(ARRAY_SIZE(names))];
+
+		n = strlen(s);
+		memcpy(d, s, n + 1);
+		return n + 1;
+	}
+	n = 1 + rnd(FZ_C_NAME_MAX_LEN);
+	for (i = 0; i < n; i++)
+		d[i] = name_chars[rnd(sizeof(name_chars) - 1)];
+	d[n] = 0;
+	return n + 1;
+}
+
+static void put_u32(struct item *it, uint32_t v)
+{
+	memcpy(it->data, &v, 4);
+	it->len = 4;
+}
+
+static struct item *add_item(struct gen *g, uint16_t type)
+{
+	struct item *it;
+
+	if (g->n >= MAX_ITEMS)
+		return NULL;
+	it = &g->it[g->n++];
+	it->type = type;
+	it->nla_len = -1;
+	it->len = 0;
+	return it;
+}
+
+/* Writes attribute (type, data) at d; returns the aligned length. */
+static int emit_nla(unsigned char *d, uint16_t type, const void *data, int len)
+{
+	struct nlattr nla = { .nla_len = NLA_HDRLEN + len, .nla_type = type };
+
+	memcpy(d, &nla, sizeof(nla));
+	memcpy(d + NLA_HDRLEN, data, len);
+	memset(d + NLA_HDRLEN + len, 0, NLA_ALIGN(len) - len);
+	return NLA_ALIGN(NLA_HDRLEN + len);
+}
+
+static void fill_valid(struct item *it, const struct fz_attr *a, int depth);
+
+/* A valid nest of set `set` into it. */
+static void fill_nest(struct item *it, int set, int depth)
+{
+	const struct fz_set *s = &fz_sets[set];
+	struct item tmp;
+	int i;
+
+	it->type |= NLA_F_NESTED;
+	it->len = 0;
+	for (i = 0; i < s->n_attrs; i++) {
+		if (pct(20))
+			continue;
+		tmp.type = s->attrs[i].type;
+		fill_valid(&tmp, &s->attrs[i], depth + 1);
+		if (it->len + NLA_HDRLEN + NLA_ALIGN(tmp.len) > ITEM_MAX)
+			break;
+		it->len += emit_nla(it->data + it->len, tmp.type, tmp.data, tmp.len);
+	}
+}
+
+static void fill_valid(struct item *it, const struct fz_attr *a, int depth)
+{
+	uint64_t v64;
+	int i, n;
+
+	switch (a->kind) {
+	case FZ_FLAG:
+		it->len = 0;
+		break;
+	case FZ_U8:
+		it->data[0] = a->has_max ? rnd(a->max + 1) : rnd(256);
+		it->len = 1;
+		break;
+	case FZ_U16: {
+		uint16_t v = a->has_max ? rnd(a->max + 1) : rnd(65536);
+
+		memcpy(it->data, &v, 2);
+		it->len = 2;
+		break;
+	}
+	case FZ_U32:
+		put_u32(it, valid_u32(a));
+		break;
+	case FZ_U64:
+	case FZ_UINT:
+		v64 = rng_next(&R);
+		memcpy(it->data, &v64, 8);
+		it->len = a->kind == FZ_UINT && pct(50) ? 4 : 8;
+		break;
+	case FZ_STRING:
+		if (!strcmp(a->name, "name") && a->max_len == FZ_C_NAME_MAX_LEN) {
+			it->len = valid_name(it->data);
+		} else {
+			n = a->max_len ? 1 + rnd(a->max_len) : 1 + rnd(16);
+			for (i = 0; i < n; i++)
+				it->data[i] = name_chars[rnd(sizeof(name_chars) - 1)];
+			it->data[n] = 0;
+			it->len = n + 1;
+		}
+		break;
+	case FZ_BINARY:
+		it->len = a->max_len ? rnd(a->max_len + 1) : rnd(32);
+		for (i = 0; i < it->len; i++)
+			it->data[i] = rnd(256);
+		break;
+	case FZ_NEST:
+		if (depth < 4 && a->nest >= 0)
+			fill_nest(it, a->nest, depth);
+		else
+			it->len = 0;
+		break;
+	}
+}
+
+static struct item *find_item(struct gen *g, uint16_t type)
+{
+	int i;
+
+	for (i = 0; i < g->n; i++)
+		if ((g->it[i].type & NLA_TYPE_MASK) == type)
+			return &g->it[i];
+	return NULL;
+}
+
+static void drop_item(struct gen *g, int i)
+{
+	memmove(&g->it[i], &g->it[i + 1], (g->n - i - 1) * sizeof(g->it[0]));
+	g->n--;
+}
+
+/*
+ * The owner-set keys generated last, so that owner-del names an entry that
+ * may exist more often than chance (the generator's own memory: the
+ * requests do not depend on the kernel's answers).
+ */
+struct saved_key {
+	uint32_t v[16];
+	unsigned int have;
+};
+
+static struct saved_key saved_keys[16];
+static int n_saved_keys;
+
+static void save_key(struct gen *g)
+{
+	struct saved_key *k = &saved_keys[n_saved_keys++ % 16];
+	int i;
+
+	memset(k, 0, sizeof(*k));
+	for (i = 0; i < g->n; i++) {
+		unsigned int t = g->it[i].type & NLA_TYPE_MASK;
+
+		if (t < 16 && t != A_O_MEMBER && g->it[i].len == 4) {
+			memcpy(&k->v[t], g->it[i].data, 4);
+			k->have |= 1u << t;
+		}
+	}
+}
+
+static void reuse_key(struct gen *g)
+{
+	const struct saved_key *k;
+	unsigned int t;
+	int i;
+
+	if (!n_saved_keys)
+		return;
+	k = &saved_keys[rnd(n_saved_keys < 16 ? n_saved_keys : 16)];
+	for (i = 0; i < g->n;) {
+		t = g->it[i].type & NLA_TYPE_MASK;
+		if (t < 16 && t != A_O_MEMBER && !(k->have & 1u << t))
+			drop_item(g, i);
+		else
+			i++;
+	}
+	for (t = 0; t < 16; t++) {
+		struct item *it;
+
+		if (!(k->have & 1u << t))
+			continue;
+		it = find_item(g, t);
+		if (!it)
+			it = add_item(g, t);
+		if (it)
+			put_u32(it, k->v[t]);
+	}
+}
+
+/* Makes the values of a valid request fit together more often than chance. */
+static void pair_values(struct gen *g)
+{
+	struct item *a, *b;
+
+	if (g->op == O_DSET && n_addrs && pct(60)) {
+		const struct ifaddr4 *x = &addrs[rnd(n_addrs)];
+
+		a = find_item(g, A_D_ADDR);
+		b = find_item(g, A_D_IFINDEX);
+		if (a && b) {
+			put_u32(a, x->addr);
+			put_u32(b, x->ifindex);
+		}
+	}
+	if (g->op == O_OSET || g->op == O_ODEL) {
+		a = find_item(g, A_O_PORT);
+		b = find_item(g, A_O_PORT_LAST);
+		if (a && b && pct(70)) {
+			uint32_t p;
+
+			memcpy(&p, a->data, 4);
+			p = pct(50) ? p : p + rnd(3);
+			put_u32(b, p > 65535 ? 65535 : p);
+		}
+		a = find_item(g, A_O_REMOTE);
+		b = find_item(g, A_O_REMOTE_PORT);
+		if (a && b && pct(60)) {
+			drop_item(g, a - g->it);
+			drop_item(g, find_item(g, A_O_REMOTE_PORT) - g->it);
+		} else if (a && b && pct(50)) {
+			/* A connection: one port, not a range. */
+			a = find_item(g, A_O_PORT);
+			b = find_item(g, A_O_PORT_LAST);
+			if (a && b)
+				memcpy(b->data, a->data, 4);
+		}
+	}
+	if (g->op == O_OSET)
+		save_key(g);
+	if (g->op == O_ODEL && pct(60))
+		reuse_key(g);
+}
+
+static struct item *pick_item(struct gen *g)
+{
+	return g->n ? &g->it[rnd(g->n)] : NULL;
+}
+
+/* Attribute types of the set, plus a few outside it. */
+static uint16_t random_type(struct gen *g)
+{
+	int max = g->set >= 0 ? fz_sets[g->set].max_type : 8;
+
+	switch (rnd(8)) {
+	case 0:
+		return 0;
+	case 1:
+		return max + 1;
+	case 2:
+		return max + 1 + rnd(16);
+	case 3:
+		return TYPE_MAX;
+	case 4:
+		return rnd(TYPE_MAX + 1);
+	default:
+		return 1 + rnd(max + 2);
+	}
+}
+
+/* Nested attributes where a scalar (or anything) is expected. */
+static void fill_random_nest(struct gen *g, struct item *it)
+{
+	int k = rnd(4), i;
+
+	it->len = 0;
+	for (i = 0; i < k; i++) {
+		uint32_t v = interesting_u32(NULL);
+
+		it->len += emit_nla(it->data + it->len, random_type(g) & NLA_TYPE_MASK, &v, 4);
+	}
+	if (pct(80))
+		it->type |= NLA_F_NESTED;
+}
+
+/* depth nests in one another around a u32 (the item is the outermost). */
+static void fill_deep_nest(struct gen *g, struct item *it)
+{
+	int depth = 1 + rnd((ITEM_MAX - 8) / NLA_HDRLEN - 1), i, off;
+	uint32_t v = interesting_u32(NULL);
+
+	it->len = depth * NLA_HDRLEN + NLA_HDRLEN + 4;
+	for (i = 0, off = 0; i < depth; i++, off += NLA_HDRLEN) {
+		struct nlattr nla = {
+			.nla_len = it->len - off,
+			.nla_type = (random_type(g) & NLA_TYPE_MASK) |
+				    (pct(90) ? NLA_F_NESTED : 0),
+		};
+
+		memcpy(it->data + off, &nla, sizeof(nla));
+	}
+	emit_nla(it->data + off, 1, &v, 4);
+	it->type |= NLA_F_NESTED;
+}
+
+static void mutate_string(struct item *it)
+{
+	int n, i;
+
+	switch (rnd(9)) {
+	case 0:			/* no NUL */
+		n = 1 + rnd(FZ_C_NAME_MAX_LEN + 4);
+		for (i = 0; i < n; i++)
+			it->data[i] = name_chars[rnd(sizeof(name_chars) - 1)];
+		it->len = n;
+		break;
+	case 1:			/* too long */
+		n = FZ_C_NAME_MAX_LEN + 1 + rnd(pct(80) ? 4 : ITEM_MAX - FZ_C_NAME_MAX_LEN - 2);
+		for (i = 0; i < n; i++)
+			it->data[i] = name_chars[rnd(sizeof(name_chars) - 1)];
+		it->data[n] = 0;
+		it->len = n + 1;
+		break;
+	case 2:			/* empty */
+		it->data[0] = 0;
+		it->len = 1;
+		break;
+	case 3:			/* nothing at all */
+		it->len = 0;
+		break;
+	case 4:			/* embedded NUL */
+		n = 2 + rnd(FZ_C_NAME_MAX_LEN + 8);
+		for (i = 0; i < n; i++)
+			it->data[i] = name_chars[rnd(sizeof(name_chars) - 1)];
+		it->data[rnd(n)] = 0;
+		it->len = n;
+		break;
+	case 5:			/* bytes outside the allowed set */
+		n = 1 + rnd(FZ_C_NAME_MAX_LEN);
+		for (i = 0; i < n; i++)
+			it->data[i] = pct(50) ? (unsigned char)(1 + rnd(255)) :
+						 name_chars[rnd(sizeof(name_chars) - 1)];
+		it->data[n] = 0;
+		it->len = n + 1;
+		break;
+	case 6:			/* exactly 31 or 32 */
+		n = FZ_C_NAME_MAX_LEN + rnd(2);
+		for (i = 0; i < n; i++)
+			it->data[i] = name_chars[rnd(sizeof(name_chars) - 1)];
+		it->data[n] = 0;
+		it->len = n + 1;
+		break;
+	case 7:			/* padding NULs */
+		n = 1 + rnd(8);
+		for (i = 0; i < n; i++)
+			it->data[i] = 'a' + i;
+		memset(it->data + n, 0, 1 + rnd(40));
+		it->len = n + 1 + rnd(40);
+		break;
+	default:		/* "default", the name of VR 0 */
+		memcpy(it->data, "default", 8);
+		it->len = 8;
+		break;
+	}
+}
+
+static void mutate(struct gen *g)
+{
+	struct item *it, *nit;
+	int k, i;
+
+	switch (rnd(24)) {
+	case 0:
+	case 1:			/* extreme values */
+		it = pick_item(g);
+		if (it) {
+			put_u32(it, interesting_u32(attr_of(g->set, it->type & NLA_TYPE_MASK)));
+			if (pct(15))
+				it->len = 1 << rnd(4);	/* as u8/u16/u32/u64 */
+		}
+		break;
+	case 2:			/* payload length */
+		it = pick_item(g);
+		if (it) {
+			static const int lens[] = { 0, 1, 2, 3, 5, 6, 7, 8, 12, 16, 64 };
+			int n = lens[rnd(ARRAY_SIZE(lens))];
+
+			for (i = it->len; i < n; i++)
+				it->data[i] = rnd(256);
+			it->len = n;
+		}
+		break;
+	case 3:
+	case 4:			/* nla_len */
+		it = pick_item(g);
+		if (it) {
+			int real = NLA_HDRLEN + it->len;
+			static const int fixed[] = { 0, 1, 2, 3, 4, 5, 0xffff };
+
+			switch (rnd(6)) {
+			case 0:
+				it->nla_len = fixed[rnd(7)];
+				break;
+			case 1:
+				it->nla_len = real - 1 - rnd(3);
+				break;
+			case 2:
+				it->nla_len = real + 1 + rnd(3);
+				break;
+			case 3:
+				it->nla_len = real + 4 * (1 + rnd(8));
+				break;
+			case 4:
+				it->nla_len = real | 1;
+				break;
+			default:
+				it->nla_len = rnd(65536);
+				break;
+			}
+			if (it->nla_len < 0)
+				it->nla_len = 0;
+		}
+		break;
+	case 5:			/* unknown types */
+		it = add_item(g, random_type(g));
+		if (it) {
+			put_u32(it, interesting_u32(NULL));
+			if (pct(30))
+				it->len = rnd(9);
+		}
+		break;
+	case 6:			/* another type */
+		it = pick_item(g);
+		if (it)
+			it->type = (it->type & ~NLA_TYPE_MASK) | random_type(g);
+		break;
+	case 7:			/* NLA_F_NESTED set or cleared */
+		it = pick_item(g);
+		if (it)
+			it->type ^= NLA_F_NESTED;
+		break;
+	case 8:			/* NLA_F_NET_BYTEORDER */
+		it = pick_item(g);
+		if (it)
+			it->type ^= NLA_F_NET_BYTEORDER;
+		break;
+	case 9:			/* a nest where a scalar is expected */
+		it = pick_item(g);
+		if (!it)
+			it = add_item(g, random_type(g));
+		if (it)
+			fill_random_nest(g, it);
+		break;
+	case 10:		/* deep nesting */
+		it = pct(50) ? pick_item(g) : NULL;
+		if (!it)
+			it = add_item(g, random_type(g));
+		if (it)
+			fill_deep_nest(g, it);
+		break;
+	case 11:		/* empty nest */
+		it = pct(50) ? pick_item(g) : NULL;
+		if (!it)
+			it = add_item(g, random_type(g));
+		if (it) {
+			it->len = 0;
+			it->type |= NLA_F_NESTED;
+		}
+		break;
+	case 12:
+	case 13:		/* duplicates */
+		it = pick_item(g);
+		if (!it)
+			break;
+		k = pct(90) ? 1 : 2 + rnd(50);
+		for (i = 0; i < k; i++) {
+			int idx = it - g->it;
+
+			nit = add_item(g, 0);
+			if (!nit)
+				break;
+			it = &g->it[idx];
+			*nit = *it;
+			if (pct(50) && it->len == 4) {
+				const struct fz_attr *a = attr_of(g->set, it->type & NLA_TYPE_MASK);
+
+				put_u32(nit, a && a->kind == FZ_U32 ? valid_u32(a) :
+					     interesting_u32(NULL));
+			}
+		}
+		break;
+	case 14:
+	case 15:		/* a missing attribute */
+		if (g->n)
+			drop_item(g, rnd(g->n));
+		break;
+	case 16:		/* strings */
+		for (i = 0; i < g->n; i++) {
+			const struct fz_attr *a = attr_of(g->set, g->it[i].type & NLA_TYPE_MASK);
+
+			if (a && a->kind == FZ_STRING)
+				break;
+		}
+		it = i < g->n ? &g->it[i] : pick_item(g);
+		if (it)
+			mutate_string(it);
+		break;
+	case 17:		/* random bytes */
+		it = add_item(g, random_type(g));
+		if (it) {
+			it->len = rnd(41);
+			for (i = 0; i < it->len; i++)
+				it->data[i] = rnd(256);
+		}
+		break;
+	case 18:		/* many attributes */
+		k = 20 + rnd(MAX_ITEMS - 20);
+		for (i = 0; i < k; i++) {
+			it = add_item(g, pct(50) && g->n ? g->it[rnd(g->n)].type : random_type(g));
+			if (!it)
+				break;
+			put_u32(it, pct(50) ? interesting_u32(NULL) : rnd(8));
+		}
+		break;
+	case 19:		/* truncation */
+		g->cut = rnd(1 << 16);
+		g->cut_fix = pct(50);
+		break;
+	case 20:		/* nlmsg_len */
+		switch (rnd(7)) {
+		case 0:
+			g->len_override = 0;
+			break;
+		case 1:
+			g->len_override = rnd(NLMSG_HDRLEN);
+			break;
+		case 2:
+			g->len_override = NLMSG_HDRLEN + rnd(GENL_HDRLEN + 1);
+			break;
+		case 3:
+			g->len_override = 1LL << 32;	/* marker: real length - small */
+			break;
+		case 4:
+			g->len_override = 2LL << 32;	/* marker: real length + small */
+			break;
+		case 5:
+			g->len_override = 0xffffffff;
+			break;
+		default:
+			g->len_override = rnd(4096);
+			break;
+		}
+		break;
+	case 21:		/* header: flags, cmd, version, type */
+		switch (rnd(8)) {
+		case 0:
+			g->flags ^= 1 << rnd(16);
+			break;
+		case 1:
+			g->flags = rnd(65536);
+			break;
+		case 2:
+			g->flags ^= NLM_F_DUMP;
+			break;
+		case 3:
+			g->cmd = pct(50) ? rnd(FZ_CMD_MAX + 3) : rnd(256);
+			break;
+		case 4:
+			g->version = rnd(256);
+			break;
+		case 5:
+			g->reserved = pct(50) ? 1u << rnd(16) : rnd(65536);
+			break;
+		case 6: {
+			static const uint16_t types[] = { 0, NLMSG_NOOP, NLMSG_ERROR,
+				NLMSG_DONE, NLMSG_OVERRUN, NLMSG_MIN_TYPE - 1 };
+
+			g->type = pct(50) ? types[rnd(6)] : GENL_ID_LIMIT + 1 +
+				  rnd(65535 - GENL_ID_LIMIT);
+			break;
+		}
+		default:
+			g->pid = rng_next(&R);
+			break;
+		}
+		break;
+	case 22:		/* trailing bytes */
+		g->trailing = 1 + rnd(7);
+		break;
+	default:		/* flipped bits after the netlink header */
+		g->flips = 1 + rnd(4);
+		break;
+	}
+}
+
+/* An operation; those that are only notifications less often. */
+static const struct fz_op *pick_op(void)
+{
+	int i, total = 0, r;
+
+	for (i = 0; i < N_OPS; i++)
+		total += fz_ops[i].flags & (FZ_OP_DO | FZ_OP_DUMP) ? 4 : 1;
+	r = rnd(total);
+	for (i = 0; i < N_OPS; i++) {
+		r -= fz_ops[i].flags & (FZ_OP_DO | FZ_OP_DUMP) ? 4 : 1;
+		if (r < 0)
+			break;
+	}
+	return &fz_ops[i < N_OPS ? i : N_OPS - 1];
+}
+
+static void gen_message(struct gen *g)
+{
+	const unsigned short *req;
+	int n_req, i, dump, all;
+
+	g->n = 0;
+	g->cut = -1;
+	g->cut_fix = 0;
+	g->len_override = -1;
+	g->trailing = 0;
+	g->flips = 0;
+	g->pid = 0;
+	g->reserved = 0;
+	g->version = FZ_FAMILY_VERSION;
+	g->type = family_id;
+	if (pct(97)) {
+		g->op = pick_op();
+		g->cmd = g->op->cmd;
+		g->set = g->op->set;
+	} else {
+		static const uint8_t cmds[] = { 0, FZ_CMD_MAX + 1, 255 };
+
+		g->op = NULL;
+		g->cmd = pct(50) ? cmds[rnd(3)] : rnd(256);
+		g->set = rnd(N_SETS);
+	}
+	if (g->op && (g->op->flags & FZ_OP_DO) && (g->op->flags & FZ_OP_DUMP))
+		dump = pct(50);
+	else if (g->op && (g->op->flags & FZ_OP_DUMP))
+		dump = !pct(5);
+	else if (g->op && (g->op->flags & FZ_OP_DO))
+		dump = pct(5);
+	else
+		dump = pct(20);
+	g->flags = NLM_F_REQUEST | (pct(90) ? NLM_F_ACK : 0) | (dump ? NLM_F_DUMP : 0);
+	if (pct(3))
+		g->flags |= NLM_F_ECHO;
+
+	req = NULL;
+	n_req = 0;
+	if (g->op) {
+		req = dump ? g->op->dump_req : g->op->do_req;
+		n_req = dump ? g->op->n_dump_req : g->op->n_do_req;
+	}
+	all = !n_req && g->set >= 0 && pct(dump ? 5 : 60);
+	if (all)
+		n_req = fz_sets[g->set].n_attrs;
+	for (i = 0; i < n_req; i++) {
+		const struct fz_attr *a = all ? &fz_sets[g->set].attrs[i] :
+					  attr_of(g->set, req[i]);
+		struct item *it;
+
+		if (!a || pct(8))
+			continue;
+		it = add_item(g, a->type);
+		if (it)
+			fill_valid(it, a, 0);
+	}
+	pair_values(g);
+	if (g->n > 1 && pct(10)) {
+		for (i = g->n - 1; i > 0; i--) {
+			int j = rnd(i + 1);
+			struct item t = g->it[i];
+
+			g->it[i] = g->it[j];
+			g->it[j] = t;
+		}
+	}
+	g->clean = pct(45);
+	if (!g->clean) {
+		int k = 1 + rnd(pct(80) ? 2 : 4);
+
+		for (i = 0; i < k; i++)
+			mutate(g);
+	}
+}
+
+/* The message's bytes at d (room bytes at most); returns how many to send. */
+static size_t serialize(const struct gen *g, unsigned char *d, size_t room, uint32_t seq)
+{
+	struct nlmsghdr nlh = { 0 };
+	struct genlmsghdr gh = { 0 };
+	size_t len = NLMSG_HDRLEN + GENL_HDRLEN, real;
+	int i;
+
+	for (i = 0; i < g->n; i++) {
+		const struct item *it = &g->it[i];
+		struct nlattr nla;
+
+		if (len + NLA_HDRLEN + NLA_ALIGN(it->len) + 8 > room)
+			break;
+		nla.nla_len = it->nla_len >= 0 ? it->nla_len : NLA_HDRLEN + it->len;
+		nla.nla_type = it->type;
+		memcpy(d + len, &nla, sizeof(nla));
+		memcpy(d + len + NLA_HDRLEN, it->data, it->len);
+		memset(d + len + NLA_HDRLEN + it->len, 0, NLA_ALIGN(it->len) - it->len);
+		len += NLA_HDRLEN + NLA_ALIGN(it->len);
+	}
+	for (i = 0; i < g->trailing; i++)
+		d[len++] = rnd(256);
+	real = len;
+	nlh.nlmsg_len = real;
+	if (g->len_override == 1LL << 32)
+		nlh.nlmsg_len = real > NLMSG_HDRLEN ? real - 1 - rnd(4) : real;
+	else if (g->len_override == 2LL << 32)
+		nlh.nlmsg_len = real + 1 + rnd(8);
+	else if (g->len_override >= 0)
+		nlh.nlmsg_len = g->len_override;
+	nlh.nlmsg_type = g->type;
+	nlh.nlmsg_flags = g->flags;
+	nlh.nlmsg_seq = seq;
+	nlh.nlmsg_pid = g->pid;
+	gh.cmd = g->cmd;
+	gh.version = g->version;
+	gh.reserved = g->reserved;
+	memcpy(d, &nlh, sizeof(nlh));
+	memcpy(d + NLMSG_HDRLEN, &gh, sizeof(gh));
+	for (i = 0; i < g->flips; i++) {
+		size_t off = NLMSG_HDRLEN + rnd(real - NLMSG_HDRLEN);
+
+		d[off] ^= 1 << rnd(8);
+	}
+	if (g->cut >= 0) {
+		size_t cut = 1 + g->cut % (real > 1 ? real - 1 : 1);
+
+		if (g->cut_fix) {
+			nlh.nlmsg_len = cut;
+			memcpy(d, &nlh.nlmsg_len, sizeof(nlh.nlmsg_len));
+		}
+		return cut;
+	}
+	return real;
+}
+
+/* --- replies --------------------------------------------------------------- */
+
+struct reply {
+	uint32_t seq;
+	uint16_t type, flags;
+	uint32_t off, len;	/* the whole message, in the arena */
+	int owner;		/* index of the visible message, -1: none */
+};
+
+static unsigned char arena[ARENA_MAX];
+static size_t arena_len;
+static struct reply replies[MAX_REPLIES];
+static int n_replies;
+static int replies_lost;	/* did not fit: no content checks */
+
+static void store_reply(const struct nlmsghdr *nlh)
+{
+	struct reply *r;
+
+	if (n_replies >= MAX_REPLIES || arena_len + nlh->nlmsg_len > ARENA_MAX) {
+		replies_lost = 1;
+		return;
+	}
+	r = &replies[n_replies++];
+	r->seq = nlh->nlmsg_seq;
+	r->type = nlh->nlmsg_type;
+	r->flags = nlh->nlmsg_flags;
+	r->off = arena_len;
+	r->len = nlh->nlmsg_len;
+	r->owner = -1;
+	memcpy(arena + arena_len, nlh, nlh->nlmsg_len);
+	arena_len += NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+/* Reads everything queued on the main socket (dumps continue on each recv). */
+static void drain_main(void)
+{
+	for (;;) {
+		ssize_t n = nl_recv(fd_main, 0);
+		struct nlmsghdr *nlh;
+		size_t len;
+
+		if (n == 0)
+			break;
+		if (n < 0) {
+			surprise("the request socket overflowed (ENOBUFS)");
+			replies_lost = 1;
+			continue;
+		}
+		len = n;
+		for (nlh = (struct nlmsghdr *)rbuf; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len))
+			store_reply(nlh);
+		if (len)
+			surprise("a reply datagram with %zu bytes that are no message", len);
+	}
+}
+
+/* --- notifications ---------------------------------------------------------- */
+
+static int ntf_attr_check(uint16_t type, const unsigned char *d, size_t len, void *arg)
+{
+	int *bad = arg;
+
+	(void)d;
+	type &= NLA_TYPE_MASK;
+	if (type == 0 || type > fz_sets[SET_SOCK].max_type || len != 4)
+		*bad = 1;
+	return *bad;
+}
+
+static void answer_claim(uint32_t cookie);
+static int claim_errno_ok(uint32_t code);
+static const uint32_t claim_errnos[10];
+
+/*
+ * The notifications the monitor group must carry, in order: those of the
+ * changes acknowledged since it was last read.
+ */
+struct ntf {
+	uint8_t cmd;
+	uint16_t id;
+};
+
+#define MAX_NTF 4096
+static struct ntf ntf_q[MAX_NTF];
+static int ntf_n, ntf_head;
+static unsigned long st_ntf_checked;
+
+static void expect_ntf(const struct fz_op *op, uint16_t id)
+{
+	if (ntf_n >= MAX_NTF) {
+		ntf_lost = 1;
+		return;
+	}
+	ntf_q[ntf_n].cmd = op->cmd;
+	ntf_q[ntf_n].id = id;
+	ntf_n++;
+}
+
+static void check_ntf(const struct fz_op *op, const struct vr_entry *e)
+{
+	const struct ntf *want;
+
+	if (ntf_lost)
+		return;
+	if (ntf_head >= ntf_n) {
+		surprise("monitor group: %s for VR %u, after no change", op->name, e->id);
+		ntf_lost = 1;
+		return;
+	}
+	want = &ntf_q[ntf_head++];
+	if (want->cmd != op->cmd || want->id != e->id) {
+		surprise("monitor group: %s for VR %u, expected %s for VR %u", op->name, e->id,
+			 op_by_cmd(want->cmd, FZ_OP_NTF)->name, want->id);
+		ntf_lost = 1;
+		return;
+	}
+	st_ntf_checked++;
+}
+
+static void drain_mon(void)
+{
+	for (;;) {
+		ssize_t n = nl_recv(fd_mon, 0);
+		struct nlmsghdr *nlh;
+		size_t len;
+
+		if (n == 0)
+			break;
+		if (n < 0) {
+			st_mon_lost++;
+			ntf_lost = 1;
+			continue;
+		}
+		len = n;
+		for (nlh = (struct nlmsghdr *)rbuf; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+			const struct genlmsghdr *gh = NLMSG_DATA(nlh);
+			const struct fz_op *op;
+			struct vr_entry e;
+
+			st_mon++;
+			if (nlh->nlmsg_type != family_id ||
+			    nlh->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN)) {
+				surprise("monitor group: a message of type %u", nlh->nlmsg_type);
+				continue;
+			}
+			op = op_by_cmd(gh->cmd, FZ_OP_NTF);
+			if (!op || op->set != SET_VR) {
+				surprise("monitor group: a notification with cmd %u", gh->cmd);
+				continue;
+			}
+			parse_vr((const unsigned char *)gh + GENL_HDRLEN,
+				 nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), &e);
+			if (!e.ok)
+				surprise("monitor group: malformed %s: %s", op->name, e.bad);
+			else
+				check_ntf(op, &e);
+		}
+	}
+	/* Everything sent so far was read: in step again. */
+	if (!ntf_lost && ntf_head < ntf_n)
+		surprise("monitor group: %d notifications missing, the first %s for VR %u",
+			 ntf_n - ntf_head, op_by_cmd(ntf_q[ntf_head].cmd, FZ_OP_NTF)->name,
+			 ntf_q[ntf_head].id);
+	ntf_n = ntf_head = 0;
+	ntf_lost = 0;
+}
+
+static void drain_dh(void)
+{
+	uint32_t to_answer[64];
+	int n_answer = 0;
+	double t = now();
+	int i;
+
+	if (fd_dh < 0)
+		return;
+	for (;;) {
+		ssize_t n = nl_recv(fd_dh, 0);
+		struct nlmsghdr *nlh;
+		size_t len;
+
+		if (n == 0)
+			break;
+		if (n < 0) {
+			st_dh_lost++;
+			dh_lost = 1;
+			continue;
+		}
+		len = n;
+		for (nlh = (struct nlmsghdr *)rbuf; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+			const struct genlmsghdr *gh = NLMSG_DATA(nlh);
+			const unsigned char *p = (const unsigned char *)gh + GENL_HDRLEN;
+			size_t plen;
+			struct u32_attrs u;
+			int bad = 0;
+			uint32_t ev;
+
+			st_dh++;
+			if (nlh->nlmsg_type != family_id ||
+			    nlh->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN) ||
+			    !op_by_cmd(gh->cmd, FZ_OP_NTF) ||
+			    op_by_cmd(gh->cmd, FZ_OP_NTF)->set != SET_SOCK) {
+				surprise("dhost group: a message of type %u cmd %u",
+					 nlh->nlmsg_type, gh->cmd);
+				continue;
+			}
+			plen = nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+			if (for_attrs(p, plen, ntf_attr_check, &bad) < 0 || bad ||
+			    parse_u32s(SET_SOCK, p, plen, &u)) {
+				surprise("dhost group: malformed sock-ntf");
+				continue;
+			}
+			ev = u.v[A_S_EVENT];
+			if (!(u.have & 1u << A_S_EVENT) || ev < FZ_E_SOCK_EVENT_BIND ||
+			    ev > FZ_E_SOCK_EVENT_CONNECT) {
+				surprise("dhost group: sock-ntf with event %u", ev);
+				continue;
+			}
+			st_dh_events[ev]++;
+			if (ev == FZ_E_SOCK_EVENT_BIND) {
+				uint32_t c = u.v[A_S_COOKIE];
+
+				if (!(u.have & 1u << A_S_COOKIE) || !c) {
+					surprise("dhost group: bind without a cookie");
+					continue;
+				}
+				st_claims++;
+				if (c > max_cookie_seen)
+					max_cookie_seen = c;
+				if (n_pending < MAX_PENDING) {
+					pending[n_pending].cookie = c;
+					pending[n_pending].since = t;
+					pending[n_pending].answered = 0;
+					n_pending++;
+				} else {
+					dh_lost = 1;
+				}
+				if (srnd(100) < 85 && n_answer < 64)
+					to_answer[n_answer++] = c;
+			}
+		}
+	}
+	/* After the loop: answer_claim() reuses rbuf. */
+	for (i = 0; i < n_answer; i++)
+		answer_claim(to_answer[i]);
+	/* Claims end after 5 s without an answer. */
+	for (i = 0; i < n_pending;) {
+		if (t - pending[i].since > 6)
+			pending[i] = pending[--n_pending];
+		else
+			i++;
+	}
+}
+
+static struct pending *pending_find(uint32_t cookie)
+{
+	int i;
+
+	for (i = 0; i < n_pending; i++)
+		if (pending[i].cookie == cookie)
+			return &pending[i];
+	return NULL;
+}
+
+/* Answers a claim on the side socket (not part of the main stream). */
+static void answer_claim(uint32_t cookie)
+{
+	struct buf m;
+	uint32_t code;
+	int k = srnd(100);
+
+	code = k < 70 ? 0 : k < 85 ? EADDRINUSE : k < 92 ? claim_errnos[srnd(10)] :
+	       k < 97 ? 1 + srnd(600) : 4096 + srnd(10);
+	buf_init(&m, family_id, NLM_F_REQUEST | NLM_F_ACK, O_CLAIM->cmd, 0x7fffffff);
+	buf_put(&m, A_S_COOKIE, &cookie, 4);
+	buf_put(&m, A_S_ERRNO, &code, 4);
+	nl_send(fd_ans, m.b, m.len);
+	st_answers++;
+	for (;;) {
+		ssize_t n = nl_recv(fd_ans, 0);
+		struct nlmsghdr *nlh;
+		size_t len;
+
+		if (n <= 0)
+			break;
+		len = n;
+		for (nlh = (struct nlmsghdr *)rbuf; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+			int e;
+
+			if (nlh->nlmsg_type != NLMSG_ERROR) {
+				surprise("claim answer: a reply of type %u", nlh->nlmsg_type);
+				continue;
+			}
+			e = -((struct nlmsgerr *)NLMSG_DATA(nlh))->error;
+			if (e < 0 || e >= MAX_ERRNO) {
+				surprise("claim answer: ack with error %d", -e);
+				continue;
+			}
+			st_answer_err[e]++;
+			if (code > 4095 && e != ERANGE)
+				surprise("claim answer with errno %u: %s, not ERANGE", code,
+					 errname(e));
+			else if (code <= 4095 && !claim_errno_ok(code) && e != EINVAL)
+				surprise("claim answer with errno %u: %s, not EINVAL", code,
+					 errname(e));
+			if (!e) {
+				struct pending *p = pending_find(cookie);
+
+				if (p)
+					p->answered = 1;
+			}
+		}
+	}
+}
+
+/* --- predicting the kernel ------------------------------------------------ */
+
+struct vis {
+	const unsigned char *p;
+	uint32_t len;
+	uint16_t type, flags;
+	uint32_t seq;
+	int shared;
+};
+
+static struct vis vis[MAX_VIS];
+static int n_vis, vis_overflow;
+
+/* netlink_rcv_skb(): the messages the kernel sees in a datagram. */
+static void walk(const unsigned char *d, size_t dlen)
+{
+	size_t off = 0;
+	int i, j;
+
+	n_vis = 0;
+	vis_overflow = 0;
+	while (dlen - off >= NLMSG_HDRLEN) {
+		struct nlmsghdr nlh;
+		size_t msglen;
+
+		memcpy(&nlh, d + off, sizeof(nlh));
+		if (nlh.nlmsg_len < NLMSG_HDRLEN || nlh.nlmsg_len > dlen - off)
+			break;
+		if (n_vis >= MAX_VIS) {
+			vis_overflow = 1;
+			break;
+		}
+		vis[n_vis].p = d + off;
+		vis[n_vis].len = nlh.nlmsg_len;
+		vis[n_vis].type = nlh.nlmsg_type;
+		vis[n_vis].flags = nlh.nlmsg_flags;
+		vis[n_vis].seq = nlh.nlmsg_seq;
+		vis[n_vis].shared = 0;
+		n_vis++;
+		msglen = NLMSG_ALIGN(nlh.nlmsg_len);
+		if (msglen > dlen - off)
+			msglen = dlen - off;
+		off += msglen;
+	}
+	for (i = 0; i < n_vis; i++)
+		for (j = i + 1; j < n_vis; j++)
+			if (vis[i].seq == vis[j].seq)
+				vis[i].shared = vis[j].shared = 1;
+}
+
+enum ex_kind {
+	EX_ACK,			/* an ack (only if NLM_F_ACK or an error) */
+	EX_GET,			/* a reply, then an ack if asked, or an error */
+	EX_DUMP,		/* a dump: entries and NLMSG_DONE, or an error ack */
+	EX_ANY,			/* not predicted */
+};
+
+enum effect {
+	EF_NONE, EF_CREATE, EF_DELETE, EF_ASSIGN, EF_DSET, EF_DDEL, EF_OSET,
+	EF_ODEL, EF_CLAIM,
+};
+
+struct expect {
+	enum ex_kind kind;
+	int errs[4];		/* allowed errnos (0: success) */
+	int n_errs;
+	enum effect effect;
+	const struct fz_op *op;	/* the operation the kernel runs, if any */
+	int dump_busy_ok;	/* a dump that may meet EBUSY */
+	int dump_filtered;	/* a dump with request attributes */
+	/* effect parameters */
+	uint16_t id;
+	char name[FZ_C_NAME_MAX_LEN + 1];
+	struct iface *ifc;
+	struct dhost_entry d;
+	struct owner_entry o;
+	uint32_t cookie;
+};
+
+static void ex_err(struct expect *e, int err)
+{
+	e->kind = EX_ACK;
+	e->errs[0] = err;
+	e->n_errs = 1;
+}
+
+static void ex_also(struct expect *e, int err)
+{
+	if (e->n_errs < 4)
+		e->errs[e->n_errs++] = err;
+}
+
+/*
+ * The errnos a claim may be refused with (the errno attribute of the sock
+ * set in vr.yaml); claim-answer refuses the others with EINVAL.
+ */
+static const uint32_t claim_errnos[10] = {
+	EADDRINUSE, EADDRNOTAVAIL, EACCES, EPERM, EINVAL, ENOBUFS, ENOMEM,
+	EHOSTUNREACH, ETIMEDOUT, ENOTCONN,
+};
+
+static int claim_errno_ok(uint32_t code)
+{
+	size_t i;
+
+	if (!code)
+		return 1;
+	for (i = 0; i < ARRAY_SIZE(claim_errnos); i++)
+		if (claim_errnos[i] == code)
+			return 1;
+	return 0;
+}
+
+static int valid_vr_name(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (!n || n > FZ_C_NAME_MAX_LEN)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!strchr(name_chars, s[i]) || !s[i])
+			return 0;
+	return 1;
+}
+
+/* The module's doit handlers, on the validated attributes. */
+static void predict_do(const struct fz_op *op, const struct tb *tb, struct expect *e)
+{
+	ex_err(e, 0);
+	if (op == O_CREATE) {
+		uint32_t id;
+
+		if (!tb_has(tb, A_ID))
+			return ex_err(e, EINVAL);
+		id = tb_u32(tb, A_ID);
+		e->name[0] = 0;
+		if (!vr_exists[id] && n_vrs - 1 >= max_vrs)
+			return ex_err(e, ENOSPC);
+		if (tb_has(tb, A_NAME)) {
+			snprintf(e->name, sizeof(e->name), "%s", (const char *)tb->p[A_NAME]);
+			if (!valid_vr_name(e->name))
+				return ex_err(e, EINVAL);
+		}
+		if (vr_exists[id])
+			return ex_err(e, EEXIST);
+		if (e->name[0] && name_in_use(e->name))
+			return ex_err(e, EEXIST);
+		e->effect = EF_CREATE;
+		e->id = id;
+	} else if (op == O_DELETE) {
+		uint32_t id;
+
+		if (!tb_has(tb, A_ID))
+			return ex_err(e, EINVAL);
+		id = tb_u32(tb, A_ID);
+		if (id == 0)
+			return ex_err(e, EINVAL);
+		if (!vr_exists[id])
+			return ex_err(e, ENOENT);
+		if (vr_has_ifaces(id))
+			return ex_err(e, EBUSY);
+		/* The binder's sockets may be in it. */
+		if (binder_on)
+			ex_also(e, EBUSY);
+		e->effect = EF_DELETE;
+		e->id = id;
+	} else if (op == O_GET) {
+		if (!tb_has(tb, A_ID))
+			return ex_err(e, EINVAL);
+		e->id = tb_u32(tb, A_ID);
+		if (!vr_exists[e->id])
+			return ex_err(e, ENOENT);
+		e->kind = EX_GET;
+	} else if (op == O_ASSIGN) {
+		if (!tb_has(tb, A_IFINDEX) || !tb_has(tb, A_ID))
+			return ex_err(e, EINVAL);
+		e->id = tb_u32(tb, A_ID);
+		if (!vr_exists[e->id])
+			return ex_err(e, ENOENT);
+		e->ifc = iface_by_index(tb_u32(tb, A_IFINDEX));
+		if (!e->ifc)
+			return ex_err(e, ENODEV);
+		e->effect = EF_ASSIGN;
+	} else if (op == O_DSET) {
+		if (!tb_has(tb, A_D_ADDR) || !tb_has(tb, A_D_IFINDEX) ||
+		    !tb_has(tb, A_D_MEMBER) || !tb_has(tb, A_D_LEAD))
+			return ex_err(e, EINVAL);
+		e->ifc = iface_by_index(tb_u32(tb, A_D_IFINDEX));
+		if (!e->ifc)
+			return ex_err(e, ENODEV);
+		e->d.addr = tb_u32(tb, A_D_ADDR);
+		if (!has_addr(e->ifc->ifindex, e->d.addr))
+			return ex_err(e, EADDRNOTAVAIL);
+		e->d.vr = e->ifc->vr;
+		e->d.ifindex = e->ifc->ifindex;
+		e->d.member = tb_u32(tb, A_D_MEMBER);
+		e->d.lead = tb_u32(tb, A_D_LEAD);
+		e->effect = EF_DSET;
+	} else if (op == O_DDEL) {
+		if (!tb_has(tb, A_D_ADDR))
+			return ex_err(e, EINVAL);
+		e->d.addr = tb_u32(tb, A_D_ADDR);
+		e->d.vr = tb_has(tb, A_D_VR) ? tb_u32(tb, A_D_VR) : 0;
+		if (!dhost_find(e->d.vr, e->d.addr))
+			return ex_err(e, ENOENT);
+		e->effect = EF_DDEL;
+	} else if (op == O_OSET || op == O_ODEL) {
+		struct owner_key *k = &e->o.k;
+		int conn;
+
+		if (!tb_has(tb, A_O_ADDR) || !tb_has(tb, A_O_PROTO) || !tb_has(tb, A_O_PORT))
+			return ex_err(e, EINVAL);
+		if (op == O_OSET && !tb_has(tb, A_O_MEMBER))
+			return ex_err(e, EINVAL);
+		memset(k, 0, sizeof(*k));
+		k->addr = tb_u32(tb, A_O_ADDR);
+		k->vr = tb_has(tb, A_O_VR) ? tb_u32(tb, A_O_VR) : 0;
+		k->proto = tb_u32(tb, A_O_PROTO);
+		k->port = tb_u32(tb, A_O_PORT);
+		k->port_last = tb_has(tb, A_O_PORT_LAST) ? tb_u32(tb, A_O_PORT_LAST) : k->port;
+		k->remote = tb_has(tb, A_O_REMOTE) ? tb_u32(tb, A_O_REMOTE) : 0;
+		k->remote_port = tb_has(tb, A_O_REMOTE_PORT) ? tb_u32(tb, A_O_REMOTE_PORT) : 0;
+		if (k->proto != IPPROTO_TCP && k->proto != IPPROTO_UDP)
+			return ex_err(e, EINVAL);
+		if (k->port_last < k->port)
+			return ex_err(e, EINVAL);
+		conn = k->remote || k->remote_port;
+		if (conn && (!k->remote || !k->remote_port || k->port != k->port_last))
+			return ex_err(e, EINVAL);
+		if (op == O_OSET) {
+			if (!dhost_find(k->vr, k->addr))
+				return ex_err(e, ENOENT);
+			e->o.member = tb_u32(tb, A_O_MEMBER);
+			e->effect = EF_OSET;
+		} else {
+			if (!owner_find(k))
+				return ex_err(e, ENOENT);
+			e->effect = EF_ODEL;
+		}
+	} else if (op == O_CLAIM) {
+		struct pending *p;
+
+		if (!tb_has(tb, A_S_COOKIE) || !tb_has(tb, A_S_ERRNO))
+			return ex_err(e, EINVAL);
+		if (!claim_errno_ok(tb_u32(tb, A_S_ERRNO)))
+			return ex_err(e, EINVAL);
+		e->cookie = tb_u32(tb, A_S_COOKIE);
+		ex_err(e, ENOENT);
+		if (!binder_on)
+			return;
+		p = pending_find(e->cookie);
+		/*
+		 * A claim can start between the last read of the dhost group
+		 * and this request; one whose notification was lost is unknown.
+		 */
+		if ((p && !p->answered) || e->cookie > max_cookie_seen || dh_lost)
+			ex_also(e, 0);
+		e->effect = EF_CLAIM;
+	} else {
+		e->kind = EX_ANY;
+	}
+}
+
+/* The netlink and genetlink core, then the module. */
+static void predict(const struct vis *v, int in_batch_after_dump, struct expect *e)
+{
+	const unsigned char *p = v->p;
+	struct genlmsghdr gh;
+	const struct fz_op *op;
+	struct tb tb;
+	uint16_t f;
+	int dump, err;
+
+	memset(e, 0, sizeof(*e));
+	e->effect = EF_NONE;
+	if (!(v->flags & NLM_F_REQUEST) || v->type < NLMSG_MIN_TYPE)
+		return ex_err(e, 0);
+	if (v->type != family_id) {
+		if (v->type <= GENL_ID_LIMIT) {
+			/* Another family (the fuzzer never aims at one). */
+			e->kind = EX_ANY;
+			st_foreign++;
+			return;
+		}
+		return ex_err(e, ENOENT);
+	}
+	if (v->len < NLMSG_HDRLEN + GENL_HDRLEN)
+		return ex_err(e, EINVAL);
+	memcpy(&gh, p + NLMSG_HDRLEN, sizeof(gh));
+	if (gh.reserved)
+		return ex_err(e, EINVAL);
+	f = v->flags;
+	if ((f & NLM_F_DUMP) == NLM_F_DUMP)
+		f &= ~NLM_F_DUMP;
+	if (f & ~(NLM_F_REQUEST | NLM_F_ACK | NLM_F_ECHO))
+		return ex_err(e, EINVAL);
+	dump = (v->flags & NLM_F_DUMP) == NLM_F_DUMP;
+	op = op_by_cmd(gh.cmd, dump ? FZ_OP_DUMP : FZ_OP_DO);
+	if (!op)
+		return ex_err(e, EOPNOTSUPP);
+	e->op = op;
+	if ((op->flags & FZ_OP_ADMIN) && !(admin && !opt_userns))
+		return ex_err(e, EPERM);
+	if ((op->flags & FZ_OP_UNS_ADMIN) && !admin)
+		return ex_err(e, EPERM);
+	if (dump) {
+		/* Checked once no other dump runs on the socket (else EBUSY). */
+		if (pol_dump[op->cmd] && pol_dump[op->cmd]->has_nest) {
+			e->kind = EX_ANY;
+			return;
+		}
+		err = strict_parse(p + NLMSG_HDRLEN + GENL_HDRLEN,
+				   v->len - NLMSG_HDRLEN - GENL_HDRLEN, pol_dump[op->cmd], &tb);
+		if (err) {
+			ex_err(e, -err);
+			if (in_batch_after_dump)
+				ex_also(e, EBUSY);
+			return;
+		}
+		e->kind = EX_DUMP;
+		e->dump_busy_ok = in_batch_after_dump;
+		/* The model knows unfiltered dumps only. */
+		for (int t = 0; t < 64; t++)
+			e->dump_filtered |= tb_has(&tb, t);
+		return;
+	}
+	if (pol_do[op->cmd].has_nest) {
+		e->kind = EX_ANY;
+		return;
+	}
+	err = strict_parse(p + NLMSG_HDRLEN + GENL_HDRLEN,
+			   v->len - NLMSG_HDRLEN - GENL_HDRLEN, &pol_do[op->cmd], &tb);
+	if (err)
+		return ex_err(e, -err);
+	st_predicted++;
+	predict_do(op, &tb, e);
+}
+
+static void apply(const struct expect *e)
+{
+	struct dhost_entry *d;
+	struct owner_entry *o;
+	struct pending *p;
+	int i;
+
+	switch (e->effect) {
+	case EF_CREATE:
+		vr_add(e->id, e->name);
+		expect_ntf(O_CREATE_NTF, e->id);
+		break;
+	case EF_DELETE:
+		vr_del(e->id);
+		expect_ntf(O_DELETE_NTF, e->id);
+		break;
+	case EF_ASSIGN:
+		if (e->ifc->vr != e->id) {
+			expect_ntf(O_CHANGE_NTF, e->ifc->vr);
+			expect_ntf(O_CHANGE_NTF, e->id);
+		}
+		e->ifc->vr = e->id;
+		break;
+	case EF_DSET:
+		d = dhost_find(e->d.vr, e->d.addr);
+		if (d)
+			*d = e->d;
+		else if (n_dhosts < MAX_DHOST)
+			dhosts[n_dhosts++] = e->d;
+		break;
+	case EF_DDEL:
+		d = dhost_find(e->d.vr, e->d.addr);
+		if (d)
+			*d = dhosts[--n_dhosts];
+		for (i = 0; i < n_owners;) {
+			if (owners[i].k.vr == e->d.vr && owners[i].k.addr == e->d.addr)
+				owners[i] = owners[--n_owners];
+			else
+				i++;
+		}
+		break;
+	case EF_OSET:
+		o = owner_find(&e->o.k);
+		if (o)
+			o->member = e->o.member;
+		else if (n_owners < MAX_OWNERS)
+			owners[n_owners++] = e->o;
+		break;
+	case EF_ODEL:
+		o = owner_find(&e->o.k);
+		if (o)
+			*o = owners[--n_owners];
+		break;
+	case EF_CLAIM:
+		p = pending_find(e->cookie);
+		if (p)
+			p->answered = 1;
+		break;
+	default:
+		break;
+	}
+}
+
+/* --- checking replies against the model ---------------------------------- */
+
+/* A VR of a reply against the model; NULL if it matches. */
+static const char *check_vr(const unsigned char *p, size_t len, uint32_t want_id)
+{
+	static char why[160];
+	struct vr_entry e;
+	int i, n = 0;
+
+	parse_vr(p, len, &e);
+	if (!e.ok)
+		return e.bad;
+	if (want_id != UINT32_MAX && e.id != want_id) {
+		snprintf(why, sizeof(why), "VR %u instead of %u", e.id, want_id);
+		return why;
+	}
+	if (!vr_exists[e.id]) {
+		snprintf(why, sizeof(why), "VR %u, which the model does not have", e.id);
+		return why;
+	}
+	if (strcmp(e.has_name ? e.name : "", vr_name[e.id])) {
+		snprintf(why, sizeof(why), "VR %u named \"%s\", model: \"%s\"", e.id,
+			 e.has_name ? e.name : "", vr_name[e.id]);
+		return why;
+	}
+	for (i = 0; i < e.n_ifaces && i < MAX_IFS; i++) {
+		struct iface *f = iface_by_index(e.ifindex[i]);
+
+		if (!f || f->vr != e.id) {
+			snprintf(why, sizeof(why), "VR %u lists ifindex %u, model: %s", e.id,
+				 e.ifindex[i], f ? "in another VR" : "unknown interface");
+			return why;
+		}
+	}
+	for (i = 0; i < n_ifs; i++)
+		n += ifs[i].vr == e.id;
+	if (n != e.n_ifaces) {
+		snprintf(why, sizeof(why), "VR %u has %d interfaces, model: %d", e.id,
+			 e.n_ifaces, n);
+		return why;
+	}
+	return NULL;
+}
+
+static const char *check_dhost(const unsigned char *p, size_t len)
+{
+	static char why[160];
+	struct u32_attrs u;
+	struct dhost_entry d, *m;
+
+	if (parse_u32s(SET_DHOST, p, len, &u) || dhost_from_attrs(&u, &d))
+		return "malformed dhost entry";
+	m = dhost_find(d.vr, d.addr);
+	if (!m || m->ifindex != d.ifindex || m->member != d.member || m->lead != d.lead) {
+		snprintf(why, sizeof(why),
+			 "dhost %08x vr %u ifindex %d member %u lead %u: model: %s",
+			 ntohl(d.addr), d.vr, d.ifindex, d.member, d.lead,
+			 m ? "other values" : "no such entry");
+		return why;
+	}
+	return NULL;
+}
+
+static const char *check_owner(const unsigned char *p, size_t len)
+{
+	static char why[200];
+	struct u32_attrs u;
+	struct owner_entry o, *m;
+
+	if (parse_u32s(SET_OWNER, p, len, &u) || owner_from_attrs(&u, &o))
+		return "malformed owner entry";
+	m = owner_find(&o.k);
+	if (!m || m->member != o.member) {
+		snprintf(why, sizeof(why),
+			 "owner %08x vr %u proto %u ports %u-%u remote %08x:%u member %u: model: %s",
+			 ntohl(o.k.addr), o.k.vr, o.k.proto, o.k.port, o.k.port_last,
+			 ntohl(o.k.remote), o.k.remote_port, o.member,
+			 m ? "another member" : "no such entry");
+		return why;
+	}
+	return NULL;
+}
+
+static const char *check_entry(const struct fz_op *op, const unsigned char *p, size_t len,
+			       uint32_t want_id)
+{
+	if (op == O_GET)
+		return check_vr(p, len, want_id);
+	if (op == O_DGET)
+		return check_dhost(p, len);
+	if (op == O_OGET)
+		return check_owner(p, len);
+	return NULL;
+}
+
+static int model_count(const struct fz_op *op)
+{
+	if (op == O_GET)
+		return n_vrs;
+	if (op == O_DGET)
+		return n_dhosts;
+	if (op == O_OGET)
+		return n_owners;
+	return -1;
+}
+
+static unsigned long st_not_family;
+
+/* Per command of the family: how the kernel answered the requests it ran. */
+static void count_outcome(const struct vis *v, int got_ack, int err, int got_done)
+{
+	uint8_t cmd;
+
+	if (v->type != family_id || !(v->flags & NLM_F_REQUEST) ||
+	    v->len < NLMSG_HDRLEN + GENL_HDRLEN) {
+		st_not_family++;
+		return;
+	}
+	cmd = v->p[NLMSG_HDRLEN];
+	if (!got_ack && got_done)
+		st_op_dump[cmd]++;
+	else if (!got_ack)
+		st_op_noreply[cmd]++;
+	else if (err >= 0 && err < MAX_ERRNO)
+		st_op_err[cmd][err]++;
+}
+
+static void check_vis(int k, int single)
+{
+	const struct vis *v = &vis[k];
+	struct expect e;
+	int acks = 0, ack_err = 0, dones = 0, done_err = 0, entries = 0, i;
+	int err_ok, err, has_ack_flag = v->flags & NLM_F_ACK;
+	static int dump_seen;
+	const char *why;
+	int bad;
+
+	if (k == 0)
+		dump_seen = 0;
+	predict(v, dump_seen, &e);
+	if (e.kind == EX_DUMP)
+		dump_seen = 1;
+	for (i = 0; i < n_replies; i++) {
+		const struct reply *r = &replies[i];
+		const struct nlmsghdr *nlh = (const void *)(arena + r->off);
+
+		if (r->owner != k)
+			continue;
+		if (r->type == NLMSG_ERROR) {
+			const struct nlmsgerr *me = NLMSG_DATA(nlh);
+
+			acks++;
+			ack_err = -me->error;
+		} else if (r->type == NLMSG_DONE) {
+			dones++;
+			if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int)))
+				done_err = -*(const int *)NLMSG_DATA(nlh);
+		} else {
+			entries++;
+		}
+	}
+	count_outcome(v, acks, ack_err, dones);
+	if (e.kind == EX_ANY || v->shared)
+		goto unknown;
+
+	if (e.kind == EX_DUMP) {
+		if (acks && e.dump_busy_ok && ack_err == EBUSY && !dones && !entries)
+			return;
+		if (acks || dones != 1 || done_err) {
+			surprise("dump %s: %d acks (last %s), %d NLMSG_DONE (errno %s), %d entries",
+				 e.op->name, acks, errname(ack_err), dones, errname(done_err),
+				 entries);
+			return;
+		}
+		if (!single || replies_lost || e.dump_filtered)
+			return;
+		bad = entries != model_count(e.op);
+		if (bad)
+			surprise("dump %s: %d entries, the model has %d", e.op->name, entries,
+				 model_count(e.op));
+		for (i = 0; i < n_replies; i++) {
+			const struct reply *r = &replies[i];
+			const struct nlmsghdr *nlh = (const void *)(arena + r->off);
+			const struct genlmsghdr *gh = NLMSG_DATA(nlh);
+
+			if (r->owner != k || r->type != family_id)
+				continue;
+			if (nlh->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN) || gh->cmd != e.op->cmd ||
+			    !(nlh->nlmsg_flags & NLM_F_MULTI)) {
+				surprise("dump %s: an entry with cmd %u flags 0x%x", e.op->name,
+					 gh->cmd, nlh->nlmsg_flags);
+				continue;
+			}
+			why = check_entry(e.op, (const unsigned char *)gh + GENL_HDRLEN,
+					  nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), UINT32_MAX);
+			if (why) {
+				surprise("dump %s: %s", e.op->name, why);
+				bad = 1;
+			}
+		}
+		if (bad)
+			goto unknown;
+		return;
+	}
+
+	/* EX_ACK, EX_GET */
+	if (dones || acks > 1) {
+		surprise("%s: %d acks, %d NLMSG_DONE", e.op ? e.op->name : "request", acks, dones);
+		goto unknown;
+	}
+	if (acks) {
+		err = ack_err;
+	} else {
+		err = 0;
+		if (has_ack_flag) {
+			surprise("%s: no ack for a request with NLM_F_ACK (expected %s)",
+				 e.op ? e.op->name : "request", errname(e.errs[0]));
+			goto unknown;
+		}
+	}
+	err_ok = 0;
+	for (i = 0; i < e.n_errs; i++)
+		err_ok |= e.errs[i] == err;
+	if (!err_ok) {
+		if (acks)
+			surprise("%s: ack %s, expected %s%s%s", e.op ? e.op->name : "request",
+				 errname(err), errname(e.errs[0]),
+				 e.n_errs > 1 ? " or " : "", e.n_errs > 1 ? errname(e.errs[1]) : "");
+		else
+			surprise("%s: no reply (success without NLM_F_ACK), expected %s",
+				 e.op ? e.op->name : "request", errname(e.errs[0]));
+		goto unknown;
+	}
+	if (e.kind == EX_GET && !err) {
+		if (entries != 1) {
+			surprise("get: %d replies", entries);
+		} else if (!replies_lost) {
+			for (i = 0; i < n_replies; i++) {
+				const struct reply *r = &replies[i];
+				const struct nlmsghdr *nlh = (const void *)(arena + r->off);
+				const struct genlmsghdr *gh = NLMSG_DATA(nlh);
+
+				if (r->owner != k || r->type != family_id)
+					continue;
+				if (nlh->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN) ||
+				    gh->cmd != e.op->cmd) {
+					surprise("get: a reply with cmd %u", gh->cmd);
+					continue;
+				}
+				why = check_vr((const unsigned char *)gh + GENL_HDRLEN,
+					       nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), e.id);
+				if (why)
+					surprise("get %u: %s", e.id, why);
+			}
+		}
+	} else if (entries) {
+		surprise("%s: %d replies besides the ack", e.op ? e.op->name : "request",
+			 entries);
+	}
+	if (!err)
+		apply(&e);
+	return;
+unknown:
+	/* A state change the model may not have followed: read the state again. */
+	if (v->type == family_id) {
+		st_resync++;
+		model_sync();
+	}
+}
+
+static void check_datagram(const unsigned char *d, size_t dlen)
+{
+	int i, k;
+
+	walk(d, dlen);
+	for (i = 0; i < n_replies; i++) {
+		struct reply *r = &replies[i];
+
+		if (r->type == NLMSG_ERROR) {
+			const struct nlmsgerr *me = (const void *)(arena + r->off + NLMSG_HDRLEN);
+
+			if (r->len < NLMSG_LENGTH(sizeof(*me))) {
+				surprise("a short NLMSG_ERROR");
+				continue;
+			}
+			if (me->error > 0 || me->error <= -MAX_ERRNO)
+				surprise("an NLMSG_ERROR with error %d", me->error);
+			else
+				st_acks[-me->error]++;
+			if (me->msg.nlmsg_seq != r->seq)
+				surprise("an NLMSG_ERROR echoing seq %u for seq %u",
+					 me->msg.nlmsg_seq, r->seq);
+		} else if (r->type == NLMSG_DONE) {
+			int e = 0;
+
+			if (r->len >= NLMSG_LENGTH(sizeof(int)))
+				memcpy(&e, arena + r->off + NLMSG_HDRLEN, sizeof(e));
+			else
+				surprise("a short NLMSG_DONE");
+			if (e > 0 || e <= -MAX_ERRNO)
+				surprise("an NLMSG_DONE with error %d", e);
+			else
+				st_done[-e]++;
+		} else if (r->type == family_id) {
+			st_entries++;
+			if (!(r->flags & NLM_F_MULTI))
+				st_get_replies++;
+		}
+		for (k = 0; k < n_vis; k++) {
+			if (vis[k].seq == r->seq) {
+				r->owner = k;
+				break;
+			}
+		}
+		if (r->owner < 0) {
+			surprise("a reply of type %u for seq %u, which no request had", r->type,
+				 r->seq);
+			continue;
+		}
+		if (r->type != NLMSG_ERROR && r->type != NLMSG_DONE && r->type != family_id &&
+		    !(vis[r->owner].type != family_id && vis[r->owner].type >= NLMSG_MIN_TYPE &&
+		      vis[r->owner].type <= GENL_ID_LIMIT))
+			surprise("a reply of type %u, neither an ack, a dump's end nor the family's",
+				 r->type);
+	}
+	if (vis_overflow) {
+		st_resync++;
+		model_sync();
+		return;
+	}
+	for (k = 0; k < n_vis; k++)
+		check_vis(k, n_vis == 1);
+	for (k = 0; k < n_vis; k++) {
+		int got = 0;
+
+		for (i = 0; i < n_replies; i++)
+			got |= replies[i].owner == k;
+		if (!got)
+			st_noreply++;
+	}
+}
+
+/* --- the binder ------------------------------------------------------------ */
+
+static void __attribute__((noreturn)) binder(int which)
+{
+	int socks[8], n = 0, i;
+
+	for (i = 0; i < 8; i++)
+		socks[i] = -1;
+	S.s ^= 0x5bd1e995u * (which + 1);
+	for (;;) {
+		struct sockaddr_in sa = { .sin_family = AF_INET };
+		int tcp = srnd(2), s;
+
+		s = socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+		if (s < 0) {
+			usleep(10000);
+			continue;
+		}
+		if (srnd(4) == 0) {
+			int vr = srnd(4);
+
+			setsockopt(s, SOL_SOCKET, SO_VR, &vr, sizeof(vr));
+		}
+		sa.sin_addr.s_addr = n_addrs && srnd(10) ? addrs[srnd(n_addrs)].addr : 0;
+		sa.sin_port = htons(srnd(4) ? 20000 + srnd(50) : 0);
+		if (!bind(s, (struct sockaddr *)&sa, sizeof(sa))) {
+			if (tcp && srnd(2))
+				listen(s, 1);
+			if (!tcp && n_addrs && srnd(3) == 0) {
+				struct sockaddr_in to = {
+					.sin_family = AF_INET,
+					.sin_addr.s_addr = addrs[srnd(n_addrs)].addr,
+					.sin_port = htons(9),
+				};
+
+				connect(s, (struct sockaddr *)&to, sizeof(to));
+			}
+		}
+		if (socks[n] >= 0)
+			close(socks[n]);
+		socks[n] = s;
+		n = (n + 1) % 8;
+		usleep(2000 + srnd(3000));
+	}
+}
+
+static void binder_start(void)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork: %s", strerror(errno));
+		if (!pid) {
+			close(fd_main);
+			close(fd_mon);
+			close(fd_dh);
+			close(fd_ans);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			binder(i);
+		}
+		binder_pid[i] = pid;
+	}
+}
+
+static void binder_stop(void)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (binder_pid[i] > 0) {
+			kill(binder_pid[i], SIGKILL);
+			waitpid(binder_pid[i], NULL, 0);
+			binder_pid[i] = 0;
+		}
+	}
+}
+
+/* --- privileges, namespaces, hooks ----------------------------------------- */
+
+static void write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		die("open %s: %s", path, strerror(errno));
+	n = write(fd, text, strlen(text));
+	if (n != (ssize_t)strlen(text))
+		die("write %s: %s", path, n < 0 ? strerror(errno) : "short write");
+	close(fd);
+}
+
+static void switch_identity(void)
+{
+	char map[64];
+	uid_t uid = opt_uid;
+	gid_t gid = opt_uid;
+
+	if (opt_uid < 0)
+		return;
+	if (setgroups(0, NULL) || setgid(gid) || setuid(uid))
+		die("dropping to uid %u: %s", uid, strerror(errno));
+	/* setuid() made us non-dumpable: /proc/self would be root's. */
+	prctl(PR_SET_DUMPABLE, 1);
+	if (!opt_userns)
+		return;
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNET))
+		die("unshare(CLONE_NEWUSER | CLONE_NEWNET): %s", strerror(errno));
+	write_file("/proc/self/setgroups", "deny");
+	snprintf(map, sizeof(map), "0 %u 1", uid);
+	write_file("/proc/self/uid_map", map);
+	snprintf(map, sizeof(map), "0 %u 1", gid);
+	write_file("/proc/self/gid_map", map);
+}
+
+static int run_hook(const char *what, const char *cmd)
+{
+	pid_t pid;
+	int status;
+
+	printf("# %s hook: %s\n", what, cmd);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (!pid) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		die("waitpid: %s", strerror(errno));
+	if (WIFEXITED(status) && !WEXITSTATUS(status))
+		return 0;
+	printf("# %s hook failed (status 0x%x)\n", what, status);
+	return 1;
+}
+
+/* --- the run ---------------------------------------------------------------- */
+
+static void open_main(void)
+{
+	if (fd_main >= 0)
+		close(fd_main);
+	fd_main = nl_open(pct(70), pct(50), pct(30));
+}
+
+static void join(int fd, uint32_t grp)
+{
+	if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)))
+		die("joining group %u: %s", grp, strerror(errno));
+}
+
+static unsigned char dgram[DGRAM_MAX];
+
+/*
+ * A mutated length can make the kernel see a message inside another one's
+ * bytes; one that would be a request to another genetlink family becomes a
+ * non-request (the fuzzer aims at its own family only).
+ */
+static void keep_to_family(size_t dlen)
+{
+	int k;
+
+	walk(dgram, dlen);
+	for (k = 0; k < n_vis; k++) {
+		if (vis[k].type >= NLMSG_MIN_TYPE && vis[k].type <= GENL_ID_LIMIT &&
+		    vis[k].type != family_id && (vis[k].flags & NLM_F_REQUEST)) {
+			struct nlmsghdr nlh;
+			unsigned char *p = dgram + (vis[k].p - dgram);
+
+			memcpy(&nlh, p, sizeof(nlh));
+			nlh.nlmsg_flags &= ~NLM_F_REQUEST;
+			memcpy(p, &nlh, sizeof(nlh));
+		}
+	}
+}
+static struct gen gens[MAX_BATCH];
+
+static void print_verbose(size_t dlen)
+{
+	int i;
+
+	printf("# datagram %lu, message %lu:\n", st_dgrams, cur_msg);
+	hexdump("sent", dgram, dlen);
+	for (i = 0; i < n_replies; i++) {
+		const struct reply *r = &replies[i];
+
+		if (r->type == NLMSG_ERROR)
+			printf("#   reply seq %u: ack %s\n", r->seq,
+			       errname(-((const struct nlmsgerr *)(arena + r->off +
+								   NLMSG_HDRLEN))->error));
+		else
+			printf("#   reply seq %u: type %u, %u bytes\n", r->seq, r->type, r->len);
+	}
+}
+
+static void report(double took, int stopped_by_time)
+{
+	int e, c, first;
+
+	printf("# sent: %lu messages in %lu datagrams (%lu with several messages), %lu bytes, "
+	       "%.1f s (%.0f messages/s)%s\n", st_msgs, st_dgrams, st_batched, st_bytes, took,
+	       took > 0 ? st_msgs / took : 0.0,
+	       stopped_by_time ? ", stopped by the time limit" : "");
+	printf("# valid (unmutated) messages: %lu; predicted by the model past the policy: %lu; "
+	       "model resyncs: %lu\n", st_clean, st_predicted, st_resync);
+	printf("# acks by errno:");
+	for (e = 0, first = 1; e < MAX_ERRNO; e++) {
+		if (!st_acks[e])
+			continue;
+		printf("%s %s %lu", first ? "" : ",", errname(e), st_acks[e]);
+		first = 0;
+	}
+	printf("\n# dumps: NLMSG_DONE by errno:");
+	for (e = 0, first = 1; e < MAX_ERRNO; e++) {
+		if (!st_done[e])
+			continue;
+		printf("%s %s %lu", first ? "" : ",", errname(e), st_done[e]);
+		first = 0;
+	}
+	printf("; family messages: %lu (do replies %lu)\n", st_entries, st_get_replies);
+	printf("# messages without any reply (dropped, not requests, or success without "
+	       "NLM_F_ACK): %lu; seen by the kernel but not requests to the family: %lu\n",
+	       st_noreply, st_not_family);
+	printf("# per command, requests to the family (after mutation) by outcome:\n");
+	/* Commands of no operation are added up in slot 0. */
+	for (c = 1; c < 256; c++) {
+		if (op_by_cmd(c, ~0u) && c)
+			continue;
+		st_op_noreply[0] += st_op_noreply[c];
+		st_op_dump[0] += st_op_dump[c];
+		for (e = 0; e < MAX_ERRNO; e++)
+			st_op_err[0][e] += st_op_err[c][e];
+	}
+	for (c = 0; c < 256; c++) {
+		const struct fz_op *op = c ? op_by_cmd(c, ~0u) : NULL;
+		unsigned long tot = st_op_noreply[c] + st_op_dump[c];
+
+		if (c && !op)
+			continue;
+		for (e = 0; e < MAX_ERRNO; e++)
+			tot += st_op_err[c][e];
+		if (!tot)
+			continue;
+		if (op)
+			printf("#   cmd %u (%s): %lu:", c, op->name, tot);
+		else
+			printf("#   other cmds (0, %u-255): %lu:", FZ_CMD_MAX + 1, tot);
+		for (e = 0; e < MAX_ERRNO; e++)
+			if (st_op_err[c][e])
+				printf(" %s %lu", errname(e), st_op_err[c][e]);
+		if (st_op_dump[c])
+			printf(" dumped %lu", st_op_dump[c]);
+		if (st_op_noreply[c])
+			printf(" no-ack %lu", st_op_noreply[c]);
+		printf("\n");
+	}
+	printf("# notifications: monitor %lu (lost: %lu overruns; %lu matched to the changes "
+	       "acknowledged); dhost %lu (lost: %lu overruns;"
+	       " bind %lu close %lu listen %lu accept %lu connect %lu)\n",
+	       st_mon, st_mon_lost, st_ntf_checked, st_dh, st_dh_lost,
+	       st_dh_events[FZ_E_SOCK_EVENT_BIND], st_dh_events[FZ_E_SOCK_EVENT_CLOSE],
+	       st_dh_events[FZ_E_SOCK_EVENT_LISTEN], st_dh_events[FZ_E_SOCK_EVENT_ACCEPT],
+	       st_dh_events[FZ_E_SOCK_EVENT_CONNECT]);
+	if (binder_on) {
+		printf("# claims: %lu seen, %lu answered on the side:", st_claims, st_answers);
+		for (e = 0; e < MAX_ERRNO; e++)
+			if (st_answer_err[e])
+				printf(" %s %lu", errname(e), st_answer_err[e]);
+		printf("\n");
+	}
+	printf("# request socket reopened %lu times\n", st_reopen);
+}
+
+/* The state read back with dumps against the model. */
+static void final_check(void)
+{
+	int i, vrs = 0;
+	int want_vrs = n_vrs, want_d = n_dhosts, want_o = n_owners;
+	static uint8_t want[65536];
+	static char names[65536][FZ_C_NAME_MAX_LEN + 1];
+	struct iface saved[MAX_IFS];
+	struct dhost_entry sd[MAX_DHOST];
+	static struct owner_entry so[MAX_OWNERS];
+
+	memcpy(want, vr_exists, sizeof(want));
+	memcpy(names, vr_name, sizeof(names));
+	memcpy(saved, ifs, sizeof(saved));
+	memcpy(sd, dhosts, sizeof(sd));
+	memcpy(so, owners, sizeof(so));
+	cur_dgram = NULL;
+	model_sync();
+	for (i = 0; i < 65536; i++) {
+		if (want[i] != vr_exists[i])
+			surprise("final state: VR %d %s", i,
+				 want[i] ? "is missing" : "exists, the model does not have it");
+		else if (want[i] && strcmp(names[i], vr_name[i]))
+			surprise("final state: VR %d named \"%s\", model \"%s\"", i, vr_name[i],
+				 names[i]);
+		vrs += vr_exists[i];
+	}
+	for (i = 0; i < n_ifs; i++)
+		if (saved[i].vr != ifs[i].vr)
+			surprise("final state: %s in VR %u, model: VR %u", ifs[i].name, ifs[i].vr,
+				 saved[i].vr);
+	if (n_dhosts != want_d)
+		surprise("final state: %d dhost entries, model %d", n_dhosts, want_d);
+	for (i = 0; i < want_d; i++) {
+		struct dhost_entry *d = dhost_find(sd[i].vr, sd[i].addr);
+
+		if (!d || memcmp(d, &sd[i], sizeof(*d)))
+			surprise("final state: dhost %08x vr %u differs from the model",
+				 ntohl(sd[i].addr), sd[i].vr);
+	}
+	if (n_owners != want_o)
+		surprise("final state: %d owner entries, model %d", n_owners, want_o);
+	for (i = 0; i < want_o; i++) {
+		struct owner_entry *o = owner_find(&so[i].k);
+
+		if (!o || o->member != so[i].member)
+			surprise("final state: owner entry %d differs from the model", i);
+	}
+	printf("# final state: %d VRs (model %d), %d dhost entries, %d owner entries\n", vrs,
+	       want_vrs, n_dhosts, n_owners);
+}
+
+/* --- cleanup ------------------------------------------------------------------ */
+
+/* One request on a socket of its own: the errno of its ack, -1 without one. */
+static int request(const struct fz_op *op, const uint16_t *types, const uint32_t *vals, int n)
+{
+	static uint32_t seq = 1000000;
+	struct timeval tv = { .tv_sec = 5 };
+	struct buf m;
+	int fd, i, err = -1;
+
+	fd = nl_open(1, 1, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	buf_init(&m, family_id, NLM_F_REQUEST | NLM_F_ACK, op->cmd, ++seq);
+	for (i = 0; i < n; i++)
+		buf_put(&m, types[i], &vals[i], 4);
+	nl_send(fd, m.b, m.len);
+	while (err < 0) {
+		ssize_t r = nl_recv(fd, 1);
+		struct nlmsghdr *nlh;
+		size_t len;
+
+		if (r <= 0)
+			break;
+		len = r;
+		for (nlh = (struct nlmsghdr *)rbuf; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len))
+			if (nlh->nlmsg_seq == seq && nlh->nlmsg_type == NLMSG_ERROR)
+				err = -((struct nlmsgerr *)NLMSG_DATA(nlh))->error;
+	}
+	close(fd);
+	return err;
+}
+
+/*
+ * What the state left must allow: every VR can be deleted once its
+ * interfaces are assigned back to VR 0, every distributed address can be
+ * deleted (its ownership entries with it), and then only VR 0 is left.
+ * Read with dumps; prints one "nlfuzz-result NAME ok|fail" line per point.
+ */
+static int cleanup(void)
+{
+	int vrs = 1, dh = 1, final = 1, i, k, err, n;
+	static uint16_t ids[65536];
+
+	printf("# cleanup: %d VRs, %d distributed addresses, %d ownership entries\n", n_vrs,
+	       n_dhosts, n_owners);
+	n = n_vrs;
+	memcpy(ids, vr_ids, n * sizeof(ids[0]));
+	for (k = 0; k < n; k++) {
+		if (!ids[k])
+			continue;
+		for (i = 0; i < n_ifs; i++) {
+			uint16_t t[2] = { A_IFINDEX, A_ID };
+			uint32_t v[2] = { ifs[i].ifindex, 0 };
+
+			if (ifs[i].vr != ids[k])
+				continue;
+			err = request(O_ASSIGN, t, v, 2);
+			printf("# assign %s to VR 0 (from VR %u): %s\n", ifs[i].name, ids[k],
+			       err < 0 ? "no answer" : errname(err));
+			vrs &= !err;
+		}
+		{
+			uint16_t t[1] = { A_ID };
+			uint32_t v[1] = { ids[k] };
+
+			err = request(O_DELETE, t, v, 1);
+			if (err)
+				printf("# delete VR %u: %s\n", ids[k],
+				       err < 0 ? "no answer" : errname(err));
+			vrs &= !err;
+		}
+	}
+	for (k = 0; k < n_dhosts; k++) {
+		uint16_t t[2] = { A_D_ADDR, A_D_VR };
+		uint32_t v[2] = { dhosts[k].addr, dhosts[k].vr };
+
+		err = request(O_DDEL, t, v, 2);
+		if (err)
+			printf("# dhost-del %08x vr %u: %s\n", ntohl(v[0]), v[1],
+			       err < 0 ? "no answer" : errname(err));
+		dh &= !err;
+	}
+	model_sync();
+	printf("# after the cleanup: %d VRs, %d distributed addresses, %d ownership entries\n",
+	       n_vrs, n_dhosts, n_owners);
+	final = n_vrs == 1 && vr_exists[0] && !n_dhosts && !n_owners;
+	for (i = 0; i < n_ifs; i++)
+		final &= !ifs[i].vr;
+	printf("nlfuzz-result vrs-deleted %s\n", vrs ? "ok" : "fail");
+	printf("nlfuzz-result dhost-deleted %s\n", dh ? "ok" : "fail");
+	printf("nlfuzz-result only-vr0 %s\n", final ? "ok" : "fail");
+	return !(vrs && dh && final);
+}
+
+/*
+ * Sends messages until st_msgs reaches total (or limit seconds passed, if
+ * not 0: then returns 1), checking each reply.
+ */
+static int fuzz(unsigned long total, double limit)
+{
+	double start, deadline;
+	int i, batch, stopped = 0;
+	static uint32_t seq = 100;
+
+	open_main();
+	start = now();
+	deadline = limit ? start + limit : 0;
+	while (st_msgs < total) {
+		size_t dlen = 0;
+		int has_claim = 0;
+
+		if ((st_dgrams & 7) == 0 && deadline && now() > deadline) {
+			stopped = 1;
+			break;
+		}
+		if (pct(1) && pct(20)) {
+			open_main();
+			st_reopen++;
+		}
+		batch = pct(4) ? 2 + rnd(MAX_BATCH - 1) : 1;
+		if ((unsigned long)batch > total - st_msgs)
+			batch = total - st_msgs;
+		cur_msg = st_msgs + 1;
+		for (i = 0; i < batch; i++) {
+			struct gen *g = &gens[i];
+
+			if (i) {
+				memset(dgram + dlen, 0, NLMSG_ALIGN(dlen) - dlen);
+				dlen = NLMSG_ALIGN(dlen);
+				if (DGRAM_MAX - dlen < MSG_MAX) {
+					batch = i;
+					break;
+				}
+			}
+			gen_message(g);
+			dlen += serialize(g, dgram + dlen, MSG_MAX, ++seq);
+			st_clean += g->clean;
+			has_claim |= g->cmd == O_CLAIM->cmd;
+		}
+		keep_to_family(dlen);
+		st_msgs += batch;
+		st_dgrams++;
+		st_batched += batch > 1;
+		st_bytes += dlen;
+		if (binder_on && (has_claim || (st_dgrams & 7) == 0))
+			drain_dh();
+		n_replies = 0;
+		arena_len = 0;
+		replies_lost = 0;
+		nl_send(fd_main, dgram, dlen);
+		drain_main();
+		cur_dgram = dgram;
+		cur_dlen = dlen;
+		if (verbose)
+			print_verbose(dlen);
+		check_datagram(dgram, dlen);
+		cur_dgram = NULL;
+		if ((st_dgrams & 31) == 0)
+			drain_mon();
+		if (st_msgs / 20000 != (st_msgs - batch) / 20000)
+			printf("# progress: %lu messages, %.1f s\n", st_msgs, now() - start);
+	}
+	drain_mon();
+	return stopped;
+}
+
+static void usage(const char *why)
+{
+	if (why)
+		fprintf(stderr, "%s: %s\n", prog, why);
+	fprintf(stderr,
+		"usage: %s [-n COUNT] [-s SEED] [-t SECONDS] [-v] [--uid UID [--userns]]\n"
+		"          [--no-binder] [--before CMD] [--after CMD] [--cleanup]\n"
+		"          [--leave COUNT [--leave-time SECONDS]]\n", prog);
+	exit(EXIT_USAGE);
+}
+
+static unsigned long long num_arg(const char *s, const char *what)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		usage(what);
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end)
+		usage(what);
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	double start, fuzz_end, t0 = now();
+	int i, seed_given = 0, stopped, hook_failed = 0;
+
+	for (i = 1; i < argc; i++) {
+		const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(o, "-n")) {
+			n_msgs = num_arg(val, "-n wants a count");
+			i++;
+		} else if (!strcmp(o, "-s")) {
+			seed = num_arg(val, "-s wants a number");
+			seed_given = 1;
+			i++;
+		} else if (!strcmp(o, "-t")) {
+			time_limit = num_arg(val, "-t wants seconds");
+			i++;
+		} else if (!strcmp(o, "-v")) {
+			verbose = 1;
+		} else if (!strcmp(o, "--uid")) {
+			opt_uid = num_arg(val, "--uid wants a uid");
+			i++;
+		} else if (!strcmp(o, "--userns")) {
+			opt_userns = 1;
+		} else if (!strcmp(o, "--no-binder")) {
+			opt_no_binder = 1;
+		} else if (!strcmp(o, "--cleanup")) {
+			opt_cleanup = 1;
+		} else if (!strcmp(o, "--leave")) {
+			opt_leave = num_arg(val, "--leave wants a count");
+			i++;
+		} else if (!strcmp(o, "--leave-time")) {
+			opt_leave_time = num_arg(val, "--leave-time wants seconds");
+			i++;
+		} else if (!strcmp(o, "--before") && val) {
+			hook_before = val;
+			i++;
+		} else if (!strcmp(o, "--after") && val) {
+			hook_after = val;
+			i++;
+		} else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+			usage(NULL);
+		} else {
+			usage("unknown argument");
+		}
+	}
+	if (opt_userns && opt_uid < 0)
+		usage("--userns needs --uid");
+	if (!seed_given) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		seed = (uint64_t)ts.tv_sec * 1000003u ^ ts.tv_nsec ^ (uint64_t)getpid() << 32;
+		seed &= 0xffffffffffffULL;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	R.s = seed;
+	S.s = seed ^ 0x6a09e667f3bcc909ULL;
+
+	switch_identity();
+	admin = opt_uid < 0 || opt_userns;
+	if (hook_before)
+		hook_failed |= run_hook("before", hook_before);
+
+	resolve_spec();
+	build_policies();
+	read_netns();
+	fd_ans = nl_open(0, 1, 0);
+	resolve_family(fd_ans);
+	check_groups();
+	read_max_vrs();
+	fd_mon = nl_open(0, 1, 0);
+	if (grp_monitor)
+		join(fd_mon, grp_monitor);
+	binder_on = admin && !opt_no_binder && grp_dhost;
+	if (binder_on) {
+		fd_dh = nl_open(0, 1, 0);
+		join(fd_dh, grp_dhost);
+	}
+	model_sync();
+
+	printf("# vr-nlfuzz: seed 0x%" PRIx64 ", %lu messages, time limit %s%.0f s, "
+	       "uid %ld%s, %s CAP_NET_ADMIN over the netns, binder %s\n",
+	       seed, n_msgs, time_limit ? "" : "none ", time_limit, (long)getuid(),
+	       opt_userns ? " (root in a new user+net namespace)" : "",
+	       admin ? "with" : "without", binder_on ? "on" : "off");
+	printf("# family \"%s\" id %u, groups monitor %u dhost %u; %d interfaces, %d IPv4 "
+	       "addresses; start: %d VRs, %d dhost, %d owner entries\n",
+	       FZ_FAMILY_NAME, family_id, grp_monitor, grp_dhost, n_ifs, n_addrs, n_vrs,
+	       n_dhosts, n_owners);
+	printf("# replay: vr-nlfuzz -s 0x%" PRIx64 " -n %lu", seed, n_msgs);
+	if (opt_uid >= 0)
+		printf(" --uid %ld%s", opt_uid, opt_userns ? " --userns" : "");
+	printf(" (the same requests%s)\n",
+	       binder_on ? "; the binder's claims depend on timing, --no-binder has none" : "");
+
+	drain_mon();
+	if (binder_on)
+		binder_start();
+	start = now();
+	stopped = fuzz(n_msgs, time_limit);
+	fuzz_end = now();
+	binder_stop();
+	drain_dh();
+	report(fuzz_end - start, stopped);
+	final_check();
+	printf("# %.1f s in all\n", now() - t0);
+	printf("# surprising: %lu\n", st_surprises);
+	if (hook_after)
+		hook_failed |= run_hook("after", hook_after);
+	if (opt_cleanup && admin)
+		hook_failed |= cleanup();
+	if (opt_leave && admin) {
+		unsigned long before = st_surprises, sent = st_msgs;
+
+		/* More state for the netns to take along when it goes. */
+		model_sync();
+		drain_mon();
+		stopped = fuzz(st_msgs + opt_leave, opt_leave_time);
+		printf("# left behind: %d VRs, %d distributed addresses, %d ownership entries "
+		       "(%lu more messages%s); surprising in them: %lu\n", n_vrs, n_dhosts,
+		       n_owners, st_msgs - sent, stopped ? ", stopped by the time limit" : "",
+		       st_surprises - before);
+	}
+	return st_surprises || hook_failed ? EXIT_SURPRISE : EXIT_OK;
+}
