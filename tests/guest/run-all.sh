@@ -11,7 +11,7 @@
 # Without TEST: every */*.sh of the test root, directories in name order,
 # except cluster/ (multi-VM tests, tests/host/run.sh boots those), guest/, lib/
 # and tools/. The VR_TESTS environment variable can give
-# the list too (space-separated), for kernel command lines.
+# the list too (separated by spaces or, on kernel command lines, commas).
 #
 # Each script runs as "sh SCRIPT" (killed after VR_TEST_TIMEOUT seconds,
 # default 900) and its KTAP output is printed as a subtest, indented by four
@@ -29,7 +29,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/lib/splat.sh"
 TIMEOUT=${VR_TEST_TIMEOUT:-900}
 # shellcheck disable=SC2086
-[ $# -gt 0 ] || set -- ${VR_TESTS:-}
+[ $# -gt 0 ] || set -- $(echo "${VR_TESTS:-}" | tr , ' ')
 
 tmp=$(mktemp -d /tmp/run-all.XXXXXX) || exit 1
 trap 'rm -rf "$tmp"' EXIT

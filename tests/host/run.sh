@@ -3,8 +3,12 @@
 #   1. host checks: the patch series (checkpatch), generated code up to date
 #      with the YNL spec, the Rust mirror of the uapi header;
 #   2. cargo test (vrctl);
-#   3. one VM booting the patched kernel: KUnit (kunit.enable=1) and every
-#      in-guest KTAP selftest (tests/guest/run-all.sh);
+#   3. VMs booting the patched kernel: the debug kernel (qemu/debug.config)
+#      for KUnit (kunit.enable=1) and the claims, hardening, teardown and
+#      fuzzing selftests, the plain kernel for every selftest
+#      (tests/guest/run-all.sh), the debug kernel again for the splat check
+#      (tests/guest/splat-check.sh); meanwhile, the compile check of the
+#      configs users build (scripts/config-check.sh);
 #   4. the QEMU harness self-test (exit status propagation, 3-VM L2 cluster);
 #   5. the distributed-host selftest on a 4-VM cluster (tests/cluster/dhost.sh).
 # Builds what it needs first (deps, kernel, guest image). Ends with the line
@@ -28,20 +32,30 @@ add_counts() {	# add_counts "P F S" description
 	echo "# $2: $p passed, $f failed, $s skipped"
 }
 
-# The VM tests run on the debug kernel: the test kernel's config plus
-# qemu/debug.config (lockdep, RCU, KASAN, UBSAN, kmemleak, ...). `make run`
-# and `make bench` keep the plain kernel.
+# Two kernels: the debug kernel, the test kernel's config plus
+# qemu/debug.config (lockdep, RCU, KASAN, UBSAN, kmemleak, ...), for KUnit,
+# the claims, hardening, teardown and fuzzing selftests and the splat check;
+# the plain kernel (the one of `make run` and `make bench`) for every
+# selftest (the fuzzers reach their full counts there), the harness and the
+# 4-VM cluster: the rest takes too long on the debug kernel under TCG
+# (README.md, "make check").
 KOUT_DEBUG=${VR_KOUT_DEBUG:-$CACHE/build/kernel-debug}
-phase "build: deps, debug kernel, guest image"
+DEBUG_TESTS=vr/netdev-events.sh,vr/dhost-claims.sh,vr/hardening.sh,vr/teardown.sh,vr/nlfuzz.sh,vr/sysfuzz.sh
+PLAIN_TESTS=vr
+phase "build: deps, debug kernel, plain kernel, guest image"
 deps || { echo "deps failed"; echo "0 passed, 1 failed"; exit 1; }
 if ! VR_SKIP_DEPS=1 "$TOP/scripts/kernel.sh" --llvm --out "$KOUT_DEBUG" --config "$TOP/qemu/debug.config" \
 	> "$LOGS/kernel-build.log" 2>&1; then
 	tail -40 "$LOGS/kernel-build.log"; echo "0 passed, 1 failed"; exit 1
 fi
+if ! VR_SKIP_DEPS=1 "$TOP/scripts/kernel.sh" > "$LOGS/kernel-build-plain.log" 2>&1; then
+	tail -40 "$LOGS/kernel-build-plain.log"; echo "0 passed, 1 failed"; exit 1
+fi
 if ! img=$(VR_SKIP_DEPS=1 "$TOP/scripts/guest-image.sh" 2> "$LOGS/guest-image.log"); then
 	tail -40 "$LOGS/guest-image.log"; echo "0 passed, 1 failed"; exit 1
 fi
-kernel=$KOUT_DEBUG/arch/x86/boot/bzImage
+dkernel=$KOUT_DEBUG/arch/x86/boot/bzImage
+kernel=$KOUT/arch/x86/boot/bzImage
 phase "built"
 
 phase "host checks"
@@ -50,6 +64,11 @@ for p in $(grep -v '^[[:space:]]*\(#\|$\)' "$TOP/kernel-patches/series"); do
 		"$TOP/kernel-patches/$p" 2>&1)
 	[ -z "$out" ] && result OK "checkpatch $p" || { echo "$out" | sed 's/^/# /'; result FAIL "checkpatch $p"; }
 done
+# The module's C files (CONST_STRUCT: vr_sysctl.c fills in a copy of its
+# ctl_table per namespace, as net/ipv4's sysctls do).
+out=$(cd "$KSRC" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl -q --no-summary --no-tree \
+	--ignore CONST_STRUCT -f "$TOP"/modules/vr/*.[ch] 2>&1)
+[ -z "$out" ] && result OK "checkpatch modules/vr/*.[ch]" || { echo "$out" | sed 's/^/# /'; result FAIL "checkpatch modules/vr/*.[ch]"; }
 "$TOP/scripts/ynl-gen.sh" --check 2>&1 | sed 's/^/# /'
 [ "${PIPESTATUS[0]}" = 0 ] && result OK "generated vr.h, vr_nl_gen.[ch] match the YNL spec" ||
 	result FAIL "generated vr.h, vr_nl_gen.[ch] match the YNL spec"
@@ -68,35 +87,61 @@ if [ $cargo_rc != 0 ] && [ "$(echo "$counts" | cut -d' ' -f2)" = 0 ]; then
 fi
 add_counts "$counts" "cargo test"
 
-phase "VM: KUnit and in-guest selftests"
-"$TOP/qemu/vm.sh" --kernel "$kernel" --initrd "$img" --cmd /tests/guest/run-all.sh \
-	--append "kunit.enable=1 loglevel=7 log_buf_len=16M" --timeout 2400 --log "$LOGS/vm-selftests.log" > /dev/null
-vm_rc=$?
-counts=$(python3 "$TOP/tests/host/ktap_count.py" -v "$LOGS/vm-selftests.log")
-add_counts "$counts" "VM (KUnit + selftests; log $LOGS/vm-selftests.log)"
-if splat_console "$LOGS/vm-selftests.log" > "$LOGS/vm-selftests.splat"; then
-	sed 's/^/# /' "$LOGS/vm-selftests.splat" | head -20
-	result FAIL "selftests VM: no BUG, WARNING, lockdep or sanitizer report in its console log"
-else
-	result OK "selftests VM: no BUG, WARNING, lockdep or sanitizer report in its console log"
-fi
+# The configs users build are compiled meanwhile, on the core the VM leaves
+# (one job; a TCG VM runs on one core), and waited for before the cluster.
+phase "configs (qemu/configs, in the background) and debug-kernel VM: KUnit and selftests"
+JOBS=1 "$TOP/scripts/config-check.sh" --logdir "$LOGS" > "$LOGS/configs.log" 2>&1 &
+configs_pid=$!
+
+# run_vm NAME KERNEL TESTS APPEND: one VM running run-all.sh on TESTS.
+run_vm() {
+	local name=$1 k=$2 tests=$3 append=$4 rc counts
+	"$TOP/qemu/vm.sh" --kernel "$k" --initrd "$img" --cmd /tests/guest/run-all.sh \
+		--append "VR_TESTS=$tests loglevel=7 log_buf_len=16M $append" --timeout 2400 \
+		--log "$LOGS/vm-$name.log" > /dev/null
+	rc=$?
+	counts=$(python3 "$TOP/tests/host/ktap_count.py" -v "$LOGS/vm-$name.log")
+	add_counts "$counts" "VM $name (log $LOGS/vm-$name.log)"
+	if splat_console "$LOGS/vm-$name.log" > "$LOGS/vm-$name.splat"; then
+		sed 's/^/# /' "$LOGS/vm-$name.splat" | head -20
+		result FAIL "VM $name: no BUG, WARNING, lockdep or sanitizer report in its console log"
+	else
+		result OK "VM $name: no BUG, WARNING, lockdep or sanitizer report in its console log"
+	fi
+	if [ $rc != 0 ] && [ "$(echo "$counts" | cut -d' ' -f2)" = 0 ]; then
+		grep -v '^\[' "$LOGS/vm-$name.log" | tail -30
+		result FAIL "VM $name exited with $rc without a failing test (crash or timeout)"
+	fi
+}
+
+run_vm debug "$dkernel" "$DEBUG_TESTS" "kunit.enable=1"
 for suite in vr_registry vr_dhost; do
-	grep -q "# Subtest: $suite" "$LOGS/vm-selftests.log" && result OK "KUnit suite $suite ran" ||
+	grep -q "# Subtest: $suite" "$LOGS/vm-debug.log" && result OK "KUnit suite $suite ran" ||
 		result FAIL "KUnit suite $suite ran"
 done
-if [ $vm_rc != 0 ] && [ "$(echo "$counts" | cut -d' ' -f2)" = 0 ]; then
-	grep -v '^\[' "$LOGS/vm-selftests.log" | tail -30
-	result FAIL "VM exited with $vm_rc without a failing test (crash or timeout)"
-fi
+
+phase "plain-kernel VM: every selftest"
+run_vm plain "$kernel" "$PLAIN_TESTS" ""
 
 phase "VM: the kernel-log check catches each kind of splat"
-"$TOP/qemu/vm.sh" --kernel "$kernel" --initrd "$img" --cmd /tests/guest/splat-check.sh \
+"$TOP/qemu/vm.sh" --kernel "$dkernel" --initrd "$img" --cmd /tests/guest/splat-check.sh \
 	--append "kasan_multi_shot loglevel=7" --timeout 600 --log "$LOGS/vm-splat.log" > /dev/null
 s_rc=$?
 counts=$(python3 "$TOP/tests/host/ktap_count.py" -v "$LOGS/vm-splat.log")
 add_counts "$counts" "splat check (log $LOGS/vm-splat.log)"
 [ $s_rc != 0 ] && [ "$(echo "$counts" | cut -d' ' -f2)" = 0 ] &&
 	result FAIL "splat-check VM exited with $s_rc without a failing test"
+
+phase "waiting for the config builds"
+wait $configs_pid
+cat "$LOGS/configs.log"
+while read -r line; do
+	case "$line" in
+	"ok - "*) result OK "${line#ok - }" ;;
+	"not ok - "*) result FAIL "${line#not ok - }" ;;
+	esac
+done < "$LOGS/configs.log" > /dev/null
+grep -q '^\(not \)\{0,1\}ok - config ' "$LOGS/configs.log" || result FAIL "config check ran (log $LOGS/configs.log)"
 
 phase "QEMU harness self-test"
 "$TOP/qemu/selftest.sh" --kernel "$kernel" --logdir "$LOGS/harness" > "$LOGS/harness.log" 2>&1
@@ -127,17 +172,6 @@ for i in 0 1 2 3; do
 		result OK "dhost node$i: no BUG, WARNING, lockdep or sanitizer report in its console log"
 	fi
 done
-
-phase "the series compiles in the configs users build (qemu/configs)"
-"$TOP/scripts/config-check.sh" --logdir "$LOGS" > "$LOGS/configs.log" 2>&1
-cat "$LOGS/configs.log"
-while read -r line; do
-	case "$line" in
-	"ok - "*) result OK "${line#ok - }" ;;
-	"not ok - "*) result FAIL "${line#not ok - }" ;;
-	esac
-done < "$LOGS/configs.log" > /dev/null
-grep -q '^\(not \)\{0,1\}ok - config ' "$LOGS/configs.log" || result FAIL "config check ran (log $LOGS/configs.log)"
 
 phase "done; logs in $LOGS"
 if [ "$skipped" -gt 0 ]; then
