@@ -125,7 +125,7 @@ run_vm plain "$kernel" "$PLAIN_TESTS" ""
 
 phase "VM: the kernel-log check catches each kind of splat"
 "$TOP/qemu/vm.sh" --kernel "$dkernel" --initrd "$img" --cmd /tests/guest/splat-check.sh \
-	--append "kasan_multi_shot loglevel=7" --timeout 600 --log "$LOGS/vm-splat.log" > /dev/null
+	--append "kasan_multi_shot loglevel=7" --timeout 1500 --log "$LOGS/vm-splat.log" > /dev/null
 s_rc=$?
 counts=$(python3 "$TOP/tests/host/ktap_count.py" -v "$LOGS/vm-splat.log")
 add_counts "$counts" "splat check (log $LOGS/vm-splat.log)"
