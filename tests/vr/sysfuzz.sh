@@ -89,15 +89,11 @@ tcp_global() {
 }
 
 # Kernel log complaints after line $1: the lines tests/lib/splat.sh (which
-# run-all.sh uses too) matches, if there is one, else the same kinds.
-SPLAT_ERE='BUG:|WARNING:|Oops|Kernel panic|KASAN|UBSAN|KCSAN|kmemleak|panicked|general protection|refcount_t:|list_(add|del) corruption|stack-protector|RCU stall|hung task|INFO: task .* blocked|lockdep|possible (recursive|circular) locking|suspicious RCU usage|sleeping function called from invalid context'
-if [ -f "$LIB/splat.sh" ]; then
-	# shellcheck source=/dev/null
-	. "$LIB/splat.sh"
-	SPLAT_ERE=${VR_SPLAT_ERE:-$SPLAT_ERE}
-fi
+# run-all.sh uses too) matches.
+# shellcheck source=../lib/splat.sh
+. "$LIB/splat.sh"
 log_complaints() {
-	dmesg | tail -n "+$(($1 + 1))" | grep -E "$SPLAT_ERE"
+	dmesg | tail -n "+$(($1 + 1))" | grep -E "$VR_SPLAT_ERE"
 }
 
 t_setup() {
