@@ -6,14 +6,14 @@
 
 use crate::{
     dhost_table::{Addr, AddrKey, Owner, OwnerKey, Packet, Refusal, Table, Verdict},
-    family, uapi::*, vr_net, VrNet, VR_NET,
+    family, hold, uapi::*, vr_net, VrNet, VR_NET,
 };
 use kernel::{
     alloc::Flags,
     bindings,
     net::{
         genetlink::{self, Dump, Info, Message, Writer},
-        namespace::Net,
+        namespace::{Net, NetRef},
         rtnl,
         vr as stack,
     },
@@ -53,22 +53,22 @@ fn to_u16(info: &Info<'_>, kind: u16, value: u32) -> Result<u16> {
 }
 
 /// Publishes a new table for `net`.
-fn publish(net: &Net, rtnl: &mut rtnl::Guard, table: Table) -> Result {
+fn publish(net: &NetRef, rtnl: &mut rtnl::Guard, table: Table) -> Result {
     let data = vr_net(net)?;
-    let new = KBox::new(table, GFP_KERNEL_ACCOUNT)?;
-    drop(data.dhost.replace(rtnl, Some(new)));
+    // The old table is freed after a grace period, without waiting for it under the RTNL.
+    data.dhost.set(rtnl, Some(table), GFP_KERNEL_ACCOUNT)?;
     Ok(())
 }
 
 /// The current table of `net`, or an empty one.
-fn current<'a>(net: &'a Net, rtnl: &'a rtnl::Guard, empty: &'a Table) -> Result<&'a Table> {
+fn current<'a>(net: &'a NetRef, rtnl: &'a rtnl::Guard, empty: &'a Table) -> Result<&'a Table> {
     Ok(vr_net(net)?.dhost.get_locked(rtnl).unwrap_or(empty))
 }
 
 /// Publishes `change` of the current table of `net`, or refuses the request with its reason.
 fn update(
     info: &Info<'_>,
-    net: &Net,
+    net: &NetRef,
     mut rtnl: rtnl::Guard,
     change: impl FnOnce(&Table) -> Result<Table, Refusal>,
 ) -> Result {
@@ -82,7 +82,7 @@ fn set(info: &Info<'_>) -> Result {
     let ifindex = required_u32(info, VR_A_DHOST_IFINDEX, c"interface index missing")?;
     let member = required_u32(info, VR_A_DHOST_MEMBER, c"member id missing")?;
     let lead = required_u32(info, VR_A_DHOST_LEAD, c"lead member id missing")?;
-    let net = info.net();
+    let net = &hold(info.net())?;
     let rtnl = rtnl::lock();
     let dev = i32::try_from(ifindex)
         .ok()
@@ -116,7 +116,7 @@ fn addr_key(info: &Info<'_>, addr_kind: u16, vr_kind: u16) -> Result<AddrKey> {
 
 fn del(info: &Info<'_>) -> Result {
     let key = addr_key(info, VR_A_DHOST_ADDR, VR_A_DHOST_VR)?;
-    update(info, info.net(), rtnl::lock(), |t| t.without_addr(key))
+    update(info, &hold(info.net())?, rtnl::lock(), |t| t.without_addr(key))
 }
 
 /// Reads an ownership key; the member attribute is read by the caller.
@@ -143,14 +143,14 @@ fn owner_key(info: &Info<'_>) -> Result<OwnerKey> {
 fn owner_set(info: &Info<'_>) -> Result {
     let key = owner_key(info)?;
     let member = required_u32(info, VR_A_OWNER_MEMBER, c"owning member missing")?;
-    update(info, info.net(), rtnl::lock(), |t| {
+    update(info, &hold(info.net())?, rtnl::lock(), |t| {
         t.with_owner(Owner { key, member })
     })
 }
 
 fn owner_del(info: &Info<'_>) -> Result {
     let key = owner_key(info)?;
-    update(info, info.net(), rtnl::lock(), |t| t.without_owner(key))
+    update(info, &hold(info.net())?, rtnl::lock(), |t| t.without_owner(key))
 }
 
 /// Dumps `items` from the cursor on, one message each.
@@ -170,7 +170,7 @@ fn dump_all<T>(
 }
 
 fn get_dump(dump: &mut Dump<'_>) -> Result {
-    let net = dump.net();
+    let net = &hold(dump.net())?;
     let rtnl = rtnl::lock();
     let empty = Table::default();
     let table = current(net, &rtnl, &empty)?;
@@ -185,7 +185,7 @@ fn get_dump(dump: &mut Dump<'_>) -> Result {
 }
 
 fn owner_dump(dump: &mut Dump<'_>) -> Result {
-    let net = dump.net();
+    let net = &hold(dump.net())?;
     let rtnl = rtnl::lock();
     let empty = Table::default();
     let table = current(net, &rtnl, &empty)?;
@@ -227,7 +227,8 @@ fn claim_answer(info: &Info<'_>) -> Result {
         info.set_err_msg(c"errno is not one a claim may be refused with");
         return Err(EINVAL);
     }
-    let data = vr_net(info.net())?;
+    let net = &hold(info.net())?;
+    let data = vr_net(net)?;
     if !data.claims.lock().answer(cookie, code) {
         info.set_err_msg(c"no bind waits for this claim");
         return Err(ENOENT);
@@ -238,7 +239,7 @@ fn claim_answer(info: &Info<'_>) -> Result {
 
 /// Tells the "dhost" group about a socket event; `ESRCH` if no one listens.
 fn sock_ntf(
-    net: &Net,
+    net: &NetRef,
     event: u32,
     cookie: Option<u32>,
     key: &bindings::vr_dhost_sock,
@@ -293,6 +294,11 @@ fn wait_answer(data: &VrNet, cookie: u32) -> Result<u32> {
 /// Claims the port of a socket bound on a distributed address from the other members,
 /// through the ownership daemon: notifies the "dhost" group and waits for the answer.
 fn claim(net: &Net, key: &bindings::vr_dhost_sock, can_sleep: bool) -> Result<bool> {
+    // A namespace being dismantled (a kernel socket's) has no distributed address any more.
+    let Some(net) = net.try_get() else {
+        return Ok(false);
+    };
+    let net = &net;
     let data = vr_net(net)?;
     if !distributed(data, key) {
         return Ok(false);
@@ -411,9 +417,13 @@ unsafe extern "C" fn vr_dhost_claim(
 /// Gives back the claim of a socket that gives up its port; may be called in atomic context.
 #[no_mangle]
 unsafe extern "C" fn vr_dhost_release(net: *mut bindings::net, key: *const bindings::vr_dhost_sock) {
-    // SAFETY: the stack passes the live namespace of the socket and a filled-in key.
+    // SAFETY: the stack passes the namespace of the socket and a filled-in key.
     let (net, key) = unsafe { (Net::from_raw(net), &*key) };
-    match sock_ntf(net, VR_SOCK_EVENT_CLOSE, None, key, GFP_ATOMIC) {
+    // A kernel socket of a namespace being dismantled: no one is left to tell.
+    let Some(net) = net.try_get() else {
+        return;
+    };
+    match sock_ntf(&net, VR_SOCK_EVENT_CLOSE, None, key, GFP_ATOMIC) {
         // No daemon: the lead released this member's ports when it went away.
         Ok(()) => (),
         Err(e) if e == ESRCH => (),
@@ -435,6 +445,10 @@ unsafe extern "C" fn vr_dhost_notify(
 ) -> bool {
     // SAFETY: the stack passes the live namespace of a socket it holds, and a filled-in key.
     let (net, key) = unsafe { (Net::from_raw(net), &*key) };
+    let Some(net) = net.try_get() else {
+        return false;
+    };
+    let net = &net;
     let Ok(data) = vr_net(net) else {
         return false;
     };
@@ -460,7 +474,7 @@ unsafe extern "C" fn vr_dhost_verdict(
     // SAFETY: the stack passes the live namespace of the packet and a filled-in `pkt`.
     let (net, pkt) = unsafe { (Net::from_raw(net), &*pkt) };
     let guard = rcu::read_lock();
-    let Some(table) = VR_NET.get(net).and_then(|d| d.dhost.get(&guard)) else {
+    let Some(table) = VR_NET.get(net, &guard).and_then(|d| d.dhost.get(&guard)) else {
         return bindings::vr_dhost_verdict_VR_DHOST_PASS;
     };
     let packet = Packet {
@@ -488,7 +502,7 @@ unsafe extern "C" fn vr_dhost_follower(net: *const bindings::net, vr: u16, addr:
     let net = unsafe { Net::from_raw(net) };
     let guard = rcu::read_lock();
     VR_NET
-        .get(net)
+        .get(net, &guard)
         .and_then(|d| d.dhost.get(&guard))
         .is_some_and(|t| t.follower(AddrKey { vr, addr }))
 }

@@ -24,7 +24,7 @@ use kernel::{
         device::{self, Device},
         fib,
         genetlink::{self, Dump, Family, Info, Message, Writer},
-        namespace::{self, Net, PernetData},
+        namespace::{self, Net, NetRef, PernetData},
         rcu_cell::RcuCell,
         rtnl::{self, RtnlLocked},
         vr as stack,
@@ -147,12 +147,15 @@ impl device::Events for VrNetdevEvents {
             _ => return,
         };
         // The device is off its namespace's list already, so the VR is reported without it.
-        let net = dev.net(rtnl);
+        // In a namespace being dismantled, nobody is left to tell.
+        let Some(net) = dev.net(rtnl).try_get() else {
+            return;
+        };
         if let Some(vr) = VR_NET
-            .get(net)
+            .get_held(&net)
             .and_then(|data| data.registry.get(rtnl).find(id))
         {
-            notify(net, rtnl, VR_CMD_CHANGE_NTF, vr);
+            notify(&net, rtnl, VR_CMD_CHANGE_NTF, vr);
         }
     }
 }
@@ -184,8 +187,13 @@ impl kernel::Module for VrModule {
     }
 }
 
-fn vr_net(net: &Net) -> Result<&VrNet> {
-    VR_NET.get(net).ok_or(ENODEV)
+/// A counted reference on the namespace of a request, so that its data stays (`vr_net`).
+fn hold(net: &Net) -> Result<NetRef> {
+    net.try_get().ok_or(ENODEV)
+}
+
+fn vr_net(net: &NetRef) -> Result<&VrNet> {
+    VR_NET.get_held(net).ok_or(ENODEV)
 }
 
 fn refuse(info: &Info<'_>, refusal: Refusal) -> Error {
@@ -231,7 +239,7 @@ fn fill(w: &mut Writer<'_>, vr: &Vr, net: &Net, rtnl: &rtnl::Guard) -> Result {
 
 /// Tells the "monitor" group about a VR. A notification that cannot be built is lost, as in
 /// rtnetlink: listeners resynchronise with a dump.
-fn notify(net: &Net, rtnl: &rtnl::Guard, cmd: u8, vr: &Vr) {
+fn notify(net: &NetRef, rtnl: &rtnl::Guard, cmd: u8, vr: &Vr) {
     let send = || -> Result {
         let mut msg = Message::new(family(), 0, 0, 0, cmd)?;
         fill(&mut msg.writer(), vr, net, rtnl)?;
@@ -248,7 +256,7 @@ fn create(info: &Info<'_>) -> Result {
         Some(attr) => Some(attr.str()?.to_bytes()),
         None => None,
     };
-    let net = info.net();
+    let net = &hold(info.net())?;
     let data = vr_net(net)?;
     let mut rtnl = rtnl::lock();
     let registry = data.registry.get(&rtnl);
@@ -262,10 +270,14 @@ fn create(info: &Info<'_>) -> Result {
         .prepare(id, name)
         .map_err(|r| refuse(info, r))?;
     fib::new_table(net, &rtnl, slot.table())?;
-    data.registry
-        .get_mut(&mut rtnl)
-        .insert(slot)
-        .map_err(|r| refuse(info, r))?;
+    stack::sockets_add(net, &rtnl, id).inspect_err(|_| {
+        info.set_err_msg(c"cannot open the VR to sockets");
+    })?;
+    if let Err(r) = data.registry.get_mut(&mut rtnl).insert(slot) {
+        // Not inserted: the VR has no socket yet.
+        let _ = stack::sockets_del(net, &rtnl, id);
+        return Err(refuse(info, r));
+    }
     stack::set_in_use(&rtnl);
     if let Some(vr) = data.registry.get(&rtnl).find(id) {
         notify(net, &rtnl, VR_CMD_CREATE_NTF, vr);
@@ -275,7 +287,7 @@ fn create(info: &Info<'_>) -> Result {
 
 fn delete(info: &Info<'_>) -> Result {
     let id = vr_id(info)?;
-    let net = info.net();
+    let net = &hold(info.net())?;
     let data = vr_net(net)?;
     let mut rtnl = rtnl::lock();
     data.registry
@@ -286,20 +298,25 @@ fn delete(info: &Info<'_>) -> Result {
         info.set_err_msg(c"VR still has interfaces");
         return Err(EBUSY);
     }
-    if stack::has_sockets(net, id) {
-        info.set_err_msg(c"VR still has sockets");
-        return Err(EBUSY);
-    }
-    // A VR created later with the same id would adopt them.
+    // A VR created later with the same id would adopt the tasks and sockets left.
     if stack::has_tasks(net, &rtnl, id) {
         info.set_err_msg(c"VR still has tasks");
         return Err(EBUSY);
     }
-    let vr = data
-        .registry
-        .get_mut(&mut rtnl)
-        .remove(id)
-        .map_err(|r| refuse(info, r))?;
+    // Connection requests and TIME_WAIT sockets in the tables, then every full socket, bound or
+    // not; the last check, as it closes the VR to new sockets.
+    if stack::has_sockets(net, id) || stack::sockets_del(net, &rtnl, id).is_err() {
+        info.set_err_msg(c"VR still has sockets");
+        return Err(EBUSY);
+    }
+    let vr = match data.registry.get_mut(&mut rtnl).remove(id) {
+        Ok(vr) => vr,
+        Err(r) => {
+            // Not removed (check_remove() passed, so this does not happen): open it again.
+            let _ = stack::sockets_add(net, &rtnl, id);
+            return Err(refuse(info, r));
+        }
+    };
     fib::flush_table(net, &rtnl, vr.table);
     notify(net, &rtnl, VR_CMD_DELETE_NTF, &vr);
     Ok(())
@@ -307,7 +324,7 @@ fn delete(info: &Info<'_>) -> Result {
 
 fn get(info: &Info<'_>) -> Result {
     let id = vr_id(info)?;
-    let net = info.net();
+    let net = &hold(info.net())?;
     let data = vr_net(net)?;
     let mut msg = info.new_reply(family(), VR_CMD_GET)?;
     {
@@ -323,7 +340,7 @@ fn get(info: &Info<'_>) -> Result {
 }
 
 fn dump(dump: &mut Dump<'_>) -> Result {
-    let net = dump.net();
+    let net = &hold(dump.net())?;
     let data = vr_net(net)?;
     let rtnl = rtnl::lock();
     // cursor[0]: the lowest VR id not dumped yet.
@@ -340,7 +357,7 @@ fn assign(info: &Info<'_>) -> Result {
         .required_attr(VR_A_IFINDEX.into(), c"interface index missing")?
         .u32()?;
     let id = vr_id(info)?;
-    let net = info.net();
+    let net = &hold(info.net())?;
     let data = vr_net(net)?;
     let rtnl = rtnl::lock();
     let registry = data.registry.get(&rtnl);
@@ -428,7 +445,10 @@ unsafe extern "C" fn vr_exists(net: *const bindings::net, vr: u16) -> bool {
     }
     // SAFETY: the callers hold a reference on `net`.
     let net = unsafe { Net::from_raw(net) };
-    let Some(data) = VR_NET.get(net) else {
+    let Some(net) = net.try_get() else {
+        return false;
+    };
+    let Some(data) = VR_NET.get_held(&net) else {
         return false;
     };
     // SAFETY: the caller, a socket option or a procfs write, holds the RTNL and is not inside a

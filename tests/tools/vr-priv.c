@@ -30,6 +30,10 @@
  *   vr-priv vrs N
  *	Create VRs 1, 2, ... N through one generic netlink socket, stopping
  *	at the first refusal; print how many were created and the refusal.
+ *   vr-priv hold udp|tcp [-s VR] [-0]
+ *	Create a socket and leave it unbound; with -s, move it to VR with
+ *	SO_VR; with -0, then move this task to VR 0 (/proc/self/vr). Print
+ *	"ready" (or the step that failed) and wait to be killed.
  *
  * Results are printed as "ok" or "error: <errno name>" (one line per step
  * for deputy and netns, prefixed by the step's name).
@@ -74,8 +78,9 @@ static void __attribute__((noreturn)) usage(void)
 		"       %s netns VR OTHER\n"
 		"       %s write PATH VALUE\n"
 		"       %s enter PID -- CMD [ARG...]\n"
-		"       %s vrs N\n",
-		prog, prog, prog, prog, prog, prog, prog);
+		"       %s vrs N\n"
+		"       %s hold udp|tcp [-s VR] [-0]\n",
+		prog, prog, prog, prog, prog, prog, prog, prog);
 	exit(2);
 }
 
@@ -560,6 +565,50 @@ static int cmd_vrs(int argc, char **argv)
 	return report("then", err);
 }
 
+#ifndef SO_VR
+#define SO_VR 85
+#endif
+
+static int cmd_hold(int argc, char **argv)
+{
+	int type, fd, vr = -1, to0 = 0, i;
+
+	if (argc < 2)
+		usage();
+	if (!strcmp(argv[1], "udp"))
+		type = SOCK_DGRAM;
+	else if (!strcmp(argv[1], "tcp"))
+		type = SOCK_STREAM;
+	else
+		usage();
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "-s") && i + 1 < argc)
+			vr = parse_num(argv[++i], 65535);
+		else if (!strcmp(argv[i], "-0"))
+			to0 = 1;
+		else
+			usage();
+	}
+	fd = socket(AF_INET, type, 0);
+	if (fd < 0)
+		return report("socket", errno);
+	if (vr >= 0 && setsockopt(fd, SOL_SOCKET, SO_VR, &vr, sizeof(vr)))
+		return report("SO_VR", errno);
+	if (to0) {
+		int pfd = open("/proc/self/vr", O_WRONLY);
+
+		if (pfd < 0)
+			return report("/proc/self/vr", errno);
+		if (write(pfd, "0", 1) < 0)
+			return report("/proc/self/vr", errno);
+		close(pfd);
+	}
+	printf("ready\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -578,5 +627,7 @@ int main(int argc, char **argv)
 		return cmd_enter(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "vrs"))
 		return cmd_vrs(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "hold"))
+		return cmd_hold(argc - 1, argv + 1);
 	usage();
 }

@@ -4,8 +4,8 @@
 #
 # Selftest: what an unprivileged or careless user would try against VRs,
 # each case a bug once found in review (Oops, confused deputy, a task's VR
-# leaking into another network namespace, a VR re-created under tasks that
-# were left in it, no limit on VRs per namespace).
+# leaking into another network namespace, a VR re-created under tasks or
+# sockets that were left in it, no limit on VRs per namespace).
 #
 #   netns vrh-PID (tests run here)     user+net namespaces of uid 1000
 #   +--------------------------+       +-----------------------------+
@@ -134,6 +134,33 @@ t_delete_with_tasks() {
 	ktap_expect_rc 0
 }
 
+# Nor one with a socket in it, even one neither bound nor connected (in no
+# protocol table): a VR created later with the same id would adopt it.
+t_delete_with_sockets() {
+	ktap_run vrctl create 2
+	# Moved to VR 2 by SO_VR, by a task in VR 0.
+	ktap_bg_ready "$T/so" vr-priv hold udp -s 2
+	ktap_run vrctl delete 2
+	ktap_expect_rc 1
+	ktap_expect_stderr "Error: VR still has sockets (Device or resource busy)"
+	ktap_bg_stop
+	# At once: an RCU-freed (UDP) socket gives its VR back when closed.
+	ktap_run vrctl delete 2
+	ktap_expect_rc 0
+	# Made in VR 2 by a task that left it for VR 0 afterwards.
+	ktap_run vrctl create 2
+	ktap_bg_ready "$T/left" vrctl exec 2 vr-priv hold tcp -0
+	ktap_run vrctl delete 2
+	ktap_expect_rc 1
+	ktap_expect_stderr "Error: VR still has sockets (Device or resource busy)"
+	ktap_bg_stop
+	ktap_run vrctl delete 2
+	ktap_expect_rc 0
+	# A deleted VR takes no socket: SO_VR to it is refused.
+	ktap_run vr-sock sovr set 2 fresh
+	ktap_expect_stdout "error: ENONET"
+}
+
 # Each namespace has a limit on its VRs (net.vr.max_vrs); a user namespace's
 # own network namespaces cannot raise it.
 t_limit() {
@@ -163,6 +190,7 @@ suite() {
 	ktap_test_result "/proc/<pid>/vr: a namespace's root cannot move a host task" t_proc_container
 	ktap_test_result "a task's VR does not follow it into another network namespace" t_netns
 	ktap_test_result "a VR with tasks cannot be deleted" t_delete_with_tasks
+	ktap_test_result "a VR with sockets, even unbound, cannot be deleted" t_delete_with_sockets
 	ktap_test_result "VRs per namespace are limited" t_limit
 	# Last: on a kernel with the bug, they take the VM down.
 	ktap_test_result "v4-mapped AF_INET6 bind by a user in its own namespaces: no Oops" t_v4mapped_unprivileged
