@@ -57,6 +57,7 @@ TAKEN=10.9.0.202
 FINISHED=10.9.0.203
 LEAD_ADDR=10.9.0.10:7400
 DEADLINE=${DHOST_DEADLINE:-240}
+LOSS_MS=${DHOST_LOSS_MS:-4000}
 T=$(mktemp -d /tmp/dhost.XXXXXX) || exit 1
 
 cleanup() {
@@ -266,8 +267,10 @@ t_member_takeover() {
 	echo "# member loss: port 8012 bindable on member 3 $((t1 - t0))0 ms after member 2 stopped answering ($n refused binds before)"
 	ktap_expect_eq "member 2's port was refused while member 2 owned it" yes "$([ $n -gt 0 ] && echo yes)"
 	# The documented bound: the lease (3 s), plus 1 s for probing and the
-	# update to reach this kernel.
-	ktap_expect_eq "bindable within 4 s" yes "$([ $((t1 - t0)) -le 400 ] && echo yes)"
+	# update to reach this kernel. DHOST_LOSS_MS raises it for a debug
+	# kernel (four VMs on two cores, some ten times slower under TCG).
+	ktap_expect_eq "bindable within $((LOSS_MS / 1000)) s" yes \
+		"$([ $((t1 - t0)) -le $((LOSS_MS / 10)) ] && echo yes)"
 	ktap_run ip addr add "$TAKEN/24" dev eth0
 }
 
