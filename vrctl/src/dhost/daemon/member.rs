@@ -206,11 +206,28 @@ async fn sleep_until(t: Option<Instant>) {
 
 /// The errno to answer for a refusal: the lead's, unless it is not a
 /// valid (positive) errno, which must never read as a grant.
+/// The errnos the kernel takes in a claim answer (`claim-answer` refuses any other: see the
+/// `errno` attribute in Documentation/netlink/specs/vr.yaml).
+const CLAIM_ERRNOS: [i32; 10] = [
+    libc::EADDRINUSE,
+    libc::EADDRNOTAVAIL,
+    libc::EACCES,
+    libc::EPERM,
+    libc::EINVAL,
+    libc::ENOBUFS,
+    libc::ENOMEM,
+    libc::EHOSTUNREACH,
+    libc::ETIMEDOUT,
+    libc::ENOTCONN,
+];
+
+/// The errno a bind fails with when the lead refuses its claim with `errno`: the lead's, if the
+/// kernel takes it, else EHOSTUNREACH, as for a lead whose answers cannot be used.
 fn refusal_errno(errno: i32) -> i32 {
-    if errno > 0 {
+    if CLAIM_ERRNOS.contains(&errno) {
         errno
     } else {
-        libc::EPROTO
+        libc::EHOSTUNREACH
     }
 }
 
@@ -638,7 +655,18 @@ mod tests {
     #[test]
     fn a_refusal_is_never_a_grant() {
         assert_eq!(refusal_errno(libc::EADDRINUSE), libc::EADDRINUSE);
-        assert_eq!(refusal_errno(0), libc::EPROTO);
-        assert_eq!(refusal_errno(-1), libc::EPROTO);
+        assert_eq!(refusal_errno(0), libc::EHOSTUNREACH);
+        assert_eq!(refusal_errno(-1), libc::EHOSTUNREACH);
+    }
+
+    #[test]
+    fn a_refusal_is_one_the_kernel_takes() {
+        for errno in CLAIM_ERRNOS {
+            assert_eq!(refusal_errno(errno), errno);
+        }
+        // Kernel-internal (ERESTARTSYS), unknown and undocumented codes.
+        for errno in [512, 4095, 100_000, libc::EPROTO, libc::EINTR] {
+            assert_eq!(refusal_errno(errno), libc::EHOSTUNREACH);
+        }
     }
 }

@@ -668,7 +668,18 @@ async fn member_side_of_a_misbehaving_lead() {
         owner: None,
     };
     lead.send(&refused).await;
-    assert_eq!(k2.answer(cookie).await, libc::EPROTO);
+    assert_eq!(k2.answer(cookie).await, libc::EHOSTUNREACH);
+    // Nor is one with an errno the kernel would not take (claim-answer
+    // refuses it, and the bind would wait for its timeout).
+    let cookie = k2.ask(port(85)).await;
+    let (req_id, _) = expect_claim(&mut lead).await;
+    let refused = Message::Refused {
+        req_id,
+        errno: libc::EPROTO,
+        owner: None,
+    };
+    lead.send(&refused).await;
+    assert_eq!(k2.answer(cookie).await, libc::EHOSTUNREACH);
     // A gap in the updates: the member asks for a snapshot, and applies
     // no update until it has it.
     let gap = Update {
