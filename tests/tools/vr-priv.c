@@ -238,6 +238,16 @@ static int cmd_as(int argc, char **argv)
 	return 127;
 }
 
+/* "udp" or "tcp": the socket type. */
+static int sock_type(const char *name)
+{
+	if (!strcmp(name, "udp"))
+		return SOCK_DGRAM;
+	if (!strcmp(name, "tcp"))
+		return SOCK_STREAM;
+	usage();
+}
+
 static int cmd_bind6(int argc, char **argv)
 {
 	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
@@ -245,12 +255,7 @@ static int cmd_bind6(int argc, char **argv)
 
 	if (argc != 4)
 		usage();
-	if (!strcmp(argv[1], "udp"))
-		type = SOCK_DGRAM;
-	else if (!strcmp(argv[1], "tcp"))
-		type = SOCK_STREAM;
-	else
-		usage();
+	type = sock_type(argv[1]);
 	if (inet_pton(AF_INET6, argv[2], &sa.sin6_addr) != 1)
 		usage();
 	sa.sin6_port = htons(parse_num(argv[3], 65535));
@@ -575,12 +580,7 @@ static int cmd_hold(int argc, char **argv)
 
 	if (argc < 2)
 		usage();
-	if (!strcmp(argv[1], "udp"))
-		type = SOCK_DGRAM;
-	else if (!strcmp(argv[1], "tcp"))
-		type = SOCK_STREAM;
-	else
-		usage();
+	type = sock_type(argv[1]);
 	for (i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "-s") && i + 1 < argc)
 			vr = parse_num(argv[++i], 65535);

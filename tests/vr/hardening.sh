@@ -136,26 +136,28 @@ t_delete_with_tasks() {
 
 # Nor one with a socket in it, even one neither bound nor connected (in no
 # protocol table): a VR created later with the same id would adopt it.
+# delete_busy_until_stopped: VR 2 cannot be deleted while the background
+# holder of its socket runs, and can be at once once it is stopped (an
+# RCU-freed UDP socket gives its VR back when closed, not a grace period
+# later).
+delete_busy_until_stopped() {
+	ktap_run vrctl delete 2
+	ktap_expect_rc 1
+	ktap_expect_stderr "Error: VR still has sockets (Device or resource busy)"
+	ktap_bg_stop
+	ktap_run vrctl delete 2
+	ktap_expect_rc 0
+}
+
 t_delete_with_sockets() {
 	ktap_run vrctl create 2
 	# Moved to VR 2 by SO_VR, by a task in VR 0.
 	ktap_bg_ready "$T/so" vr-priv hold udp -s 2
-	ktap_run vrctl delete 2
-	ktap_expect_rc 1
-	ktap_expect_stderr "Error: VR still has sockets (Device or resource busy)"
-	ktap_bg_stop
-	# At once: an RCU-freed (UDP) socket gives its VR back when closed.
-	ktap_run vrctl delete 2
-	ktap_expect_rc 0
+	delete_busy_until_stopped
 	# Made in VR 2 by a task that left it for VR 0 afterwards.
 	ktap_run vrctl create 2
 	ktap_bg_ready "$T/left" vrctl exec 2 vr-priv hold tcp -0
-	ktap_run vrctl delete 2
-	ktap_expect_rc 1
-	ktap_expect_stderr "Error: VR still has sockets (Device or resource busy)"
-	ktap_bg_stop
-	ktap_run vrctl delete 2
-	ktap_expect_rc 0
+	delete_busy_until_stopped
 	# A deleted VR takes no socket: SO_VR to it is refused.
 	ktap_run vr-sock sovr set 2 fresh
 	ktap_expect_stdout "error: ENONET"
