@@ -16,7 +16,8 @@
  *	ICMP echo through a raw socket.
  *   vr-sock [-v VR] [-t MS] rawcount TYPE
  *	Open a raw ICMP socket, print "ready", count the ICMP messages of
- *	TYPE received during MS milliseconds and print the count.
+ *	TYPE received during MS milliseconds, or until SIGUSR1 (then with
+ *	those already queued), and print the count.
  *   vr-sock [-v VR] bind tcp|udp ADDR PORT
  *	Bind (and listen, for TCP), print "ready" and hold until killed.
  *   vr-sock [-v VR] [-d DEV] echo tcp|udp ADDR PORT
@@ -424,12 +425,19 @@ static int do_ping(struct sockaddr_in sin, int raw)
 	}
 }
 
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
 static int do_rawcount(int type)
 {
-	int fd = new_socket(SOCK_RAW, IPPROTO_ICMP), count = 0;
+	int fd = new_socket(SOCK_RAW, IPPROTO_ICMP), count = 0, stop = 0;
+	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
 	long deadline;
 	char buf[1500];
 
+	sigaction(SIGUSR1, &sa, NULL);
 	ready();
 	deadline = now_ms() + timeout_ms;
 	for (;;) {
@@ -438,9 +446,12 @@ static int do_rawcount(int type)
 		struct iphdr *ip = (struct iphdr *)buf;
 		ssize_t n;
 
-		if (left <= 0 || poll(&pfd, 1, left) <= 0)
+		/* At the deadline or on SIGUSR1: count what is queued, then stop. */
+		if (!stop && (left <= 0 || poll(&pfd, 1, left) <= 0))
+			stop = 1;
+		n = recv(fd, buf, sizeof(buf), stop ? MSG_DONTWAIT : 0);
+		if (n < 0 && stop)
 			break;
-		n = recv(fd, buf, sizeof(buf), 0);
 		if (n >= (ssize_t)sizeof(*ip) &&
 		    n >= ip->ihl * 4 + 1 && buf[ip->ihl * 4] == type)
 			count++;

@@ -203,9 +203,14 @@ t_ping() {
 # dp-p$b sends to 10.0.0.1 iff a == b.
 t_rawrecv() {
 	local a=$1 b=$2 n
-	ktap_bg_ready "$T/raw" in_vr "$a" vr-sock -t 2000 rawcount 8 || return 1
+	# Counted until the echo is answered: the request reaches raw sockets
+	# before ICMP answers it, so it is queued by then (a fixed window was
+	# too short on the debug kernel, and would let a late request pass as
+	# "not seen").
+	ktap_bg_ready "$T/raw" in_vr "$a" vr-sock -t 60000 rawcount 8 || return 1
 	ktap_run in_peer "dp-p$b" vr-sock rawping 10.0.0.1
 	ktap_expect_rc 0
+	kill -USR1 "$KTAP_BG_PID"
 	wait "$KTAP_BG_PID"
 	KTAP_BG_PIDS=
 	n=$(sed -n '/^[0-9]/p' "$T/raw")
