@@ -22,6 +22,11 @@
  *   --version V     genlmsghdr.version (default 1)
  *   --timeout S     seconds to wait for the answer (default 5)
  *   -v              also print each reply message, decoded, as "# " lines
+ *   --repeat N      send the request N times, each after the answer to the
+ *                   one before, adding 1 each time to the first u32
+ *                   attribute (e.g. create VRs 1..N from one process); stops
+ *                   at the first error, and prints its answer with
+ *                   "repeated=<requests answered without error>"
  *
  * Output (stdout), one line:
  *   errno=<n> name=<EXXX|0> extack="<msg>" entries=<replies> [offs=<n>]
@@ -108,7 +113,7 @@ static void __attribute__((noreturn)) usage(const char *why)
 		fprintf(stderr, "%s: %s\n", prog, why);
 	fprintf(stderr,
 		"usage: %s [--dump] [--truncate N] [--hdr-len N] [--family NAME]\n"
-		"          [--version V] [--timeout S] [-v] CMD [ATTR...]\n"
+		"          [--version V] [--timeout S] [--repeat N] [-v] CMD [ATTR...]\n"
 		"ATTR: u8:T=V u16:T=V u32:T=V u64:T=V str:T=S strnonul:T=S bin:T=HEX\n",
 		prog);
 	exit(EXIT_USAGE);
@@ -597,7 +602,8 @@ int main(int argc, char **argv)
 	uint8_t cmd;
 	size_t send_len;
 	struct answer a;
-	const uint32_t seq = 2;
+	uint32_t seq = 2, *counter = NULL;
+	unsigned long repeat = 0, done = 0;
 
 	for (i = 1; i < argc; i++) {
 		const char *o = argv[i];
@@ -608,7 +614,7 @@ int main(int argc, char **argv)
 			verbose = 1;
 		} else if (!strcmp(o, "--truncate") || !strcmp(o, "--hdr-len") ||
 			   !strcmp(o, "--family") || !strcmp(o, "--version") ||
-			   !strcmp(o, "--timeout")) {
+			   !strcmp(o, "--timeout") || !strcmp(o, "--repeat")) {
 			if (i + 1 >= argc)
 				usage("option needs a value");
 			i++;
@@ -620,6 +626,8 @@ int main(int argc, char **argv)
 				family = argv[i];
 			else if (!strcmp(o, "--version"))
 				version = parse_num(argv[i], UINT8_MAX, "version");
+			else if (!strcmp(o, "--repeat"))
+				repeat = parse_num(argv[i], UINT32_MAX, "count");
 			else
 				timeout = parse_num(argv[i], 3600, "timeout");
 		} else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
@@ -657,9 +665,31 @@ int main(int argc, char **argv)
 			    truncate, m.len);
 		send_len = truncate;
 	}
-	nl_send(fd, m.buf, send_len);
+	if (repeat) {
+		size_t off = NLMSG_HDRLEN + GENL_HDRLEN;
 
-	if (nl_recv_answer(fd, seq, &a, verbose, 0)) {
+		/* The first top-level attribute with a 4-byte payload. */
+		while (off + NLA_HDRLEN <= m.len) {
+			struct nlattr *nla = (struct nlattr *)(m.buf + off);
+
+			if (nla->nla_len == NLA_HDRLEN + 4) {
+				counter = (uint32_t *)(m.buf + off + NLA_HDRLEN);
+				break;
+			}
+			off += NLA_ALIGN(nla->nla_len);
+		}
+		if (!counter)
+			usage("--repeat needs a u32 attribute to count with");
+	}
+	for (;;) {
+		nl_send(fd, m.buf, send_len);
+		if (nl_recv_answer(fd, seq, &a, verbose, 0) || a.err ||
+		    ++done >= repeat)
+			break;
+		(*counter)++;
+		((struct nlmsghdr *)m.buf)->nlmsg_seq = ++seq;
+	}
+	if (!a.got) {
 		printf("errno=none name=NOREPLY extack=\"\" entries=0\n");
 		fprintf(stderr, "%s: no answer within %d s\n", prog, timeout);
 		return EXIT_NOREPLY;
@@ -673,6 +703,8 @@ int main(int argc, char **argv)
 		printf(" miss-type=%ld", a.miss_type);
 	if (a.miss_nest >= 0)
 		printf(" miss-nest=%ld", a.miss_nest);
+	if (repeat)
+		printf(" repeated=%lu", done);
 	printf("\n");
 	if (fflush(stdout))
 		die(EXIT_LOCAL, "stdout: %s", strerror(errno));

@@ -857,6 +857,25 @@ t_netns_fresh() {
 		"$(printf '%s\n' "$KTAP_STDOUT_TEXT" | vr_summary)"
 }
 
+# vr-nlraw --repeat (make bench creates its 4,096 VRs with it): one
+# process, one request per VR, stops at the first refusal.
+t_netns_repeat() {
+	ktap_run ip netns exec "$NS_B" vr-nlraw --repeat 3 1 u32:1=100
+	expect_raw 0 ""
+	ktap_expect_eq "requests answered without error" 3 "$(raw_field repeated)"
+	ktap_run ip netns exec "$NS_B" vrctl -j list
+	ktap_expect_eq "VRs of the other netns (summarized)" \
+		"$(printf '%s\n' '0 "default" 254 lo' '100 null 65636 -' '101 null 65637 -' '102 null 65638 -')" \
+		"$(printf '%s\n' "$KTAP_STDOUT_TEXT" | vr_summary)"
+	ktap_run ip netns exec "$NS_B" vr-nlraw --repeat 5 1 u32:1=102
+	expect_raw EEXIST "*"
+	ktap_expect_eq "requests answered without error" 0 "$(raw_field repeated)"
+	for id in 100 101 102; do
+		ktap_run ip netns exec "$NS_B" vrctl delete $id
+		ktap_expect_rc 0
+	done
+}
+
 t_netns_invisible() {
 	ktap_run ip netns exec "$NS_B" vrctl show 4
 	expect_error "VR does not exist" ENOENT
@@ -1140,6 +1159,8 @@ suite() {
 	ktap_test_result "list, show and dump work without CAP_NET_ADMIN" t_noadmin_reads
 
 	ktap_test_result "another netns has only its own VR 0 and lo" t_netns_fresh
+	ktap_test_result "repeated raw creates from one process, stopping at EEXIST" \
+		t_netns_repeat
 	ktap_test_result "a VR is not visible from another netns" t_netns_invisible
 	ktap_test_result "the same id and name can be created in another netns" \
 		t_netns_same_id
