@@ -127,22 +127,28 @@ impl Registry {
         self.vrs.len().saturating_sub(1)
     }
 
+    /// The index of VR `id` (`Ok`), or where it would go (`Err`): the VRs are sorted by id.
+    fn search(&self, id: u16) -> core::result::Result<usize, usize> {
+        self.vrs.binary_search_by_key(&id, |vr| vr.id)
+    }
+
     pub(crate) fn find(&self, id: u16) -> Option<&Vr> {
-        self.vrs.iter().find(|vr| vr.id == id)
+        self.search(id).ok().and_then(|i| self.vrs.get(i))
     }
 
     /// VRs with an id of at least `from`, in order (for resumable dumps).
     pub(crate) fn iter_from(&self, from: u32) -> impl Iterator<Item = &Vr> {
-        self.vrs.iter().filter(move |vr| u32::from(vr.id) >= from)
+        let start = self.vrs.partition_point(|vr| u32::from(vr.id) < from);
+        self.vrs.get(start..).unwrap_or(&[]).iter()
     }
 
     /// Checks that VR `id` named `name` can be created and reserves memory for it, so that
     /// [`Registry::insert`] cannot fail: nothing is changed yet.
     pub(crate) fn prepare(&mut self, id: u16, name: Option<&[u8]>) -> Result<Slot, Refusal> {
         let vr = Vr::new(id, name)?;
-        if self.find(id).is_some() {
+        let Err(index) = self.search(id) else {
             return Err(Refusal::Exists);
-        }
+        };
         if let Some(name) = vr.name() {
             if self.vrs.iter().any(|v| v.name() == Some(name)) {
                 return Err(Refusal::NameInUse);
@@ -151,11 +157,6 @@ impl Registry {
         self.vrs
             .reserve(1, GFP_KERNEL_ACCOUNT)
             .map_err(|_| Refusal::NoMemory)?;
-        let index = self
-            .vrs
-            .iter()
-            .position(|v| v.id > id)
-            .unwrap_or(self.vrs.len());
         Ok(Slot { index, vr })
     }
 
@@ -179,11 +180,7 @@ impl Registry {
 
     pub(crate) fn remove(&mut self, id: u16) -> Result<Vr, Refusal> {
         self.check_remove(id)?;
-        let index = self
-            .vrs
-            .iter()
-            .position(|v| v.id == id)
-            .ok_or(Refusal::NotFound)?;
+        let index = self.search(id).map_err(|_| Refusal::NotFound)?;
         self.vrs.remove(index).map_err(|_| Refusal::NotFound)
     }
 }
