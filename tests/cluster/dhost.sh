@@ -58,6 +58,11 @@ FINISHED=10.9.0.203
 LEAD_ADDR=10.9.0.10:7400
 DEADLINE=${DHOST_DEADLINE:-240}
 LOSS_MS=${DHOST_LOSS_MS:-4000}
+# DHOST_TIME_SCALE multiplies the waits for one answer (captures, requests,
+# arping, ping): a debug kernel under TCG, four VMs on two cores, is some
+# ten times slower than the plain one.
+SCALE=${DHOST_TIME_SCALE:-1}
+ms() { echo $(($1 * SCALE)); }
 T=$(mktemp -d /tmp/dhost.XXXXXX) || exit 1
 
 cleanup() {
@@ -219,7 +224,7 @@ t_member_outgoing() {
 	slice_first=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range)
 	slice_last=$(awk '{ print $2 }' /proc/sys/net/ipv4/ip_local_port_range)
 	for proto in tcp udp; do
-		ktap_run vr-sock -t 3000 -s "$D" request "$proto" "10.9.0.13" 7100
+		ktap_run vr-sock -t "$(ms 3000)" -s "$D" request "$proto" "10.9.0.13" 7100
 		ktap_expect_stdout "client-$proto"
 		port=$(sed -n 's/^from port //p' "$KTAP_STDERR")
 		ktap_expect_eq "$proto source port $port in this member's slice $slice_first-$slice_last" \
@@ -313,11 +318,11 @@ t_client_setup() {
 	done
 }
 
-# capture OUT KIND ARGS...: start vr-capture on eth0 for 3 s.
+# capture OUT KIND ARGS...: start vr-capture on eth0 for 3 s (times SCALE).
 capture() {
 	local out=$1
 	shift
-	ktap_bg_ready "$out" vr-capture -t 3000 eth0 "$@"
+	ktap_bg_ready "$out" vr-capture -t "$(ms 3000)" eth0 "$@"
 }
 
 # captured OUT: wait for the capture; its result lines, on one line, in
@@ -331,14 +336,14 @@ captured() {
 t_arp() {
 	ktap_run ip neigh flush dev eth0
 	capture "$T/arp" arp-reply "$D" || return 1
-	ktap_run arping -c 1 -w 2 -I eth0 "$D"
+	ktap_run arping -c 1 -w $((2 * SCALE)) -I eth0 "$D"
 	captured "$T/arp"
 	ktap_expect_eq "one ARP reply for $D, from the lead" "$LEAD_MAC 1 total 1" "$CAPTURED"
 }
 
 t_echo() {
 	capture "$T/echo" echo-reply "$D" || return 1
-	ktap_run ping -c 1 -W 2 "$D"
+	ktap_run ping -c 1 -W $((2 * SCALE)) "$D"
 	ktap_expect_rc 0
 	captured "$T/echo"
 	ktap_expect_eq "one echo reply, from the lead" "$LEAD_MAC 1 total 1" "$CAPTURED"
@@ -348,7 +353,7 @@ t_echo() {
 # is the only one.
 t_tcp() {
 	capture "$T/synack" tcp-synack "$D" "$1" || return 1
-	ktap_run vr-sock -t 3000 request tcp "$D" "$1"
+	ktap_run vr-sock -t "$(ms 3000)" request tcp "$D" "$1"
 	ktap_expect_rc 0
 	ktap_expect_stdout "m$2"
 	captured "$T/synack"
@@ -357,7 +362,7 @@ t_tcp() {
 
 t_udp() {
 	capture "$T/udp" udp "$D" "$1" || return 1
-	ktap_run vr-sock -t 3000 request udp "$D" "$1"
+	ktap_run vr-sock -t "$(ms 3000)" request udp "$D" "$1"
 	ktap_expect_rc 0
 	ktap_expect_stdout "m$2"
 	captured "$T/udp"
@@ -368,7 +373,7 @@ t_udp() {
 # of KIND (tcp-rst, port-unreach), from the lead.
 t_unowned() {
 	capture "$T/unowned" "$3" "$D" "$2" || return 1
-	ktap_run vr-sock -t 3000 request "$1" "$D" "$2"
+	ktap_run vr-sock -t "$(ms 3000)" request "$1" "$D" "$2"
 	ktap_expect_rc 11
 	captured "$T/unowned"
 	ktap_expect_eq "one $3, from the lead" "$LEAD_MAC 1 total 1" "$CAPTURED"
