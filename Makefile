@@ -4,7 +4,7 @@
 #   make run      build everything, boot the demo VM (the main job)
 #   make check    run every test (host checks, cargo test, KUnit and
 #                 selftests in a booted VM, QEMU harness self-test)
-#   make bench    VR data-plane rates and ratios, in one VM (not a test)
+#   make bench    what the series costs: ratios against the unpatched kernel, VRFs (not a test)
 #
 # Downloads and build trees live in $(VR_CACHE) (default ~/.cache/vr-linux).
 

@@ -1,89 +1,187 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# VR data-plane benchmark, run in the VM by `make bench` (not a test).
+# VR benchmark, run in a VM by `make bench` (scripts/bench.sh; not a test).
+# VR_BENCH_SET says which part this VM runs:
 #
-# One echo server on the DUT (root netns) per case, one client in a peer
-# netns over a veth pair, both with the same addresses:
+#   base     on the unpatched kernel: VR 0, local and forwarded
+#   patched  on the patched kernel: the same before any VR exists ("off":
+#            the vr_in_use static key off), then with VR 1 in use: VR 0,
+#            VR 1 and a VRF, local and forwarded, interleaved
+#   scale    on the patched kernel: 4,096 VRs (VR_BENCH_VRS): the time and
+#            slab memory to create them and to dump them, against as many
+#            VRF devices made with `ip -batch`; traffic in the last VR
+#            against VR 1
 #
-#   vr0-off  VR 0 before any other VR exists (the vr_in_use static key off)
-#   vr0      VR 0 once VRs exist (key on)
-#   vr1      the server's socket and the interface in VR 1
-#   vrf      the interface enslaved to a VRF device, the server bound to it
+# Local cases: a client in its own netns sends to an echo server on the
+# DUT (the VM's root netns) over a veth pair. Forwarding cases: a client
+# netns and a server netns, each on a veth pair to the DUT, which routes
+# between them in VR 0, in a VR or through a VRF. Every case has its own
+# subnets and its own server port, so every server socket sits alone in
+# its hash chains: each case scores the same number of sockets, whatever
+# other cases exist.
 #
-# For each of udp_rr, tcp_rr and tcp_crr (vr-sock bench), ROUNDS rounds of
-# SECS seconds, interleaved between vr0, vr1 and vrf so that drift of the
-# shared machine hits all three alike. Prints "BENCH kind case rate" lines
-# and a table of the ratios vr1/vr0, vr1/vrf and vr0/vr0-off.
+# For each kind (udp_rr, tcp_rr, tcp_crr: `vr-sock bench`), one run of
+# VR_BENCH_SECS seconds per case, the cases of a phase interleaved. Prints
+#   BENCH <kind> <case> <transactions per second>
+#   BENCHCP <what> <value>
+# scripts/bench.sh turns these into ratios.
 
 SECS=${VR_BENCH_SECS:-2}
-ROUNDS=${VR_BENCH_ROUNDS:-3}
+KINDS=${VR_BENCH_KINDS:-udp_rr tcp_rr tcp_crr}
+NVRS=${VR_BENCH_VRS:-4096}
+SET=${VR_BENCH_SET:-patched}
 LIB=/tests/lib
 . "$LIB/iproute2.sh" || exit 1
 set -e
 
-peer() {	# CASE DUT-IF PEER-IF
-	ip netns add "b-$1"
-	ip link add "$2" type veth peer name "$3" netns "b-$1"
-	ip -n "b-$1" addr add 10.0.0.2/24 dev "$3"
-	ip -n "b-$1" link set "$3" up
-	ip -n "b-$1" link set lo up
+sysctl -qw net.ipv4.ip_forward=1
+
+# attach IFACE VR MASTER: into VR VR (vrctl assign, not for VR 0) or
+# enslaved to MASTER ("-" for none).
+attach() {
+	[ "$2" = 0 ] || vrctl assign "$1" "$2" > /dev/null
+	[ "$3" = - ] || ip link set "$1" master "$3"
 }
 
-up() {		# DUT-IF
-	ip addr add 10.0.0.1/24 dev "$1"
-	ip link set "$1" up
+# local_case CASE N VR MASTER [SOCKET-OPTIONS...]: client netns "c-CASE"
+# on veth lN/pN, subnet 10.N.0.0/24, echo servers (TCP and UDP) on port
+# 9000+N.
+local_case() {
+	local c=$1 n=$2 vr=$3 master=$4
+	shift 4
+	ip netns add "c-$c"
+	ip link add "l$n" type veth peer name "p$n" netns "c-$c"
+	attach "l$n" "$vr" "$master"
+	ip addr add "10.$n.0.1/24" dev "l$n"
+	ip link set "l$n" up
+	ip -n "c-$c" addr add "10.$n.0.2/24" dev "p$n"
+	ip -n "c-$c" link set "p$n" up
+	ip -n "c-$c" link set lo up
+	vr-sock "$@" echo tcp 0.0.0.0 $((9000 + n)) > /dev/null &
+	vr-sock "$@" echo udp 0.0.0.0 $((9000 + n)) > /dev/null &
+	echo "$c 10.$n.0.1 $((9000 + n))" >> /tmp/bench-cases
 }
 
-servers() {	# CASE SOCKET-OPTIONS...
-	local c=$1
-	shift
-	vr-sock "$@" echo tcp 0.0.0.0 9000 > "/tmp/b-$c.tcp" &
-	vr-sock "$@" echo udp 0.0.0.0 9000 > "/tmp/b-$c.udp" &
-	sleep 0.5
-}
-
-run() {		# CASE KIND
-	ip netns exec "b-$1" vr-sock bench "$2" 10.0.0.1 9000 "$SECS" |
-		awk -v c="$1" '{ print "BENCH", $1, c, $2 }'
-}
-
-# VR 0 with the static key off: nothing but VR 0 exists yet.
-peer vr0-off d0 e0
-up d0
-servers vr0-off
-for r in $(seq "$ROUNDS"); do
-	for k in udp_rr tcp_rr tcp_crr; do
-		run vr0-off "$k"
+# fwd_case CASE N VR MASTER: client netns "fc-CASE" (10.N.1.2) and server
+# netns "fs-CASE" (10.N.2.2, echo servers on port 9000), each on a veth to
+# the DUT (xN, yN), which routes between them in VR VR or through MASTER.
+fwd_case() {
+	local c=$1 n=$2 vr=$3 master=$4 s dev ns
+	ip netns add "fc-$c"
+	ip netns add "fs-$c"
+	ip link add "x$n" type veth peer name "p$n" netns "fc-$c"
+	ip link add "y$n" type veth peer name "p$n" netns "fs-$c"
+	for s in 1 2; do
+		dev=x$n
+		[ $s = 1 ] || dev=y$n
+		attach "$dev" "$vr" "$master"
+		ip addr add "10.$n.$s.1/24" dev "$dev"
+		ip link set "$dev" up
 	done
-done
-kill $(jobs -p) 2>/dev/null || true
-wait 2>/dev/null || true
-ip link del d0
-ip netns del b-vr0-off
+	ip -n "fc-$c" addr add "10.$n.1.2/24" dev "p$n"
+	ip -n "fs-$c" addr add "10.$n.2.2/24" dev "p$n"
+	for ns in "fc-$c" "fs-$c"; do
+		ip -n "$ns" link set "p$n" up
+		ip -n "$ns" link set lo up
+	done
+	ip -n "fc-$c" route add default via "10.$n.1.1"
+	ip -n "fs-$c" route add default via "10.$n.2.1"
+	ip netns exec "fs-$c" vr-sock echo tcp 0.0.0.0 9000 > /dev/null &
+	ip netns exec "fs-$c" vr-sock echo udp 0.0.0.0 9000 > /dev/null &
+	echo "$c 10.$n.2.2 9000 fc-$c" >> /tmp/bench-cases
+}
 
-vrctl create 1 name bench
-peer vr0 d0 e0
-up d0
-peer vr1 d1 e1
-vrctl assign d1 1
-up d1
-peer vrf d3 e3
-ip link add vrf-b type vrf table 100
-ip link set vrf-b up
-ip link set d3 master vrf-b
-up d3
-servers vr0 -v 0
-sleep 0.2
-# Different ports would change the hash chains; separate servers per case
-# instead, each reachable only in its own context, all on port 9000.
-servers vr1 -v 1
-servers vrf -v 0 -d vrf-b
-for r in $(seq "$ROUNDS"); do
-	for k in udp_rr tcp_rr tcp_crr; do
-		for c in vr0 vr1 vrf; do
-			run "$c" "$k"
+# run LABEL CASE KIND: one measurement, printed as a BENCH line.
+run() {
+	local label=$1 c=$2 kind=$3 addr port ns
+	read -r addr port ns <<-EOF
+	$(awk -v c="$c" '$1 == c { print $2, $3, ($4 == "" ? "c-" c : $4) }' /tmp/bench-cases)
+	EOF
+	ip netns exec "$ns" vr-sock bench "$kind" "$addr" "$port" "$SECS" |
+		awk -v c="$label" '{ print "BENCH", $1, c, $2 }'
+}
+
+# phase "LABEL:CASE ...": every kind, the cases interleaved.
+phase() {
+	local k lc
+	sleep 0.5	# the servers are listening
+	for k in $KINDS; do
+		for lc in $1; do
+			run "${lc%%:*}" "${lc#*:}" "$k"
 		done
 	done
-done
+}
+
+# uptime in centiseconds (guest time: instructions under -icount)
+cs() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }
+slab_kb() { awk '/^Slab:/ { print $2 }' /proc/meminfo; }
+used_kb() { awk '/^MemTotal:/ { t = $2 } /^MemFree:/ { f = $2 } END { print t - f }' /proc/meminfo; }
+
+: > /tmp/bench-cases
+case "$SET" in
+base | patched)
+	# The same population in both kernels before any VR exists.
+	ip link add vrf-l type vrf table 100
+	ip link set vrf-l up
+	ip link add vrf-f type vrf table 101
+	ip link set vrf-f up
+	local_case vr0 1 0 -
+	local_case vrf 3 0 vrf-l -d vrf-l
+	fwd_case fvr0 1 0 -
+	fwd_case fvrf 3 0 vrf-f
+	if [ "$SET" = base ]; then
+		phase "base:vr0 fbase:fvr0"
+	else
+		phase "off:vr0 foff:fvr0"
+		vrctl create 1 name bench > /dev/null
+		local_case vr1 2 1 - -v 1
+		fwd_case fvr1 2 1 -
+		phase "vr0:vr0 vr1:vr1 vrf:vrf fvr0:fvr0 fvr1:fvr1 fvrf:fvrf"
+	fi
+	;;
+scale)
+	sysctl -qw net.vr.max_vrs="$NVRS"
+	s0=$(slab_kb) u0=$(used_kb) t0=$(cs)
+	# VR_CMD_CREATE (1) with VR_A_ID (1) = 1, 2, ..., NVRS from one process
+	out=$(vr-nlraw --repeat "$NVRS" 1 u32:1=1)
+	t1=$(cs) s1=$(slab_kb) u1=$(used_kb)
+	case "$out" in *"errno=0 "*"repeated=$NVRS"*) ;; *) echo "vr-nlraw: $out" >&2; exit 1 ;; esac
+	echo "BENCHCP vr_create_cs $((t1 - t0))"
+	echo "BENCHCP vr_slab_bytes $(((s1 - s0) * 1024 / NVRS))"
+	echo "BENCHCP vr_mem_bytes $(((u1 - u0) * 1024 / NVRS))"
+	# as many requests that only read (get VR 0, 1, ...): the cost of the
+	# netlink round trip alone
+	t0=$(cs)
+	vr-nlraw --repeat "$NVRS" 3 u32:1=0 > /dev/null
+	t1=$(cs)
+	echo "BENCHCP vr_get_cs $((t1 - t0))"
+	t0=$(cs)
+	n=$(vrctl list | wc -l)
+	t1=$(cs)
+	echo "BENCHCP vr_dump_cs $((t1 - t0))"
+	echo "BENCHCP vr_dump_lines $n"
+	local_case vr1 2 1 - -v 1
+	local_case vrlast 4 "$NVRS" - -v "$NVRS"
+	phase "vr1s:vr1 vrlast:vrlast"
+	awk -v n="$NVRS" 'BEGIN { for (i = 1; i <= n; i++) printf "link add vrf%d type vrf table %d\n", i, 1000 + i }' > /tmp/vrf.batch
+	s0=$(slab_kb) u0=$(used_kb) t0=$(cs)
+	ip -batch /tmp/vrf.batch
+	t1=$(cs) s1=$(slab_kb) u1=$(used_kb)
+	echo "BENCHCP vrf_create_cs $((t1 - t0))"
+	echo "BENCHCP vrf_slab_bytes $(((s1 - s0) * 1024 / NVRS))"
+	echo "BENCHCP vrf_mem_bytes $(((u1 - u0) * 1024 / NVRS))"
+	t0=$(cs)
+	n=$(ip -o link show type vrf | wc -l)
+	t1=$(cs)
+	echo "BENCHCP vrf_dump_cs $((t1 - t0))"
+	echo "BENCHCP vrf_dump_lines $n"
+	;;
+*)
+	echo "vr-bench: unknown VR_BENCH_SET '$SET'" >&2
+	exit 1
+	;;
+esac
 kill $(jobs -p) 2>/dev/null || true
+wait 2>/dev/null || true
+echo "BENCH-DONE $SET"

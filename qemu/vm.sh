@@ -5,6 +5,7 @@
 #              [--log FILE] [--append "extra cmdline"] [--cmd /path/in/guest]
 #              [--shell] [--mem MB] [--smp N] [--timeout SECONDS]
 #              [--hub SOCKDIR --index N] [--node N] [--nodes N] [--verbose]
+#              [--icount]
 #
 # The serial console goes to stdout and to the log file. Exit status:
 #   non-interactive: the guest's rc from its "VR-GUEST-EXIT <rc>" line;
@@ -13,17 +14,20 @@
 #   --shell:         QEMU's own exit status (leave with `exit`, or Ctrl-a x).
 # --hub attaches a virtio-net NIC to the hub.py segment in SOCKDIR as port N
 # (MAC 52:54:00:12:34:<N in hex>). Without --hub the VM has no NIC at all;
-# there is never any host networking.
+# there is never any host networking. --icount runs the guest with
+# `-icount shift=1,sleep=off`: its clocks count executed instructions (one
+# every 2 ns), not host time, so what it measures in guest time does not
+# depend on the host's load (make bench).
 set -euo pipefail
 
 prog=vm.sh
 die() { echo "$prog: error: $*" >&2; exit 125; }
 usage() {
-	sed -n '4,7s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '4,8s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 125
 }
 
-kernel='' initrd='' name='' log='' append='' cmd='' shell='' verbose=''
+kernel='' initrd='' name='' log='' append='' cmd='' shell='' verbose='' icount=''
 mem=${VR_VM_MEM:-512} smp=1 timeout=600 hub='' index='' node='' nodes=''
 qemu=${QEMU:-qemu-system-x86_64}
 need() { [ "$1" -ge 2 ] || usage; }
@@ -44,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--node) need $#; node=$2; shift 2 ;;
 	--nodes) need $#; nodes=$2; shift 2 ;;
 	--verbose) verbose=1; shift ;;
+	--icount) icount=1; shift ;;
 	-h|--help) usage ;;
 	*) echo "$prog: unknown argument: $1" >&2; usage ;;
 	esac
@@ -108,6 +113,7 @@ args=(-accel tcg -machine pc -m "$mem" -smp "$smp"
       -nodefaults -no-user-config -display none -no-reboot
       -kernel "$tmp/bzImage" -initrd "$tmp/initrd" -append "$cmdline"
       -device virtio-rng-pci)
+[ -z "$icount" ] || args+=(-icount shift=1,sleep=off)
 if [ -n "$hub" ]; then
 	sock=$(cd "$hub" && pwd)
 	mac=$(printf '52:54:00:12:34:%02x' "$index")

@@ -4,8 +4,12 @@
 # tree, configure (tinyconfig + qemu/kernel.config + Kconfig.fragment) and
 # build bzImage. Incremental: only what changed is redone.
 #
-#   scripts/kernel.sh [--out DIR] [--config FRAGMENT]... [--target TARGET]...
+#   scripts/kernel.sh [--base] [--out DIR] [--config FRAGMENT]... [--target TARGET]...
 #
+# --base: build the same 7.2.y tree *without* the series and modules (a git
+# worktree at vr-base, default build tree $VR_CACHE/build/kernel-base), from
+# the same config inputs less the options the series adds: the unpatched
+# baseline of `make bench`;
 # --out: the build tree (default $VR_KOUT or $VR_CACHE/build/kernel);
 # --config: a fragment merged after the two above, in order (e.g.
 # qemu/debug.config: the kernel of `make check`); --target: what to build
@@ -15,10 +19,11 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 fragments=("$TOP/qemu/kernel.config" "$TOP/Kconfig.fragment")
 targets=()
-llvm=
+llvm= base= out=
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--out) [ $# -ge 2 ] || die "--out wants a directory"; KOUT=$2; shift 2 ;;
+	--base) base=1; shift ;;
+	--out) [ $# -ge 2 ] || die "--out wants a directory"; out=$2; shift 2 ;;
 	--config) [ $# -ge 2 ] && [ -f "$2" ] || die "--config wants a file"
 		fragments+=("$(realpath "$2")"); shift 2 ;;
 	--target) [ $# -ge 2 ] || die "--target wants a make target"; targets+=("$2"); shift 2 ;;
@@ -27,6 +32,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ ${#targets[@]} -gt 0 ] || targets=(bzImage)
+[ -z "$base" ] || KOUT=$CACHE/build/kernel-base
+[ -z "$out" ] || KOUT=$out
 KMAKE=("${KMAKE[@]/#O=*/O=$KOUT}")
 if [ -n "$llvm" ]; then
 	KMAKE+=(LLVM="$LLVM_SUFFIX")
@@ -53,51 +60,71 @@ if [ ! -d "$KSRC/.git" ]; then
 	mv "$KSRC.tmp" "$KSRC"
 fi
 
-# --- patches ---
-# The tree the series produces is computed in a scratch index first: when it
-# equals what is checked out, nothing is touched (no mtime change, no rebuild).
-series=$(grep -v '^[[:space:]]*\(#\|$\)' "$TOP/kernel-patches/series" || true)
-series_tree() {
-	local idx=$KSRC/.git/vr-apply-index p
-	rm -f "$idx"
-	GIT_INDEX_FILE=$idx git -C "$KSRC" read-tree vr-base
-	for p in $series; do
-		GIT_INDEX_FILE=$idx git -C "$KSRC" apply --cached "$TOP/kernel-patches/$p" ||
-			die "patch kernel-patches/$p does not apply to $(cat "$CACHE/dl/linux-source-7.2.version")"
-	done
-	GIT_INDEX_FILE=$idx git -C "$KSRC" write-tree
-	rm -f "$idx"
-}
-tree=$(series_tree)
-if [ "$(git -C "$KSRC" rev-parse 'HEAD^{tree}')" != "$tree" ]; then
-	log "applying kernel-patches/series with git am"
-	git -C "$KSRC" am --abort >/dev/null 2>&1 || true
-	git -C "$KSRC" checkout -q -f -B vr vr-base
-	for p in $series; do
-		git -C "$KSRC" -c user.name=vr -c user.email=vr@localhost \
-			am -q "$TOP/kernel-patches/$p" >/dev/null 2>&1 || {
-			git -C "$KSRC" am --abort >/dev/null 2>&1 || true
-			die "patch kernel-patches/$p does not apply (git am)"
-		}
+# --- the unpatched baseline: a worktree at vr-base, nothing applied ---
+if [ -n "$base" ]; then
+	bsrc=$KSRC-base
+	if [ ! -e "$bsrc/.git" ]; then
+		rm -rf "$bsrc"
+		git -C "$KSRC" worktree prune
+		git -C "$KSRC" worktree add -q --detach "$bsrc" vr-base
+	fi
+	[ "$(git -C "$bsrc" rev-parse HEAD)" = "$(git -C "$KSRC" rev-parse vr-base)" ] ||
+		git -C "$bsrc" checkout -q -f --detach vr-base
+	KMAKE=("${KMAKE[@]/#$KSRC/$bsrc}")
+	KSRC=$bsrc
+	tree=$(git -C "$KSRC" rev-parse 'HEAD^{tree}')
+	# The options the series adds do not exist here: not checked.
+	added=$(cat "$TOP"/modules/*/Kconfig "$TOP"/kernel-patches/*.patch |
+		sed -n 's/^+\{0,1\}config \([A-Z0-9_]*\)$/CONFIG_\1/p' | sort -u)
+fi
+
+# --- the series, overlays and modules (not for --base) ---
+if [ -z "$base" ]; then
+	# The tree the series produces is computed in a scratch index first: when it
+	# equals what is checked out, nothing is touched (no mtime change, no rebuild).
+	series=$(grep -v '^[[:space:]]*\(#\|$\)' "$TOP/kernel-patches/series" || true)
+	series_tree() {
+		local idx=$KSRC/.git/vr-apply-index p
+		rm -f "$idx"
+		GIT_INDEX_FILE=$idx git -C "$KSRC" read-tree vr-base
+		for p in $series; do
+			GIT_INDEX_FILE=$idx git -C "$KSRC" apply --cached "$TOP/kernel-patches/$p" ||
+				die "patch kernel-patches/$p does not apply to $(cat "$CACHE/dl/linux-source-7.2.version")"
+		done
+		GIT_INDEX_FILE=$idx git -C "$KSRC" write-tree
+		rm -f "$idx"
+	}
+	tree=$(series_tree)
+	if [ "$(git -C "$KSRC" rev-parse 'HEAD^{tree}')" != "$tree" ]; then
+		log "applying kernel-patches/series with git am"
+		git -C "$KSRC" am --abort >/dev/null 2>&1 || true
+		git -C "$KSRC" checkout -q -f -B vr vr-base
+		for p in $series; do
+			git -C "$KSRC" -c user.name=vr -c user.email=vr@localhost \
+				am -q "$TOP/kernel-patches/$p" >/dev/null 2>&1 || {
+				git -C "$KSRC" am --abort >/dev/null 2>&1 || true
+				die "patch kernel-patches/$p does not apply (git am)"
+			}
+		done
+	fi
+
+	# --- overlays: the uapi header and documentation kept at the top level ---
+	rsync -rc "$TOP/include/" "$KSRC/include/"
+	rsync -rc "$TOP/Documentation/" "$KSRC/Documentation/"
+
+	# --- in-tree modules: modules/<name>/ -> net/<name>/ ---
+	for m in "$TOP"/modules/*/; do
+		m=$(basename "$m")
+		rsync -rc --delete "$TOP/modules/$m/" "$KSRC/net/$m/"
+		grep -q "source \"net/$m/Kconfig\"" "$KSRC/net/Kconfig" ||
+			sed -i "/^source \"net\/l3mdev\/Kconfig\"/a source \"net/$m/Kconfig\"" "$KSRC/net/Kconfig"
+		grep -q "+= $m/\$" "$KSRC/net/Makefile" ||
+			echo "obj-\$(CONFIG_$(echo "$m" | tr a-z A-Z)) += $m/" >> "$KSRC/net/Makefile"
 	done
 fi
 
-# --- overlays: the uapi header and documentation kept at the top level ---
-rsync -rc "$TOP/include/" "$KSRC/include/"
-rsync -rc "$TOP/Documentation/" "$KSRC/Documentation/"
-
-# --- in-tree modules: modules/<name>/ -> net/<name>/ ---
-for m in "$TOP"/modules/*/; do
-	m=$(basename "$m")
-	rsync -rc --delete "$TOP/modules/$m/" "$KSRC/net/$m/"
-	grep -q "source \"net/$m/Kconfig\"" "$KSRC/net/Kconfig" ||
-		sed -i "/^source \"net\/l3mdev\/Kconfig\"/a source \"net/$m/Kconfig\"" "$KSRC/net/Kconfig"
-	grep -q "+= $m/\$" "$KSRC/net/Makefile" ||
-		echo "obj-\$(CONFIG_$(echo "$m" | tr a-z A-Z)) += $m/" >> "$KSRC/net/Makefile"
-done
-
 # --- configuration ---
-cfg_hash=$( (cat "${fragments[@]}"; echo "$tree llvm=$llvm") | sha256sum | cut -d' ' -f1)
+cfg_hash=$( (cat "${fragments[@]}"; echo "$tree llvm=$llvm${base:+ base}") | sha256sum | cut -d' ' -f1)
 mkdir -p "$KOUT"
 if [ "$(cat "$KOUT/.vr-config" 2>/dev/null)" != "$cfg_hash" ] || [ ! -f "$KOUT/.config" ]; then
 	log "configuring"
@@ -109,6 +136,7 @@ if [ "$(cat "$KOUT/.vr-config" 2>/dev/null)" != "$cfg_hash" ] || [ ! -f "$KOUT/.
 	while IFS= read -r line; do
 		case "$line" in CONFIG_*=*) ;; *) continue ;; esac
 		want=${line#*=}; opt=${line%%=*}
+		[ -z "$base" ] || ! grep -qx "$opt" <<<"$added" || continue
 		if [ "$want" = n ]; then
 			grep -q "^$opt=" "$KOUT/.config" && missing+=("$opt=n")
 		else
