@@ -16,31 +16,40 @@
 # on wall-clock time instead (noisy: rounds spread by 5-10%).
 #
 #   VR_BENCH_SECS=2 VR_BENCH_ROUNDS=3 VR_BENCH_VRS=4096 make bench
+#
+# VR_BENCH_REPORT=<log directory of a run> prints that run's report again.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 SECS=${VR_BENCH_SECS:-2}
 ROUNDS=${VR_BENCH_ROUNDS:-3}
 NVRS=${VR_BENCH_VRS:-4096}
-build_vm
-VR_SKIP_DEPS=1 "$TOP/scripts/kernel.sh" --base
-base_kernel=$CACHE/build/kernel-base/arch/x86/boot/bzImage
-dir=$CACHE/logs/bench-$(date +%Y%m%d-%H%M%S)
-mkdir -p "$dir"
 icount=(--icount) mode="icount (transactions per guest second)"
 [ -z "${VR_BENCH_WALL:-}" ] || { icount=() mode="wall clock (transactions per second)"; }
+if [ -n "${VR_BENCH_REPORT:-}" ]; then
+	# Only print the report of an earlier run's logs, e.g.
+	# VR_BENCH_REPORT=$VR_CACHE/logs/bench-20261202-054945 (same variables).
+	dir=$VR_BENCH_REPORT
+	ROUNDS=$(find "$dir" -name 'patched-*.log' | wc -l)
+else
+	build_vm
+	VR_SKIP_DEPS=1 "$TOP/scripts/kernel.sh" --base
+	base_kernel=$CACHE/build/kernel-base/arch/x86/boot/bzImage
+	dir=$CACHE/logs/bench-$(date +%Y%m%d-%H%M%S)
+	mkdir -p "$dir"
 
-vm() {	# NAME KERNEL SET
-	"$TOP/qemu/vm.sh" --kernel "$2" --initrd "$img" --cmd /bench/vr-bench.sh "${icount[@]}" \
-		--append "VR_BENCH_SET=$3 VR_BENCH_SECS=$SECS VR_BENCH_VRS=$NVRS" \
-		--timeout 1800 --log "$dir/$1.log" > /dev/null 2>&1 ||
-		{ echo "bench: VM $1 failed; log: $dir/$1.log" >&2; tail -20 "$dir/$1.log" >&2; exit 1; }
-	echo "bench: VM $1 done" >&2
-}
-for r in $(seq "$ROUNDS"); do
-	vm "base-$r" "$base_kernel" base
-	vm "patched-$r" "$kernel" patched
-done
-vm scale "$kernel" scale
+	vm() {	# NAME KERNEL SET
+		"$TOP/qemu/vm.sh" --kernel "$2" --initrd "$img" --cmd /bench/vr-bench.sh "${icount[@]}" \
+			--append "VR_BENCH_SET=$3 VR_BENCH_SECS=$SECS VR_BENCH_VRS=$NVRS" \
+			--timeout 1800 --log "$dir/$1.log" > /dev/null 2>&1 ||
+			{ echo "bench: VM $1 failed; log: $dir/$1.log" >&2; tail -20 "$dir/$1.log" >&2; exit 1; }
+		echo "bench: VM $1 done" >&2
+	}
+	for r in $(seq "$ROUNDS"); do
+		vm "base-$r" "$base_kernel" base
+		vm "patched-$r" "$kernel" patched
+	done
+	vm scale "$kernel" scale
+fi
 
 echo "make bench: $mode, $ROUNDS rounds of $SECS s per case, $NVRS VRs; logs in $dir"
 cat "$dir"/*.log | tr -d '\r' | awk -v nvrs="$NVRS" '
@@ -59,7 +68,7 @@ cat "$dir"/*.log | tr -d '\r' | awk -v nvrs="$NVRS" '
 	}
 	END {
 		split("udp_rr tcp_rr tcp_crr", kinds, " ")
-		printf "\nrates: mean of the rounds, (max-min)/mean in brackets\n"
+		printf "\nrates: mean of the rounds, (max-min)/mean in brackets (with 2 rounds or more)\n"
 		printf "%-8s", "case"; for (i = 1; i <= 3; i++) printf " %18s", kinds[i]; printf "\n"
 		nc = split("base off vr0 vr1 vrf fbase foff fvr0 fvr1 fvrf vr1@" nvrs " vrlast", cases, " ")
 		for (j = 1; j <= nc; j++) {
@@ -68,7 +77,8 @@ cat "$dir"/*.log | tr -d '\r' | awk -v nvrs="$NVRS" '
 			printf "%-8s", (lbl == "vrlast" ? "vr" nvrs : lbl)
 			for (i = 1; i <= 3; i++) {
 				k = kinds[i]
-				printf " %10d (%4.1f%%)", avg(k, c), spread(k, c)
+				if (n[k " " c] > 1) printf " %10d (%4.1f%%)", avg(k, c), spread(k, c)
+				else printf " %10d (  -  )", avg(k, c)
 			}
 			printf "\n"
 		}
