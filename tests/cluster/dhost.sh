@@ -270,7 +270,12 @@ t_member_takeover() {
 	t1=$(now_cs)
 	KTAP_BG_PIDS="$KTAP_BG_PIDS $TAKEN_PID"
 	echo "# member loss: port 8012 bindable on member 3 $((t1 - t0))0 ms after member 2 stopped answering ($n refused binds before)"
-	ktap_expect_eq "member 2's port was refused while member 2 owned it" yes "$([ $n -gt 0 ] && echo yes)"
+	# On the plain kernel the first binds come while member 2's lease
+	# runs, and are refused. A debug kernel (SCALE > 1) can take the
+	# whole lease to get its first claim answered: then no refusal comes
+	# first (t_member_collision showed the refusal while member 2 owned it).
+	[ "$SCALE" != 1 ] ||
+		ktap_expect_eq "member 2's port was refused while member 2 owned it" yes "$([ $n -gt 0 ] && echo yes)"
 	# The documented bound: the lease (3 s), plus 1 s for probing and the
 	# update to reach this kernel. DHOST_LOSS_MS raises it for a debug
 	# kernel (four VMs on two cores, some ten times slower under TCG).
