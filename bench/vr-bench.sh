@@ -118,6 +118,29 @@ cs() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }
 slab_kb() { awk '/^Slab:/ { print $2 }' /proc/meminfo; }
 used_kb() { awk '/^MemTotal:/ { t = $2 } /^MemFree:/ { f = $2 } END { print t - f }' /proc/meminfo; }
 
+# created WHAT CMD...: run CMD (its output in /tmp/created.out), which makes
+# NVRS objects; print the guest time it took and the slab and memory in use
+# it added per object.
+created() {
+	local what=$1 s0 u0 t0
+	shift
+	s0=$(slab_kb) u0=$(used_kb) t0=$(cs)
+	"$@" > /tmp/created.out
+	echo "BENCHCP ${what}_create_cs $(($(cs) - t0))"
+	echo "BENCHCP ${what}_slab_bytes $((($(slab_kb) - s0) * 1024 / NVRS))"
+	echo "BENCHCP ${what}_mem_bytes $((($(used_kb) - u0) * 1024 / NVRS))"
+}
+
+# dumped WHAT CMD...: the guest time CMD takes, and the lines it prints.
+dumped() {
+	local what=$1 t0 n
+	shift
+	t0=$(cs)
+	n=$("$@" | wc -l)
+	echo "BENCHCP ${what}_dump_cs $(($(cs) - t0))"
+	echo "BENCHCP ${what}_dump_lines $n"
+}
+
 : > /tmp/bench-cases
 case "$SET" in
 base | patched)
@@ -142,40 +165,22 @@ base | patched)
 	;;
 scale)
 	sysctl -qw net.vr.max_vrs="$NVRS"
-	s0=$(slab_kb) u0=$(used_kb) t0=$(cs)
 	# VR_CMD_CREATE (1) with VR_A_ID (1) = 1, 2, ..., NVRS from one process
-	out=$(vr-nlraw --repeat "$NVRS" 1 u32:1=1)
-	t1=$(cs) s1=$(slab_kb) u1=$(used_kb)
+	created vr vr-nlraw --repeat "$NVRS" 1 u32:1=1
+	out=$(cat /tmp/created.out)
 	case "$out" in *"errno=0 "*"repeated=$NVRS"*) ;; *) echo "vr-nlraw: $out" >&2; exit 1 ;; esac
-	echo "BENCHCP vr_create_cs $((t1 - t0))"
-	echo "BENCHCP vr_slab_bytes $(((s1 - s0) * 1024 / NVRS))"
-	echo "BENCHCP vr_mem_bytes $(((u1 - u0) * 1024 / NVRS))"
 	# as many requests that only read (get VR 0, 1, ...): the cost of the
 	# netlink round trip alone
 	t0=$(cs)
 	vr-nlraw --repeat "$NVRS" 3 u32:1=0 > /dev/null
-	t1=$(cs)
-	echo "BENCHCP vr_get_cs $((t1 - t0))"
-	t0=$(cs)
-	n=$(vrctl list | wc -l)
-	t1=$(cs)
-	echo "BENCHCP vr_dump_cs $((t1 - t0))"
-	echo "BENCHCP vr_dump_lines $n"
+	echo "BENCHCP vr_get_cs $(($(cs) - t0))"
+	dumped vr vrctl list
 	local_case vr1 2 1 - -v 1
 	local_case vrlast 4 "$NVRS" - -v "$NVRS"
 	phase "vr1s:vr1 vrlast:vrlast"
 	awk -v n="$NVRS" 'BEGIN { for (i = 1; i <= n; i++) printf "link add vrf%d type vrf table %d\n", i, 1000 + i }' > /tmp/vrf.batch
-	s0=$(slab_kb) u0=$(used_kb) t0=$(cs)
-	ip -batch /tmp/vrf.batch
-	t1=$(cs) s1=$(slab_kb) u1=$(used_kb)
-	echo "BENCHCP vrf_create_cs $((t1 - t0))"
-	echo "BENCHCP vrf_slab_bytes $(((s1 - s0) * 1024 / NVRS))"
-	echo "BENCHCP vrf_mem_bytes $(((u1 - u0) * 1024 / NVRS))"
-	t0=$(cs)
-	n=$(ip -o link show type vrf | wc -l)
-	t1=$(cs)
-	echo "BENCHCP vrf_dump_cs $((t1 - t0))"
-	echo "BENCHCP vrf_dump_lines $n"
+	created vrf ip -batch /tmp/vrf.batch
+	dumped vrf ip -o link show type vrf
 	;;
 *)
 	echo "vr-bench: unknown VR_BENCH_SET '$SET'" >&2
