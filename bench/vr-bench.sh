@@ -26,16 +26,25 @@
 #   BENCH <kind> <case> <transactions per second>
 #   BENCHCP <what> <value>
 # scripts/bench.sh turns these into ratios.
+#
+# VR_BENCH_MARK=<label> (make bench-profile): run only the case of that
+# label, between two sync(2) calls that mark the window for the
+# instruction profile (bench/tbprof.c).
 
 SECS=${VR_BENCH_SECS:-2}
 KINDS=${VR_BENCH_KINDS:-udp_rr tcp_rr tcp_crr}
 NVRS=${VR_BENCH_VRS:-4096}
+MARK=${VR_BENCH_MARK:-}
 SET=${VR_BENCH_SET:-patched}
 LIB=/tests/lib
 . "$LIB/iproute2.sh" || exit 1
 set -e
 
 sysctl -qw net.ipv4.ip_forward=1
+# No address-space randomisation: where the stack and the mappings land
+# decides how many page-table pages every fork of an echo server copies
+# and frees, which moved tcp_crr by 0.7% between two runs of one kernel.
+sysctl -qw kernel.randomize_va_space=0
 
 # attach IFACE VR MASTER: into VR VR (vrctl assign, not for VR 0) or
 # enslaved to MASTER ("-" for none).
@@ -95,11 +104,14 @@ fwd_case() {
 # run LABEL CASE KIND: one measurement, printed as a BENCH line.
 run() {
 	local label=$1 c=$2 kind=$3 addr port ns
+	[ -z "$MARK" ] || [ "$MARK" = "$label" ] || return 0
 	read -r addr port ns <<-EOF
 	$(awk -v c="$c" '$1 == c { print $2, $3, ($4 == "" ? "c-" c : $4) }' /tmp/bench-cases)
 	EOF
-	ip netns exec "$ns" vr-sock bench "$kind" "$addr" "$port" "$SECS" |
-		awk -v c="$label" '{ print "BENCH", $1, c, $2 }'
+	[ -z "$MARK" ] || sync
+	ip netns exec "$ns" vr-sock bench "$kind" "$addr" "$port" "$SECS" > /tmp/bench.out
+	[ -z "$MARK" ] || sync
+	awk -v c="$label" '{ print "BENCH", $1, c, $2, $3 }' /tmp/bench.out
 }
 
 # phase "LABEL:CASE ...": every kind, the cases interleaved.

@@ -5,7 +5,7 @@
 #              [--log FILE] [--append "extra cmdline"] [--cmd /path/in/guest]
 #              [--shell] [--mem MB] [--smp N] [--timeout SECONDS]
 #              [--hub SOCKDIR --index N] [--node N] [--nodes N] [--verbose]
-#              [--icount]
+#              [--icount] [--plugin SO,ARG=VALUE,...]
 #
 # The serial console goes to stdout and to the log file. Exit status:
 #   non-interactive: the guest's rc from its "VR-GUEST-EXIT <rc>" line;
@@ -17,7 +17,8 @@
 # there is never any host networking. --icount runs the guest with
 # `-icount shift=1,sleep=off`: its clocks count executed instructions (one
 # every 2 ns), not host time, so what it measures in guest time does not
-# depend on the host's load (make bench).
+# depend on the host's load (make bench). --plugin loads a TCG plugin
+# (QEMU's -plugin; make bench-profile uses bench/tbprof.c).
 set -euo pipefail
 
 prog=vm.sh
@@ -27,7 +28,7 @@ usage() {
 	exit 125
 }
 
-kernel='' initrd='' name='' log='' append='' cmd='' shell='' verbose='' icount=''
+kernel='' initrd='' name='' log='' append='' cmd='' shell='' verbose='' icount='' plugin=''
 mem=${VR_VM_MEM:-512} smp=1 timeout=600 hub='' index='' node='' nodes=''
 qemu=${QEMU:-qemu-system-x86_64}
 need() { [ "$1" -ge 2 ] || usage; }
@@ -49,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--nodes) need $#; nodes=$2; shift 2 ;;
 	--verbose) verbose=1; shift ;;
 	--icount) icount=1; shift ;;
+	--plugin) need $#; plugin=$2; shift 2 ;;
 	-h|--help) usage ;;
 	*) echo "$prog: unknown argument: $1" >&2; usage ;;
 	esac
@@ -114,6 +116,7 @@ args=(-accel tcg -machine pc -m "$mem" -smp "$smp"
       -kernel "$tmp/bzImage" -initrd "$tmp/initrd" -append "$cmdline"
       -device virtio-rng-pci)
 [ -z "$icount" ] || args+=(-icount shift=1,sleep=off)
+[ -z "$plugin" ] || args+=(-plugin "$plugin")
 if [ -n "$hub" ]; then
 	sock=$(cd "$hub" && pwd)
 	mac=$(printf '52:54:00:12:34:%02x' "$index")
