@@ -26,16 +26,27 @@
  *   vr-sock [-v VR] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS
  *	Transactions per second against an echo server: one-byte request and
  *	response over UDP or one TCP connection, or a new TCP connection per
- *	transaction. Prints "<kind> <transactions per second>".
+ *	transaction. Prints "<kind> <transactions per second> <transactions>".
+ *   vr-sock [-v VR] send ADDR PORT
+ *	Send one UDP datagram from an unconnected socket and print "sent";
+ *	with -p IF, through IP_PKTINFO naming interface IF; with -s SRC
+ *	(bound as for request) and -b as for request.
+ *   vr-sock [-v VR] srcaddr ADDR
+ *	Connect a UDP socket to ADDR port 9 and print the source address
+ *	the kernel chose.
+ *   vr-sock [-v VR] join GROUP [IF]
+ *	Join multicast GROUP (on interface IF, else the one the kernel
+ *	picks), print "ready" and hold until killed.
  *   vr-sock sovr get
  *	Print the SO_VR of a new UDP socket.
- *   vr-sock sovr set VR [fresh|bound|connected|listening]
- *	Set SO_VR on a new socket (UDP; TCP for listening) in that state.
+ *   vr-sock sovr set VR [fresh|bound|addrbound|connected|listening]
+ *	Set SO_VR on a new socket (UDP; TCP for listening) in that state;
+ *	addrbound: bound to an address with IP_BIND_ADDRESS_NO_PORT.
  *
  * -v VR sets SO_VR on the socket before it is bound or connected; without
  * it, the socket takes the VR of the task (/proc/self/vr). -d DEV binds it
- * to a device (SO_BINDTODEVICE, e.g. a VRF). -t is the timeout (default
- * 1500 ms).
+ * to a device (SO_BINDTODEVICE, e.g. a VRF). -i IF sets IP_UNICAST_IF, -m
+ * IF IP_MULTICAST_IF, -f IP_FREEBIND. -t is the timeout (default 1500 ms).
  *
  * Exit: 0 success, 1 other error, 2 usage, 10 timeout, 11 refused
  * (ECONNREFUSED: a TCP RST or an ICMP port unreachable came back),
@@ -48,6 +59,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <netinet/ip.h>
@@ -69,6 +81,8 @@ static int vr = -1;
 static const char *bind_dev;
 static const char *src_addr;
 static int broadcast;
+static const char *unicast_if, *mcast_if, *pktinfo_if;
+static int freebind;
 static int timeout_ms = 1500;
 
 static void __attribute__((noreturn)) usage(void)
@@ -79,7 +93,9 @@ static void __attribute__((noreturn)) usage(void)
 		"       vr-sock [-v VR] [-t MS] rawcount TYPE\n"
 		"       vr-sock [-v VR] [-d DEV] echo tcp|udp ADDR PORT\n"
 		"       vr-sock [-v VR] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS\n"
-		"       vr-sock sovr get | sovr set VR [fresh|bound|connected|listening]\n");
+		"       vr-sock [-v VR] [-i IF] [-m IF] [-p IF] [-f] [-s SRC] [-b] send ADDR PORT\n"
+		"       vr-sock [-v VR] srcaddr ADDR | join GROUP [IF]\n"
+		"       vr-sock sovr get | sovr set VR [fresh|bound|addrbound|connected|listening]\n");
 	exit(2);
 }
 
@@ -152,6 +168,15 @@ static struct sockaddr_in addr_of(const char *addr, const char *port)
 	return sin;
 }
 
+static int ifindex_of(const char *name)
+{
+	int idx = if_nametoindex(name);
+
+	if (!idx)
+		fail(errno);
+	return idx;
+}
+
 /* A socket, in VR -v if given. */
 static int new_socket(int type, int protocol)
 {
@@ -164,7 +189,36 @@ static int new_socket(int type, int protocol)
 	if (bind_dev && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, bind_dev,
 				   strlen(bind_dev) + 1))
 		fail(errno);
+	if (unicast_if) {
+		/* IPv4 takes the index in network byte order */
+		int idx = htonl(ifindex_of(unicast_if));
+
+		if (setsockopt(fd, IPPROTO_IP, IP_UNICAST_IF, &idx, sizeof(idx)))
+			fail(errno);
+	}
+	if (mcast_if) {
+		struct ip_mreqn mr = { .imr_ifindex = ifindex_of(mcast_if) };
+
+		if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof(mr)))
+			fail(errno);
+	}
+	if (freebind && setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &freebind,
+				   sizeof(freebind)))
+		fail(errno);
 	return fd;
+}
+
+/* Binds @fd to -s SRC, port chosen at connect or first send. */
+static void bind_src(int fd)
+{
+	struct sockaddr_in src = { .sin_family = AF_INET };
+	int one = 1;
+
+	if (inet_pton(AF_INET, src_addr, &src.sin_addr) != 1)
+		usage();
+	setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&src, sizeof(src)))
+		fail(errno);
 }
 
 /* Waits until @fd is readable; fails with ETIMEDOUT. */
@@ -309,7 +363,7 @@ static int do_bench(const char *kind, struct sockaddr_in sin, int seconds)
 		if (crr)
 			close(fd);
 	}
-	printf("%s %ld\n", kind, count * 1000 / (now_ms() - start));
+	printf("%s %ld %ld\n", kind, count * 1000 / (now_ms() - start), count);
 	return 0;
 }
 
@@ -335,17 +389,8 @@ static int do_request(int type, struct sockaddr_in sin)
 			fail(errno);
 		goto answer;
 	}
-	if (src_addr) {
-		struct sockaddr_in src = { .sin_family = AF_INET };
-		int one = 1;
-
-		/* The port is chosen at connect(), from ip_local_port_range. */
-		if (inet_pton(AF_INET, src_addr, &src.sin_addr) != 1)
-			usage();
-		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
-		if (bind(fd, (struct sockaddr *)&src, sizeof(src)))
-			fail(errno);
-	}
+	if (src_addr)	/* the port from ip_local_port_range, at connect() */
+		bind_src(fd);
 	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
 		fail(errno == EINPROGRESS ? ETIMEDOUT : errno);
 	if (src_addr) {
@@ -364,6 +409,70 @@ answer:
 		fail(errno);
 	buf[n] = 0;
 	printf("%s\n", buf);
+	return 0;
+}
+
+/* One datagram from an unconnected socket, -p choosing the interface. */
+static int do_send(struct sockaddr_in sin)
+{
+	int fd = new_socket(SOCK_DGRAM, 0), one = 1;
+	char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))] = { 0 };
+	struct iovec iov = { .iov_base = "hello", .iov_len = 5 };
+	struct msghdr msg = {
+		.msg_name = &sin, .msg_namelen = sizeof(sin),
+		.msg_iov = &iov, .msg_iovlen = 1,
+	};
+
+	if (src_addr)
+		bind_src(fd);
+	if (broadcast)
+		setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
+	if (pktinfo_if) {
+		struct cmsghdr *cm;
+		struct in_pktinfo pi = { .ipi_ifindex = ifindex_of(pktinfo_if) };
+
+		msg.msg_control = cbuf;
+		msg.msg_controllen = sizeof(cbuf);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	}
+	if (sendmsg(fd, &msg, 0) < 0)
+		fail(errno);
+	printf("sent\n");
+	return 0;
+}
+
+static int do_srcaddr(struct sockaddr_in sin)
+{
+	int fd = new_socket(SOCK_DGRAM, 0);
+	struct sockaddr_in local;
+	socklen_t len = sizeof(local);
+	char buf[INET_ADDRSTRLEN];
+
+	sin.sin_port = htons(9);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		fail(errno);
+	if (getsockname(fd, (struct sockaddr *)&local, &len))
+		fail(errno);
+	printf("%s\n", inet_ntop(AF_INET, &local.sin_addr, buf, sizeof(buf)));
+	return 0;
+}
+
+static int do_join(struct sockaddr_in group, const char *ifname)
+{
+	int fd = new_socket(SOCK_DGRAM, 0);
+	struct ip_mreqn mr = {
+		.imr_multiaddr = group.sin_addr,
+		.imr_ifindex = ifname ? ifindex_of(ifname) : 0,
+	};
+
+	if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)))
+		fail(errno);
+	ready();
+	pause();
 	return 0;
 }
 
@@ -498,6 +607,9 @@ static int do_sovr(int argc, char **argv)
 			sin.sin_port = htons(9);
 			if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
 				fail(errno);
+		} else if (!strcmp(when, "addrbound")) {
+			src_addr = "127.0.0.1";
+			bind_src(fd);
 		} else if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
 			   (type == SOCK_STREAM && listen(fd, 1))) {
 			fail(errno);
@@ -516,10 +628,14 @@ int main(int argc, char **argv)
 	int opt;
 
 	signal(SIGPIPE, SIG_IGN);
-	while ((opt = getopt(argc, argv, "+v:t:d:s:b")) != -1) {
+	while ((opt = getopt(argc, argv, "+v:t:d:s:bi:m:p:f")) != -1) {
 		switch (opt) {
 		case 's': src_addr = optarg; break;
 		case 'b': broadcast = 1; break;
+		case 'i': unicast_if = optarg; break;
+		case 'm': mcast_if = optarg; break;
+		case 'p': pktinfo_if = optarg; break;
+		case 'f': freebind = 1; break;
 		case 'v': vr = atoi(optarg); break;
 		case 'd': bind_dev = optarg; break;
 		case 't': timeout_ms = atoi(optarg); break;
@@ -549,6 +665,12 @@ int main(int argc, char **argv)
 		return do_ping(addr_of(argv[1], NULL), 1);
 	if (!strcmp(argv[0], "rawcount") && argc == 2)
 		return do_rawcount(atoi(argv[1]));
+	if (!strcmp(argv[0], "send") && argc == 3)
+		return do_send(addr_of(argv[1], argv[2]));
+	if (!strcmp(argv[0], "srcaddr") && argc == 2)
+		return do_srcaddr(addr_of(argv[1], NULL));
+	if (!strcmp(argv[0], "join") && (argc == 2 || argc == 3))
+		return do_join(addr_of(argv[1], NULL), argc == 3 ? argv[2] : NULL);
 	if (!strcmp(argv[0], "sovr"))
 		return do_sovr(argc - 1, argv + 1);
 	usage();

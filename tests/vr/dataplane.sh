@@ -549,6 +549,8 @@ suite() {
 	ktap_test_result "SO_VR of a missing VR: ENONET" t_sovr 16 "error: ENONET" vr-sock sovr set 99
 	ktap_test_result "SO_VR of 70000: ERANGE" t_sovr 18 "error: ERANGE" vr-sock sovr set 70000
 	ktap_test_result "SO_VR after bind: EISCONN" t_sovr 17 "error: EISCONN" vr-sock sovr set 1 bound
+	ktap_test_result "SO_VR after bind to an address only (IP_BIND_ADDRESS_NO_PORT): EISCONN" \
+		t_sovr 17 "error: EISCONN" vr-sock sovr set 1 addrbound
 	ktap_test_result "SO_VR after connect: EISCONN" t_sovr 17 "error: EISCONN" vr-sock sovr set 1 connected
 	ktap_test_result "SO_VR on a listener: EISCONN" t_sovr 17 "error: EISCONN" vr-sock sovr set 1 listening
 	ktap_test_result "SO_VR set without CAP_NET_ADMIN: EPERM" t_sovr 15 "error: EPERM" vr-capdrop 12 -- vr-sock sovr set 1

@@ -1,0 +1,171 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash disable=SC2317 # test functions are called indirectly
+#
+# Selftest: a socket in VR 1 cannot reach VR 0 through the paths that name
+# an output interface or a source address (issue 12, part 3: items 1, 5, 6
+# and 10).
+#
+#   netns isop0-PID                 netns iso-PID (tests run here)
+#   +------------------+            +-----------------------------------+
+#   | b0 10.7.0.2      |-- veth ----| a0 10.7.9.1, 10.7.0.1 (VR 0)      |
+#   |    10.7.9.2      |            |                                   |
+#   +------------------+            |                                   |
+#   netns isop1-PID                 |                                   |
+#   +------------------+            |                                   |
+#   | b1 10.7.0.2      |-- veth ----| a1 10.7.0.1 (VR 1)                |
+#   | d1 10.8.0.2      |-- veth ----| c1 no address (VR 1), route to    |
+#   +------------------+            |    10.8.0.0/24 in VR 1's table    |
+#                                   +-----------------------------------+
+#
+# A packet that leaks out through a0 shows at isop0's Ip InReceives count
+# (nothing else runs there). Multicast routes: 224.0.0.0/4 via a0 in VR 0,
+# via a1 in VR 1.
+
+LC_ALL=C
+export LC_ALL
+HERE=$(cd "$(dirname "$0")" && pwd)
+LIB=${VR_TEST_LIB:-$HERE/../lib}
+# shellcheck source=../lib/iproute2.sh
+. "$LIB/iproute2.sh" || { echo "TAP version 13"; echo "Bail out! iproute2's ip not found"; exit 1; }
+
+if [ -z "${VR_ISO_P0:-}" ]; then
+	ns=iso-$$ p0=isop0-$$ p1=isop1-$$
+	ip netns add "$ns" && ip netns add "$p0" && ip netns add "$p1" ||
+		{ echo "TAP version 13"; echo "Bail out! ip netns add failed"; exit 1; }
+	VR_ISO_P0=$p0 VR_ISO_P1=$p1 ip netns exec "$ns" sh "$HERE/$(basename "$0")"
+	rc=$?
+	ip netns del "$ns"; ip netns del "$p0"; ip netns del "$p1"
+	exit "$rc"
+fi
+P0=$VR_ISO_P0
+P1=$VR_ISO_P1
+VR1_TABLE=65537
+
+# shellcheck source=../lib/ktap.sh
+. "$LIB/ktap.sh"
+T=$(mktemp -d /tmp/vr-iso.XXXXXX) || exit 1
+trap 'ktap_bg_stop; rm -rf "$T" "$KTAP_TMPDIR"' EXIT
+
+t_setup() {
+	ktap_run ip link set lo up &&
+	ktap_run vrctl create 1 name one &&
+	ktap_run ip link add a0 type veth peer name b0 netns "$P0" &&
+	ktap_run ip addr add 10.7.9.1/24 dev a0 &&
+	ktap_run ip addr add 10.7.0.1/24 dev a0 &&
+	ktap_run ip link set a0 up &&
+	ktap_run ip link add a1 type veth peer name b1 netns "$P1" &&
+	ktap_run vrctl assign a1 1 &&
+	ktap_run ip addr add 10.7.0.1/24 dev a1 &&
+	ktap_run ip link set a1 up &&
+	ktap_run ip link add c1 type veth peer name d1 netns "$P1" &&
+	ktap_run vrctl assign c1 1 &&
+	ktap_run ip link set c1 up &&
+	ktap_run ip route add 10.8.0.0/24 dev c1 table "$VR1_TABLE" &&
+	ktap_run ip route add 224.0.0.0/4 dev a0 &&
+	ktap_run ip route add 224.0.0.0/4 dev a1 table "$VR1_TABLE" &&
+	ktap_run ip -n "$P0" addr add 10.7.0.2/24 dev b0 &&
+	ktap_run ip -n "$P0" addr add 10.7.9.2/24 dev b0 &&
+	ktap_run ip -n "$P0" link set b0 up &&
+	ktap_run ip -n "$P1" addr add 10.7.0.2/24 dev b1 &&
+	ktap_run ip -n "$P1" link set b1 up &&
+	ktap_run ip -n "$P1" addr add 10.8.0.2/24 dev d1 &&
+	ktap_run ip -n "$P1" link set d1 up &&
+	# the peers' own neighbours resolved before any count is taken
+	ktap_run vr-sock -v 0 send 10.7.0.2 9 &&
+	ktap_run vr-sock -v 1 send 10.7.0.2 9 &&
+	sleep 1
+}
+
+# received NS: IP packets received in netns NS so far (Ip InReceives).
+received() {
+	ip netns exec "$1" cat /proc/net/snmp |
+		awk '$1 == "Ip:" { if (h) { print $4; exit } h = 1 }'
+}
+
+# leaks VR-1-COMMAND...: run the command (a vr-sock send from VR 1 that
+# names VR 0's a0 or one of its addresses); it must fail with ENETUNREACH
+# and nothing may arrive at isop0.
+leaks() {
+	local before after
+	before=$(received "$P0")
+	ktap_run "$@"
+	sleep 0.5
+	after=$(received "$P0")
+	ktap_expect_eq "packets that reached VR 0's peer" 0 $((after - before)) || return 1
+	ktap_expect_stdout "error: ENETUNREACH"
+}
+
+# The counters see a packet: VR 1 through its own interface reaches isop1,
+# VR 0 through a0 reaches isop0.
+t_control() {
+	local b0 b1
+	b0=$(received "$P0") b1=$(received "$P1")
+	ktap_run vr-sock -v 1 -i a1 send 10.7.0.2 9 || return 1
+	ktap_run vr-sock -v 0 -i a0 send 10.7.0.2 9 || return 1
+	sleep 0.5
+	ktap_expect_eq "packets at isop1" 1 $(($(received "$P1") - b1)) || return 1
+	ktap_expect_eq "packets at isop0" 1 $(($(received "$P0") - b0))
+}
+
+t_bindtodevice() { leaks vr-sock -v 1 -d a0 send 10.7.0.2 9; }
+t_unicast_if() { leaks vr-sock -v 1 -i a0 send 10.7.0.2 9; }
+t_pktinfo() { leaks vr-sock -v 1 -p a0 send 10.7.0.2 9; }
+t_mcast_if() { leaks vr-sock -v 1 -m a0 send 239.1.1.1 9; }
+t_mcast_if_local() { leaks vr-sock -v 1 -m a0 send 224.0.0.99 9; }
+# a source address only VR 0 has (IP_FREEBIND lets VR 1 bind it) and the
+# limited broadcast: the output interface came from that address
+t_bcast_saddr() { leaks vr-sock -v 1 -f -s 10.7.9.1 -b send 255.255.255.255 9; }
+
+# c1 has no address: the source comes from another interface of VR 1, never
+# from one of VR 0 (a0's first address, 10.7.9.1, exists nowhere else).
+t_select_addr() {
+	ktap_run vr-sock -v 1 srcaddr 10.8.0.2
+	ktap_expect_rc 0 || return 1
+	ktap_expect_stdout 10.7.0.1
+}
+
+# joined GROUP DEV: is DEV listening to GROUP, 239.1.1.N, at link level
+# (01:00:5e:01:01:0N)?
+joined() {
+	ip maddr show dev "$2" |
+		awk -v m="01:00:5e:01:01:0${1##*.}" '$1 == "link" && $2 == m { f = 1 } END { exit !f }'
+}
+
+not_joined() { ! joined "$@"; }
+
+t_join_other_vr() {
+	ktap_run vr-sock -v 1 join 239.1.1.3 a0
+	ktap_check "refused" [ "$KTAP_RC" != 0 ] || return 1
+	ktap_expect_stdout "error: No such device" || return 1
+	ktap_check "not joined on a0" not_joined 239.1.1.3 a0
+}
+
+t_join_routed() {
+	ktap_bg_ready "$T/join" vr-sock -v 1 join 239.1.1.4 || return 1
+	ktap_check "joined on a1, VR 1's multicast route" joined 239.1.1.4 a1 &&
+	ktap_check "not on a0, VR 0's" not_joined 239.1.1.4 a0 && return 0
+	ktap_run ip maddr show
+	return 1
+}
+
+suite() {
+	ktap_test_result "setup: VR 0 and VR 1 with the same addresses, peers in their own netns" t_setup
+	ktap_test_result "control: each VR's packet reaches its own peer" t_control
+	ktap_test_result "VR 1 socket, SO_BINDTODEVICE to VR 0's interface: ENETUNREACH, nothing sent" \
+		t_bindtodevice
+	ktap_test_result "VR 1 socket, IP_UNICAST_IF of VR 0's interface: ENETUNREACH, nothing sent" \
+		t_unicast_if
+	ktap_test_result "VR 1 socket, IP_PKTINFO naming VR 0's interface: ENETUNREACH, nothing sent" \
+		t_pktinfo
+	ktap_test_result "VR 1 socket, IP_MULTICAST_IF of VR 0's interface: ENETUNREACH, nothing sent" \
+		t_mcast_if
+	ktap_test_result "VR 1 socket, link-local multicast out of VR 0's interface: ENETUNREACH" \
+		t_mcast_if_local
+	ktap_test_result "VR 1 socket, limited broadcast from a VR 0 address: ENETUNREACH" \
+		t_bcast_saddr
+	ktap_test_result "VR 1 source address selection stays in VR 1" t_select_addr
+	ktap_test_result "VR 1 socket cannot join a group on VR 0's interface" t_join_other_vr
+	ktap_test_result "VR 1 join without an interface uses VR 1's multicast route" t_join_routed
+}
+ktap_run_suite suite
