@@ -34,6 +34,14 @@
  *   vr-sock [-v VR] srcaddr ADDR
  *	Connect a UDP socket to ADDR port 9 and print the source address
  *	the kernel chose.
+ *   vr-sock [-v VR] pmtu ADDR
+ *	Connect a UDP socket to ADDR port 9 and print its path MTU (IP_MTU).
+ *   vr-sock fragneeded TO MTU QSRC QSPORT QDST QDPORT
+ *	Send TO an ICMP "fragmentation needed" error with next-hop MTU,
+ *	quoting a UDP packet QSRC:QSPORT -> QDST:QDPORT (raw socket).
+ *   vr-sock [-v VR] [-t MS] serve6|request6|send6 ...
+ *	The UDP serve, request and send above on an AF_INET6 socket: ADDR is
+ *	an IPv6 address, native or IPv4-mapped (::ffff:a.b.c.d).
  *   vr-sock [-v VR] join GROUP [IF]
  *	Join multicast GROUP (on interface IF, else the one the kernel
  *	picks), print "ready" and hold until killed.
@@ -64,6 +72,7 @@
 #include <netinet/tcp.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -94,7 +103,9 @@ static void __attribute__((noreturn)) usage(void)
 		"       vr-sock [-v VR] [-d DEV] echo tcp|udp ADDR PORT\n"
 		"       vr-sock [-v VR] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS\n"
 		"       vr-sock [-v VR] [-i IF] [-m IF] [-p IF] [-f] [-s SRC] [-b] send ADDR PORT\n"
-		"       vr-sock [-v VR] srcaddr ADDR | join GROUP [IF]\n"
+		"       vr-sock [-v VR] srcaddr ADDR | pmtu ADDR | join GROUP [IF]\n"
+		"       vr-sock fragneeded TO MTU QSRC QSPORT QDST QDPORT\n"
+		"       vr-sock [-v VR] serve6 udp ADDR PORT REPLY | request6 udp ADDR PORT | send6 ADDR PORT\n"
 		"       vr-sock sovr get | sovr set VR [fresh|bound|addrbound|connected|listening]\n");
 	exit(2);
 }
@@ -177,10 +188,17 @@ static int ifindex_of(const char *name)
 	return idx;
 }
 
+static int new_socket_family(int family, int type, int protocol);
+
 /* A socket, in VR -v if given. */
 static int new_socket(int type, int protocol)
 {
-	int fd = socket(AF_INET, type, protocol);
+	return new_socket_family(AF_INET, type, protocol);
+}
+
+static int new_socket_family(int family, int type, int protocol)
+{
+	int fd = socket(family, type, protocol);
 
 	if (fd < 0)
 		fail(errno);
@@ -461,6 +479,106 @@ static int do_srcaddr(struct sockaddr_in sin)
 	return 0;
 }
 
+static struct sockaddr_in6 addr6_of(const char *addr, const char *port)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+
+	if (inet_pton(AF_INET6, addr, &sin6.sin6_addr) != 1)
+		usage();
+	sin6.sin6_port = htons(atoi(port));
+	return sin6;
+}
+
+/* serve6, request6 and send6: UDP on an AF_INET6 socket. */
+static int do_udp6(const char *what, struct sockaddr_in6 sin6, const char *reply)
+{
+	int fd = new_socket_family(AF_INET6, SOCK_DGRAM, 0);
+	char buf[512];
+	ssize_t n;
+
+	if (!strcmp(what, "serve6")) {
+		if (bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)))
+			fail(errno);
+		ready();
+		for (;;) {
+			struct sockaddr_in6 peer;
+			socklen_t len = sizeof(peer);
+
+			n = recvfrom(fd, buf, sizeof(buf), 0,
+				     (struct sockaddr *)&peer, &len);
+			if (n >= 0)
+				sendto(fd, reply, strlen(reply), 0,
+				       (struct sockaddr *)&peer, len);
+		}
+	}
+	if (!strcmp(what, "send6")) {
+		if (sendto(fd, "hello", 5, 0, (struct sockaddr *)&sin6,
+			   sizeof(sin6)) < 0)
+			fail(errno);
+		printf("sent\n");
+		return 0;
+	}
+	if (connect(fd, (struct sockaddr *)&sin6, sizeof(sin6)))
+		fail(errno);
+	if (send(fd, "hello", 5, 0) < 0)
+		fail(errno);
+	wait_readable(fd, timeout_ms);
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	if (n < 0)
+		fail(errno);
+	buf[n] = 0;
+	printf("%s\n", buf);
+	return 0;
+}
+
+static int do_pmtu(struct sockaddr_in sin)
+{
+	int fd = new_socket(SOCK_DGRAM, 0), mtu;
+	socklen_t len = sizeof(mtu);
+
+	sin.sin_port = htons(9);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		fail(errno);
+	if (getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &len))
+		fail(errno);
+	printf("%d\n", mtu);
+	return 0;
+}
+
+static unsigned short icmp_cksum(const void *data, size_t len);
+
+static int do_fragneeded(struct sockaddr_in to, int mtu, struct sockaddr_in qsrc,
+			 struct sockaddr_in qdst)
+{
+	int fd = new_socket(SOCK_RAW, IPPROTO_ICMP);
+	struct {
+		struct icmphdr icmp;
+		struct iphdr ip;
+		struct udphdr udp;
+	} __attribute__((packed)) m = { 0 };
+
+	m.ip.version = 4;
+	m.ip.ihl = 5;
+	m.ip.tot_len = htons(1400);
+	m.ip.frag_off = htons(IP_DF);
+	m.ip.ttl = 64;
+	m.ip.protocol = IPPROTO_UDP;
+	m.ip.saddr = qsrc.sin_addr.s_addr;
+	m.ip.daddr = qdst.sin_addr.s_addr;
+	m.ip.check = icmp_cksum(&m.ip, sizeof(m.ip));
+	m.udp.source = qsrc.sin_port;
+	m.udp.dest = qdst.sin_port;
+	m.udp.len = htons(1380);
+	m.icmp.type = ICMP_DEST_UNREACH;
+	m.icmp.code = ICMP_FRAG_NEEDED;
+	m.icmp.un.frag.mtu = htons(mtu);
+	m.icmp.checksum = icmp_cksum(&m, sizeof(m));
+	if (sendto(fd, &m, sizeof(m), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		fail(errno);
+	printf("sent\n");
+	return 0;
+}
+
 static int do_join(struct sockaddr_in group, const char *ifname)
 {
 	int fd = new_socket(SOCK_DGRAM, 0);
@@ -669,6 +787,17 @@ int main(int argc, char **argv)
 		return do_send(addr_of(argv[1], argv[2]));
 	if (!strcmp(argv[0], "srcaddr") && argc == 2)
 		return do_srcaddr(addr_of(argv[1], NULL));
+	if (!strcmp(argv[0], "serve6") && argc == 5 && !strcmp(argv[1], "udp"))
+		return do_udp6(argv[0], addr6_of(argv[2], argv[3]), argv[4]);
+	if (!strcmp(argv[0], "request6") && argc == 4 && !strcmp(argv[1], "udp"))
+		return do_udp6(argv[0], addr6_of(argv[2], argv[3]), NULL);
+	if (!strcmp(argv[0], "send6") && argc == 3)
+		return do_udp6(argv[0], addr6_of(argv[1], argv[2]), NULL);
+	if (!strcmp(argv[0], "pmtu") && argc == 2)
+		return do_pmtu(addr_of(argv[1], NULL));
+	if (!strcmp(argv[0], "fragneeded") && argc == 7)
+		return do_fragneeded(addr_of(argv[1], NULL), atoi(argv[2]),
+				     addr_of(argv[3], argv[4]), addr_of(argv[5], argv[6]));
 	if (!strcmp(argv[0], "join") && (argc == 2 || argc == 3))
 		return do_join(addr_of(argv[1], NULL), argc == 3 ? argv[2] : NULL);
 	if (!strcmp(argv[0], "sovr"))

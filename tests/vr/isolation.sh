@@ -4,7 +4,9 @@
 #
 # Selftest: a socket in VR 1 cannot reach VR 0 through the paths that name
 # an output interface or a source address (issue 12, part 3: items 1, 5, 6
-# and 10).
+# and 10), path MTU updates stay in the VR (item 3), and native IPv6,
+# not keyed by VR yet, is VR 0's alone while IPv4-mapped addresses keep
+# working in every VR (part 2).
 #
 #   netns isop0-PID                 netns iso-PID (tests run here)
 #   +------------------+            +-----------------------------------+
@@ -20,7 +22,8 @@
 #
 # A packet that leaks out through a0 shows at isop0's Ip InReceives count
 # (nothing else runs there). Multicast routes: 224.0.0.0/4 via a0 in VR 0,
-# via a1 in VR 1.
+# via a1 in VR 1. IPv6: a0 fd00:7::1/64 (b0 fd00:7::2), a1 fd00:71::1/64
+# (b1 fd00:71::2).
 
 LC_ALL=C
 export LC_ALL
@@ -71,6 +74,10 @@ t_setup() {
 	ktap_run ip -n "$P1" link set b1 up &&
 	ktap_run ip -n "$P1" addr add 10.8.0.2/24 dev d1 &&
 	ktap_run ip -n "$P1" link set d1 up &&
+	ktap_run ip addr add fd00:7::1/64 dev a0 nodad &&
+	ktap_run ip -n "$P0" addr add fd00:7::2/64 dev b0 nodad &&
+	ktap_run ip addr add fd00:71::1/64 dev a1 nodad &&
+	ktap_run ip -n "$P1" addr add fd00:71::2/64 dev b1 nodad &&
 	# the peers' own neighbours resolved before any count is taken
 	ktap_run vr-sock -v 0 send 10.7.0.2 9 &&
 	ktap_run vr-sock -v 1 send 10.7.0.2 9 &&
@@ -149,6 +156,70 @@ t_join_routed() {
 	return 1
 }
 
+# An ICMP "fragmentation needed" that arrives in VR 1 about a packet of a
+# VR 1 socket lowers VR 1's path MTU to the peer, not VR 0's to the same
+# address.
+t_pmtu() {
+	ktap_bg_ready "$T/pmtu" vr-sock -v 1 serve udp 10.7.0.1 5555 x || return 1
+	ktap_run ip netns exec "$P1" vr-sock fragneeded 10.7.0.1 1200 10.7.0.1 5555 10.7.0.2 9 ||
+		return 1
+	sleep 0.5
+	ktap_run vr-sock -v 0 pmtu 10.7.0.2
+	ktap_expect_stdout 1500 || return 1
+	ktap_run vr-sock -v 1 pmtu 10.7.0.2
+	ktap_expect_stdout 1200
+}
+
+# udp6_received NS: UDP datagrams that reached netns NS over IPv6, to a
+# socket or not (Udp6InDatagrams + Udp6NoPorts).
+udp6_received() {
+	ip netns exec "$1" cat /proc/net/snmp6 |
+		awk '$1 == "Udp6InDatagrams" || $1 == "Udp6NoPorts" { n += $2 } END { print n + 0 }'
+}
+
+t_v6_control() {
+	local before
+	before=$(udp6_received "$P0")
+	ktap_run vr-sock -v 0 send6 fd00:7::2 9 || return 1
+	sleep 0.5
+	ktap_expect_eq "IPv6 datagrams at isop0" 1 $(($(udp6_received "$P0") - before))
+}
+
+t_v6_send() {
+	local before
+	before=$(udp6_received "$P0")
+	ktap_run vr-sock -v 1 send6 fd00:7::2 9
+	sleep 0.5
+	ktap_expect_eq "IPv6 datagrams at isop0" 0 $(($(udp6_received "$P0") - before)) || return 1
+	ktap_expect_stdout "error: ENETUNREACH"
+}
+
+t_v6_bind() {
+	ktap_run sh -c 'echo 1 > /proc/self/vr && exec vr-priv bind6 udp fd00:7::1 5557'
+	ktap_expect_stdout "error: EADDRNOTAVAIL"
+}
+
+# A VR 1 dual-stack server on :: answers VR 1's peer over IPv4, not VR 0's
+# peer over native IPv6.
+t_v6_wildcard() {
+	ktap_bg_ready "$T/serve6" vr-sock -v 1 serve6 udp :: 5558 vr1 || return 1
+	ktap_run ip netns exec "$P1" vr-sock request udp 10.7.0.1 5558
+	ktap_expect_stdout vr1 || return 1
+	ktap_run ip netns exec "$P0" vr-sock request6 udp fd00:7::1 5558
+	ktap_check "no answer from VR 1" [ "$KTAP_RC" != 0 ] || return 1
+	ktap_expect_stdout "error: ECONNREFUSED"
+}
+
+# VR 1's peer reaches no IPv6 service through VR 1's interface.
+t_v6_ingress() {
+	ktap_bg_ready "$T/serve6-0" vr-sock -v 0 serve6 udp :: 5559 vr0 || return 1
+	ktap_run ip netns exec "$P0" vr-sock request6 udp fd00:7::1 5559
+	ktap_expect_stdout vr0 || return 1
+	ktap_run ip netns exec "$P1" vr-sock request6 udp fd00:71::1 5559
+	ktap_check "no answer from VR 0" [ "$KTAP_RC" != 0 ] || return 1
+	ktap_expect_stdout "error: ETIMEDOUT"
+}
+
 suite() {
 	ktap_test_result "setup: VR 0 and VR 1 with the same addresses, peers in their own netns" t_setup
 	ktap_test_result "control: each VR's packet reaches its own peer" t_control
@@ -167,5 +238,12 @@ suite() {
 	ktap_test_result "VR 1 source address selection stays in VR 1" t_select_addr
 	ktap_test_result "VR 1 socket cannot join a group on VR 0's interface" t_join_other_vr
 	ktap_test_result "VR 1 join without an interface uses VR 1's multicast route" t_join_routed
+	ktap_test_result "ICMP frag needed in VR 1 lowers VR 1's path MTU, not VR 0's" t_pmtu
+	ktap_test_result "control: native IPv6 from VR 0 reaches VR 0's peer" t_v6_control
+	ktap_test_result "VR 1 socket, native IPv6 send: ENETUNREACH, nothing sent" t_v6_send
+	ktap_test_result "VR 1 socket cannot bind a native IPv6 address: EADDRNOTAVAIL" t_v6_bind
+	ktap_test_result "VR 1 server on :: answers IPv4 in VR 1, not native IPv6 from VR 0" \
+		t_v6_wildcard
+	ktap_test_result "native IPv6 arriving on a VR 1 interface reaches nothing" t_v6_ingress
 }
 ktap_run_suite suite
