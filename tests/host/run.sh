@@ -74,6 +74,14 @@ done
 out=$(cd "$KSRC" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl -q --no-summary --no-tree \
 	--ignore CONST_STRUCT -f "$TOP"/modules/vr/*.[ch] 2>&1)
 [ -z "$out" ] && result OK "checkpatch modules/vr/*.[ch]" || { echo "$out" | sed 's/^/# /'; result FAIL "checkpatch modules/vr/*.[ch]"; }
+# The isolation audit names every IPv4 call site that picks a route, a
+# source address, a socket, a reassembly queue or a neighbour, with its
+# verdict (vr.rst, "Isolation audit"): a new or vanished one fails.
+if out=$(python3 "$TOP/scripts/vr-audit.py" --check "$TOP/Documentation/networking/vr-audit.tsv" "$KSRC" 2>&1); then
+	result OK "isolation audit names every IPv4 call site"
+else
+	echo "$out" | sed 's/^/# /'; result FAIL "isolation audit names every IPv4 call site"
+fi
 "$TOP/scripts/ynl-gen.sh" --check 2>&1 | sed 's/^/# /'
 [ "${PIPESTATUS[0]}" = 0 ] && result OK "generated vr.h, vr_nl_gen.[ch] match the YNL spec" ||
 	result FAIL "generated vr.h, vr_nl_gen.[ch] match the YNL spec"
