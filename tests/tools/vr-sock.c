@@ -45,6 +45,12 @@
  *   vr-sock [-v VR] join GROUP [IF]
  *	Join multicast GROUP (on interface IF, else the one the kernel
  *	picks), print "ready" and hold until killed.
+ *   vr-sock [-v VR] joinaddr GROUP ADDR
+ *	Join GROUP on the interface with local address ADDR, print "ready";
+ *	on SIGUSR1 leave it, naming the interface by ADDR again, print the
+ *	result ("left" or an error) and exit.
+ *   vr-sock [-v VR] join6 GROUP IF
+ *	Join IPv6 multicast GROUP on interface IF and print "joined".
  *   vr-sock sovr get
  *	Print the SO_VR of a new UDP socket.
  *   vr-sock sovr set VR [fresh|bound|addrbound|connected|listening]
@@ -103,7 +109,8 @@ static void __attribute__((noreturn)) usage(void)
 		"       vr-sock [-v VR] [-d DEV] echo tcp|udp ADDR PORT\n"
 		"       vr-sock [-v VR] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS\n"
 		"       vr-sock [-v VR] [-i IF] [-m IF] [-p IF] [-f] [-s SRC] [-b] send ADDR PORT\n"
-		"       vr-sock [-v VR] srcaddr ADDR | pmtu ADDR | join GROUP [IF]\n"
+		"       vr-sock [-v VR] srcaddr ADDR | pmtu ADDR | join GROUP [IF] | joinaddr GROUP ADDR\n"
+		"       vr-sock [-v VR] join6 GROUP IF\n"
 		"       vr-sock fragneeded TO MTU QSRC QSPORT QDST QDPORT\n"
 		"       vr-sock [-v VR] serve6 udp ADDR PORT REPLY | request6 udp ADDR PORT | send6 ADDR PORT\n"
 		"       vr-sock sovr get | sovr set VR [fresh|bound|addrbound|connected|listening]\n");
@@ -385,11 +392,24 @@ static int do_bench(const char *kind, struct sockaddr_in sin, int seconds)
 	return 0;
 }
 
+/* Waits for the answer on @fd and prints it. */
+static int print_answer(int fd)
+{
+	char buf[512];
+	ssize_t n;
+
+	wait_readable(fd, timeout_ms);
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	if (n < 0)
+		fail(errno);
+	buf[n] = 0;
+	printf("%s\n", buf);
+	return 0;
+}
+
 static int do_request(int type, struct sockaddr_in sin)
 {
 	int fd = new_socket(type, 0);
-	char buf[512];
-	ssize_t n;
 
 	if (type == SOCK_STREAM) {
 		struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
@@ -421,13 +441,7 @@ static int do_request(int type, struct sockaddr_in sin)
 	if (send(fd, "hello", 5, MSG_NOSIGNAL) < 0)
 		fail(errno);
 answer:
-	wait_readable(fd, timeout_ms);
-	n = recv(fd, buf, sizeof(buf) - 1, 0);
-	if (n < 0)
-		fail(errno);
-	buf[n] = 0;
-	printf("%s\n", buf);
-	return 0;
+	return print_answer(fd);
 }
 
 /* One datagram from an unconnected socket, -p choosing the interface. */
@@ -522,13 +536,7 @@ static int do_udp6(const char *what, struct sockaddr_in6 sin6, const char *reply
 		fail(errno);
 	if (send(fd, "hello", 5, 0) < 0)
 		fail(errno);
-	wait_readable(fd, timeout_ms);
-	n = recv(fd, buf, sizeof(buf) - 1, 0);
-	if (n < 0)
-		fail(errno);
-	buf[n] = 0;
-	printf("%s\n", buf);
-	return 0;
+	return print_answer(fd);
 }
 
 static int do_pmtu(struct sockaddr_in sin)
@@ -546,6 +554,42 @@ static int do_pmtu(struct sockaddr_in sin)
 }
 
 static unsigned short icmp_cksum(const void *data, size_t len);
+
+static int do_joinaddr(struct sockaddr_in group, struct sockaddr_in addr)
+{
+	int fd = new_socket(SOCK_DGRAM, 0);
+	struct ip_mreqn mr = {
+		.imr_multiaddr = group.sin_addr,
+		.imr_address = addr.sin_addr,
+	};
+	sigset_t set;
+	int sig;
+
+	if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)))
+		fail(errno);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	ready();
+	sigwait(&set, &sig);
+	if (setsockopt(fd, IPPROTO_IP, IP_DROP_MEMBERSHIP, &mr, sizeof(mr)))
+		fail(errno);
+	printf("left\n");
+	return 0;
+}
+
+static int do_join6(const char *group, const char *ifname)
+{
+	int fd = new_socket_family(AF_INET6, SOCK_DGRAM, 0);
+	struct ipv6_mreq mr = { .ipv6mr_interface = ifindex_of(ifname) };
+
+	if (inet_pton(AF_INET6, group, &mr.ipv6mr_multiaddr) != 1)
+		usage();
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &mr, sizeof(mr)))
+		fail(errno);
+	printf("joined\n");
+	return 0;
+}
 
 static int do_fragneeded(struct sockaddr_in to, int mtu, struct sockaddr_in qsrc,
 			 struct sockaddr_in qdst)
@@ -798,6 +842,10 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[0], "fragneeded") && argc == 7)
 		return do_fragneeded(addr_of(argv[1], NULL), atoi(argv[2]),
 				     addr_of(argv[3], argv[4]), addr_of(argv[5], argv[6]));
+	if (!strcmp(argv[0], "joinaddr") && argc == 3)
+		return do_joinaddr(addr_of(argv[1], NULL), addr_of(argv[2], NULL));
+	if (!strcmp(argv[0], "join6") && argc == 3)
+		return do_join6(argv[1], argv[2]);
 	if (!strcmp(argv[0], "join") && (argc == 2 || argc == 3))
 		return do_join(addr_of(argv[1], NULL), argc == 3 ? argv[2] : NULL);
 	if (!strcmp(argv[0], "sovr"))

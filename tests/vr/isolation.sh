@@ -74,6 +74,11 @@ t_setup() {
 	ktap_run ip -n "$P1" link set b1 up &&
 	ktap_run ip -n "$P1" addr add 10.8.0.2/24 dev d1 &&
 	ktap_run ip -n "$P1" link set d1 up &&
+	ktap_run vrctl create 2 name two &&
+	ktap_run ip link add e1 type veth peer name f1 netns "$P1" &&
+	ktap_run vrctl assign e1 1 &&
+	ktap_run ip addr add 10.7.5.1/24 dev e1 &&
+	ktap_run ip link set e1 up &&
 	ktap_run ip addr add fd00:7::1/64 dev a0 nodad &&
 	ktap_run ip -n "$P0" addr add fd00:7::2/64 dev b0 nodad &&
 	ktap_run ip addr add fd00:71::1/64 dev a1 nodad &&
@@ -154,6 +159,31 @@ t_join_routed() {
 	ktap_check "not on a0, VR 0's" not_joined 239.1.1.4 a0 && return 0
 	ktap_run ip maddr show
 	return 1
+}
+
+# A membership made in VR 1 on e1, named by its address, then left by that
+# address after e1 moved to VR 2: e1 leaves the group too.
+t_leave_moved() {
+	local pid
+	ktap_bg_ready "$T/joinaddr" vr-sock -v 1 joinaddr 239.1.1.5 10.7.5.1 || return 1
+	pid=$KTAP_BG_PID
+	ktap_check "joined on e1" joined 239.1.1.5 e1 || return 1
+	ktap_run vrctl assign e1 2 || return 1
+	kill -USR1 "$pid"
+	wait "$pid"
+	ktap_print_file "joinaddr: " "$T/joinaddr"
+	ktap_expect_match "left" "*left*" "$(cat "$T/joinaddr")" || return 1
+	ktap_check "e1 left the group" not_joined 239.1.1.5 e1
+}
+
+# VR 1 joins no native IPv6 group, on any interface.
+t_join6() {
+	ktap_run vr-sock -v 1 join6 ff02::1:3 a1
+	ktap_expect_stdout "error: No such device" || return 1
+	ktap_run vr-sock -v 1 join6 ff02::1:3 a0
+	ktap_expect_stdout "error: No such device" || return 1
+	ktap_run vr-sock -v 0 join6 ff02::1:3 a0
+	ktap_expect_stdout joined
 }
 
 # An ICMP "fragmentation needed" that arrives in VR 1 about a packet of a
@@ -238,10 +268,13 @@ suite() {
 	ktap_test_result "VR 1 source address selection stays in VR 1" t_select_addr
 	ktap_test_result "VR 1 socket cannot join a group on VR 0's interface" t_join_other_vr
 	ktap_test_result "VR 1 join without an interface uses VR 1's multicast route" t_join_routed
+	ktap_test_result "a group left by address after its interface moved to VR 2 is left" \
+		t_leave_moved
 	ktap_test_result "ICMP frag needed in VR 1 lowers VR 1's path MTU, not VR 0's" t_pmtu
 	ktap_test_result "control: native IPv6 from VR 0 reaches VR 0's peer" t_v6_control
 	ktap_test_result "VR 1 socket, native IPv6 send: ENETUNREACH, nothing sent" t_v6_send
 	ktap_test_result "VR 1 socket cannot bind a native IPv6 address: EADDRNOTAVAIL" t_v6_bind
+	ktap_test_result "VR 1 socket joins no IPv6 multicast group: ENODEV" t_join6
 	ktap_test_result "VR 1 server on :: answers IPv4 in VR 1, not native IPv6 from VR 0" \
 		t_v6_wildcard
 	ktap_test_result "native IPv6 arriving on a VR 1 interface reaches nothing" t_v6_ingress
