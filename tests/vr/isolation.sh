@@ -4,7 +4,8 @@
 #
 # Selftest: a socket in VR 1 cannot reach VR 0 through the paths that name
 # an output interface or a source address (issue 12, part 3: items 1, 5, 6
-# and 10), path MTU updates stay in the VR (item 3), and native IPv6,
+# and 10), path MTU updates and syncookie connections stay in the VR (items
+# 3 and 2), and native IPv6,
 # not keyed by VR yet, is VR 0's alone while IPv4-mapped addresses keep
 # working in every VR (part 2).
 #
@@ -200,6 +201,20 @@ t_pmtu() {
 	ktap_expect_stdout 1200
 }
 
+# Syncookies always on: a VR 1 connection that a cookie completes gets VR 1's
+# route, so it is answered through VR 1 and nothing reaches VR 0's peer
+# (which has the same address).
+t_syncookies() {
+	local before
+	ktap_run sysctl -qw net.ipv4.tcp_syncookies=2 || return 1
+	ktap_bg_ready "$T/cookie" vr-sock -v 1 serve tcp 10.7.0.1 7100 cookie || return 1
+	before=$(received "$P0")
+	ktap_run ip netns exec "$P1" vr-sock -t 3000 request tcp 10.7.0.1 7100
+	sysctl -qw net.ipv4.tcp_syncookies=1
+	ktap_expect_stdout cookie || return 1
+	ktap_expect_eq "packets that reached VR 0's peer" 0 $(($(received "$P0") - before))
+}
+
 # udp6_received NS: UDP datagrams that reached netns NS over IPv6, to a
 # socket or not (Udp6InDatagrams + Udp6NoPorts).
 udp6_received() {
@@ -271,6 +286,7 @@ suite() {
 	ktap_test_result "a group left by address after its interface moved to VR 2 is left" \
 		t_leave_moved
 	ktap_test_result "ICMP frag needed in VR 1 lowers VR 1's path MTU, not VR 0's" t_pmtu
+	ktap_test_result "a VR 1 connection completed by a syncookie stays in VR 1" t_syncookies
 	ktap_test_result "control: native IPv6 from VR 0 reaches VR 0's peer" t_v6_control
 	ktap_test_result "VR 1 socket, native IPv6 send: ENETUNREACH, nothing sent" t_v6_send
 	ktap_test_result "VR 1 socket cannot bind a native IPv6 address: EADDRNOTAVAIL" t_v6_bind
