@@ -29,6 +29,32 @@ iproute2_find() {
 	return 1
 }
 
+# fresh_netns SCRIPT TEST PEER...: unless VR_NETNS_PEERS is set, make the
+# network namespaces TEST-PID and PEER-PID..., run "sh SCRIPT" in the first
+# with VR_NETNS_PEERS set to the peers' names, delete them all and exit with
+# SCRIPT's status. In SCRIPT's run inside TEST-PID it returns at once: the
+# peers' names are the words of $VR_NETNS_PEERS, in order.
+fresh_netns() {
+	local script=$1 test=$2-$$ peers='' n rc
+	[ -z "${VR_NETNS_PEERS:-}" ] || return 0
+	shift 2
+	for n in "$@"; do
+		peers="$peers $n-$$"
+	done
+	peers=${peers# }
+	ip netns add "$test" || { echo "TAP version 13"; echo "Bail out! ip netns add failed"; exit 1; }
+	for n in $peers; do
+		ip netns add "$n" || { echo "TAP version 13"; echo "Bail out! ip netns add failed"; exit 1; }
+	done
+	VR_NETNS_PEERS=$peers ip netns exec "$test" sh "$script"
+	rc=$?
+	ip netns del "$test"
+	for n in $peers; do
+		ip netns del "$n"
+	done
+	exit "$rc"
+}
+
 if IPROUTE2=$(iproute2_find); then
 	ip() {
 		"$IPROUTE2" "$@"

@@ -33,17 +33,11 @@ LIB=${VR_TEST_LIB:-$HERE/../lib}
 # shellcheck source=../lib/iproute2.sh
 . "$LIB/iproute2.sh" || { echo "TAP version 13"; echo "Bail out! iproute2's ip not found"; exit 1; }
 
-if [ -z "${VR_ISO_P0:-}" ]; then
-	ns=iso-$$ p0=isop0-$$ p1=isop1-$$
-	ip netns add "$ns" && ip netns add "$p0" && ip netns add "$p1" ||
-		{ echo "TAP version 13"; echo "Bail out! ip netns add failed"; exit 1; }
-	VR_ISO_P0=$p0 VR_ISO_P1=$p1 ip netns exec "$ns" sh "$HERE/$(basename "$0")"
-	rc=$?
-	ip netns del "$ns"; ip netns del "$p0"; ip netns del "$p1"
-	exit "$rc"
-fi
-P0=$VR_ISO_P0
-P1=$VR_ISO_P1
+fresh_netns "$HERE/$(basename "$0")" iso isop0 isop1
+# shellcheck disable=SC2086 # one word per namespace
+set -- $VR_NETNS_PEERS
+P0=$1
+P1=$2
 VR1_TABLE=65537
 
 # shellcheck source=../lib/ktap.sh

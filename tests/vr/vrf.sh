@@ -24,17 +24,11 @@ LIB=${VR_TEST_LIB:-$HERE/../lib}
 # shellcheck source=../lib/iproute2.sh
 . "$LIB/iproute2.sh" || { echo "TAP version 13"; echo "Bail out! iproute2's ip not found"; exit 1; }
 
-if [ -z "${VR_VRF_P:-}" ]; then
-	ns=vrv-$$ p=vrfp-$$ q=vrfq-$$
-	ip netns add "$ns" && ip netns add "$p" && ip netns add "$q" ||
-		{ echo "TAP version 13"; echo "Bail out! ip netns add failed"; exit 1; }
-	VR_VRF_P=$p VR_VRF_Q=$q ip netns exec "$ns" sh "$HERE/$(basename "$0")"
-	rc=$?
-	ip netns del "$ns"; ip netns del "$p"; ip netns del "$q"
-	exit "$rc"
-fi
-P=$VR_VRF_P
-Q=$VR_VRF_Q
+fresh_netns "$HERE/$(basename "$0")" vrv vrfp vrfq
+# shellcheck disable=SC2086 # one word per namespace
+set -- $VR_NETNS_PEERS
+P=$1
+Q=$2
 
 # shellcheck source=../lib/ktap.sh
 . "$LIB/ktap.sh"
