@@ -202,6 +202,11 @@ impl Table {
         Iterator::chain(self.exact.iter(), self.ranges.iter())
     }
 
+    /// Whether an address of interface `ifindex` is distributed.
+    pub(crate) fn on_interface(&self, ifindex: i32) -> bool {
+        self.addrs.iter().any(|a| a.ifindex == ifindex)
+    }
+
     pub(crate) fn addr(&self, key: AddrKey) -> Option<&Addr> {
         self.addrs
             .binary_search_by(|a| a.key.cmp(&key))
@@ -562,9 +567,12 @@ mod tests {
         let mut other = port(TCP, 80, 2);
         other.key.addr.addr = CLIENT;
         assert_eq!(t.with_owner(other).err(), Some(Refusal::NotDistributed));
+        assert!(t.on_interface(2));
+        assert!(!t.on_interface(3));
         let t = t.without_addr(AddrKey { vr: 0, addr: D })?;
         assert_eq!(t.owners().count(), 0);
         assert!(t.addrs().is_empty());
+        assert!(!t.on_interface(2));
         Ok(())
     }
 }

@@ -379,6 +379,15 @@ fn assign(info: &Info<'_>) -> Result {
     if old == id {
         return Ok(());
     }
+    // A distributed address is one of its VR: its entry and ownership would stay behind.
+    if data
+        .dhost
+        .get_locked(&rtnl)
+        .is_some_and(|t| t.on_interface(dev.ifindex()))
+    {
+        info.set_err_msg(c"interface has distributed addresses (dhost del them first)");
+        return Err(EBUSY);
+    }
     dev.move_to_vr(&rtnl, id);
     if let Some(old_vr) = registry.find(old) {
         notify(net, &rtnl, VR_CMD_CHANGE_NTF, old_vr);
