@@ -6,7 +6,8 @@ use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 
 use crate::error::{Error, Result};
-use netlink_sys::protocols::NETLINK_ROUTE;
+use netlink_packet_core::NLM_F_DUMP;
+use netlink_sys::protocols::{NETLINK_ROUTE, NETLINK_SOCK_DIAG};
 
 use crate::dhost::kernel;
 use crate::dhost_nl::{
@@ -15,6 +16,9 @@ use crate::dhost_nl::{
 use crate::netlink::{GenlSocket, NlSocket};
 use crate::output::{self, Event};
 use crate::route::{self, Route, RouteArgs, RouteOp};
+use crate::sockets::{
+    self, DiagMessage, DiagRequest, AF_INET, AF_INET6, IPPROTO_RAW, IPPROTO_TCP, IPPROTO_UDP,
+};
 use crate::task;
 use crate::vr::{
     Vr, VrMessage, VR_CMD_CHANGE_NTF, VR_CMD_CREATE_NTF, VR_CMD_DELETE_NTF, VR_MCGRP_DHOST,
@@ -114,6 +118,50 @@ pub fn show(id: Option<u32>, fmt: Format, out: &mut dyn Write) -> Result<()> {
         output::vrs_json(&vrs, fmt.pretty).map_err(json_error)?
     } else {
         output::show_text(&vrs)
+    };
+    write_out(out, &text)
+}
+
+/// `show VR sockets`: the TCP, UDP and raw sockets of VR `id`, from
+/// sock_diag. A protocol whose diag module the kernel lacks (ENOENT) is
+/// skipped.
+pub fn sockets(id: u32, fmt: Format, out: &mut dyn Write) -> Result<()> {
+    fetch(Some(id))?;
+    let mut nl = NlSocket::open(NETLINK_SOCK_DIAG)?;
+    let mut socks = Vec::new();
+    for (protocol, name) in [
+        (IPPROTO_TCP, "tcp"),
+        (IPPROTO_UDP, "udp"),
+        (IPPROTO_RAW, "raw"),
+    ] {
+        for family in [AF_INET, AF_INET6] {
+            let request = DiagMessage::Request(DiagRequest { family, protocol });
+            let replies = match nl.transact(request, NLM_F_DUMP) {
+                Err(Error::Kernel { errno, .. }) if errno == libc::ENOENT => continue,
+                r => r?,
+            };
+            for reply in replies {
+                let DiagMessage::Socket(mut s) = reply else {
+                    continue;
+                };
+                match s.vr {
+                    None => {
+                        return Err(Error::Protocol(
+                            "the kernel does not report the VR of sockets (INET_DIAG_VR)".into(),
+                        ))
+                    }
+                    Some(vr) if vr != id => continue,
+                    Some(_) => {}
+                }
+                s.proto = name;
+                socks.push(s);
+            }
+        }
+    }
+    let text = if fmt.json {
+        output::to_json(&socks, fmt.pretty).map_err(json_error)?
+    } else {
+        sockets::text(&socks)
     };
     write_out(out, &text)
 }

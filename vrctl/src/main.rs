@@ -13,6 +13,7 @@ mod error;
 mod netlink;
 mod output;
 mod route;
+mod sockets;
 mod task;
 mod vr;
 
@@ -54,6 +55,12 @@ enum NameKeyword {
     Name,
 }
 
+/// What `show VR` can show besides the VR itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ShowWhat {
+    Sockets,
+}
+
 fn parse_name(s: &str) -> Result<String, String> {
     if s.len() > vr::NAME_ENCODE_MAX {
         return Err(format!("longer than {} bytes", vr::NAME_ENCODE_MAX));
@@ -87,10 +94,21 @@ enum Command {
     },
     /// List all VRs, one line each
     List,
-    /// Show details of one or all VRs
+    /// Show details of one or all VRs, or the sockets of one
+    #[command(
+        override_usage = "vrctl show [<VR>]\n       vrctl show <VR> sockets",
+        after_help = "\
+\"vrctl show VR sockets\" lists the TCP, UDP and raw sockets of VR, IPv4 and
+IPv6, from sock_diag: one line each, protocol, state, local and remote
+address, as ss(8) prints them. With -j an array of {proto, raw_protocol,
+state, local, lport, remote, rport, ifindex, uid, inode, vr}."
+    )]
     Show {
         /// VR id (all VRs if omitted)
         vr: Option<u32>,
+        /// "sockets": the sockets of the VR
+        #[arg(value_enum, requires = "vr", hide_possible_values = true)]
+        what: Option<ShowWhat>,
     },
     /// Assign an interface to a VR (VR 0 to take it back)
     Assign {
@@ -372,7 +390,12 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Create { vr, name, .. } => commands::create(vr, name.as_deref()),
         Command::Delete { vr } => commands::delete(vr),
         Command::List => commands::list(fmt, &mut out),
-        Command::Show { vr } => commands::show(vr, fmt, &mut out),
+        Command::Show {
+            vr: Some(vr),
+            what: Some(ShowWhat::Sockets),
+        } => commands::sockets(vr, fmt, &mut out),
+        Command::Show { vr, what: None } => commands::show(vr, fmt, &mut out),
+        Command::Show { vr: None, .. } => commands::show(None, fmt, &mut out),
         Command::Assign { ifname, vr } => commands::assign(&ifname, vr),
         Command::Monitor => commands::monitor(fmt, &mut out),
         Command::Exec { vr, argv } => commands::exec(vr, &argv),
@@ -454,7 +477,27 @@ mod tests {
     fn global_flags_anywhere() {
         let cli = Cli::try_parse_from(["vrctl", "show", "-j", "-p"]).expect("parses");
         assert!(cli.json && cli.pretty);
-        assert!(matches!(cli.command, Command::Show { vr: None }));
+        assert!(matches!(
+            cli.command,
+            Command::Show {
+                vr: None,
+                what: None
+            }
+        ));
+    }
+
+    #[test]
+    fn show_sockets_needs_a_vr() {
+        let cli = Cli::try_parse_from(["vrctl", "show", "3", "sockets"]).expect("parses");
+        assert!(matches!(
+            cli.command,
+            Command::Show {
+                vr: Some(3),
+                what: Some(ShowWhat::Sockets)
+            }
+        ));
+        assert!(Cli::try_parse_from(["vrctl", "show", "sockets"]).is_err());
+        assert!(Cli::try_parse_from(["vrctl", "show", "3", "pids"]).is_err());
     }
 
     fn exec_argv(args: &[&str]) -> (u32, Vec<String>, bool) {

@@ -80,7 +80,7 @@ pub fn show_text(vrs: &[Vr]) -> String {
 }
 
 /// JSON of `v`, pretty or compact, newline-terminated.
-fn to_json<T: Serialize + ?Sized>(v: &T, pretty: bool) -> serde_json::Result<String> {
+pub fn to_json<T: Serialize + ?Sized>(v: &T, pretty: bool) -> serde_json::Result<String> {
     let mut s = if pretty {
         serde_json::to_string_pretty(v)?
     } else {
