@@ -43,7 +43,7 @@ add_counts() {	# add_counts "P F S" description
 # split between two VMs of about the same length: dataplane.sh alone (a),
 # and KUnit with the others, the netlink fuzzer's 100,000 messages last (b).
 KOUT_DEBUG=${VR_KOUT_DEBUG:-$CACHE/build/kernel-debug}
-DEBUG_TESTS_A=vr/dataplane.sh
+DEBUG_TESTS_A=vr/dataplane.sh,vr/random.sh
 DEBUG_TESTS_B=vr/netdev-events.sh,vr/vrf.sh,vr/isolation.sh,vr/dhost-claims.sh,vr/hardening.sh,vr/teardown.sh,vr/sysfuzz.sh,vr/genl.sh,vr/vrctl-dataplane.sh,vr/nlfuzz.sh
 NLFUZZ_MIN=${VR_NLFUZZ_COUNT:-100000}
 PLAIN_TESTS=vr
@@ -85,9 +85,9 @@ fi
 "$TOP/scripts/ynl-gen.sh" --check 2>&1 | sed 's/^/# /'
 [ "${PIPESTATUS[0]}" = 0 ] && result OK "generated vr.h, vr_nl_gen.[ch] match the YNL spec" ||
 	result FAIL "generated vr.h, vr_nl_gen.[ch] match the YNL spec"
-python3 "$TOP/tests/host/uapi_check.py" "$TOP" 2>&1 | sed 's/^/# /'
-[ "${PIPESTATUS[0]}" = 0 ] && result OK "modules/vr/uapi.rs and vrctl/src/vr.rs match the uapi header" ||
-	result FAIL "modules/vr/uapi.rs and vrctl/src/vr.rs match the uapi header"
+python3 "$TOP/tests/host/uapi_check.py" "$TOP" "$KSRC" 2>&1 | sed 's/^/# /'
+[ "${PIPESTATUS[0]}" = 0 ] && result OK "modules/vr/uapi.rs, vrctl/src/vr.rs and sockets.rs match the uapi headers" ||
+	result FAIL "modules/vr/uapi.rs, vrctl/src/vr.rs and sockets.rs match the uapi headers"
 
 phase "cargo test"
 (cd "$TOP" && CARGO_TARGET_DIR=$CACHE/build/cargo cargo test --locked -j"$JOBS" 2>&1) > "$LOGS/cargo-test.log"

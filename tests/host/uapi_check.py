@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Check that modules/vr/uapi.rs and vrctl/src/vr.rs have the values of the generated
-vr.h/vr_nl_gen.h."""
+vr.h/vr_nl_gen.h, and (given the patched kernel tree) that vrctl/src/sockets.rs has those of
+inet_diag.h and sock_diag.h."""
 import re
 import sys
 
@@ -33,4 +34,27 @@ for mirror in ('modules/vr/uapi.rs', 'vrctl/src/vr.rs'):
             bad += 1
     print(f'{mirror}: {checked} constants checked')
     bad += checked < 15
+# vrctl's sock_diag constants, against the patched kernel tree's headers.
+if len(sys.argv) > 2:
+    ksrc = sys.argv[2]
+    diag = (open(f'{ksrc}/include/uapi/linux/inet_diag.h').read()
+            + open(f'{ksrc}/include/uapi/linux/sock_diag.h').read())
+    kvals = {}
+    for name, val in re.findall(r'#define\s+(SOCK_DIAG_BY_FAMILY)\s+(\d+)', diag):
+        kvals[name] = int(val)
+    for body in re.findall(r'enum\s*\w*\s*\{(.*?)\}', diag, re.S):
+        nxt = 0
+        for m in re.finditer(r'(\w+)\s*(?:=\s*(\d+))?\s*,', re.sub(r'/\*.*?\*/', '', body, flags=re.S)):
+            if m.group(2) is not None:
+                nxt = int(m.group(2))
+            kvals.setdefault(m.group(1), nxt)
+            nxt += 1
+    rs = open(f'{top}/vrctl/src/sockets.rs').read()
+    found = re.findall(r'const\s+((?:INET_DIAG|SOCK_DIAG)_\w+):\s*\w+\s*=\s*(\d+);', rs)
+    for name, val in found:
+        if kvals.get(name) != int(val):
+            print(f'{name}: vrctl/src/sockets.rs has {val}, the kernel headers {kvals.get(name)}')
+            bad += 1
+    print(f'vrctl/src/sockets.rs: {len(found)} constants checked')
+    bad += len(found) < 3
 sys.exit(1 if bad else 0)

@@ -2,10 +2,10 @@
 /*
  * vr-sock: IPv4 sockets for the VR data-plane selftests.
  *
- *   vr-sock [-v VR] [-t MS] serve tcp|udp ADDR PORT REPLY
+ *   vr-sock [-v VR] [-t MS] serve tcp|udp|sctp ADDR PORT REPLY
  *	Bind ADDR:PORT, print "ready", then answer every TCP connection or
  *	UDP datagram with REPLY, until killed.
- *   vr-sock [-v VR] [-t MS] request tcp|udp ADDR PORT
+ *   vr-sock [-v VR] [-t MS] request tcp|udp|sctp ADDR PORT
  *	Connect, send "hello", print the answer. With -b (UDP), send to a
  *	broadcast ADDR from an unconnected socket instead. With -s SRC, from
  *	address SRC (bound with IP_BIND_ADDRESS_NO_PORT, so the port comes from
@@ -39,6 +39,17 @@
  *   vr-sock fragneeded TO MTU QSRC QSPORT QDST QDPORT
  *	Send TO an ICMP "fragmentation needed" error with next-hop MTU,
  *	quoting a UDP packet QSRC:QSPORT -> QDST:QDPORT (raw socket).
+ *   vr-sock frag SRC DST PORT ID first|last CHAR
+ *	Send one fragment of a 24-byte UDP datagram SRC -> DST:PORT (no
+ *	checksum) with IP id ID, through a raw socket: "first" carries the UDP
+ *	header and 8 bytes of CHAR (offset 0, more fragments), "last" the
+ *	other 8 bytes of CHAR (offset 16).
+ *   vr-sock [-v VR] [-t MS] recv ADDR PORT
+ *	Bind a UDP socket to ADDR:PORT, print "ready", then "got DATA" for
+ *	the first datagram, or time out.
+ *   vr-sock [-v VR] socket inet|inet6|packet|unix|netlink stream|dgram|seqpacket|raw PROTO
+ *	Create a socket of that family, type and protocol number (an
+ *	ethertype for packet sockets) and print "created in VR N" (its SO_VR).
  *   vr-sock [-v VR] [-t MS] serve6|request6|send6 ...
  *	The UDP serve, request and send above on an AF_INET6 socket: ADDR is
  *	an IPv6 address, native or IPv4-mapped (::ffff:a.b.c.d).
@@ -61,6 +72,7 @@
  * it, the socket takes the VR of the task (/proc/self/vr). -d DEV binds it
  * to a device (SO_BINDTODEVICE, e.g. a VRF). -i IF sets IP_UNICAST_IF, -m
  * IF IP_MULTICAST_IF, -f IP_FREEBIND. -t is the timeout (default 1500 ms).
+ * -l LEN makes request send LEN bytes ("hello" then 'x's) instead of "hello".
  *
  * Exit: 0 success, 1 other error, 2 usage, 10 timeout, 11 refused
  * (ECONNREFUSED: a TCP RST or an ICMP port unreachable came back),
@@ -99,11 +111,14 @@ static int broadcast;
 static const char *unicast_if, *mcast_if, *pktinfo_if;
 static int freebind;
 static int timeout_ms = 1500;
+/* what request sends: "hello", or -l LEN bytes */
+static char request_buf[65000] = "hello";
+static size_t request_len = 5;
 
 static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr,
-		"usage: vr-sock [-v VR] [-t MS] [-s SRC] serve|request|bind tcp|udp ADDR PORT [REPLY]\n"
+		"usage: vr-sock [-v VR] [-t MS] [-s SRC] serve|request|bind tcp|udp|sctp ADDR PORT [REPLY]\n"
 		"       vr-sock [-v VR] [-t MS] ping|rawping ADDR\n"
 		"       vr-sock [-v VR] [-t MS] rawcount TYPE\n"
 		"       vr-sock [-v VR] [-d DEV] echo tcp|udp ADDR PORT\n"
@@ -112,6 +127,9 @@ static void __attribute__((noreturn)) usage(void)
 		"       vr-sock [-v VR] srcaddr ADDR | pmtu ADDR | join GROUP [IF] | joinaddr GROUP ADDR\n"
 		"       vr-sock [-v VR] join6 GROUP IF\n"
 		"       vr-sock fragneeded TO MTU QSRC QSPORT QDST QDPORT\n"
+		"       vr-sock frag SRC DST PORT ID first|last CHAR\n"
+		"       vr-sock [-v VR] [-t MS] recv ADDR PORT\n"
+		"       vr-sock [-v VR] socket FAMILY TYPE PROTO\n"
 		"       vr-sock [-v VR] serve6 udp ADDR PORT REPLY | request6 udp ADDR PORT | send6 ADDR PORT\n"
 		"       vr-sock sovr get | sovr set VR [fresh|bound|addrbound|connected|listening]\n");
 	exit(2);
@@ -135,6 +153,10 @@ static const char *errname(int err)
 	case ECONNRESET: return "ECONNRESET";
 	case ENOTCONN: return "ENOTCONN";
 	case EINTR: return "EINTR";
+	case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
+	case EAFNOSUPPORT: return "EAFNOSUPPORT";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case ENOPROTOOPT: return "ENOPROTOOPT";
 	default: return strerror(err);
 	}
 }
@@ -167,10 +189,17 @@ static void ready(void)
 	fflush(stdout);
 }
 
+/* The protocol of stream sockets: TCP, or SCTP (one-to-one style). */
+static int stream_proto;
+
 static int proto_type(const char *proto)
 {
 	if (!strcmp(proto, "tcp"))
 		return SOCK_STREAM;
+	if (!strcmp(proto, "sctp")) {
+		stream_proto = IPPROTO_SCTP;
+		return SOCK_STREAM;
+	}
 	if (!strcmp(proto, "udp"))
 		return SOCK_DGRAM;
 	usage();
@@ -268,7 +297,7 @@ static long now_ms(void)
 
 static int do_serve(int type, struct sockaddr_in sin, const char *reply)
 {
-	int one = 1, fd = new_socket(type, 0);
+	int one = 1, fd = new_socket(type, type == SOCK_STREAM ? stream_proto : 0);
 	char buf[512];
 
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -409,7 +438,7 @@ static int print_answer(int fd)
 
 static int do_request(int type, struct sockaddr_in sin)
 {
-	int fd = new_socket(type, 0);
+	int fd = new_socket(type, type == SOCK_STREAM ? stream_proto : 0);
 
 	if (type == SOCK_STREAM) {
 		struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
@@ -422,8 +451,8 @@ static int do_request(int type, struct sockaddr_in sin)
 
 		/* unconnected: the answer comes from another address */
 		setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
-		if (sendto(fd, "hello", 5, 0, (struct sockaddr *)&sin,
-			   sizeof(sin)) < 0)
+		if (sendto(fd, request_buf, request_len, 0,
+			   (struct sockaddr *)&sin, sizeof(sin)) < 0)
 			fail(errno);
 		goto answer;
 	}
@@ -438,7 +467,7 @@ static int do_request(int type, struct sockaddr_in sin)
 		if (!getsockname(fd, (struct sockaddr *)&local, &len))
 			fprintf(stderr, "from port %u\n", ntohs(local.sin_port));
 	}
-	if (send(fd, "hello", 5, MSG_NOSIGNAL) < 0)
+	if (send(fd, request_buf, request_len, MSG_NOSIGNAL) < 0)
 		fail(errno);
 answer:
 	return print_answer(fd);
@@ -623,6 +652,94 @@ static int do_fragneeded(struct sockaddr_in to, int mtu, struct sockaddr_in qsrc
 	return 0;
 }
 
+static int do_frag(struct sockaddr_in src, struct sockaddr_in dst, int id,
+		   const char *part, char c)
+{
+	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW), last;
+	struct {
+		struct iphdr ip;
+		unsigned char data[16];
+	} __attribute__((packed)) m = { 0 };
+	struct udphdr udp = { 0 };
+	size_t len;
+
+	if (fd < 0)
+		fail(errno);
+	last = !strcmp(part, "last");
+	if (!last && strcmp(part, "first"))
+		usage();
+	m.ip.version = 4;
+	m.ip.ihl = 5;
+	m.ip.ttl = 64;
+	m.ip.protocol = IPPROTO_UDP;
+	m.ip.id = htons(id);
+	m.ip.saddr = src.sin_addr.s_addr;
+	m.ip.daddr = dst.sin_addr.s_addr;
+	if (last) {
+		/* payload bytes 8..15: datagram offset 16, in units of 8 */
+		m.ip.frag_off = htons(2);
+		memset(m.data, c, 8);
+		len = sizeof(m.ip) + 8;
+	} else {
+		m.ip.frag_off = htons(IP_MF);
+		udp.source = htons(9);
+		udp.dest = dst.sin_port;
+		udp.len = htons(sizeof(udp) + 16);
+		memcpy(m.data, &udp, sizeof(udp));
+		memset(m.data + sizeof(udp), c, 8);
+		len = sizeof(m);
+	}
+	m.ip.tot_len = htons(len);
+	dst.sin_port = 0;
+	if (sendto(fd, &m, len, 0, (struct sockaddr *)&dst, sizeof(dst)) < 0)
+		fail(errno);
+	printf("sent\n");
+	return 0;
+}
+
+static int do_recv(struct sockaddr_in sin)
+{
+	int fd = new_socket(SOCK_DGRAM, 0);
+	char buf[256];
+	ssize_t n;
+
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		fail(errno);
+	ready();
+	wait_readable(fd, timeout_ms);
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	if (n < 0)
+		fail(errno);
+	buf[n] = 0;
+	printf("got %s\n", buf);
+	return 0;
+}
+
+static int lookup(const char *name, const char *const *names, const int *values)
+{
+	for (; *names; names++, values++)
+		if (!strcmp(name, *names))
+			return *values;
+	usage();
+}
+
+static int do_socket(const char *family, const char *type, int protocol)
+{
+	static const char *const fnames[] = { "inet", "inet6", "packet", "unix", "netlink", NULL };
+	static const int fvalues[] = { AF_INET, AF_INET6, AF_PACKET, AF_UNIX, AF_NETLINK };
+	static const char *const tnames[] = { "stream", "dgram", "seqpacket", "raw", NULL };
+	static const int tvalues[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_RAW };
+	int fam = lookup(family, fnames, fvalues), fd, val;
+	socklen_t len = sizeof(val);
+
+	fd = new_socket_family(fam, lookup(type, tnames, tvalues),
+			       fam == AF_PACKET ? htons(protocol) : protocol);
+	if (getsockopt(fd, SOL_SOCKET, SO_VR, &val, &len))
+		fail(errno);
+	printf("created in VR %d\n", val);
+	return 0;
+}
+
 static int do_join(struct sockaddr_in group, const char *ifname)
 {
 	int fd = new_socket(SOCK_DGRAM, 0);
@@ -790,8 +907,14 @@ int main(int argc, char **argv)
 	int opt;
 
 	signal(SIGPIPE, SIG_IGN);
-	while ((opt = getopt(argc, argv, "+v:t:d:s:bi:m:p:f")) != -1) {
+	while ((opt = getopt(argc, argv, "+v:t:d:s:bi:m:p:fl:")) != -1) {
 		switch (opt) {
+		case 'l':
+			request_len = strtoul(optarg, NULL, 10);
+			if (request_len < 5 || request_len > sizeof(request_buf))
+				usage();
+			memset(request_buf + 5, 'x', request_len - 5);
+			break;
 		case 's': src_addr = optarg; break;
 		case 'b': broadcast = 1; break;
 		case 'i': unicast_if = optarg; break;
@@ -842,6 +965,13 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[0], "fragneeded") && argc == 7)
 		return do_fragneeded(addr_of(argv[1], NULL), atoi(argv[2]),
 				     addr_of(argv[3], argv[4]), addr_of(argv[5], argv[6]));
+	if (!strcmp(argv[0], "frag") && argc == 7)
+		return do_frag(addr_of(argv[1], NULL), addr_of(argv[2], argv[3]),
+			       atoi(argv[4]), argv[5], argv[6][0]);
+	if (!strcmp(argv[0], "recv") && argc == 3)
+		return do_recv(addr_of(argv[1], argv[2]));
+	if (!strcmp(argv[0], "socket") && argc == 4)
+		return do_socket(argv[1], argv[2], atoi(argv[3]));
 	if (!strcmp(argv[0], "joinaddr") && argc == 3)
 		return do_joinaddr(addr_of(argv[1], NULL), addr_of(argv[2], NULL));
 	if (!strcmp(argv[0], "join6") && argc == 3)

@@ -52,6 +52,19 @@ count() {
 	grep -Ec "$1" "$CLAIMD"
 }
 
+# A distributed address belongs to its VR: its interface does not move to
+# another VR (the entry and its ownership would stay in the old one) until
+# the address is no longer distributed.
+t_assign_distributed() {
+	ktap_run vrctl assign d0 5
+	ktap_expect_rc 1 || return 1
+	ktap_expect_match "extack" "*interface has distributed addresses*" "$KTAP_STDERR_TEXT" ||
+		return 1
+	ktap_run vrctl dhost del $D &&
+	ktap_run vrctl assign d0 5 &&
+	ktap_run vrctl assign d0 0
+}
+
 t_setup() {
 	ktap_run ip link set lo up && ktap_run ip link add d0 type dummy && ktap_run ip link set d0 up &&
 		ktap_run ip addr add $D/24 dev d0 && ktap_run ip addr add 10.7.0.2/24 dev d0 &&
@@ -218,5 +231,7 @@ suite() {
 	ktap_test_result "listen, accept, connect and connection ends are told" t_conn_events
 	ktap_test_result "claim-answer: ENOENT for no waiting bind, EPERM unprivileged" t_late_answer
 	ktap_test_result "claim-answer: only the documented errnos" t_answer_errno
+	ktap_test_result "an interface with a distributed address cannot change VR: EBUSY" \
+		t_assign_distributed
 }
 ktap_run_suite suite

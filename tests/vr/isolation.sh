@@ -7,7 +7,11 @@
 # and 10), path MTU updates and syncookie connections stay in the VR (items
 # 3 and 2), and native IPv6,
 # not keyed by VR yet, is VR 0's alone while IPv4-mapped addresses keep
-# working in every VR (part 2).
+# working in every VR (part 2); sockets and protocols VRs do not key are
+# refused outside VR 0 (part 2), fragments of two VRs are never reassembled
+# together (item 4), routes and nexthop objects keep to their VR's
+# interfaces (item 7), an MTU below 68 does not drop an interface out of its
+# VR (item 8), and vrctl lists a VR's sockets from sock_diag (part 4).
 #
 #   netns isop0-PID                 netns iso-PID (tests run here)
 #   +------------------+            +-----------------------------------+
@@ -259,6 +263,180 @@ t_v6_ingress() {
 	ktap_expect_stdout "error: ETIMEDOUT"
 }
 
+# in_vr VR CMD...: run CMD as a task of VR VR (its new sockets are in VR).
+in_vr() {
+	local v=$1
+	shift
+	ktap_run sh -c 'echo "$0" > /proc/self/vr && exec "$@"' "$v" "$@"
+}
+
+# Sockets VRs do not key are refused to a task of VR 1 (MPTCP 262, SCTP 132,
+# L2TP/IP 115; packet sockets), created by a task of VR 0.
+t_sock_refused() {
+	local s
+	for s in "inet stream 262" "inet stream 132" "inet seqpacket 132" \
+		"inet dgram 115" "inet6 stream 262" "inet6 seqpacket 132"; do
+		# shellcheck disable=SC2086 # family, type and protocol
+		in_vr 1 vr-sock socket $s
+		ktap_expect_stdout "error: EPROTONOSUPPORT" || return 1
+		# shellcheck disable=SC2086
+		in_vr 0 vr-sock socket $s
+		ktap_expect_stdout "created in VR 0" || return 1
+	done
+	in_vr 1 vr-sock socket packet raw 3
+	ktap_expect_stdout "error: EAFNOSUPPORT" || return 1
+	in_vr 0 vr-sock socket packet raw 3
+	ktap_expect_stdout "created in VR 0"
+}
+
+# What VRs key is created in VR 1: TCP, UDP, raw, also for AF_INET6 (used
+# with IPv4-mapped addresses), and AF_UNIX and AF_NETLINK sockets.
+t_sock_keyed() {
+	local s
+	for s in "inet stream 0" "inet stream 6" "inet dgram 17" "inet raw 1" \
+		"inet6 stream 0" "inet6 dgram 17" "unix stream 0" "netlink raw 0"; do
+		# shellcheck disable=SC2086
+		in_vr 1 vr-sock socket $s
+		ktap_expect_stdout "created in VR 1" || return 1
+	done
+}
+
+# SO_VR does not move such a socket out of VR 0.
+t_sovr_unkeyed() {
+	ktap_run vr-sock -v 1 socket inet stream 132
+	ktap_expect_stdout "error: EOPNOTSUPP" || return 1
+	ktap_run vr-sock -v 1 socket packet raw 3
+	ktap_expect_stdout "error: EOPNOTSUPP" || return 1
+	ktap_run vr-sock -v 1 socket inet dgram 115
+	ktap_expect_stdout "error: EOPNOTSUPP" || return 1
+	# MPTCP answers SOL_SOCKET options it does not know itself
+	ktap_run vr-sock -v 1 socket inet stream 262
+	ktap_expect_match "refused" "error: *" "$KTAP_STDOUT_TEXT"
+}
+
+# Both fragments of one datagram from VR 1's peer are reassembled and
+# delivered in VR 1.
+t_frag_control() {
+	local pid
+	ktap_bg_ready "$T/frag" vr-sock -v 1 -t 3000 recv 10.7.0.1 5560 || return 1
+	pid=$KTAP_BG_PID
+	ktap_run ip netns exec "$P1" vr-sock frag 10.7.0.2 10.7.0.1 5560 4660 first 1 &&
+	ktap_run ip netns exec "$P1" vr-sock frag 10.7.0.2 10.7.0.1 5560 4660 last 1 || return 1
+	wait "$pid"
+	ktap_print_file "recv: " "$T/frag"
+	ktap_expect_match "reassembled in VR 1" "*got 1111111111111111*" "$(cat "$T/frag")"
+}
+
+# The first fragment arrives in VR 1 and the last, same addresses and IP id,
+# in VR 0: two datagrams, neither complete, nothing delivered in either VR.
+t_frag_cross() {
+	local p0 p1
+	ktap_bg_ready "$T/frag0" vr-sock -v 0 -t 3000 recv 10.7.0.1 5561 || return 1
+	p0=$KTAP_BG_PID
+	ktap_bg_ready "$T/frag1" vr-sock -v 1 -t 3000 recv 10.7.0.1 5561 || return 1
+	p1=$KTAP_BG_PID
+	ktap_run ip netns exec "$P1" vr-sock frag 10.7.0.2 10.7.0.1 5561 4661 first 1 &&
+	ktap_run ip netns exec "$P0" vr-sock frag 10.7.0.2 10.7.0.1 5561 4661 last 0 || return 1
+	wait "$p0" "$p1"
+	ktap_print_file "VR 0 recv: " "$T/frag0"
+	ktap_print_file "VR 1 recv: " "$T/frag1"
+	ktap_expect_match "nothing in VR 0" "*error: ETIMEDOUT*" "$(cat "$T/frag0")" &&
+	ktap_expect_match "nothing in VR 1" "*error: ETIMEDOUT*" "$(cat "$T/frag1")"
+}
+
+# unknown_protos: this namespace's Ip InUnknownProtos.
+unknown_protos() {
+	awk '$1 == "Ip:" { if (h) { print $8; exit } h = 1 }' /proc/net/snmp
+}
+
+# An SCTP server of VR 0 on the wildcard address serves VR 0's peer. SCTP
+# is not keyed by VR: for VR 1 it is an unknown protocol, so VR 1's peer
+# gets no answer (a protocol unreachable), and VR 0's peer, which has the
+# same address, no stray INIT-ACK.
+t_proto_sctp() {
+	local before unknown
+	ktap_bg_ready "$T/sctp" vr-sock -v 0 serve sctp 0.0.0.0 7200 vr0 || return 1
+	ktap_run ip netns exec "$P0" vr-sock -t 3000 request sctp 10.7.0.1 7200
+	ktap_expect_stdout vr0 || return 1
+	before=$(received "$P0") unknown=$(unknown_protos)
+	ktap_run ip netns exec "$P1" vr-sock -t 3000 request sctp 10.7.0.1 7200
+	ktap_check "no answer in VR 1" [ "$KTAP_RC" != 0 ] || return 1
+	ktap_expect_eq "packets that reached VR 0's peer" 0 $(($(received "$P0") - before)) ||
+		return 1
+	ktap_check "counted as an unknown protocol" [ "$(unknown_protos)" -gt "$unknown" ]
+}
+
+# vr_has_dev VR DEV: does vrctl list DEV among VR's interfaces?
+vr_has_dev() {
+	vrctl show "$1" | grep -q "interfaces:.* $2\( \|$\)"
+}
+
+# An interface of VR 1 keeps IPv4, and so its VR, when asked for an MTU below
+# 68: the change is refused. One of VR 0 loses IPv4 there, as without VRs.
+t_mtu_keeps_vr() {
+	ktap_run ip link add m0 type dummy &&
+	ktap_run ip link add m1 type dummy &&
+	ktap_run vrctl assign m1 1 || return 1
+	ktap_run ip link set m1 mtu 60
+	ktap_check "refused" [ "$KTAP_RC" != 0 ] || return 1
+	ktap_check "m1 still in VR 1" vr_has_dev 1 m1 || return 1
+	ktap_run ip link set m0 mtu 60 &&
+	ktap_run ip link set m0 mtu 1500
+}
+
+# refused_with MSG: the last ktap_run failed with extack message MSG.
+refused_with() {
+	ktap_check "refused" [ "$KTAP_RC" != 0 ] || return 1
+	ktap_expect_match "extack" "*$1*" "$KTAP_STDERR_TEXT"
+}
+
+# A route's interface is in its table's VR.
+t_route_dev_vr() {
+	ktap_run ip route add 10.9.1.0/24 dev a1
+	refused_with "Nexthop device is in another VR than the table" || return 1
+	ktap_run ip route add 10.9.1.0/24 dev a0 table "$VR1_TABLE"
+	refused_with "Nexthop device is in another VR than the table" || return 1
+	ktap_run ip route add 10.9.1.0/24 via 10.7.9.2 table "$VR1_TABLE" onlink dev a0
+	refused_with "Nexthop device is in another VR than the table" || return 1
+	ktap_run ip route add 10.9.1.0/24 dev c1 table "$VR1_TABLE" &&
+	ktap_run ip route del 10.9.1.0/24 dev c1 table "$VR1_TABLE"
+}
+
+# Nexthop objects are VR 0's: none on an interface of VR 1, none in VR 1's
+# table, and those of an interface that moves to VR 1 go with their routes.
+t_nexthop_vr() {
+	ktap_run ip nexthop add id 71 dev a1
+	refused_with "the device is in another VR" || return 1
+	ktap_run ip link set m0 up &&
+	ktap_run ip nexthop add id 72 dev m0 &&
+	ktap_run ip route add 10.9.2.0/24 nhid 72 || return 1
+	ktap_run ip route add 10.9.3.0/24 nhid 72 table "$VR1_TABLE"
+	refused_with "not for the table of another VR" || return 1
+	ktap_run vrctl assign m0 1 || return 1
+	ktap_run ip nexthop show id 72
+	ktap_check "nexthop 72 gone" [ "$KTAP_RC" != 0 ] || return 1
+	ktap_run ip route show 10.9.2.0/24
+	ktap_expect_stdout ""
+}
+
+# vrctl show VR sockets lists a VR's sockets (sock_diag's INET_DIAG_VR), and
+# only those.
+t_show_sockets() {
+	ktap_bg_ready "$T/b1" vr-sock -v 1 bind tcp 10.7.0.1 7300 &&
+	ktap_bg_ready "$T/b0" vr-sock -v 0 bind tcp 10.7.0.1 7300 &&
+	ktap_bg_ready "$T/u1" vr-sock -v 1 bind udp 10.7.0.1 7301 || return 1
+	ktap_run vrctl show 1 sockets
+	ktap_check "VR 1's TCP listener" grep -Eq '^tcp +LISTEN +10\.7\.0\.1:7300 ' "$KTAP_STDOUT" &&
+	ktap_check "VR 1's UDP socket" grep -Eq '^udp +UNCONN +10\.7\.0\.1:7301 ' "$KTAP_STDOUT" ||
+		return 1
+	ktap_run vrctl show 0 sockets
+	ktap_check "VR 0's TCP listener" grep -Eq '^tcp +LISTEN +10\.7\.0\.1:7300 ' "$KTAP_STDOUT" &&
+	ktap_check "not VR 1's UDP socket" sh -c "! grep -q ':7301 ' '$KTAP_STDOUT'" || return 1
+	ktap_run vrctl -j show 1 sockets
+	ktap_check "every socket of the JSON in VR 1" \
+		sh -c "! tr '{' '\n' < '$KTAP_STDOUT' | grep '\"vr\":' | grep -vq '\"vr\":1[,}]'"
+}
+
 suite() {
 	ktap_test_result "setup: VR 0 and VR 1 with the same addresses, peers in their own netns" t_setup
 	ktap_test_result "control: each VR's packet reaches its own peer" t_control
@@ -288,5 +466,19 @@ suite() {
 	ktap_test_result "VR 1 server on :: answers IPv4 in VR 1, not native IPv6 from VR 0" \
 		t_v6_wildcard
 	ktap_test_result "native IPv6 arriving on a VR 1 interface reaches nothing" t_v6_ingress
+	ktap_test_result "VR 1 task: MPTCP, SCTP, L2TP/IP and packet sockets refused" t_sock_refused
+	ktap_test_result "VR 1 task: TCP, UDP, raw, AF_UNIX and netlink sockets created" t_sock_keyed
+	ktap_test_result "SO_VR refuses to move an SCTP, L2TP/IP, MPTCP or packet socket" \
+		t_sovr_unkeyed
+	ktap_test_result "control: both fragments in VR 1 are reassembled in VR 1" t_frag_control
+	ktap_test_result "fragments with the same key in VR 1 and VR 0 are not merged" t_frag_cross
+	ktap_test_result "SCTP of VR 1's peer reaches no VR 0 socket: protocol unreachable" \
+		t_proto_sctp
+	ktap_test_result "an MTU below 68 on a VR 1 interface is refused, it stays in VR 1" \
+		t_mtu_keeps_vr
+	ktap_test_result "a route's interface must be in its table's VR" t_route_dev_vr
+	ktap_test_result "nexthop objects: VR 0 only, flushed when their interface moves" \
+		t_nexthop_vr
+	ktap_test_result "vrctl show VR sockets lists that VR's sockets only" t_show_sockets
 }
 ktap_run_suite suite
