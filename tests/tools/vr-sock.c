@@ -44,6 +44,14 @@
  *	checksum) with IP id ID, through a raw socket: "first" carries the UDP
  *	header and 8 bytes of CHAR (offset 0, more fragments), "last" the
  *	other 8 bytes of CHAR (offset 16).
+ *   vr-sock [-v VR] [-t MS] racount PROTO
+ *	Open a raw socket of PROTO with IP_ROUTER_ALERT, print "ready", count
+ *	the packets it receives during MS milliseconds and print the count.
+ *   vr-sock rasend SRC DST PROTO
+ *	Send one packet of PROTO with the IP Router Alert option (raw socket).
+ *   vr-sock [-v VR] udpencap TYPE [MOVE_TO]
+ *	Set UDP_ENCAP to TYPE on a new UDP socket, then SO_VR to MOVE_TO if
+ *	given; print "set".
  *   vr-sock [-v VR] [-t MS] recv ADDR PORT
  *	Bind a UDP socket to ADDR:PORT, print "ready", then "got DATA" for
  *	the first datagram, or time out.
@@ -128,7 +136,8 @@ static void __attribute__((noreturn)) usage(void)
 		"       vr-sock [-v VR] join6 GROUP IF\n"
 		"       vr-sock fragneeded TO MTU QSRC QSPORT QDST QDPORT\n"
 		"       vr-sock frag SRC DST PORT ID first|last CHAR\n"
-		"       vr-sock [-v VR] [-t MS] recv ADDR PORT\n"
+		"       vr-sock [-v VR] [-t MS] recv ADDR PORT | racount PROTO | udpencap TYPE [VR]\n"
+		"       vr-sock rasend SRC DST PROTO\n"
 		"       vr-sock [-v VR] socket FAMILY TYPE PROTO\n"
 		"       vr-sock [-v VR] serve6 udp ADDR PORT REPLY | request6 udp ADDR PORT | send6 ADDR PORT\n"
 		"       vr-sock sovr get | sovr set VR [fresh|bound|addrbound|connected|listening]\n");
@@ -652,6 +661,52 @@ static int do_fragneeded(struct sockaddr_in to, int mtu, struct sockaddr_in qsrc
 	return 0;
 }
 
+/* One packet of @protocol with the Router Alert option, SRC -> DST. */
+static int do_rasend(struct sockaddr_in src, struct sockaddr_in dst, int protocol)
+{
+	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	struct {
+		struct iphdr ip;
+		unsigned char ra[4];
+		unsigned char data[8];
+	} __attribute__((packed)) m = { 0 };
+
+	if (fd < 0)
+		fail(errno);
+	m.ip.version = 4;
+	m.ip.ihl = 6;
+	m.ip.ttl = 64;
+	m.ip.protocol = protocol;
+	m.ip.id = htons(4242);
+	m.ip.saddr = src.sin_addr.s_addr;
+	m.ip.daddr = dst.sin_addr.s_addr;
+	m.ip.tot_len = htons(sizeof(m));
+	m.ra[0] = IPOPT_RA;
+	m.ra[1] = 4;
+	memcpy(m.data, "alert!!", 8);
+	if (sendto(fd, &m, sizeof(m), 0, (struct sockaddr *)&dst, sizeof(dst)) < 0)
+		fail(errno);
+	printf("sent\n");
+	return 0;
+}
+
+/*
+ * Sets UDP_ENCAP to @type on a new UDP socket (VR -v if given), then, if
+ * @move_to >= 0, SO_VR to @move_to.
+ */
+static int do_udpencap(int type, int move_to)
+{
+	int fd = new_socket(SOCK_DGRAM, 0);
+
+	if (setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &type, sizeof(type)))
+		fail(errno);
+	if (move_to >= 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_VR, &move_to, sizeof(move_to)))
+		fail(errno);
+	printf("set\n");
+	return 0;
+}
+
 static int do_frag(struct sockaddr_in src, struct sockaddr_in dst, int id,
 		   const char *part, char c)
 {
@@ -818,13 +873,19 @@ static void on_usr1(int sig)
 	(void)sig;
 }
 
-static int do_rawcount(int type)
+/*
+ * Counts what a raw socket of @protocol receives: ICMP messages of @type, or
+ * with @type -1 every packet (@ra: with IP_ROUTER_ALERT set).
+ */
+static int do_rawcount(int protocol, int type, int ra)
 {
-	int fd = new_socket(SOCK_RAW, IPPROTO_ICMP), count = 0, stop = 0;
+	int fd = new_socket(SOCK_RAW, protocol), count = 0, stop = 0;
 	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
 	long deadline;
 	char buf[1500];
 
+	if (ra && setsockopt(fd, IPPROTO_IP, IP_ROUTER_ALERT, &ra, sizeof(ra)))
+		fail(errno);
 	sigaction(SIGUSR1, &sa, NULL);
 	ready();
 	deadline = now_ms() + timeout_ms;
@@ -840,8 +901,10 @@ static int do_rawcount(int type)
 		n = recv(fd, buf, sizeof(buf), stop ? MSG_DONTWAIT : 0);
 		if (n < 0 && stop)
 			break;
-		if (n >= (ssize_t)sizeof(*ip) &&
-		    n >= ip->ihl * 4 + 1 && buf[ip->ihl * 4] == type)
+		if (n >= (ssize_t)sizeof(*ip) && type < 0)
+			count++;
+		else if (n >= (ssize_t)sizeof(*ip) &&
+			 n >= ip->ihl * 4 + 1 && buf[ip->ihl * 4] == type)
 			count++;
 	}
 	printf("%d\n", count);
@@ -949,7 +1012,14 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[0], "rawping") && argc == 2)
 		return do_ping(addr_of(argv[1], NULL), 1);
 	if (!strcmp(argv[0], "rawcount") && argc == 2)
-		return do_rawcount(atoi(argv[1]));
+		return do_rawcount(IPPROTO_ICMP, atoi(argv[1]), 0);
+	if (!strcmp(argv[0], "racount") && argc == 2)
+		return do_rawcount(atoi(argv[1]), -1, 1);
+	if (!strcmp(argv[0], "rasend") && argc == 4)
+		return do_rasend(addr_of(argv[1], NULL), addr_of(argv[2], NULL),
+				 atoi(argv[3]));
+	if (!strcmp(argv[0], "udpencap") && (argc == 2 || argc == 3))
+		return do_udpencap(atoi(argv[1]), argc == 3 ? atoi(argv[2]) : -1);
 	if (!strcmp(argv[0], "send") && argc == 3)
 		return do_send(addr_of(argv[1], argv[2]));
 	if (!strcmp(argv[0], "srcaddr") && argc == 2)

@@ -437,6 +437,74 @@ t_show_sockets() {
 		sh -c "! tr '{' '\n' < '$KTAP_STDOUT' | grep '\"vr\":' | grep -vq '\"vr\":1[,}]'"
 }
 
+# The TCP metrics cache is per VR: a connection from VR 0 and one from VR 1,
+# each to its own 10.7.0.2, leave two entries rather than share one (a VR
+# would start with the RTT or the Fast Open cookie of another VR's host).
+t_tcp_metrics() {
+	ktap_bg_ready "$T/tm0" ip netns exec "$P0" vr-sock serve tcp 10.7.0.2 7400 p0 &&
+	ktap_bg_ready "$T/tm1" ip netns exec "$P1" vr-sock serve tcp 10.7.0.2 7400 p1 || return 1
+	ktap_run vr-sock -v 0 request tcp 10.7.0.2 7400
+	ktap_expect_stdout p0 || return 1
+	ktap_run vr-sock -v 1 request tcp 10.7.0.2 7400
+	ktap_expect_stdout p1 || return 1
+	sleep 0.5
+	ktap_run ip tcp_metrics show 10.7.0.2 || return 1
+	ktap_expect_eq "cache entries for 10.7.0.2" 2 "$(grep -c '^10\.7\.0\.2 ' "$KTAP_STDOUT")"
+}
+
+# A route of VR 0's table cannot name VR 1's interface with host scope
+# either (local routes take another path than fib_check_nh()).
+t_route_local_vr() {
+	ktap_run ip route add local 10.9.5.5 dev a1
+	refused_with "Nexthop device is in another VR than the table" || return 1
+	ktap_run ip route add local 10.9.5.5 dev a1 table "$VR1_TABLE" &&
+	ktap_run ip route del local 10.9.5.5 dev a1 table "$VR1_TABLE"
+}
+
+# Policy rules serve VR 0's flows: one that names VR 1's table is skipped,
+# so VR 0 does not route through VR 1's routes and interfaces.
+t_rule_vr_table() {
+	ktap_run ip route add 10.9.7.0/24 dev c1 table "$VR1_TABLE" &&
+	ktap_run ip rule add to 10.9.7.0/24 lookup "$VR1_TABLE" pref 100 || return 1
+	ktap_run ip route get 10.9.7.1
+	cat "$KTAP_STDOUT" > "$T/route-get"
+	ip rule del pref 100
+	ip route del 10.9.7.0/24 dev c1 table "$VR1_TABLE"
+	ktap_check "VR 0's lookup did not use VR 1's route" \
+		sh -c "! grep -q 'dev c1' '$T/route-get'"
+}
+
+# A router-alert packet forwarded in VR 0 is offered to VR 0's raw socket
+# that asked for them, not to VR 1's.
+t_router_alert() {
+	local p0 p1
+	ktap_run sysctl -qw net.ipv4.ip_forward=1 &&
+	ktap_run ip route add 10.66.0.0/24 via 10.7.9.2 dev a0 &&
+	ktap_run ip -n "$P0" route add 10.66.0.0/24 via 10.7.0.1 || return 1
+	ktap_bg_ready "$T/ra0" vr-sock -v 0 -t 2000 racount 253 &&
+	p0=$KTAP_BG_PID &&
+	ktap_bg_ready "$T/ra1" vr-sock -v 1 -t 2000 racount 253 &&
+	p1=$KTAP_BG_PID &&
+	ktap_run ip netns exec "$P0" vr-sock rasend 10.7.0.2 10.66.0.1 253 || return 1
+	wait "$p0" "$p1"
+	sysctl -qw net.ipv4.ip_forward=0
+	ip route del 10.66.0.0/24
+	ip -n "$P0" route del 10.66.0.0/24
+	ktap_expect_eq "router-alert packets at VR 0's socket" 1 "$(tail -n 1 "$T/ra0")" &&
+	ktap_expect_eq "router-alert packets at VR 1's socket" 0 "$(tail -n 1 "$T/ra1")"
+}
+
+# ESP-in-UDP hands packets to xfrm, which is not keyed by VR: UDP_ENCAP is
+# refused outside VR 0, and SO_VR does not move a socket that has one.
+t_udp_encap() {
+	ktap_run vr-sock -v 1 udpencap 3
+	ktap_expect_stdout "error: EOPNOTSUPP" || return 1
+	ktap_run vr-sock -v 0 udpencap 3 1
+	ktap_expect_stdout "error: EOPNOTSUPP" || return 1
+	ktap_run vr-sock -v 0 udpencap 3
+	ktap_expect_stdout set
+}
+
 suite() {
 	ktap_test_result "setup: VR 0 and VR 1 with the same addresses, peers in their own netns" t_setup
 	ktap_test_result "control: each VR's packet reaches its own peer" t_control
@@ -480,5 +548,12 @@ suite() {
 	ktap_test_result "nexthop objects: VR 0 only, flushed when their interface moves" \
 		t_nexthop_vr
 	ktap_test_result "vrctl show VR sockets lists that VR's sockets only" t_show_sockets
+	ktap_test_result "TCP metrics: one cache entry per VR for the same addresses" t_tcp_metrics
+	ktap_test_result "a local route of VR 0's table cannot use VR 1's interface" t_route_local_vr
+	ktap_test_result "a policy rule naming VR 1's table is skipped for VR 0's flows" \
+		t_rule_vr_table
+	ktap_test_result "a router-alert packet forwarded in VR 0 reaches VR 0's raw socket only" \
+		t_router_alert
+	ktap_test_result "UDP encapsulation refused in VR 1, and SO_VR refuses to move it" t_udp_encap
 }
 ktap_run_suite suite

@@ -123,8 +123,8 @@ pub fn show(id: Option<u32>, fmt: Format, out: &mut dyn Write) -> Result<()> {
 }
 
 /// `show VR sockets`: the TCP, UDP and raw sockets of VR `id`, from
-/// sock_diag. A protocol whose diag module the kernel lacks (ENOENT) is
-/// skipped.
+/// sock_diag (`INET_DIAG_VR`, absent for VR 0 while no other VR exists).
+/// A protocol whose diag module the kernel lacks (ENOENT) is skipped.
 pub fn sockets(id: u32, fmt: Format, out: &mut dyn Write) -> Result<()> {
     fetch(Some(id))?;
     let mut nl = NlSocket::open(NETLINK_SOCK_DIAG)?;
@@ -144,15 +144,12 @@ pub fn sockets(id: u32, fmt: Format, out: &mut dyn Write) -> Result<()> {
                 let DiagMessage::Socket(mut s) = reply else {
                     continue;
                 };
-                match s.vr {
-                    None => {
-                        return Err(Error::Protocol(
-                            "the kernel does not report the VR of sockets (INET_DIAG_VR)".into(),
-                        ))
-                    }
-                    Some(vr) if vr != id => continue,
-                    Some(_) => {}
+                // The kernel reports the VR once a VR other than 0 exists;
+                // before, every socket is in VR 0.
+                if s.vr.unwrap_or(0) != id {
+                    continue;
                 }
+                s.vr = Some(id);
                 s.proto = name;
                 socks.push(s);
             }

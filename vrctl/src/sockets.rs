@@ -99,7 +99,8 @@ pub struct DiagSocket {
     pub ifindex: u32,
     pub uid: u32,
     pub inode: u32,
-    /// The socket's VR; `None` on a kernel that does not report it.
+    /// The socket's VR; `None` if the kernel did not report it (it does
+    /// once a VR other than VR 0 exists).
     pub vr: Option<u32>,
 }
 
