@@ -431,7 +431,8 @@ static int do_bench(const char *kind, struct sockaddr_in sin, int seconds)
 }
 
 /* Waits for the answer on @fd and prints it. */
-static int print_answer(int fd)
+/* Waits for the answer on @fd and prints it, after @prefix. */
+static int print_answer(int fd, const char *prefix)
 {
 	char buf[512];
 	ssize_t n;
@@ -441,7 +442,7 @@ static int print_answer(int fd)
 	if (n < 0)
 		fail(errno);
 	buf[n] = 0;
-	printf("%s\n", buf);
+	printf("%s%s\n", prefix, buf);
 	return 0;
 }
 
@@ -479,7 +480,7 @@ static int do_request(int type, struct sockaddr_in sin)
 	if (send(fd, request_buf, request_len, MSG_NOSIGNAL) < 0)
 		fail(errno);
 answer:
-	return print_answer(fd);
+	return print_answer(fd, "");
 }
 
 /* One datagram from an unconnected socket, -p choosing the interface. */
@@ -574,7 +575,7 @@ static int do_udp6(const char *what, struct sockaddr_in6 sin6, const char *reply
 		fail(errno);
 	if (send(fd, "hello", 5, 0) < 0)
 		fail(errno);
-	return print_answer(fd);
+	return print_answer(fd, "");
 }
 
 static int do_pmtu(struct sockaddr_in sin)
@@ -755,19 +756,11 @@ static int do_frag(struct sockaddr_in src, struct sockaddr_in dst, int id,
 static int do_recv(struct sockaddr_in sin)
 {
 	int fd = new_socket(SOCK_DGRAM, 0);
-	char buf[256];
-	ssize_t n;
 
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
 		fail(errno);
 	ready();
-	wait_readable(fd, timeout_ms);
-	n = recv(fd, buf, sizeof(buf) - 1, 0);
-	if (n < 0)
-		fail(errno);
-	buf[n] = 0;
-	printf("got %s\n", buf);
-	return 0;
+	return print_answer(fd, "got ");
 }
 
 static int lookup(const char *name, const char *const *names, const int *values)
