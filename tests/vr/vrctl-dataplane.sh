@@ -490,6 +490,29 @@ t_identify_pid() {
 	ktap_bg_stop
 }
 
+# show VR pids lists the processes of the VR, and only those.
+t_show_pids() {
+	local pid
+	ktap_run_bg "$T/sleep-pids.out" vrctl exec 2 -- sleep 30
+	pid=$KTAP_BG_PID
+	KTAP_BG_PIDS="$KTAP_BG_PIDS $pid"
+	if ! wait_comm "$pid" sleep; then
+		ktap_check_fail "pid $pid never became sleep"
+		return 1
+	fi
+	ktap_run vrctl show 2 pids
+	ktap_expect_rc 0
+	ktap_check "pid $pid listed in VR 2" grep -Eq "^ *$pid  sleep\$" "$KTAP_STDOUT"
+	ktap_run vrctl show 0 pids
+	ktap_check "the test shell ($$) listed in VR 0" grep -Eq "^ *$$  " "$KTAP_STDOUT"
+	ktap_check "pid $pid not listed in VR 0" sh -c "! grep -Eq '^ *$pid  ' '$KTAP_STDOUT'"
+	ktap_run vrctl -j show 2 pids
+	ktap_check "JSON has pid $pid" grep -q "{\"pid\":$pid,\"comm\":\"sleep\"}" "$KTAP_STDOUT"
+	ktap_run vrctl show 9 pids
+	expect_fail 1 "*VR does not exist*"
+	ktap_bg_stop
+}
+
 t_identify_no_pid() {
 	local pid
 	ktap_run vrctl identify "$NO_PID"
@@ -765,6 +788,7 @@ suite() {
 	ktap_test_result "-j identify prints pid, vr and name" t_identify_json_self
 	ktap_test_result "identify of another process started by exec" t_identify_pid
 	ktap_test_result "identify of a missing process: exit 1" t_identify_no_pid
+	ktap_test_result "show VR pids lists the VR's processes only" t_show_pids
 
 	ktap_test_result "route add 10.99.0.0/24 dev vrcd1 vr 1" t_route_add
 	ktap_test_result "route show vr 1 lists it" t_route_show_vr1

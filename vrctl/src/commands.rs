@@ -163,6 +163,18 @@ pub fn sockets(id: u32, fmt: Format, out: &mut dyn Write) -> Result<()> {
     write_out(out, &text)
 }
 
+/// `show VR pids`: the processes of VR `id` in this network namespace.
+pub fn pids(id: u32, fmt: Format, out: &mut dyn Write) -> Result<()> {
+    fetch(Some(id))?;
+    let pids = task::pids_in(id)?;
+    let text = if fmt.json {
+        output::pids_json(&pids, fmt.pretty).map_err(json_error)?
+    } else {
+        output::pids_text(&pids)
+    };
+    write_out(out, &text)
+}
+
 /// The FIB table of VR `id`, as the kernel reports it.
 fn vr_table(id: u32) -> Result<u32> {
     fetch(Some(id))?

@@ -59,6 +59,7 @@ enum NameKeyword {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ShowWhat {
     Sockets,
+    Pids,
 }
 
 fn parse_name(s: &str) -> Result<String, String> {
@@ -96,17 +97,20 @@ enum Command {
     List,
     /// Show details of one or all VRs, or the sockets of one
     #[command(
-        override_usage = "vrctl show [<VR>]\n       vrctl show <VR> sockets",
+        override_usage = "vrctl show [<VR>]\n       vrctl show <VR> sockets|pids",
         after_help = "\
 \"vrctl show VR sockets\" lists the TCP, UDP and raw sockets of VR, IPv4 and
 IPv6, from sock_diag: one line each, protocol, state, local and remote
 address, as ss(8) prints them. With -j an array of {proto, raw_protocol,
-state, local, lport, remote, rport, ifindex, uid, inode, vr}."
+state, local, lport, remote, rport, ifindex, uid, inode, vr}.
+
+\"vrctl show VR pids\" lists the processes of VR in this network namespace,
+\"PID COMM\" each, as ip vrf pids does; with -j an array of {pid, comm}."
     )]
     Show {
         /// VR id (all VRs if omitted)
         vr: Option<u32>,
-        /// "sockets": the sockets of the VR
+        /// "sockets" or "pids": the sockets or processes of the VR
         #[arg(value_enum, requires = "vr", hide_possible_values = true)]
         what: Option<ShowWhat>,
     },
@@ -394,6 +398,10 @@ fn run(cli: Cli) -> Result<(), Error> {
             vr: Some(vr),
             what: Some(ShowWhat::Sockets),
         } => commands::sockets(vr, fmt, &mut out),
+        Command::Show {
+            vr: Some(vr),
+            what: Some(ShowWhat::Pids),
+        } => commands::pids(vr, fmt, &mut out),
         Command::Show { vr, what: None } => commands::show(vr, fmt, &mut out),
         Command::Show { vr: None, .. } => commands::show(None, fmt, &mut out),
         Command::Assign { ifname, vr } => commands::assign(&ifname, vr),
@@ -497,7 +505,15 @@ mod tests {
             }
         ));
         assert!(Cli::try_parse_from(["vrctl", "show", "sockets"]).is_err());
-        assert!(Cli::try_parse_from(["vrctl", "show", "3", "pids"]).is_err());
+        let cli = Cli::try_parse_from(["vrctl", "show", "3", "pids"]).expect("parses");
+        assert!(matches!(
+            cli.command,
+            Command::Show {
+                vr: Some(3),
+                what: Some(ShowWhat::Pids)
+            }
+        ));
+        assert!(Cli::try_parse_from(["vrctl", "show", "3", "routes"]).is_err());
     }
 
     fn exec_argv(args: &[&str]) -> (u32, Vec<String>, bool) {

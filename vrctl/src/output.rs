@@ -79,6 +79,27 @@ pub fn show_text(vrs: &[Vr]) -> String {
         .join("\n")
 }
 
+/// `show VR pids`: "PID COMM" lines, as `ip vrf pids` prints them.
+pub fn pids_text(pids: &[(u32, String)]) -> String {
+    pids.iter()
+        .map(|(pid, comm)| format!("{pid:>5}  {comm}\n"))
+        .collect()
+}
+
+#[derive(Serialize)]
+struct PidJson<'a> {
+    pid: u32,
+    comm: &'a str,
+}
+
+pub fn pids_json(pids: &[(u32, String)], pretty: bool) -> serde_json::Result<String> {
+    let v: Vec<PidJson<'_>> = pids
+        .iter()
+        .map(|(pid, comm)| PidJson { pid: *pid, comm })
+        .collect();
+    to_json(&v, pretty)
+}
+
 /// JSON of `v`, pretty or compact, newline-terminated.
 pub fn to_json<T: Serialize + ?Sized>(v: &T, pretty: bool) -> serde_json::Result<String> {
     let mut s = if pretty {

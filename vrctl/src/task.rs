@@ -63,6 +63,24 @@ pub fn same_netns(pid: u32) -> Option<bool> {
     Some(ours.dev() == theirs.dev() && ours.ino() == theirs.ino())
 }
 
+/// The processes of vrctl's network namespace in VR `vr`, by pid, with
+/// their command names (/proc/<pid>/comm), as `ip vrf pids` lists a VRF's.
+/// Processes that exit while they are read are left out.
+pub fn pids_in(vr: u32) -> Result<Vec<(u32, String)>> {
+    let dir = fs::read_dir("/proc").map_err(|e| Error::io("cannot read /proc", e))?;
+    let mut pids: Vec<(u32, String)> = dir
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| same_netns(pid) == Some(true))
+        .filter(|&pid| read_vr(pid).ok() == Some(vr))
+        .filter_map(|pid| {
+            let comm = fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+            Some((pid, comm.trim_end_matches('\n').to_string()))
+        })
+        .collect();
+    pids.sort_unstable();
+    Ok(pids)
+}
+
 /// The text written to /proc/self/vr.
 pub fn vr_text(vr: u32) -> String {
     format!("{vr}\n")
