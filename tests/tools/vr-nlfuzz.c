@@ -791,6 +791,17 @@ static int n_dhosts;
 static struct owner_entry owners[MAX_OWNERS];
 static int n_owners;
 
+/* Is an address of interface @ifindex distributed? */
+static int dhost_on_ifindex(int ifindex)
+{
+	int i;
+
+	for (i = 0; i < n_dhosts; i++)
+		if ((int)dhosts[i].ifindex == ifindex)
+			return 1;
+	return 0;
+}
+
 /* Claims seen on the dhost group and not over yet. */
 struct pending {
 	uint32_t cookie;
@@ -2842,6 +2853,9 @@ static void predict_do(const struct fz_op *op, const struct tb *tb, struct expec
 		e->ifc = iface_by_index(tb_u32(tb, A_IFINDEX));
 		if (!e->ifc)
 			return ex_err(e, ENODEV);
+		/* a distributed address keeps its interface in its VR */
+		if (e->ifc->vr != e->id && dhost_on_ifindex(e->ifc->ifindex))
+			return ex_err(e, EBUSY);
 		e->effect = EF_ASSIGN;
 	} else if (op == O_DSET) {
 		if (!tb_has(tb, A_D_ADDR) || !tb_has(tb, A_D_IFINDEX) ||
@@ -3765,9 +3779,9 @@ static int request(const struct fz_op *op, const uint16_t *types, const uint32_t
 }
 
 /*
- * What the state left must allow: every VR can be deleted once its
- * interfaces are assigned back to VR 0, every distributed address can be
- * deleted (its ownership entries with it), and then only VR 0 is left.
+ * What the state left must allow: every distributed address can be deleted
+ * (its ownership entries with it), every VR can be deleted once its
+ * interfaces are assigned back to VR 0, and then only VR 0 is left.
  * Read with dumps; prints one "nlfuzz-result NAME ok|fail" line per point.
  */
 static int cleanup(void)
@@ -3777,6 +3791,18 @@ static int cleanup(void)
 
 	printf("# cleanup: %d VRs, %d distributed addresses, %d ownership entries\n", n_vrs,
 	       n_dhosts, n_owners);
+	/* first: an interface with a distributed address does not change VR */
+	n = n_dhosts;
+	for (k = 0; k < n; k++) {
+		uint16_t t[2] = { A_D_ADDR, A_D_VR };
+		uint32_t v[2] = { dhosts[k].addr, dhosts[k].vr };
+
+		err = request(O_DDEL, t, v, 2);
+		if (err)
+			printf("# dhost-del %08x vr %u: %s\n", ntohl(v[0]), v[1],
+			       err < 0 ? "no answer" : errname(err));
+		dh &= !err;
+	}
 	n = n_vrs;
 	memcpy(ids, vr_ids, n * sizeof(ids[0]));
 	for (k = 0; k < n; k++) {
@@ -3803,16 +3829,6 @@ static int cleanup(void)
 				       err < 0 ? "no answer" : errname(err));
 			vrs &= !err;
 		}
-	}
-	for (k = 0; k < n_dhosts; k++) {
-		uint16_t t[2] = { A_D_ADDR, A_D_VR };
-		uint32_t v[2] = { dhosts[k].addr, dhosts[k].vr };
-
-		err = request(O_DDEL, t, v, 2);
-		if (err)
-			printf("# dhost-del %08x vr %u: %s\n", ntohl(v[0]), v[1],
-			       err < 0 ? "no answer" : errname(err));
-		dh &= !err;
 	}
 	model_sync();
 	printf("# after the cleanup: %d VRs, %d distributed addresses, %d ownership entries\n",
