@@ -40,7 +40,7 @@ add_counts() {	# add_counts "P F S" description
 # one of `make run` and `make bench`) for every selftest again, the harness
 # and the cluster again (README.md, "make check").
 # The debug kernel is some ten times slower under TCG: its selftests are
-# split between two VMs of about the same length: dataplane.sh alone (a),
+# split between two VMs of about the same length: dataplane.sh and random.sh (a),
 # and KUnit with the others, the netlink fuzzer's 100,000 messages last (b).
 KOUT_DEBUG=${VR_KOUT_DEBUG:-$CACHE/build/kernel-debug}
 DEBUG_TESTS_A=vr/dataplane.sh,vr/random.sh
