@@ -461,16 +461,22 @@ t_identify_json_self() {
 	ktap_expect_eq "name of an unnamed VR" null "$(flat_get "$T/id3.json" .name)"
 }
 
+# sleep_in_vr2 OUT: start "vrctl exec 2 -- sleep 30" in the background (output
+# in OUT), wait until it is sleep; its pid in SLEEP_PID.
+sleep_in_vr2() {
+	ktap_run_bg "$1" vrctl exec 2 -- sleep 30
+	SLEEP_PID=$KTAP_BG_PID
+	KTAP_BG_PIDS="$KTAP_BG_PIDS $SLEEP_PID"
+	wait_comm "$SLEEP_PID" sleep && return 0
+	ktap_check_fail "pid $SLEEP_PID never became sleep"
+	ktap_print_file "2> " "$1.err"
+	return 1
+}
+
 t_identify_pid() {
 	local pid
-	ktap_run_bg "$T/sleep.out" vrctl exec 2 -- sleep 30
-	pid=$KTAP_BG_PID
-	KTAP_BG_PIDS="$KTAP_BG_PIDS $pid"
-	if ! wait_comm "$pid" sleep; then
-		ktap_check_fail "pid $pid never became sleep"
-		ktap_print_file "2> " "$T/sleep.out.err"
-		return 1
-	fi
+	sleep_in_vr2 "$T/sleep.out" || return 1
+	pid=$SLEEP_PID
 	ktap_expect_eq "/proc/$pid/vr" 2 "$(cat "/proc/$pid/vr")"
 	ktap_run vrctl identify "$pid"
 	ktap_expect_rc 0
@@ -493,13 +499,8 @@ t_identify_pid() {
 # show VR pids lists the processes of the VR, and only those.
 t_show_pids() {
 	local pid
-	ktap_run_bg "$T/sleep-pids.out" vrctl exec 2 -- sleep 30
-	pid=$KTAP_BG_PID
-	KTAP_BG_PIDS="$KTAP_BG_PIDS $pid"
-	if ! wait_comm "$pid" sleep; then
-		ktap_check_fail "pid $pid never became sleep"
-		return 1
-	fi
+	sleep_in_vr2 "$T/sleep-pids.out" || return 1
+	pid=$SLEEP_PID
 	ktap_run vrctl show 2 pids
 	ktap_expect_rc 0
 	ktap_check "pid $pid listed in VR 2" grep -Eq "^ *$pid  sleep\$" "$KTAP_STDOUT"
