@@ -144,12 +144,9 @@ pub fn sockets(id: u32, fmt: Format, out: &mut dyn Write) -> Result<()> {
                 let DiagMessage::Socket(mut s) = reply else {
                     continue;
                 };
-                // The kernel reports the VR once a VR other than 0 exists;
-                // before, every socket is in VR 0.
-                if s.vr.unwrap_or(0) != id {
+                if s.vr != id {
                     continue;
                 }
-                s.vr = Some(id);
                 s.proto = name;
                 socks.push(s);
             }

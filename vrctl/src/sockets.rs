@@ -99,9 +99,9 @@ pub struct DiagSocket {
     pub ifindex: u32,
     pub uid: u32,
     pub inode: u32,
-    /// The socket's VR; `None` if the kernel did not report it (it does
-    /// once a VR other than VR 0 exists).
-    pub vr: Option<u32>,
+    /// The socket's VR: `INET_DIAG_VR`, which the kernel sends once a VR
+    /// other than VR 0 exists; without it, the socket is in VR 0.
+    pub vr: u32,
 }
 
 /// Why a reply could not be read.
@@ -169,7 +169,7 @@ impl DiagSocket {
             ifindex: u32_at(payload, 40),
             uid: u32_at(payload, 64),
             inode: u32_at(payload, 68),
-            vr: None,
+            vr: 0,
         };
         let mut off = MSG_LEN;
         while off + 4 <= payload.len() {
@@ -180,7 +180,7 @@ impl DiagSocket {
             }
             let value = &payload[off + 4..off + len];
             match kind {
-                INET_DIAG_VR if value.len() == 4 => s.vr = Some(u32_at(value, 0)),
+                INET_DIAG_VR if value.len() == 4 => s.vr = u32_at(value, 0),
                 INET_DIAG_PROTOCOL if value.len() == 1 => s.raw_protocol = Some(value[0]),
                 _ => {}
             }
@@ -279,7 +279,7 @@ mod tests {
             &[attr(8, &[0]), attr(INET_DIAG_VR, &7u32.to_ne_bytes())],
         );
         let s = DiagSocket::deserialize(&NetlinkHeader::default(), &m).expect("parses");
-        assert_eq!(s.vr, Some(7));
+        assert_eq!(s.vr, 7);
         assert_eq!(s.state, "LISTEN");
         assert_eq!(s.lport, 80);
         assert_eq!(s.local, IpAddr::V4(Ipv4Addr::new(10, 7, 0, 1)));
@@ -290,7 +290,7 @@ mod tests {
     fn reply_without_vr_and_raw_protocol() {
         let m = msg(AF_INET6, 7, &[attr(INET_DIAG_PROTOCOL, &[1])]);
         let s = DiagSocket::deserialize(&NetlinkHeader::default(), &m).expect("parses");
-        assert_eq!(s.vr, None);
+        assert_eq!(s.vr, 0);
         assert_eq!(s.raw_protocol, Some(1));
         assert!(matches!(s.local, IpAddr::V6(_)));
     }
