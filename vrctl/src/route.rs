@@ -18,6 +18,9 @@ use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 /// for every table above 255).
 pub const RT_TABLE_UNSPEC: u8 = 0;
 
+/// rtm_flags of a dumped exception (include/uapi/linux/rtnetlink.h).
+const RTM_F_CLONED: u32 = 0x200;
+
 /// An IPv4 destination prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Prefix {
@@ -283,13 +286,17 @@ fn inet(addr: &RouteAddress) -> Option<Ipv4Addr> {
 }
 
 impl Route {
-    /// The route of an RTM_NEWROUTE message; None for other messages and
-    /// other families. The table is RTA_TABLE, else rtm_table.
+    /// The route of an RTM_NEWROUTE message; None for other messages,
+    /// other families and the exceptions a dump also returns (path MTUs and
+    /// redirects, RTM_F_CLONED, which `ip route show` leaves out too). The
+    /// table is RTA_TABLE, else rtm_table.
     pub fn from_message(msg: &RouteNetlinkMessage) -> Option<Route> {
         let RouteNetlinkMessage::NewRoute(m) = msg else {
             return None;
         };
-        if m.header.address_family != AddressFamily::Inet {
+        if m.header.address_family != AddressFamily::Inet
+            || m.header.flags.bits() & RTM_F_CLONED != 0
+        {
             return None;
         }
         let mut r = Route {
@@ -769,6 +776,20 @@ mod tests {
         assert!(!r.matches(Some(p([10, 1, 0, 0], 16)), None, None));
         assert!(!r.matches(None, Some(Ipv4Addr::new(10, 1, 0, 254)), None));
         assert!(!r.matches(None, None, Some(4)));
+    }
+
+    #[test]
+    fn exceptions_are_not_routes() {
+        // 10.7.0.2 dev 3, a path MTU exception: rtm_flags RTM_F_CLONED
+        let m = dumped(
+            [2, 32, 0, 0, RT_TABLE_COMPAT, 0, 0, 1, 0, 2, 0, 0],
+            &[
+                tlv(RTA_TABLE, &65537u32.to_ne_bytes()),
+                tlv(RTA_DST, &[10, 7, 0, 2]),
+                tlv(RTA_OIF, &3u32.to_ne_bytes()),
+            ],
+        );
+        assert_eq!(Route::from_message(&m), None);
     }
 
     #[test]
