@@ -21,9 +21,15 @@ pub(crate) const VR_A_NAME: u16 = 2;
 pub(crate) const VR_A_TABLE: u16 = 3;
 pub(crate) const VR_A_IFINDEX: u16 = 4;
 pub(crate) const VR_A_IFACE: u16 = 5;
+pub(crate) const VR_A_STATS: u16 = 6;
 
 pub(crate) const VR_A_IFACE_IFINDEX: u16 = 1;
 pub(crate) const VR_A_IFACE_NAME: u16 = 2;
+
+pub(crate) const VR_A_STATS_RX_PACKETS: u16 = 1;
+pub(crate) const VR_A_STATS_TX_PACKETS: u16 = 2;
+pub(crate) const VR_A_STATS_FWD_PACKETS: u16 = 3;
+pub(crate) const VR_A_STATS_DROP_PACKETS: u16 = 4;
 
 pub(crate) const VR_A_DHOST_ADDR: u16 = 1;
 pub(crate) const VR_A_DHOST_VR: u16 = 2;

@@ -220,7 +220,7 @@ fn interfaces<'a>(
         .filter(move |dev| dev.in_device(rtnl).map_or(0, |in_dev| in_dev.vr()) == id)
 }
 
-/// Writes the attributes of a VR: id, name, table and its interfaces.
+/// Writes the attributes of a VR: id, name, table, its interfaces and its packet counters.
 fn fill(w: &mut Writer<'_>, vr: &Vr, net: &Net, rtnl: &rtnl::Guard) -> Result {
     w.put_u32(VR_A_ID, vr.id.into())?;
     if let Some(name) = vr.name() {
@@ -232,6 +232,15 @@ fn fill(w: &mut Writer<'_>, vr: &Vr, net: &Net, rtnl: &rtnl::Guard) -> Result {
             // Interface indexes are positive.
             w.put_u32(VR_A_IFACE_IFINDEX, dev.ifindex() as u32)?;
             w.put_str(VR_A_IFACE_NAME, dev.name(rtnl))
+        })?;
+    }
+    // A deleted VR (delete notification) has no counters left.
+    if let Some(stats) = stack::stats(net, vr.id) {
+        w.put_nest(VR_A_STATS, |w| {
+            w.put_uint(VR_A_STATS_RX_PACKETS, stats.rx_packets)?;
+            w.put_uint(VR_A_STATS_TX_PACKETS, stats.tx_packets)?;
+            w.put_uint(VR_A_STATS_FWD_PACKETS, stats.fwd_packets)?;
+            w.put_uint(VR_A_STATS_DROP_PACKETS, stats.drop_packets)
         })?;
     }
     Ok(())

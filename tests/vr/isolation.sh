@@ -11,7 +11,8 @@
 # refused outside VR 0 (part 2), fragments of two VRs are never reassembled
 # together (item 4), routes and nexthop objects keep to their VR's
 # interfaces (item 7), an MTU below 68 does not drop an interface out of its
-# VR (item 8), and vrctl lists a VR's sockets from sock_diag (part 4).
+# VR (item 8), vrctl lists a VR's sockets from sock_diag, and each VR counts
+# its own packets, sockets, processes and routes (part 4).
 #
 #   netns isop0-PID                 netns iso-PID (tests run here)
 #   +------------------+            +-----------------------------------+
@@ -495,6 +496,79 @@ t_router_alert() {
 	ktap_expect_eq "router-alert packets at VR 1's socket" 0 "$(tail -n 1 "$T/ra1")"
 }
 
+# vr_stat VR NAME: the counter NAME (rx_packets, ...) of VR, from vrctl -j show.
+vr_stat() {
+	vrctl -j show "$1" | tr ',{}[]' '\n\n\n\n\n' |
+		sed -n "s/^\"$2\":\([0-9][0-9]*\)$/\1/p"
+}
+
+# vr_stats VR: "rx tx fwd drop" of VR.
+vr_stats() {
+	echo "$(vr_stat "$1" rx_packets) $(vr_stat "$1" tx_packets)" \
+		"$(vr_stat "$1" fwd_packets) $(vr_stat "$1" drop_packets)"
+}
+
+# Each VR counts its own packets: what VR 1 sends, receives, forwards and
+# drops shows in VR 1's counters and not in VR 0's.
+t_counters() {
+	local s0 s1 i
+	ktap_run sysctl -qw net.ipv4.ip_forward=1 &&
+	ktap_run ip route add 10.8.1.0/24 via 10.8.0.2 dev c1 table "$VR1_TABLE" &&
+	ktap_run ip -n "$P1" route add 10.8.1.0/24 via 10.7.0.1 dev b1 || return 1
+	# shellcheck disable=SC2046 # four numbers
+	set -- $(vr_stats 0) $(vr_stats 1)
+	ktap_expect_eq "counters read" 8 $# || return 1
+	s0="$*"
+	for i in 1 2 3 4 5; do
+		vr-sock -v 1 send 10.7.0.2 9 >/dev/null
+		# in through a1, forwarded out of c1 (the peer does not forward it back)
+		ip netns exec "$P1" vr-sock send 10.8.1.1 9 >/dev/null
+	done
+	# not VR 1's to carry: native IPv6, and SCTP
+	ip netns exec "$P1" vr-sock -t 500 request6 udp fd00:71::1 5559 >/dev/null
+	ip netns exec "$P1" vr-sock -t 500 request sctp 10.7.0.1 7200 >/dev/null
+	sleep 0.5
+	sysctl -qw net.ipv4.ip_forward=0
+	ip route del 10.8.1.0/24 table "$VR1_TABLE"
+	ip -n "$P1" route del 10.8.1.0/24
+	# shellcheck disable=SC2046,SC2086
+	set -- $s0 $(vr_stats 0) $(vr_stats 1)
+	ktap_print_msg "VR 0 rx tx fwd drop: $1 $2 $3 $4 -> $9 ${10} ${11} ${12}"
+	ktap_print_msg "VR 1 rx tx fwd drop: $5 $6 $7 $8 -> ${13} ${14} ${15} ${16}"
+	ktap_check "VR 1 sent its 5 datagrams and forwarded 5" \
+		[ $((${14} - $6)) -ge 10 ] &&
+	ktap_expect_eq "VR 1 forwarded" 5 $((${15} - $7)) &&
+	ktap_check "VR 1 received the 5 forwarded and the peer's answers" \
+		[ $((${13} - $5)) -ge 6 ] &&
+	ktap_check "VR 1 dropped the IPv6 and the SCTP packets" [ $((${16} - $8)) -ge 2 ] &&
+	ktap_expect_eq "VR 0 forwarded" 0 $((${11} - $3)) &&
+	ktap_check "VR 0 did not count VR 1's sends" [ $((${10} - $2)) -lt 5 ] &&
+	ktap_expect_eq "VR 0 dropped" 0 $((${12} - $4))
+}
+
+# vrctl show counts a VR's sockets, processes and routes.
+t_show_counts() {
+	local pid routes
+	ktap_bg_ready "$T/sc1" vr-sock -v 1 bind tcp 10.7.0.1 7500 || return 1
+	sh -c 'echo 1 > /proc/self/vr && exec sleep 30' &
+	pid=$!
+	sleep 0.3
+	ip -4 route show table "$VR1_TABLE" > "$T/routes"
+	routes=$(wc -l < "$T/routes")
+	ktap_run vrctl show 1
+	kill "$pid"
+	ktap_check "VR 1's TCP listener counted" \
+		grep -Eq '^	sockets: tcp [1-9][0-9]* \(.*LISTEN [1-9]' "$KTAP_STDOUT" &&
+	ktap_check "a process counted" grep -Eq '^	processes: [1-9]' "$KTAP_STDOUT" &&
+	ktap_check "packet counters shown" grep -Eq '^	packets: rx [0-9]+ tx ' "$KTAP_STDOUT" &&
+	ktap_expect_eq "routes of VR 1's table" "$routes" \
+		"$(sed -n 's/^	routes: //p' "$KTAP_STDOUT")" || {
+		ktap_print_file "ip: " "$T/routes"
+		ktap_run vrctl route show vr 1
+		return 1
+	}
+}
+
 # ESP-in-UDP hands packets to xfrm, which is not keyed by VR: UDP_ENCAP is
 # refused outside VR 0, and SO_VR does not move a socket that has one.
 t_udp_encap() {
@@ -556,5 +630,7 @@ suite() {
 	ktap_test_result "a router-alert packet forwarded in VR 0 reaches VR 0's raw socket only" \
 		t_router_alert
 	ktap_test_result "UDP encapsulation refused in VR 1, and SO_VR refuses to move it" t_udp_encap
+	ktap_test_result "per-VR packet counters: VR 1's traffic counts in VR 1 only" t_counters
+	ktap_test_result "vrctl show counts a VR's sockets, processes and routes" t_show_counts
 }
 ktap_run_suite suite

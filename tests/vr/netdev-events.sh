@@ -81,8 +81,8 @@ t_move() {
 
 t_state() {
 	ktap_run vrctl show 7
-	ktap_expect_stdout "vr 7 name seven table 65543
-	interfaces: none"
+	ktap_expect_eq "VR and interfaces" "vr 7 name seven table 65543
+	interfaces: none" "$(head -n 2 "$KTAP_STDOUT")"
 	ktap_run vrctl delete 7
 	ktap_expect_rc 0
 }

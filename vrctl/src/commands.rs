@@ -112,21 +112,41 @@ pub fn list(fmt: Format, out: &mut dyn Write) -> Result<()> {
     write_out(out, &text)
 }
 
+/// `show`: the VRs with their counters, and what vrctl counts for each:
+/// sockets by protocol and state, processes and routes.
 pub fn show(id: Option<u32>, fmt: Format, out: &mut dyn Write) -> Result<()> {
     let vrs = fetch(id)?;
+    let socks = diag_sockets()?;
+    let processes = task::process_counts()?;
+    let routes = NlSocket::open(NETLINK_ROUTE)?
+        .transact(route::dump_request(), route::request_flags(RouteOp::Show))?
+        .iter()
+        .filter_map(Route::from_message)
+        .collect::<Vec<_>>();
+    let shown: Vec<output::Shown<'_>> = vrs
+        .iter()
+        .map(|vr| output::Shown {
+            vr,
+            summary: output::Summary {
+                sockets: output::SocketCounts::of(socks.iter().filter(|s| s.vr == vr.id)),
+                processes: processes.get(&vr.id).copied().unwrap_or(0),
+                routes: routes.iter().filter(|r| r.table == vr.table).count(),
+            },
+        })
+        .collect();
     let text = if fmt.json {
-        output::vrs_json(&vrs, fmt.pretty).map_err(json_error)?
+        output::to_json(&shown, fmt.pretty).map_err(json_error)?
     } else {
-        output::show_text(&vrs)
+        output::show_text(&shown)
     };
     write_out(out, &text)
 }
 
-/// `show VR sockets`: the TCP, UDP and raw sockets of VR `id`, from
-/// sock_diag (`INET_DIAG_VR`, absent for VR 0 while no other VR exists).
-/// A protocol whose diag module the kernel lacks (ENOENT) is skipped.
-pub fn sockets(id: u32, fmt: Format, out: &mut dyn Write) -> Result<()> {
-    fetch(Some(id))?;
+/// The TCP, UDP and raw sockets of the network namespace, IPv4 and IPv6,
+/// from sock_diag, with their VR (`INET_DIAG_VR`, absent for VR 0 while no
+/// other VR exists). A protocol whose diag module the kernel lacks (ENOENT)
+/// is skipped.
+fn diag_sockets() -> Result<Vec<sockets::DiagSocket>> {
     let mut nl = NlSocket::open(NETLINK_SOCK_DIAG)?;
     let mut socks = Vec::new();
     for (protocol, name) in [
@@ -144,14 +164,18 @@ pub fn sockets(id: u32, fmt: Format, out: &mut dyn Write) -> Result<()> {
                 let DiagMessage::Socket(mut s) = reply else {
                     continue;
                 };
-                if s.vr != id {
-                    continue;
-                }
                 s.proto = name;
                 socks.push(s);
             }
         }
     }
+    Ok(socks)
+}
+
+/// `show VR sockets`: the TCP, UDP and raw sockets of VR `id`.
+pub fn sockets(id: u32, fmt: Format, out: &mut dyn Write) -> Result<()> {
+    fetch(Some(id))?;
+    let socks: Vec<_> = diag_sockets()?.into_iter().filter(|s| s.vr == id).collect();
     let text = if fmt.json {
         output::to_json(&socks, fmt.pretty).map_err(json_error)?
     } else {

@@ -4,10 +4,12 @@
 
 use serde::Serialize;
 
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use crate::dhost_nl::{self, Dhost, Owner};
 use crate::route::{self, NextHop, Route};
+use crate::sockets::DiagSocket;
 use crate::vr::Vr;
 
 /// Kinds of notifications of the "monitor" group.
@@ -63,17 +65,100 @@ pub fn list_text(vrs: &[Vr]) -> String {
     out
 }
 
-/// `vrctl show`: two lines per VR, a blank line between VRs.
-pub fn show_text(vrs: &[Vr]) -> String {
+/// Sockets of one protocol of a VR: how many, and how many in each state
+/// (by the names `ss` gives them).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ProtoCount {
+    pub total: usize,
+    pub states: BTreeMap<&'static str, usize>,
+}
+
+/// The TCP, UDP and raw sockets of a VR, counted by protocol.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SocketCounts {
+    pub tcp: ProtoCount,
+    pub udp: ProtoCount,
+    pub raw: ProtoCount,
+}
+
+impl SocketCounts {
+    pub fn of<'a>(socks: impl Iterator<Item = &'a DiagSocket>) -> SocketCounts {
+        let mut c = SocketCounts {
+            tcp: ProtoCount::default(),
+            udp: ProtoCount::default(),
+            raw: ProtoCount::default(),
+        };
+        for s in socks {
+            let p = match s.proto {
+                "tcp" => &mut c.tcp,
+                "udp" => &mut c.udp,
+                _ => &mut c.raw,
+            };
+            p.total += 1;
+            *p.states.entry(s.state).or_insert(0) += 1;
+        }
+        c
+    }
+}
+
+/// What `vrctl show` counts for a VR besides the kernel's attributes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub sockets: SocketCounts,
+    pub processes: usize,
+    /// IPv4 routes in the VR's table.
+    pub routes: usize,
+}
+
+/// A VR as `vrctl show` prints it (in JSON, the attributes of both side by side).
+#[derive(Debug, Serialize)]
+pub struct Shown<'a> {
+    #[serde(flatten)]
+    pub vr: &'a Vr,
+    #[serde(flatten)]
+    pub summary: Summary,
+}
+
+fn proto_text(name: &str, p: &ProtoCount) -> String {
+    if p.states.is_empty() {
+        return format!("{name} {}", p.total);
+    }
+    let states = p
+        .states
+        .iter()
+        .map(|(state, n)| format!("{state} {n}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    format!("{name} {} ({states})", p.total)
+}
+
+/// `vrctl show`: a few lines per VR, a blank line between VRs.
+pub fn show_text(vrs: &[Shown<'_>]) -> String {
     vrs.iter()
-        .map(|vr| {
-            format!(
+        .map(|Shown { vr, summary }| {
+            let mut s = format!(
                 "vr {} name {} table {}\n\tinterfaces: {}\n",
                 vr.id,
                 name_or_dash(vr),
                 vr.table,
                 ifnames(vr, "none")
-            )
+            );
+            if let Some(st) = &vr.stats {
+                s += &format!(
+                    "\tpackets: rx {} tx {} forwarded {} dropped {}\n",
+                    st.rx_packets, st.tx_packets, st.fwd_packets, st.drop_packets
+                );
+            }
+            let socks = &summary.sockets;
+            s += &format!(
+                "\tsockets: {}, {}, {}\n\tprocesses: {}\n\troutes: {}\n",
+                proto_text("tcp", &socks.tcp),
+                proto_text("udp", &socks.udp),
+                proto_text("raw", &socks.raw),
+                summary.processes,
+                summary.routes
+            );
+            s
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -410,6 +495,7 @@ mod tests {
                         name: Some("eth0".into()),
                     },
                 ],
+                stats: None,
             },
             Vr {
                 id: 1,
@@ -419,14 +505,54 @@ mod tests {
                     ifindex: 3,
                     name: Some("veth1".into()),
                 }],
+                stats: Some(crate::vr::Stats {
+                    rx_packets: 5,
+                    tx_packets: 6,
+                    fwd_packets: 0,
+                    drop_packets: 2,
+                }),
             },
             Vr {
                 id: 42,
                 name: None,
                 table: 65578,
                 interfaces: vec![],
+                stats: None,
             },
         ]
+    }
+
+    fn no_sockets() -> SocketCounts {
+        SocketCounts::of(std::iter::empty())
+    }
+
+    fn shown(vrs: &[Vr]) -> Vec<Shown<'_>> {
+        vrs.iter()
+            .map(|vr| Shown {
+                vr,
+                summary: Summary {
+                    sockets: no_sockets(),
+                    processes: 0,
+                    routes: 0,
+                },
+            })
+            .collect()
+    }
+
+    fn sock(proto: &'static str, state: &'static str) -> DiagSocket {
+        DiagSocket {
+            proto,
+            raw_protocol: None,
+            state,
+            local: Ipv4Addr::UNSPECIFIED.into(),
+            lport: 0,
+            remote: Ipv4Addr::UNSPECIFIED.into(),
+            rport: 0,
+            ifindex: 0,
+            uid: 0,
+            inode: 0,
+            vr: 1,
+        }
     }
 
     #[test]
@@ -453,22 +579,59 @@ VR     NAME             TABLE  INTERFACES
         let expected = "\
 vr 0 name default table 254
 \tinterfaces: lo eth0
+\tsockets: tcp 0, udp 0, raw 0
+\tprocesses: 0
+\troutes: 0
 
 vr 1 name red table 65537
 \tinterfaces: veth1
+\tpackets: rx 5 tx 6 forwarded 0 dropped 2
+\tsockets: tcp 0, udp 0, raw 0
+\tprocesses: 0
+\troutes: 0
 
 vr 42 name - table 65578
 \tinterfaces: none
+\tsockets: tcp 0, udp 0, raw 0
+\tprocesses: 0
+\troutes: 0
 ";
-        assert_eq!(show_text(&vrs()), expected);
+        assert_eq!(show_text(&shown(&vrs())), expected);
     }
 
     #[test]
-    fn show_one() {
+    fn show_counts() {
+        let socks = [
+            sock("tcp", "LISTEN"),
+            sock("tcp", "ESTAB"),
+            sock("tcp", "ESTAB"),
+            sock("udp", "UNCONN"),
+        ];
+        let v = vrs();
+        let one = [Shown {
+            vr: &v[1],
+            summary: Summary {
+                sockets: SocketCounts::of(socks.iter()),
+                processes: 3,
+                routes: 4,
+            },
+        }];
         assert_eq!(
-            show_text(&vrs()[2..]),
-            "vr 42 name - table 65578\n\tinterfaces: none\n"
+            show_text(&one),
+            "vr 1 name red table 65537\n\tinterfaces: veth1\n\
+             \tpackets: rx 5 tx 6 forwarded 0 dropped 2\n\
+             \tsockets: tcp 3 (ESTAB 2 LISTEN 1), udp 1 (UNCONN 1), raw 0\n\
+             \tprocesses: 3\n\troutes: 4\n"
         );
+        let j: serde_json::Value =
+            serde_json::from_str(&to_json(&one, false).expect("serializes")).expect("valid");
+        assert_eq!(j[0]["id"], 1);
+        assert_eq!(j[0]["stats"]["drop_packets"], 2);
+        assert_eq!(j[0]["sockets"]["tcp"]["total"], 3);
+        assert_eq!(j[0]["sockets"]["tcp"]["states"]["ESTAB"], 2);
+        assert_eq!(j[0]["sockets"]["raw"]["total"], 0);
+        assert_eq!(j[0]["processes"], 3);
+        assert_eq!(j[0]["routes"], 4);
     }
 
     #[test]
@@ -481,11 +644,9 @@ vr 42 name - table 65578
                 ifindex: 7,
                 name: None,
             }],
+            stats: None,
         };
-        assert_eq!(
-            show_text(&[vr]),
-            "vr 3 name - table 65539\n\tinterfaces: 7\n"
-        );
+        assert!(show_text(&shown(&[vr])).starts_with("vr 3 name - table 65539\n\tinterfaces: 7\n"));
     }
 
     #[test]
@@ -493,7 +654,8 @@ vr 42 name - table 65578
         let s = vrs_json(&vrs()[1..], false).expect("serializes");
         assert_eq!(
             s,
-            "[{\"id\":1,\"name\":\"red\",\"table\":65537,\"interfaces\":[{\"ifindex\":3,\"name\":\"veth1\"}]},\
+            "[{\"id\":1,\"name\":\"red\",\"table\":65537,\"interfaces\":[{\"ifindex\":3,\"name\":\"veth1\"}],\
+             \"stats\":{\"rx_packets\":5,\"tx_packets\":6,\"fwd_packets\":0,\"drop_packets\":2}},\
              {\"id\":42,\"name\":null,\"table\":65578,\"interfaces\":[]}]\n"
         );
     }

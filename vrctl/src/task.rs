@@ -12,6 +12,7 @@
 //! not use it: `vrctl exec` sets the task's VR so that every socket the
 //! command opens is in the VR.
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
@@ -67,10 +68,7 @@ pub fn same_netns(pid: u32) -> Option<bool> {
 /// their command names (/proc/<pid>/comm), as `ip vrf pids` lists a VRF's.
 /// Processes that exit while they are read are left out.
 pub fn pids_in(vr: u32) -> Result<Vec<(u32, String)>> {
-    let dir = fs::read_dir("/proc").map_err(|e| Error::io("cannot read /proc", e))?;
-    let mut pids: Vec<(u32, String)> = dir
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&pid| same_netns(pid) == Some(true))
+    let mut pids: Vec<(u32, String)> = netns_pids()?
         .filter(|&pid| read_vr(pid).ok() == Some(vr))
         .filter_map(|pid| {
             let comm = fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
@@ -79,6 +77,24 @@ pub fn pids_in(vr: u32) -> Result<Vec<(u32, String)>> {
         .collect();
     pids.sort_unstable();
     Ok(pids)
+}
+
+/// The processes of vrctl's network namespace.
+fn netns_pids() -> Result<impl Iterator<Item = u32>> {
+    let dir = fs::read_dir("/proc").map_err(|e| Error::io("cannot read /proc", e))?;
+    Ok(dir
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| same_netns(pid) == Some(true)))
+}
+
+/// How many processes of vrctl's network namespace each VR has (VRs
+/// without any are absent).
+pub fn process_counts() -> Result<BTreeMap<u32, usize>> {
+    let mut counts = BTreeMap::new();
+    for vr in netns_pids()?.filter_map(|pid| read_vr(pid).ok()) {
+        *counts.entry(vr).or_insert(0) += 1;
+    }
+    Ok(counts)
 }
 
 /// The text written to /proc/self/vr.

@@ -20,9 +20,15 @@ pub const VR_A_NAME: u16 = 2;
 pub const VR_A_TABLE: u16 = 3;
 pub const VR_A_IFINDEX: u16 = 4;
 pub const VR_A_IFACE: u16 = 5;
+pub const VR_A_STATS: u16 = 6;
 
 pub const VR_A_IFACE_IFINDEX: u16 = 1;
 pub const VR_A_IFACE_NAME: u16 = 2;
+
+pub const VR_A_STATS_RX_PACKETS: u16 = 1;
+pub const VR_A_STATS_TX_PACKETS: u16 = 2;
+pub const VR_A_STATS_FWD_PACKETS: u16 = 3;
+pub const VR_A_STATS_DROP_PACKETS: u16 = 4;
 
 pub const VR_CMD_CREATE: u8 = 1;
 pub const VR_CMD_DELETE: u8 = 2;
@@ -156,6 +162,7 @@ pub enum VrAttr {
     Table(u32),
     Ifindex(u32),
     Iface(Vec<IfaceAttr>),
+    Stats(Vec<StatsAttr>),
     Other(DefaultNla),
 }
 
@@ -165,6 +172,7 @@ impl Nla for VrAttr {
             VrAttr::Id(_) | VrAttr::Table(_) | VrAttr::Ifindex(_) => 4,
             VrAttr::Name(s) => string_value_len(s),
             VrAttr::Iface(attrs) => attrs.as_slice().buffer_len(),
+            VrAttr::Stats(attrs) => attrs.as_slice().buffer_len(),
             VrAttr::Other(nla) => nla.value_len(),
         }
     }
@@ -176,6 +184,7 @@ impl Nla for VrAttr {
             VrAttr::Table(_) => VR_A_TABLE,
             VrAttr::Ifindex(_) => VR_A_IFINDEX,
             VrAttr::Iface(_) => VR_A_IFACE | NLA_F_NESTED,
+            VrAttr::Stats(_) => VR_A_STATS | NLA_F_NESTED,
             VrAttr::Other(nla) => nla.kind(),
         }
     }
@@ -188,6 +197,7 @@ impl Nla for VrAttr {
             }
             VrAttr::Name(s) => emit_string(buffer, s),
             VrAttr::Iface(attrs) => attrs.as_slice().emit(buffer),
+            VrAttr::Stats(attrs) => attrs.as_slice().emit(buffer),
             VrAttr::Other(nla) => nla.emit_value(buffer),
         }
     }
@@ -208,7 +218,99 @@ impl<T: AsRef<[u8]> + ?Sized> Parseable<NlaBuffer<&T>> for VrAttr {
                     .map_err(|e| DecodeError::from(format!("invalid VR_A_IFACE: {e}")))?;
                 VrAttr::Iface(attrs)
             }
+            VR_A_STATS => {
+                let attrs = NlasIterator::new(payload)
+                    .map(|nla| nla.and_then(|nla| StatsAttr::parse(&nla)))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| DecodeError::from(format!("invalid VR_A_STATS: {e}")))?;
+                VrAttr::Stats(attrs)
+            }
             _ => VrAttr::Other(DefaultNla::parse(buf)?),
+        })
+    }
+}
+
+/// The length of an `NLA_UINT` value, as the kernel's nla_put_uint() makes it.
+fn uint_len(v: u64) -> usize {
+    if u32::try_from(v).is_ok() {
+        4
+    } else {
+        8
+    }
+}
+
+/// Decodes an `NLA_UINT` attribute: 4 or 8 bytes, native byte order.
+fn parse_uint_attr(payload: &[u8], what: &str) -> Result<u64, DecodeError> {
+    match payload.len() {
+        4 => Ok(parse_u32_attr(payload, what)?.into()),
+        8 => {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(payload);
+            Ok(u64::from_ne_bytes(b))
+        }
+        n => Err(DecodeError::from(format!("invalid {what}: {n} bytes"))),
+    }
+}
+
+/// Attributes of the nested set "stats" (all `NLA_UINT`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatsAttr {
+    RxPackets(u64),
+    TxPackets(u64),
+    FwdPackets(u64),
+    DropPackets(u64),
+    Other(DefaultNla),
+}
+
+impl Nla for StatsAttr {
+    fn value_len(&self) -> usize {
+        match self {
+            StatsAttr::RxPackets(v)
+            | StatsAttr::TxPackets(v)
+            | StatsAttr::FwdPackets(v)
+            | StatsAttr::DropPackets(v) => uint_len(*v),
+            StatsAttr::Other(nla) => nla.value_len(),
+        }
+    }
+
+    fn kind(&self) -> u16 {
+        match self {
+            StatsAttr::RxPackets(_) => VR_A_STATS_RX_PACKETS,
+            StatsAttr::TxPackets(_) => VR_A_STATS_TX_PACKETS,
+            StatsAttr::FwdPackets(_) => VR_A_STATS_FWD_PACKETS,
+            StatsAttr::DropPackets(_) => VR_A_STATS_DROP_PACKETS,
+            StatsAttr::Other(nla) => nla.kind(),
+        }
+    }
+
+    fn emit_value(&self, buffer: &mut [u8]) {
+        match self {
+            // The buffer is exactly value_len() (4 or 8) bytes long.
+            StatsAttr::RxPackets(v)
+            | StatsAttr::TxPackets(v)
+            | StatsAttr::FwdPackets(v)
+            | StatsAttr::DropPackets(v) => match u32::try_from(*v) {
+                Ok(v32) => buffer.copy_from_slice(&v32.to_ne_bytes()),
+                Err(_) => buffer.copy_from_slice(&v.to_ne_bytes()),
+            },
+            StatsAttr::Other(nla) => nla.emit_value(buffer),
+        }
+    }
+}
+
+impl<T: AsRef<[u8]> + ?Sized> Parseable<NlaBuffer<&T>> for StatsAttr {
+    fn parse(buf: &NlaBuffer<&T>) -> Result<Self, DecodeError> {
+        let payload = buf.value();
+        Ok(match buf.kind() {
+            VR_A_STATS_RX_PACKETS => StatsAttr::RxPackets(parse_uint_attr(payload, "rx-packets")?),
+            VR_A_STATS_TX_PACKETS => StatsAttr::TxPackets(parse_uint_attr(payload, "tx-packets")?),
+            VR_A_STATS_FWD_PACKETS => {
+                StatsAttr::FwdPackets(parse_uint_attr(payload, "fwd-packets")?)
+            }
+            VR_A_STATS_DROP_PACKETS => {
+                StatsAttr::DropPackets(parse_uint_attr(payload, "drop-packets")?)
+            }
+            _ => StatsAttr::Other(DefaultNla::parse(buf)?),
         })
     }
 }
@@ -313,6 +415,31 @@ impl Iface {
     }
 }
 
+/// The packet counters of a VR (the "stats" attribute set).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub rx_packets: u64,
+    pub tx_packets: u64,
+    pub fwd_packets: u64,
+    pub drop_packets: u64,
+}
+
+impl Stats {
+    fn from_attrs(attrs: &[StatsAttr]) -> Stats {
+        let mut s = Stats::default();
+        for attr in attrs {
+            match attr {
+                StatsAttr::RxPackets(v) => s.rx_packets = *v,
+                StatsAttr::TxPackets(v) => s.tx_packets = *v,
+                StatsAttr::FwdPackets(v) => s.fwd_packets = *v,
+                StatsAttr::DropPackets(v) => s.drop_packets = *v,
+                StatsAttr::Other(_) => {}
+            }
+        }
+        s
+    }
+}
+
 /// A VR as reported by VR_CMD_GET replies and notifications.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Vr {
@@ -320,6 +447,9 @@ pub struct Vr {
     pub name: Option<String>,
     pub table: u32,
     pub interfaces: Vec<Iface>,
+    /// Absent from a delete notification, and from kernels without counters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stats: Option<Stats>,
 }
 
 impl Vr {
@@ -331,6 +461,7 @@ impl Vr {
         let mut name = None;
         let mut table = None;
         let mut interfaces = Vec::new();
+        let mut stats = None;
         for attr in attrs {
             match attr {
                 VrAttr::Id(v) => id = Some(*v),
@@ -353,6 +484,7 @@ impl Vr {
                         name: ifname,
                     });
                 }
+                VrAttr::Stats(nested) => stats = Some(Stats::from_attrs(nested)),
                 VrAttr::Ifindex(_) | VrAttr::Other(_) => {}
             }
         }
@@ -367,6 +499,7 @@ impl Vr {
             name,
             table,
             interfaces,
+            stats,
         })
     }
 }
@@ -457,6 +590,12 @@ mod tests {
             inner.extend(tlv(VR_A_IFACE_NAME, name));
             b.extend(tlv(VR_A_IFACE | 0x8000, &inner));
         }
+        // NLA_UINT: 4 bytes while the value fits, else 8.
+        let mut stats = tlv(VR_A_STATS_RX_PACKETS, &10u32.to_ne_bytes());
+        stats.extend(tlv(VR_A_STATS_TX_PACKETS, &(1u64 << 33).to_ne_bytes()));
+        stats.extend(tlv(VR_A_STATS_FWD_PACKETS, &0u32.to_ne_bytes()));
+        stats.extend(tlv(VR_A_STATS_DROP_PACKETS, &3u32.to_ne_bytes()));
+        b.extend(tlv(VR_A_STATS | 0x8000, &stats));
         b
     }
 
@@ -485,8 +624,28 @@ mod tests {
                         name: Some("veth2".into())
                     },
                 ],
+                stats: Some(Stats {
+                    rx_packets: 10,
+                    tx_packets: 1 << 33,
+                    fwd_packets: 0,
+                    drop_packets: 3
+                }),
             }
         );
+    }
+
+    #[test]
+    fn decode_stats_of_bad_length_is_an_error() {
+        let mut b = tlv(VR_A_ID, &1u32.to_ne_bytes());
+        b.extend(tlv(
+            VR_A_STATS | 0x8000,
+            &tlv(VR_A_STATS_RX_PACKETS, &[1, 2]),
+        ));
+        let header = GenlHeader {
+            cmd: VR_CMD_GET,
+            version: 1,
+        };
+        assert!(VrMessage::parse_with_param(&b[..], header).is_err());
     }
 
     #[test]
@@ -506,7 +665,8 @@ mod tests {
                 id: 0,
                 name: None,
                 table: 254,
-                interfaces: vec![]
+                interfaces: vec![],
+                stats: None,
             }
         );
     }

@@ -45,6 +45,7 @@ enum {
 	VR_A_TABLE,
 	VR_A_IFINDEX,
 	VR_A_IFACE,
+	VR_A_STATS,
 
 	__VR_A_MAX,
 	VR_A_MAX = (__VR_A_MAX - 1)
@@ -56,6 +57,16 @@ enum {
 
 	__VR_A_IFACE_MAX,
 	VR_A_IFACE_MAX = (__VR_A_IFACE_MAX - 1)
+};
+
+enum {
+	VR_A_STATS_RX_PACKETS = 1,
+	VR_A_STATS_TX_PACKETS,
+	VR_A_STATS_FWD_PACKETS,
+	VR_A_STATS_DROP_PACKETS,
+
+	__VR_A_STATS_MAX,
+	VR_A_STATS_MAX = (__VR_A_STATS_MAX - 1)
 };
 
 enum {
