@@ -29,11 +29,14 @@ for d in "$TOP"/tests/*/; do
 	adds+=(--add "$TOP/tests/$d:/tests/$d")
 done
 adds+=(--add "$TOP/bench:/bench")
-# iproute2's ip (netns, veth, dummy) next to busybox's, with its libraries.
-ip=$(command -v ip) || die "iproute2's ip not found"
-adds+=(--add "$(readlink -f "$ip"):/usr/sbin/ip")
-for lib in $(ldd "$ip" | awk '/=> \//{print $3} /^[[:space:]]*\//{print $1}'); do
-	adds+=(--add "$(readlink -f "$lib"):$lib")
+# iproute2's ip (netns, veth, dummy) next to busybox's, and nft, with their
+# libraries.
+for prog in ip nft; do
+	bin=$(PATH=$PATH:/usr/sbin:/sbin command -v "$prog") || die "$prog not found (iproute2, nftables)"
+	adds+=(--add "$(readlink -f "$bin"):/usr/sbin/$prog")
+	for lib in $(ldd "$bin" | awk '/=> \//{print $3} /^[[:space:]]*\//{print $1}'); do
+		adds+=(--add "$(readlink -f "$lib"):$lib")
+	done
 done
 "$TOP/qemu/mkinitramfs.sh" --out "$OUT/initramfs.cpio.gz" "${adds[@]}" >&2
 echo "$OUT/initramfs.cpio.gz"
