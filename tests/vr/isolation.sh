@@ -12,7 +12,8 @@
 # together (item 4), routes and nexthop objects keep to their VR's
 # interfaces (item 7), an MTU below 68 does not drop an interface out of its
 # VR (item 8), vrctl lists a VR's sockets from sock_diag, and each VR counts
-# its own packets, sockets, processes and routes (part 4).
+# its own packets, sockets, processes and routes (part 4), and conntrack
+# never gives VR 1's packets the entry of VR 0's (item 11).
 #
 #   netns isop0-PID                 netns iso-PID (tests run here)
 #   +------------------+            +-----------------------------------+
@@ -496,6 +497,87 @@ t_router_alert() {
 	ktap_expect_eq "router-alert packets at VR 1's socket" 0 "$(tail -n 1 "$T/ra1")"
 }
 
+# nft_count TABLE RULE-COMMENT: the packets counted by the nft rule of
+# TABLE with that comment.
+nft_count() {
+	nft list table ip "$1" | sed -n "s/.*counter packets \([0-9]*\) .*comment \"$2\".*/\1/p"
+}
+
+# Conntrack is not keyed by VR: VR 1's packets are untracked rather than
+# share the entry of VR 0's connection with the same tuple; a template
+# giving them a zone of their own (ct zone set) has them tracked there.
+t_conntrack() {
+	local rc
+	conntrack_cases
+	rc=$?
+	nft delete table ip vrct 2>/dev/null
+	ip netns exec "$P0" sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
+	ip netns exec "$P1" sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
+	return $rc
+}
+
+conntrack_cases() {
+	# both peers send from port 40000: identical tuples in VR 0 and VR 1
+	ktap_run ip netns exec "$P0" sysctl -qw net.ipv4.ip_local_port_range="40000 40000" &&
+	ktap_run ip netns exec "$P1" sysctl -qw net.ipv4.ip_local_port_range="40000 40000" &&
+	cat > "$T/ct.nft" <<-'NFT'
+	table ip vrct {
+		chain in {
+			type filter hook input priority 0;
+			iif "a0" ct state established counter comment "a0-est"
+			iif "a1" ct state established counter comment "a1-est"
+			iif "a1" ct state new counter comment "a1-new"
+			iif "a1" ct state untracked counter comment "a1-untracked"
+		}
+	}
+	NFT
+	ktap_run nft -f "$T/ct.nft" || return 1
+	ktap_bg_ready "$T/ct0" vr-sock -v 0 serve udp 10.7.0.1 7600 vr0 || return 1
+	ktap_run ip netns exec "$P0" vr-sock request udp 10.7.0.1 7600
+	ktap_expect_stdout vr0 || return 1
+	ktap_run ip netns exec "$P0" vr-sock request udp 10.7.0.1 7600
+	ktap_expect_eq "VR 0's second datagram: established" 1 "$(nft_count vrct a0-est)" || return 1
+	# VR 1's datagram with the same tuple, no server in VR 1
+	ktap_run ip netns exec "$P1" vr-sock -t 500 request udp 10.7.0.1 7600
+	ktap_expect_eq "VR 1's datagram seen as VR 0's connection" 0 "$(nft_count vrct a1-est)" &&
+	ktap_expect_eq "VR 1's datagram untracked" 1 "$(nft_count vrct a1-untracked)" || return 1
+	# a zone of its own: tracked, as a new connection
+	ktap_run nft add chain ip vrct pre "{ type filter hook prerouting priority raw; }" &&
+	ktap_run nft add rule ip vrct pre iif a1 ct zone set 1 || return 1
+	ktap_run ip netns exec "$P1" vr-sock -t 500 request udp 10.7.0.1 7600
+	ktap_expect_eq "VR 1 in zone 1: new" 1 "$(nft_count vrct a1-new)" &&
+	ktap_expect_eq "VR 1 in zone 1: not VR 0's connection" 0 "$(nft_count vrct a1-est)"
+}
+
+# The socket match (nft "socket", xt_socket) looks in the packet's VR: a VR 1
+# datagram to VR 0's UDP socket's address and port finds no socket.
+t_socket_match() {
+	local rc
+	socket_match_cases
+	rc=$?
+	nft delete table ip vrsk 2>/dev/null
+	return $rc
+}
+
+socket_match_cases() {
+	cat > "$T/sk.nft" <<-'NFT'
+	table ip vrsk {
+		chain pre {
+			type filter hook prerouting priority 0;
+			iif "a0" udp dport 7700 socket transparent 0 counter comment "a0-sock"
+			iif "a1" udp dport 7700 socket transparent 0 counter comment "a1-sock"
+		}
+	}
+	NFT
+	ktap_run nft -f "$T/sk.nft" || return 1
+	ktap_bg_ready "$T/sk0" vr-sock -v 0 bind udp 10.7.0.1 7700 &&
+	ktap_run ip netns exec "$P0" vr-sock send 10.7.0.1 7700 &&
+	ktap_run ip netns exec "$P1" vr-sock send 10.7.0.1 7700 || return 1
+	sleep 0.3
+	ktap_expect_eq "VR 0's datagram: VR 0's socket" 1 "$(nft_count vrsk a0-sock)" &&
+	ktap_expect_eq "VR 1's datagram: no socket" 0 "$(nft_count vrsk a1-sock)"
+}
+
 # vr_stat VR NAME: the counter NAME (rx_packets, ...) of VR, from vrctl -j show.
 vr_stat() {
 	vrctl -j show "$1" | tr ',{}[]' '\n\n\n\n\n' |
@@ -632,5 +714,8 @@ suite() {
 	ktap_test_result "UDP encapsulation refused in VR 1, and SO_VR refuses to move it" t_udp_encap
 	ktap_test_result "per-VR packet counters: VR 1's traffic counts in VR 1 only" t_counters
 	ktap_test_result "vrctl show counts a VR's sockets, processes and routes" t_show_counts
+	ktap_test_result "conntrack: VR 1 untracked, not VR 0's entry; tracked in a zone of its own" \
+		t_conntrack
+	ktap_test_result "nft socket match: a VR 1 datagram finds no VR 0 socket" t_socket_match
 }
 ktap_run_suite suite
