@@ -221,7 +221,7 @@ fn interfaces<'a>(
 }
 
 /// Writes the attributes of a VR: id, name, table, its interfaces and its packet counters.
-fn fill(w: &mut Writer<'_>, vr: &Vr, net: &Net, rtnl: &rtnl::Guard) -> Result {
+fn fill(w: &mut Writer<'_>, vr: &Vr, net: &NetRef, rtnl: &rtnl::Guard) -> Result {
     w.put_u32(VR_A_ID, vr.id.into())?;
     if let Some(name) = vr.name() {
         w.put_str(VR_A_NAME, name)?;

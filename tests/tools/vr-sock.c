@@ -49,6 +49,10 @@
  *	the packets it receives during MS milliseconds and print the count.
  *   vr-sock rasend SRC DST PROTO
  *	Send one packet of PROTO with the IP Router Alert option (raw socket).
+ *   vr-sock [-v VR] mrt [IF]
+ *	Make a raw IGMP socket the multicast routing socket (MRT_INIT) and,
+ *	with IF, add a vif on that interface (MRT_ADD_VIF, by ifindex); print
+ *	"vif added" or "init".
  *   vr-sock [-v VR] udpencap TYPE [MOVE_TO]
  *	Set UDP_ENCAP to TYPE on a new UDP socket, then SO_VR to MOVE_TO if
  *	given; print "set".
@@ -99,6 +103,7 @@
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
 #include <netinet/udp.h>
+#include <linux/mroute.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -137,6 +142,7 @@ static void __attribute__((noreturn)) usage(void)
 		"       vr-sock fragneeded TO MTU QSRC QSPORT QDST QDPORT\n"
 		"       vr-sock frag SRC DST PORT ID first|last CHAR\n"
 		"       vr-sock [-v VR] [-t MS] recv ADDR PORT | racount PROTO | udpencap TYPE [VR]\n"
+		"       vr-sock [-v VR] mrt [IF]\n"
 		"       vr-sock rasend SRC DST PROTO\n"
 		"       vr-sock [-v VR] socket FAMILY TYPE PROTO\n"
 		"       vr-sock [-v VR] serve6 udp ADDR PORT REPLY | request6 udp ADDR PORT | send6 ADDR PORT\n"
@@ -708,6 +714,26 @@ static int do_udpencap(int type, int move_to)
 	return 0;
 }
 
+static int do_mrt(const char *ifname)
+{
+	int fd = new_socket(SOCK_RAW, IPPROTO_IGMP), one = 1;
+	struct vifctl vif = { .vifc_flags = VIFF_USE_IFINDEX, .vifc_threshold = 1 };
+
+	if (setsockopt(fd, IPPROTO_IP, MRT_INIT, &one, sizeof(one)))
+		fail(errno);
+	if (!ifname) {
+		printf("init\n");
+		return 0;
+	}
+	vif.vifc_lcl_ifindex = if_nametoindex(ifname);
+	if (!vif.vifc_lcl_ifindex)
+		fail(errno);
+	if (setsockopt(fd, IPPROTO_IP, MRT_ADD_VIF, &vif, sizeof(vif)))
+		fail(errno);
+	printf("vif added\n");
+	return 0;
+}
+
 static int do_frag(struct sockaddr_in src, struct sockaddr_in dst, int id,
 		   const char *part, char c)
 {
@@ -985,6 +1011,8 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (argc == 1 && !strcmp(argv[0], "mrt"))
+		return do_mrt(NULL);
 	if (argc < 2)
 		usage();
 	if (!strcmp(argv[0], "serve") && argc == 5)
@@ -1011,6 +1039,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[0], "rasend") && argc == 4)
 		return do_rasend(addr_of(argv[1], NULL), addr_of(argv[2], NULL),
 				 atoi(argv[3]));
+	if (!strcmp(argv[0], "mrt") && argc == 2)
+		return do_mrt(argv[1]);
 	if (!strcmp(argv[0], "udpencap") && (argc == 2 || argc == 3))
 		return do_udpencap(atoi(argv[1]), argc == 3 ? atoi(argv[2]) : -1);
 	if (!strcmp(argv[0], "send") && argc == 3)

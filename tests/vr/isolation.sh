@@ -578,6 +578,17 @@ socket_match_cases() {
 	ktap_expect_eq "VR 1's datagram: no socket" 0 "$(nft_count vrsk a1-sock)"
 }
 
+# Multicast routing is VR 0's: a raw IGMP socket of VR 1 cannot become the
+# multicast routing socket, and VR 0's cannot add a vif on VR 1's interface.
+t_mroute() {
+	ktap_run vr-sock -v 1 mrt
+	ktap_expect_stdout "error: EOPNOTSUPP" || return 1
+	ktap_run vr-sock -v 0 mrt a1
+	ktap_expect_stdout "error: EOPNOTSUPP" || return 1
+	ktap_run vr-sock -v 0 mrt a0
+	ktap_expect_stdout "vif added"
+}
+
 # vr_stat VR NAME: the counter NAME (rx_packets, ...) of VR, from vrctl -j show.
 vr_stat() {
 	vrctl -j show "$1" | tr ',{}[]' '\n\n\n\n\n' |
@@ -717,5 +728,7 @@ suite() {
 	ktap_test_result "conntrack: VR 1 untracked, not VR 0's entry; tracked in a zone of its own" \
 		t_conntrack
 	ktap_test_result "nft socket match: a VR 1 datagram finds no VR 0 socket" t_socket_match
+	ktap_test_result "multicast routing: refused to VR 1's sockets and on VR 1's interfaces" \
+		t_mroute
 }
 ktap_run_suite suite
