@@ -12,8 +12,9 @@
 # together (item 4), routes and nexthop objects keep to their VR's
 # interfaces (item 7), an MTU below 68 does not drop an interface out of its
 # VR (item 8), vrctl lists a VR's sockets from sock_diag, and each VR counts
-# its own packets, sockets, processes and routes (part 4), and conntrack
-# never gives VR 1's packets the entry of VR 0's (item 11).
+# its own packets, sockets, processes and routes (part 4); conntrack never
+# gives VR 1's packets the entry of VR 0's, the nft socket match looks in
+# the packet's VR and multicast routing stays VR 0's (item 11).
 #
 #   netns isop0-PID                 netns iso-PID (tests run here)
 #   +------------------+            +-----------------------------------+
