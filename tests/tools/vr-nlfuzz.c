@@ -449,8 +449,9 @@ static unsigned int attr_type(int set, const char *name)
 static const struct fz_op *O_CREATE, *O_DELETE, *O_GET, *O_ASSIGN, *O_DSET,
 	*O_DDEL, *O_DGET, *O_OSET, *O_ODEL, *O_OGET, *O_CLAIM, *O_CREATE_NTF,
 	*O_DELETE_NTF, *O_CHANGE_NTF;
-static int SET_VR, SET_IFACE, SET_DHOST, SET_OWNER, SET_SOCK;
-static unsigned int A_ID, A_NAME, A_TABLE, A_IFINDEX, A_IFACE, A_IF_IFINDEX,
+static int SET_VR, SET_IFACE, SET_STATS, SET_DHOST, SET_OWNER, SET_SOCK;
+static unsigned int A_ID, A_NAME, A_TABLE, A_IFINDEX, A_IFACE, A_STATS,
+	A_ST_RX, A_ST_TX, A_ST_FWD, A_ST_DROP, A_IF_IFINDEX,
 	A_IF_NAME, A_D_ADDR, A_D_VR, A_D_IFINDEX, A_D_MEMBER, A_D_LEAD,
 	A_O_ADDR, A_O_VR, A_O_PROTO, A_O_PORT, A_O_PORT_LAST, A_O_REMOTE,
 	A_O_REMOTE_PORT, A_O_MEMBER, A_S_EVENT, A_S_COOKIE, A_S_ERRNO;
@@ -473,6 +474,7 @@ static void resolve_spec(void)
 	O_CHANGE_NTF = op_by_name("change-ntf");
 	SET_VR = set_by_name("vr");
 	SET_IFACE = set_by_name("iface");
+	SET_STATS = set_by_name("stats");
 	SET_DHOST = set_by_name("dhost");
 	SET_OWNER = set_by_name("owner");
 	SET_SOCK = set_by_name("sock");
@@ -481,6 +483,11 @@ static void resolve_spec(void)
 	A_TABLE = attr_type(SET_VR, "table");
 	A_IFINDEX = attr_type(SET_VR, "ifindex");
 	A_IFACE = attr_type(SET_VR, "iface");
+	A_STATS = attr_type(SET_VR, "stats");
+	A_ST_RX = attr_type(SET_STATS, "rx-packets");
+	A_ST_TX = attr_type(SET_STATS, "tx-packets");
+	A_ST_FWD = attr_type(SET_STATS, "fwd-packets");
+	A_ST_DROP = attr_type(SET_STATS, "drop-packets");
 	A_IF_IFINDEX = attr_type(SET_IFACE, "ifindex");
 	A_IF_NAME = attr_type(SET_IFACE, "name");
 	A_D_ADDR = attr_type(SET_DHOST, "addr");
@@ -1196,8 +1203,28 @@ struct vr_entry {
 	char name[64];
 	int n_ifaces;
 	uint32_t ifindex[MAX_IFS];
+	int has_stats;
 	const char *bad;
 };
+
+/* A counter of the stats nest: an NLA_UINT (4 or 8 bytes), each at most once. */
+static int vr_stats_attr(uint16_t type, const unsigned char *d, size_t len, void *arg)
+{
+	struct vr_entry *e = arg;
+
+	(void)d;
+	type &= NLA_TYPE_MASK;
+	if (type != A_ST_RX && type != A_ST_TX && type != A_ST_FWD &&
+	    type != A_ST_DROP) {
+		e->bad = "unknown attribute in a stats nest";
+		return 1;
+	}
+	if (len != 4 && len != 8) {
+		e->bad = "a counter is not a uint (4 or 8 bytes)";
+		return 1;
+	}
+	return 0;
+}
 
 static int vr_iface_attr(uint16_t type, const unsigned char *d, size_t len, void *arg)
 {
@@ -1260,6 +1287,15 @@ static int vr_attr(uint16_t type, const unsigned char *d, size_t len, void *arg)
 			e->bad = "malformed iface nest";
 		if (!e->bad && e->n_ifaces != before + 1)
 			e->bad = "iface nest without exactly one ifindex";
+		if (e->bad)
+			return 1;
+	} else if (t == A_STATS) {
+		if (!(type & NLA_F_NESTED) || e->has_stats++) {
+			e->bad = "stats without NLA_F_NESTED, or twice";
+			return 1;
+		}
+		if (for_attrs(d, len, vr_stats_attr, e) < 0 && !e->bad)
+			e->bad = "malformed stats nest";
 		if (e->bad)
 			return 1;
 	} else {
