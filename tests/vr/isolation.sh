@@ -321,7 +321,7 @@ t_sovr_unkeyed() {
 # delivered in VR 1.
 t_frag_control() {
 	local pid
-	ktap_bg_ready "$T/frag" vr-sock -v 1 -t 3000 recv 10.7.0.1 5560 || return 1
+	ktap_bg_ready "$T/frag" vr-sock -v 1 -t 8000 recv 10.7.0.1 5560 || return 1
 	pid=$KTAP_BG_PID
 	ktap_run ip netns exec "$P1" vr-sock frag 10.7.0.2 10.7.0.1 5560 4660 first 1 &&
 	ktap_run ip netns exec "$P1" vr-sock frag 10.7.0.2 10.7.0.1 5560 4660 last 1 || return 1
@@ -334,9 +334,9 @@ t_frag_control() {
 # in VR 0: two datagrams, neither complete, nothing delivered in either VR.
 t_frag_cross() {
 	local p0 p1
-	ktap_bg_ready "$T/frag0" vr-sock -v 0 -t 3000 recv 10.7.0.1 5561 || return 1
+	ktap_bg_ready "$T/frag0" vr-sock -v 0 -t 8000 recv 10.7.0.1 5561 || return 1
 	p0=$KTAP_BG_PID
-	ktap_bg_ready "$T/frag1" vr-sock -v 1 -t 3000 recv 10.7.0.1 5561 || return 1
+	ktap_bg_ready "$T/frag1" vr-sock -v 1 -t 8000 recv 10.7.0.1 5561 || return 1
 	p1=$KTAP_BG_PID
 	ktap_run ip netns exec "$P1" vr-sock frag 10.7.0.2 10.7.0.1 5561 4661 first 1 &&
 	ktap_run ip netns exec "$P0" vr-sock frag 10.7.0.2 10.7.0.1 5561 4661 last 0 || return 1
@@ -485,9 +485,9 @@ t_router_alert() {
 	ktap_run sysctl -qw net.ipv4.ip_forward=1 &&
 	ktap_run ip route add 10.66.0.0/24 via 10.7.9.2 dev a0 &&
 	ktap_run ip -n "$P0" route add 10.66.0.0/24 via 10.7.0.1 || return 1
-	ktap_bg_ready "$T/ra0" vr-sock -v 0 -t 2000 racount 253 &&
+	ktap_bg_ready "$T/ra0" vr-sock -v 0 -t 6000 racount 253 &&
 	p0=$KTAP_BG_PID &&
-	ktap_bg_ready "$T/ra1" vr-sock -v 1 -t 2000 racount 253 &&
+	ktap_bg_ready "$T/ra1" vr-sock -v 1 -t 6000 racount 253 &&
 	p1=$KTAP_BG_PID &&
 	ktap_run ip netns exec "$P0" vr-sock rasend 10.7.0.2 10.66.0.1 253 || return 1
 	wait "$p0" "$p1"
