@@ -118,11 +118,7 @@ pub fn show(id: Option<u32>, fmt: Format, out: &mut dyn Write) -> Result<()> {
     let vrs = fetch(id)?;
     let socks = diag_sockets()?;
     let processes = task::process_counts()?;
-    let routes = NlSocket::open(NETLINK_ROUTE)?
-        .transact(route::dump_request(), route::request_flags(RouteOp::Show))?
-        .iter()
-        .filter_map(Route::from_message)
-        .collect::<Vec<_>>();
+    let routes = dump_routes()?;
     let shown: Vec<output::Shown<'_>> = vrs
         .iter()
         .map(|vr| output::Shown {
@@ -220,12 +216,18 @@ fn modify_table(op: RouteOp, args: &RouteArgs, table: u32, oif: Option<u32>) -> 
 
 /// The IPv4 routes of table `table` matching the selectors of `args`, in
 /// the kernel's order, with their interface names.
-fn table_routes(table: u32, args: &RouteArgs, oif: Option<u32>) -> Result<Vec<Route>> {
-    let replies = NlSocket::open(NETLINK_ROUTE)?
-        .transact(route::dump_request(), route::request_flags(RouteOp::Show))?;
-    let mut routes: Vec<Route> = replies
+/// Every IPv4 route of the namespace, from one rtnetlink dump.
+fn dump_routes() -> Result<Vec<Route>> {
+    Ok(NlSocket::open(NETLINK_ROUTE)?
+        .transact(route::dump_request(), route::request_flags(RouteOp::Show))?
         .iter()
         .filter_map(Route::from_message)
+        .collect())
+}
+
+fn table_routes(table: u32, args: &RouteArgs, oif: Option<u32>) -> Result<Vec<Route>> {
+    let mut routes: Vec<Route> = dump_routes()?
+        .into_iter()
         .filter(|r| r.table == table && r.matches(args.prefix, args.via, oif))
         .collect();
     for r in &mut routes {

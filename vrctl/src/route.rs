@@ -10,16 +10,14 @@ use std::net::Ipv4Addr;
 
 use netlink_packet_core::{NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL};
 use netlink_packet_route::route::{
-    RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
+    RouteAddress, RouteAttribute, RouteFlags, RouteHeader, RouteMessage, RouteProtocol, RouteScope,
+    RouteType,
 };
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
 /// rtm_table of a request whose table is in RTA_TABLE (iproute2 does this
 /// for every table above 255).
 pub const RT_TABLE_UNSPEC: u8 = 0;
-
-/// rtm_flags of a dumped exception (include/uapi/linux/rtnetlink.h).
-const RTM_F_CLONED: u32 = 0x200;
 
 /// An IPv4 destination prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -295,7 +293,7 @@ impl Route {
             return None;
         };
         if m.header.address_family != AddressFamily::Inet
-            || m.header.flags.bits() & RTM_F_CLONED != 0
+            || m.header.flags.contains(RouteFlags::Cloned)
         {
             return None;
         }
