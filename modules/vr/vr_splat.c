@@ -95,10 +95,13 @@ static noinline void vr_splat_kmemleak(void)
 	int i;
 
 	/* Several, so that a stale copy of a pointer on a stack does not
-	 * hide them all.
+	 * hide them all; zeroed, as SLUB leaves the free pointer in a
+	 * kmalloc object's middle: one leaked object would otherwise point
+	 * to the next, and one stale reference to the first would keep the
+	 * whole chain referenced.
 	 */
 	for (i = 0; i < 8; i++) {
-		vr_splat_leak = kmalloc(128, GFP_KERNEL);
+		vr_splat_leak = kzalloc(128, GFP_KERNEL);
 		OPTIMIZER_HIDE_VAR(vr_splat_leak);
 	}
 	vr_splat_leak = NULL;
