@@ -4,7 +4,9 @@
  *
  *   vr-sock [-v VR] [-t MS] serve tcp|udp|sctp ADDR PORT REPLY
  *	Bind ADDR:PORT, print "ready", then answer every TCP connection or
- *	UDP datagram with REPLY, until killed.
+ *	UDP datagram with REPLY, until killed. A TCP REPLY "origdst" answers
+ *	with the connection's SO_ORIGINAL_DST ("origdst ADDR:PORT") or the
+ *	name of the errno that getsockopt() gave ("origdst ENOENT").
  *   vr-sock [-v VR] [-t MS] request tcp|udp|sctp ADDR PORT
  *	Connect, send "hello", print the answer. With -b (UDP), send to a
  *	broadcast ADDR from an unconnected socket instead. With -s SRC, from
@@ -55,6 +57,9 @@
  *	"vif added" or "init".
  *   vr-sock [-v VR] udpencap TYPE [MOVE_TO]
  *	Set UDP_ENCAP to TYPE on a new UDP socket, then SO_VR to MOVE_TO if
+ *	given; print "set".
+ *   vr-sock [-v VR] ulp NAME [MOVE_TO]
+ *	Set TCP_ULP to NAME on a new TCP socket, then SO_VR to MOVE_TO if
  *	given; print "set".
  *   vr-sock [-v VR] [-t MS] recv ADDR PORT
  *	Bind a UDP socket to ADDR:PORT, print "ready", then "got DATA" for
@@ -113,6 +118,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef SO_ORIGINAL_DST
+#define SO_ORIGINAL_DST 80	/* linux/netfilter_ipv4.h, which clashes with netinet/in.h */
+#endif
+
 #ifndef SO_VR
 #define SO_VR 85
 #endif
@@ -142,6 +151,7 @@ static void __attribute__((noreturn)) usage(void)
 		"       vr-sock fragneeded TO MTU QSRC QSPORT QDST QDPORT\n"
 		"       vr-sock frag SRC DST PORT ID first|last CHAR\n"
 		"       vr-sock [-v VR] [-t MS] recv ADDR PORT | racount PROTO | udpencap TYPE [VR]\n"
+		"       vr-sock [-v VR] ulp NAME [VR]\n"
 		"       vr-sock [-v VR] mrt [IF]\n"
 		"       vr-sock rasend SRC DST PROTO\n"
 		"       vr-sock [-v VR] socket FAMILY TYPE PROTO\n"
@@ -172,6 +182,7 @@ static const char *errname(int err)
 	case EAFNOSUPPORT: return "EAFNOSUPPORT";
 	case EOPNOTSUPP: return "EOPNOTSUPP";
 	case ENOPROTOOPT: return "ENOPROTOOPT";
+	case ENOENT: return "ENOENT";
 	default: return strerror(err);
 	}
 }
@@ -310,6 +321,19 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* What SO_ORIGINAL_DST (conntrack) says of connection @c, as text. */
+static void orig_dst(int c, char *ans, size_t size)
+{
+	struct sockaddr_in o;
+	socklen_t len = sizeof(o);
+
+	if (getsockopt(c, SOL_IP, SO_ORIGINAL_DST, &o, &len))
+		snprintf(ans, size, "origdst %s", errname(errno));
+	else
+		snprintf(ans, size, "origdst %s:%u", inet_ntoa(o.sin_addr),
+			 ntohs(o.sin_port));
+}
+
 static int do_serve(int type, struct sockaddr_in sin, const char *reply)
 {
 	int one = 1, fd = new_socket(type, type == SOCK_STREAM ? stream_proto : 0);
@@ -339,8 +363,14 @@ static int do_serve(int type, struct sockaddr_in sin, const char *reply)
 		if (c < 0)
 			continue;
 		n = recv(c, buf, sizeof(buf), 0);
-		if (n >= 0)
+		if (n >= 0 && !strcmp(reply, "origdst")) {
+			char ans[64];
+
+			orig_dst(c, ans, sizeof(ans));
+			send(c, ans, strlen(ans), MSG_NOSIGNAL);
+		} else if (n >= 0) {
 			send(c, reply, strlen(reply), MSG_NOSIGNAL);
+		}
 		close(c);
 	}
 }
@@ -714,6 +744,19 @@ static int do_udpencap(int type, int move_to)
 	return 0;
 }
 
+static int do_ulp(const char *name, int move_to)
+{
+	int fd = new_socket(SOCK_STREAM, 0);
+
+	if (setsockopt(fd, IPPROTO_TCP, TCP_ULP, name, strlen(name)))
+		fail(errno);
+	if (move_to >= 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_VR, &move_to, sizeof(move_to)))
+		fail(errno);
+	printf("set\n");
+	return 0;
+}
+
 static int do_mrt(const char *ifname)
 {
 	int fd = new_socket(SOCK_RAW, IPPROTO_IGMP), one = 1;
@@ -1043,6 +1086,8 @@ int main(int argc, char **argv)
 		return do_mrt(argv[1]);
 	if (!strcmp(argv[0], "udpencap") && (argc == 2 || argc == 3))
 		return do_udpencap(atoi(argv[1]), argc == 3 ? atoi(argv[2]) : -1);
+	if (!strcmp(argv[0], "ulp") && (argc == 2 || argc == 3))
+		return do_ulp(argv[1], argc == 3 ? atoi(argv[2]) : -1);
 	if (!strcmp(argv[0], "send") && argc == 3)
 		return do_send(addr_of(argv[1], argv[2]));
 	if (!strcmp(argv[0], "srcaddr") && argc == 2)

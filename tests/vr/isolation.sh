@@ -14,7 +14,9 @@
 # VR (item 8), vrctl lists a VR's sockets from sock_diag, and each VR counts
 # its own packets, sockets, processes and routes (part 4); conntrack never
 # gives VR 1's packets the entry of VR 0's, the nft socket match looks in
-# the packet's VR and multicast routing stays VR 0's (item 11).
+# the packet's VR, SO_ORIGINAL_DST is VR 0's, multicast routing stays VR
+# 0's and the ICMP rate limits of an address are kept per VR (item 11); ESP
+# in TCP is refused outside VR 0 (part 2).
 #
 #   netns isop0-PID                 netns iso-PID (tests run here)
 #   +------------------+            +-----------------------------------+
@@ -550,6 +552,41 @@ conntrack_cases() {
 	ktap_expect_eq "VR 1 in zone 1: not VR 0's connection" 0 "$(nft_count vrct a1-est)"
 }
 
+# SO_ORIGINAL_DST looks a connection up in conntrack's default zone, which
+# is VR 0's: a VR 1 socket must not get the entry of VR 0's connection with
+# the same tuple (refused, EOPNOTSUPP), while VR 0's gets its own.
+t_origdst() {
+	local rc
+	origdst_cases
+	rc=$?
+	nft delete table ip vrod 2>/dev/null
+	ip netns exec "$P0" sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
+	ip netns exec "$P1" sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
+	return $rc
+}
+
+origdst_cases() {
+	ktap_run ip netns exec "$P0" sysctl -qw net.ipv4.ip_local_port_range="40001 40001" &&
+	ktap_run ip netns exec "$P1" sysctl -qw net.ipv4.ip_local_port_range="40001 40001" &&
+	cat > "$T/od.nft" <<-'NFT'
+	table ip vrod {
+		chain in {
+			type filter hook input priority 0;
+			iif "a0" ct state new counter comment "a0-new"
+		}
+	}
+	NFT
+	ktap_run nft -f "$T/od.nft" || return 1
+	ktap_bg_ready "$T/od0" vr-sock -v 0 serve tcp 10.7.0.1 7610 origdst &&
+	ktap_bg_ready "$T/od1" vr-sock -v 1 serve tcp 10.7.0.1 7610 origdst || return 1
+	ktap_run ip netns exec "$P0" vr-sock -s 10.7.0.2 request tcp 10.7.0.1 7610
+	ktap_expect_stdout "origdst 10.7.0.1:7610" || return 1
+	ktap_expect_eq "VR 0's connection tracked" 1 "$(nft_count vrod a0-new)" || return 1
+	# the same tuple in VR 1, while VR 0's entry is still in the table
+	ktap_run ip netns exec "$P1" vr-sock -s 10.7.0.2 request tcp 10.7.0.1 7610
+	ktap_expect_stdout "origdst EOPNOTSUPP"
+}
+
 # The socket match (nft "socket", xt_socket) looks in the packet's VR: a VR 1
 # datagram to VR 0's UDP socket's address and port finds no socket.
 t_socket_match() {
@@ -615,6 +652,8 @@ t_counters() {
 	s0="$*"
 	for i in 1 2 3 4 5; do
 		vr-sock -v 1 send 10.7.0.2 9 >/dev/null
+		# over loopback: sent and received in VR 1
+		vr-sock -v 1 send 10.7.0.1 9 >/dev/null
 		# in through a1, forwarded out of c1 (the peer does not forward it back)
 		ip netns exec "$P1" vr-sock send 10.8.1.1 9 >/dev/null
 	done
@@ -629,14 +668,15 @@ t_counters() {
 	set -- $s0 $(vr_stats 0) $(vr_stats 1)
 	ktap_print_msg "VR 0 rx tx fwd drop: $1 $2 $3 $4 -> $9 ${10} ${11} ${12}"
 	ktap_print_msg "VR 1 rx tx fwd drop: $5 $6 $7 $8 -> ${13} ${14} ${15} ${16}"
-	ktap_check "VR 1 sent its 5 datagrams and forwarded 5" \
-		[ $((${14} - $6)) -ge 10 ] &&
+	ktap_check "VR 1 sent its 10 datagrams and forwarded 5" \
+		[ $((${14} - $6)) -ge 15 ] &&
 	ktap_expect_eq "VR 1 forwarded" 5 $((${15} - $7)) &&
-	ktap_check "VR 1 received the 5 forwarded and the peer's answers" \
-		[ $((${13} - $5)) -ge 6 ] &&
+	ktap_check "VR 1 received the 5 forwarded, its 5 looped back and answers" \
+		[ $((${13} - $5)) -ge 11 ] &&
 	ktap_check "VR 1 dropped the IPv6 and the SCTP packets" [ $((${16} - $8)) -ge 2 ] &&
 	ktap_expect_eq "VR 0 forwarded" 0 $((${11} - $3)) &&
 	ktap_check "VR 0 did not count VR 1's sends" [ $((${10} - $2)) -lt 5 ] &&
+	ktap_check "VR 0 did not count VR 1's receives" [ $((${9} - $1)) -lt 5 ] &&
 	ktap_expect_eq "VR 0 dropped" 0 $((${12} - $4))
 }
 
@@ -672,6 +712,54 @@ t_udp_encap() {
 	ktap_expect_stdout "error: EOPNOTSUPP" || return 1
 	ktap_run vr-sock -v 0 udpencap 3
 	ktap_expect_stdout set
+}
+
+# unreachables NS: ICMP destination unreachables received in netns NS.
+unreachables() {
+	ip netns exec "$1" cat /proc/net/snmp | awk '$1 == "Icmp:" {
+		if (!h) { for (i = 2; i <= NF; i++) if ($i == "InDestUnreachs") c = i; h = 1 }
+		else { print $c; exit } }'
+}
+
+# The ICMP error rate limit of an address (its inetpeer entry) is per VR:
+# VR 0's peer using up the tokens of 10.7.0.3 leaves VR 1's untouched. A
+# new entry starts with a minute of tokens: with one error per 10 s, each
+# address gets 6, and its 7th to 10th errors are not sent.
+t_icmp_ratelimit() {
+	local old u0 u1 i
+	old=$(sysctl -n net.ipv4.icmp_ratelimit)
+	ktap_run ip -n "$P0" addr add 10.7.0.3/24 dev b0 &&
+	ktap_run ip -n "$P1" addr add 10.7.0.3/24 dev b1 &&
+	ktap_run sysctl -qw net.ipv4.icmp_ratelimit=10000 || return 1
+	u0=$(unreachables "$P0") u1=$(unreachables "$P1")
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		ip netns exec "$P0" vr-sock -s 10.7.0.3 send 10.7.0.1 9 >/dev/null
+	done
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		ip netns exec "$P1" vr-sock -s 10.7.0.3 send 10.7.0.1 9 >/dev/null
+	done
+	sleep 0.5
+	sysctl -qw net.ipv4.icmp_ratelimit="$old"
+	ip -n "$P0" addr del 10.7.0.3/24 dev b0
+	ip -n "$P1" addr del 10.7.0.3/24 dev b1
+	ktap_expect_eq "unreachables at VR 0's peer (its burst)" 6 \
+		$(($(unreachables "$P0") - u0)) &&
+	ktap_expect_eq "unreachables at VR 1's peer (its own burst)" 6 \
+		$(($(unreachables "$P1") - u1))
+}
+
+# TCP upper-layer protocols: ESP in TCP hands packets to xfrm, not keyed by
+# VR: refused in VR 1, and SO_VR does not move a socket that has it; TLS
+# is not refused (a fresh socket is not connected: ENOTCONN from TLS).
+t_tcp_ulp() {
+	ktap_run vr-sock -v 0 ulp espintcp
+	ktap_expect_stdout set || return 1
+	ktap_run vr-sock -v 1 ulp espintcp
+	ktap_expect_stdout "error: EOPNOTSUPP" || return 1
+	ktap_run vr-sock -v 0 ulp espintcp 1
+	ktap_expect_stdout "error: EOPNOTSUPP" || return 1
+	ktap_run vr-sock -v 1 ulp tls
+	ktap_expect_stdout "error: ENOTCONN"
 }
 
 suite() {
@@ -731,5 +819,10 @@ suite() {
 	ktap_test_result "nft socket match: a VR 1 datagram finds no VR 0 socket" t_socket_match
 	ktap_test_result "multicast routing: refused to VR 1's sockets and on VR 1's interfaces" \
 		t_mroute
+	ktap_test_result "ICMP error rate limits: VR 0's use of an address leaves VR 1's tokens" \
+		t_icmp_ratelimit
+	ktap_test_result "SO_ORIGINAL_DST refused to VR 1, not VR 0's conntrack entry" t_origdst
+	ktap_test_result "TCP ULPs: espintcp refused in VR 1 and not moved there, TLS allowed" \
+		t_tcp_ulp
 }
 ktap_run_suite suite
