@@ -23,7 +23,8 @@
 # MAC; one SYN-ACK per connection, from the owner's MAC (members reply
 # directly; the client reaches them through the lead, which re-sends their
 # frames as L2 broadcast); exactly one RST / port unreachable for an unowned
-# port, from the lead. The members check their own counters: members 2 and 3
+# port, from the lead; a fragmented datagram is answered by its owner only.
+# The members check their own counters: members 2 and 3
 # sent no RST and no ICMP unreachable at all.
 #
 # After the client's tests, each member connects from D to the client (TCP
@@ -365,9 +366,11 @@ t_tcp() {
 	ktap_expect_eq "one SYN-ACK, from member $2" "$(mac_of $(($2 - 1))) 1 total 1" "$CAPTURED"
 }
 
+# t_udp PORT MEMBER [LEN]: a LEN-byte datagram (fragmented if above the
+# MTU: the owner is known once it is reassembled) is answered by MEMBER only.
 t_udp() {
 	capture "$T/udp" udp "$D" "$1" || return 1
-	ktap_run vr-sock -t "$(ms 3000)" request udp "$D" "$1"
+	ktap_run vr-sock -l "${3:-5}" -t "$(ms 3000)" request udp "$D" "$1"
 	ktap_expect_rc 0
 	ktap_expect_stdout "m$2"
 	captured "$T/udp"
@@ -421,6 +424,9 @@ client_suite() {
 	ktap_test_result "udp 9001 served by member 1" t_udp 9001 1
 	ktap_test_result "udp 9002 served by member 2 only (decoys silent)" t_udp 9002 2
 	ktap_test_result "udp 9003 served by member 3" t_udp 9003 3
+	ktap_test_result "fragmented udp 9002 served by member 2 only (decoys silent)" \
+		t_udp 9002 2 3000
+	ktap_test_result "fragmented udp 9003 served by member 3" t_udp 9003 3 3000
 	ktap_test_result "unowned tcp port: one RST, from the lead" t_unowned tcp 8009 tcp-rst
 	ktap_test_result "unowned udp port: one port unreachable, from the lead" t_unowned udp 9009 port-unreach
 	ktap_test_result "client: a TCP connection to member 3 is open" t_client_bench_start
