@@ -16,7 +16,8 @@
 # gives VR 1's packets the entry of VR 0's, the nft socket match looks in
 # the packet's VR, SO_ORIGINAL_DST is VR 0's, multicast routing stays VR
 # 0's and the ICMP rate limits of an address are kept per VR (item 11); ESP
-# in TCP is refused outside VR 0 (part 2).
+# in TCP is refused outside VR 0 (part 2); a packet netfilter re-routes
+# stays in its VR (audit).
 #
 #   netns isop0-PID                 netns iso-PID (tests run here)
 #   +------------------+            +-----------------------------------+
@@ -762,6 +763,33 @@ t_tcp_ulp() {
 	ktap_expect_stdout "error: ENOTCONN"
 }
 
+# A local packet that a netfilter hook changes (here a mark set in an nft
+# route chain) is routed again in its own VR (ip_route_me_harder()): VR 1's
+# marked datagram still reaches VR 1's peer, not VR 0's.
+t_nf_reroute() {
+	local p0 p1
+	cat > "$T/rr.nft" <<-'NFT'
+	table ip vrrr {
+		chain out {
+			type route hook output priority 0;
+			udp dport 7700 meta mark set 7
+		}
+	}
+	NFT
+	ktap_run nft -f "$T/rr.nft" || return 1
+	ktap_bg_ready "$T/rr0" ip netns exec "$P0" vr-sock -t 3000 recv 10.7.0.2 7700 || return 1
+	p0=$KTAP_BG_PID
+	ktap_bg_ready "$T/rr1" ip netns exec "$P1" vr-sock -t 3000 recv 10.7.0.2 7700 || return 1
+	p1=$KTAP_BG_PID
+	ktap_run vr-sock -v 1 send 10.7.0.2 7700
+	wait "$p0" "$p1"
+	nft delete table ip vrrr
+	ktap_print_file "VR 0's peer: " "$T/rr0"
+	ktap_print_file "VR 1's peer: " "$T/rr1"
+	ktap_expect_match "VR 1's peer got VR 1's datagram" "*got *" "$(cat "$T/rr1")" &&
+	ktap_expect_match "VR 0's peer got nothing" "*error: ETIMEDOUT*" "$(cat "$T/rr0")"
+}
+
 suite() {
 	ktap_test_result "setup: VR 0 and VR 1 with the same addresses, peers in their own netns" t_setup
 	ktap_test_result "control: each VR's packet reaches its own peer" t_control
@@ -824,5 +852,6 @@ suite() {
 	ktap_test_result "SO_ORIGINAL_DST refused to VR 1, not VR 0's conntrack entry" t_origdst
 	ktap_test_result "TCP ULPs: espintcp refused in VR 1 and not moved there, TLS allowed" \
 		t_tcp_ulp
+	ktap_test_result "a VR 1 datagram re-routed by netfilter (mark) stays in VR 1" t_nf_reroute
 }
 ktap_run_suite suite
