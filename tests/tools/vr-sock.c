@@ -728,27 +728,16 @@ static int do_rasend(struct sockaddr_in src, struct sockaddr_in dst, int protoco
 }
 
 /*
- * Sets UDP_ENCAP to @type on a new UDP socket (VR -v if given), then, if
- * @move_to >= 0, SO_VR to @move_to.
+ * Sets option @opt of @level to @val (@len bytes) on a new socket of @type
+ * (VR -v if given), then, if @move_to >= 0, SO_VR to @move_to; prints
+ * "set". For udpencap (UDP_ENCAP) and ulp (TCP_ULP).
  */
-static int do_udpencap(int type, int move_to)
+static int do_set_move(int type, int level, int opt, const void *val,
+		       socklen_t len, int move_to)
 {
-	int fd = new_socket(SOCK_DGRAM, 0);
+	int fd = new_socket(type, 0);
 
-	if (setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &type, sizeof(type)))
-		fail(errno);
-	if (move_to >= 0 &&
-	    setsockopt(fd, SOL_SOCKET, SO_VR, &move_to, sizeof(move_to)))
-		fail(errno);
-	printf("set\n");
-	return 0;
-}
-
-static int do_ulp(const char *name, int move_to)
-{
-	int fd = new_socket(SOCK_STREAM, 0);
-
-	if (setsockopt(fd, IPPROTO_TCP, TCP_ULP, name, strlen(name)))
+	if (setsockopt(fd, level, opt, val, len))
 		fail(errno);
 	if (move_to >= 0 &&
 	    setsockopt(fd, SOL_SOCKET, SO_VR, &move_to, sizeof(move_to)))
@@ -1084,10 +1073,15 @@ int main(int argc, char **argv)
 				 atoi(argv[3]));
 	if (!strcmp(argv[0], "mrt") && argc == 2)
 		return do_mrt(argv[1]);
-	if (!strcmp(argv[0], "udpencap") && (argc == 2 || argc == 3))
-		return do_udpencap(atoi(argv[1]), argc == 3 ? atoi(argv[2]) : -1);
+	if (!strcmp(argv[0], "udpencap") && (argc == 2 || argc == 3)) {
+		int type = atoi(argv[1]);
+
+		return do_set_move(SOCK_DGRAM, IPPROTO_UDP, UDP_ENCAP, &type,
+				   sizeof(type), argc == 3 ? atoi(argv[2]) : -1);
+	}
 	if (!strcmp(argv[0], "ulp") && (argc == 2 || argc == 3))
-		return do_ulp(argv[1], argc == 3 ? atoi(argv[2]) : -1);
+		return do_set_move(SOCK_STREAM, IPPROTO_TCP, TCP_ULP, argv[1],
+				   strlen(argv[1]), argc == 3 ? atoi(argv[2]) : -1);
 	if (!strcmp(argv[0], "send") && argc == 3)
 		return do_send(addr_of(argv[1], argv[2]));
 	if (!strcmp(argv[0], "srcaddr") && argc == 2)

@@ -510,11 +510,16 @@ nft_count() {
 # Conntrack is not keyed by VR: VR 1's packets are untracked rather than
 # share the entry of VR 0's connection with the same tuple; a template
 # giving them a zone of their own (ct zone set) has them tracked there.
-t_conntrack() {
+t_conntrack() { ct_cases conntrack_cases vrct; }
+
+# ct_cases CASES TABLE: run CASES (which pin both peers' ephemeral ports,
+# for identical tuples in VR 0 and VR 1), then delete nft table TABLE and
+# give the peers their port range back.
+ct_cases() {
 	local rc
-	conntrack_cases
+	"$1"
 	rc=$?
-	nft delete table ip vrct 2>/dev/null
+	nft delete table ip "$2" 2>/dev/null
 	ip netns exec "$P0" sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
 	ip netns exec "$P1" sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
 	return $rc
@@ -556,15 +561,7 @@ conntrack_cases() {
 # SO_ORIGINAL_DST looks a connection up in conntrack's default zone, which
 # is VR 0's: a VR 1 socket must not get the entry of VR 0's connection with
 # the same tuple (refused, EOPNOTSUPP), while VR 0's gets its own.
-t_origdst() {
-	local rc
-	origdst_cases
-	rc=$?
-	nft delete table ip vrod 2>/dev/null
-	ip netns exec "$P0" sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
-	ip netns exec "$P1" sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
-	return $rc
-}
+t_origdst() { ct_cases origdst_cases vrod; }
 
 origdst_cases() {
 	ktap_run ip netns exec "$P0" sysctl -qw net.ipv4.ip_local_port_range="40001 40001" &&
