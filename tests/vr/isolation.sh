@@ -94,11 +94,16 @@ t_setup() {
 	sleep 1
 }
 
-# received NS: IP packets received in netns NS so far (Ip InReceives).
-received() {
-	ip netns exec "$1" cat /proc/net/snmp |
-		awk '$1 == "Ip:" { if (h) { print $4; exit } h = 1 }'
+# snmp NS PROTO FIELD: counter FIELD of PROTO in /proc/net/snmp of netns NS
+# ("-": the test's own).
+snmp() {
+	{ if [ "$1" = - ]; then cat /proc/net/snmp; else ip netns exec "$1" cat /proc/net/snmp; fi; } |
+		awk -v p="$2:" -v f="$3" '$1 == p { if (!c) { for (i = 2; i <= NF; i++) if ($i == f) c = i }
+			else { print $c; exit } }'
 }
+
+# received NS: IP packets received in netns NS so far.
+received() { snmp "$1" Ip InReceives; }
 
 # leaks VR-1-COMMAND...: run the command (a vr-sock send from VR 1 that
 # names VR 0's a0 or one of its addresses); it must fail with ENETUNREACH
@@ -351,9 +356,7 @@ t_frag_cross() {
 }
 
 # unknown_protos: this namespace's Ip InUnknownProtos.
-unknown_protos() {
-	awk '$1 == "Ip:" { if (h) { print $8; exit } h = 1 }' /proc/net/snmp
-}
+unknown_protos() { snmp - Ip InUnknownProtos; }
 
 # An SCTP server of VR 0 on the wildcard address serves VR 0's peer. SCTP
 # is not keyed by VR: for VR 1 it is an unknown protocol, so VR 1's peer
@@ -713,11 +716,7 @@ t_udp_encap() {
 }
 
 # unreachables NS: ICMP destination unreachables received in netns NS.
-unreachables() {
-	ip netns exec "$1" cat /proc/net/snmp | awk '$1 == "Icmp:" {
-		if (!h) { for (i = 2; i <= NF; i++) if ($i == "InDestUnreachs") c = i; h = 1 }
-		else { print $c; exit } }'
-}
+unreachables() { snmp "$1" Icmp InDestUnreachs; }
 
 # The ICMP error rate limit of an address (its inetpeer entry) is per VR:
 # VR 0's peer using up the tokens of 10.7.0.3 leaves VR 1's untouched. A
