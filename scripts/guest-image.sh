@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Build what goes into the VMs besides the kernel: vrctl (static), the test
-# tools (static), the in-guest tests and iproute2's ip with its libraries,
-# packed with busybox into an initramfs. Prints the initramfs path.
+# tools (static), the in-guest tests, iproute2's ip with its libraries and
+# the VR-patched ss (scripts/iproute2.sh, static), packed with busybox into an
+# initramfs. Prints the initramfs path. VR_GUEST_OUT: the output directory
+# (default $VR_CACHE/build/guest).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
-OUT=$CACHE/build/guest
+OUT=${VR_GUEST_OUT:-$CACHE/build/guest}
 mkdir -p "$OUT"
 
 log "building vrctl (static)"
@@ -38,5 +40,8 @@ for prog in ip nft; do
 		adds+=(--add "$(readlink -f "$lib"):$lib")
 	done
 done
+# ss with iproute2-patches/ applied (prints and filters by VR).
+ss=$(VR_SKIP_DEPS=1 "$TOP/scripts/iproute2.sh")
+adds+=(--add "$ss:/usr/sbin/ss")
 "$TOP/qemu/mkinitramfs.sh" --out "$OUT/initramfs.cpio.gz" "${adds[@]}" >&2
 echo "$OUT/initramfs.cpio.gz"
