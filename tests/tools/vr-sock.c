@@ -16,6 +16,9 @@
  *	ICMP echo through a ping socket (SOCK_DGRAM, IPPROTO_ICMP).
  *   vr-sock [-v VR] [-t MS] rawping ADDR
  *	ICMP echo through a raw socket.
+ *   vr-sock [-v VR] [-t MS] probe ADDR IFNAME|IFADDR
+ *	RFC 8335 PROBE of ADDR's own interface IFNAME, or the one with address
+ *	IFADDR: prints "probe code C status 0xS" from the extended echo reply.
  *   vr-sock [-v VR] [-t MS] rawcount TYPE
  *	Open a raw ICMP socket, print "ready", count the ICMP messages of
  *	TYPE received during MS milliseconds, or until SIGUSR1 (then with
@@ -51,16 +54,20 @@
  *	the packets it receives during MS milliseconds and print the count.
  *   vr-sock rasend SRC DST PROTO
  *	Send one packet of PROTO with the IP Router Alert option (raw socket).
- *   vr-sock [-v VR] mrt [IF]
+ *   vr-sock [-v VR] mrt [IF [hold]]
  *	Make a raw IGMP socket the multicast routing socket (MRT_INIT) and,
  *	with IF, add a vif on that interface (MRT_ADD_VIF, by ifindex); print
- *	"vif added" or "init".
+ *	"vif added" or "init". With "hold", then print "ready" and keep the
+ *	socket, and so the vif, until killed.
  *   vr-sock [-v VR] udpencap TYPE [MOVE_TO]
  *	Set UDP_ENCAP to TYPE on a new UDP socket, then SO_VR to MOVE_TO if
  *	given; print "set".
  *   vr-sock [-v VR] ulp NAME [MOVE_TO]
  *	Set TCP_ULP to NAME on a new TCP socket, then SO_VR to MOVE_TO if
  *	given; print "set".
+ *   vr-sock [-v VR] xfrmpol [MOVE_TO]
+ *	Give a new UDP socket an IPsec policy of its own (IP_XFRM_POLICY: out,
+ *	allow, no template), then SO_VR to MOVE_TO if given; print "set".
  *   vr-sock [-v VR] [-t MS] recv ADDR PORT
  *	Bind a UDP socket to ADDR:PORT, print "ready", then "got DATA" for
  *	the first datagram, or time out.
@@ -88,7 +95,8 @@
  * -v VR sets SO_VR on the socket before it is bound or connected; without
  * it, the socket takes the VR of the task (/proc/self/vr). -d DEV binds it
  * to a device (SO_BINDTODEVICE, e.g. a VRF). -i IF sets IP_UNICAST_IF, -m
- * IF IP_MULTICAST_IF, -f IP_FREEBIND. -t is the timeout (default 1500 ms).
+ * IF IP_MULTICAST_IF (IF: an interface name, or one of its addresses), -f
+ * IP_FREEBIND. -t is the timeout (default 1500 ms).
  * -l LEN makes request send LEN bytes ("hello" then 'x's) instead of "hello".
  *
  * Exit: 0 success, 1 other error, 2 usage, 10 timeout, 11 refused
@@ -109,6 +117,7 @@
 #include <netinet/ip_icmp.h>
 #include <netinet/udp.h>
 #include <linux/mroute.h>
+#include <linux/xfrm.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -141,7 +150,7 @@ static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr,
 		"usage: vr-sock [-v VR] [-t MS] [-s SRC] serve|request|bind tcp|udp|sctp ADDR PORT [REPLY]\n"
-		"       vr-sock [-v VR] [-t MS] ping|rawping ADDR\n"
+		"       vr-sock [-v VR] [-t MS] ping|rawping ADDR | probe ADDR IFNAME|IFADDR\n"
 		"       vr-sock [-v VR] [-t MS] rawcount TYPE\n"
 		"       vr-sock [-v VR] [-d DEV] echo tcp|udp ADDR PORT\n"
 		"       vr-sock [-v VR] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS\n"
@@ -151,8 +160,8 @@ static void __attribute__((noreturn)) usage(void)
 		"       vr-sock fragneeded TO MTU QSRC QSPORT QDST QDPORT\n"
 		"       vr-sock frag SRC DST PORT ID first|last CHAR\n"
 		"       vr-sock [-v VR] [-t MS] recv ADDR PORT | racount PROTO | udpencap TYPE [VR]\n"
-		"       vr-sock [-v VR] ulp NAME [VR]\n"
-		"       vr-sock [-v VR] mrt [IF]\n"
+		"       vr-sock [-v VR] ulp NAME [VR] | xfrmpol [VR]\n"
+		"       vr-sock [-v VR] mrt [IF [hold]]\n"
 		"       vr-sock rasend SRC DST PROTO\n"
 		"       vr-sock [-v VR] socket FAMILY TYPE PROTO\n"
 		"       vr-sock [-v VR] serve6 udp ADDR PORT REPLY | request6 udp ADDR PORT | send6 ADDR PORT\n"
@@ -277,7 +286,11 @@ static int new_socket_family(int family, int type, int protocol)
 			fail(errno);
 	}
 	if (mcast_if) {
-		struct ip_mreqn mr = { .imr_ifindex = ifindex_of(mcast_if) };
+		struct ip_mreqn mr = { 0 };
+
+		/* an interface name, or one of its addresses */
+		if (!inet_aton(mcast_if, &mr.imr_address))
+			mr.imr_ifindex = ifindex_of(mcast_if);
 
 		if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof(mr)))
 			fail(errno);
@@ -746,7 +759,7 @@ static int do_set_move(int type, int level, int opt, const void *val,
 	return 0;
 }
 
-static int do_mrt(const char *ifname)
+static int do_mrt(const char *ifname, int hold)
 {
 	int fd = new_socket(SOCK_RAW, IPPROTO_IGMP), one = 1;
 	struct vifctl vif = { .vifc_flags = VIFF_USE_IFINDEX, .vifc_threshold = 1 };
@@ -763,6 +776,11 @@ static int do_mrt(const char *ifname)
 	if (setsockopt(fd, IPPROTO_IP, MRT_ADD_VIF, &vif, sizeof(vif)))
 		fail(errno);
 	printf("vif added\n");
+	if (hold) {	/* the vif lasts as long as the socket */
+		printf("ready\n");
+		fflush(stdout);
+		pause();
+	}
 	return 0;
 }
 
@@ -919,6 +937,78 @@ static int do_ping(struct sockaddr_in sin, int raw)
 	}
 }
 
+#ifndef ICMP_EXT_ECHO
+#define ICMP_EXT_ECHO		42
+#define ICMP_EXT_ECHOREPLY	43
+#endif
+
+/*
+ * RFC 8335 PROBE: an extended echo request through a raw socket asking the
+ * host at @sin about its own interface @name (L bit set; an interface
+ * identification object of c-type 1, by name, or of c-type 3, by IPv4
+ * address, if @name is one). Prints the reply's code (0: found, 1:
+ * malformed query, 2: no such interface) and its status bits.
+ */
+static int do_probe(struct sockaddr_in sin, const char *name)
+{
+	int fd = new_socket(SOCK_RAW, IPPROTO_ICMP);
+	unsigned short id = getpid() & 0xffff;
+	long deadline = now_ms() + timeout_ms;
+	size_t nlen = strlen(name), olen = 4 + ((nlen + 3) & ~(size_t)3);
+	unsigned char req[8 + 4 + 4 + IFNAMSIZ + 3] = { 0 };
+	struct icmphdr *h = (struct icmphdr *)req;
+	unsigned char *ext = req + 8, *obj = req + 12;
+	struct in_addr addr;
+	unsigned short ck;
+	char buf[1500];
+
+	if (!nlen || nlen >= IFNAMSIZ)
+		usage();
+	h->type = ICMP_EXT_ECHO;
+	h->un.echo.id = htons(id);
+	h->un.echo.sequence = htons(1 << 8 | 1);	/* sequence 1, L bit */
+	ext[0] = 2 << 4;				/* version 2 */
+	obj[2] = 3;			/* class: interface identification */
+	if (inet_aton(name, &addr)) {
+		olen = 4 + 4 + sizeof(addr);
+		obj[3] = 3;		/* c-type: by address */
+		obj[5] = 1;		/* AFI: IPv4 */
+		obj[6] = sizeof(addr);
+		memcpy(obj + 8, &addr, sizeof(addr));
+	} else {
+		obj[3] = 1;		/* c-type: by name */
+		memcpy(obj + 4, name, nlen);
+	}
+	obj[0] = olen >> 8;
+	obj[1] = olen & 0xff;
+	ck = icmp_cksum(ext, 4 + olen);
+	memcpy(ext + 2, &ck, sizeof(ck));
+	h->checksum = icmp_cksum(req, 12 + olen);
+	if (sendto(fd, req, 12 + olen, 0, (struct sockaddr *)&sin,
+		   sizeof(sin)) < 0)
+		fail(errno);
+	for (;;) {
+		long left = deadline - now_ms();
+		struct icmphdr *rep;
+		struct iphdr *ip;
+		ssize_t n;
+
+		wait_readable(fd, left > 0 ? left : 0);
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			fail(errno);
+		ip = (struct iphdr *)buf;
+		if (n < (ssize_t)(ip->ihl * 4 + sizeof(*rep)))
+			continue;
+		rep = (struct icmphdr *)(buf + ip->ihl * 4);
+		if (rep->type != ICMP_EXT_ECHOREPLY || ntohs(rep->un.echo.id) != id)
+			continue;
+		printf("probe code %d status 0x%x\n", rep->code,
+		       ntohs(rep->un.echo.sequence) & 0xff);
+		return 0;
+	}
+}
+
 static void on_usr1(int sig)
 {
 	(void)sig;
@@ -1044,7 +1134,18 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (argc == 1 && !strcmp(argv[0], "mrt"))
-		return do_mrt(NULL);
+		return do_mrt(NULL, 0);
+	if (argc >= 1 && argc <= 2 && !strcmp(argv[0], "xfrmpol")) {
+		/* an outbound IPsec policy that allows everything, no template */
+		struct xfrm_userpolicy_info pol = {
+			.sel.family = AF_INET,
+			.dir = XFRM_POLICY_OUT,
+			.action = XFRM_POLICY_ALLOW,
+		};
+
+		return do_set_move(SOCK_DGRAM, IPPROTO_IP, IP_XFRM_POLICY, &pol,
+				   sizeof(pol), argc == 2 ? atoi(argv[1]) : -1);
+	}
 	if (argc < 2)
 		usage();
 	if (!strcmp(argv[0], "serve") && argc == 5)
@@ -1064,6 +1165,8 @@ int main(int argc, char **argv)
 		return do_ping(addr_of(argv[1], NULL), 0);
 	if (!strcmp(argv[0], "rawping") && argc == 2)
 		return do_ping(addr_of(argv[1], NULL), 1);
+	if (!strcmp(argv[0], "probe") && argc == 3)
+		return do_probe(addr_of(argv[1], NULL), argv[2]);
 	if (!strcmp(argv[0], "rawcount") && argc == 2)
 		return do_rawcount(IPPROTO_ICMP, atoi(argv[1]), 0);
 	if (!strcmp(argv[0], "racount") && argc == 2)
@@ -1072,7 +1175,9 @@ int main(int argc, char **argv)
 		return do_rasend(addr_of(argv[1], NULL), addr_of(argv[2], NULL),
 				 atoi(argv[3]));
 	if (!strcmp(argv[0], "mrt") && argc == 2)
-		return do_mrt(argv[1]);
+		return do_mrt(argv[1], 0);
+	if (!strcmp(argv[0], "mrt") && argc == 3 && !strcmp(argv[2], "hold"))
+		return do_mrt(argv[1], 1);
 	if (!strcmp(argv[0], "udpencap") && (argc == 2 || argc == 3)) {
 		int type = atoi(argv[1]);
 
