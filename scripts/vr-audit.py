@@ -32,7 +32,7 @@ AUDITED = [
     "ip_route_newports",
     "ip_route_input*",
     "fib_validate_source*", "ip_mc_validate_source", "ip_route_use_hint",
-    "__ip_dev_find", "ip_dev_find", "inet_lookup_ifaddr_rcu",
+    "__ip_dev_find", "ip_dev_find", "ip_dev_find_vr", "inet_lookup_ifaddr*",
     "inet_select_addr",
     "inet_addr_type", "inet_addr_type_table", "inet_addr_type_dev_table",
     "inet_dev_addr_type",

@@ -397,6 +397,11 @@ fn assign(info: &Info<'_>) -> Result {
         info.set_err_msg(c"interface has distributed addresses (dhost del them first)");
         return Err(EBUSY);
     }
+    // Multicast routing is VR 0's: its vifs would forward between VRs.
+    if in_dev.mc_forwarding(&rtnl) {
+        info.set_err_msg(c"interface is a multicast routing vif (VR 0's)");
+        return Err(EBUSY);
+    }
     dev.move_to_vr(&rtnl, id);
     if let Some(old_vr) = registry.find(old) {
         notify(net, &rtnl, VR_CMD_CHANGE_NTF, old_vr);

@@ -17,7 +17,11 @@
 # the packet's VR, SO_ORIGINAL_DST is VR 0's, multicast routing stays VR
 # 0's and the ICMP rate limits of an address are kept per VR (item 11); ESP
 # in TCP is refused outside VR 0 (part 2); a packet netfilter re-routes
-# stays in its VR (audit).
+# stays in its VR, and so do the local-source check, arp_filter, nft fib,
+# nft dup and nft reject, ip route get answers in the asker's VR and an
+# ICMP PROBE sees its VR's interfaces only; a VR's route takes none of
+# another VR's addresses as its preferred source; IPsec is VR 0's; an
+# address deleted in a VR kills that VR's routes only (audit).
 #
 #   netns isop0-PID                 netns iso-PID (tests run here)
 #   +------------------+            +-----------------------------------+
@@ -625,7 +629,16 @@ t_mroute() {
 	ktap_run vr-sock -v 0 mrt a1
 	ktap_expect_stdout "error: EOPNOTSUPP" || return 1
 	ktap_run vr-sock -v 0 mrt a0
-	ktap_expect_stdout "vif added"
+	ktap_expect_stdout "vif added" || return 1
+	# a vif of VR 0 cannot be moved to VR 1; once it is gone, it can
+	ktap_run ip link add mr0 type dummy && ktap_run ip link set mr0 up || return 1
+	ktap_bg_ready "$T/mrt" vr-sock -v 0 mrt mr0 hold || return 1
+	ktap_run vrctl assign mr0 1
+	ktap_bg_stop
+	ktap_expect_rc 1 &&
+	ktap_expect_match "refused, and why" "*multicast routing vif*" "$KTAP_STDERR_TEXT" &&
+	ktap_run vrctl assign mr0 1 &&
+	ktap_run ip link del mr0
 }
 
 # vr_stat VR NAME: the counter NAME (rx_packets, ...) of VR, from vrctl -j show.
@@ -786,9 +799,320 @@ t_nf_reroute() {
 	ktap_expect_match "VR 0's peer got nothing" "*error: ETIMEDOUT*" "$(cat "$T/rr0")"
 }
 
+# vr1_recv OUT PORT SEND-COMMAND...: a VR 1 UDP receiver on 10.7.0.1:PORT
+# (2 s), then the send command; OUT holds what the receiver printed ("got
+# ..." or "error: ETIMEDOUT").
+vr1_recv() {
+	local out=$1 port=$2 pid
+	shift 2
+	ktap_bg_ready "$out" vr-sock -v 1 -t 2000 recv 10.7.0.1 "$port" || return 1
+	pid=$KTAP_BG_PID
+	ktap_run "$@"
+	wait "$pid"
+	ktap_print_file "VR 1's receiver: " "$out"
+}
+
+# A datagram that reaches VR 1 from a peer whose address is local in VR 0
+# only (10.7.9.1, on a0) is delivered: the local-source check of the input
+# route looks among VR 1's addresses. From an address local in VR 1
+# (10.7.5.1, on e1) it is still dropped. Run before any test adds a policy
+# rule or a local route: either takes the check off its fast path for good.
+t_src_other_vr() {
+	local so1 so2
+	echo 0 > /proc/sys/net/ipv4/conf/all/rp_filter &&
+	echo 0 > /proc/sys/net/ipv4/conf/a1/rp_filter &&
+	ktap_run ip -n "$P1" addr add 10.7.9.1/32 dev b1 &&
+	ktap_run ip -n "$P1" addr add 10.7.5.1/32 dev b1 || return 1
+	vr1_recv "$T/so1" 7710 ip netns exec "$P1" vr-sock -s 10.7.9.1 send 10.7.0.1 7710
+	so1=$KTAP_STDOUT_TEXT
+	vr1_recv "$T/so2" 7711 ip netns exec "$P1" vr-sock -s 10.7.5.1 send 10.7.0.1 7711
+	so2=$KTAP_STDOUT_TEXT
+	ip -n "$P1" addr del 10.7.9.1/32 dev b1
+	ip -n "$P1" addr del 10.7.5.1/32 dev b1
+	ktap_expect_eq "sent from 10.7.9.1 and from 10.7.5.1" "sent sent" "$so1 $so2" &&
+	ktap_expect_match "from VR 0's address: delivered in VR 1" "*got *" "$(cat "$T/so1")" &&
+	ktap_expect_match "from VR 1's own address: dropped" "*error: ETIMEDOUT*" \
+		"$(cat "$T/so2")"
+}
+
+# arp_filter on a VR 1 interface checks the route back to the sender in VR
+# 1 (VR 0 routes 10.7.0.2 through a0, and would have a1 answer nothing).
+t_arp_filter() {
+	echo 1 > /proc/sys/net/ipv4/conf/a1/arp_filter || return 1
+	ip -n "$P1" neigh flush dev b1
+	vr1_recv "$T/af" 7712 ip netns exec "$P1" vr-sock send 10.7.0.1 7712
+	echo 0 > /proc/sys/net/ipv4/conf/a1/arp_filter
+	ktap_expect_match "VR 1's address resolved and reached" "*got *" "$(cat "$T/af")"
+}
+
+# A strict reverse-path rule (nft fib) on a VR 1 interface checks the source
+# against VR 1's routes: 10.7.0.2 is routed back through a1 and passes,
+# 10.8.0.99 (VR 1 routes it through c1) is dropped.
+t_nft_fib() {
+	local f1 f2
+	cat > "$T/fib.nft" <<-'NFT'
+	table ip vrfib {
+		chain pre {
+			type filter hook prerouting priority 0;
+			iifname "a1" udp dport { 7713, 7714 } fib saddr . iif oif missing drop
+		}
+	}
+	NFT
+	ktap_run nft -f "$T/fib.nft" &&
+	ktap_run ip -n "$P1" addr add 10.8.0.99/32 dev b1 || return 1
+	vr1_recv "$T/fib1" 7713 ip netns exec "$P1" vr-sock send 10.7.0.1 7713
+	f1=$KTAP_STDOUT_TEXT
+	vr1_recv "$T/fib2" 7714 ip netns exec "$P1" vr-sock -s 10.8.0.99 send 10.7.0.1 7714
+	f2=$KTAP_STDOUT_TEXT
+	ip -n "$P1" addr del 10.8.0.99/32 dev b1
+	nft delete table ip vrfib
+	ktap_expect_eq "sent from 10.7.0.2 and from 10.8.0.99" "sent sent" "$f1 $f2" &&
+	ktap_expect_match "a source VR 1 routes through a1: passes" "*got *" "$(cat "$T/fib1")" &&
+	ktap_expect_match "a source VR 1 routes elsewhere: dropped" "*error: ETIMEDOUT*" \
+		"$(cat "$T/fib2")"
+}
+
+# nft dup copies a VR 1 datagram to 10.7.0.2: the copy is routed in VR 1,
+# to VR 1's peer, which gets both; VR 0's peer gets nothing.
+t_nft_dup() {
+	local b0 b1
+	cat > "$T/dup.nft" <<-'NFT'
+	table ip vrdup {
+		chain out {
+			type filter hook output priority 0;
+			udp dport 7715 dup to 10.7.0.2
+		}
+	}
+	NFT
+	ktap_run nft -f "$T/dup.nft" || return 1
+	b0=$(received "$P0") b1=$(received "$P1")
+	ktap_run vr-sock -v 1 send 10.7.0.2 7715
+	sleep 0.5
+	nft delete table ip vrdup
+	ktap_expect_eq "packets at VR 0's peer" 0 $(($(received "$P0") - b0)) &&
+	ktap_expect_eq "packets at VR 1's peer (the datagram and its copy)" 2 \
+		$(($(received "$P1") - b1))
+}
+
+# A TCP reset sent by an nft reject rule (input, prerouting and inet ingress
+# hooks) for a connection to VR 1 goes back to VR 1's peer: its connect
+# fails at once with ECONNREFUSED, and VR 0's peer gets nothing.
+t_nft_reject() {
+	local b0 in pre ing
+	cat > "$T/rej.nft" <<-'NFT'
+	table ip vrrej {
+		chain in {
+			type filter hook input priority 0;
+			iifname "a1" tcp dport 7716 reject with tcp reset
+		}
+		chain pre {
+			type filter hook prerouting priority 0;
+			iifname "a1" tcp dport 7717 reject with tcp reset
+		}
+	}
+	table inet vrreji {
+		chain ing {
+			type filter hook ingress device "a1" priority 0;
+			tcp dport 7718 reject with tcp reset
+		}
+	}
+	NFT
+	ktap_run nft -f "$T/rej.nft" || return 1
+	b0=$(received "$P0")
+	ktap_run ip netns exec "$P1" vr-sock -t 2000 request tcp 10.7.0.1 7716
+	in=$KTAP_STDOUT_TEXT
+	# from 10.8.0.2, which VR 1 routes back through c1 and VR 0 not at all
+	ktap_run ip netns exec "$P1" vr-sock -t 2000 -s 10.8.0.2 request tcp 10.7.0.1 7717
+	pre=$KTAP_STDOUT_TEXT
+	ktap_run ip netns exec "$P1" vr-sock -t 2000 -s 10.8.0.2 request tcp 10.7.0.1 7718
+	ing=$KTAP_STDOUT_TEXT
+	nft delete table ip vrrej
+	nft delete table inet vrreji
+	ktap_expect_eq "reset from the input hook" "error: ECONNREFUSED" "$in" &&
+	ktap_expect_eq "reset from the prerouting hook" "error: ECONNREFUSED" "$pre" &&
+	ktap_expect_eq "reset from the inet ingress hook" "error: ECONNREFUSED" "$ing" &&
+	ktap_expect_eq "packets at VR 0's peer" 0 $(($(received "$P0") - b0))
+}
+
+# "ip route get" asked from VR 1 answers with VR 1's routes (10.8.0.0/24
+# goes through c1 in VR 1 only); asked from VR 0, there is no route.
+t_route_get() {
+	ktap_run vrctl exec 1 -- "$IPROUTE2" route get 10.8.0.2
+	ktap_expect_match "asked from VR 1: VR 1's route" "*10.8.0.2 dev c1 table $VR1_TABLE *" \
+		"$KTAP_STDOUT_TEXT" || return 1
+	ktap_run "$IPROUTE2" route get 10.8.0.2
+	ktap_expect_match "asked from VR 0: no route" "*Network is unreachable*" "$KTAP_STDERR_TEXT"
+}
+
+# An RFC 8335 PROBE that reaches VR 1 learns about VR 1's interfaces only:
+# asked about a1 (VR 1) the answer is "found" (code 0), about a0 (VR 0) "no
+# such interface" (code 2), as for a name that does not exist. By address,
+# each VR finds its own interface with 10.7.0.1, and VR 1 none with 10.7.9.1.
+t_icmp_probe() {
+	local a1 a0 none addr0 addr1 addr9
+	echo 1 > /proc/sys/net/ipv4/icmp_echo_enable_probe || return 1
+	ktap_run ip netns exec "$P1" vr-sock -t 2000 probe 10.7.0.1 a1
+	a1=$KTAP_STDOUT_TEXT
+	ktap_run ip netns exec "$P1" vr-sock -t 2000 probe 10.7.0.1 a0
+	a0=$KTAP_STDOUT_TEXT
+	ktap_run ip netns exec "$P1" vr-sock -t 2000 probe 10.7.0.1 nosuch0
+	none=$KTAP_STDOUT_TEXT
+	# by address: 10.7.0.1 is a0's in VR 0 and a1's in VR 1
+	ktap_run ip netns exec "$P0" vr-sock -t 2000 probe 10.7.0.1 10.7.0.1
+	addr0=$KTAP_STDOUT_TEXT
+	ktap_run ip netns exec "$P1" vr-sock -t 2000 probe 10.7.0.1 10.7.0.1
+	addr1=$KTAP_STDOUT_TEXT
+	ktap_run ip netns exec "$P1" vr-sock -t 2000 probe 10.7.0.1 10.7.9.1
+	addr9=$KTAP_STDOUT_TEXT
+	echo 0 > /proc/sys/net/ipv4/icmp_echo_enable_probe
+	ktap_expect_match "a1, VR 1's: found" "probe code 0 *" "$a1" &&
+	ktap_expect_match "a name that exists nowhere: no such interface" "probe code 2 *" \
+		"$none" &&
+	ktap_expect_eq "a0, VR 0's: no such interface, as for that name" "$none" "$a0" &&
+	ktap_expect_match "10.7.0.1 asked from VR 0: found" "probe code 0 *" "$addr0" &&
+	ktap_expect_match "10.7.0.1 asked from VR 1: found" "probe code 0 *" "$addr1" &&
+	ktap_expect_match "10.7.9.1 (VR 0's only) asked from VR 1: no such interface" \
+		"probe code 2 *" "$addr9"
+}
+
+# A route of VR 1's table takes a preferred source of VR 1 (10.7.6.1, on a1
+# only) and not one that is local in VR 0 only (10.7.9.1, a0's).
+t_route_prefsrc() {
+	ktap_run ip addr add 10.7.6.1/32 dev a1 || return 1
+	ktap_run ip route add 10.9.9.0/24 dev a1 src 10.7.9.1 table "$VR1_TABLE"
+	ktap_expect_rc 2 &&
+	ktap_expect_match "VR 0's address refused" "*Invalid prefsrc address*" \
+		"$KTAP_STDERR_TEXT" &&
+	ktap_run ip route add 10.9.9.0/24 dev a1 src 10.7.6.1 table "$VR1_TABLE" &&
+	ktap_run ip route del 10.9.9.0/24 table "$VR1_TABLE"
+	local rc=$?
+	ip addr del 10.7.6.1/32 dev a1
+	return $rc
+}
+
+# nft fib type lookups without an interface (output hook) answer in the
+# packet's VR: a VR 1 datagram to 10.7.6.1, local in VR 1 only (a1), is
+# "local", counted once.
+t_nft_fib_type() {
+	local n sent
+	cat > "$T/ft.nft" <<-'NFT'
+	table ip vrft {
+		chain out {
+			type filter hook output priority 0;
+			udp dport 7721 fib daddr type local counter
+		}
+	}
+	NFT
+	ktap_run nft -f "$T/ft.nft" &&
+	ktap_run ip addr add 10.7.6.1/32 dev a1 || return 1
+	ktap_run vr-sock -v 1 send 10.7.6.1 7721
+	sent=$KTAP_STDOUT_TEXT
+	n=$(nft list chain ip vrft out | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+	nft delete table ip vrft
+	ip addr del 10.7.6.1/32 dev a1
+	ktap_expect_eq "sent" "sent" "$sent" &&
+	ktap_expect_eq "VR 1 datagrams to a VR 1 local address counted as local" 1 "$n"
+}
+
+# IP_MULTICAST_IF by address, with 10.7.0.1 on a0 (VR 0) and a1 (VR 1):
+# each VR's socket sends through its own interface, to its own peer.
+t_mcast_if_addr() {
+	local b0 b1
+	b0=$(received "$P0") b1=$(received "$P1")
+	ktap_run vr-sock -v 0 -m 10.7.0.1 send 239.1.1.1 9 &&
+	ktap_run vr-sock -v 1 -m 10.7.0.1 send 239.1.1.1 9 || return 1
+	sleep 0.5
+	ktap_expect_eq "packets at VR 0's peer" 1 $(($(received "$P0") - b0)) &&
+	ktap_expect_eq "packets at VR 1's peer" 1 $(($(received "$P1") - b1))
+}
+
+# IPsec is VR 0's. A VR 0 policy tunnels UDP to 10.7.0.2:7730 through ESP:
+# VR 0's datagram leaves encrypted to VR 0's peer; VR 1's is not
+# transformed and reaches VR 1's peer, never VR 0's. VR 1 cannot read or
+# set SAs or policies, nor give a socket a policy, and SO_VR does not move a
+# socket that has one.
+t_xfrm() {
+	local b0 b1 d0 d1 ls pol0 pol1 move
+	ktap_run ip xfrm state add src 10.7.0.1 dst 10.7.0.2 proto esp spi 0x7730 reqid 7 \
+		mode tunnel aead 'rfc4106(gcm(aes))' 0x00112233445566778899aabbccddeeff00112233 128 &&
+	ktap_run ip xfrm policy add src 10.7.0.1/32 dst 10.7.0.2/32 proto 17 dport 7730 dir out \
+		tmpl src 10.7.0.1 dst 10.7.0.2 proto esp reqid 7 mode tunnel || return 1
+	b0=$(received "$P0") b1=$(received "$P1")
+	ktap_run vr-sock -v 0 send 10.7.0.2 7730
+	sleep 0.5
+	d0=$(($(received "$P0") - b0))
+	b0=$(received "$P0")
+	ktap_run vr-sock -v 1 send 10.7.0.2 7730
+	sleep 0.5
+	d1="$(($(received "$P0") - b0)) $(($(received "$P1") - b1))"
+	ktap_run vrctl exec 1 -- "$IPROUTE2" xfrm state list
+	ls=$KTAP_STDERR_TEXT
+	ip xfrm policy flush
+	ip xfrm state flush
+	ktap_run vr-sock -v 0 xfrmpol
+	pol0=$KTAP_STDOUT_TEXT
+	ktap_run vr-sock -v 1 xfrmpol
+	pol1=$KTAP_STDOUT_TEXT
+	ktap_run vr-sock -v 0 xfrmpol 1
+	move=$KTAP_STDOUT_TEXT
+	ktap_expect_eq "VR 0's datagram, encrypted, at VR 0's peer" 1 "$d0" &&
+	ktap_expect_eq "VR 1's datagram: at VR 0's peer, at VR 1's peer" "0 1" "$d1" &&
+	ktap_expect_match "VR 1 cannot list SAs" "*Operation not supported*" "$ls" &&
+	ktap_expect_eq "socket policy in VR 0" set "$pol0" &&
+	ktap_expect_eq "socket policy in VR 1" "error: EOPNOTSUPP" "$pol1" &&
+	ktap_expect_eq "SO_VR moves no socket with a policy" "error: EOPNOTSUPP" "$move"
+}
+
+# nft fib at the netdev ingress hook uses the VR of the interface: on a1
+# (VR 1), VR 1's route back to 10.7.0.2 passes; in isop1 (no VRs), a
+# datagram from a VR 1 socket is checked in isop1's own routes, not in a
+# table of VR 1 that isop1 does not have.
+t_nft_fib_netdev() {
+	local d1 p1
+	cat > "$T/nd.nft" <<-'NFT'
+	table netdev vrnd {
+		chain in {
+			type filter hook ingress device "a1" priority 0;
+			ip protocol udp udp dport 7742 fib saddr . iif oif missing drop
+		}
+	}
+	NFT
+	sed 's/"a1"/"b1"/; s/7742/7743/' "$T/nd.nft" > "$T/nd1.nft"
+	ktap_run nft -f "$T/nd.nft" &&
+	ktap_run ip netns exec "$P1" nft -f "$T/nd1.nft" || return 1
+	vr1_recv "$T/nd" 7742 ip netns exec "$P1" vr-sock send 10.7.0.1 7742
+	ktap_bg_ready "$T/nd1" ip netns exec "$P1" vr-sock -t 2000 recv 10.7.0.2 7743 || return 1
+	p1=$KTAP_BG_PID
+	ktap_run vr-sock -v 1 send 10.7.0.2 7743
+	wait "$p1"
+	ktap_print_file "isop1's receiver: " "$T/nd1"
+	nft delete table netdev vrnd
+	ip netns exec "$P1" nft delete table netdev vrnd
+	ktap_expect_match "on a1: passes" "*got *" "$(cat "$T/nd")" &&
+	ktap_expect_match "in isop1: passes" "*got *" "$(cat "$T/nd1")"
+}
+
+# Deleting 10.7.0.1 from a1 (VR 1) kills VR 1's routes with it as source,
+# not VR 0's, where a0 still has it.
+t_addr_del_routes() {
+	local r0 r1
+	ktap_run ip route add 10.9.8.0/24 dev a0 src 10.7.0.1 &&
+	ktap_run ip route add 10.9.7.0/24 dev a1 src 10.7.0.1 table "$VR1_TABLE" &&
+	ktap_run ip addr del 10.7.0.1/24 dev a1 || return 1
+	r0=$(ip route show 10.9.8.0/24)
+	r1=$(ip route show 10.9.7.0/24 table "$VR1_TABLE")
+	ktap_run ip addr add 10.7.0.1/24 dev a1
+	ip route del 10.9.8.0/24 2>/dev/null
+	ip route del 10.9.7.0/24 table "$VR1_TABLE" 2>/dev/null
+	ktap_print_msg "VR 0's route: ${r0:-(none)}; VR 1's route: ${r1:-(none)}"
+	ktap_expect_match "VR 0's route kept" "10.9.8.0/24 dev a0 *src 10.7.0.1*" "$r0" &&
+	ktap_expect_eq "VR 1's route gone" "" "$r1"
+}
+
 suite() {
 	ktap_test_result "setup: VR 0 and VR 1 with the same addresses, peers in their own netns" t_setup
 	ktap_test_result "control: each VR's packet reaches its own peer" t_control
+	ktap_test_result "a source local in VR 0 only is a peer's in VR 1: delivered" t_src_other_vr
 	ktap_test_result "VR 1 socket, SO_BINDTODEVICE to VR 0's interface: ENETUNREACH, nothing sent" \
 		t_bindtodevice
 	ktap_test_result "VR 1 socket, IP_UNICAST_IF of VR 0's interface: ENETUNREACH, nothing sent" \
@@ -799,6 +1123,8 @@ suite() {
 		t_mcast_if
 	ktap_test_result "VR 1 socket, link-local multicast out of VR 0's interface: ENETUNREACH" \
 		t_mcast_if_local
+	ktap_test_result "IP_MULTICAST_IF by an address of VR 0 and VR 1: each VR's own interface" \
+		t_mcast_if_addr
 	ktap_test_result "VR 1 socket, limited broadcast from a VR 0 address: ENETUNREACH" \
 		t_bcast_saddr
 	ktap_test_result "VR 1 source address selection stays in VR 1" t_select_addr
@@ -841,7 +1167,7 @@ suite() {
 	ktap_test_result "conntrack: VR 1 untracked, not VR 0's entry; tracked in a zone of its own" \
 		t_conntrack
 	ktap_test_result "nft socket match: a VR 1 datagram finds no VR 0 socket" t_socket_match
-	ktap_test_result "multicast routing: refused to VR 1's sockets and on VR 1's interfaces" \
+	ktap_test_result "multicast routing: refused to VR 1's sockets and interfaces, vifs not moved" \
 		t_mroute
 	ktap_test_result "ICMP error rate limits: VR 0's use of an address leaves VR 1's tokens" \
 		t_icmp_ratelimit
@@ -849,5 +1175,19 @@ suite() {
 	ktap_test_result "TCP ULPs: espintcp refused in VR 1 and not moved there, TLS allowed" \
 		t_tcp_ulp
 	ktap_test_result "a VR 1 datagram re-routed by netfilter (mark) stays in VR 1" t_nf_reroute
+	ktap_test_result "arp_filter on a VR 1 interface uses VR 1's route back" t_arp_filter
+	ktap_test_result "nft fib reverse-path check of a VR 1 packet uses VR 1's routes" t_nft_fib
+	ktap_test_result "nft dup of a VR 1 datagram: the copy goes to VR 1's peer" t_nft_dup
+	ktap_test_result "nft reject: the TCP reset to VR 1's peer is sent in VR 1" t_nft_reject
+	ktap_test_result "ip route get answers with the asking task's VR's routes" t_route_get
+	ktap_test_result "ICMP PROBE from VR 1's peer: VR 0's interfaces do not exist" t_icmp_probe
+	ktap_test_result "a VR 1 route's preferred source must be an address of VR 1" t_route_prefsrc
+	ktap_test_result "nft fib type in the output hook: a VR 1 local address is local" \
+		t_nft_fib_type
+	ktap_test_result "IPsec is VR 0's: VR 1's datagram not sent to VR 0's IPsec peer" t_xfrm
+	ktap_test_result "nft fib at netdev ingress: the interface's VR; none from another netns" \
+		t_nft_fib_netdev
+	ktap_test_result "an address deleted in VR 1 kills VR 1's routes using it, not VR 0's" \
+		t_addr_del_routes
 }
 ktap_run_suite suite
