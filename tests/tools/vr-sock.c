@@ -894,6 +894,40 @@ static unsigned short icmp_cksum(const void *data, size_t len)
 }
 
 /* One echo request; 0 when the matching reply came. */
+/*
+ * Waits until @deadline for an ICMP message of @type on @fd, in @buf: on a
+ * raw socket (@raw), one with echo identifier @id, after the IP header; on
+ * a ping socket, whose identifier the kernel chose, any. Fails with
+ * ETIMEDOUT.
+ */
+static struct icmphdr *recv_icmp(int fd, int raw, int type, unsigned short id,
+				 long deadline, char *buf, size_t size)
+{
+	for (;;) {
+		long left = deadline - now_ms();
+		struct icmphdr *rep = (struct icmphdr *)buf;
+		ssize_t n;
+
+		wait_readable(fd, left > 0 ? left : 0);
+		n = recv(fd, buf, size, 0);
+		if (n < 0)
+			fail(errno);
+		if (raw) {
+			struct iphdr *ip = (struct iphdr *)buf;
+
+			if (n < (ssize_t)(ip->ihl * 4 + sizeof(*rep)))
+				continue;
+			rep = (struct icmphdr *)(buf + ip->ihl * 4);
+			if (ntohs(rep->un.echo.id) != id)
+				continue;
+		} else if (n < (ssize_t)sizeof(*rep)) {
+			continue;
+		}
+		if (rep->type == type)
+			return rep;
+	}
+}
+
 static int do_ping(struct sockaddr_in sin, int raw)
 {
 	int fd = new_socket(raw ? SOCK_RAW : SOCK_DGRAM, IPPROTO_ICMP);
@@ -908,33 +942,9 @@ static int do_ping(struct sockaddr_in sin, int raw)
 	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sin,
 		   sizeof(sin)) < 0)
 		fail(errno);
-	for (;;) {
-		long left = deadline - now_ms();
-		struct icmphdr *rep;
-		ssize_t n;
-
-		wait_readable(fd, left > 0 ? left : 0);
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0)
-			fail(errno);
-		if (raw) {	/* raw sockets get the IP header too */
-			struct iphdr *ip = (struct iphdr *)buf;
-
-			if (n < (ssize_t)(ip->ihl * 4 + sizeof(*rep)))
-				continue;
-			rep = (struct icmphdr *)(buf + ip->ihl * 4);
-			if (rep->type != ICMP_ECHOREPLY ||
-			    ntohs(rep->un.echo.id) != id)
-				continue;
-		} else {
-			rep = (struct icmphdr *)buf;
-			if (n < (ssize_t)sizeof(*rep) ||
-			    rep->type != ICMP_ECHOREPLY)
-				continue;
-		}
-		printf("reply from %s\n", inet_ntoa(sin.sin_addr));
-		return 0;
-	}
+	recv_icmp(fd, raw, ICMP_ECHOREPLY, id, deadline, buf, sizeof(buf));
+	printf("reply from %s\n", inet_ntoa(sin.sin_addr));
+	return 0;
 }
 
 #ifndef ICMP_EXT_ECHO
@@ -958,6 +968,7 @@ static int do_probe(struct sockaddr_in sin, const char *name)
 	unsigned char req[8 + 4 + 4 + IFNAMSIZ + 3] = { 0 };
 	struct icmphdr *h = (struct icmphdr *)req;
 	unsigned char *ext = req + 8, *obj = req + 12;
+	struct icmphdr *rep;
 	struct in_addr addr;
 	unsigned short ck;
 	char buf[1500];
@@ -987,26 +998,10 @@ static int do_probe(struct sockaddr_in sin, const char *name)
 	if (sendto(fd, req, 12 + olen, 0, (struct sockaddr *)&sin,
 		   sizeof(sin)) < 0)
 		fail(errno);
-	for (;;) {
-		long left = deadline - now_ms();
-		struct icmphdr *rep;
-		struct iphdr *ip;
-		ssize_t n;
-
-		wait_readable(fd, left > 0 ? left : 0);
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0)
-			fail(errno);
-		ip = (struct iphdr *)buf;
-		if (n < (ssize_t)(ip->ihl * 4 + sizeof(*rep)))
-			continue;
-		rep = (struct icmphdr *)(buf + ip->ihl * 4);
-		if (rep->type != ICMP_EXT_ECHOREPLY || ntohs(rep->un.echo.id) != id)
-			continue;
-		printf("probe code %d status 0x%x\n", rep->code,
-		       ntohs(rep->un.echo.sequence) & 0xff);
-		return 0;
-	}
+	rep = recv_icmp(fd, 1, ICMP_EXT_ECHOREPLY, id, deadline, buf, sizeof(buf));
+	printf("probe code %d status 0x%x\n", rep->code,
+	       ntohs(rep->un.echo.sequence) & 0xff);
+	return 0;
 }
 
 static void on_usr1(int sig)
