@@ -29,14 +29,15 @@ iproute2_find() {
 	return 1
 }
 
-# fresh_netns SCRIPT TEST PEER...: unless VR_NETNS_PEERS is set, make the
+# fresh_netns SCRIPT TEST [PEER...]: unless VR_NETNS_TEST is set, make the
 # network namespaces TEST-PID and PEER-PID..., run "sh SCRIPT" in the first
-# with VR_NETNS_PEERS set to the peers' names, delete them all and exit with
-# SCRIPT's status. In SCRIPT's run inside TEST-PID it returns at once: the
-# peers' names are the words of $VR_NETNS_PEERS, in order.
+# with VR_NETNS_TEST set to its name and VR_NETNS_PEERS to the peers' names,
+# delete them all and exit with SCRIPT's status. In SCRIPT's run inside
+# TEST-PID it returns at once: the peers' names are the words of
+# $VR_NETNS_PEERS, in order.
 fresh_netns() {
 	local script=$1 test=$2-$$ peers='' n rc
-	[ -z "${VR_NETNS_PEERS:-}" ] || return 0
+	[ -z "${VR_NETNS_TEST:-}" ] || return 0
 	shift 2
 	for n in "$@"; do
 		peers="$peers $n-$$"
@@ -46,7 +47,7 @@ fresh_netns() {
 	for n in $peers; do
 		ip netns add "$n" || { echo "TAP version 13"; echo "Bail out! ip netns add failed"; exit 1; }
 	done
-	VR_NETNS_PEERS=$peers ip netns exec "$test" sh "$script"
+	VR_NETNS_TEST=$test VR_NETNS_PEERS=$peers ip netns exec "$test" sh "$script"
 	rc=$?
 	ip netns del "$test"
 	for n in $peers; do

@@ -32,7 +32,7 @@ LIB=${VR_TEST_LIB:-$HERE/../lib}
 
 # --- outer part: run the tests in a fresh network namespace ----------------
 
-if [ -z "${VR_SS_NS:-}" ]; then
+if [ -z "${VR_NETNS_TEST:-}" ]; then
 	for cmd in ss vrctl vr-sock; do
 		if ! command -v "$cmd" >/dev/null 2>&1; then
 			echo "TAP version 13"
@@ -40,19 +40,8 @@ if [ -z "${VR_SS_NS:-}" ]; then
 			exit 1
 		fi
 	done
-	VR_SS_NS=ss-$$
-	export VR_SS_NS
-	if ! err=$(ip netns add "$VR_SS_NS" 2>&1); then
-		echo "TAP version 13"
-		printf '%s\n' "$err" | sed 's/^/# /'
-		echo "Bail out! cannot create a network namespace (ip netns add)"
-		exit 1
-	fi
-	ip netns exec "$VR_SS_NS" sh "$HERE/$(basename "$0")"
-	rc=$?
-	ip netns del "$VR_SS_NS"
-	exit "$rc"
 fi
+fresh_netns "$HERE/$(basename "$0")" ss
 
 # --- inner part: in the netns -----------------------------------------------
 
