@@ -12,7 +12,7 @@ BINDGEN_VERSION=0.72.1
 LIBCLANG_VERSION=18.1.1
 APT_PKGS=(rustc-web rust-web-src gcc make flex bison bc libelf-dev libssl-dev
 	  cpio xz-utils curl git python3 python3-pip unzip qemu-system-x86
-	  busybox-static iproute2 nftables kmod rsync python3-ply python3-git python3-yaml python3-jsonschema
+	  busybox-static iproute2 nftables iptables ipvsadm kmod rsync python3-ply python3-git python3-yaml python3-jsonschema
 	  clang-19 lld-19 llvm-19)	# the debug kernel: KASAN with Rust needs a clang-built kernel
 
 die() { echo "deps: error: $*" >&2; exit 1; }

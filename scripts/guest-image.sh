@@ -24,6 +24,15 @@ for src in "$TOP"/tests/tools/*.c; do
 	t=$(basename "$src" .c)
 	adds+=(--add "$OUT/tools/$t:/usr/bin/$t")
 done
+# BPF programs of the tests (tests/tools/bpf/*.c) as /usr/lib/vr-bpf/<name>.o,
+# compiled against the host's uapi headers (no libbpf needed).
+mkdir -p "$OUT/bpf"
+for src in "$TOP"/tests/tools/bpf/*.c; do
+	o=$OUT/bpf/$(basename "$src" .c).o
+	"clang$LLVM_SUFFIX" -O2 -target bpf -I"/usr/include/$(gcc -print-multiarch)" \
+		-Wall -Wextra -Werror -c "$src" -o "$o"
+	adds+=(--add "$o:/usr/lib/vr-bpf/$(basename "$o")")
+done
 # In-guest tests: every directory of tests/ but the host side and the tool sources.
 for d in "$TOP"/tests/*/; do
 	d=$(basename "$d")
@@ -31,14 +40,20 @@ for d in "$TOP"/tests/*/; do
 	adds+=(--add "$TOP/tests/$d:/tests/$d")
 done
 adds+=(--add "$TOP/bench:/bench")
-# iproute2's ip (netns, veth, dummy) next to busybox's, and nft, with their
-# libraries.
-for prog in ip nft; do
-	bin=$(PATH=$PATH:/usr/sbin:/sbin command -v "$prog") || die "$prog not found (iproute2, nftables)"
+# iproute2's ip (netns, veth, dummy) next to busybox's, tc, nft, iptables
+# (iptables-nft) and ipvsadm, with their libraries.
+for prog in ip tc nft iptables ipvsadm; do
+	bin=$(PATH=$PATH:/usr/sbin:/sbin command -v "$prog") ||
+		die "$prog not found (iproute2, nftables, iptables, ipvsadm)"
 	adds+=(--add "$(readlink -f "$bin"):/usr/sbin/$prog")
 	for lib in $(ldd "$bin" | awk '/=> \//{print $3} /^[[:space:]]*\//{print $1}'); do
 		adds+=(--add "$(readlink -f "$lib"):$lib")
 	done
+done
+# The iptables extensions the tests use.
+xt=/usr/lib/$(gcc -print-multiarch)/xtables
+for ext in standard tcp udp addrtype TCPMSS; do
+	adds+=(--add "$xt/libxt_$ext.so:$xt/libxt_$ext.so")
 done
 # ss with iproute2-patches/ applied (prints and filters by VR).
 ss=$(VR_SKIP_DEPS=1 "$TOP/scripts/iproute2.sh")

@@ -16,6 +16,11 @@
  *	ICMP echo through a ping socket (SOCK_DGRAM, IPPROTO_ICMP).
  *   vr-sock [-v VR] [-t MS] rawping ADDR
  *	ICMP echo through a raw socket.
+ *   vr-sock [-v VR] [-t MS] tsping ADDR STAMPADDR
+ *	ICMP echo through a raw socket with a timestamp option naming
+ *	STAMPADDR (prespecified addresses, one slot): prints "stamped N", N
+ *	the number of slots filled in the reply's echoed option (1 if the
+ *	host at ADDR took STAMPADDR for one of its own).
  *   vr-sock [-v VR] [-t MS] probe ADDR IFNAME|IFADDR
  *	RFC 8335 PROBE of ADDR's own interface IFNAME, or the one with address
  *	IFADDR: prints "probe code C status 0xS" from the extended echo reply.
@@ -65,6 +70,11 @@
  *   vr-sock [-v VR] ulp NAME [MOVE_TO]
  *	Set TCP_ULP to NAME on a new TCP socket, then SO_VR to MOVE_TO if
  *	given; print "set".
+ *   vr-sock [-v VR] arpset ADDR MAC [pub]
+ *	Add a permanent ARP entry for ADDR with hardware address MAC through
+ *	SIOCSARP on a new UDP socket, naming no device (the kernel takes the
+ *	one of the route to ADDR); with "pub", a proxy entry (ATF_PUBL) for
+ *	ADDR, which without a device acts on every interface; print "set".
  *   vr-sock [-v VR] xfrmpol [MOVE_TO]
  *	Give a new UDP socket an IPsec policy of its own (IP_XFRM_POLICY: out,
  *	allow, no template), then SO_VR to MOVE_TO if given; print "set".
@@ -111,6 +121,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <netinet/ip.h>
@@ -123,6 +134,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -151,6 +163,7 @@ static void __attribute__((noreturn)) usage(void)
 	fprintf(stderr,
 		"usage: vr-sock [-v VR] [-t MS] [-s SRC] serve|request|bind tcp|udp|sctp ADDR PORT [REPLY]\n"
 		"       vr-sock [-v VR] [-t MS] ping|rawping ADDR | probe ADDR IFNAME|IFADDR\n"
+		"       vr-sock [-v VR] [-t MS] tsping ADDR STAMPADDR\n"
 		"       vr-sock [-v VR] [-t MS] rawcount TYPE\n"
 		"       vr-sock [-v VR] [-d DEV] echo tcp|udp ADDR PORT\n"
 		"       vr-sock [-v VR] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS\n"
@@ -160,7 +173,7 @@ static void __attribute__((noreturn)) usage(void)
 		"       vr-sock fragneeded TO MTU QSRC QSPORT QDST QDPORT\n"
 		"       vr-sock frag SRC DST PORT ID first|last CHAR\n"
 		"       vr-sock [-v VR] [-t MS] recv ADDR PORT | racount PROTO | udpencap TYPE [VR]\n"
-		"       vr-sock [-v VR] ulp NAME [VR] | xfrmpol [VR]\n"
+		"       vr-sock [-v VR] ulp NAME [VR] | xfrmpol [VR] | arpset ADDR MAC [pub]\n"
 		"       vr-sock [-v VR] mrt [IF [hold]]\n"
 		"       vr-sock rasend SRC DST PROTO\n"
 		"       vr-sock [-v VR] socket FAMILY TYPE PROTO\n"
@@ -759,6 +772,25 @@ static int do_set_move(int type, int level, int opt, const void *val,
 	return 0;
 }
 
+static int do_arpset(struct sockaddr_in addr, const char *mac, int pub)
+{
+	struct arpreq r = { .arp_flags = ATF_PERM | (pub ? ATF_PUBL : ATF_COM) };
+	unsigned int b[6];
+	int fd = new_socket(SOCK_DGRAM, 0), i;
+
+	if (sscanf(mac, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5]) != 6)
+		usage();
+	memcpy(&r.arp_pa, &addr, sizeof(addr));
+	r.arp_ha.sa_family = ARPHRD_ETHER;
+	for (i = 0; i < 6; i++)
+		r.arp_ha.sa_data[i] = b[i];
+	if (ioctl(fd, SIOCSARP, &r))
+		fail(errno);
+	printf("set\n");
+	return 0;
+}
+
 static int do_mrt(const char *ifname, int hold)
 {
 	int fd = new_socket(SOCK_RAW, IPPROTO_IGMP), one = 1;
@@ -945,6 +977,47 @@ static int do_ping(struct sockaddr_in sin, int raw)
 	recv_icmp(fd, raw, ICMP_ECHOREPLY, id, deadline, buf, sizeof(buf));
 	printf("reply from %s\n", inet_ntoa(sin.sin_addr));
 	return 0;
+}
+
+static int do_tsping(struct sockaddr_in sin, struct sockaddr_in stamp)
+{
+	int fd = new_socket(SOCK_RAW, IPPROTO_ICMP);
+	unsigned short id = getpid() & 0xffff;
+	struct icmphdr req = { .type = ICMP_ECHO };
+	long deadline = now_ms() + timeout_ms;
+	/* timestamp option, 12 bytes: pointer 5, flag 3 (prespecified) */
+	unsigned char opt[12] = { IPOPT_TIMESTAMP, 12, 5, IPOPT_TS_PRESPEC };
+	unsigned char *o, *end;
+	struct iphdr *ip;
+	char buf[1500];
+
+	memcpy(opt + 4, &stamp.sin_addr, 4);
+	if (setsockopt(fd, IPPROTO_IP, IP_OPTIONS, opt, sizeof(opt)))
+		fail(errno);
+	req.un.echo.id = htons(id);
+	req.un.echo.sequence = htons(1);
+	req.checksum = icmp_cksum(&req, sizeof(req));
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sin,
+		   sizeof(sin)) < 0)
+		fail(errno);
+	recv_icmp(fd, 1, ICMP_ECHOREPLY, id, deadline, buf, sizeof(buf));
+	ip = (struct iphdr *)buf;
+	end = (unsigned char *)buf + ip->ihl * 4;
+	for (o = (unsigned char *)(ip + 1); o + 1 < end && *o != IPOPT_END;) {
+		if (*o == IPOPT_NOOP) {
+			o++;
+			continue;
+		}
+		if (o[1] < 2)
+			break;
+		if (*o == IPOPT_TIMESTAMP && o[1] >= 4) {
+			printf("stamped %d\n", (o[2] - 5) / 8);
+			return 0;
+		}
+		o += o[1];
+	}
+	printf("no timestamp option\n");
+	return 1;
 }
 
 #ifndef ICMP_EXT_ECHO
@@ -1160,6 +1233,8 @@ int main(int argc, char **argv)
 		return do_ping(addr_of(argv[1], NULL), 0);
 	if (!strcmp(argv[0], "rawping") && argc == 2)
 		return do_ping(addr_of(argv[1], NULL), 1);
+	if (!strcmp(argv[0], "tsping") && argc == 3)
+		return do_tsping(addr_of(argv[1], NULL), addr_of(argv[2], NULL));
 	if (!strcmp(argv[0], "probe") && argc == 3)
 		return do_probe(addr_of(argv[1], NULL), argv[2]);
 	if (!strcmp(argv[0], "rawcount") && argc == 2)
@@ -1169,6 +1244,10 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[0], "rasend") && argc == 4)
 		return do_rasend(addr_of(argv[1], NULL), addr_of(argv[2], NULL),
 				 atoi(argv[3]));
+	if (!strcmp(argv[0], "arpset") && argc == 3)
+		return do_arpset(addr_of(argv[1], NULL), argv[2], 0);
+	if (!strcmp(argv[0], "arpset") && argc == 4 && !strcmp(argv[3], "pub"))
+		return do_arpset(addr_of(argv[1], NULL), argv[2], 1);
 	if (!strcmp(argv[0], "mrt") && argc == 2)
 		return do_mrt(argv[1], 0);
 	if (!strcmp(argv[0], "mrt") && argc == 3 && !strcmp(argv[2], "hold"))

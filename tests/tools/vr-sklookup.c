@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vr-sklookup: steer socket lookups with a BPF sk_lookup program.
+ *
+ *   vr-sklookup [-v VR] tcp|udp ADDR PORT STEER_PORT REPLY
+ *	Bind a socket to ADDR:PORT (with SO_VR VR set first, if given; TCP:
+ *	listening), put it in a one-entry SOCKMAP and attach to this network
+ *	namespace an sk_lookup program that assigns it to every lookup for
+ *	local port STEER_PORT of its protocol, whatever the lookup's VR. Print
+ *	"ready", then answer every TCP connection or UDP datagram with REPLY
+ *	and print "from ADDR:PORT" (its peer), until killed (which detaches
+ *	the program). If bpf_sk_assign() fails,
+ *	the program lets the regular lookup run (SK_PASS).
+ *
+ * No libbpf: raw bpf(2), the program's instructions written out here (the
+ * same as clang -O2 -target bpf gives for sk_lookup.c).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef SO_VR
+#define SO_VR 85
+#endif
+
+#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define MOV64_REG(d, s)	INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+#define MOV64_IMM(d, i)	INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
+#define ADD64_IMM(d, i)	INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
+#define STX_W(d, s, o)	INSN(BPF_STX | BPF_MEM | BPF_W, d, s, o, 0)
+#define LDX_W(d, s, o)	INSN(BPF_LDX | BPF_MEM | BPF_W, d, s, o, 0)
+#define JNE_IMM(d, i, o) INSN(BPF_JMP | BPF_JNE | BPF_K, d, 0, o, i)
+#define JEQ_IMM(d, i, o) INSN(BPF_JMP | BPF_JEQ | BPF_K, d, 0, o, i)
+#define LD_MAP_FD(d, fd) INSN(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, fd), INSN(0, 0, 0, 0, 0)
+#define CALL(f)		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, f)
+#define EXIT()		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+
+#define INSN_CNT 20
+
+/* The sk_lookup program (sk_lookup.c), for STEER and SOCKMAP fd MAP. */
+static void prog_insns(struct bpf_insn *out, int steer, int map)
+{
+	const struct bpf_insn insns[INSN_CNT] = {
+		MOV64_REG(6, 1),			/* r6 = ctx */
+		MOV64_IMM(1, 0),
+		STX_W(10, 1, -4),			/* key = 0 */
+		LDX_W(1, 6, offsetof(struct bpf_sk_lookup, local_port)),
+		JNE_IMM(1, steer, 13),			/* -> return SK_PASS */
+		MOV64_REG(2, 10),
+		ADD64_IMM(2, -4),			/* r2 = &key */
+		LD_MAP_FD(1, map),
+		CALL(BPF_FUNC_map_lookup_elem),
+		JEQ_IMM(0, 0, 7),			/* no socket -> SK_PASS */
+		MOV64_REG(1, 6),
+		MOV64_REG(2, 0),
+		MOV64_IMM(3, 0),
+		MOV64_REG(6, 0),
+		CALL(BPF_FUNC_sk_assign),		/* result ignored */
+		MOV64_REG(1, 6),
+		CALL(BPF_FUNC_sk_release),
+		MOV64_IMM(0, SK_PASS),
+		EXIT(),
+	};
+
+	memcpy(out, insns, sizeof(insns));
+}
+
+static int sys_bpf(int cmd, union bpf_attr *attr)
+{
+	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "vr-sklookup: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	int vr = -1, opt, tcp, fd, map, prog, netns, link, one = 1;
+	static char log[65536];
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	union bpf_attr a;
+	__u32 key = 0;
+	__u64 val;
+
+#ifdef DUMP_INSNS
+	struct bpf_insn d[INSN_CNT];
+
+	prog_insns(d, 7777, 0);
+	fwrite(d, sizeof(d), 1, stdout);
+	return 0;
+#endif
+	while ((opt = getopt(argc, argv, "v:")) != -1) {
+		if (opt != 'v')
+			goto usage;
+		vr = atoi(optarg);
+	}
+	if (argc - optind != 5)
+		goto usage;
+	tcp = !strcmp(argv[optind], "tcp");
+	if (!tcp && strcmp(argv[optind], "udp"))
+		goto usage;
+	if (inet_pton(AF_INET, argv[optind + 1], &sin.sin_addr) != 1)
+		goto usage;
+	sin.sin_port = htons(atoi(argv[optind + 2]));
+	int steer = atoi(argv[optind + 3]);
+	const char *reply = argv[optind + 4];
+
+	fd = socket(AF_INET, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+	if (fd < 0)
+		die("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (vr >= 0 && setsockopt(fd, SOL_SOCKET, SO_VR, &vr, sizeof(vr)))
+		die("SO_VR");
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		die("bind");
+	if (tcp && listen(fd, 16))
+		die("listen");
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_SOCKMAP;
+	a.key_size = sizeof(key);
+	a.value_size = sizeof(val);
+	a.max_entries = 1;
+	map = sys_bpf(BPF_MAP_CREATE, &a);
+	if (map < 0)
+		die("BPF_MAP_CREATE SOCKMAP");
+	val = fd;
+	memset(&a, 0, sizeof(a));
+	a.map_fd = map;
+	a.key = (unsigned long)&key;
+	a.value = (unsigned long)&val;
+	a.flags = BPF_ANY;
+	if (sys_bpf(BPF_MAP_UPDATE_ELEM, &a))
+		die("BPF_MAP_UPDATE_ELEM (socket into SOCKMAP)");
+
+	struct bpf_insn insns[INSN_CNT];
+
+	prog_insns(insns, steer, map);
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SK_LOOKUP;
+	a.expected_attach_type = BPF_SK_LOOKUP;
+	a.insns = (unsigned long)insns;
+	a.insn_cnt = INSN_CNT;
+	a.license = (unsigned long)"GPL";
+	prog = sys_bpf(BPF_PROG_LOAD, &a);
+	if (prog < 0) {			/* again, for the verifier's log */
+		int err = errno;
+
+		a.log_buf = (unsigned long)log;
+		a.log_size = sizeof(log);
+		a.log_level = 1;
+		sys_bpf(BPF_PROG_LOAD, &a);
+		fprintf(stderr, "%s", log);
+		errno = err;
+		die("BPF_PROG_LOAD sk_lookup");
+	}
+
+	netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (netns < 0)
+		die("/proc/self/ns/net");
+	memset(&a, 0, sizeof(a));
+	a.link_create.prog_fd = prog;
+	a.link_create.target_fd = netns;
+	a.link_create.attach_type = BPF_SK_LOOKUP;
+	link = sys_bpf(BPF_LINK_CREATE, &a);
+	if (link < 0)
+		die("BPF_LINK_CREATE sk_lookup");
+
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		char buf[512];
+		struct sockaddr_in peer;
+		socklen_t plen = sizeof(peer);
+
+		if (tcp) {
+			int c = accept(fd, (struct sockaddr *)&peer, &plen);
+
+			if (c < 0)
+				die("accept");
+			printf("from %s:%d\n", inet_ntoa(peer.sin_addr), ntohs(peer.sin_port));
+			fflush(stdout);
+			if (write(c, reply, strlen(reply)) < 0)
+				perror("vr-sklookup: write");
+			close(c);
+		} else {
+			if (recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&peer, &plen) < 0)
+				die("recvfrom");
+			printf("from %s:%d\n", inet_ntoa(peer.sin_addr), ntohs(peer.sin_port));
+			fflush(stdout);
+			if (sendto(fd, reply, strlen(reply), 0, (struct sockaddr *)&peer, plen) < 0)
+				perror("vr-sklookup: sendto");
+		}
+	}
+usage:
+	fprintf(stderr, "usage: vr-sklookup [-v VR] tcp|udp ADDR PORT STEER_PORT REPLY\n");
+	return 2;
+}
