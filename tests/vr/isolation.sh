@@ -21,7 +21,11 @@
 # nft dup and nft reject, ip route get answers in the asker's VR and an
 # ICMP PROBE sees its VR's interfaces only; a VR's route takes none of
 # another VR's addresses as its preferred source; IPsec is VR 0's; an
-# address deleted in a VR kills that VR's routes only (audit).
+# address deleted in a VR kills that VR's routes only; SIOCSARP without a
+# device picks an interface of the caller's VR, a timestamp option's
+# addresses are looked up in the packet's VR, and so are the routes back of
+# nft rt mtu and TCPMSS and iptables' address types; IPVS is VR 0's, and tc's
+# ct action reassembles fragments per VR (audit).
 #
 #   netns isop0-PID                 netns iso-PID (tests run here)
 #   +------------------+            +-----------------------------------+
@@ -53,6 +57,8 @@ set -- $VR_NETNS_PEERS
 P0=$1
 P1=$2
 VR1_TABLE=65537
+# iproute2's tc, not busybox's
+TC=${VR_TC:-/usr/sbin/tc}
 
 # shellcheck source=../lib/ktap.sh
 . "$LIB/ktap.sh"
@@ -1109,6 +1115,174 @@ t_addr_del_routes() {
 	ktap_expect_eq "VR 1's route gone" "" "$r1"
 }
 
+# SIOCSARP without a device from a VR 1 socket: the entry goes on the
+# interface of VR 1's route to the address (a1), not VR 0's (a0). A proxy
+# entry without a device, which would answer on every VR's interfaces, is
+# refused.
+t_arp_ioctl() {
+	local dev
+	ktap_run vr-sock -v 1 arpset 10.7.0.77 02:00:00:07:00:77 || return 1
+	dev=$(ip neigh show 10.7.0.77 | awk '{ print $3 }')
+	ip neigh del 10.7.0.77 dev "$dev"
+	ktap_expect_stdout set &&
+	ktap_expect_eq "interface of the entry" a1 "$dev" || return 1
+	ktap_run vr-sock -v 1 arpset 10.7.0.78 02:00:00:07:00:78 pub
+	ktap_expect_stdout "error: EOPNOTSUPP"
+}
+
+# A VR 1 host stamps the timestamp option slot (prespecified addresses) of
+# its own VR 1 address, not of 10.7.9.1, an address only VR 0 has.
+t_ts_option() {
+	local own other
+	ktap_run ip netns exec "$P1" vr-sock -t 2000 tsping 10.7.0.1 10.7.0.1 || return 1
+	own=$KTAP_STDOUT_TEXT
+	ktap_run ip netns exec "$P1" vr-sock -t 2000 tsping 10.7.0.1 10.7.9.1 || return 1
+	other=$KTAP_STDOUT_TEXT
+	ktap_expect_eq "slot of VR 1's address" "stamped 1" "$own" &&
+	ktap_expect_eq "slot of VR 0's address" "stamped 0" "$other"
+}
+
+# mss_clamp: with a clamp to the path MTU set up in VR 1's forward path, a
+# SYN that VR 1 forwards keeps the MSS of VR 1's route back to the sender
+# (a1, 1500: MSS 1460), not VR 0's (a /32 route through a0 with MTU 1000:
+# MSS 960). The SYN goes from isop1's b1 through a1 and c1 back to isop1's
+# d1, where nft reads its MSS.
+mss_clamp() {
+	local kept clamped
+	cat > "$T/mss1.nft" <<-'NFT'
+	table ip vrmss1 {
+		counter kept { }
+		counter clamped { }
+		chain pre {
+			type filter hook prerouting priority 0;
+			ip daddr 10.8.0.99 tcp option maxseg size 1460 counter name kept
+			ip daddr 10.8.0.99 tcp option maxseg size 960 counter name clamped
+		}
+	}
+	NFT
+	if ktap_run ip netns exec "$P1" nft -f "$T/mss1.nft" &&
+	   ktap_run ip route add 10.7.0.2/32 dev a0 mtu 1000 &&
+	   ktap_run ip route add 10.8.0.99/32 via 10.8.0.2 dev c1 table "$VR1_TABLE" &&
+	   ktap_run ip -n "$P1" route add 10.8.0.99/32 via 10.7.0.1 dev b1 &&
+	   ktap_run sysctl -qw net.ipv4.ip_forward=1; then
+		ip netns exec "$P1" vr-sock -t 500 request tcp 10.8.0.99 7720 >/dev/null 2>&1
+	fi
+	kept=$(ip netns exec "$P1" nft list counter ip vrmss1 kept | awk '$1 == "packets" { print $2 }')
+	clamped=$(ip netns exec "$P1" nft list counter ip vrmss1 clamped |
+		awk '$1 == "packets" { print $2 }')
+	sysctl -qw net.ipv4.ip_forward=0
+	ip -n "$P1" route del 10.8.0.99/32
+	ip route del 10.8.0.99/32 table "$VR1_TABLE"
+	ip route del 10.7.0.2/32 dev a0
+	ip netns exec "$P1" nft delete table ip vrmss1
+	ktap_expect_eq "SYNs with VR 1's MSS (1460)" 1 "$kept" &&
+	ktap_expect_eq "SYNs clamped to VR 0's route (960)" 0 "$clamped"
+}
+
+# nft rt mtu, in the forward hook.
+t_nft_rt_mtu() {
+	cat > "$T/mss.nft" <<-'NFT'
+	table ip vrmss {
+		chain mssfwd {
+			type filter hook forward priority 0;
+			tcp flags syn tcp option maxseg size set rt mtu
+		}
+	}
+	NFT
+	ktap_run nft -f "$T/mss.nft" || return 1
+	mss_clamp
+	KTAP_RC=$?
+	nft delete table ip vrmss
+	return "$KTAP_RC"
+}
+
+# iptables' TCPMSS target (--clamp-mss-to-pmtu).
+t_xt_tcpmss() {
+	ktap_run iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN \
+		-j TCPMSS --clamp-mss-to-pmtu || { nft delete table ip mangle; return 1; }
+	mss_clamp
+	KTAP_RC=$?
+	nft delete table ip mangle
+	return "$KTAP_RC"
+}
+
+# addrtype_count TYPE: packets of iptables' mangle PREROUTING rule matching
+# --dst-type TYPE.
+addrtype_count() {
+	iptables -t mangle -nvxL PREROUTING | awk -v t="dst-type $1" 'index($0, t) { print $1 }'
+}
+
+# iptables' addrtype match without an interface: a VR 1 datagram to
+# 10.7.44.1, an address of VR 0 only, is not LOCAL (UNICAST: VR 1 has no
+# such address); one to 10.7.0.1, VR 1's own, is.
+t_xt_addrtype() {
+	local local1 unicast1 local2
+	if ktap_run ip addr add 10.7.44.1/32 dev a0 &&
+	   ktap_run ip -n "$P1" route add 10.7.44.1/32 via 10.7.0.1 dev b1 &&
+	   ktap_run iptables -t mangle -A PREROUTING -i a1 -p udp --dport 7740 \
+		-m addrtype --dst-type LOCAL &&
+	   ktap_run iptables -t mangle -A PREROUTING -i a1 -p udp --dport 7740 \
+		-m addrtype --dst-type UNICAST &&
+	   ktap_run ip netns exec "$P1" vr-sock send 10.7.44.1 7740; then
+		local1=$(addrtype_count LOCAL) unicast1=$(addrtype_count UNICAST)
+		ktap_run ip netns exec "$P1" vr-sock send 10.7.0.1 7740
+		local2=$(addrtype_count LOCAL)
+	fi
+	nft delete table ip mangle
+	ip -n "$P1" route del 10.7.44.1/32
+	ip addr del 10.7.44.1/32 dev a0
+	ktap_expect_eq "VR 0's address: LOCAL, UNICAST" "0 1" "$local1 $unicast1" &&
+	ktap_expect_eq "VR 1's address: LOCAL" 1 "$local2"
+}
+
+# IPVS is VR 0's: a virtual service on 10.7.0.1:7750, NAT to the real
+# server 10.7.9.2 at VR 0's peer, serves a VR 0 client on this host; VR 1's
+# peer connecting to the same address and port is refused in VR 1 (no
+# socket there), and nothing reaches VR 0's peer.
+t_ipvs() {
+	local b0 vr0 vr1
+	if ktap_run ipvsadm -A -t 10.7.0.1:7750 -s rr &&
+	   ktap_run ipvsadm -a -t 10.7.0.1:7750 -r 10.7.9.2:7750 -m &&
+	   ktap_bg_ready "$T/rs" ip netns exec "$P0" vr-sock serve tcp 10.7.9.2 7750 rs; then
+		ktap_run vr-sock -v 0 -t 2000 request tcp 10.7.0.1 7750
+		vr0=$KTAP_STDOUT_TEXT
+		b0=$(received "$P0")
+		ktap_run ip netns exec "$P1" vr-sock -t 2000 request tcp 10.7.0.1 7750
+		vr1=$KTAP_STDOUT_TEXT
+		b0=$(($(received "$P0") - b0))
+	fi
+	ktap_bg_stop
+	ipvsadm -C
+	ktap_expect_eq "VR 0 client through the virtual service" rs "$vr0" &&
+	ktap_expect_eq "VR 1 client" "error: ECONNREFUSED" "$vr1" &&
+	ktap_expect_eq "packets at VR 0's peer from VR 1's client" 0 "$b0"
+}
+
+# tc's ct action reassembles fragments at ingress, before the stack: the
+# first fragment arriving in VR 1 and the last in VR 0, same addresses and
+# IP id, are never joined, and nothing is delivered in either VR.
+t_act_ct_frag() {
+	local p0 p1 d
+	for d in a0 a1; do
+		ktap_run "$TC" qdisc add dev "$d" clsact &&
+		ktap_run "$TC" filter add dev "$d" ingress protocol ip matchall action ct ||
+			{ "$TC" qdisc del dev a0 clsact; "$TC" qdisc del dev a1 clsact; return 1; }
+	done
+	ktap_bg_ready "$T/ctf0" vr-sock -v 0 -t 6000 recv 10.7.0.1 5562 &&
+	p0=$KTAP_BG_PID &&
+	ktap_bg_ready "$T/ctf1" vr-sock -v 1 -t 6000 recv 10.7.0.1 5562 &&
+	p1=$KTAP_BG_PID &&
+	ktap_run ip netns exec "$P1" vr-sock frag 10.7.0.2 10.7.0.1 5562 4662 first 1 &&
+	ktap_run ip netns exec "$P0" vr-sock frag 10.7.0.2 10.7.0.1 5562 4662 last 0 &&
+	wait "$p0" "$p1"
+	"$TC" qdisc del dev a0 clsact
+	"$TC" qdisc del dev a1 clsact
+	ktap_print_file "VR 0 recv: " "$T/ctf0"
+	ktap_print_file "VR 1 recv: " "$T/ctf1"
+	ktap_expect_match "nothing in VR 0" "*error: ETIMEDOUT*" "$(cat "$T/ctf0")" &&
+	ktap_expect_match "nothing in VR 1" "*error: ETIMEDOUT*" "$(cat "$T/ctf1")"
+}
+
 suite() {
 	ktap_test_result "setup: VR 0 and VR 1 with the same addresses, peers in their own netns" t_setup
 	ktap_test_result "control: each VR's packet reaches its own peer" t_control
@@ -1189,5 +1363,18 @@ suite() {
 		t_nft_fib_netdev
 	ktap_test_result "an address deleted in VR 1 kills VR 1's routes using it, not VR 0's" \
 		t_addr_del_routes
+	ktap_test_result "SIOCSARP without a device from VR 1: VR 1's interface, no proxy for all" \
+		t_arp_ioctl
+	ktap_test_result "IP timestamp option: a VR 1 host stamps for VR 1's addresses only" \
+		t_ts_option
+	ktap_test_result "nft rt mtu: a SYN VR 1 forwards is clamped to VR 1's route back" \
+		t_nft_rt_mtu
+	ktap_test_result "iptables TCPMSS: a SYN VR 1 forwards is clamped to VR 1's route back" \
+		t_xt_tcpmss
+	ktap_test_result "iptables addrtype without an interface: types in the packet's VR" \
+		t_xt_addrtype
+	ktap_test_result "IPVS is VR 0's: VR 1's clients do not reach its real servers" t_ipvs
+	ktap_test_result "tc ct action: fragments of two VRs are not reassembled together" \
+		t_act_ct_frag
 }
 ktap_run_suite suite

@@ -159,6 +159,22 @@ t_bad_vr() {
 	ktap_expect_stderr "Cannot parse virtual router x."
 }
 
+# ss -K (SOCK_DESTROY) run in VR 1 kills VR 1's sockets with the tuple it
+# asks for, not VR 0's: the kernel looks the socket up in the requester's
+# VR, and ss prints the sockets it killed. (Last: it closes the sockets of
+# the setup. A bound UDP socket stays listed after an abort.)
+t_kill_in_vr1() {
+	ktap_bg_ready "$T/r0" vr-sock -v 0 -t 60000 rawcount 8 || return 1
+	ktap_run vrctl exec 1 ss -HK -uan 'sport = :7301' &&
+	ktap_expect_eq "UDP sockets killed" "$A:7301 vr:1" "$(pairs)" &&
+	ktap_run vrctl exec 1 ss -HK -tln 'sport = :7300' &&
+	ktap_expect_eq "TCP listeners killed" "$A:7300 vr:1" "$(pairs)" &&
+	lists "TCP listeners left on 7300" "$A:7300 vr:0" -tln 'sport = :7300' &&
+	ktap_run vrctl exec 1 ss -HK -wan &&
+	ktap_expect_eq "raw sockets killed" "0.0.0.0:1 vr:1" "$(pairs)" &&
+	lists "raw sockets left" "0.0.0.0:1 vr:0" -wan
+}
+
 suite() {
 	ktap_test_result "setup: the same TCP and UDP ports in VR 0 and VR 1" t_setup
 	ktap_test_result "ss -tln shows each listener's VR" t_show_tcp
@@ -171,5 +187,6 @@ suite() {
 	ktap_test_result "ss -wan vr N: raw sockets" t_raw
 	ktap_test_result "ss state time-wait vr N: TIME_WAIT sockets" t_time_wait
 	ktap_test_result "ss vr x: refused" t_bad_vr
+	ktap_test_result "ss -K in VR 1 kills VR 1's sockets, not VR 0's" t_kill_in_vr1
 }
 ktap_run_suite suite
