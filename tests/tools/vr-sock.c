@@ -925,7 +925,6 @@ static unsigned short icmp_cksum(const void *data, size_t len)
 	return ~sum;
 }
 
-/* One echo request; 0 when the matching reply came. */
 /*
  * Waits until @deadline for an ICMP message of @type on @fd, in @buf: on a
  * raw socket (@raw), one with echo identifier @id, after the IP header; on
@@ -960,13 +959,10 @@ static struct icmphdr *recv_icmp(int fd, int raw, int type, unsigned short id,
 	}
 }
 
-static int do_ping(struct sockaddr_in sin, int raw)
+/* Sends one echo request (identifier @id, sequence 1) to @sin on @fd. */
+static void send_echo(int fd, struct sockaddr_in sin, unsigned short id)
 {
-	int fd = new_socket(raw ? SOCK_RAW : SOCK_DGRAM, IPPROTO_ICMP);
-	unsigned short id = getpid() & 0xffff;
 	struct icmphdr req = { .type = ICMP_ECHO };
-	long deadline = now_ms() + timeout_ms;
-	char buf[1500];
 
 	req.un.echo.id = htons(id);
 	req.un.echo.sequence = htons(1);
@@ -974,6 +970,16 @@ static int do_ping(struct sockaddr_in sin, int raw)
 	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sin,
 		   sizeof(sin)) < 0)
 		fail(errno);
+}
+
+static int do_ping(struct sockaddr_in sin, int raw)
+{
+	int fd = new_socket(raw ? SOCK_RAW : SOCK_DGRAM, IPPROTO_ICMP);
+	unsigned short id = getpid() & 0xffff;
+	long deadline = now_ms() + timeout_ms;
+	char buf[1500];
+
+	send_echo(fd, sin, id);
 	recv_icmp(fd, raw, ICMP_ECHOREPLY, id, deadline, buf, sizeof(buf));
 	printf("reply from %s\n", inet_ntoa(sin.sin_addr));
 	return 0;
@@ -983,7 +989,6 @@ static int do_tsping(struct sockaddr_in sin, struct sockaddr_in stamp)
 {
 	int fd = new_socket(SOCK_RAW, IPPROTO_ICMP);
 	unsigned short id = getpid() & 0xffff;
-	struct icmphdr req = { .type = ICMP_ECHO };
 	long deadline = now_ms() + timeout_ms;
 	/* timestamp option, 12 bytes: pointer 5, flag 3 (prespecified) */
 	unsigned char opt[12] = { IPOPT_TIMESTAMP, 12, 5, IPOPT_TS_PRESPEC };
@@ -994,12 +999,7 @@ static int do_tsping(struct sockaddr_in sin, struct sockaddr_in stamp)
 	memcpy(opt + 4, &stamp.sin_addr, 4);
 	if (setsockopt(fd, IPPROTO_IP, IP_OPTIONS, opt, sizeof(opt)))
 		fail(errno);
-	req.un.echo.id = htons(id);
-	req.un.echo.sequence = htons(1);
-	req.checksum = icmp_cksum(&req, sizeof(req));
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sin,
-		   sizeof(sin)) < 0)
-		fail(errno);
+	send_echo(fd, sin, id);
 	recv_icmp(fd, 1, ICMP_ECHOREPLY, id, deadline, buf, sizeof(buf));
 	ip = (struct iphdr *)buf;
 	end = (unsigned char *)buf + ip->ihl * 4;
