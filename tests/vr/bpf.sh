@@ -86,11 +86,8 @@ t_setup() {
 }
 
 # received NS: IP packets received in netns NS so far.
-received() {
-	ip netns exec "$1" cat /proc/net/snmp |
-		awk '$1 == "Ip:" { if (!c) { for (i = 2; i <= NF; i++) if ($i == "InReceives") c = i }
-			else { print $c; exit } }'
-}
+# shellcheck source=../lib/snmp.sh
+. "$LIB/snmp.sh"
 
 # tc_attach SECTION OBJECT: the tc program SECTION of OBJECT on a1's ingress.
 tc_attach() {

@@ -104,16 +104,9 @@ t_setup() {
 	sleep 1
 }
 
-# snmp NS PROTO FIELD: counter FIELD of PROTO in /proc/net/snmp of netns NS
-# ("-": the test's own).
-snmp() {
-	{ if [ "$1" = - ]; then cat /proc/net/snmp; else ip netns exec "$1" cat /proc/net/snmp; fi; } |
-		awk -v p="$2:" -v f="$3" '$1 == p { if (!c) { for (i = 2; i <= NF; i++) if ($i == f) c = i }
-			else { print $c; exit } }'
-}
-
-# received NS: IP packets received in netns NS so far.
-received() { snmp "$1" Ip InReceives; }
+# snmp NS PROTO FIELD and received NS (IP packets received in netns NS)
+# shellcheck source=../lib/snmp.sh
+. "$LIB/snmp.sh"
 
 # leaks VR-1-COMMAND...: run the command (a vr-sock send from VR 1 that
 # names VR 0's a0 or one of its addresses); it must fail with ENETUNREACH
