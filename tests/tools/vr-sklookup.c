@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vr-sklookup: steer socket lookups with a BPF sk_lookup program.
+ * vr-sklookup: steer socket lookups with a BPF sk_lookup program, or
+ * assign a socket to packets with a tc program.
  *
- *   vr-sklookup [-v VR] tcp|udp ADDR PORT STEER_PORT REPLY
+ *   vr-sklookup [-v VR] [-i IFNAME [-r REDIR_IF]] tcp|udp ADDR PORT STEER_PORT REPLY
  *	Bind a socket to ADDR:PORT (with SO_VR VR set first, if given; TCP:
  *	listening), put it in a one-entry SOCKMAP and attach to this network
  *	namespace an sk_lookup program that assigns it to every lookup for
@@ -12,13 +13,21 @@
  *	the program). If bpf_sk_assign() fails,
  *	the program lets the regular lookup run (SK_PASS).
  *
- * No libbpf: raw bpf(2), the program's instructions written out here (the
- * same as clang -O2 -target bpf gives for sk_lookup.c).
+ *	With -i (UDP only), attach instead a tc program to IFNAME's ingress
+ *	(tcx) that bpf_sk_assign()s the socket to every IPv4 datagram for
+ *	port STEER_PORT, and sets the packet's mark to 1 if the assign
+ *	succeeded, else to its -errno. With -r, the program then redirects
+ *	the datagram to the ingress of REDIR_IF (bpf_redirect()).
+ *
+ * No libbpf: raw bpf(2), the programs' instructions written out here (the
+ * sk_lookup one as clang -O2 -target bpf gives it for sk_lookup.c; the tc
+ * one by hand).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -38,6 +47,8 @@
 #define ADD64_IMM(d, i)	INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
 #define STX_W(d, s, o)	INSN(BPF_STX | BPF_MEM | BPF_W, d, s, o, 0)
 #define LDX_W(d, s, o)	INSN(BPF_LDX | BPF_MEM | BPF_W, d, s, o, 0)
+#define LD_ABS_B(o)	INSN(BPF_LD | BPF_ABS | BPF_B, 0, 0, 0, o)
+#define LD_ABS_H(o)	INSN(BPF_LD | BPF_ABS | BPF_H, 0, 0, 0, o)
 #define JNE_IMM(d, i, o) INSN(BPF_JMP | BPF_JNE | BPF_K, d, 0, o, i)
 #define JEQ_IMM(d, i, o) INSN(BPF_JMP | BPF_JEQ | BPF_K, d, 0, o, i)
 #define LD_MAP_FD(d, fd) INSN(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, fd), INSN(0, 0, 0, 0, 0)
@@ -74,6 +85,64 @@ static void prog_insns(struct bpf_insn *out, int steer, int map)
 	memcpy(out, insns, sizeof(insns));
 }
 
+/* BPF_TCX_INGRESS, in the uapi of Linux 6.6 and later */
+#define VR_BPF_TCX_INGRESS 46
+#define TC_INSN_CNT 34
+
+/*
+ * The tc program, for STEER, SOCKMAP fd MAP and, if REDIR is not 0, a
+ * redirect to the ingress of ifindex REDIR; returns its length. tcx runs
+ * it with the Ethernet header pushed, so LD_ABS offsets start there.
+ */
+static int tc_insns(struct bpf_insn *out, int steer, int map, int redir)
+{
+	int o = redir ? 4 : 0;	/* jumps to "out" skip the redirect */
+	const struct bpf_insn insns[] = {
+		MOV64_REG(6, 1),			/* r6 = skb (LD_ABS) */
+		MOV64_IMM(1, 0),
+		STX_W(10, 1, -4),			/* key = 0 */
+		LDX_W(1, 6, offsetof(struct __sk_buff, protocol)),
+		JNE_IMM(1, htons(0x0800), 23 + o),	/* not IPv4 -> out */
+		LD_ABS_B(14),				/* version, IHL 5 */
+		JNE_IMM(0, 0x45, 21 + o),
+		LD_ABS_B(14 + 9),			/* protocol */
+		JNE_IMM(0, IPPROTO_UDP, 19 + o),
+		LD_ABS_H(14 + 20 + 2),			/* UDP dport */
+		JNE_IMM(0, steer, 17 + o),
+		MOV64_REG(2, 10),
+		ADD64_IMM(2, -4),			/* r2 = &key */
+		LD_MAP_FD(1, map),
+		CALL(BPF_FUNC_map_lookup_elem),
+		JEQ_IMM(0, 0, 11 + o),			/* empty -> out */
+		MOV64_REG(1, 6),
+		MOV64_REG(2, 0),
+		MOV64_IMM(3, 0),
+		MOV64_REG(7, 0),
+		CALL(BPF_FUNC_sk_assign),
+		MOV64_REG(8, 0),			/* 0 or -errno */
+		MOV64_REG(1, 7),
+		CALL(BPF_FUNC_sk_release),
+		JNE_IMM(8, 0, 1),
+		MOV64_IMM(8, 1),			/* assigned: mark 1 */
+		STX_W(6, 8, offsetof(struct __sk_buff, mark)),
+		MOV64_IMM(0, -1),			/* out: TCX_NEXT */
+		EXIT(),
+	};
+	const struct bpf_insn redirect[4] = {
+		MOV64_IMM(1, redir),
+		MOV64_IMM(2, BPF_F_INGRESS),
+		CALL(BPF_FUNC_redirect),
+		EXIT(),
+	};
+
+	_Static_assert(sizeof(insns) / sizeof(insns[0]) == 30, "out is at 28");
+	memcpy(out, insns, 28 * sizeof(*out));
+	if (redir)
+		memcpy(out + 28, redirect, sizeof(redirect));
+	memcpy(out + 28 + o, insns + 28, 2 * sizeof(*out));
+	return 30 + o;
+}
+
 static int sys_bpf(int cmd, union bpf_attr *attr)
 {
 	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
@@ -87,7 +156,8 @@ static void die(const char *what)
 
 int main(int argc, char **argv)
 {
-	int vr = -1, opt, tcp, fd, map, prog, netns, link, one = 1;
+	int vr = -1, opt, tcp, fd, map, prog, target, link, one = 1;
+	int ifindex = 0, redir = 0, cnt;
 	static char log[65536];
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	union bpf_attr a;
@@ -101,15 +171,27 @@ int main(int argc, char **argv)
 	fwrite(d, sizeof(d), 1, stdout);
 	return 0;
 #endif
-	while ((opt = getopt(argc, argv, "v:")) != -1) {
-		if (opt != 'v')
+	while ((opt = getopt(argc, argv, "v:i:r:")) != -1) {
+		if (opt == 'v') {
+			vr = atoi(optarg);
+		} else if (opt == 'i') {
+			ifindex = if_nametoindex(optarg);
+			if (!ifindex)
+				die(optarg);
+		} else if (opt == 'r') {
+			redir = if_nametoindex(optarg);
+			if (!redir)
+				die(optarg);
+		} else {
 			goto usage;
-		vr = atoi(optarg);
+		}
 	}
 	if (argc - optind != 5)
 		goto usage;
 	tcp = !strcmp(argv[optind], "tcp");
 	if (!tcp && strcmp(argv[optind], "udp"))
+		goto usage;
+	if ((tcp && ifindex) || (redir && !ifindex))
 		goto usage;
 	if (inet_pton(AF_INET, argv[optind + 1], &sin.sin_addr) != 1)
 		goto usage;
@@ -145,14 +227,20 @@ int main(int argc, char **argv)
 	if (sys_bpf(BPF_MAP_UPDATE_ELEM, &a))
 		die("BPF_MAP_UPDATE_ELEM (socket into SOCKMAP)");
 
-	struct bpf_insn insns[INSN_CNT];
+	struct bpf_insn insns[TC_INSN_CNT];
 
-	prog_insns(insns, steer, map);
 	memset(&a, 0, sizeof(a));
-	a.prog_type = BPF_PROG_TYPE_SK_LOOKUP;
-	a.expected_attach_type = BPF_SK_LOOKUP;
+	if (ifindex) {
+		cnt = tc_insns(insns, steer, map, redir);
+		a.prog_type = BPF_PROG_TYPE_SCHED_CLS;
+	} else {
+		prog_insns(insns, steer, map);
+		cnt = INSN_CNT;
+		a.prog_type = BPF_PROG_TYPE_SK_LOOKUP;
+		a.expected_attach_type = BPF_SK_LOOKUP;
+	}
 	a.insns = (unsigned long)insns;
-	a.insn_cnt = INSN_CNT;
+	a.insn_cnt = cnt;
 	a.license = (unsigned long)"GPL";
 	prog = sys_bpf(BPF_PROG_LOAD, &a);
 	if (prog < 0) {			/* again, for the verifier's log */
@@ -164,19 +252,25 @@ int main(int argc, char **argv)
 		sys_bpf(BPF_PROG_LOAD, &a);
 		fprintf(stderr, "%s", log);
 		errno = err;
-		die("BPF_PROG_LOAD sk_lookup");
+		die("BPF_PROG_LOAD");
 	}
 
-	netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (netns < 0)
-		die("/proc/self/ns/net");
 	memset(&a, 0, sizeof(a));
 	a.link_create.prog_fd = prog;
-	a.link_create.target_fd = netns;
-	a.link_create.attach_type = BPF_SK_LOOKUP;
+	if (ifindex) {
+		/* tcx: the program goes when the link (this process) does */
+		a.link_create.target_ifindex = ifindex;
+		a.link_create.attach_type = VR_BPF_TCX_INGRESS;
+	} else {
+		target = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (target < 0)
+			die("/proc/self/ns/net");
+		a.link_create.target_fd = target;
+		a.link_create.attach_type = BPF_SK_LOOKUP;
+	}
 	link = sys_bpf(BPF_LINK_CREATE, &a);
 	if (link < 0)
-		die("BPF_LINK_CREATE sk_lookup");
+		die("BPF_LINK_CREATE");
 
 	printf("ready\n");
 	fflush(stdout);
@@ -205,6 +299,6 @@ int main(int argc, char **argv)
 		}
 	}
 usage:
-	fprintf(stderr, "usage: vr-sklookup [-v VR] tcp|udp ADDR PORT STEER_PORT REPLY\n");
+	fprintf(stderr, "usage: vr-sklookup [-v VR] [-i IFNAME [-r REDIR_IF]] tcp|udp ADDR PORT STEER_PORT REPLY\n");
 	return 2;
 }

@@ -5,17 +5,23 @@
  *     BPF_FIB_LOOKUP_TBID) as if forwarded from the ingress device;
  *     skb->mark = 0x1000000 | rc << 16 | (egress ifindex & 0xffff)
  *     (rc: BPF_FIB_LKUP_RET_*; 0 = success). TC_ACT_OK.
+ *   tc/fib6: the same for an IPv6 packet (flags 0).
  *   tc/redirect_neigh: bpf_redirect_neigh(REDIR_IFINDEX, NULL) (no nexthop:
- *     the kernel routes the destination itself) for every IPv4 packet.
+ *     the kernel routes the destination itself) for every IPv4 packet;
+ *   tc/redirect_neigh6: the same for every IPv6 packet.
  * REDIR_IFINDEX: -DREDIR_IFINDEX=N at build time (default 100: create the
  * egress device with `ip link add ... index 100`). */
 #include "bpf_mini.h"
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/pkt_cls.h>
 #ifndef AF_INET
 #define AF_INET 2
+#endif
+#ifndef AF_INET6
+#define AF_INET6 10
 #endif
 #ifndef REDIR_IFINDEX
 #define REDIR_IFINDEX 100
@@ -63,6 +69,37 @@ SEC("tc/fib_main")
 int fib_main(struct __sk_buff *skb)
 {
 	return report(skb, BPF_FIB_LOOKUP_DIRECT | BPF_FIB_LOOKUP_TBID);
+}
+
+SEC("tc/fib6")
+int fib6(struct __sk_buff *skb)
+{
+	struct bpf_fib_lookup p = {};
+	struct ipv6hdr ip6;
+	int rc;
+
+	if (skb->protocol != bpf_htons(ETH_P_IPV6))
+		return TC_ACT_OK;
+	if (bpf_skb_load_bytes(skb, ETH_HLEN, &ip6, sizeof(ip6)))
+		return TC_ACT_OK;
+	p.family = AF_INET6;
+	p.l4_protocol = ip6.nexthdr;
+	p.tot_len = bpf_htons(ip6.payload_len) + sizeof(ip6);
+	__builtin_memcpy(p.ipv6_src, &ip6.saddr, sizeof(p.ipv6_src));
+	__builtin_memcpy(p.ipv6_dst, &ip6.daddr, sizeof(p.ipv6_dst));
+	p.ifindex = skb->ingress_ifindex;
+	rc = bpf_fib_lookup(skb, &p, sizeof(p), 0);
+	if (rc >= 0)
+		skb->mark = 0x1000000 | (rc & 0xff) << 16 | (p.ifindex & 0xffff);
+	return TC_ACT_OK;
+}
+
+SEC("tc/redirect_neigh6")
+int redir_neigh6(struct __sk_buff *skb)
+{
+	if (skb->protocol != bpf_htons(ETH_P_IPV6))
+		return TC_ACT_OK;
+	return bpf_redirect_neigh(REDIR_IFINDEX, 0, 0, 0);
 }
 
 SEC("tc/redirect_neigh")
