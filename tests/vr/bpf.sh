@@ -9,7 +9,10 @@
 # looks up that VR's table and may not name another VR's (TBID);
 # bpf_redirect_neigh routes in the target device's VR; an LWT program's
 # BPF_LWT_REROUTE routes in the packet's VR; a netns sk_lookup program
-# cannot hand a VR 1 packet to a VR 0 socket.
+# cannot hand a VR 1 packet to a VR 0 socket, nor can a tc program with
+# bpf_sk_assign(), even by redirecting the packet into a VR 1 interface;
+# bpf_fib_lookup and bpf_redirect_neigh forward no native IPv6 through a
+# VR 1 interface (IPv6 is VR 0's).
 #
 #   netns bpfp0-PID            netns bpf-PID (tests run here)
 #   +----------------+         +------------------------------------+
@@ -89,26 +92,30 @@ t_setup() {
 # shellcheck source=../lib/snmp.sh
 . "$LIB/snmp.sh"
 
-# tc_attach SECTION OBJECT: the tc program SECTION of OBJECT on a1's ingress.
+# tc_attach SECTION OBJECT [DEV]: the tc program SECTION of OBJECT on the
+# ingress of DEV (a1 if not given).
 tc_attach() {
-	ktap_run "$TC" qdisc add dev a1 clsact &&
-	ktap_run "$TC" filter add dev a1 ingress bpf da obj "$OBJ/$2.o" sec "$1"
+	ktap_run "$TC" qdisc add dev "${3:-a1}" clsact &&
+	ktap_run "$TC" filter add dev "${3:-a1}" ingress bpf da obj "$OBJ/$2.o" sec "$1"
 }
 
-# undo: remove what a test may have set up: a1's tc programs, the nft
-# table of marks, background commands.
+# undo: remove what a test may have set up: a1's and a0's tc programs, the
+# nft tables of marks, background commands.
 undo() {
 	"$TC" qdisc del dev a1 clsact 2>/dev/null
-	nft delete table ip vrbpf 2>/dev/null
+	"$TC" qdisc del dev a0 clsact 2>/dev/null
+	nft delete table inet vrbpf 2>/dev/null
+	nft delete table netdev vrbpf6 2>/dev/null
 	ktap_bg_stop
 }
 
 # marks RULE...: an nft table counting, in prerouting, the packets that match
-# each RULE (an nft match on a1's packets), in counters c0, c1, ...
+# each RULE (an nft match on the packets of a1, or of $MARKS_IF if set), in
+# counters c0, c1, ...
 marks() {
 	local i=0 r
 	{
-		echo "table ip vrbpf {"
+		echo "table inet vrbpf {"
 		for r in "$@"; do
 			echo "counter c$i { }"
 			i=$((i + 1))
@@ -116,7 +123,7 @@ marks() {
 		echo "chain pre { type filter hook prerouting priority 0;"
 		i=0
 		for r in "$@"; do
-			echo "iifname \"a1\" $r counter name c$i"
+			echo "iifname \"${MARKS_IF:-a1}\" $r counter name c$i"
 			i=$((i + 1))
 		done
 		echo "}"
@@ -127,7 +134,7 @@ marks() {
 
 # counted N: packets counter cN of marks has seen.
 counted() {
-	nft list counter ip vrbpf "c$1" | awk '$1 == "packets" { print $2 }'
+	nft list counter inet vrbpf "c$1" | awk '$1 == "packets" { print $2 }'
 }
 
 # bpf_sk_lookup_udp on a1: a VR 0 socket on 10.9.0.1:7801 is not found for
@@ -225,6 +232,104 @@ t_lwt_reroute() {
 	ktap_expect_eq "packets at VR 1's side (bpfp2)" 1 $(($(received "$P2") - b2))
 }
 
+# mac_of DEV [NS]: the MAC address of DEV (in netns NS).
+mac_of() {
+	ip ${2:+-n "$2"} -br link show "$1" | awk '{ print $3 }'
+}
+
+# tx_dropped DEV: DEV's transmit drops so far (core stats included).
+tx_dropped() {
+	ip -s -j link show "$1" | sed -n 's/.*"tx":{[^}]*"dropped":\([0-9]*\).*/\1/p'
+}
+
+# ip6_received NS: IPv6 packets received in netns NS so far.
+ip6_received() {
+	ip netns exec "$1" awk '$1 == "Ip6InReceives" { print $2 }' /proc/net/snmp6
+}
+
+# v6 on|off: IPv6 addresses, static neighbours (VR 1's interfaces do no
+# neighbour discovery: native IPv6 is VR 0's) and routes for the IPv6
+# cases: a0 fd00:90::1 (b0 ::2), a1 fd00:91::1 (b1 ::2), c1 fd00:92::1
+# (d1 ::2); bpfp1 routes fd00:90::/64 and bpfp0 fd00:92::/64 through us.
+v6() {
+	if [ "$1" = off ]; then
+		sysctl -qw net.ipv6.conf.all.forwarding=0
+		ip neigh del fd00:92::2 dev c1
+		ip -n "$P1" neigh del fd00:91::1 dev b1
+		ip -n "$P0" neigh del fd00:90::1 dev b0
+		ip -n "$P1" route del fd00:90::/64
+		ip -n "$P0" route del fd00:92::/64
+		ip addr del fd00:90::1/64 dev a0
+		ip addr del fd00:91::1/64 dev a1
+		ip addr del fd00:92::1/64 dev c1
+		ip -n "$P0" addr del fd00:90::2/64 dev b0
+		ip -n "$P1" addr del fd00:91::2/64 dev b1
+		ip -n "$P2" addr del fd00:92::2/64 dev d1
+		return 0
+	fi
+	ip addr add fd00:90::1/64 dev a0 nodad &&
+	ip addr add fd00:91::1/64 dev a1 nodad &&
+	ip addr add fd00:92::1/64 dev c1 nodad &&
+	ip -n "$P0" addr add fd00:90::2/64 dev b0 nodad &&
+	ip -n "$P1" addr add fd00:91::2/64 dev b1 nodad &&
+	ip -n "$P2" addr add fd00:92::2/64 dev d1 nodad &&
+	ip neigh replace fd00:92::2 lladdr "$(mac_of d1 "$P2")" dev c1 &&
+	ip -n "$P1" neigh replace fd00:91::1 lladdr "$(mac_of a1)" dev b1 &&
+	ip -n "$P0" neigh replace fd00:90::1 lladdr "$(mac_of a0)" dev b0 &&
+	ip -n "$P1" route add fd00:90::/64 via fd00:91::1 &&
+	ip -n "$P0" route add fd00:92::/64 via fd00:90::1 &&
+	sysctl -qw net.ipv6.conf.all.forwarding=1
+}
+
+# bpf_fib_lookup for an IPv6 packet arriving on a1 (VR 1), with forwarding
+# on and a route in the main table: native IPv6 is VR 0's, so it is not
+# forwarded (BPF_FIB_LKUP_RET_NOT_FWDED, 4).
+t_fib6() {
+	local n
+	# counted at a1's netdev ingress, after tc: the stack drops IPv6
+	# arriving on a VR 1 interface before prerouting
+	cat > "$T/fib6.nft" <<-'NFT'
+	table netdev vrbpf6 {
+		counter c { }
+		chain in {
+			type filter hook ingress device "a1" priority 0;
+			udp dport 7830 meta mark and 0xffff0000 == 0x1040000 counter name c
+		}
+	}
+	NFT
+	ktap_run v6 on &&
+	ktap_run nft -f "$T/fib6.nft" &&
+	tc_attach tc/fib6 tc_fib &&
+	ktap_run ip netns exec "$P1" vr-sock send6 fd00:90::2 7830 || {
+		undo
+		v6 off 2>/dev/null
+		return 1
+	}
+	sleep 0.3
+	n=$(nft list counter netdev vrbpf6 c | awk '$1 == "packets" { print $2 }')
+	undo
+	v6 off 2>/dev/null
+	ktap_expect_eq "IPv6 packets from a1 not forwarded" 1 "$n"
+}
+
+# bpf_redirect_neigh of an IPv6 packet arriving on a0 (VR 0) to c1 (VR 1),
+# where a main-table route and a neighbour for fd00:92::2 exist: dropped,
+# bpfp2 gets nothing.
+t_redirect_neigh6() {
+	local before drops n dropped
+	ktap_run v6 on &&
+	tc_attach tc/redirect_neigh6 tc_fib a0 || { undo; v6 off 2>/dev/null; return 1; }
+	before=$(ip6_received "$P2") drops=$(tx_dropped c1)
+	ktap_run ip netns exec "$P0" vr-sock send6 fd00:92::2 7831
+	sleep 0.5
+	n=$(($(ip6_received "$P2") - before)) dropped=$(($(tx_dropped c1) - drops))
+	undo
+	v6 off 2>/dev/null
+	ktap_expect_stdout sent &&
+	ktap_expect_eq "IPv6 packets at bpfp2 (behind VR 1's c1)" 0 "$n" &&
+	ktap_expect_eq "drops counted on c1" 1 "$dropped"
+}
+
 # A netns sk_lookup program steers port 7777 to a VR 0 socket: VR 1's
 # connection and datagram do not reach it (refused, unanswered). Steering
 # port 7778 to a VR 1 socket works for VR 1's peer.
@@ -246,6 +351,56 @@ t_sk_lookup_prog() {
 	ktap_expect_stdout vr1
 }
 
+# bpf_sk_assign() on a1 (VR 1): a VR 0 socket is refused (-ENETUNREACH in
+# the mark, 0xffffff9b) and the datagram goes on to VR 1's own socket; a
+# VR 1 socket is assigned (mark 1) and gets its datagram.
+t_sk_assign() {
+	local reply refused assigned from0 from1
+	marks "udp dport 7820 meta mark 0xffffff9b" "udp dport 7822 meta mark 1" &&
+	ktap_bg_ready "$T/k0" vr-sklookup -v 0 -i a1 udp 0.0.0.0 7821 7820 vr0 &&
+	ktap_bg_ready "$T/k1" vr-sklookup -v 1 -i a1 udp 0.0.0.0 7823 7822 x &&
+	ktap_bg_ready "$T/k2" vr-sock -v 1 serve udp 10.9.0.1 7820 vr1 || { undo; return 1; }
+	ktap_run ip netns exec "$P1" vr-sock -t 1000 request udp 10.9.0.1 7820
+	reply=$KTAP_STDOUT_TEXT
+	ktap_run ip netns exec "$P1" vr-sock send 10.9.0.1 7822
+	sleep 0.3
+	refused=$(counted 0) assigned=$(counted 1)
+	from0=$(grep -c '^from' "$T/k0") from1=$(grep -c '^from' "$T/k1")
+	undo
+	ktap_expect_eq "VR 0 socket assigned on a1: refused" 1 "$refused" &&
+	ktap_expect_eq "datagrams VR 0's socket got" 0 "$from0" &&
+	ktap_expect_eq "answer from VR 1's own socket" vr1 "$reply" &&
+	ktap_expect_eq "VR 1 socket assigned on a1" 1 "$assigned" &&
+	ktap_expect_eq "datagrams VR 1's socket got" 1 "$from1"
+}
+
+# A tc program on a0 (VR 0) assigns a VR 0 socket to a datagram from bpfp0,
+# then redirects it into e0 (VR 1, with a0's MAC address), where 10.9.0.1
+# is VR 1's: the assigned socket is not used for a VR 1 packet (it gets
+# nothing); the regular lookup in VR 1 finds VR 1's socket on port 7850.
+t_sk_assign_redirect() {
+	local seen from pid MARKS_IF=e0
+	ktap_run ip link add e0 type veth peer name e1 &&
+	ktap_run vrctl assign e0 1 &&
+	ktap_run ip link set e0 address "$(mac_of a0)" &&
+	ktap_run ip link set e1 up &&
+	ktap_run ip link set e0 up &&
+	ktap_run sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.e0.rp_filter=0 &&
+	marks "udp dport 7850 meta mark 1" &&
+	ktap_bg_ready "$T/k3" vr-sklookup -v 0 -i a0 -r e0 udp 0.0.0.0 7851 7850 vr0 &&
+	ktap_bg_ready "$T/k4" vr-sock -v 1 -t 2000 recv 10.9.0.1 7850 &&
+	pid=$KTAP_BG_PID &&
+	ktap_run ip netns exec "$P0" vr-sock send 10.9.0.1 7850 || { undo; ip link del e0; return 1; }
+	wait "$pid"
+	seen=$(counted 0) from=$(grep -c '^from' "$T/k3")
+	undo
+	ip link del e0
+	ktap_print_file "VR 1's socket: " "$T/k4"
+	ktap_expect_eq "datagrams assigned on a0 and redirected into e0" 1 "$seen" &&
+	ktap_expect_eq "datagrams VR 0's assigned socket got in VR 1" 0 "$from" &&
+	ktap_expect_match "VR 1's own socket got it" "*got *" "$(cat "$T/k4")"
+}
+
 suite() {
 	ktap_test_result "setup: VR 0 and VR 1 with the same addresses, a VR 1 route out of c1" \
 		t_setup
@@ -263,5 +418,12 @@ suite() {
 	ktap_test_result "LWT BPF_LWT_REROUTE of a VR 1 packet routes in VR 1" t_lwt_reroute
 	ktap_test_result "netns sk_lookup program cannot steer VR 1 packets to VR 0's sockets" \
 		t_sk_lookup_prog
+	ktap_test_result "tc bpf_sk_assign on a VR 1 device: VR 0's socket refused, VR 1's taken" \
+		t_sk_assign
+	ktap_test_result "tc bpf_sk_assign then redirect into VR 1: VR 0's socket not used" \
+		t_sk_assign_redirect
+	ktap_test_result "tc bpf_fib_lookup of IPv6 from a VR 1 device: not forwarded" t_fib6
+	ktap_test_result "tc bpf_redirect_neigh of IPv6 to a VR 1 device: dropped" \
+		t_redirect_neigh6
 }
 ktap_run_suite suite

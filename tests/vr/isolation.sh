@@ -25,7 +25,10 @@
 # device picks an interface of the caller's VR, a timestamp option's
 # addresses are looked up in the packet's VR, and so are the routes back of
 # nft rt mtu and TCPMSS and iptables' address types; IPVS is VR 0's, and tc's
-# ct action reassembles fragments per VR (audit).
+# ct action reassembles fragments per VR (audit); no flow, a socket's or
+# the kernel's, leaves through an interface of another VR, IGMP reports
+# leave through their VR's, SYNPROXY answers in the VR of the SYN, and a
+# tunnel's outer packet is VR 0's when netfilter re-routes it.
 #
 #   netns isop0-PID                 netns iso-PID (tests run here)
 #   +------------------+            +-----------------------------------+
@@ -452,6 +455,7 @@ t_show_sockets() {
 # The TCP metrics cache is per VR: a connection from VR 0 and one from VR 1,
 # each to its own 10.7.0.2, leave two entries rather than share one (a VR
 # would start with the RTT or the Fast Open cookie of another VR's host).
+# ip tcp_metrics shows and deletes the asking task's VR's entries only.
 t_tcp_metrics() {
 	ktap_bg_ready "$T/tm0" ip netns exec "$P0" vr-sock serve tcp 10.7.0.2 7400 p0 &&
 	ktap_bg_ready "$T/tm1" ip netns exec "$P1" vr-sock serve tcp 10.7.0.2 7400 p1 || return 1
@@ -460,9 +464,60 @@ t_tcp_metrics() {
 	ktap_run vr-sock -v 1 request tcp 10.7.0.2 7400
 	ktap_expect_stdout p1 || return 1
 	sleep 0.5
-	# a dump: "show 10.7.0.2" would get the first entry only (a GET)
+	# dumps, in each VR: each sees its own entry for 10.7.0.2 only
 	ktap_run ip tcp_metrics show || return 1
-	ktap_expect_eq "cache entries for 10.7.0.2" 2 "$(grep -c '^10\.7\.0\.2 ' "$KTAP_STDOUT")"
+	ktap_expect_eq "VR 0's entries for 10.7.0.2" 1 "$(grep -c '^10\.7\.0\.2 ' "$KTAP_STDOUT")" ||
+		return 1
+	ktap_run vrctl exec 1 -- "$IPROUTE2" tcp_metrics show || return 1
+	ktap_expect_eq "VR 1's entries for 10.7.0.2" 1 "$(grep -c '^10\.7\.0\.2 ' "$KTAP_STDOUT")" ||
+		return 1
+	# deleting it in VR 0 leaves VR 1's
+	ktap_run ip tcp_metrics delete 10.7.0.2 || return 1
+	ktap_run ip tcp_metrics show || return 1
+	ktap_expect_eq "VR 0's entries left" 0 "$(grep -c '^10\.7\.0\.2 ' "$KTAP_STDOUT")" ||
+		return 1
+	ktap_run vrctl exec 1 -- "$IPROUTE2" tcp_metrics show || return 1
+	ktap_expect_eq "VR 1's entries left" 1 "$(grep -c '^10\.7\.0\.2 ' "$KTAP_STDOUT")"
+}
+
+# A VR deleted and created again with the same id starts without the TCP
+# metrics the old one learnt. (No TIME_WAIT socket may keep the VR.)
+t_tcp_metrics_gone() {
+	local n tw
+	tw=$(sysctl -n net.ipv4.tcp_max_tw_buckets)
+	ktap_run vrctl create 3 name three &&
+	ktap_run ip link add g3 type veth peer name h3 netns "$P1" &&
+	ktap_run vrctl assign g3 3 &&
+	ktap_run ip addr add 10.7.30.1/24 dev g3 &&
+	ktap_run ip link set g3 up &&
+	ktap_run ip -n "$P1" addr add 10.7.30.2/24 dev h3 &&
+	ktap_run ip -n "$P1" link set h3 up &&
+	ktap_bg_ready "$T/tm3" ip netns exec "$P1" vr-sock serve tcp 10.7.30.2 7401 p3 || {
+		ip link del g3 2>/dev/null
+		vrctl delete 3 2>/dev/null
+		return 1
+	}
+	sysctl -qw net.ipv4.tcp_max_tw_buckets=0
+	ktap_run vr-sock -v 3 request tcp 10.7.30.2 7401
+	ktap_bg_stop
+	sleep 0.5
+	ktap_expect_stdout p3 &&
+	ktap_run vrctl exec 3 -- "$IPROUTE2" tcp_metrics show &&
+	ktap_expect_eq "VR 3's entries for 10.7.30.2" 1 \
+		"$(grep -c '^10\.7\.30\.2 ' "$KTAP_STDOUT")" &&
+	ktap_run ip link del g3 &&
+	ktap_run vrctl delete 3 &&
+	ktap_run vrctl create 3 name three || {
+		sysctl -qw net.ipv4.tcp_max_tw_buckets="$tw"
+		ip link del g3 2>/dev/null
+		vrctl delete 3 2>/dev/null
+		return 1
+	}
+	sysctl -qw net.ipv4.tcp_max_tw_buckets="$tw"
+	ktap_run vrctl exec 3 -- "$IPROUTE2" tcp_metrics show
+	n=$(grep -c '^10\.7\.30\.2 ' "$KTAP_STDOUT")
+	vrctl delete 3
+	ktap_expect_eq "entries the new VR 3 finds" 0 "$n"
 }
 
 # A route of VR 0's table cannot name VR 1's interface with host scope
@@ -1276,6 +1331,130 @@ t_act_ct_frag() {
 	ktap_expect_match "nothing in VR 1" "*error: ETIMEDOUT*" "$(cat "$T/ctf1")"
 }
 
+# ip route get naming an output interface of another VR is refused as a
+# socket's flow would be (ENETUNREACH), from either VR; naming one of the
+# asking VR answers. (The flow was taken as on link through that interface.)
+t_oif_route_get() {
+	ktap_run "$IPROUTE2" route get 10.7.0.2 oif a1
+	ktap_expect_match "VR 0 naming VR 1's a1" "*Network is unreachable*" \
+		"$KTAP_STDERR_TEXT" || return 1
+	ktap_run vrctl exec 1 -- "$IPROUTE2" route get 10.7.0.2 oif a0
+	ktap_expect_match "VR 1 naming VR 0's a0" "*Network is unreachable*" \
+		"$KTAP_STDERR_TEXT" || return 1
+	ktap_run vrctl exec 1 -- "$IPROUTE2" route get 10.7.0.2 oif a1
+	ktap_expect_match "VR 1 naming its a1" "*10.7.0.2 dev a1 *" "$KTAP_STDOUT_TEXT"
+}
+
+# A GRE tunnel of VR 0 whose underlay device (link) is VR 1's a1: its outer
+# packets are refused that interface (a carrier error), and VR 1's peer
+# gets nothing.
+t_tunnel_link_other_vr() {
+	local before after errs
+	ktap_run ip link add gtl type gre local 10.7.0.1 remote 10.7.0.2 dev a1 &&
+	ktap_run ip addr add 10.71.0.1/30 dev gtl &&
+	ktap_run ip link set gtl up || { ip link del gtl 2>/dev/null; return 1; }
+	before=$(received "$P1")
+	ktap_run vr-sock -v 0 send 10.71.0.2 9
+	sleep 0.5
+	after=$(received "$P1")
+	errs=$(cat /sys/class/net/gtl/statistics/tx_carrier_errors)
+	ip link del gtl
+	ktap_expect_eq "packets at VR 1's peer" 0 $((after - before)) &&
+	ktap_check "a carrier error counted" [ "$errs" -ge 1 ]
+}
+
+# A VR 1 socket joins a group on a1: the IGMP report leaves through a1 to
+# VR 1's peer (routed in VR 1, whose interface it is), as an IGMPv3 report
+# and, with IGMPv2 forced, as a v2 report (sent from a timer).
+t_igmp_report() {
+	local n v2
+	cat > "$T/igmp.nft" <<-'NFT'
+	table ip vrigmp {
+		counter c { }
+		chain pre {
+			type filter hook prerouting priority 0;
+			ip protocol igmp counter name c
+		}
+	}
+	NFT
+	ktap_run ip netns exec "$P1" nft -f "$T/igmp.nft" || return 1
+	ktap_bg_ready "$T/igmp" vr-sock -v 1 join 239.1.1.6 a1 || return 1
+	sleep 0.5
+	ktap_bg_stop
+	n=$(ip netns exec "$P1" nft list counter ip vrigmp c | awk '$1 == "packets" { print $2 }')
+	sysctl -qw net.ipv4.conf.a1.force_igmp_version=2
+	ktap_bg_ready "$T/igmp2" vr-sock -v 1 join 239.1.1.7 a1 || return 1
+	sleep 1.5
+	ktap_bg_stop
+	sysctl -qw net.ipv4.conf.a1.force_igmp_version=0
+	v2=$(ip netns exec "$P1" nft list counter ip vrigmp c | awk '$1 == "packets" { print $2 }')
+	ip netns exec "$P1" nft delete table ip vrigmp
+	ktap_check "IGMPv3 reports at VR 1's peer" [ "${n:-0}" -ge 1 ] &&
+	ktap_check "IGMPv2 reports at VR 1's peer" [ "${v2:-0}" -gt "${n:-0}" ]
+}
+
+# nft synproxy answers a SYN that arrived in VR 1 (10.7.0.1:7400 on a1):
+# its SYN-ACK is routed in VR 1, out of a1, not in VR 0 (where 10.7.0.2 is
+# behind a0).
+t_synproxy() {
+	local out0 out1
+	cat > "$T/sp.nft" <<-'NFT'
+	table ip vrsp {
+		counter a0 { }
+		counter a1 { }
+		chain in {
+			type filter hook input priority 0;
+			tcp dport 7400 tcp flags syn synproxy mss 1460
+		}
+		chain post {
+			type filter hook postrouting priority 0;
+			tcp sport 7400 tcp flags & (syn | ack) == syn | ack oifname "a0" counter name a0
+			tcp sport 7400 tcp flags & (syn | ack) == syn | ack oifname "a1" counter name a1
+		}
+	}
+	NFT
+	ktap_run nft -f "$T/sp.nft" || return 1
+	ktap_run ip netns exec "$P1" vr-sock -t 1000 request tcp 10.7.0.1 7400
+	out0=$(nft list counter ip vrsp a0 | awk '$1 == "packets" { print $2 }')
+	out1=$(nft list counter ip vrsp a1 | awk '$1 == "packets" { print $2 }')
+	nft delete table ip vrsp
+	ktap_expect_eq "SYN-ACKs out of VR 0's a0" 0 "$out0" &&
+	ktap_check "SYN-ACKs out of VR 1's a1" [ "${out1:-0}" -ge 1 ]
+}
+
+# A GRE tunnel in VR 1 over VR 0's underlay (10.7.9.1 to 10.7.9.2, behind
+# a0): an nft route chain that marks the outer packets re-routes them in
+# VR 0, the underlay's, so they still reach VR 0's peer (in VR 1 there is no
+# route to 10.7.9.2).
+t_tunnel_reroute() {
+	local before after
+	cat > "$T/gre.nft" <<-'NFT'
+	table ip vrgre {
+		chain out {
+			type route hook output priority 0;
+			ip protocol 47 meta mark set 9
+		}
+	}
+	NFT
+	ktap_run ip link add gt1 type gre local 10.7.9.1 remote 10.7.9.2 &&
+	ktap_run vrctl assign gt1 1 &&
+	ktap_run ip addr add 10.72.0.1/30 dev gt1 &&
+	ktap_run ip link set gt1 up &&
+	ktap_run nft -f "$T/gre.nft" || {
+		nft delete table ip vrgre 2>/dev/null
+		ip link del gt1 2>/dev/null
+		return 1
+	}
+	before=$(received "$P0")
+	ktap_run vr-sock -v 1 send 10.72.0.2 9
+	sleep 0.5
+	after=$(received "$P0")
+	nft delete table ip vrgre
+	ip link del gt1
+	ktap_expect_stdout sent &&
+	ktap_expect_eq "GRE packets at VR 0's peer" 1 $((after - before))
+}
+
 suite() {
 	ktap_test_result "setup: VR 0 and VR 1 with the same addresses, peers in their own netns" t_setup
 	ktap_test_result "control: each VR's packet reaches its own peer" t_control
@@ -1322,7 +1501,10 @@ suite() {
 	ktap_test_result "nexthop objects: VR 0 only, flushed when their interface moves" \
 		t_nexthop_vr
 	ktap_test_result "vrctl show VR sockets lists that VR's sockets only" t_show_sockets
-	ktap_test_result "TCP metrics: one cache entry per VR for the same addresses" t_tcp_metrics
+	ktap_test_result "TCP metrics: one entry per VR, shown and deleted in the asker's VR" \
+		t_tcp_metrics
+	ktap_test_result "TCP metrics: a VR created again does not inherit the old one's" \
+		t_tcp_metrics_gone
 	ktap_test_result "a local route of VR 0's table cannot use VR 1's interface" t_route_local_vr
 	ktap_test_result "a policy rule naming VR 1's table is skipped for VR 0's flows" \
 		t_rule_vr_table
@@ -1369,5 +1551,14 @@ suite() {
 	ktap_test_result "IPVS is VR 0's: VR 1's clients do not reach its real servers" t_ipvs
 	ktap_test_result "tc ct action: fragments of two VRs are not reassembled together" \
 		t_act_ct_frag
+	ktap_test_result "ip route get with an output interface of another VR: unreachable" \
+		t_oif_route_get
+	ktap_test_result "a VR 0 tunnel whose link is VR 1's interface sends nothing there" \
+		t_tunnel_link_other_vr
+	ktap_test_result "IGMP report of a VR 1 join leaves through VR 1's interface" \
+		t_igmp_report
+	ktap_test_result "nft synproxy: the SYN-ACK to a VR 1 client is routed in VR 1" t_synproxy
+	ktap_test_result "a VR 1 tunnel's outer packet re-routed by nft stays in VR 0" \
+		t_tunnel_reroute
 }
 ktap_run_suite suite
