@@ -134,7 +134,7 @@ marks() {
 
 # counted N: packets counter cN of marks has seen.
 counted() {
-	nft list counter inet vrbpf "c$1" | awk '$1 == "packets" { print $2 }'
+	nft_packets - inet vrbpf "c$1"
 }
 
 # bpf_sk_lookup_udp on a1: a VR 0 socket on 10.9.0.1:7801 is not found for
@@ -243,9 +243,7 @@ tx_dropped() {
 }
 
 # ip6_received NS: IPv6 packets received in netns NS so far.
-ip6_received() {
-	ip netns exec "$1" awk '$1 == "Ip6InReceives" { print $2 }' /proc/net/snmp6
-}
+ip6_received() { snmp6 "$1" Ip6InReceives; }
 
 # v6 on|off: IPv6 addresses, static neighbours (VR 1's interfaces do no
 # neighbour discovery: native IPv6 is VR 0's) and routes for the IPv6
@@ -306,7 +304,7 @@ t_fib6() {
 		return 1
 	}
 	sleep 0.3
-	n=$(nft list counter netdev vrbpf6 c | awk '$1 == "packets" { print $2 }')
+	n=$(nft_packets - netdev vrbpf6 c)
 	undo
 	v6 off 2>/dev/null
 	ktap_expect_eq "IPv6 packets from a1 not forwarded" 1 "$n"

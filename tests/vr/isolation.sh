@@ -232,10 +232,7 @@ t_syncookies() {
 
 # udp6_received NS: UDP datagrams that reached netns NS over IPv6, to a
 # socket or not (Udp6InDatagrams + Udp6NoPorts).
-udp6_received() {
-	ip netns exec "$1" cat /proc/net/snmp6 |
-		awk '$1 == "Udp6InDatagrams" || $1 == "Udp6NoPorts" { n += $2 } END { print n + 0 }'
-}
+udp6_received() { snmp6 "$1" Udp6InDatagrams Udp6NoPorts; }
 
 t_v6_control() {
 	local before
@@ -1217,9 +1214,8 @@ mss_clamp() {
 	   ktap_run sysctl -qw net.ipv4.ip_forward=1; then
 		ip netns exec "$P1" vr-sock -t 500 request tcp 10.8.0.99 7720 >/dev/null 2>&1
 	fi
-	kept=$(ip netns exec "$P1" nft list counter ip vrmss1 kept | awk '$1 == "packets" { print $2 }')
-	clamped=$(ip netns exec "$P1" nft list counter ip vrmss1 clamped |
-		awk '$1 == "packets" { print $2 }')
+	kept=$(nft_packets "$P1" ip vrmss1 kept)
+	clamped=$(nft_packets "$P1" ip vrmss1 clamped)
 	sysctl -qw net.ipv4.ip_forward=0
 	ip -n "$P1" route del 10.8.0.99/32
 	ip route del 10.8.0.99/32 table "$VR1_TABLE"
@@ -1383,13 +1379,13 @@ t_igmp_report() {
 	ktap_bg_ready "$T/igmp" vr-sock -v 1 join 239.1.1.6 a1 || return 1
 	sleep 0.5
 	ktap_bg_stop
-	n=$(ip netns exec "$P1" nft list counter ip vrigmp c | awk '$1 == "packets" { print $2 }')
+	n=$(nft_packets "$P1" ip vrigmp c)
 	sysctl -qw net.ipv4.conf.a1.force_igmp_version=2
 	ktap_bg_ready "$T/igmp2" vr-sock -v 1 join 239.1.1.7 a1 || return 1
 	sleep 1.5
 	ktap_bg_stop
 	sysctl -qw net.ipv4.conf.a1.force_igmp_version=0
-	v2=$(ip netns exec "$P1" nft list counter ip vrigmp c | awk '$1 == "packets" { print $2 }')
+	v2=$(nft_packets "$P1" ip vrigmp c)
 	ip netns exec "$P1" nft delete table ip vrigmp
 	ktap_check "IGMPv3 reports at VR 1's peer" [ "${n:-0}" -ge 1 ] &&
 	ktap_check "IGMPv2 reports at VR 1's peer" [ "${v2:-0}" -gt "${n:-0}" ]
@@ -1417,8 +1413,8 @@ t_synproxy() {
 	NFT
 	ktap_run nft -f "$T/sp.nft" || return 1
 	ktap_run ip netns exec "$P1" vr-sock -t 1000 request tcp 10.7.0.1 7400
-	out0=$(nft list counter ip vrsp a0 | awk '$1 == "packets" { print $2 }')
-	out1=$(nft list counter ip vrsp a1 | awk '$1 == "packets" { print $2 }')
+	out0=$(nft_packets - ip vrsp a0)
+	out1=$(nft_packets - ip vrsp a1)
 	nft delete table ip vrsp
 	ktap_expect_eq "SYN-ACKs out of VR 0's a0" 0 "$out0" &&
 	ktap_check "SYN-ACKs out of VR 1's a1" [ "${out1:-0}" -ge 1 ]
