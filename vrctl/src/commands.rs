@@ -11,7 +11,8 @@ use netlink_sys::protocols::{NETLINK_ROUTE, NETLINK_SOCK_DIAG};
 
 use crate::dhost::kernel;
 use crate::dhost_nl::{
-    DaemonArgs, Dhost, DhostDel, DhostMessage, DhostSet, Owner, OwnerArgs, OwnerMessage, OwnerOp,
+    owner_request, DaemonArgs, Dhost, DhostDel, DhostMessage, DhostSet, Owner, OwnerArgs,
+    OwnerMessage, OwnerOp,
 };
 use crate::netlink::{GenlSocket, NlSocket};
 use crate::output::{self, Event};
@@ -20,10 +21,8 @@ use crate::sockets::{
     self, DiagMessage, DiagRequest, AF_INET, AF_INET6, IPPROTO_RAW, IPPROTO_TCP, IPPROTO_UDP,
 };
 use crate::task;
-use crate::vr::{
-    Vr, VrMessage, VR_CMD_CHANGE_NTF, VR_CMD_CREATE_NTF, VR_CMD_DELETE_NTF, VR_MCGRP_DHOST,
-    VR_MCGRP_MONITOR,
-};
+use crate::vr::{Vr, VrMessage};
+use vr_netlink::{mcgrp, Cmd};
 
 /// Output options shared by all verbs.
 #[derive(Debug, Clone, Copy, Default)]
@@ -256,12 +255,12 @@ pub fn route_show(args: &RouteArgs, fmt: Format, out: &mut dyn Write) -> Result<
 /// its say (the address must be configured on the interface).
 pub fn dhost_set(args: &DhostSet) -> Result<()> {
     let index = ifindex(&args.dev)?;
-    GenlSocket::open_vr()?.request(DhostMessage::set(args, index))?;
+    GenlSocket::open_vr()?.request(DhostMessage::set(args.addr, index, args.member, args.lead))?;
     Ok(())
 }
 
 pub fn dhost_del(args: &DhostDel) -> Result<()> {
-    GenlSocket::open_vr()?.request(DhostMessage::del(args))?;
+    GenlSocket::open_vr()?.request(DhostMessage::del(args.addr, args.vr))?;
     Ok(())
 }
 
@@ -303,7 +302,7 @@ fn host_name() -> String {
 pub fn dhost_daemon(args: &DaemonArgs) -> Result<()> {
     let mut ntf = GenlSocket::open_vr()?;
     kernel::prepare_events(&mut ntf);
-    ntf.subscribe(VR_MCGRP_DHOST)?;
+    ntf.subscribe(mcgrp::DHOST)?;
     let mut sock = GenlSocket::open_vr()?;
     let cfg = kernel::config(args, &dhosts(&mut sock)?, &host_name())?;
     kernel::run(cfg, args.vr, ntf, sock)
@@ -311,7 +310,7 @@ pub fn dhost_daemon(args: &DaemonArgs) -> Result<()> {
 
 /// `dhost owner add|del`.
 pub fn owner_modify(op: OwnerOp, args: &OwnerArgs) -> Result<()> {
-    GenlSocket::open_vr()?.request(OwnerMessage::modify(op, args))?;
+    GenlSocket::open_vr()?.request(owner_request(op, args))?;
     Ok(())
 }
 
@@ -367,11 +366,11 @@ pub fn identify(pid: Option<u32>, fmt: Format, out: &mut dyn Write) -> Result<()
     write_out(out, &text)
 }
 
-fn event_of(cmd: u8) -> Option<Event> {
+fn event_of(cmd: Cmd) -> Option<Event> {
     match cmd {
-        VR_CMD_CREATE_NTF => Some(Event::Create),
-        VR_CMD_DELETE_NTF => Some(Event::Delete),
-        VR_CMD_CHANGE_NTF => Some(Event::Change),
+        Cmd::CreateNtf => Some(Event::Create),
+        Cmd::DeleteNtf => Some(Event::Delete),
+        Cmd::ChangeNtf => Some(Event::Change),
         _ => None,
     }
 }
@@ -381,7 +380,7 @@ fn event_of(cmd: u8) -> Option<Event> {
 /// JSON output is one object per line, whatever `pretty` says.
 pub fn monitor(fmt: Format, out: &mut dyn Write) -> Result<()> {
     let mut sock = GenlSocket::open_vr()?;
-    sock.subscribe(VR_MCGRP_MONITOR)?;
+    sock.subscribe(mcgrp::MONITOR)?;
     loop {
         let msgs = match sock.recv_notifications::<VrMessage>() {
             Ok(msgs) => msgs,
@@ -564,9 +563,9 @@ mod tests {
 
     #[test]
     fn notification_kinds() {
-        assert_eq!(event_of(5), Some(Event::Create));
-        assert_eq!(event_of(6), Some(Event::Delete));
-        assert_eq!(event_of(7), Some(Event::Change));
-        assert_eq!(event_of(3), None);
+        assert_eq!(event_of(Cmd::CreateNtf), Some(Event::Create));
+        assert_eq!(event_of(Cmd::DeleteNtf), Some(Event::Delete));
+        assert_eq!(event_of(Cmd::ChangeNtf), Some(Event::Change));
+        assert_eq!(event_of(Cmd::Get), None);
     }
 }

@@ -11,22 +11,9 @@
 use std::ffi::OsString;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 
-use netlink_packet_core::{
-    DecodeError, DefaultNla, Emitable, Nla, NlaBuffer, NlasIterator, Parseable,
-    ParseableParametrized,
-};
-use netlink_packet_generic::{GenlFamily, GenlHeader};
+use vr_netlink::{Cmd, MEMBER_MAX};
 
 use crate::route::{parse_dev, parse_vr_id, set_once, utf8};
-use crate::vr::{
-    parse_u32_attr, VR_A_DHOST_ADDR, VR_A_DHOST_IFINDEX, VR_A_DHOST_LEAD, VR_A_DHOST_MEMBER,
-    VR_A_DHOST_VR, VR_A_OWNER_ADDR, VR_A_OWNER_MEMBER, VR_A_OWNER_PORT, VR_A_OWNER_PORT_LAST,
-    VR_A_OWNER_PROTO, VR_A_OWNER_REMOTE, VR_A_OWNER_REMOTE_PORT, VR_A_OWNER_VR, VR_A_SOCK_ADDR,
-    VR_A_SOCK_COOKIE, VR_A_SOCK_ERRNO, VR_A_SOCK_REMOTE_PORT, VR_A_SOCK_EVENT, VR_A_SOCK_PORT, VR_A_SOCK_PROTO,
-    VR_A_SOCK_VR, VR_CMD_CLAIM_ANSWER, VR_CMD_DHOST_DEL, VR_CMD_DHOST_GET, VR_CMD_DHOST_SET,
-    VR_CMD_OWNER_DEL, VR_CMD_OWNER_GET, VR_CMD_OWNER_SET, VR_FAMILY_NAME, VR_FAMILY_VERSION,
-    VR_MEMBER_MAX,
-};
 
 pub const IPPROTO_TCP: u8 = 6;
 pub const IPPROTO_UDP: u8 = 17;
@@ -133,7 +120,7 @@ fn parse_number(arg: &OsString, what: &str, max: u32) -> Result<u32, String> {
 }
 
 fn parse_member(arg: &OsString, what: &str) -> Result<u32, String> {
-    parse_number(arg, what, VR_MEMBER_MAX)
+    parse_number(arg, what, MEMBER_MAX)
 }
 
 fn parse_port(s: &str, what: &str) -> Result<u16, String> {
@@ -380,334 +367,36 @@ pub fn parse_dhost_daemon(args: &[OsString]) -> Result<DaemonArgs, String> {
 // ---------------------------------------------------------------------
 // Messages
 
-fn parse_addr_attr(payload: &[u8], what: &str) -> Result<Ipv4Addr, DecodeError> {
-    let bytes: [u8; 4] = payload
-        .try_into()
-        .map_err(|_| DecodeError::from(format!("invalid {what}: {} bytes", payload.len())))?;
-    Ok(Ipv4Addr::from(bytes))
-}
-
-/// Attributes of the set "dhost".
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DhostAttr {
-    Addr(Ipv4Addr),
-    Vr(u32),
-    Ifindex(u32),
-    Member(u32),
-    Lead(u32),
-    Other(DefaultNla),
-}
-
-impl Nla for DhostAttr {
-    fn value_len(&self) -> usize {
-        match self {
-            DhostAttr::Other(nla) => nla.value_len(),
-            _ => 4,
-        }
-    }
-
-    fn kind(&self) -> u16 {
-        match self {
-            DhostAttr::Addr(_) => VR_A_DHOST_ADDR,
-            DhostAttr::Vr(_) => VR_A_DHOST_VR,
-            DhostAttr::Ifindex(_) => VR_A_DHOST_IFINDEX,
-            DhostAttr::Member(_) => VR_A_DHOST_MEMBER,
-            DhostAttr::Lead(_) => VR_A_DHOST_LEAD,
-            DhostAttr::Other(nla) => nla.kind(),
-        }
-    }
-
-    fn emit_value(&self, buffer: &mut [u8]) {
-        match self {
-            // The buffer is exactly value_len() (4) bytes long.
-            DhostAttr::Addr(a) => buffer.copy_from_slice(&a.octets()),
-            DhostAttr::Vr(v)
-            | DhostAttr::Ifindex(v)
-            | DhostAttr::Member(v)
-            | DhostAttr::Lead(v) => buffer.copy_from_slice(&v.to_ne_bytes()),
-            DhostAttr::Other(nla) => nla.emit_value(buffer),
-        }
-    }
-}
-
-impl<T: AsRef<[u8]> + ?Sized> Parseable<NlaBuffer<&T>> for DhostAttr {
-    fn parse(buf: &NlaBuffer<&T>) -> Result<Self, DecodeError> {
-        let payload = buf.value();
-        Ok(match buf.kind() {
-            VR_A_DHOST_ADDR => DhostAttr::Addr(parse_addr_attr(payload, "VR_A_DHOST_ADDR")?),
-            VR_A_DHOST_VR => DhostAttr::Vr(parse_u32_attr(payload, "VR_A_DHOST_VR")?),
-            VR_A_DHOST_IFINDEX => {
-                DhostAttr::Ifindex(parse_u32_attr(payload, "VR_A_DHOST_IFINDEX")?)
-            }
-            VR_A_DHOST_MEMBER => DhostAttr::Member(parse_u32_attr(payload, "VR_A_DHOST_MEMBER")?),
-            VR_A_DHOST_LEAD => DhostAttr::Lead(parse_u32_attr(payload, "VR_A_DHOST_LEAD")?),
-            _ => DhostAttr::Other(DefaultNla::parse(buf)?),
-        })
-    }
-}
-
-/// Attributes of the set "owner".
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OwnerAttr {
-    Addr(Ipv4Addr),
-    Vr(u32),
-    Proto(u32),
-    Port(u32),
-    PortLast(u32),
-    Remote(Ipv4Addr),
-    RemotePort(u32),
-    Member(u32),
-    Other(DefaultNla),
-}
-
-impl Nla for OwnerAttr {
-    fn value_len(&self) -> usize {
-        match self {
-            OwnerAttr::Other(nla) => nla.value_len(),
-            _ => 4,
-        }
-    }
-
-    fn kind(&self) -> u16 {
-        match self {
-            OwnerAttr::Addr(_) => VR_A_OWNER_ADDR,
-            OwnerAttr::Vr(_) => VR_A_OWNER_VR,
-            OwnerAttr::Proto(_) => VR_A_OWNER_PROTO,
-            OwnerAttr::Port(_) => VR_A_OWNER_PORT,
-            OwnerAttr::PortLast(_) => VR_A_OWNER_PORT_LAST,
-            OwnerAttr::Remote(_) => VR_A_OWNER_REMOTE,
-            OwnerAttr::RemotePort(_) => VR_A_OWNER_REMOTE_PORT,
-            OwnerAttr::Member(_) => VR_A_OWNER_MEMBER,
-            OwnerAttr::Other(nla) => nla.kind(),
-        }
-    }
-
-    fn emit_value(&self, buffer: &mut [u8]) {
-        match self {
-            // The buffer is exactly value_len() (4) bytes long.
-            OwnerAttr::Addr(a) | OwnerAttr::Remote(a) => buffer.copy_from_slice(&a.octets()),
-            OwnerAttr::Vr(v)
-            | OwnerAttr::Proto(v)
-            | OwnerAttr::Port(v)
-            | OwnerAttr::PortLast(v)
-            | OwnerAttr::RemotePort(v)
-            | OwnerAttr::Member(v) => buffer.copy_from_slice(&v.to_ne_bytes()),
-            OwnerAttr::Other(nla) => nla.emit_value(buffer),
-        }
-    }
-}
-
-impl<T: AsRef<[u8]> + ?Sized> Parseable<NlaBuffer<&T>> for OwnerAttr {
-    fn parse(buf: &NlaBuffer<&T>) -> Result<Self, DecodeError> {
-        let p = buf.value();
-        Ok(match buf.kind() {
-            VR_A_OWNER_ADDR => OwnerAttr::Addr(parse_addr_attr(p, "VR_A_OWNER_ADDR")?),
-            VR_A_OWNER_VR => OwnerAttr::Vr(parse_u32_attr(p, "VR_A_OWNER_VR")?),
-            VR_A_OWNER_PROTO => OwnerAttr::Proto(parse_u32_attr(p, "VR_A_OWNER_PROTO")?),
-            VR_A_OWNER_PORT => OwnerAttr::Port(parse_u32_attr(p, "VR_A_OWNER_PORT")?),
-            VR_A_OWNER_PORT_LAST => OwnerAttr::PortLast(parse_u32_attr(p, "VR_A_OWNER_PORT_LAST")?),
-            VR_A_OWNER_REMOTE => OwnerAttr::Remote(parse_addr_attr(p, "VR_A_OWNER_REMOTE")?),
-            VR_A_OWNER_REMOTE_PORT => {
-                OwnerAttr::RemotePort(parse_u32_attr(p, "VR_A_OWNER_REMOTE_PORT")?)
-            }
-            VR_A_OWNER_MEMBER => OwnerAttr::Member(parse_u32_attr(p, "VR_A_OWNER_MEMBER")?),
-            _ => OwnerAttr::Other(DefaultNla::parse(buf)?),
-        })
-    }
-}
-
-/// Attributes of the set "sock": socket events and claim answers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SockAttr {
-    Event(u32),
-    Cookie(u32),
-    Addr(Ipv4Addr),
-    Vr(u32),
-    Proto(u32),
-    Port(u32),
-    Errno(u32),
-    Other(DefaultNla),
-}
-
-impl Nla for SockAttr {
-    fn value_len(&self) -> usize {
-        match self {
-            SockAttr::Other(nla) => nla.value_len(),
-            _ => 4,
-        }
-    }
-
-    fn kind(&self) -> u16 {
-        match self {
-            SockAttr::Event(_) => VR_A_SOCK_EVENT,
-            SockAttr::Cookie(_) => VR_A_SOCK_COOKIE,
-            SockAttr::Addr(_) => VR_A_SOCK_ADDR,
-            SockAttr::Vr(_) => VR_A_SOCK_VR,
-            SockAttr::Proto(_) => VR_A_SOCK_PROTO,
-            SockAttr::Port(_) => VR_A_SOCK_PORT,
-            SockAttr::Errno(_) => VR_A_SOCK_ERRNO,
-            SockAttr::Other(nla) => nla.kind(),
-        }
-    }
-
-    fn emit_value(&self, buffer: &mut [u8]) {
-        match self {
-            // The buffer is exactly value_len() (4) bytes long.
-            SockAttr::Addr(a) => buffer.copy_from_slice(&a.octets()),
-            SockAttr::Event(v)
-            | SockAttr::Cookie(v)
-            | SockAttr::Vr(v)
-            | SockAttr::Proto(v)
-            | SockAttr::Port(v)
-            | SockAttr::Errno(v) => buffer.copy_from_slice(&v.to_ne_bytes()),
-            SockAttr::Other(nla) => nla.emit_value(buffer),
-        }
-    }
-}
-
-impl<T: AsRef<[u8]> + ?Sized> Parseable<NlaBuffer<&T>> for SockAttr {
-    fn parse(buf: &NlaBuffer<&T>) -> Result<Self, DecodeError> {
-        let p = buf.value();
-        Ok(match buf.kind() {
-            VR_A_SOCK_EVENT => SockAttr::Event(parse_u32_attr(p, "VR_A_SOCK_EVENT")?),
-            VR_A_SOCK_COOKIE => SockAttr::Cookie(parse_u32_attr(p, "VR_A_SOCK_COOKIE")?),
-            VR_A_SOCK_ADDR => SockAttr::Addr(parse_addr_attr(p, "VR_A_SOCK_ADDR")?),
-            VR_A_SOCK_VR => SockAttr::Vr(parse_u32_attr(p, "VR_A_SOCK_VR")?),
-            VR_A_SOCK_PROTO => SockAttr::Proto(parse_u32_attr(p, "VR_A_SOCK_PROTO")?),
-            VR_A_SOCK_PORT => SockAttr::Port(parse_u32_attr(p, "VR_A_SOCK_PORT")?),
-            VR_A_SOCK_ERRNO => SockAttr::Errno(parse_u32_attr(p, "VR_A_SOCK_ERRNO")?),
-            _ => SockAttr::Other(DefaultNla::parse(buf)?),
-        })
-    }
-}
-
-/// A message of the "vr" family whose attributes are of one set: `A` is
-/// `DhostAttr`, `OwnerAttr` or `SockAttr`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message<A> {
-    pub cmd: u8,
-    pub attrs: Vec<A>,
-}
+pub use vr_netlink::dhost::Attr as DhostAttr;
+pub use vr_netlink::owner::Attr as OwnerAttr;
+pub use vr_netlink::sock::Attr as SockAttr;
+pub use vr_netlink::Message;
 
 pub type DhostMessage = Message<DhostAttr>;
 pub type OwnerMessage = Message<OwnerAttr>;
 pub type SockMessage = Message<SockAttr>;
 
-impl<A> GenlFamily for Message<A> {
-    fn family_name() -> &'static str {
-        VR_FAMILY_NAME
+/// owner-set (add) or owner-del (del) in the order of the spec: addr,
+/// then what was given of vr, proto, port, port-last, remote and
+/// remote-port, and member (which del does not send).
+pub fn owner_request(op: OwnerOp, args: &OwnerArgs) -> OwnerMessage {
+    let mut attrs = vec![OwnerAttr::Addr(args.addr)];
+    attrs.extend(args.vr.map(OwnerAttr::Vr));
+    attrs.push(OwnerAttr::Proto(args.proto.into()));
+    attrs.push(OwnerAttr::Port(args.port.into()));
+    attrs.extend(args.port_last.map(|p| OwnerAttr::PortLast(p.into())));
+    if let Some(remote) = args.remote {
+        attrs.push(OwnerAttr::Remote(*remote.ip()));
+        attrs.push(OwnerAttr::RemotePort(remote.port().into()));
     }
-
-    fn command(&self) -> u8 {
-        self.cmd
-    }
-
-    fn version(&self) -> u8 {
-        VR_FAMILY_VERSION
-    }
-}
-
-impl<A: Nla> Emitable for Message<A> {
-    fn buffer_len(&self) -> usize {
-        self.attrs.as_slice().buffer_len()
-    }
-
-    fn emit(&self, buffer: &mut [u8]) {
-        self.attrs.as_slice().emit(buffer)
-    }
-}
-
-impl<A> ParseableParametrized<[u8], GenlHeader> for Message<A>
-where
-    A: for<'a> Parseable<NlaBuffer<&'a [u8]>>,
-{
-    fn parse_with_param(buf: &[u8], header: GenlHeader) -> Result<Self, DecodeError> {
-        let attrs = NlasIterator::new(buf)
-            .map(|nla| nla.and_then(|nla| A::parse(&nla)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| DecodeError::from(format!("invalid vr message attributes: {e}")))?;
-        Ok(Message {
-            cmd: header.cmd,
-            attrs,
-        })
-    }
-}
-
-impl DhostMessage {
-    /// VR_CMD_DHOST_SET: addr, ifindex, member, lead (the order of the spec).
-    pub fn set(args: &DhostSet, ifindex: u32) -> Self {
-        Message {
-            cmd: VR_CMD_DHOST_SET,
-            attrs: vec![
-                DhostAttr::Addr(args.addr),
-                DhostAttr::Ifindex(ifindex),
-                DhostAttr::Member(args.member),
-                DhostAttr::Lead(args.lead),
-            ],
+    let cmd = match op {
+        OwnerOp::Add => {
+            attrs.extend(args.member.map(OwnerAttr::Member));
+            Cmd::OwnerSet
         }
-    }
-
-    /// VR_CMD_DHOST_DEL: addr, then the VR if one was given.
-    pub fn del(args: &DhostDel) -> Self {
-        let mut attrs = vec![DhostAttr::Addr(args.addr)];
-        attrs.extend(args.vr.map(DhostAttr::Vr));
-        Message {
-            cmd: VR_CMD_DHOST_DEL,
-            attrs,
-        }
-    }
-
-    /// VR_CMD_DHOST_GET, a dump.
-    pub fn dump() -> Self {
-        Message {
-            cmd: VR_CMD_DHOST_GET,
-            attrs: Vec::new(),
-        }
-    }
-}
-
-impl OwnerMessage {
-    /// VR_CMD_OWNER_SET (add) or VR_CMD_OWNER_DEL (del) in the order of
-    /// the spec: addr, then what was given of vr, proto, port, port-last,
-    /// remote and remote-port, and member (which del does not send).
-    pub fn modify(op: OwnerOp, args: &OwnerArgs) -> Self {
-        let mut attrs = vec![OwnerAttr::Addr(args.addr)];
-        attrs.extend(args.vr.map(OwnerAttr::Vr));
-        attrs.push(OwnerAttr::Proto(args.proto.into()));
-        attrs.push(OwnerAttr::Port(args.port.into()));
-        attrs.extend(args.port_last.map(|p| OwnerAttr::PortLast(p.into())));
-        if let Some(remote) = args.remote {
-            attrs.push(OwnerAttr::Remote(*remote.ip()));
-            attrs.push(OwnerAttr::RemotePort(remote.port().into()));
-        }
-        let cmd = match op {
-            OwnerOp::Add => {
-                attrs.extend(args.member.map(OwnerAttr::Member));
-                VR_CMD_OWNER_SET
-            }
-            OwnerOp::Del => VR_CMD_OWNER_DEL,
-        };
-        Message { cmd, attrs }
-    }
-
-    /// VR_CMD_OWNER_GET, a dump.
-    pub fn dump() -> Self {
-        Message {
-            cmd: VR_CMD_OWNER_GET,
-            attrs: Vec::new(),
-        }
-    }
-}
-
-impl SockMessage {
-    /// VR_CMD_CLAIM_ANSWER: the cookie of the waiting bind and its errno
-    /// (0 grants the claim).
-    pub fn claim_answer(cookie: u32, errno: u32) -> Self {
-        Message {
-            cmd: VR_CMD_CLAIM_ANSWER,
-            attrs: vec![SockAttr::Cookie(cookie), SockAttr::Errno(errno)],
-        }
-    }
+        OwnerOp::Del => Cmd::OwnerDel,
+    };
+    Message::new(cmd, attrs)
 }
 
 // ---------------------------------------------------------------------
@@ -871,8 +560,8 @@ impl SockNtf {
                 SockAttr::Vr(v) => vr = *v,
                 SockAttr::Proto(v) => proto = Some(*v),
                 SockAttr::Port(v) => port = Some(*v),
-                SockAttr::Other(nla) if nla.kind() == VR_A_SOCK_REMOTE_PORT => connection = true,
-                SockAttr::Errno(_) | SockAttr::Other(_) => {}
+                SockAttr::RemotePort(_) => connection = true,
+                SockAttr::Remote(_) | SockAttr::Errno(_) | SockAttr::Other(_) => {}
             }
         }
         let missing = |what: &str| format!("socket event without {what}");
@@ -893,8 +582,10 @@ mod tests {
     use super::*;
     use crate::netlink::encode_request;
     use crate::netlink::tests::{emitted, tlv};
+    use netlink_packet_core::ParseableParametrized;
     use netlink_packet_core::{NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST};
     use netlink_packet_generic::GenlMessage;
+    use netlink_packet_generic::{GenlFamily, GenlHeader};
 
     fn os(args: &[&str]) -> Vec<OsString> {
         args.iter().map(OsString::from).collect()
@@ -1318,13 +1009,13 @@ mod tests {
             "1",
         ]))
         .expect("valid");
-        let msg = DhostMessage::set(&args, 7);
-        assert_eq!(msg.command(), VR_CMD_DHOST_SET);
+        let msg = DhostMessage::set(args.addr, 7, args.member, args.lead);
+        assert_eq!(msg.cmd, Cmd::DhostSet);
         assert_eq!(msg.version(), 1);
-        let mut want = tlv(VR_A_DHOST_ADDR, &[10, 0, 0, 100]);
-        want.extend(u32_attr(VR_A_DHOST_IFINDEX, 7));
-        want.extend(u32_attr(VR_A_DHOST_MEMBER, 2));
-        want.extend(u32_attr(VR_A_DHOST_LEAD, 1));
+        let mut want = tlv(vr_netlink::dhost::ADDR, &[10, 0, 0, 100]);
+        want.extend(u32_attr(vr_netlink::dhost::IFINDEX, 7));
+        want.extend(u32_attr(vr_netlink::dhost::MEMBER, 2));
+        want.extend(u32_attr(vr_netlink::dhost::LEAD, 1));
         assert_eq!(emitted(&msg), want);
         // The address bytes are the octets in network order, whatever the
         // host's byte order.
@@ -1339,7 +1030,8 @@ mod tests {
             member: 3,
             lead: 3,
         };
-        let mut genl = GenlMessage::from_payload(DhostMessage::set(&args, 2));
+        let mut genl =
+            GenlMessage::from_payload(DhostMessage::set(args.addr, 2, args.member, args.lead));
         genl.set_resolved_family_id(0x20);
         genl.finalize();
         let bytes = encode_request(genl, 0, 5);
@@ -1350,48 +1042,48 @@ mod tests {
         assert_eq!(&bytes[6..8], &(NLM_F_REQUEST | NLM_F_ACK).to_ne_bytes());
         assert_eq!(&bytes[8..12], &5u32.to_ne_bytes());
         // genlmsghdr: cmd, version, reserved.
-        assert_eq!(&bytes[16..20], &[VR_CMD_DHOST_SET, 1, 0, 0]);
-        assert_eq!(&bytes[20..28], &tlv(VR_A_DHOST_ADDR, &[192, 0, 2, 1])[..]);
+        assert_eq!(&bytes[16..20], &[Cmd::DhostSet.value(), 1, 0, 0]);
+        assert_eq!(
+            &bytes[20..28],
+            &tlv(vr_netlink::dhost::ADDR, &[192, 0, 2, 1])[..]
+        );
     }
 
     #[test]
     fn encode_dhost_del_and_dump() {
-        let del = DhostMessage::del(&DhostDel {
-            addr: ADDR,
-            vr: None,
-        });
-        assert_eq!(del.command(), VR_CMD_DHOST_DEL);
-        assert_eq!(emitted(&del), tlv(VR_A_DHOST_ADDR, &[10, 0, 0, 100]));
-        let del = DhostMessage::del(&DhostDel {
-            addr: ADDR,
-            vr: Some(70000),
-        });
-        let mut want = tlv(VR_A_DHOST_ADDR, &[10, 0, 0, 100]);
-        want.extend(u32_attr(VR_A_DHOST_VR, 70000));
+        let del = DhostMessage::del(ADDR, None);
+        assert_eq!(del.cmd, Cmd::DhostDel);
+        assert_eq!(
+            emitted(&del),
+            tlv(vr_netlink::dhost::ADDR, &[10, 0, 0, 100])
+        );
+        let del = DhostMessage::del(ADDR, Some(70000));
+        let mut want = tlv(vr_netlink::dhost::ADDR, &[10, 0, 0, 100]);
+        want.extend(u32_attr(vr_netlink::dhost::VR, 70000));
         assert_eq!(emitted(&del), want);
         let dump = DhostMessage::dump();
-        assert_eq!(dump.command(), VR_CMD_DHOST_GET);
+        assert_eq!(dump.cmd, Cmd::DhostGet);
         assert!(emitted(&dump).is_empty());
         let mut genl = GenlMessage::from_payload(dump);
         genl.set_resolved_family_id(0x20);
         genl.finalize();
         let bytes = encode_request(genl, NLM_F_DUMP, 1);
         assert_eq!(&bytes[6..8], &(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
-        assert_eq!(&bytes[16..], &[VR_CMD_DHOST_GET, 1, 0, 0]);
+        assert_eq!(&bytes[16..], &[Cmd::DhostGet.value(), 1, 0, 0]);
     }
 
     fn owner(op: OwnerOp, args: &[&str]) -> OwnerMessage {
-        OwnerMessage::modify(op, &parse_owner(op, &os(args)).expect("valid"))
+        owner_request(op, &parse_owner(op, &os(args)).expect("valid"))
     }
 
     #[test]
     fn encode_owner_of_a_port() {
         let msg = owner(OwnerOp::Add, &["10.0.0.100", "tcp", "80", "member", "2"]);
-        assert_eq!(msg.command(), VR_CMD_OWNER_SET);
-        let mut want = tlv(VR_A_OWNER_ADDR, &[10, 0, 0, 100]);
-        want.extend(u32_attr(VR_A_OWNER_PROTO, 6));
-        want.extend(u32_attr(VR_A_OWNER_PORT, 80));
-        want.extend(u32_attr(VR_A_OWNER_MEMBER, 2));
+        assert_eq!(msg.cmd, Cmd::OwnerSet);
+        let mut want = tlv(vr_netlink::owner::ADDR, &[10, 0, 0, 100]);
+        want.extend(u32_attr(vr_netlink::owner::PROTO, 6));
+        want.extend(u32_attr(vr_netlink::owner::PORT, 80));
+        want.extend(u32_attr(vr_netlink::owner::MEMBER, 2));
         assert_eq!(emitted(&msg), want);
     }
 
@@ -1401,12 +1093,12 @@ mod tests {
             OwnerOp::Add,
             &["10.0.0.100", "udp", "40000-49999", "member", "3", "vr", "1"],
         );
-        let mut want = tlv(VR_A_OWNER_ADDR, &[10, 0, 0, 100]);
-        want.extend(u32_attr(VR_A_OWNER_VR, 1));
-        want.extend(u32_attr(VR_A_OWNER_PROTO, 17));
-        want.extend(u32_attr(VR_A_OWNER_PORT, 40000));
-        want.extend(u32_attr(VR_A_OWNER_PORT_LAST, 49999));
-        want.extend(u32_attr(VR_A_OWNER_MEMBER, 3));
+        let mut want = tlv(vr_netlink::owner::ADDR, &[10, 0, 0, 100]);
+        want.extend(u32_attr(vr_netlink::owner::VR, 1));
+        want.extend(u32_attr(vr_netlink::owner::PROTO, 17));
+        want.extend(u32_attr(vr_netlink::owner::PORT, 40000));
+        want.extend(u32_attr(vr_netlink::owner::PORT_LAST, 49999));
+        want.extend(u32_attr(vr_netlink::owner::MEMBER, 3));
         assert_eq!(emitted(&msg), want);
     }
 
@@ -1421,43 +1113,45 @@ mod tests {
             "member",
             "2",
         ];
-        let mut key = tlv(VR_A_OWNER_ADDR, &[10, 0, 0, 100]);
-        key.extend(u32_attr(VR_A_OWNER_PROTO, 6));
-        key.extend(u32_attr(VR_A_OWNER_PORT, 80));
-        key.extend(tlv(VR_A_OWNER_REMOTE, &[192, 168, 1, 2]));
-        key.extend(u32_attr(VR_A_OWNER_REMOTE_PORT, 40000));
+        let mut key = tlv(vr_netlink::owner::ADDR, &[10, 0, 0, 100]);
+        key.extend(u32_attr(vr_netlink::owner::PROTO, 6));
+        key.extend(u32_attr(vr_netlink::owner::PORT, 80));
+        key.extend(tlv(vr_netlink::owner::REMOTE, &[192, 168, 1, 2]));
+        key.extend(u32_attr(vr_netlink::owner::REMOTE_PORT, 40000));
         let mut want = key.clone();
-        want.extend(u32_attr(VR_A_OWNER_MEMBER, 2));
+        want.extend(u32_attr(vr_netlink::owner::MEMBER, 2));
         assert_eq!(emitted(&owner(OwnerOp::Add, &args)), want);
         // del sends the key only.
         let del = owner(OwnerOp::Del, &args[..5]);
-        assert_eq!(del.command(), VR_CMD_OWNER_DEL);
+        assert_eq!(del.cmd, Cmd::OwnerDel);
         assert_eq!(emitted(&del), key);
         let dump = OwnerMessage::dump();
-        assert_eq!(dump.command(), VR_CMD_OWNER_GET);
+        assert_eq!(dump.cmd, Cmd::OwnerGet);
         assert!(emitted(&dump).is_empty());
     }
 
-    fn header(cmd: u8) -> GenlHeader {
-        GenlHeader { cmd, version: 1 }
+    fn header(cmd: Cmd) -> GenlHeader {
+        GenlHeader {
+            cmd: cmd.value(),
+            version: 1,
+        }
     }
 
     /// A VR_CMD_DHOST_GET reply as the kernel fills it.
     fn dhost_reply(addr: [u8; 4], vr: u32, ifindex: u32, member: u32, lead: u32) -> Vec<u8> {
-        let mut b = tlv(VR_A_DHOST_ADDR, &addr);
-        b.extend(u32_attr(VR_A_DHOST_VR, vr));
-        b.extend(u32_attr(VR_A_DHOST_IFINDEX, ifindex));
-        b.extend(u32_attr(VR_A_DHOST_MEMBER, member));
-        b.extend(u32_attr(VR_A_DHOST_LEAD, lead));
+        let mut b = tlv(vr_netlink::dhost::ADDR, &addr);
+        b.extend(u32_attr(vr_netlink::dhost::VR, vr));
+        b.extend(u32_attr(vr_netlink::dhost::IFINDEX, ifindex));
+        b.extend(u32_attr(vr_netlink::dhost::MEMBER, member));
+        b.extend(u32_attr(vr_netlink::dhost::LEAD, lead));
         b
     }
 
     #[test]
     fn decode_dhost_reply() {
         let b = dhost_reply([10, 0, 0, 100], 0, 2, 2, 1);
-        let msg =
-            DhostMessage::parse_with_param(&b[..], header(VR_CMD_DHOST_GET)).expect("decodes");
-        assert_eq!(msg.cmd, VR_CMD_DHOST_GET);
+        let msg = DhostMessage::parse_with_param(&b[..], header(Cmd::DhostGet)).expect("decodes");
+        assert_eq!(msg.cmd, Cmd::DhostGet);
         let d = Dhost::from_attrs(&msg.attrs).expect("valid");
         assert_eq!(
             d,
@@ -1476,7 +1170,7 @@ mod tests {
         assert_eq!(emitted(&msg), b);
         let lead = dhost_reply([192, 0, 2, 1], 4, 3, 1, 1);
         let msg =
-            DhostMessage::parse_with_param(&lead[..], header(VR_CMD_DHOST_GET)).expect("decodes");
+            DhostMessage::parse_with_param(&lead[..], header(Cmd::DhostGet)).expect("decodes");
         let d = Dhost::from_attrs(&msg.attrs).expect("valid");
         assert_eq!(
             (d.addr, d.vr, d.role()),
@@ -1487,23 +1181,21 @@ mod tests {
     #[test]
     fn decode_dhost_errors() {
         // An address is 4 bytes.
-        let b = tlv(VR_A_DHOST_ADDR, &[10, 0, 0]);
-        assert!(DhostMessage::parse_with_param(&b[..], header(VR_CMD_DHOST_GET)).is_err());
-        let b = u32_attr(VR_A_DHOST_MEMBER, 1);
-        let msg =
-            DhostMessage::parse_with_param(&b[..], header(VR_CMD_DHOST_GET)).expect("decodes");
+        let b = tlv(vr_netlink::dhost::ADDR, &[10, 0, 0]);
+        assert!(DhostMessage::parse_with_param(&b[..], header(Cmd::DhostGet)).is_err());
+        let b = u32_attr(vr_netlink::dhost::MEMBER, 1);
+        let msg = DhostMessage::parse_with_param(&b[..], header(Cmd::DhostGet)).expect("decodes");
         assert_eq!(
             Dhost::from_attrs(&msg.attrs),
             Err("distributed address without VR_A_DHOST_ADDR".into())
         );
         // Unknown attributes are skipped; a missing VR is VR 0.
-        let mut b = tlv(VR_A_DHOST_ADDR, &[10, 0, 0, 100]);
+        let mut b = tlv(vr_netlink::dhost::ADDR, &[10, 0, 0, 100]);
         b.extend(tlv(42, &[1, 2, 3]));
-        b.extend(u32_attr(VR_A_DHOST_IFINDEX, 2));
-        b.extend(u32_attr(VR_A_DHOST_MEMBER, 1));
-        b.extend(u32_attr(VR_A_DHOST_LEAD, 1));
-        let msg =
-            DhostMessage::parse_with_param(&b[..], header(VR_CMD_DHOST_GET)).expect("decodes");
+        b.extend(u32_attr(vr_netlink::dhost::IFINDEX, 2));
+        b.extend(u32_attr(vr_netlink::dhost::MEMBER, 1));
+        b.extend(u32_attr(vr_netlink::dhost::LEAD, 1));
+        let msg = DhostMessage::parse_with_param(&b[..], header(Cmd::DhostGet)).expect("decodes");
         let d = Dhost::from_attrs(&msg.attrs).expect("valid");
         assert_eq!((d.vr, d.role()), (0, "lead"));
     }
@@ -1511,15 +1203,15 @@ mod tests {
     #[test]
     fn decode_owner_replies() {
         // A port: the kernel sends port-last = port and no remote.
-        let mut b = tlv(VR_A_OWNER_ADDR, &[10, 0, 0, 100]);
-        b.extend(u32_attr(VR_A_OWNER_VR, 0));
-        b.extend(u32_attr(VR_A_OWNER_PROTO, 6));
-        b.extend(u32_attr(VR_A_OWNER_PORT, 80));
-        b.extend(u32_attr(VR_A_OWNER_PORT_LAST, 80));
+        let mut b = tlv(vr_netlink::owner::ADDR, &[10, 0, 0, 100]);
+        b.extend(u32_attr(vr_netlink::owner::VR, 0));
+        b.extend(u32_attr(vr_netlink::owner::PROTO, 6));
+        b.extend(u32_attr(vr_netlink::owner::PORT, 80));
+        b.extend(u32_attr(vr_netlink::owner::PORT_LAST, 80));
         let mut port = b.clone();
-        port.extend(u32_attr(VR_A_OWNER_MEMBER, 2));
+        port.extend(u32_attr(vr_netlink::owner::MEMBER, 2));
         let msg =
-            OwnerMessage::parse_with_param(&port[..], header(VR_CMD_OWNER_GET)).expect("decodes");
+            OwnerMessage::parse_with_param(&port[..], header(Cmd::OwnerGet)).expect("decodes");
         let o = Owner::from_attrs(&msg.attrs).expect("valid");
         assert_eq!(
             o,
@@ -1537,36 +1229,35 @@ mod tests {
         assert_eq!(emitted(&msg), port);
         // A connection.
         let mut conn = b;
-        conn.extend(tlv(VR_A_OWNER_REMOTE, &[10, 0, 0, 2]));
-        conn.extend(u32_attr(VR_A_OWNER_REMOTE_PORT, 40000));
-        conn.extend(u32_attr(VR_A_OWNER_MEMBER, 2));
+        conn.extend(tlv(vr_netlink::owner::REMOTE, &[10, 0, 0, 2]));
+        conn.extend(u32_attr(vr_netlink::owner::REMOTE_PORT, 40000));
+        conn.extend(u32_attr(vr_netlink::owner::MEMBER, 2));
         let msg =
-            OwnerMessage::parse_with_param(&conn[..], header(VR_CMD_OWNER_GET)).expect("decodes");
+            OwnerMessage::parse_with_param(&conn[..], header(Cmd::OwnerGet)).expect("decodes");
         let o = Owner::from_attrs(&msg.attrs).expect("valid");
         assert_eq!(o.remote, Some((Ipv4Addr::new(10, 0, 0, 2), 40000)));
         // A range, without the optional attributes.
-        let mut range = tlv(VR_A_OWNER_ADDR, &[10, 0, 0, 100]);
-        range.extend(u32_attr(VR_A_OWNER_PROTO, 17));
-        range.extend(u32_attr(VR_A_OWNER_PORT, 40000));
-        range.extend(u32_attr(VR_A_OWNER_PORT_LAST, 49999));
-        range.extend(u32_attr(VR_A_OWNER_MEMBER, 3));
+        let mut range = tlv(vr_netlink::owner::ADDR, &[10, 0, 0, 100]);
+        range.extend(u32_attr(vr_netlink::owner::PROTO, 17));
+        range.extend(u32_attr(vr_netlink::owner::PORT, 40000));
+        range.extend(u32_attr(vr_netlink::owner::PORT_LAST, 49999));
+        range.extend(u32_attr(vr_netlink::owner::MEMBER, 3));
         let msg =
-            OwnerMessage::parse_with_param(&range[..], header(VR_CMD_OWNER_GET)).expect("decodes");
+            OwnerMessage::parse_with_param(&range[..], header(Cmd::OwnerGet)).expect("decodes");
         let o = Owner::from_attrs(&msg.attrs).expect("valid");
         assert_eq!(
             (o.vr, o.proto, o.ports()),
             (0, 17, "40000-49999".to_string())
         );
         // Without a port, or with a short remote.
-        let b = tlv(VR_A_OWNER_ADDR, &[10, 0, 0, 100]);
-        let msg =
-            OwnerMessage::parse_with_param(&b[..], header(VR_CMD_OWNER_GET)).expect("decodes");
+        let b = tlv(vr_netlink::owner::ADDR, &[10, 0, 0, 100]);
+        let msg = OwnerMessage::parse_with_param(&b[..], header(Cmd::OwnerGet)).expect("decodes");
         assert_eq!(
             Owner::from_attrs(&msg.attrs),
             Err("ownership entry without VR_A_OWNER_PORT".into())
         );
-        let b = tlv(VR_A_OWNER_REMOTE, &[10, 0]);
-        assert!(OwnerMessage::parse_with_param(&b[..], header(VR_CMD_OWNER_GET)).is_err());
+        let b = tlv(vr_netlink::owner::REMOTE, &[10, 0]);
+        assert!(OwnerMessage::parse_with_param(&b[..], header(Cmd::OwnerGet)).is_err());
     }
 
     #[test]
@@ -1696,29 +1387,29 @@ mod tests {
     #[test]
     fn encode_claim_answer() {
         let msg = SockMessage::claim_answer(7, 98);
-        assert_eq!(msg.command(), VR_CMD_CLAIM_ANSWER);
-        let mut want = u32_attr(VR_A_SOCK_COOKIE, 7);
-        want.extend(u32_attr(VR_A_SOCK_ERRNO, 98));
+        assert_eq!(msg.cmd, Cmd::ClaimAnswer);
+        let mut want = u32_attr(vr_netlink::sock::COOKIE, 7);
+        want.extend(u32_attr(vr_netlink::sock::ERRNO, 98));
         assert_eq!(emitted(&msg), want);
     }
 
     #[test]
     fn decode_sock_events() {
         // A bind as the kernel sends it (in the order of the spec).
-        let mut b = u32_attr(VR_A_SOCK_EVENT, crate::vr::VR_SOCK_EVENT_BIND);
-        b.extend(u32_attr(VR_A_SOCK_COOKIE, 42));
-        b.extend(tlv(VR_A_SOCK_ADDR, &[10, 0, 0, 100]));
-        b.extend(u32_attr(VR_A_SOCK_VR, 1));
-        b.extend(u32_attr(VR_A_SOCK_PROTO, 6));
-        b.extend(u32_attr(VR_A_SOCK_PORT, 8080));
-        let ntf_cmd = crate::vr::VR_CMD_SOCK_NTF;
+        let mut b = u32_attr(vr_netlink::sock::EVENT, vr_netlink::sock_event::BIND);
+        b.extend(u32_attr(vr_netlink::sock::COOKIE, 42));
+        b.extend(tlv(vr_netlink::sock::ADDR, &[10, 0, 0, 100]));
+        b.extend(u32_attr(vr_netlink::sock::VR, 1));
+        b.extend(u32_attr(vr_netlink::sock::PROTO, 6));
+        b.extend(u32_attr(vr_netlink::sock::PORT, 8080));
+        let ntf_cmd = Cmd::SockNtf;
         let msg = SockMessage::parse_with_param(&b[..], header(ntf_cmd)).expect("decodes");
         assert_eq!(msg.cmd, ntf_cmd);
         assert_eq!(emitted(&msg), b);
         assert_eq!(
             SockNtf::from_attrs(&msg.attrs),
             Ok(SockNtf {
-                event: crate::vr::VR_SOCK_EVENT_BIND,
+                event: vr_netlink::sock_event::BIND,
                 cookie: Some(42),
                 addr: ADDR,
                 vr: 1,
@@ -1729,11 +1420,11 @@ mod tests {
         );
         // A close of a wildcard socket: no cookie; unknown attributes
         // are skipped, a missing VR is VR 0.
-        let mut b = u32_attr(VR_A_SOCK_EVENT, crate::vr::VR_SOCK_EVENT_CLOSE);
-        b.extend(tlv(VR_A_SOCK_ADDR, &[0, 0, 0, 0]));
+        let mut b = u32_attr(vr_netlink::sock::EVENT, vr_netlink::sock_event::CLOSE);
+        b.extend(tlv(vr_netlink::sock::ADDR, &[0, 0, 0, 0]));
         b.extend(tlv(99, &[1, 2, 3, 4]));
-        b.extend(u32_attr(VR_A_SOCK_PROTO, 17));
-        b.extend(u32_attr(VR_A_SOCK_PORT, 53));
+        b.extend(u32_attr(vr_netlink::sock::PROTO, 17));
+        b.extend(u32_attr(vr_netlink::sock::PORT, 53));
         let msg = SockMessage::parse_with_param(&b[..], header(ntf_cmd)).expect("decodes");
         let ntf = SockNtf::from_attrs(&msg.attrs).expect("valid");
         assert_eq!(
@@ -1741,21 +1432,21 @@ mod tests {
             (None, Ipv4Addr::UNSPECIFIED, 0, 17, false)
         );
         // The close of a connection: it has the remote attributes.
-        let mut b = u32_attr(VR_A_SOCK_EVENT, crate::vr::VR_SOCK_EVENT_CLOSE);
-        b.extend(tlv(VR_A_SOCK_ADDR, &[10, 0, 0, 100]));
-        b.extend(u32_attr(VR_A_SOCK_PROTO, 6));
-        b.extend(u32_attr(VR_A_SOCK_PORT, 80));
+        let mut b = u32_attr(vr_netlink::sock::EVENT, vr_netlink::sock_event::CLOSE);
+        b.extend(tlv(vr_netlink::sock::ADDR, &[10, 0, 0, 100]));
+        b.extend(u32_attr(vr_netlink::sock::PROTO, 6));
+        b.extend(u32_attr(vr_netlink::sock::PORT, 80));
         b.extend(tlv(8, &[10, 0, 0, 2]));
-        b.extend(u32_attr(VR_A_SOCK_REMOTE_PORT, 40000));
+        b.extend(u32_attr(vr_netlink::sock::REMOTE_PORT, 40000));
         let msg = SockMessage::parse_with_param(&b[..], header(ntf_cmd)).expect("decodes");
         assert!(SockNtf::from_attrs(&msg.attrs).expect("valid").connection);
-        let b = u32_attr(VR_A_SOCK_EVENT, 1);
+        let b = u32_attr(vr_netlink::sock::EVENT, 1);
         let msg = SockMessage::parse_with_param(&b[..], header(ntf_cmd)).expect("decodes");
         assert_eq!(
             SockNtf::from_attrs(&msg.attrs),
             Err("socket event without VR_A_SOCK_ADDR".into())
         );
-        let b = tlv(VR_A_SOCK_ADDR, &[10, 0]);
+        let b = tlv(vr_netlink::sock::ADDR, &[10, 0]);
         assert!(SockMessage::parse_with_param(&b[..], header(ntf_cmd)).is_err());
     }
 

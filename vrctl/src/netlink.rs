@@ -18,7 +18,6 @@ use netlink_packet_generic::{GenlFamily, GenlHeader, GenlMessage};
 use netlink_sys::{protocols::NETLINK_GENERIC, Socket, SocketAddr};
 
 use crate::error::{Error, Result};
-use crate::vr::VR_FAMILY_NAME;
 
 /// Length of struct nlmsghdr.
 const NLMSG_HDRLEN: usize = 16;
@@ -320,7 +319,7 @@ impl GenlSocket {
     /// and resolves the "vr" family.
     pub fn open_vr() -> Result<Self> {
         let mut s = Self::open()?;
-        s.resolve(VR_FAMILY_NAME)?;
+        s.resolve(vr_netlink::FAMILY_NAME)?;
         Ok(s)
     }
 
@@ -473,7 +472,8 @@ impl GenlSocket {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::vr::{VrAttr, VrMessage, VR_CMD_DELETE, VR_CMD_GET};
+    use crate::vr::{VrAttr, VrMessage};
+    use vr_netlink::Cmd;
 
     const NLMSG_ERROR: u16 = 2;
     const NLMSG_DONE: u16 = 3;
@@ -512,7 +512,7 @@ pub(crate) mod tests {
     /// (genl header + one u32 attribute = 28 bytes).
     fn request(family: u16, seq: u32) -> Vec<u8> {
         let mut v = nlmsghdr(28, family, NLM_F_REQUEST | NLM_F_ACK, seq, 0);
-        v.extend_from_slice(&[VR_CMD_DELETE, 1, 0, 0]);
+        v.extend_from_slice(&[Cmd::Delete.value(), 1, 0, 0]);
         v.extend(tlv(1, &70000u32.to_ne_bytes()));
         v
     }
@@ -655,7 +655,7 @@ pub(crate) mod tests {
         for id in [0u32, 1] {
             let attr = tlv(1, &id.to_ne_bytes());
             let mut m = nlmsghdr((16 + 4 + attr.len()) as u32, 0x20, 0x2, 7, 1);
-            m.extend_from_slice(&[VR_CMD_GET, 1, 0, 0]);
+            m.extend_from_slice(&[Cmd::Get.value(), 1, 0, 0]);
             m.extend(attr);
             data.extend(m);
         }
@@ -669,7 +669,7 @@ pub(crate) mod tests {
         for p in &parts[..2] {
             match classify::<GenlMessage<VrMessage>>(p, 7) {
                 Ok((_, Step::Reply(m))) => {
-                    assert_eq!(m.payload.cmd, VR_CMD_GET);
+                    assert_eq!(m.payload.cmd, vr_netlink::Cmd::Get);
                     ids.push(m.payload.attrs.clone());
                 }
                 _ => panic!("expected a reply"),

@@ -42,11 +42,11 @@ use tokio::sync::{mpsc, oneshot};
 use super::daemon::{self, Config, KernelCmd, KernelEvent, Timing};
 use super::db::{Key, MemberId, Proto, EPHEMERAL};
 use crate::dhost_nl::{
-    DaemonArgs, Dhost, Owner, OwnerArgs, OwnerMessage, OwnerOp, SockMessage, SockNtf,
+    owner_request, DaemonArgs, Dhost, Owner, OwnerArgs, OwnerMessage, OwnerOp, SockMessage, SockNtf,
 };
 use crate::error::{Error, Result};
 use crate::netlink::GenlSocket;
-use crate::vr::{VR_CMD_SOCK_NTF, VR_SOCK_EVENT_BIND, VR_SOCK_EVENT_CLOSE};
+use vr_netlink::{sock_event, Cmd};
 
 /// The line the daemon prints on stderr once it serves its kernel: the
 /// group is joined, it is in sync (the lead: listening; a member: it
@@ -616,7 +616,7 @@ impl KernelSide {
     fn sock_event(&mut self, ntf: &SockNtf) -> Result<()> {
         if ntf.vr != self.vr
             || ntf.connection
-            || !matches!(ntf.event, VR_SOCK_EVENT_BIND | VR_SOCK_EVENT_CLOSE)
+            || !matches!(ntf.event, sock_event::BIND | sock_event::CLOSE)
         {
             // Another daemon may serve that VR. Connections (accept,
             // connect and their close) and listen are not claims: a
@@ -632,12 +632,12 @@ impl KernelSide {
                 "socket event with protocol {} port {}: not a claim",
                 ntf.proto, ntf.port
             ));
-            if let (VR_SOCK_EVENT_BIND, Some(cookie)) = (ntf.event, ntf.cookie) {
+            if let (sock_event::BIND, Some(cookie)) = (ntf.event, ntf.cookie) {
                 return self.claim_answer(cookie, libc::EINVAL, &[]);
             }
             return Ok(());
         };
-        let actions = if ntf.event == VR_SOCK_EVENT_BIND {
+        let actions = if ntf.event == sock_event::BIND {
             let Some(cookie) = ntf.cookie else {
                 self.log(format_args!("bind event without a cookie, ignored"));
                 return Ok(());
@@ -690,14 +690,14 @@ impl KernelSide {
     }
 
     fn owner_set(&mut self, args: &OwnerArgs) -> Result<()> {
-        match self.sock.request(OwnerMessage::modify(OwnerOp::Add, args)) {
+        match self.sock.request(owner_request(OwnerOp::Add, args)) {
             Ok(_) => Ok(()),
             Err(e) => self.failed(format_args!("owner-set {}", Described(args)), e),
         }
     }
 
     fn owner_del(&mut self, args: &OwnerArgs) -> Result<()> {
-        match self.sock.request(OwnerMessage::modify(OwnerOp::Del, args)) {
+        match self.sock.request(owner_request(OwnerOp::Del, args)) {
             Ok(_) => Ok(()),
             Err(Error::Kernel { errno, .. }) if errno == libc::ENOENT => Ok(()),
             Err(e) => self.failed(format_args!("owner-del {}", Described(args)), e),
@@ -794,7 +794,7 @@ fn read_events(mut ntf: GenlSocket, input: mpsc::UnboundedSender<Input>) {
                 return;
             }
         };
-        for msg in msgs.into_iter().filter(|m| m.cmd == VR_CMD_SOCK_NTF) {
+        for msg in msgs.into_iter().filter(|m| m.cmd == Cmd::SockNtf) {
             match SockNtf::from_attrs(&msg.attrs) {
                 Ok(ntf) => {
                     if input.send(Input::Sock(ntf)).is_err() {
@@ -1324,7 +1324,16 @@ mod tests {
         assert_eq!(cfg.members, [MemberId(1), MemberId(2), MemberId(3)]);
         // The lead of VR 1 listens on lead-addr by default; it is the only
         // address a lead needs.
-        let a = args(&["members", "5,6", "vr", "1", "name", "x", "lead-addr", "10.9.0.10"]);
+        let a = args(&[
+            "members",
+            "5,6",
+            "vr",
+            "1",
+            "name",
+            "x",
+            "lead-addr",
+            "10.9.0.10",
+        ]);
         let cfg = config(&a, &dhosts, "host").expect("valid");
         assert!(cfg.is_lead());
         assert_eq!(cfg.listen, Some("10.9.0.10:7400".parse().expect("addr")));
@@ -1341,7 +1350,10 @@ mod tests {
         ] {
             let err = config(&args(words), &dhosts, "h").expect_err("refused");
             assert_eq!(err.exit_code(), 1);
-            assert!(err.to_string().contains("the lead cannot listen on"), "{err}");
+            assert!(
+                err.to_string().contains("the lead cannot listen on"),
+                "{err}"
+            );
         }
         // A member never listens: its defaults are fine.
         let member = [dhost(A, 0, 2, 1)];
