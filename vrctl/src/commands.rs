@@ -24,6 +24,96 @@ use crate::task;
 use crate::vr::{Vr, VrMessage};
 use vr_netlink::{mcgrp, Cmd};
 
+/// The netlink sockets of one run of vrctl, one command or every line of
+/// a batch: each is opened on first use (a command that needs none opens
+/// none) and reused after, the generic netlink one resolving the "vr"
+/// family once. A socket whose family is not found stays open and tries
+/// again on its next use.
+pub struct Ctx {
+    family: &'static str,
+    genl: Option<GenlSocket>,
+    rtnl: Option<NlSocket>,
+    diag: Option<NlSocket>,
+    opened: Opened,
+}
+
+/// How many sockets a `Ctx` opened (or tried to) and how often it
+/// resolved the family.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Opened {
+    pub genl: usize,
+    pub resolved: usize,
+    pub rtnl: usize,
+    pub diag: usize,
+}
+
+/// The socket of `protocol` kept in `slot`, opened (and counted in
+/// `count`) if there is none yet.
+fn nl_socket<'a>(
+    slot: &'a mut Option<NlSocket>,
+    count: &mut usize,
+    protocol: isize,
+) -> Result<&'a mut NlSocket> {
+    let sock = match slot.take() {
+        Some(sock) => sock,
+        None => {
+            *count += 1;
+            NlSocket::open(protocol)?
+        }
+    };
+    Ok(slot.insert(sock))
+}
+
+impl Ctx {
+    pub fn new() -> Self {
+        Ctx::of_family(vr_netlink::FAMILY_NAME)
+    }
+
+    /// A context whose generic netlink socket is of family `family` (the
+    /// tests use nlctrl, which every kernel has).
+    fn of_family(family: &'static str) -> Self {
+        Ctx {
+            family,
+            genl: None,
+            rtnl: None,
+            diag: None,
+            opened: Opened::default(),
+        }
+    }
+
+    /// The generic netlink socket of the "vr" family.
+    pub fn genl(&mut self) -> Result<&mut GenlSocket> {
+        let sock = match self.genl.take() {
+            Some(sock) => sock,
+            None => {
+                self.opened.genl += 1;
+                GenlSocket::open()?
+            }
+        };
+        let sock = self.genl.insert(sock);
+        if !sock.is_resolved() {
+            self.opened.resolved += 1;
+            sock.resolve(self.family)?;
+        }
+        Ok(sock)
+    }
+
+    /// The rtnetlink socket (routes).
+    pub fn rtnl(&mut self) -> Result<&mut NlSocket> {
+        nl_socket(&mut self.rtnl, &mut self.opened.rtnl, NETLINK_ROUTE)
+    }
+
+    /// The sock_diag socket (`show`, `show VR sockets`).
+    pub fn diag(&mut self) -> Result<&mut NlSocket> {
+        nl_socket(&mut self.diag, &mut self.opened.diag, NETLINK_SOCK_DIAG)
+    }
+
+    #[cfg(test)]
+    pub fn opened(&self) -> Opened {
+        self.opened
+    }
+}
+
 /// Output options shared by all verbs.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Format {
@@ -50,13 +140,13 @@ fn json_error(e: serde_json::Error) -> Error {
     Error::Protocol(format!("cannot render JSON: {e}"))
 }
 
-pub fn create(id: u32, name: Option<&str>) -> Result<()> {
-    GenlSocket::open_vr()?.request(VrMessage::create(id, name))?;
+pub fn create(ctx: &mut Ctx, id: u32, name: Option<&str>) -> Result<()> {
+    ctx.genl()?.request(VrMessage::create(id, name))?;
     Ok(())
 }
 
-pub fn delete(id: u32) -> Result<()> {
-    GenlSocket::open_vr()?.request(VrMessage::delete(id))?;
+pub fn delete(ctx: &mut Ctx, id: u32) -> Result<()> {
+    ctx.genl()?.request(VrMessage::delete(id))?;
     Ok(())
 }
 
@@ -86,14 +176,14 @@ pub fn ifname(index: u32) -> Option<String> {
     Some(name.to_string_lossy().into_owned())
 }
 
-pub fn assign(ifname: &OsStr, id: u32) -> Result<()> {
+pub fn assign(ctx: &mut Ctx, ifname: &OsStr, id: u32) -> Result<()> {
     let index = ifindex(ifname)?;
-    GenlSocket::open_vr()?.request(VrMessage::assign(index, id))?;
+    ctx.genl()?.request(VrMessage::assign(index, id))?;
     Ok(())
 }
 
-fn fetch(id: Option<u32>) -> Result<Vec<Vr>> {
-    let mut sock = GenlSocket::open_vr()?;
+fn fetch(ctx: &mut Ctx, id: Option<u32>) -> Result<Vec<Vr>> {
+    let sock = ctx.genl()?;
     let replies = match id {
         Some(id) => sock.request(VrMessage::get(Some(id)))?,
         None => sock.dump(VrMessage::get(None))?,
@@ -101,8 +191,8 @@ fn fetch(id: Option<u32>) -> Result<Vec<Vr>> {
     to_vrs(&replies)
 }
 
-pub fn list(fmt: Format, out: &mut dyn Write) -> Result<()> {
-    let vrs = fetch(None)?;
+pub fn list(ctx: &mut Ctx, fmt: Format, out: &mut dyn Write) -> Result<()> {
+    let vrs = fetch(ctx, None)?;
     let text = if fmt.json {
         output::vrs_json(&vrs, fmt.pretty).map_err(json_error)?
     } else {
@@ -113,11 +203,11 @@ pub fn list(fmt: Format, out: &mut dyn Write) -> Result<()> {
 
 /// `show`: the VRs with their counters, and what vrctl counts for each:
 /// sockets by protocol and state, processes and routes.
-pub fn show(id: Option<u32>, fmt: Format, out: &mut dyn Write) -> Result<()> {
-    let vrs = fetch(id)?;
-    let socks = diag_sockets()?;
+pub fn show(ctx: &mut Ctx, id: Option<u32>, fmt: Format, out: &mut dyn Write) -> Result<()> {
+    let vrs = fetch(ctx, id)?;
+    let socks = diag_sockets(ctx)?;
     let processes = task::process_counts()?;
-    let routes = dump_routes()?;
+    let routes = dump_routes(ctx)?;
     let shown: Vec<output::Shown<'_>> = vrs
         .iter()
         .map(|vr| output::Shown {
@@ -141,8 +231,8 @@ pub fn show(id: Option<u32>, fmt: Format, out: &mut dyn Write) -> Result<()> {
 /// from sock_diag, with their VR (`INET_DIAG_VR`, absent for VR 0 while no
 /// other VR exists). A protocol whose diag module the kernel lacks (ENOENT)
 /// is skipped.
-fn diag_sockets() -> Result<Vec<sockets::DiagSocket>> {
-    let mut nl = NlSocket::open(NETLINK_SOCK_DIAG)?;
+fn diag_sockets(ctx: &mut Ctx) -> Result<Vec<sockets::DiagSocket>> {
+    let nl = ctx.diag()?;
     let mut socks = Vec::new();
     for (protocol, name) in [
         (IPPROTO_TCP, "tcp"),
@@ -168,9 +258,12 @@ fn diag_sockets() -> Result<Vec<sockets::DiagSocket>> {
 }
 
 /// `show VR sockets`: the TCP, UDP and raw sockets of VR `id`.
-pub fn sockets(id: u32, fmt: Format, out: &mut dyn Write) -> Result<()> {
-    fetch(Some(id))?;
-    let socks: Vec<_> = diag_sockets()?.into_iter().filter(|s| s.vr == id).collect();
+pub fn sockets(ctx: &mut Ctx, id: u32, fmt: Format, out: &mut dyn Write) -> Result<()> {
+    fetch(ctx, Some(id))?;
+    let socks: Vec<_> = diag_sockets(ctx)?
+        .into_iter()
+        .filter(|s| s.vr == id)
+        .collect();
     let text = if fmt.json {
         output::to_json(&socks, fmt.pretty).map_err(json_error)?
     } else {
@@ -180,8 +273,8 @@ pub fn sockets(id: u32, fmt: Format, out: &mut dyn Write) -> Result<()> {
 }
 
 /// `show VR pids`: the processes of VR `id` in this network namespace.
-pub fn pids(id: u32, fmt: Format, out: &mut dyn Write) -> Result<()> {
-    fetch(Some(id))?;
+pub fn pids(ctx: &mut Ctx, id: u32, fmt: Format, out: &mut dyn Write) -> Result<()> {
+    fetch(ctx, Some(id))?;
     let pids = task::pids_in(id)?;
     let text = if fmt.json {
         output::pids_json(&pids, fmt.pretty).map_err(json_error)?
@@ -192,8 +285,8 @@ pub fn pids(id: u32, fmt: Format, out: &mut dyn Write) -> Result<()> {
 }
 
 /// The FIB table of VR `id`, as the kernel reports it.
-fn vr_table(id: u32) -> Result<u32> {
-    fetch(Some(id))?
+fn vr_table(ctx: &mut Ctx, id: u32) -> Result<u32> {
+    fetch(ctx, Some(id))?
         .first()
         .map(|vr| vr.table)
         .ok_or_else(|| Error::Protocol(format!("no reply for VR {id}")))
@@ -201,31 +294,43 @@ fn vr_table(id: u32) -> Result<u32> {
 
 /// `route add` and `route del` in the table of `args.vr`. The interface
 /// name is resolved first, the table next, then the kernel has its say.
-pub fn route_modify(op: RouteOp, args: &RouteArgs) -> Result<()> {
+pub fn route_modify(ctx: &mut Ctx, op: RouteOp, args: &RouteArgs) -> Result<()> {
     let oif = args.dev.as_deref().map(ifindex).transpose()?;
-    let table = vr_table(args.vr)?;
-    modify_table(op, args, table, oif)
+    let table = vr_table(ctx, args.vr)?;
+    modify_table(ctx, op, args, table, oif)
 }
 
-fn modify_table(op: RouteOp, args: &RouteArgs, table: u32, oif: Option<u32>) -> Result<()> {
+fn modify_table(
+    ctx: &mut Ctx,
+    op: RouteOp,
+    args: &RouteArgs,
+    table: u32,
+    oif: Option<u32>,
+) -> Result<()> {
     let msg = route::modify_request(op, args, table, oif);
-    NlSocket::open(NETLINK_ROUTE)?.transact(msg, route::request_flags(op))?;
+    ctx.rtnl()?.transact(msg, route::request_flags(op))?;
     Ok(())
 }
 
-/// The IPv4 routes of table `table` matching the selectors of `args`, in
-/// the kernel's order, with their interface names.
 /// Every IPv4 route of the namespace, from one rtnetlink dump.
-fn dump_routes() -> Result<Vec<Route>> {
-    Ok(NlSocket::open(NETLINK_ROUTE)?
+fn dump_routes(ctx: &mut Ctx) -> Result<Vec<Route>> {
+    Ok(ctx
+        .rtnl()?
         .transact(route::dump_request(), route::request_flags(RouteOp::Show))?
         .iter()
         .filter_map(Route::from_message)
         .collect())
 }
 
-fn table_routes(table: u32, args: &RouteArgs, oif: Option<u32>) -> Result<Vec<Route>> {
-    let mut routes: Vec<Route> = dump_routes()?
+/// The IPv4 routes of table `table` matching the selectors of `args`, in
+/// the kernel's order, with their interface names.
+fn table_routes(
+    ctx: &mut Ctx,
+    table: u32,
+    args: &RouteArgs,
+    oif: Option<u32>,
+) -> Result<Vec<Route>> {
+    let mut routes: Vec<Route> = dump_routes(ctx)?
         .into_iter()
         .filter(|r| r.table == table && r.matches(args.prefix, args.via, oif))
         .collect();
@@ -239,10 +344,10 @@ fn table_routes(table: u32, args: &RouteArgs, oif: Option<u32>) -> Result<Vec<Ro
 }
 
 /// `route show`: the routes of the table of `args.vr`.
-pub fn route_show(args: &RouteArgs, fmt: Format, out: &mut dyn Write) -> Result<()> {
+pub fn route_show(ctx: &mut Ctx, args: &RouteArgs, fmt: Format, out: &mut dyn Write) -> Result<()> {
     let oif = args.dev.as_deref().map(ifindex).transpose()?;
-    let table = vr_table(args.vr)?;
-    let routes = table_routes(table, args, oif)?;
+    let table = vr_table(ctx, args.vr)?;
+    let routes = table_routes(ctx, table, args, oif)?;
     let text = if fmt.json {
         output::routes_json(&routes, fmt.pretty).map_err(json_error)?
     } else {
@@ -253,14 +358,15 @@ pub fn route_show(args: &RouteArgs, fmt: Format, out: &mut dyn Write) -> Result<
 
 /// `dhost set`: the interface name is resolved first, then the kernel has
 /// its say (the address must be configured on the interface).
-pub fn dhost_set(args: &DhostSet) -> Result<()> {
+pub fn dhost_set(ctx: &mut Ctx, args: &DhostSet) -> Result<()> {
     let index = ifindex(&args.dev)?;
-    GenlSocket::open_vr()?.request(DhostMessage::set(args.addr, index, args.member, args.lead))?;
+    ctx.genl()?
+        .request(DhostMessage::set(args.addr, index, args.member, args.lead))?;
     Ok(())
 }
 
-pub fn dhost_del(args: &DhostDel) -> Result<()> {
-    GenlSocket::open_vr()?.request(DhostMessage::del(args.addr, args.vr))?;
+pub fn dhost_del(ctx: &mut Ctx, args: &DhostDel) -> Result<()> {
+    ctx.genl()?.request(DhostMessage::del(args.addr, args.vr))?;
     Ok(())
 }
 
@@ -274,8 +380,8 @@ fn dhosts(sock: &mut GenlSocket) -> Result<Vec<Dhost>> {
 
 /// `dhost show`: the distributed addresses by VR and address, with their
 /// interface names.
-pub fn dhost_show(fmt: Format, out: &mut dyn Write) -> Result<()> {
-    let mut dhosts = dhosts(&mut GenlSocket::open_vr()?)?;
+pub fn dhost_show(ctx: &mut Ctx, fmt: Format, out: &mut dyn Write) -> Result<()> {
+    let mut dhosts = dhosts(ctx.genl()?)?;
     dhosts.sort_by_key(|d| (d.vr, d.addr, d.ifindex));
     for d in &mut dhosts {
         d.dev = ifname(d.ifindex);
@@ -299,6 +405,8 @@ fn host_name() -> String {
 /// address fail with ENOTCONN until someone listens), reads this kernel's
 /// member and lead ids and the distributed addresses of the VR, then runs
 /// the ownership-sync daemon in the foreground until SIGINT or SIGTERM.
+/// Its two sockets are its own (a thread reads one, a thread uses the
+/// other): it does not take a `Ctx`.
 pub fn dhost_daemon(args: &DaemonArgs) -> Result<()> {
     let mut ntf = GenlSocket::open_vr()?;
     kernel::prepare_events(&mut ntf);
@@ -309,15 +417,15 @@ pub fn dhost_daemon(args: &DaemonArgs) -> Result<()> {
 }
 
 /// `dhost owner add|del`.
-pub fn owner_modify(op: OwnerOp, args: &OwnerArgs) -> Result<()> {
-    GenlSocket::open_vr()?.request(owner_request(op, args))?;
+pub fn owner_modify(ctx: &mut Ctx, op: OwnerOp, args: &OwnerArgs) -> Result<()> {
+    ctx.genl()?.request(owner_request(op, args))?;
     Ok(())
 }
 
 /// `dhost owner show`: the kernel's copy of the ownership database, by
 /// VR, address, protocol and ports.
-pub fn owner_show(fmt: Format, out: &mut dyn Write) -> Result<()> {
-    let replies = GenlSocket::open_vr()?.dump(OwnerMessage::dump())?;
+pub fn owner_show(ctx: &mut Ctx, fmt: Format, out: &mut dyn Write) -> Result<()> {
+    let replies = ctx.genl()?.dump(OwnerMessage::dump())?;
     let mut owners = replies
         .iter()
         .map(|m| Owner::from_attrs(&m.attrs).map_err(Error::Protocol))
@@ -338,8 +446,8 @@ pub fn exec(vr: u32, argv: &[OsString]) -> Result<()> {
 
 /// The name of VR `id`, None if it has none or no longer exists (a task
 /// can outlive the deletion of its VR).
-fn vr_name(id: u32) -> Result<Option<String>> {
-    match fetch(Some(id)) {
+fn vr_name(ctx: &mut Ctx, id: u32) -> Result<Option<String>> {
+    match fetch(ctx, Some(id)) {
         Ok(vrs) => Ok(vrs.into_iter().next().and_then(|vr| vr.name)),
         Err(Error::Kernel { errno, .. }) if errno == libc::ENOENT => Ok(None),
         Err(e) => Err(e),
@@ -350,13 +458,13 @@ fn vr_name(id: u32) -> Result<Option<String>> {
 /// its caller runs in) and the VR's name. The name is looked up in
 /// vrctl's network namespace, so it is left out for a process that is
 /// known to be in another one.
-pub fn identify(pid: Option<u32>, fmt: Format, out: &mut dyn Write) -> Result<()> {
+pub fn identify(ctx: &mut Ctx, pid: Option<u32>, fmt: Format, out: &mut dyn Write) -> Result<()> {
     let pid = pid.unwrap_or_else(std::process::id);
     let vr = task::read_vr(pid)?;
     let name = if task::same_netns(pid) == Some(false) {
         None
     } else {
-        vr_name(vr)?
+        vr_name(ctx, vr)?
     };
     let text = if fmt.json {
         output::identify_json(pid, vr, name.as_deref(), fmt.pretty).map_err(json_error)?
@@ -378,8 +486,8 @@ fn event_of(cmd: Cmd) -> Option<Event> {
 /// Prints notifications until killed (or until output fails). Lost or
 /// undecodable notifications are reported on stderr and skipped.
 /// JSON output is one object per line, whatever `pretty` says.
-pub fn monitor(fmt: Format, out: &mut dyn Write) -> Result<()> {
-    let mut sock = GenlSocket::open_vr()?;
+pub fn monitor(ctx: &mut Ctx, fmt: Format, out: &mut dyn Write) -> Result<()> {
+    let sock = ctx.genl()?;
     sock.subscribe(mcgrp::MONITOR)?;
     loop {
         let msgs = match sock.recv_notifications::<VrMessage>() {
@@ -418,6 +526,7 @@ pub fn monitor(fmt: Format, out: &mut dyn Write) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use netlink_packet_generic::ctrl::{GenlCtrl, GenlCtrlCmd};
 
     #[test]
     fn unknown_interface() {
@@ -456,24 +565,26 @@ mod tests {
                 prefix: None,
                 ..all
             };
-            output::routes_text(&table_routes(table, &all, None).expect("dump"))
+            output::routes_text(&table_routes(&mut Ctx::new(), table, &all, None).expect("dump"))
         };
         let lo = ifindex(OsStr::new("lo")).expect("lo");
         let table = 65537;
+        // One rtnetlink socket for the changes and the dumps below.
+        let mut ctx = Ctx::new();
 
         let a = args(&["10.99.0.0/24", "dev", "lo", "vr", "1"]);
-        modify_table(RouteOp::Add, &a, table, Some(lo)).expect("route add");
+        modify_table(&mut ctx, RouteOp::Add, &a, table, Some(lo)).expect("route add");
         assert_eq!(show(table), "10.99.0.0/24 dev lo scope link\n");
         assert_eq!(show(65538), "");
         assert!(!show(254).contains("10.99.0.0"), "{}", show(254));
-        match modify_table(RouteOp::Add, &a, table, Some(lo)) {
+        match modify_table(&mut ctx, RouteOp::Add, &a, table, Some(lo)) {
             Err(Error::Kernel { errno, .. }) => assert_eq!(errno, libc::EEXIST),
             other => panic!("second add: {other:?}"),
         }
 
         // A gateway that is not on a link: the kernel explains in extack.
         let g = args(&["10.98.0.0/24", "via", "192.0.2.1", "vr", "1"]);
-        match modify_table(RouteOp::Add, &g, table, None) {
+        match modify_table(&mut ctx, RouteOp::Add, &g, table, None) {
             Err(Error::Kernel { errno, msg }) => {
                 eprintln!(
                     "kernel said: {}",
@@ -491,12 +602,17 @@ mod tests {
         // Filters of route show.
         let only = |prefix: &str| {
             let f = args(&[prefix, "vr", "1"]);
-            table_routes(table, &f, None).expect("dump").len()
+            table_routes(&mut Ctx::new(), table, &f, None)
+                .expect("dump")
+                .len()
         };
         assert_eq!(only("10.99.0.0/24"), 1);
         assert_eq!(only("10.99.0.0/16"), 0);
-        let json = output::routes_json(&table_routes(table, &a, Some(lo)).expect("dump"), false)
-            .expect("JSON");
+        let json = output::routes_json(
+            &table_routes(&mut ctx, table, &a, Some(lo)).expect("dump"),
+            false,
+        )
+        .expect("JSON");
         let v: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
         assert_eq!(v[0]["dst"], "10.99.0.0/24");
         assert_eq!(v[0]["dev"], "lo");
@@ -515,12 +631,19 @@ mod tests {
             dev: None,
             ..a.clone()
         };
-        modify_table(RouteOp::Del, &d, table, None).expect("route del");
+        modify_table(&mut ctx, RouteOp::Del, &d, table, None).expect("route del");
         assert_eq!(show(table), "");
-        match modify_table(RouteOp::Del, &d, table, None) {
+        match modify_table(&mut ctx, RouteOp::Del, &d, table, None) {
             Err(Error::Kernel { errno, .. }) => assert_eq!(errno, libc::ESRCH),
             other => panic!("second del: {other:?}"),
         }
+        assert_eq!(
+            ctx.opened(),
+            Opened {
+                rtnl: 1,
+                ..Opened::default()
+            }
+        );
     }
 
     /// Runs netns_route_roundtrip in a new user and network namespace
@@ -559,6 +682,94 @@ mod tests {
         eprintln!("{text}");
         assert!(out.status.success(), "{text}");
         assert!(text.contains("1 passed"), "{text}");
+    }
+
+    #[test]
+    fn ctx_opens_nothing_a_command_does_not_need() {
+        let mut ctx = Ctx::new();
+        assert!(matches!(
+            assign(&mut ctx, OsStr::new("nosuchdev0"), 1),
+            Err(Error::NoDevice(_))
+        ));
+        let mut out = Vec::new();
+        assert!(matches!(
+            identify(&mut ctx, Some(4_194_305), Format::default(), &mut out),
+            Err(Error::NoProcess(_))
+        ));
+        let route = route::parse_args(
+            RouteOp::Show,
+            &["dev", "nosuchdev0", "vr", "1"].map(OsString::from),
+        )
+        .expect("valid");
+        assert!(matches!(
+            route_show(&mut ctx, &route, Format::default(), &mut out),
+            Err(Error::NoDevice(_))
+        ));
+        assert_eq!(ctx.opened(), Opened::default());
+    }
+
+    /// Returns early, saying so, where netlink sockets cannot be opened.
+    fn netlink_available() -> bool {
+        match GenlSocket::open() {
+            Ok(_) => true,
+            Err(e) => {
+                eprintln!("skipping: no generic netlink socket here: {e}");
+                false
+            }
+        }
+    }
+
+    /// What a batch of many lines does to the sockets: one generic netlink
+    /// socket, whose family is resolved once, and one rtnetlink socket,
+    /// however many requests go through them (nlctrl stands for the vr
+    /// family, which this host may lack).
+    #[test]
+    fn host_ctx_opens_each_socket_once() {
+        if !netlink_available() {
+            return;
+        }
+        let mut ctx = Ctx::of_family("nlctrl");
+        for _ in 0..200 {
+            let families = ctx
+                .genl()
+                .expect("nlctrl resolves")
+                .dump(GenlCtrl {
+                    cmd: GenlCtrlCmd::GetFamily,
+                    nlas: vec![],
+                })
+                .expect("dump of families");
+            assert!(!families.is_empty());
+            dump_routes(&mut ctx).expect("route dump");
+        }
+        assert_eq!(
+            ctx.opened(),
+            Opened {
+                genl: 1,
+                resolved: 1,
+                rtnl: 1,
+                diag: 0
+            }
+        );
+    }
+
+    /// Without the family, the socket stays and each use asks again.
+    #[test]
+    fn host_ctx_keeps_the_socket_of_a_missing_family() {
+        if !netlink_available() {
+            return;
+        }
+        let mut ctx = Ctx::of_family("no-such-family");
+        for _ in 0..5 {
+            assert!(matches!(ctx.genl(), Err(Error::FamilyNotFound(_))));
+        }
+        assert_eq!(
+            ctx.opened(),
+            Opened {
+                genl: 1,
+                resolved: 5,
+                ..Opened::default()
+            }
+        );
     }
 
     #[test]

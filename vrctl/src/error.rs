@@ -18,6 +18,12 @@ pub enum Error {
     NoDevice(String),
     /// A system call failed.
     Io { what: &'static str, err: io::Error },
+    /// A file (the batch file) cannot be opened or read.
+    File {
+        what: &'static str,
+        path: String,
+        err: io::Error,
+    },
     /// The kernel sent something vrctl cannot make sense of.
     Protocol(String),
     /// Writing the VR to /proc/self/vr failed with this errno.
@@ -91,6 +97,10 @@ impl fmt::Display for Error {
             Error::Io { what, err } => match err.raw_os_error() {
                 Some(errno) => write!(f, "{what}: {}", strerror(errno)),
                 None => write!(f, "{what}: {err}"),
+            },
+            Error::File { what, path, err } => match err.raw_os_error() {
+                Some(errno) => write!(f, "{what} \"{path}\": {}", strerror(errno)),
+                None => write!(f, "{what} \"{path}\": {err}"),
             },
             Error::Protocol(msg) => write!(f, "unexpected netlink message: {msg}"),
             Error::EnterVr { vr, errno } => match *errno {
@@ -195,6 +205,20 @@ mod tests {
         assert_eq!(e.exit_code(), 126);
         assert_eq!(Error::NoProcess(7).exit_code(), 1);
         assert_eq!(Error::NoProcess(7).to_string(), "no process with pid 7");
+    }
+
+    #[test]
+    fn file_error_names_the_file() {
+        let e = Error::File {
+            what: "cannot open batch file",
+            path: "cmds".into(),
+            err: io::Error::from_raw_os_error(libc::ENOENT),
+        };
+        assert_eq!(
+            e.to_string(),
+            "cannot open batch file \"cmds\": No such file or directory"
+        );
+        assert_eq!(e.exit_code(), 1);
     }
 
     #[test]

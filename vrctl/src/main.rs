@@ -4,8 +4,10 @@
 //!
 //! Exit status: 0 on success, 1 on a kernel or runtime error, 2 on a usage
 //! error; `exec` exits with 127 if the command is not found and 126 if it
-//! cannot be run, else it becomes the command.
+//! cannot be run, else it becomes the command. `-batch FILE` runs the
+//! commands of FILE, one per line (see `batch`).
 
+mod batch;
 mod commands;
 mod dhost;
 mod dhost_nl;
@@ -17,13 +19,14 @@ mod sockets;
 mod task;
 mod vr;
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-use crate::commands::Format;
+use crate::commands::{Ctx, Format};
 use crate::dhost_nl::{DaemonArgs, DhostDel, DhostSet, OwnerArgs, OwnerOp};
 use crate::error::Error;
 use crate::route::{RouteArgs, RouteOp};
@@ -33,6 +36,7 @@ use crate::route::{RouteArgs, RouteOp};
     name = "vrctl",
     version,
     about = "Configure virtual routers (VR)",
+    override_usage = "vrctl [OPTIONS] <COMMAND>\n       vrctl [OPTIONS] -batch <FILE> [-force]",
     subcommand_required = true,
     arg_required_else_help = true
 )]
@@ -45,8 +49,23 @@ struct Cli {
     #[arg(short = 'p', long = "pretty", global = true)]
     pretty: bool,
 
+    /// Run the commands of FILE ("-" for stdin), one per line, without
+    /// "vrctl" (also -batch)
+    #[arg(
+        short = 'b',
+        long = "batch",
+        value_name = "FILE",
+        allow_hyphen_values = true
+    )]
+    batch: Option<OsString>,
+
+    /// With -batch: do not stop at the first failing command (also -force)
+    #[arg(long = "force", requires = "batch")]
+    force: bool,
+
+    /// None only with -batch (see `parse`).
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 /// The `name` keyword of `create`, as in iproute2.
@@ -383,44 +402,65 @@ fn route_args(command: &RouteCommand) -> Result<(RouteOp, RouteArgs), Error> {
     Ok((op, parsed))
 }
 
-fn run(cli: Cli) -> Result<(), Error> {
-    let fmt = Format {
-        json: cli.json,
-        pretty: cli.pretty,
-    };
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    match cli.command {
-        Command::Create { vr, name, .. } => commands::create(vr, name.as_deref()),
-        Command::Delete { vr } => commands::delete(vr),
-        Command::List => commands::list(fmt, &mut out),
+/// Runs one command with the sockets of `ctx`.
+fn run(ctx: &mut Ctx, command: Command, fmt: Format, out: &mut dyn io::Write) -> Result<(), Error> {
+    match command {
+        Command::Create { vr, name, .. } => commands::create(ctx, vr, name.as_deref()),
+        Command::Delete { vr } => commands::delete(ctx, vr),
+        Command::List => commands::list(ctx, fmt, out),
         Command::Show {
             vr: Some(vr),
             what: Some(ShowWhat::Sockets),
-        } => commands::sockets(vr, fmt, &mut out),
+        } => commands::sockets(ctx, vr, fmt, out),
         Command::Show {
             vr: Some(vr),
             what: Some(ShowWhat::Pids),
-        } => commands::pids(vr, fmt, &mut out),
-        Command::Show { vr, what: None } => commands::show(vr, fmt, &mut out),
-        Command::Show { vr: None, .. } => commands::show(None, fmt, &mut out),
-        Command::Assign { ifname, vr } => commands::assign(&ifname, vr),
-        Command::Monitor => commands::monitor(fmt, &mut out),
+        } => commands::pids(ctx, vr, fmt, out),
+        Command::Show { vr, what: None } => commands::show(ctx, vr, fmt, out),
+        Command::Show { vr: None, .. } => commands::show(ctx, None, fmt, out),
+        Command::Assign { ifname, vr } => commands::assign(ctx, &ifname, vr),
+        Command::Monitor => commands::monitor(ctx, fmt, out),
         Command::Exec { vr, argv } => commands::exec(vr, &argv),
-        Command::Identify { pid } => commands::identify(pid, fmt, &mut out),
+        Command::Identify { pid } => commands::identify(ctx, pid, fmt, out),
         Command::Route { command } => match route_args(&command)? {
-            (RouteOp::Show, args) => commands::route_show(&args, fmt, &mut out),
-            (op, args) => commands::route_modify(op, &args),
+            (RouteOp::Show, args) => commands::route_show(ctx, &args, fmt, out),
+            (op, args) => commands::route_modify(ctx, op, &args),
         },
         Command::Dhost { command } => match dhost_request(&command)? {
-            DhostRequest::Set(args) => commands::dhost_set(&args),
-            DhostRequest::Del(args) => commands::dhost_del(&args),
-            DhostRequest::Show => commands::dhost_show(fmt, &mut out),
-            DhostRequest::Owner(op, args) => commands::owner_modify(op, &args),
-            DhostRequest::OwnerShow => commands::owner_show(fmt, &mut out),
+            DhostRequest::Set(args) => commands::dhost_set(ctx, &args),
+            DhostRequest::Del(args) => commands::dhost_del(ctx, &args),
+            DhostRequest::Show => commands::dhost_show(ctx, fmt, out),
+            DhostRequest::Owner(op, args) => commands::owner_modify(ctx, op, &args),
+            DhostRequest::OwnerShow => commands::owner_show(ctx, fmt, out),
             DhostRequest::Daemon(args) => commands::dhost_daemon(&args),
         },
     }
+}
+
+/// Refuses, in a batch file, the commands that never return or replace
+/// vrctl: the lines after them would never run.
+fn batchable(command: &Command) -> Result<(), Error> {
+    let (cmd, msg): (&'static [&'static str], _) = match command {
+        Command::Monitor => (
+            &["monitor"],
+            "\"monitor\" cannot be used in a batch file: it runs until killed",
+        ),
+        Command::Exec { .. } => (
+            &["exec"],
+            "\"exec\" cannot be used in a batch file: vrctl would become the command",
+        ),
+        Command::Dhost {
+            command: DhostCommand::Daemon { .. },
+        } => (
+            &["dhost", "daemon"],
+            "\"dhost daemon\" cannot be used in a batch file: it runs until SIGINT or SIGTERM",
+        ),
+        _ => return Ok(()),
+    };
+    Err(Error::Usage {
+        cmd,
+        msg: msg.to_owned(),
+    })
 }
 
 /// A usage error found after parsing, printed by clap as its own are,
@@ -438,18 +478,133 @@ fn usage_error(path: &[&str], msg: &str) -> clap::Error {
     sub.error(clap::error::ErrorKind::InvalidValue, msg)
 }
 
+/// Parses vrctl's arguments (`args` starts with the program name, and
+/// has iproute2's -batch and -force rewritten). A command is required
+/// unless -batch is given, and refused with it.
+fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
+    let matches = Cli::command()
+        .subcommand_required(false)
+        .try_get_matches_from(args)?;
+    let cli = Cli::from_arg_matches(&matches)?;
+    match (&cli.batch, &cli.command) {
+        (None, None) => {
+            // clap's own error for a missing command, as without -batch.
+            Cli::command().try_get_matches_from(args)?;
+            Err(Cli::command().error(ErrorKind::MissingSubcommand, "a command is required"))
+        }
+        (Some(_), Some(_)) => Err(Cli::command().error(
+            ErrorKind::ArgumentConflict,
+            "a command cannot be given with -batch: the commands are read from FILE",
+        )),
+        _ => Ok(cli),
+    }
+}
+
+/// Prints the message of `e` as vrctl does (clap's format for a usage
+/// error) and returns the exit status it calls for.
+fn report(e: &Error) -> u8 {
+    match e {
+        Error::Usage { cmd, msg } => {
+            let e = usage_error(cmd, msg);
+            let _ = e.print();
+            e.exit_code().try_into().unwrap_or(batch::USAGE)
+        }
+        e => {
+            eprintln!("Error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+/// The reader went away (e.g. `vrctl monitor | head`): nothing to say.
+fn broken_pipe(e: &Error) -> bool {
+    matches!(e, Error::Io { err, .. } if err.kind() == io::ErrorKind::BrokenPipe)
+}
+
+/// One line of a batch file: parsed as a command line of its own, with the
+/// output options of vrctl's command line added.
+fn run_line(
+    ctx: &mut Ctx,
+    words: Vec<OsString>,
+    outer: Format,
+    out: &mut dyn io::Write,
+) -> batch::Outcome {
+    let argv = batch::iproute2_options(std::iter::once(OsString::from("vrctl")).chain(words));
+    let cli = match parse(&argv) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // --help and --version print and succeed.
+            return if e.use_stderr() {
+                batch::Outcome::Failed(batch::USAGE)
+            } else {
+                batch::Outcome::Done
+            };
+        }
+    };
+    let refuse = |msg: &str| {
+        batch::Outcome::Failed(report(&Error::Usage {
+            cmd: &[],
+            msg: msg.to_owned(),
+        }))
+    };
+    if cli.batch.is_some() {
+        return refuse("-batch cannot be used in a batch file");
+    }
+    if cli.force {
+        return refuse("-force cannot be used in a batch file: give it on the command line");
+    }
+    let Some(command) = cli.command else {
+        return refuse("a command is required");
+    };
+    let fmt = Format {
+        json: outer.json || cli.json,
+        pretty: outer.pretty || cli.pretty,
+    };
+    match batchable(&command).and_then(|()| run(ctx, command, fmt, out)) {
+        Ok(()) => batch::Outcome::Done,
+        Err(e) if broken_pipe(&e) => batch::Outcome::Stop,
+        Err(e) => batch::Outcome::Failed(report(&e)),
+    }
+}
+
+/// `vrctl -batch FILE`: every line with one set of sockets.
+fn run_batch(file: &OsStr, force: bool, fmt: Format) -> ExitCode {
+    let input = match batch::open(file) {
+        Ok(input) => input,
+        Err(e) => return ExitCode::from(report(&e)),
+    };
+    let mut ctx = Ctx::new();
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let name = file.to_string_lossy();
+    match batch::run(&name, input, force, |words| {
+        run_line(&mut ctx, words, fmt, &mut out)
+    }) {
+        Ok(status) => ExitCode::from(status),
+        Err(e) => ExitCode::from(report(&e)),
+    }
+}
+
 fn main() -> ExitCode {
     // Exits with status 2 on usage errors, 0 for --help and --version.
-    let cli = Cli::parse();
-    match run(cli) {
+    let args = batch::iproute2_options(std::env::args_os());
+    let cli = parse(&args).unwrap_or_else(|e| e.exit());
+    let fmt = Format {
+        json: cli.json,
+        pretty: cli.pretty,
+    };
+    let command = match (cli.batch, cli.command) {
+        (Some(file), _) => return run_batch(&file, cli.force, fmt),
+        (None, Some(command)) => command,
+        (None, None) => return ExitCode::from(batch::USAGE),
+    };
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match run(&mut Ctx::new(), command, fmt, &mut out) {
         Ok(()) => ExitCode::SUCCESS,
-        // The reader went away (e.g. `vrctl monitor | head`): nothing to say.
-        Err(Error::Io { err, .. }) if err.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(Error::Usage { cmd, msg }) => usage_error(cmd, &msg).exit(),
-        Err(e) => {
-            eprintln!("Error: {e}");
-            ExitCode::from(e.exit_code())
-        }
+        Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => ExitCode::from(report(&e)),
     }
 }
 
@@ -465,7 +620,7 @@ mod tests {
     #[test]
     fn create_with_name() {
         let cli = Cli::try_parse_from(["vrctl", "create", "1", "name", "red"]).expect("parses");
-        match cli.command {
+        match cli.command.expect("a command") {
             Command::Create { vr, keyword, name } => {
                 assert_eq!(vr, 1);
                 assert_eq!(keyword, Some(NameKeyword::Name));
@@ -478,7 +633,10 @@ mod tests {
     #[test]
     fn large_vr_is_kept_for_the_kernel() {
         let cli = Cli::try_parse_from(["vrctl", "delete", "70000"]).expect("parses");
-        assert!(matches!(cli.command, Command::Delete { vr: 70000 }));
+        assert!(matches!(
+            cli.command.expect("a command"),
+            Command::Delete { vr: 70000 }
+        ));
     }
 
     #[test]
@@ -486,7 +644,7 @@ mod tests {
         let cli = Cli::try_parse_from(["vrctl", "show", "-j", "-p"]).expect("parses");
         assert!(cli.json && cli.pretty);
         assert!(matches!(
-            cli.command,
+            cli.command.expect("a command"),
             Command::Show {
                 vr: None,
                 what: None
@@ -498,7 +656,7 @@ mod tests {
     fn show_sockets_needs_a_vr() {
         let cli = Cli::try_parse_from(["vrctl", "show", "3", "sockets"]).expect("parses");
         assert!(matches!(
-            cli.command,
+            cli.command.expect("a command"),
             Command::Show {
                 vr: Some(3),
                 what: Some(ShowWhat::Sockets)
@@ -507,7 +665,7 @@ mod tests {
         assert!(Cli::try_parse_from(["vrctl", "show", "sockets"]).is_err());
         let cli = Cli::try_parse_from(["vrctl", "show", "3", "pids"]).expect("parses");
         assert!(matches!(
-            cli.command,
+            cli.command.expect("a command"),
             Command::Show {
                 vr: Some(3),
                 what: Some(ShowWhat::Pids)
@@ -518,7 +676,7 @@ mod tests {
 
     fn exec_argv(args: &[&str]) -> (u32, Vec<String>, bool) {
         let cli = Cli::try_parse_from(args).expect("parses");
-        match cli.command {
+        match cli.command.expect("a command") {
             Command::Exec { vr, argv } => (
                 vr,
                 argv.iter()
@@ -553,14 +711,24 @@ mod tests {
     #[test]
     fn identify_arguments() {
         let cli = Cli::try_parse_from(["vrctl", "identify"]).expect("parses");
-        assert!(matches!(cli.command, Command::Identify { pid: None }));
+        assert!(matches!(
+            cli.command.expect("a command"),
+            Command::Identify { pid: None }
+        ));
         let cli = Cli::try_parse_from(["vrctl", "identify", "123", "-j"]).expect("parses");
         assert!(cli.json);
-        assert!(matches!(cli.command, Command::Identify { pid: Some(123) }));
+        assert!(matches!(
+            cli.command.expect("a command"),
+            Command::Identify { pid: Some(123) }
+        ));
     }
 
     fn route(args: &[&str]) -> Result<(RouteOp, RouteArgs), Error> {
-        match Cli::try_parse_from(args).expect("parses").command {
+        match Cli::try_parse_from(args)
+            .expect("parses")
+            .command
+            .expect("a command")
+        {
             Command::Route { command } => route_args(&command),
             other => panic!("unexpected {other:?}"),
         }
@@ -612,7 +780,11 @@ mod tests {
     fn dhost(args: &[&str]) -> Result<DhostRequest, Error> {
         let mut argv = vec!["vrctl", "dhost"];
         argv.extend_from_slice(args);
-        match Cli::try_parse_from(argv).expect("parses").command {
+        match Cli::try_parse_from(argv)
+            .expect("parses")
+            .command
+            .expect("a command")
+        {
             Command::Dhost { command } => dhost_request(&command),
             other => panic!("unexpected {other:?}"),
         }
@@ -746,6 +918,142 @@ mod tests {
             text.contains("vrctl exec <VR> [--] <CMD> [ARGS]..."),
             "{text}"
         );
+    }
+
+    fn line(words: &[&str]) -> Command {
+        let argv = batch::iproute2_options(
+            std::iter::once("vrctl")
+                .chain(words.iter().copied())
+                .map(OsString::from),
+        );
+        match parse(&argv) {
+            Ok(Cli {
+                command: Some(command),
+                ..
+            }) => command,
+            other => panic!("{words:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn batch_refuses_what_never_returns() {
+        for (words, path) in [
+            (&["monitor"][..], &["monitor"][..]),
+            (&["-j", "monitor"], &["monitor"]),
+            (&["exec", "1", "true"], &["exec"]),
+            (&["exec", "1", "--", "sh", "-c", "x"], &["exec"]),
+            (&["dhost", "daemon", "members", "1,2"], &["dhost", "daemon"]),
+        ] {
+            match batchable(&line(words)) {
+                Err(Error::Usage { cmd, msg }) => {
+                    assert_eq!(cmd, path, "{words:?}");
+                    assert!(msg.contains("cannot be used in a batch file"), "{msg}");
+                }
+                other => panic!("{words:?}: {other:?}"),
+            }
+        }
+        for words in [
+            &["list"][..],
+            &["show", "1", "sockets"],
+            &["create", "1", "name", "red"],
+            &["identify"],
+            &["route", "show", "vr", "1"],
+            &["dhost", "show"],
+            &[
+                "dhost", "owner", "add", "10.0.0.1", "tcp", "80", "member", "2",
+            ],
+        ] {
+            assert!(batchable(&line(words)).is_ok(), "{words:?}");
+        }
+    }
+
+    #[test]
+    fn batch_options() {
+        let parsed = |args: &[&str]| {
+            parse(&batch::iproute2_options(
+                args.iter().copied().map(OsString::from),
+            ))
+        };
+        for args in [
+            &["vrctl", "-batch", "f"][..],
+            &["vrctl", "--batch", "f"],
+            &["vrctl", "-b", "f"],
+            &["vrctl", "-bf"],
+            &["vrctl", "--batch=f"],
+        ] {
+            let cli = parsed(args).expect("parses");
+            assert_eq!(cli.batch.as_deref(), Some(OsStr::new("f")), "{args:?}");
+            assert!(cli.command.is_none() && !cli.force, "{args:?}");
+        }
+        let cli = parsed(&["vrctl", "-j", "-force", "-batch", "-", "-p"]).expect("parses");
+        assert_eq!(cli.batch.as_deref(), Some(OsStr::new(batch::STDIN)));
+        assert!(cli.force && cli.json && cli.pretty);
+        let cli = parsed(&["vrctl", "--force", "-b", "-force"]).expect("parses");
+        assert_eq!(cli.batch.as_deref(), Some(OsStr::new("-force")));
+        for (args, kind) in [
+            (
+                &["vrctl", "-batch", "f", "list"][..],
+                ErrorKind::ArgumentConflict,
+            ),
+            (
+                &["vrctl", "-force", "list"],
+                ErrorKind::MissingRequiredArgument,
+            ),
+            (&["vrctl", "-batch"], ErrorKind::InvalidValue),
+            (&["vrctl", "-j"], ErrorKind::MissingSubcommand),
+        ] {
+            match parsed(args) {
+                Err(e) => {
+                    assert_eq!(e.kind(), kind, "{args:?}");
+                    assert_eq!(e.exit_code(), 2, "{args:?}");
+                }
+                Ok(cli) => panic!("{args:?}: {cli:?}"),
+            }
+        }
+    }
+
+    /// Lines of a batch run with `run_line`, as `vrctl -force -batch`
+    /// runs them: the status and the context's sockets.
+    fn run_batch_lines(text: &str) -> (u8, commands::Opened, String) {
+        let mut ctx = Ctx::new();
+        let mut out = Vec::new();
+        let status = batch::run("test", text.as_bytes(), true, |words| {
+            run_line(&mut ctx, words, Format::default(), &mut out)
+        })
+        .expect("reads");
+        (
+            status,
+            ctx.opened(),
+            String::from_utf8_lossy(&out).into_owned(),
+        )
+    }
+
+    #[test]
+    fn batch_lines_that_fail_before_any_socket() {
+        let (status, opened, out) = run_batch_lines(
+            "-batch x\nmonitor\nassign nosuchdev0 1\nidentify 4194305\nexec 1 true\n",
+        );
+        assert_eq!(status, 2);
+        assert_eq!(opened, commands::Opened::default());
+        assert_eq!(out, "");
+        let (status, opened, _) = run_batch_lines("assign nosuchdev0 1\n");
+        assert_eq!((status, opened), (1, commands::Opened::default()));
+    }
+
+    /// However many lines need the vr family, one generic netlink socket
+    /// is opened (whether the family is there or not).
+    #[test]
+    fn host_batch_opens_one_generic_netlink_socket() {
+        if netlink::GenlSocket::open().is_err() {
+            eprintln!("skipping: no generic netlink socket here");
+            return;
+        }
+        let lines = "list\nshow\ncreate 1\ndhost show\nroute show vr 1\n".repeat(20);
+        let (_, opened, _) = run_batch_lines(&lines);
+        assert_eq!(opened.genl, 1, "{opened:?}");
+        // route show needs the VR's table first: no rtnetlink socket
+        // while the family is missing; at most one otherwise.
+        assert!(opened.rtnl <= 1 && opened.diag <= 1, "{opened:?}");
     }
 
     #[test]

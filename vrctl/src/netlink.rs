@@ -323,8 +323,8 @@ impl GenlSocket {
         Ok(s)
     }
 
-    /// Opens the socket, not yet bound to a family.
-    fn open() -> Result<Self> {
+    /// Opens the socket, not yet bound to a family (see `resolve`).
+    pub fn open() -> Result<Self> {
         Ok(GenlSocket {
             nl: NlSocket::open(NETLINK_GENERIC)?,
             family_id: 0,
@@ -342,8 +342,14 @@ impl GenlSocket {
         genl.finalize();
         self.nl.transact(genl, flags)
     }
+    /// Whether `resolve` has bound the socket to a family.
+    pub fn is_resolved(&self) -> bool {
+        // 0 is NLMSG_NOOP, never a family id (nlctrl's is 0x10).
+        self.family_id != 0
+    }
+
     /// Resolves a family and its multicast groups through nlctrl.
-    fn resolve(&mut self, name: &str) -> Result<()> {
+    pub fn resolve(&mut self, name: &str) -> Result<()> {
         let req = GenlCtrl {
             cmd: GenlCtrlCmd::GetFamily,
             nlas: vec![GenlCtrlAttrs::FamilyName(name.to_owned())],

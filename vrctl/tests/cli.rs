@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //! Command-line behaviour of the built binary that needs no "vr" kernel:
-//! usage errors exit with 2, --help with 0, an unknown interface with 1.
+//! usage errors exit with 2, --help with 0, an unknown interface with 1;
+//! batch files (-batch) and their errors.
 
 use std::process::{Command, Output};
 
@@ -544,4 +545,177 @@ fn unknown_interface_exits_one() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stderr(&out), "Error: cannot find device \"nosuchdev0\"\n");
     assert!(out.stdout.is_empty());
+}
+
+/// A batch file of this test run, removed when dropped.
+struct BatchFile(String);
+
+impl std::ops::Deref for BatchFile {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for BatchFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Drop for BatchFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// A batch file holding `text`.
+fn batch_file(name: &str, text: &str) -> BatchFile {
+    let path = std::env::temp_dir().join(format!("vrctl-cli-{}-{name}", std::process::id()));
+    std::fs::write(&path, text).expect("batch file written");
+    BatchFile(path.to_string_lossy().into_owned())
+}
+
+/// Runs vrctl with `args`, `input` on its standard input.
+fn vrctl_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vrctl"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("vrctl runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("input written");
+    child.wait_with_output().expect("vrctl ends")
+}
+
+// The batch tests use lines that fail before vrctl asks the kernel
+// anything (an unknown interface or process, usage errors), or succeed
+// without it (help), so they hold with or without the vr family.
+const NO_DEV: &str = "Error: cannot find device \"nosuchdev0\"\n";
+const NO_PID: &str = "Error: no process with pid 4194305\n";
+
+#[test]
+fn batch_missing_file_exits_one() {
+    let path = std::env::temp_dir().join("vrctl-cli-no-such-batch-file");
+    let path = path.to_string_lossy();
+    for opt in ["-batch", "--batch", "-b"] {
+        let out = vrctl(&[opt, &path]);
+        assert_eq!(out.status.code(), Some(1), "{opt}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out),
+            format!("Error: cannot open batch file \"{path}\": No such file or directory\n")
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn batch_usage_error_on_line_two_exits_two() {
+    let path = batch_file(
+        "usage",
+        "# a comment, then help\nhelp\ncreate 1 name\nassign nosuchdev0 1\n",
+    );
+    let out = vrctl(&["-batch", &path]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.starts_with("error:"), "{err}");
+    assert!(err.contains("Usage: vrctl create"), "{err}");
+    assert!(
+        err.ends_with(&format!("Command failed {path}:3\n")),
+        "{err}"
+    );
+    // Line 2 ran (help, on stdout), line 4 did not.
+    assert!(stdout(&out).contains("Usage: vrctl"), "{}", stdout(&out));
+    assert!(!err.contains("nosuchdev0"), "{err}");
+
+    let path = batch_file(
+        "usage2",
+        "assign 'nosuchdev0' 1 # comment\n\n  \ncreate 1 red\n",
+    );
+    let out = vrctl(&["-force", "-batch", &path]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.starts_with(NO_DEV), "{err}");
+    assert!(err.contains(&format!("Command failed {path}:1\n")), "{err}");
+    assert!(
+        err.ends_with(&format!("Command failed {path}:4\n")),
+        "{err}"
+    );
+}
+
+#[test]
+fn batch_stops_at_the_first_failure() {
+    let path = batch_file("stop", "assign nosuchdev0 1\nidentify 4194305\n");
+    let out = vrctl(&["-b", &path]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(stderr(&out), format!("{NO_DEV}Command failed {path}:1\n"));
+}
+
+#[test]
+fn batch_force_goes_on() {
+    let path = batch_file("force", "assign nosuchdev0 1\n\nidentify 4194305\nhelp\n");
+    for opt in ["-force", "--force"] {
+        let out = vrctl(&[opt, "-batch", &path]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert_eq!(
+            stderr(&out),
+            format!("{NO_DEV}Command failed {path}:1\n{NO_PID}Command failed {path}:3\n")
+        );
+        assert!(stdout(&out).contains("Usage: vrctl"), "{}", stdout(&out));
+    }
+}
+
+#[test]
+fn batch_reads_stdin() {
+    let out = vrctl_stdin(&["-batch", "-"], "help\nidentify 4194305\nhelp\n");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(stderr(&out), format!("{NO_PID}Command failed -:2\n"));
+    let out = vrctl_stdin(&["-j", "-b", "-"], "# nothing to do\n\n");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stdout.is_empty() && out.stderr.is_empty());
+}
+
+#[test]
+fn batch_refusals_exit_two() {
+    for (line, msg) in [
+        ("monitor", "\"monitor\" cannot be used in a batch file"),
+        ("exec 1 true", "\"exec\" cannot be used in a batch file"),
+        (
+            "dhost daemon members 1,2",
+            "\"dhost daemon\" cannot be used in a batch file",
+        ),
+        ("-batch other", "-batch cannot be used in a batch file"),
+        ("create 1 name \"red", "unterminated quoted string"),
+    ] {
+        let out = vrctl_stdin(&["-force", "-batch", "-"], &format!("{line}\nhelp\n"));
+        assert_eq!(out.status.code(), Some(2), "{line}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains(msg), "{line}: {err}");
+        assert!(err.ends_with("Command failed -:1\n"), "{line}: {err}");
+        // -force: the next line ran.
+        assert!(stdout(&out).contains("Usage: vrctl"), "{line}");
+    }
+}
+
+#[test]
+fn batch_usage() {
+    // A command besides -batch, -force without -batch, no FILE.
+    usage_error(&["-batch", "x", "list"]);
+    usage_error(&["-force", "list"]);
+    usage_error(&["-batch"]);
+    let help = stdout(&vrctl(&["--help"]));
+    assert!(help.contains("-b, --batch <FILE>"), "{help}");
+    assert!(help.contains("--force"), "{help}");
+    assert!(
+        help.contains("vrctl [OPTIONS] -batch <FILE> [-force]"),
+        "{help}"
+    );
 }
