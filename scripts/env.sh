@@ -22,3 +22,31 @@ build_vm() {
 	kernel=$KOUT/arch/x86/boot/bzImage
 	mkdir -p "$CACHE/logs"
 }
+# The files this repository keeps at its top level that the series adds to
+# the kernel tree, as "repository-path kernel-path" lines. Their patches, at
+# the end of kernel-patches/series, are generated from them by
+# scripts/export-patches.sh; scripts/kernel.sh refuses a series that does
+# not carry them as they are.
+tree_files() {
+	local f
+	echo "Documentation/netlink/specs/vr.yaml Documentation/netlink/specs/vr.yaml"
+	echo "include/uapi/linux/vr.h include/uapi/linux/vr.h"
+	for f in "$TOP"/modules/vr/*; do
+		echo "modules/vr/${f##*/} net/vr/${f##*/}"
+	done
+	echo "Documentation/networking/vr.rst Documentation/networking/vr.rst"
+}
+# The worktree of the kernel repository where the series is applied (by
+# kernel.sh) and its generated patches are made (by export-patches.sh).
+SERIES_WT=$CACHE/src/series
+series_worktree() {
+	if [ ! -e "$SERIES_WT/.git" ]; then
+		rm -rf "$SERIES_WT"
+		git -C "$KSRC" worktree prune
+		git -C "$KSRC" worktree add -q --detach "$SERIES_WT" vr-base
+	fi
+	git -C "$SERIES_WT" am --abort >/dev/null 2>&1 || true
+	git -C "$SERIES_WT" cherry-pick --abort >/dev/null 2>&1 || true
+	git -C "$SERIES_WT" checkout -q -f --detach "$1"
+	git -C "$SERIES_WT" clean -q -f -d
+}

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Build the patched kernel: unpack linux-source-7.2 into a git tree in the
-# cache, apply kernel-patches/series with `git am`, copy modules/ into the
-# tree, configure (tinyconfig + qemu/kernel.config + Kconfig.fragment) and
-# build bzImage. Incremental: only what changed is redone.
+# cache, apply kernel-patches/series with `git am` (nothing else is copied
+# into the tree: the series carries the module, the uapi header and the
+# docs), configure (tinyconfig + qemu/kernel.config + Kconfig.fragment) and
+# build bzImage. Incremental: only what changed is redone, and a new series
+# rewrites only the files whose content it changes.
 #
 #   scripts/kernel.sh [--base] [--out DIR] [--config FRAGMENT]... [--target TARGET]...
 #
@@ -78,7 +80,7 @@ if [ -n "$base" ]; then
 		sed -n 's/^+\{0,1\}config \([A-Z0-9_]*\)$/CONFIG_\1/p' | sort -u)
 fi
 
-# --- the series, overlays and modules (not for --base) ---
+# --- the series (not for --base) ---
 if [ -z "$base" ]; then
 	# The tree the series produces is computed in a scratch index first: when it
 	# equals what is checked out, nothing is touched (no mtime change, no rebuild).
@@ -96,31 +98,42 @@ if [ -z "$base" ]; then
 	}
 	tree=$(series_tree)
 	if [ "$(git -C "$KSRC" rev-parse 'HEAD^{tree}')" != "$tree" ]; then
+		# git am in a worktree of its own (the commits are the same as if
+		# applied here), then the build tree moves to the result: git
+		# rewrites only the files whose content differs, so a changed
+		# series rebuilds what it changes, not the whole kernel. What the
+		# working tree holds is staged first, so that a file that is
+		# already as the series has it (left by an older kernel.sh, say)
+		# keeps its mtime.
 		log "applying kernel-patches/series with git am"
-		git -C "$KSRC" am --abort >/dev/null 2>&1 || true
-		git -C "$KSRC" checkout -q -f -B vr vr-base
+		series_worktree vr-base
 		for p in $series; do
-			git -C "$KSRC" -c user.name=vr -c user.email=vr@localhost \
+			git -C "$SERIES_WT" -c user.name=vr -c user.email=vr@localhost \
 				am -q "$TOP/kernel-patches/$p" >/dev/null 2>&1 || {
-				git -C "$KSRC" am --abort >/dev/null 2>&1 || true
+				git -C "$SERIES_WT" am --abort >/dev/null 2>&1 || true
 				die "patch kernel-patches/$p does not apply (git am)"
 			}
 		done
+		[ "$(git -C "$SERIES_WT" rev-parse 'HEAD^{tree}')" = "$tree" ] ||
+			die "git am and git apply of kernel-patches/series give different trees"
+		git -C "$KSRC" am --abort >/dev/null 2>&1 || true
+		git -C "$KSRC" add -A -f
+		git -C "$KSRC" checkout -q -f -B vr "$(git -C "$SERIES_WT" rev-parse HEAD)"
 	fi
 
-	# --- overlays: the uapi header and documentation kept at the top level ---
-	rsync -rc "$TOP/include/" "$KSRC/include/"
-	rsync -rc "$TOP/Documentation/" "$KSRC/Documentation/"
-
-	# --- in-tree modules: modules/<name>/ -> net/<name>/ ---
-	for m in "$TOP"/modules/*/; do
-		m=$(basename "$m")
-		rsync -rc --delete "$TOP/modules/$m/" "$KSRC/net/$m/"
-		grep -q "source \"net/$m/Kconfig\"" "$KSRC/net/Kconfig" ||
-			sed -i "/^source \"net\/l3mdev\/Kconfig\"/a source \"net/$m/Kconfig\"" "$KSRC/net/Kconfig"
-		grep -q "+= $m/\$" "$KSRC/net/Makefile" ||
-			echo "obj-\$(CONFIG_$(echo "$m" | tr a-z A-Z)) += $m/" >> "$KSRC/net/Makefile"
+	# The files kept at the top level of this repository are in the series
+	# as they are (scripts/export-patches.sh makes their patches).
+	stale=()
+	while read -r src dst; do
+		git -C "$KSRC" cat-file -e "$tree:$dst" 2>/dev/null &&
+			[ "$(git hash-object "$TOP/$src")" = "$(git -C "$KSRC" rev-parse "$tree:$dst")" ] ||
+			stale+=("$src")
+	done < <(tree_files)
+	for f in $(git -C "$KSRC" ls-tree --name-only "$tree" net/vr/); do
+		[ -e "$TOP/modules/vr/${f#net/vr/}" ] || stale+=("modules/vr/${f#net/vr/} (deleted)")
 	done
+	[ ${#stale[@]} -eq 0 ] ||
+		die "kernel-patches/ does not carry ${stale[*]} as they are: run 'make patches'"
 fi
 
 # --- configuration ---

@@ -416,7 +416,10 @@ unsafe extern "C" fn vr_dhost_claim(
 
 /// Gives back the claim of a socket that gives up its port; may be called in atomic context.
 #[no_mangle]
-unsafe extern "C" fn vr_dhost_release(net: *mut bindings::net, key: *const bindings::vr_dhost_sock) {
+unsafe extern "C" fn vr_dhost_release(
+    net: *mut bindings::net,
+    key: *const bindings::vr_dhost_sock,
+) {
     // SAFETY: the stack passes the namespace of the socket and a filled-in key.
     let (net, key) = unsafe { (Net::from_raw(net), &*key) };
     // A kernel socket of a namespace being dismantled: no one is left to tell.
