@@ -50,3 +50,43 @@ series_worktree() {
 	git -C "$SERIES_WT" checkout -q -f --detach "$1"
 	git -C "$SERIES_WT" clean -q -f -d
 }
+# kbuild_progress COUNT-FILE: filters kbuild's output (one "  CC      file"
+# line per step) into one updating progress line on a terminal, or a line
+# a minute in a log, and passes everything else (warnings, errors) through.
+# COUNT-FILE keeps the number of steps of the last build of that tree from
+# scratch, to show a percentage and an estimate of the time left; with
+# FRESH 1 (a build from scratch), this one's count goes to COUNT-FILE.new,
+# for the caller to keep if the build succeeds.
+kbuild_progress() {
+	local total=0 tty=0
+	[ -f "$1" ] && total=$(cat "$1")
+	[ -t 2 ] && tty=1
+	awk -v total="$total" -v tty="$tty" -v countfile="$1" -v fresh="${2:-0}" -v me="${0##*/}" '
+	function show(final,   el, left, msg) {
+		el = systime() - start
+		msg = sprintf("%s: %d steps", me, n)
+		if (total > 0 && fresh) {
+			msg = msg sprintf(" of about %d (%d%%)", total, n * 100 / total > 99 ? 99 : n * 100 / total)
+			if (n > 50 && n < total) {
+				left = el * (total - n) / n
+				msg = msg sprintf(", about %d min left", int(left / 60) + 1)
+			}
+		} else if (fresh) {
+			msg = msg ", a first build takes some 15-25 min on 2 cores"
+		}
+		msg = msg sprintf(", %d:%02d elapsed", el / 60, el % 60)
+		if (tty) { printf "\r%s\033[K", msg > "/dev/stderr"; shown = 1 }
+		else print msg > "/dev/stderr"
+	}
+	BEGIN { start = systime(); last = start }
+	/^  [A-Z0-9_]+ +[^ ]/ {
+		n++
+		if (tty ? systime() != last : systime() - last >= 60) { last = systime(); show() }
+		next
+	}
+	{ if (shown) { printf "\n" > "/dev/stderr"; shown = 0 } print > "/dev/stderr" }
+	END {
+		if (shown) printf "\n" > "/dev/stderr"
+		if (fresh && n > 0) print n > (countfile ".new")
+	}'
+}

@@ -162,5 +162,11 @@ if [ "$(cat "$KOUT/.vr-config" 2>/dev/null)" != "$cfg_hash" ] || [ ! -f "$KOUT/.
 fi
 
 log "building ${targets[*]} in $KOUT"
-"${KMAKE[@]}" -s "${targets[@]}"
+# A build from scratch records its number of steps for the next one's
+# estimate (kept beside the cache's build trees).
+fresh=0
+[ -e "$KOUT/vmlinux" ] || fresh=1
+steps=$CACHE/build/.steps-$(basename "$KOUT")
+"${KMAKE[@]}" --no-print-directory "${targets[@]}" 2>&1 | kbuild_progress "$steps" "$fresh"
+[ ! -f "$steps.new" ] || mv "$steps.new" "$steps"
 log "built ${targets[*]} in $KOUT ($(cat "$CACHE/dl/linux-source-7.2.version"))"
