@@ -1056,6 +1056,101 @@ mod tests {
         assert!(opened.rtnl <= 1 && opened.diag <= 1, "{opened:?}");
     }
 
+    /// The words of vrctl(8), its roff markup left out: macro names,
+    /// comments, font changes, quotes, and punctuation around words.
+    fn man_page_words() -> Vec<String> {
+        let page = include_str!("../man/vrctl.8");
+        let mut words = Vec::new();
+        for line in page.lines() {
+            if line.starts_with(".\\\"") {
+                continue;
+            }
+            let text = match line.strip_prefix('.') {
+                Some(request) => request.split_once(' ').map_or("", |(_, args)| args),
+                None => line,
+            };
+            let mut text = text.replace("\\-", "-").replace('"', " ");
+            for font in ["\\fB", "\\fI", "\\fR", "\\fP"] {
+                text = text.replace(font, "");
+            }
+            words.extend(
+                text.split_whitespace()
+                    .map(|w| w.trim_matches(|c| ",.;:()".contains(c)).to_owned()),
+            );
+        }
+        words
+    }
+
+    fn mentions(words: &[String], phrase: &[&str]) -> bool {
+        words.windows(phrase.len()).any(|w| w == phrase)
+    }
+
+    /// Every subcommand of the CLI (hidden ones and help aside) is in
+    /// vrctl(8) as "vrctl PATH ...", each visible alias as "PARENT ALIAS",
+    /// and every long option of vrctl itself as "--OPTION".
+    #[test]
+    fn man_page_names_every_command() {
+        fn walk(
+            cmd: &clap::Command,
+            path: &mut Vec<String>,
+            words: &[String],
+            missing: &mut Vec<String>,
+        ) {
+            for sub in cmd.get_subcommands() {
+                if sub.is_hide_set() || sub.get_name() == "help" {
+                    continue;
+                }
+                let parent = path.last().map_or("vrctl", String::as_str).to_owned();
+                path.push(sub.get_name().to_owned());
+                let phrase: Vec<&str> = std::iter::once("vrctl")
+                    .chain(path.iter().map(String::as_str))
+                    .collect();
+                if !mentions(words, &phrase) {
+                    missing.push(phrase.join(" "));
+                }
+                for alias in sub.get_visible_aliases() {
+                    if !mentions(words, &[&parent, alias]) {
+                        missing.push(format!("{parent} {alias} (alias of {})", phrase.join(" ")));
+                    }
+                }
+                walk(sub, path, words, missing);
+                path.pop();
+            }
+        }
+        let words = man_page_words();
+        let mut missing = Vec::new();
+        let cli = Cli::command();
+        walk(&cli, &mut Vec::new(), &words, &mut missing);
+        for long in cli.get_arguments().filter_map(|a| a.get_long()) {
+            if !mentions(&words, &[&format!("--{long}")]) {
+                missing.push(format!("--{long}"));
+            }
+        }
+        for iproute2 in ["-batch", "-force"] {
+            if !mentions(&words, &[iproute2]) {
+                missing.push(iproute2.to_owned());
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "vrctl/man/vrctl.8 does not mention {missing:?}"
+        );
+        // The walk saw the commands.
+        assert!(mentions(&words, &["vrctl", "dhost", "owner", "add"]));
+    }
+
+    #[test]
+    fn man_page_words_check_finds_what_is_missing() {
+        let words: Vec<String> = "see vrctl route add. Also spelt route delete"
+            .split(' ')
+            .map(|w| w.trim_matches('.').to_owned())
+            .collect();
+        assert!(mentions(&words, &["vrctl", "route", "add"]));
+        assert!(mentions(&words, &["route", "delete"]));
+        assert!(!mentions(&words, &["vrctl", "route", "del"]));
+        assert!(!mentions(&words, &["vrctl", "route", "show"]));
+    }
+
     #[test]
     fn usage_errors() {
         for args in [

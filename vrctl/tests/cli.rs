@@ -719,3 +719,22 @@ fn batch_usage() {
         "{help}"
     );
 }
+
+/// vrctl(8) renders without a warning (`groff -man -Tutf8 -ww`); returns
+/// early, saying so, where groff is not installed.
+#[test]
+fn man_page_renders_without_warnings() {
+    let page = concat!(env!("CARGO_MANIFEST_DIR"), "/man/vrctl.8");
+    let out = match Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z", page])
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("skipping: cannot run groff: {e}");
+            return;
+        }
+    };
+    assert!(out.status.success(), "groff: {}", stderr(&out));
+    assert_eq!(stderr(&out), "", "groff warns");
+}
