@@ -81,6 +81,24 @@ enum ShowWhat {
     Pids,
 }
 
+/// The shells `vrctl completion` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl From<Shell> for clap_complete::Shell {
+    fn from(shell: Shell) -> Self {
+        match shell {
+            Shell::Bash => clap_complete::Shell::Bash,
+            Shell::Zsh => clap_complete::Shell::Zsh,
+            Shell::Fish => clap_complete::Shell::Fish,
+        }
+    }
+}
+
 fn parse_name(s: &str) -> Result<String, String> {
     if s.len() > vr::NAME_ENCODE_MAX {
         return Err(format!("longer than {} bytes", vr::NAME_ENCODE_MAX));
@@ -182,6 +200,14 @@ vrctl's network namespace and left out for a process in another one.")]
     Dhost {
         #[command(subcommand)]
         command: DhostCommand,
+    },
+    /// Print the completion script of a shell (for packagers; make install
+    /// installs them)
+    #[command(hide = true)]
+    Completion {
+        /// bash, zsh or fish
+        #[arg(value_enum)]
+        shell: Shell,
     },
 }
 
@@ -434,7 +460,33 @@ fn run(ctx: &mut Ctx, command: Command, fmt: Format, out: &mut dyn io::Write) ->
             DhostRequest::OwnerShow => commands::owner_show(ctx, fmt, out),
             DhostRequest::Daemon(args) => commands::dhost_daemon(&args),
         },
+        Command::Completion { shell } => completion(shell, out),
     }
+}
+
+/// vrctl's CLI as the completion scripts offer it: without the hidden
+/// commands (clap_complete offers them all).
+fn completion_cli() -> clap::Command {
+    let cli = Cli::command();
+    clap::Command::new("vrctl")
+        .version(env!("CARGO_PKG_VERSION"))
+        .args(cli.get_arguments().cloned())
+        .subcommands(cli.get_subcommands().filter(|c| !c.is_hide_set()).cloned())
+}
+
+/// `vrctl completion SHELL`: the completion script of SHELL for vrctl's
+/// commands and options, generated from the CLI by clap_complete.
+fn completion(shell: Shell, out: &mut dyn io::Write) -> Result<(), Error> {
+    let mut script = Vec::new();
+    clap_complete::generate(
+        clap_complete::Shell::from(shell),
+        &mut completion_cli(),
+        "vrctl",
+        &mut script,
+    );
+    out.write_all(&script)
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::io("cannot write output", e))
 }
 
 /// Refuses, in a batch file, the commands that never return or replace
@@ -1149,6 +1201,50 @@ mod tests {
         assert!(mentions(&words, &["route", "delete"]));
         assert!(!mentions(&words, &["vrctl", "route", "del"]));
         assert!(!mentions(&words, &["vrctl", "route", "show"]));
+    }
+
+    fn completion_script(shell: Shell) -> String {
+        let mut out = Vec::new();
+        completion(shell, &mut out).expect("written");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn completion_scripts() {
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+            let script = completion_script(shell);
+            assert!(!script.is_empty(), "{shell:?}");
+            for word in [
+                "create", "assign", "identify", "route", "dhost", "owner", "daemon", "json",
+                "batch", "force",
+            ] {
+                assert!(script.contains(word), "{shell:?} lacks {word}");
+            }
+        }
+        assert!(completion_script(Shell::Bash).contains("complete -F _vrctl"));
+        assert!(completion_script(Shell::Zsh).starts_with("#compdef vrctl"));
+        assert!(completion_script(Shell::Fish).contains("complete -c vrctl"));
+        // Hidden commands are not offered.
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+            assert!(
+                !completion_script(shell).contains("completion"),
+                "{shell:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn completion_is_hidden() {
+        let cli = Cli::try_parse_from(["vrctl", "completion", "zsh"]).expect("parses");
+        assert!(matches!(
+            cli.command,
+            Some(Command::Completion { shell: Shell::Zsh })
+        ));
+        for shell in ["powershell", "elvish", "tcsh"] {
+            assert!(Cli::try_parse_from(["vrctl", "completion", shell]).is_err());
+        }
+        let help = Cli::command().render_help().to_string();
+        assert!(!help.contains("completion"), "{help}");
     }
 
     #[test]

@@ -738,3 +738,32 @@ fn man_page_renders_without_warnings() {
     assert!(out.status.success(), "groff: {}", stderr(&out));
     assert_eq!(stderr(&out), "", "groff warns");
 }
+
+/// `vrctl completion SHELL` prints a script that SHELL parses (`-n`); a
+/// shell that is not installed is skipped, saying so.
+#[test]
+fn completion_scripts_parse() {
+    for (shell, file) in [
+        ("bash", "vrctl.bash"),
+        ("zsh", "_vrctl"),
+        ("fish", "vrctl.fish"),
+    ] {
+        let out = vrctl(&["completion", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}: {}", stderr(&out));
+        let script = stdout(&out);
+        for word in ["create", "route", "dhost", "daemon", "batch"] {
+            assert!(script.contains(word), "{shell} script lacks {word}");
+        }
+        let path = std::env::temp_dir().join(format!("vrctl-cli-{}-{file}", std::process::id()));
+        std::fs::write(&path, &script).expect("script written");
+        let check = Command::new(shell).arg("-n").arg(&path).output();
+        let _ = std::fs::remove_file(&path);
+        match check {
+            Ok(check) => assert!(check.status.success(), "{shell} -n: {}", stderr(&check)),
+            Err(e) => eprintln!("skipping {shell} -n: {e}"),
+        }
+    }
+    usage_error(&["completion", "powershell"]);
+    usage_error(&["completion"]);
+    assert!(!stdout(&vrctl(&["--help"])).contains("completion"));
+}
