@@ -40,7 +40,7 @@ series_worktree "$base"
 wt=$SERIES_WT
 for c in "${rest[@]}"; do
 	git -C "$KSRC" log -1 --format=%B "$c" | grep -qxF "$MARK" && continue
-	git -C "$wt" cherry-pick -q --allow-empty "$c" >/dev/null ||
+	git -C "$wt" -c user.name=vr -c user.email=vr@localhost cherry-pick --allow-empty "$c" >/dev/null 2>&1 ||
 		die "commit $(git -C "$KSRC" log -1 --format='%h %s' "$c") does not apply after the others"
 done
 
@@ -77,6 +77,10 @@ tree_files | while read -r src dst; do
 	case "$dst" in Documentation/netlink/*|include/uapi/*) put "$src" "$dst" ;; esac
 done
 maintainers Documentation/netlink/specs/vr.yaml include/uapi/linux/vr.h
+grep -qx '#include <uapi/linux/vr.h>' "$wt/rust/uapi/uapi_helper.h" ||
+	sed -i '/^#include <uapi\/linux\/mii.h>$/a #include <uapi/linux/vr.h>' "$wt/rust/uapi/uapi_helper.h"
+grep -qx '#include <uapi/linux/vr.h>' "$wt/rust/uapi/uapi_helper.h" || die "rust/uapi/uapi_helper.h: no mii.h line to put vr.h after"
+git -C "$wt" add -f rust/uapi/uapi_helper.h
 cat > "$msg" <<EOF
 vr: add the generic netlink spec and uapi header of virtual routers
 
@@ -87,7 +91,8 @@ the port ownership database, and the socket events and claim answers of
 its ownership daemon.
 
 The uapi header is generated from the YNL spec by
-tools/net/ynl/pyynl/ynl_gen_c.py.
+tools/net/ynl/pyynl/ynl_gen_c.py. Rust code reads its numbers from
+kernel::uapi.
 
 $MARK
 $SOB

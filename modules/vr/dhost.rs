@@ -6,7 +6,19 @@
 
 use crate::{
     dhost_table::{Addr, AddrKey, Owner, OwnerKey, Packet, Refusal, Table, Verdict},
-    family, hold, uapi::*, vr_net, VrNet, VR_NET,
+    family, hold, vr_net, VrNet, VR_NET, VR_NLGRP_DHOST,
+};
+use kernel::uapi::{
+    vr_sock_event_VR_SOCK_EVENT_ACCEPT as VR_SOCK_EVENT_ACCEPT,
+    vr_sock_event_VR_SOCK_EVENT_BIND as VR_SOCK_EVENT_BIND,
+    vr_sock_event_VR_SOCK_EVENT_CLOSE as VR_SOCK_EVENT_CLOSE,
+    vr_sock_event_VR_SOCK_EVENT_CONNECT as VR_SOCK_EVENT_CONNECT,
+    vr_sock_event_VR_SOCK_EVENT_LISTEN as VR_SOCK_EVENT_LISTEN, VR_A_DHOST_ADDR, VR_A_DHOST_IFINDEX,
+    VR_A_DHOST_LEAD, VR_A_DHOST_MEMBER, VR_A_DHOST_VR, VR_A_OWNER_ADDR, VR_A_OWNER_MEMBER,
+    VR_A_OWNER_PORT, VR_A_OWNER_PORT_LAST, VR_A_OWNER_PROTO, VR_A_OWNER_REMOTE,
+    VR_A_OWNER_REMOTE_PORT, VR_A_OWNER_VR, VR_A_SOCK_ADDR, VR_A_SOCK_COOKIE, VR_A_SOCK_ERRNO,
+    VR_A_SOCK_EVENT, VR_A_SOCK_PORT, VR_A_SOCK_PROTO, VR_A_SOCK_REMOTE, VR_A_SOCK_REMOTE_PORT,
+    VR_A_SOCK_VR, VR_CMD_DHOST_GET, VR_CMD_OWNER_GET, VR_CMD_SOCK_NTF,
 };
 use kernel::{
     alloc::Flags,
@@ -34,18 +46,18 @@ fn refuse(info: &Info<'_>, refusal: Refusal) -> Error {
     refusal.error()
 }
 
-fn opt_u32(info: &Info<'_>, kind: u16) -> Result<Option<u32>> {
-    info.attr(kind.into()).map(|a| a.u32()).transpose()
+fn opt_u32(info: &Info<'_>, kind: u32) -> Result<Option<u32>> {
+    info.attr(kind).map(|a| a.u32()).transpose()
 }
 
-fn required_u32(info: &Info<'_>, kind: u16, msg: &'static CStr) -> Result<u32> {
-    info.required_attr(kind.into(), msg)?.u32()
+fn required_u32(info: &Info<'_>, kind: u32, msg: &'static CStr) -> Result<u32> {
+    info.required_attr(kind, msg)?.u32()
 }
 
 /// A 16-bit value of a request (the policy checked the range already).
-fn to_u16(info: &Info<'_>, kind: u16, value: u32) -> Result<u16> {
+fn to_u16(info: &Info<'_>, kind: u32, value: u32) -> Result<u16> {
     u16::try_from(value).map_err(|_| {
-        if let Some(attr) = info.attr(kind.into()) {
+        if let Some(attr) = info.attr(kind) {
             info.set_err_msg_attr(attr, c"value out of range");
         }
         ERANGE
@@ -108,7 +120,7 @@ fn set(info: &Info<'_>) -> Result {
     update(info, net, rtnl, |t| t.with_addr(entry))
 }
 
-fn addr_key(info: &Info<'_>, addr_kind: u16, vr_kind: u16) -> Result<AddrKey> {
+fn addr_key(info: &Info<'_>, addr_kind: u32, vr_kind: u32) -> Result<AddrKey> {
     let addr = required_u32(info, addr_kind, c"address missing")?;
     let vr = to_u16(info, vr_kind, opt_u32(info, vr_kind)?.unwrap_or(0))?;
     Ok(AddrKey { vr, addr })
@@ -156,7 +168,7 @@ fn owner_del(info: &Info<'_>) -> Result {
 /// Dumps `items` from the cursor on, one message each.
 fn dump_all<T>(
     dump: &mut Dump<'_>,
-    cmd: u8,
+    cmd: u32,
     items: impl Iterator<Item = T>,
     fill: impl Fn(&mut Writer<'_>, &T) -> Result,
 ) -> Result {
@@ -337,7 +349,7 @@ unsafe extern "C" fn vr_nl_dhost_set_doit(
 ) -> c_int {
     // SAFETY: called by the genetlink core for VR_CMD_DHOST_SET, whose policy ends at
     // VR_A_DHOST_LEAD.
-    unsafe { genetlink::doit(info, VR_A_DHOST_LEAD.into(), set) }
+    unsafe { genetlink::doit(info, VR_A_DHOST_LEAD, set) }
 }
 
 #[no_mangle]
@@ -347,7 +359,7 @@ unsafe extern "C" fn vr_nl_dhost_del_doit(
 ) -> c_int {
     // SAFETY: called by the genetlink core for VR_CMD_DHOST_DEL, whose policy ends at
     // VR_A_DHOST_VR.
-    unsafe { genetlink::doit(info, VR_A_DHOST_VR.into(), del) }
+    unsafe { genetlink::doit(info, VR_A_DHOST_VR, del) }
 }
 
 #[no_mangle]
@@ -366,7 +378,7 @@ unsafe extern "C" fn vr_nl_owner_set_doit(
 ) -> c_int {
     // SAFETY: called by the genetlink core for VR_CMD_OWNER_SET, whose policy ends at
     // VR_A_OWNER_MEMBER.
-    unsafe { genetlink::doit(info, VR_A_OWNER_MEMBER.into(), owner_set) }
+    unsafe { genetlink::doit(info, VR_A_OWNER_MEMBER, owner_set) }
 }
 
 #[no_mangle]
@@ -376,7 +388,7 @@ unsafe extern "C" fn vr_nl_owner_del_doit(
 ) -> c_int {
     // SAFETY: called by the genetlink core for VR_CMD_OWNER_DEL, whose policy ends at
     // VR_A_OWNER_MEMBER.
-    unsafe { genetlink::doit(info, VR_A_OWNER_MEMBER.into(), owner_del) }
+    unsafe { genetlink::doit(info, VR_A_OWNER_MEMBER, owner_del) }
 }
 
 #[no_mangle]
@@ -395,7 +407,7 @@ unsafe extern "C" fn vr_nl_claim_answer_doit(
 ) -> c_int {
     // SAFETY: called by the genetlink core for VR_CMD_CLAIM_ANSWER, whose policy ends at
     // VR_A_SOCK_ERRNO.
-    unsafe { genetlink::doit(info, VR_A_SOCK_ERRNO.into(), claim_answer) }
+    unsafe { genetlink::doit(info, VR_A_SOCK_ERRNO, claim_answer) }
 }
 
 /// Claims the port of a socket bound on a distributed address (`include/net/vr.h`): 1 if

@@ -2,12 +2,10 @@
 
 //! The VRs of one network namespace: pure bookkeeping, no kernel state.
 
-use crate::uapi::{
-    RT_TABLE_MAIN,
-    VR_NAME_MAX_LEN,
-    VR_TABLE_BASE, //
-};
-use kernel::prelude::*;
+use kernel::{net::fib::TABLE_MAIN as RT_TABLE_MAIN, prelude::*, uapi::VR_TABLE_BASE};
+
+/// Longest VR name, in bytes (`VR_NAME_MAX_LEN` of the uapi, without the NUL).
+const VR_NAME_MAX_LEN: usize = kernel::uapi::VR_NAME_MAX_LEN as usize;
 
 /// Why a change to the registry is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

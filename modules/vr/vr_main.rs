@@ -36,10 +36,20 @@ use kernel::{
 mod dhost;
 mod dhost_table;
 mod registry;
-mod uapi;
 
+use kernel::uapi::{
+    VR_A_ID, VR_A_IFACE, VR_A_IFACE_IFINDEX, VR_A_IFACE_NAME, VR_A_IFINDEX, VR_A_NAME,
+    VR_A_STATS, VR_A_STATS_DROP_PACKETS, VR_A_STATS_FWD_PACKETS, VR_A_STATS_RX_PACKETS,
+    VR_A_STATS_TX_PACKETS, VR_A_TABLE, VR_CMD_CHANGE_NTF, VR_CMD_CREATE_NTF, VR_CMD_DELETE_NTF,
+    VR_CMD_GET,
+};
 use registry::{Refusal, Registry, Vr};
-use uapi::*;
+
+/// Index of the "monitor" multicast group in the family's groups (`VR_NLGRP_MONITOR` of the
+/// generated `vr_nl_gen.h`, in the order of the spec's `mcast-groups`).
+const VR_NLGRP_MONITOR: u32 = 0;
+/// Index of the "dhost" group (`VR_NLGRP_DHOST`).
+const VR_NLGRP_DHOST: u32 = 1;
 
 module! {
     type: VrModule,
@@ -203,7 +213,7 @@ fn refuse(info: &Info<'_>, refusal: Refusal) -> Error {
 
 /// Reads the VR id of a request (range-checked by the policy).
 fn vr_id(info: &Info<'_>) -> Result<u16> {
-    let attr = info.required_attr(VR_A_ID.into(), c"VR id missing")?;
+    let attr = info.required_attr(VR_A_ID, c"VR id missing")?;
     u16::try_from(attr.u32()?).map_err(|_| {
         info.set_err_msg_attr(attr, c"VR id out of range");
         ERANGE
@@ -248,7 +258,7 @@ fn fill(w: &mut Writer<'_>, vr: &Vr, net: &NetRef, rtnl: &rtnl::Guard) -> Result
 
 /// Tells the "monitor" group about a VR. A notification that cannot be built is lost, as in
 /// rtnetlink: listeners resynchronise with a dump.
-fn notify(net: &NetRef, rtnl: &rtnl::Guard, cmd: u8, vr: &Vr) {
+fn notify(net: &NetRef, rtnl: &rtnl::Guard, cmd: u32, vr: &Vr) {
     let send = || -> Result {
         let mut msg = Message::new(family(), 0, 0, 0, cmd)?;
         fill(&mut msg.writer(), vr, net, rtnl)?;
@@ -261,7 +271,7 @@ fn notify(net: &NetRef, rtnl: &rtnl::Guard, cmd: u8, vr: &Vr) {
 
 fn create(info: &Info<'_>) -> Result {
     let id = vr_id(info)?;
-    let name = match info.attr(VR_A_NAME.into()) {
+    let name = match info.attr(VR_A_NAME) {
         Some(attr) => Some(attr.str()?.to_bytes()),
         None => None,
     };
@@ -363,7 +373,7 @@ fn dump(dump: &mut Dump<'_>) -> Result {
 
 fn assign(info: &Info<'_>) -> Result {
     let ifindex = info
-        .required_attr(VR_A_IFINDEX.into(), c"interface index missing")?
+        .required_attr(VR_A_IFINDEX, c"interface index missing")?
         .u32()?;
     let id = vr_id(info)?;
     let net = &hold(info.net())?;
@@ -419,7 +429,7 @@ unsafe extern "C" fn vr_nl_create_doit(
     info: *mut bindings::genl_info,
 ) -> c_int {
     // SAFETY: called by the genetlink core for VR_CMD_CREATE, whose policy ends at VR_A_NAME.
-    unsafe { genetlink::doit(info, VR_A_NAME.into(), create) }
+    unsafe { genetlink::doit(info, VR_A_NAME, create) }
 }
 
 #[no_mangle]
@@ -428,7 +438,7 @@ unsafe extern "C" fn vr_nl_delete_doit(
     info: *mut bindings::genl_info,
 ) -> c_int {
     // SAFETY: called by the genetlink core for VR_CMD_DELETE, whose policy ends at VR_A_ID.
-    unsafe { genetlink::doit(info, VR_A_ID.into(), delete) }
+    unsafe { genetlink::doit(info, VR_A_ID, delete) }
 }
 
 #[no_mangle]
@@ -437,7 +447,7 @@ unsafe extern "C" fn vr_nl_get_doit(
     info: *mut bindings::genl_info,
 ) -> c_int {
     // SAFETY: called by the genetlink core for VR_CMD_GET, whose policy ends at VR_A_ID.
-    unsafe { genetlink::doit(info, VR_A_ID.into(), get) }
+    unsafe { genetlink::doit(info, VR_A_ID, get) }
 }
 
 #[no_mangle]
@@ -455,7 +465,7 @@ unsafe extern "C" fn vr_nl_assign_doit(
     info: *mut bindings::genl_info,
 ) -> c_int {
     // SAFETY: called by the genetlink core for VR_CMD_ASSIGN, whose policy ends at VR_A_IFINDEX.
-    unsafe { genetlink::doit(info, VR_A_IFINDEX.into(), assign) }
+    unsafe { genetlink::doit(info, VR_A_IFINDEX, assign) }
 }
 
 /// Whether VR `vr` exists in `net`; asked by the stack before a socket or a task is moved to a

@@ -83,8 +83,8 @@ fi
 [ "${PIPESTATUS[0]}" = 0 ] && result OK "generated vr.h, vr_nl_gen.[ch] match the YNL spec" ||
 	result FAIL "generated vr.h, vr_nl_gen.[ch] match the YNL spec"
 python3 "$TOP/tests/host/uapi_check.py" "$TOP" "$KSRC" 2>&1 | sed 's/^/# /'
-[ "${PIPESTATUS[0]}" = 0 ] && result OK "modules/vr/uapi.rs and vrctl/src/sockets.rs match the uapi headers" ||
-	result FAIL "modules/vr/uapi.rs and vrctl/src/sockets.rs match the uapi headers"
+[ "${PIPESTATUS[0]}" = 0 ] && result OK "the module's multicast group indices and vrctl/src/sockets.rs match the headers" ||
+	result FAIL "the module's multicast group indices and vrctl/src/sockets.rs match the headers"
 
 phase "cargo test"
 (cd "$TOP" && CARGO_TARGET_DIR=$CACHE/build/cargo cargo test --locked -j"$JOBS" 2>&1) > "$LOGS/cargo-test.log"

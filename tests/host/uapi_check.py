@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Check that modules/vr/uapi.rs has the values of the generated vr.h/vr_nl_gen.h, and
-(given the patched kernel tree) that vrctl/src/sockets.rs has those of inet_diag.h and
-sock_diag.h. Userspace takes the vr family's numbers from the vr-netlink crate, which
+"""Check that the values the module keeps of the generated vr_nl_gen.h (the multicast
+group indices, kernel-internal) are right, and (given the patched kernel tree) that
+vrctl/src/sockets.rs has those of inet_diag.h and sock_diag.h. The module takes the
+uapi numbers from kernel::uapi, and userspace from the vr-netlink crate, which
 generates them from the YNL spec (its cargo test compares them with vr.h)."""
 import re
 import sys
@@ -22,19 +23,20 @@ for body in re.findall(r'enum\s*\w*\s*\{(.*?)\}', hdr, re.S):
         values[name] = nxt
         nxt += 1
 bad = 0
-# The kernel module's mirror of the values.
-for mirror in ('modules/vr/uapi.rs',):
-    rs = open(f'{top}/{mirror}').read()
-    checked = 0
+# The module's copies of vr_nl_gen.h's values.
+import glob
+checked = 0
+for mirror in sorted(glob.glob(f'{top}/modules/vr/*.rs')):
+    rs = open(mirror).read()
     for name, val in re.findall(r'const\s+(VR_\w+):\s*\w+\s*=\s*(0x[0-9a-fA-F]+|\d+);', rs):
         want = values.get(name)
         got = int(val, 0)
         checked += 1
         if want != got:
-            print(f'{name}: {mirror} has {got}, vr.h has {want}')
+            print(f'{name}: {mirror[len(top) + 1:]} has {got}, vr_nl_gen.h has {want}')
             bad += 1
-    print(f'{mirror}: {checked} constants checked')
-    bad += checked < 15
+print(f'modules/vr: {checked} constants checked')
+bad += checked < 2
 # vrctl's sock_diag constants, against the patched kernel tree's headers.
 if len(sys.argv) > 2:
     ksrc = sys.argv[2]
