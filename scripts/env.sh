@@ -58,10 +58,12 @@ series_worktree() {
 # FRESH 1 (a build from scratch), this one's count goes to COUNT-FILE.new,
 # for the caller to keep if the build succeeds.
 kbuild_progress() {
-	local total=0 tty=0
+	local total=0 tty=0 line=()
 	[ -f "$1" ] && total=$(cat "$1")
 	[ -t 2 ] && tty=1
-	awk -v total="$total" -v tty="$tty" -v countfile="$1" -v fresh="${2:-0}" -v me="${0##*/}" '
+	# mawk reads a pipe in blocks unless told to read it line by line.
+	awk -W version 2>&1 | grep -q mawk && line=(-W interactive)
+	awk "${line[@]}" -v total="$total" -v tty="$tty" -v countfile="$1" -v fresh="${2:-0}" -v me="${0##*/}" '
 	function show(final,   el, left, msg) {
 		el = systime() - start
 		msg = sprintf("%s: %d steps", me, n)
@@ -77,6 +79,7 @@ kbuild_progress() {
 		msg = msg sprintf(", %d:%02d elapsed", el / 60, el % 60)
 		if (tty) { printf "\r%s\033[K", msg > "/dev/stderr"; shown = 1 }
 		else print msg > "/dev/stderr"
+		fflush("/dev/stderr")
 	}
 	BEGIN { start = systime(); last = start }
 	/^  [A-Z0-9_]+ +[^ ]/ {
@@ -84,7 +87,11 @@ kbuild_progress() {
 		if (tty ? systime() != last : systime() - last >= 60) { last = systime(); show() }
 		next
 	}
-	{ if (shown) { printf "\n" > "/dev/stderr"; shown = 0 } print > "/dev/stderr" }
+	{
+		if (shown) { printf "\n" > "/dev/stderr"; shown = 0 }
+		print > "/dev/stderr"
+		fflush("/dev/stderr")
+	}
 	END {
 		if (shown) printf "\n" > "/dev/stderr"
 		if (fresh && n > 0) print n > (countfile ".new")
