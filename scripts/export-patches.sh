@@ -150,12 +150,27 @@ $SOB
 EOF
 commit "$msg"
 
-# --- write the series ---
+# --- write the series, and its cover letter from kernel-patches/cover-letter.txt ---
 rm -f "$TOP"/kernel-patches/[0-9][0-9][0-9][0-9]-*.patch
-git -C "$wt" -c core.abbrev=9 format-patch -q --zero-commit --no-signature \
+git -C "$wt" -c core.abbrev=9 format-patch -q --zero-commit --no-signature --cover-letter \
 	-o "$TOP/kernel-patches" vr-base..HEAD
+python3 - "$TOP/kernel-patches/0000-cover-letter.patch" "$TOP/kernel-patches/cover-letter.txt" \
+	"$(git -C "$wt" log -1 --format=%aD HEAD)" <<'EOF'
+import re, sys
+path, text, date = sys.argv[1:]
+subject, _, blurb = open(text).read().partition("\n\n")
+letter = open(path).read()
+for old, new in (("*** SUBJECT HERE ***", subject.strip()), ("*** BLURB HERE ***", blurb.strip())):
+    if old not in letter:
+        sys.exit(f"{path}: no '{old}'")
+    letter = letter.replace(old, new)
+# The date of the last patch, not of the export: an unchanged series
+# exports to the same files.
+letter = re.sub(r"^Date: .*$", "Date: " + date, letter, count=1, flags=re.M)
+open(path, "w").write(letter)
+EOF
 {
 	echo "# Patches against Linux 7.2.y, applied in order with git am."
-	(cd "$TOP/kernel-patches" && ls [0-9][0-9][0-9][0-9]-*.patch)
+	(cd "$TOP/kernel-patches" && ls [0-9][0-9][0-9][0-9]-*.patch | grep -v "^0000-")
 } > "$TOP/kernel-patches/series"
-log "$(grep -vc '^#' "$TOP/kernel-patches/series") patches in kernel-patches/ (the last three generated); 'make kernel' moves $KSRC to them"
+log "$(grep -vc '^#' "$TOP/kernel-patches/series") patches and a cover letter in kernel-patches/ (the last three patches generated); 'make kernel' moves $KSRC to them"
