@@ -322,9 +322,10 @@ the kernel's ownership entries (vrctl dhost owner show) and the ephemeral
 port slices (ip_local_port_range of the network namespace) in sync.
 
 members lists every member, the same list on every member. The lead
-listens on listen (default 0.0.0.0:7400); the others connect to lead-addr
-(required for them; default port 7400). Both may be given everywhere:
-each uses what its role needs. name is sent to the other daemons (default:
+listens on listen (default: lead-addr; port 7400 by default), which must
+not be the wildcard address or a distributed address; the others connect
+to lead-addr (required for them; default port 7400). Both may be given
+everywhere: each uses what its role needs. name is sent to the other daemons (default:
 the host name).
 
 Logs go to stderr; \"dhost daemon: ready\" is printed once the daemon is in
@@ -518,14 +519,13 @@ fn batchable(command: &Command) -> Result<(), Error> {
 /// A usage error found after parsing, printed by clap as its own are,
 /// with the usage of the subcommand `path` (e.g. ["route", "add"]).
 fn usage_error(path: &[&str], msg: &str) -> clap::Error {
-    let mut cmd = Cli::command();
-    cmd.build();
-    let mut sub = &mut cmd;
+    let mut sub = Cli::command();
+    sub.build();
     for name in path {
-        if sub.find_subcommand(name).is_none() {
-            break;
+        match sub.find_subcommand(name) {
+            Some(next) => sub = next.clone(),
+            None => break,
         }
-        sub = sub.find_subcommand_mut(name).expect("found just above");
     }
     sub.error(clap::error::ErrorKind::InvalidValue, msg)
 }
