@@ -385,43 +385,47 @@ fn generate(spec: &Yaml) -> Result<String> {
         s.push_str(&doc(op, "    "));
         let _ = writeln!(s, "    {},", camel(name));
     }
+    let _ = writeln!(
+        s,
+        "    /// A command this version does not know (a newer kernel's)."
+    );
+    let _ = writeln!(s, "    Other(u8),");
     let _ = writeln!(s, "}}\n");
     let _ = writeln!(s, "impl Cmd {{");
-    let _ = writeln!(s, "    /// Every command, in the order of the spec.");
+    let _ = writeln!(s, "    /// Every command of the spec, in its order.");
     let _ = writeln!(s, "    pub const ALL: [Cmd; {}] = [", cmds.len());
     for (name, _, _) in &cmds {
         let _ = writeln!(s, "        Cmd::{},", camel(name));
     }
     let _ = writeln!(s, "    ];\n");
     let _ = writeln!(s, "    /// The command's number (`{fam_up}_CMD_*`).");
-    let _ = writeln!(
-        s,
-        "    pub const fn value(self) -> u8 {{\n        match self {{"
-    );
+    let _ = writeln!(s, "    pub const fn value(self) -> u8 {{");
+    let _ = writeln!(s, "        match self {{");
     for (name, v, _) in &cmds {
         let _ = writeln!(s, "            Cmd::{} => {v},", camel(name));
     }
+    let _ = writeln!(s, "            Cmd::Other(v) => v,");
     let _ = writeln!(s, "        }}\n    }}\n");
     let _ = writeln!(
         s,
-        "    /// The command of a number, if this version knows it."
+        "    /// The command of a number ([`Cmd::Other`] for one this version does not know)."
     );
-    let _ = writeln!(
-        s,
-        "    pub const fn from_value(v: u8) -> Option<Cmd> {{\n        match v {{"
-    );
+    let _ = writeln!(s, "    pub const fn from_value(v: u8) -> Cmd {{");
+    let _ = writeln!(s, "        match v {{");
     for (name, v, _) in &cmds {
-        let _ = writeln!(s, "            {v} => Some(Cmd::{}),", camel(name));
+        let _ = writeln!(s, "            {v} => Cmd::{},", camel(name));
     }
-    let _ = writeln!(s, "            _ => None,\n        }}\n    }}\n");
-    let _ = writeln!(s, "    /// The command's name in the spec.");
+    let _ = writeln!(s, "            v => Cmd::Other(v),\n        }}\n    }}\n");
     let _ = writeln!(
         s,
-        "    pub const fn name(self) -> &'static str {{\n        match self {{"
+        "    /// The command's name in the spec (\"unknown\" for [`Cmd::Other`])."
     );
+    let _ = writeln!(s, "    pub const fn name(self) -> &'static str {{");
+    let _ = writeln!(s, "        match self {{");
     for (name, _, _) in &cmds {
         let _ = writeln!(s, "            Cmd::{} => {name:?},", camel(name));
     }
+    let _ = writeln!(s, "            Cmd::Other(_) => \"unknown\",");
     let _ = writeln!(s, "        }}\n    }}\n}}\n");
 
     // multicast groups

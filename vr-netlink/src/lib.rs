@@ -165,9 +165,9 @@ where
     A: for<'a> Parseable<NlaBuffer<&'a [u8]>>,
 {
     fn parse_with_param(buf: &[u8], header: GenlHeader) -> Result<Self, DecodeError> {
-        let cmd = Cmd::from_value(header.cmd).ok_or_else(|| {
-            DecodeError::from(format!("unknown command {} of the vr family", header.cmd))
-        })?;
+        // A newer kernel's command is kept as Cmd::Other: a listener
+        // skips a notification it does not know rather than fail on it.
+        let cmd = Cmd::from_value(header.cmd);
         let attrs = NlasIterator::new(buf)
             .map(|nla| nla.and_then(|nla| A::parse(&nla)))
             .collect::<Result<Vec<_>, _>>()
