@@ -74,6 +74,11 @@ pub enum Split {
 /// Splits one line (without its newline) into words; see the module
 /// documentation for the rules.
 pub fn split_line(line: &[u8]) -> std::result::Result<Split, String> {
+    // A command line cannot carry a NUL byte; in a name, the kernel would
+    // stop at it and take only what comes before.
+    if line.contains(&0) {
+        return Err("NUL byte in the line".into());
+    }
     let mut words = Vec::new();
     let mut word: Option<Vec<u8>> = None;
     let mut it = line.iter().copied();
@@ -293,6 +298,14 @@ mod tests {
         assert_eq!(words(r#"a'b c'"d"e"#), os(&["ab cde"]));
         // Single quotes keep backslashes.
         assert_eq!(words(r"'a\b'"), os(&[r"a\b"]));
+    }
+
+    #[test]
+    fn split_refuses_nul() {
+        assert_eq!(
+            split_line(b"create 1 name \"a\0b\""),
+            Err("NUL byte in the line".to_string())
+        );
     }
 
     #[test]

@@ -108,6 +108,23 @@ impl Ctx {
         nl_socket(&mut self.diag, &mut self.opened.diag, NETLINK_SOCK_DIAG)
     }
 
+    /// After `err`, whether the next command may use the same sockets: a
+    /// refusal of the kernel, or an error found before any request, ends
+    /// an exchange cleanly; after a reply vrctl could not read (or a failed
+    /// read) the rest of that exchange may still be queued, and a dump may
+    /// still be running, which would make the kernel refuse the next dump
+    /// on the socket with EBUSY.
+    pub fn usable_after(err: &Error) -> bool {
+        !matches!(err, Error::Protocol(_) | Error::Io { .. })
+    }
+
+    /// Closes the sockets; the next command opens new ones.
+    pub fn forget_sockets(&mut self) {
+        self.genl = None;
+        self.rtnl = None;
+        self.diag = None;
+    }
+
     #[cfg(test)]
     pub fn opened(&self) -> Opened {
         self.opened
@@ -747,6 +764,36 @@ mod tests {
                 genl: 1,
                 resolved: 1,
                 rtnl: 1,
+                diag: 0
+            }
+        );
+    }
+
+    /// After a reply it could not read, a batch starts again with new
+    /// sockets; after a refusal of the kernel it keeps them.
+    #[test]
+    fn host_ctx_forgets_sockets_after_a_protocol_error() {
+        assert!(!Ctx::usable_after(&Error::Protocol("bad reply".into())));
+        assert!(Ctx::usable_after(&Error::Kernel {
+            errno: libc::EBUSY,
+            msg: None
+        }));
+        assert!(Ctx::usable_after(&Error::NoDevice("x".into())));
+        if !netlink_available() {
+            return;
+        }
+        let mut ctx = Ctx::of_family("nlctrl");
+        ctx.genl().expect("nlctrl resolves");
+        dump_routes(&mut ctx).expect("route dump");
+        ctx.forget_sockets();
+        ctx.genl().expect("nlctrl resolves");
+        dump_routes(&mut ctx).expect("route dump");
+        assert_eq!(
+            ctx.opened(),
+            Opened {
+                genl: 2,
+                resolved: 2,
+                rtnl: 2,
                 diag: 0
             }
         );

@@ -616,7 +616,12 @@ fn run_line(
     match batchable(&command).and_then(|()| run(ctx, command, fmt, out)) {
         Ok(()) => batch::Outcome::Done,
         Err(e) if broken_pipe(&e) => batch::Outcome::Stop,
-        Err(e) => batch::Outcome::Failed(report(&e)),
+        Err(e) => {
+            if !Ctx::usable_after(&e) {
+                ctx.forget_sockets();
+            }
+            batch::Outcome::Failed(report(&e))
+        }
     }
 }
 
