@@ -45,8 +45,9 @@ for p in $(grep -v '^[[:space:]]*\(#\|$\)' "$TOP/kernel-patches/series"); do
 	git -C "$WT" -c user.name=vr -c user.email=vr@localhost am -q "$TOP/kernel-patches/$p" ||
 		die "$p does not apply"
 	[ $n -ge "$from" ] || continue
+	# shellcheck disable=SC2046
 	(cd "$WT" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl -q --no-summary \
-		--ignore CONST_STRUCT "$TOP/kernel-patches/$p") || die "$p: checkpatch"
+		$(checkpatch_ignores "$p") "$TOP/kernel-patches/$p") || die "$p: checkpatch"
 	log "building with the series up to $p"
 	configure
 	kmake bzImage >"$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log"; die "$p does not build"; }

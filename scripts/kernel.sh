@@ -117,6 +117,13 @@ if [ -z "$base" ]; then
 		[ "$(git -C "$SERIES_WT" rev-parse 'HEAD^{tree}')" = "$tree" ] ||
 			die "git am and git apply of kernel-patches/series give different trees"
 		git -C "$KSRC" am --abort >/dev/null 2>&1 || true
+		# Edits of tracked files not committed in $KSRC would be lost:
+		# keep them in a stash.
+		if [ -n "$(git -C "$KSRC" status --porcelain --untracked-files=no)" ]; then
+			git -C "$KSRC" -c user.name=vr -c user.email=vr@localhost stash push -q \
+				-m "kernel.sh: uncommitted edits before applying kernel-patches/series"
+			log "uncommitted edits in $KSRC are stashed: git -C $KSRC stash show -p"
+		fi
 		git -C "$KSRC" add -A -f
 		git -C "$KSRC" checkout -q -f -B vr "$(git -C "$SERIES_WT" rev-parse HEAD)"
 	fi
@@ -162,11 +169,13 @@ if [ "$(cat "$KOUT/.vr-config" 2>/dev/null)" != "$cfg_hash" ] || [ ! -f "$KOUT/.
 fi
 
 log "building ${targets[*]} in $KOUT"
-# A build from scratch records its number of steps for the next one's
-# estimate (kept beside the cache's build trees).
+# A whole build from scratch records its number of steps for the next
+# one's estimate (kept beside the cache's build trees).
 fresh=0
-[ -e "$KOUT/vmlinux" ] || fresh=1
+[ -e "$KOUT/vmlinux" ] || [ "${targets[*]}" != bzImage ] || fresh=1
+mkdir -p "$CACHE/build"
 steps=$CACHE/build/.steps-$(basename "$KOUT")
+rm -f "$steps.new"
 "${KMAKE[@]}" --no-print-directory "${targets[@]}" 2>&1 | kbuild_progress "$steps" "$fresh"
 [ ! -f "$steps.new" ] || mv "$steps.new" "$steps"
 log "built ${targets[*]} in $KOUT ($(cat "$CACHE/dl/linux-source-7.2.version"))"
