@@ -59,6 +59,13 @@ put() {		# put REPO-PATH KERNEL-PATH: copy a file into the worktree, stage it
 	cp "$TOP/$1" "$wt/$2"
 	git -C "$wt" add -f "$2"
 }
+# add_line FILE LINE ADDRESS a|i: add LINE to FILE of the tree, once, after
+# (a) or before (i) the line that the sed ADDRESS matches.
+add_line() {
+	grep -qxF "$2" "$wt/$1" || sed -i "$3$4\\$2" "$wt/$1"
+	grep -qxF "$2" "$wt/$1" || die "$1: no line $3 to put '$2' by"
+	git -C "$wt" add -f "$1"
+}
 # maintainers PATH...: add PATHs to the VR entry of MAINTAINERS
 maintainers() {
 	python3 - "$wt/MAINTAINERS" "$@" <<'EOF'
@@ -80,10 +87,7 @@ tree_files | while read -r src dst; do
 	case "$dst" in Documentation/netlink/*|include/uapi/*) put "$src" "$dst" ;; esac
 done
 maintainers Documentation/netlink/specs/vr.yaml include/uapi/linux/vr.h
-grep -qx '#include <uapi/linux/vr.h>' "$wt/rust/uapi/uapi_helper.h" ||
-	sed -i '/^#include <uapi\/linux\/mii.h>$/a #include <uapi/linux/vr.h>' "$wt/rust/uapi/uapi_helper.h"
-grep -qx '#include <uapi/linux/vr.h>' "$wt/rust/uapi/uapi_helper.h" || die "rust/uapi/uapi_helper.h: no mii.h line to put vr.h after"
-git -C "$wt" add -f rust/uapi/uapi_helper.h
+add_line rust/uapi/uapi_helper.h '#include <uapi/linux/vr.h>' '/^#include <uapi\/linux\/mii.h>$/' a
 cat > "$msg" <<EOF
 vr: add the generic netlink spec and uapi header of virtual routers
 
@@ -105,11 +109,9 @@ commit "$msg"
 tree_files | while read -r src dst; do
 	case "$dst" in net/vr/*) put "$src" "$dst" ;; esac
 done
-grep -q 'source "net/vr/Kconfig"' "$wt/net/Kconfig" ||
-	sed -i '/^source "net\/l3mdev\/Kconfig"/a source "net/vr/Kconfig"' "$wt/net/Kconfig"
-grep -q 'source "net/vr/Kconfig"' "$wt/net/Kconfig" || die "net/Kconfig: no l3mdev line to put vr after"
+add_line net/Kconfig 'source "net/vr/Kconfig"' '/^source "net\/l3mdev\/Kconfig"$/' a
 grep -q '^obj-$(CONFIG_VR)[[:space:]]' "$wt/net/Makefile" || echo 'obj-$(CONFIG_VR)		+= vr/' >> "$wt/net/Makefile"
-git -C "$wt" add -f net/Kconfig net/Makefile
+git -C "$wt" add -f net/Makefile
 maintainers net/vr/
 cat > "$msg" <<EOF
 net: vr: add the virtual router module
@@ -134,10 +136,7 @@ commit "$msg"
 tree_files | while read -r src dst; do
 	case "$dst" in Documentation/networking/*) put "$src" "$dst" ;; esac
 done
-grep -qx '   vr' "$wt/Documentation/networking/index.rst" ||
-	sed -i '0,/^   vrf$/s//   vr\n   vrf/' "$wt/Documentation/networking/index.rst"
-grep -qx '   vr' "$wt/Documentation/networking/index.rst" || die "networking/index.rst: no vrf entry to put vr before"
-git -C "$wt" add -f Documentation/networking/index.rst
+add_line Documentation/networking/index.rst '   vr' '/^   vrf$/' i
 maintainers Documentation/networking/vr.rst
 cat > "$msg" <<EOF
 docs: networking: describe virtual routers and distributed IP hosts
