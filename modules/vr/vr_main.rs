@@ -51,6 +51,19 @@ const VR_NLGRP_MONITOR: u32 = 0;
 /// Index of the "dhost" group (`VR_NLGRP_DHOST`).
 const VR_NLGRP_DHOST: u32 = 1;
 
+// The genetlink abstraction refuses at run time (EINVAL) a command that does not fit a `u8`
+// and an attribute type wider than the netlink header's 14 bits; the family's own numbers
+// are checked here, when the module is built.
+const _: () = assert!(kernel::uapi::VR_CMD_MAX <= 0xff);
+const _: () = assert!(
+    kernel::uapi::VR_A_MAX <= 0x3fff
+        && kernel::uapi::VR_A_IFACE_MAX <= 0x3fff
+        && kernel::uapi::VR_A_STATS_MAX <= 0x3fff
+        && kernel::uapi::VR_A_DHOST_MAX <= 0x3fff
+        && kernel::uapi::VR_A_OWNER_MAX <= 0x3fff
+        && kernel::uapi::VR_A_SOCK_MAX <= 0x3fff
+);
+
 module! {
     type: VrModule,
     name: "vr",
