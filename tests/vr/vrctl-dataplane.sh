@@ -748,6 +748,45 @@ t_route_del_missing() {
 
 # --- cleanup ------------------------------------------------------------------
 
+# -batch: 100 VRs created and deleted by one vrctl each; a failing line.
+t_batch_create_delete() {
+	local i=10
+	: >"$T/create.vr"
+	: >"$T/delete.vr"
+	while [ $i -lt 110 ]; do
+		echo "create $i name b$i" >>"$T/create.vr"
+		echo "delete $i  # VR $i" >>"$T/delete.vr"
+		i=$((i + 1))
+	done
+	ktap_run vrctl -batch "$T/create.vr"
+	expect_quiet_ok
+	ktap_run vrctl list
+	ktap_expect_rc 0
+	ktap_expect_eq "VRs 10-109 listed" 100 "$(grep -cE '^[0-9]+ +b[0-9]+ ' "$KTAP_STDOUT")"
+	ktap_run vrctl -batch "$T/delete.vr"
+	expect_quiet_ok
+	ktap_run vrctl show 109
+	ktap_expect_rc 1
+}
+t_batch_failing_line() {
+	printf 'create 200\ncreate 200\ncreate 201\n' >"$T/dup.vr"
+	ktap_run vrctl -batch "$T/dup.vr"
+	ktap_expect_rc 1
+	ktap_expect_match "the kernel's refusal" "*exists*" "$KTAP_STDERR_TEXT"
+	ktap_expect_match "the failing line" "*Command failed $T/dup.vr:2*" "$KTAP_STDERR_TEXT"
+	ktap_run vrctl show 201
+	ktap_expect_rc 1
+	# -force runs every line: 200 exists twice, 201 is created.
+	ktap_run vrctl -force -batch "$T/dup.vr"
+	ktap_expect_rc 1
+	ktap_run vrctl show 201
+	ktap_expect_rc 0
+	ktap_run vrctl delete 200
+	expect_quiet_ok
+	ktap_run vrctl delete 201
+	expect_quiet_ok
+}
+
 t_cleanup() {
 	local i
 	ktap_bg_stop
@@ -813,6 +852,11 @@ suite() {
 	ktap_test_result "route add without CAP_NET_ADMIN: EPERM; show works" t_route_noadmin
 	ktap_test_result "route del removes it, and commands in VR 1 lose it" t_route_del
 	ktap_test_result "route del of a missing route: exit 1, ESRCH" t_route_del_missing
+
+	ktap_test_result "-batch: 100 VRs created, then deleted, by one vrctl each" \
+		t_batch_create_delete
+	ktap_test_result "-batch stops at a failing line and names it; -force goes on" \
+		t_batch_failing_line
 
 	ktap_test_result "cleanup: delete the interfaces, then VRs 1-3" t_cleanup
 }
