@@ -81,14 +81,29 @@ open(path, "w").write(text[:start] + "\n".join(lines) + text[end:])
 EOF
 	git -C "$wt" add -f MAINTAINERS
 }
+# put_files PATTERN...: copy in the top-level files whose kernel path
+# matches one of the shell PATTERNs.
+put_files() {
+	local src dst pat
+	while read -r src dst; do
+		for pat in "$@"; do
+			# shellcheck disable=SC2053
+			if [[ $dst == $pat ]]; then put "$src" "$dst"; fi
+		done
+	done < <(tree_files)
+}
+# commit_stdin: commit the index with the message read from stdin, marked
+# as generated and signed off.
+commit_stdin() {
+	{ cat; printf '\n%s\n%s\n' "$MARK" "$SOB"; } > "$msg"
+	commit "$msg"
+}
 msg=$(mktemp); trap 'rm -f "$msg"' EXIT
 
-tree_files | while read -r src dst; do
-	case "$dst" in Documentation/netlink/*|include/uapi/*) put "$src" "$dst" ;; esac
-done
+put_files 'Documentation/netlink/*' 'include/uapi/*'
 maintainers Documentation/netlink/specs/vr.yaml include/uapi/linux/vr.h
 add_line rust/uapi/uapi_helper.h '#include <uapi/linux/vr.h>' '/^#include <uapi\/linux\/mii.h>$/' a
-cat > "$msg" <<EOF
+commit_stdin <<EOF
 vr: add the generic netlink spec and uapi header of virtual routers
 
 The "vr" generic netlink family creates, lists and deletes virtual
@@ -100,20 +115,14 @@ its ownership daemon.
 The uapi header is generated from the YNL spec by
 tools/net/ynl/pyynl/ynl_gen_c.py. Rust code reads its numbers from
 kernel::uapi.
-
-$MARK
-$SOB
 EOF
-commit "$msg"
 
-tree_files | while read -r src dst; do
-	case "$dst" in net/vr/*) put "$src" "$dst" ;; esac
-done
+put_files 'net/vr/*'
 add_line net/Kconfig 'source "net/vr/Kconfig"' '/^source "net\/l3mdev\/Kconfig"$/' a
 grep -q '^obj-$(CONFIG_VR)[[:space:]]' "$wt/net/Makefile" || echo 'obj-$(CONFIG_VR)		+= vr/' >> "$wt/net/Makefile"
 git -C "$wt" add -f net/Makefile
 maintainers net/vr/
-cat > "$msg" <<EOF
+commit_stdin <<EOF
 net: vr: add the virtual router module
 
 CONFIG_VR: the Rust module behind the hooks of the previous patches. It
@@ -127,18 +136,12 @@ claims that binds on a distributed address send to the ownership daemon.
 
 KUnit tests cover the registry and the distributed host's verdict
 (CONFIG_VR_KUNIT_TEST).
-
-$MARK
-$SOB
 EOF
-commit "$msg"
 
-tree_files | while read -r src dst; do
-	case "$dst" in Documentation/networking/*) put "$src" "$dst" ;; esac
-done
+put_files 'Documentation/networking/*'
 add_line Documentation/networking/index.rst '   vr' '/^   vrf$/' i
 maintainers Documentation/networking/vr.rst
-cat > "$msg" <<EOF
+commit_stdin <<EOF
 docs: networking: describe virtual routers and distributed IP hosts
 
 vr.rst describes what a virtual router is and how it differs from VRF
@@ -146,11 +149,7 @@ and network namespaces, the ABI (the generic netlink family, SO_VR,
 /proc/<pid>/vr, the sysctls), what each path of the IPv4 stack does with
 a packet or socket of VR k, and the distributed IP host. Add it to the
 networking index.
-
-$MARK
-$SOB
 EOF
-commit "$msg"
 
 # --- write the series, and its cover letter from kernel-patches/cover-letter.txt ---
 rm -f "$TOP"/kernel-patches/[0-9][0-9][0-9][0-9]-*.patch
