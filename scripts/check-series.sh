@@ -27,9 +27,11 @@ OUT=$CACHE/build/series-check
 git -C "$WT" am --abort >/dev/null 2>&1 || true
 git -C "$WT" checkout -q -f --detach vr-base
 mkdir -p "$OUT"
+# env.sh's make command, on this worktree and build directory.
+KMAKE=("${KMAKE[@]/#$KSRC/$WT}")
+KMAKE=("${KMAKE[@]/#O=*/O=$OUT}")
 kmake() {
-	make -s -C "$WT" O="$OUT" -j"$JOBS" RUSTC=/usr/bin/rustc HOSTRUSTC=/usr/bin/rustc \
-		RUSTDOC=/usr/bin/rustdoc BINDGEN="$CACHE/bindgen/bin/bindgen" "$@"
+	"${KMAKE[@]}" -s "$@"
 }
 configure() {
 	kmake tinyconfig >/dev/null
@@ -51,7 +53,9 @@ for p in $(grep -v '^[[:space:]]*\(#\|$\)' "$TOP/kernel-patches/series"); do
 	log "building with the series up to $p"
 	configure
 	kmake bzImage >"$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log"; die "$p does not build"; }
-	log "ok: $p ($(grep -c '^CONFIG_VR=y' "$OUT/.config" | sed 's/1/CONFIG_VR=y/;s/^0$/CONFIG_VR not yet/'))"
+	vr="CONFIG_VR not yet"
+	grep -q '^CONFIG_VR=y' "$OUT/.config" && vr="CONFIG_VR=y"
+	log "ok: $p ($vr)"
 	built=$((built + 1))
 done
 log "$built patches checked and built"

@@ -64,7 +64,7 @@ kbuild_progress() {
 	# mawk reads a pipe in blocks unless told to read it line by line.
 	awk -W version 2>&1 | grep -q mawk && line=(-W interactive)
 	awk "${line[@]}" -v total="$total" -v tty="$tty" -v countfile="$1" -v fresh="${2:-0}" -v me="${0##*/}" '
-	function show(final,   el, left, msg) {
+	function show(   el, left, msg) {
 		el = systime() - start
 		msg = sprintf("%s: %d steps", me, n)
 		if (total > 0 && fresh) {

@@ -24,25 +24,22 @@ ID_MAIL="maintainers@users.noreply.b-seed-16d84061.example"
 SOB="Signed-off-by: $ID_NAME <$ID_MAIL>"
 
 # --- the hand-made commits, in order ---
-hand=()
-for c in $(git -C "$KSRC" rev-list --reverse vr-base..HEAD); do
-	git -C "$KSRC" log -1 --format=%B "$c" | grep -qxF "$MARK" || hand+=("$c")
-done
-[ ${#hand[@]} -gt 0 ] || die "no commits on top of vr-base in $KSRC"
 # The longest prefix of HEAD's history made by hand is reused as it is; a
 # hand-made commit after a generated one is picked on top of it.
-base=vr-base rest=()
+base=vr-base after=() gen=0
 for c in $(git -C "$KSRC" rev-list --reverse vr-base..HEAD); do
-	if [ ${#rest[@]} -eq 0 ] && ! git -C "$KSRC" log -1 --format=%B "$c" | grep -qxF "$MARK"; then
+	if git -C "$KSRC" log -1 --format=%B "$c" | grep -qxF "$MARK"; then
+		gen=1
+	elif [ $gen = 0 ]; then
 		base=$c
 	else
-		rest+=("$c")
+		after+=("$c")
 	fi
 done
+[ "$base" != vr-base ] || [ ${#after[@]} -gt 0 ] || die "no commits on top of vr-base in $KSRC"
 series_worktree "$base"
 wt=$SERIES_WT
-for c in "${rest[@]}"; do
-	git -C "$KSRC" log -1 --format=%B "$c" | grep -qxF "$MARK" && continue
+for c in "${after[@]}"; do
 	git -C "$wt" -c user.name=vr -c user.email=vr@localhost cherry-pick --empty=keep "$c" >/dev/null 2>&1 ||
 		die "commit $(git -C "$KSRC" log -1 --format='%h %s' "$c") does not apply on the hand-made commits before it"
 done

@@ -132,8 +132,7 @@ if [ -z "$base" ]; then
 	# as they are (scripts/export-patches.sh makes their patches).
 	stale=()
 	while read -r src dst; do
-		git -C "$KSRC" cat-file -e "$tree:$dst" 2>/dev/null &&
-			[ "$(git hash-object "$TOP/$src")" = "$(git -C "$KSRC" rev-parse "$tree:$dst")" ] ||
+		[ "$(git hash-object "$TOP/$src")" = "$(git -C "$KSRC" rev-parse -q --verify "$tree:$dst")" ] ||
 			stale+=("$src")
 	done < <(tree_files)
 	for f in $(git -C "$KSRC" ls-tree --name-only "$tree" net/vr/); do

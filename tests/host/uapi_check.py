@@ -4,6 +4,7 @@ group indices, kernel-internal) are right, and (given the patched kernel tree) t
 vrctl/src/sockets.rs has those of inet_diag.h and sock_diag.h. The module takes the
 uapi numbers from kernel::uapi, and userspace from the vr-netlink crate, which
 generates them from the YNL spec (its cargo test compares them with vr.h)."""
+import glob
 import re
 import sys
 
@@ -24,7 +25,6 @@ for body in re.findall(r'enum\s*\w*\s*\{(.*?)\}', hdr, re.S):
         nxt += 1
 bad = 0
 # The module's copies of vr_nl_gen.h's values.
-import glob
 checked = 0
 for mirror in sorted(glob.glob(f'{top}/modules/vr/*.rs')):
     rs = open(mirror).read()
