@@ -264,21 +264,6 @@ fn generate(spec: &Yaml) -> Result<String> {
         let _ = writeln!(s, "        Other(DefaultNla),");
         let _ = writeln!(s, "    }}\n");
 
-        let _ = writeln!(s, "    impl Attr {{");
-        let _ = writeln!(s, "        /// The attribute's name in the uapi header.");
-        let _ = writeln!(s, "        pub fn c_name(&self) -> Option<&'static str> {{");
-        let _ = writeln!(s, "            match self {{");
-        for (aname, _, _, _) in &attrs {
-            let _ = writeln!(
-                s,
-                "                Attr::{}(_) => Some(\"{prefix}{}\"),",
-                camel(aname),
-                upper(aname)
-            );
-        }
-        let _ = writeln!(s, "                Attr::Other(_) => None,");
-        let _ = writeln!(s, "            }}\n        }}\n    }}\n");
-
         let _ = writeln!(s, "    impl Nla for Attr {{");
         let _ = writeln!(
             s,

@@ -13,7 +13,7 @@
 //! `Message<owner::Attr>` and so on.
 
 use netlink_packet_core::{
-    DecodeError, Emitable, Nla, NlaBuffer, NlasIterator, Parseable, ParseableParametrized,
+    DecodeError, Emitable, Nla, NlaBuffer, Parseable, ParseableParametrized,
 };
 use netlink_packet_generic::{GenlFamily, GenlHeader};
 use std::net::Ipv4Addr;
@@ -168,10 +168,7 @@ where
         // A newer kernel's command is kept as Cmd::Other: a listener
         // skips a notification it does not know rather than fail on it.
         let cmd = Cmd::from_value(header.cmd);
-        let attrs = NlasIterator::new(buf)
-            .map(|nla| nla.and_then(|nla| A::parse(&nla)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| DecodeError::from(format!("invalid vr message attributes: {e}")))?;
+        let attrs = codec::parse_nest(buf, "vr message attributes")?;
         Ok(Message { cmd, attrs })
     }
 }

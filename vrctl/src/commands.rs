@@ -47,18 +47,18 @@ pub struct Opened {
     pub diag: usize,
 }
 
-/// The socket of `protocol` kept in `slot`, opened (and counted in
-/// `count`) if there is none yet.
-fn nl_socket<'a>(
-    slot: &'a mut Option<NlSocket>,
+/// The socket kept in `slot`, opened with `open` (and counted in `count`)
+/// if there is none yet.
+fn kept<'a, T>(
+    slot: &'a mut Option<T>,
     count: &mut usize,
-    protocol: isize,
-) -> Result<&'a mut NlSocket> {
+    open: impl FnOnce() -> Result<T>,
+) -> Result<&'a mut T> {
     let sock = match slot.take() {
         Some(sock) => sock,
         None => {
             *count += 1;
-            NlSocket::open(protocol)?
+            open()?
         }
     };
     Ok(slot.insert(sock))
@@ -83,14 +83,7 @@ impl Ctx {
 
     /// The generic netlink socket of the "vr" family.
     pub fn genl(&mut self) -> Result<&mut GenlSocket> {
-        let sock = match self.genl.take() {
-            Some(sock) => sock,
-            None => {
-                self.opened.genl += 1;
-                GenlSocket::open()?
-            }
-        };
-        let sock = self.genl.insert(sock);
+        let sock = kept(&mut self.genl, &mut self.opened.genl, GenlSocket::open)?;
         if !sock.is_resolved() {
             self.opened.resolved += 1;
             sock.resolve(self.family)?;
@@ -100,12 +93,16 @@ impl Ctx {
 
     /// The rtnetlink socket (routes).
     pub fn rtnl(&mut self) -> Result<&mut NlSocket> {
-        nl_socket(&mut self.rtnl, &mut self.opened.rtnl, NETLINK_ROUTE)
+        kept(&mut self.rtnl, &mut self.opened.rtnl, || {
+            NlSocket::open(NETLINK_ROUTE)
+        })
     }
 
     /// The sock_diag socket (`show`, `show VR sockets`).
     pub fn diag(&mut self) -> Result<&mut NlSocket> {
-        nl_socket(&mut self.diag, &mut self.opened.diag, NETLINK_SOCK_DIAG)
+        kept(&mut self.diag, &mut self.opened.diag, || {
+            NlSocket::open(NETLINK_SOCK_DIAG)
+        })
     }
 
     /// After `err`, whether the next command may use the same sockets: a
