@@ -11,6 +11,13 @@
 //!
 //! A message is a [`Message`] of one attribute set: `Message<vr::Attr>`,
 //! `Message<owner::Attr>` and so on.
+//!
+//! Around them, what vrctl and vr-dhostd both use: [`socket`], netlink
+//! sockets (generic netlink with family and group resolution, requests,
+//! dumps, notifications, extended ACKs); [`error`], what an exchange with
+//! the kernel can fail with; [`dhost_nl`], the decoded distributed
+//! addresses, ownership entries and socket events; [`args`], the words of
+//! their command lines.
 
 use netlink_packet_core::{
     DecodeError, Emitable, Nla, NlaBuffer, Parseable, ParseableParametrized,
@@ -19,6 +26,13 @@ use netlink_packet_generic::{GenlFamily, GenlHeader};
 use std::net::Ipv4Addr;
 
 include!(concat!(env!("OUT_DIR"), "/vr_uapi.rs"));
+
+pub mod args;
+pub mod dhost_nl;
+pub mod error;
+pub mod socket;
+
+pub use error::Error;
 
 /// `RT_TABLE_MAIN`: the FIB table of VR 0.
 pub const RT_TABLE_MAIN: u32 = 254;

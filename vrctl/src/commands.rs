@@ -8,13 +8,13 @@ use std::os::unix::ffi::OsStrExt;
 use crate::error::{Error, Result};
 use netlink_packet_core::NLM_F_DUMP;
 use netlink_sys::protocols::{NETLINK_ROUTE, NETLINK_SOCK_DIAG};
+use vr_netlink::Error as NlError;
 
 use crate::dhost::kernel;
 use crate::dhost_nl::{
-    owner_request, DaemonArgs, Dhost, DhostDel, DhostMessage, DhostSet, Owner, OwnerArgs,
+    self, owner_request, DaemonArgs, DhostDel, DhostMessage, DhostSet, Owner, OwnerArgs,
     OwnerMessage, OwnerOp,
 };
-use crate::netlink::{GenlSocket, NlSocket};
 use crate::output::{self, Event};
 use crate::route::{self, Route, RouteArgs, RouteOp};
 use crate::sockets::{
@@ -22,6 +22,7 @@ use crate::sockets::{
 };
 use crate::task;
 use crate::vr::{Vr, VrMessage};
+use vr_netlink::socket::{GenlSocket, NlSocket};
 use vr_netlink::{mcgrp, Cmd};
 
 /// The netlink sockets of one run of vrctl, one command or every line of
@@ -52,7 +53,7 @@ pub struct Opened {
 fn kept<'a, T>(
     slot: &'a mut Option<T>,
     count: &mut usize,
-    open: impl FnOnce() -> Result<T>,
+    open: impl FnOnce() -> vr_netlink::error::Result<T>,
 ) -> Result<&'a mut T> {
     let sock = match slot.take() {
         Some(sock) => sock,
@@ -112,7 +113,10 @@ impl Ctx {
     /// still be running, which would make the kernel refuse the next dump
     /// on the socket with EBUSY.
     pub fn usable_after(err: &Error) -> bool {
-        !matches!(err, Error::Protocol(_) | Error::Io { .. })
+        !matches!(
+            err,
+            Error::Netlink(NlError::Protocol(_) | NlError::Io { .. })
+        )
     }
 
     /// Closes the sockets; the next command opens new ones.
@@ -144,14 +148,14 @@ fn write_out(out: &mut dyn Write, s: &str) -> Result<()> {
 fn to_vrs(msgs: &[VrMessage]) -> Result<Vec<Vr>> {
     let mut vrs = msgs
         .iter()
-        .map(|m| Vr::from_attrs(&m.attrs).map_err(Error::Protocol))
+        .map(|m| Vr::from_attrs(&m.attrs).map_err(Error::protocol))
         .collect::<Result<Vec<_>>>()?;
     vrs.sort_by_key(|vr| vr.id);
     Ok(vrs)
 }
 
 fn json_error(e: serde_json::Error) -> Error {
-    Error::Protocol(format!("cannot render JSON: {e}"))
+    Error::protocol(format!("cannot render JSON: {e}"))
 }
 
 pub fn create(ctx: &mut Ctx, id: u32, name: Option<&str>) -> Result<()> {
@@ -256,7 +260,7 @@ fn diag_sockets(ctx: &mut Ctx) -> Result<Vec<sockets::DiagSocket>> {
         for family in [AF_INET, AF_INET6] {
             let request = DiagMessage::Request(DiagRequest { family, protocol });
             let replies = match nl.transact(request, NLM_F_DUMP) {
-                Err(Error::Kernel { errno, .. }) if errno == libc::ENOENT => continue,
+                Err(NlError::Kernel { errno, .. }) if errno == libc::ENOENT => continue,
                 r => r?,
             };
             for reply in replies {
@@ -303,7 +307,7 @@ fn vr_table(ctx: &mut Ctx, id: u32) -> Result<u32> {
     fetch(ctx, Some(id))?
         .first()
         .map(|vr| vr.table)
-        .ok_or_else(|| Error::Protocol(format!("no reply for VR {id}")))
+        .ok_or_else(|| Error::protocol(format!("no reply for VR {id}")))
 }
 
 /// `route add` and `route del` in the table of `args.vr`. The interface
@@ -384,18 +388,10 @@ pub fn dhost_del(ctx: &mut Ctx, args: &DhostDel) -> Result<()> {
     Ok(())
 }
 
-/// The distributed addresses of the network namespace (a dhost-get dump).
-fn dhosts(sock: &mut GenlSocket) -> Result<Vec<Dhost>> {
-    sock.dump(DhostMessage::dump())?
-        .iter()
-        .map(|m| Dhost::from_attrs(&m.attrs).map_err(Error::Protocol))
-        .collect()
-}
-
 /// `dhost show`: the distributed addresses by VR and address, with their
 /// interface names.
 pub fn dhost_show(ctx: &mut Ctx, fmt: Format, out: &mut dyn Write) -> Result<()> {
-    let mut dhosts = dhosts(ctx.genl()?)?;
+    let mut dhosts = dhost_nl::dhosts(ctx.genl()?)?;
     dhosts.sort_by_key(|d| (d.vr, d.addr, d.ifindex));
     for d in &mut dhosts {
         d.dev = ifname(d.ifindex);
@@ -426,7 +422,7 @@ pub fn dhost_daemon(args: &DaemonArgs) -> Result<()> {
     kernel::prepare_events(&mut ntf);
     ntf.subscribe(mcgrp::DHOST)?;
     let mut sock = GenlSocket::open_vr()?;
-    let cfg = kernel::config(args, &dhosts(&mut sock)?, &host_name())?;
+    let cfg = kernel::config(args, &dhost_nl::dhosts(&mut sock)?, &host_name())?;
     kernel::run(cfg, args.vr, ntf, sock)
 }
 
@@ -442,7 +438,7 @@ pub fn owner_show(ctx: &mut Ctx, fmt: Format, out: &mut dyn Write) -> Result<()>
     let replies = ctx.genl()?.dump(OwnerMessage::dump())?;
     let mut owners = replies
         .iter()
-        .map(|m| Owner::from_attrs(&m.attrs).map_err(Error::Protocol))
+        .map(|m| Owner::from_attrs(&m.attrs).map_err(Error::protocol))
         .collect::<Result<Vec<_>>>()?;
     owners.sort_by_key(Owner::sort_key);
     let text = if fmt.json {
@@ -463,7 +459,7 @@ pub fn exec(vr: u32, argv: &[OsString]) -> Result<()> {
 fn vr_name(ctx: &mut Ctx, id: u32) -> Result<Option<String>> {
     match fetch(ctx, Some(id)) {
         Ok(vrs) => Ok(vrs.into_iter().next().and_then(|vr| vr.name)),
-        Err(Error::Kernel { errno, .. }) if errno == libc::ENOENT => Ok(None),
+        Err(e) if e.kernel_errno() == Some(libc::ENOENT) => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -506,15 +502,15 @@ pub fn monitor(ctx: &mut Ctx, fmt: Format, out: &mut dyn Write) -> Result<()> {
     loop {
         let msgs = match sock.recv_notifications::<VrMessage>() {
             Ok(msgs) => msgs,
-            Err(Error::Io { err, .. }) if err.raw_os_error() == Some(libc::ENOBUFS) => {
+            Err(NlError::Io { err, .. }) if err.raw_os_error() == Some(libc::ENOBUFS) => {
                 eprintln!("Warning: notifications were lost (receive buffer overrun)");
                 continue;
             }
-            Err(e @ Error::Protocol(_)) => {
+            Err(e @ NlError::Protocol(_)) => {
                 eprintln!("Warning: {e}");
                 continue;
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         };
         for msg in msgs {
             let Some(event) = event_of(msg.cmd) else {
@@ -592,17 +588,17 @@ mod tests {
         assert_eq!(show(65538), "");
         assert!(!show(254).contains("10.99.0.0"), "{}", show(254));
         match modify_table(&mut ctx, RouteOp::Add, &a, table, Some(lo)) {
-            Err(Error::Kernel { errno, .. }) => assert_eq!(errno, libc::EEXIST),
+            Err(Error::Netlink(NlError::Kernel { errno, .. })) => assert_eq!(errno, libc::EEXIST),
             other => panic!("second add: {other:?}"),
         }
 
         // A gateway that is not on a link: the kernel explains in extack.
         let g = args(&["10.98.0.0/24", "via", "192.0.2.1", "vr", "1"]);
         match modify_table(&mut ctx, RouteOp::Add, &g, table, None) {
-            Err(Error::Kernel { errno, msg }) => {
+            Err(Error::Netlink(NlError::Kernel { errno, msg })) => {
                 eprintln!(
                     "kernel said: {}",
-                    Error::Kernel {
+                    NlError::Kernel {
                         errno,
                         msg: msg.clone()
                     }
@@ -648,7 +644,7 @@ mod tests {
         modify_table(&mut ctx, RouteOp::Del, &d, table, None).expect("route del");
         assert_eq!(show(table), "");
         match modify_table(&mut ctx, RouteOp::Del, &d, table, None) {
-            Err(Error::Kernel { errno, .. }) => assert_eq!(errno, libc::ESRCH),
+            Err(Error::Netlink(NlError::Kernel { errno, .. })) => assert_eq!(errno, libc::ESRCH),
             other => panic!("second del: {other:?}"),
         }
         assert_eq!(
@@ -770,11 +766,11 @@ mod tests {
     /// sockets; after a refusal of the kernel it keeps them.
     #[test]
     fn host_ctx_forgets_sockets_after_a_protocol_error() {
-        assert!(!Ctx::usable_after(&Error::Protocol("bad reply".into())));
-        assert!(Ctx::usable_after(&Error::Kernel {
+        assert!(!Ctx::usable_after(&Error::protocol("bad reply".into())));
+        assert!(Ctx::usable_after(&Error::Netlink(NlError::Kernel {
             errno: libc::EBUSY,
             msg: None
-        }));
+        })));
         assert!(Ctx::usable_after(&Error::NoDevice("x".into())));
         if !netlink_available() {
             return;
@@ -804,7 +800,10 @@ mod tests {
         }
         let mut ctx = Ctx::of_family("no-such-family");
         for _ in 0..5 {
-            assert!(matches!(ctx.genl(), Err(Error::FamilyNotFound(_))));
+            assert!(matches!(
+                ctx.genl(),
+                Err(Error::Netlink(NlError::FamilyNotFound(_)))
+            ));
         }
         assert_eq!(
             ctx.opened(),

@@ -1,31 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //! Runtime errors of vrctl. Each is printed as `Error: <Display>` on stderr
-//! and makes vrctl exit with status 1.
+//! and makes vrctl exit with status 1 (but usage errors and `exec`'s).
 
-use std::ffi::CStr;
 use std::fmt;
 use std::io;
 
+pub use vr_netlink::error::strerror;
+
 #[derive(Debug)]
 pub enum Error {
-    /// The kernel refused a request: positive errno, optional extack message.
-    Kernel { errno: i32, msg: Option<String> },
-    /// The generic netlink family is not registered.
-    FamilyNotFound(String),
-    /// The family does not have the multicast group.
-    GroupNotFound { family: String, group: String },
+    /// The kernel refused a request, a system call failed, the kernel sent
+    /// something vrctl cannot make sense of (see [`vr_netlink::Error`]).
+    Netlink(vr_netlink::Error),
     /// `if_nametoindex` did not find the interface.
     NoDevice(String),
-    /// A system call failed.
-    Io { what: &'static str, err: io::Error },
     /// A file (the batch file) cannot be opened or read.
     File {
         what: &'static str,
         path: String,
         err: io::Error,
     },
-    /// The kernel sent something vrctl cannot make sense of.
-    Protocol(String),
     /// Writing the VR to /proc/self/vr failed with this errno.
     EnterVr { vr: u32, errno: i32 },
     /// There is no /proc/<pid>.
@@ -50,7 +44,20 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub fn io(what: &'static str, err: io::Error) -> Self {
-        Error::Io { what, err }
+        Error::Netlink(vr_netlink::Error::io(what, err))
+    }
+
+    /// The kernel sent something vrctl cannot make sense of.
+    pub fn protocol(msg: String) -> Self {
+        Error::Netlink(vr_netlink::Error::Protocol(msg))
+    }
+
+    /// The errno of a kernel's refusal.
+    pub fn kernel_errno(&self) -> Option<i32> {
+        match self {
+            Error::Netlink(vr_netlink::Error::Kernel { errno, .. }) => Some(*errno),
+            _ => None,
+        }
     }
 
     /// The exit status for this error: 127 if `exec` did not find the
@@ -66,43 +73,15 @@ impl Error {
     }
 }
 
-/// The C library's text for an errno value, without Rust's " (os error N)".
-pub fn strerror(errno: i32) -> String {
-    let mut buf = [0 as libc::c_char; 256];
-    // SAFETY: buf is writable for buf.len() bytes; the XSI strerror_r (which
-    // the libc crate binds on Linux) NUL-terminates what it writes on success.
-    let rc = unsafe { libc::strerror_r(errno, buf.as_mut_ptr(), buf.len()) };
-    if rc != 0 {
-        return format!("Unknown error {errno}");
-    }
-    // SAFETY: NUL-terminated inside buf (see above).
-    let s = unsafe { CStr::from_ptr(buf.as_ptr()) };
-    s.to_string_lossy().into_owned()
-}
-
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Kernel { errno, msg: Some(msg) } => write!(f, "{msg} ({})", strerror(*errno)),
-            Error::Kernel { errno, msg: None } => f.write_str(&strerror(*errno)),
-            Error::FamilyNotFound(family) => write!(
-                f,
-                "generic netlink family \"{family}\" not found (is the kernel built with CONFIG_VR?)"
-            ),
-            Error::GroupNotFound { family, group } => write!(
-                f,
-                "generic netlink family \"{family}\" has no multicast group \"{group}\""
-            ),
+            Error::Netlink(e) => e.fmt(f),
             Error::NoDevice(name) => write!(f, "cannot find device \"{name}\""),
-            Error::Io { what, err } => match err.raw_os_error() {
-                Some(errno) => write!(f, "{what}: {}", strerror(errno)),
-                None => write!(f, "{what}: {err}"),
-            },
             Error::File { what, path, err } => match err.raw_os_error() {
                 Some(errno) => write!(f, "{what} \"{path}\": {}", strerror(errno)),
                 None => write!(f, "{what} \"{path}\": {err}"),
             },
-            Error::Protocol(msg) => write!(f, "unexpected netlink message: {msg}"),
             Error::EnterVr { vr, errno } => match *errno {
                 libc::ENONET => write!(f, "VR {vr} does not exist"),
                 libc::EPERM | libc::EACCES => write!(
@@ -132,38 +111,15 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+impl From<vr_netlink::Error> for Error {
+    fn from(e: vr_netlink::Error) -> Self {
+        Error::Netlink(e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn kernel_error_with_extack() {
-        let e = Error::Kernel {
-            errno: libc::ERANGE,
-            msg: Some("VR id out of range".into()),
-        };
-        assert_eq!(
-            e.to_string(),
-            "VR id out of range (Numerical result out of range)"
-        );
-    }
-
-    #[test]
-    fn kernel_error_without_extack() {
-        let e = Error::Kernel {
-            errno: libc::EPERM,
-            msg: None,
-        };
-        assert_eq!(e.to_string(), "Operation not permitted");
-    }
-
-    #[test]
-    fn family_not_found() {
-        assert_eq!(
-            Error::FamilyNotFound("vr".into()).to_string(),
-            "generic netlink family \"vr\" not found (is the kernel built with CONFIG_VR?)"
-        );
-    }
 
     #[test]
     fn no_device() {
@@ -219,11 +175,5 @@ mod tests {
             "cannot open batch file \"cmds\": No such file or directory"
         );
         assert_eq!(e.exit_code(), 1);
-    }
-
-    #[test]
-    fn io_error_uses_strerror() {
-        let e = Error::io("socket", io::Error::from_raw_os_error(libc::EACCES));
-        assert_eq!(e.to_string(), "socket: Permission denied");
     }
 }

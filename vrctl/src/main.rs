@@ -12,7 +12,6 @@ mod commands;
 mod dhost;
 mod dhost_nl;
 mod error;
-mod netlink;
 mod output;
 mod route;
 mod sockets;
@@ -570,7 +569,10 @@ fn report(e: &Error) -> u8 {
 
 /// The reader went away (e.g. `vrctl monitor | head`): nothing to say.
 fn broken_pipe(e: &Error) -> bool {
-    matches!(e, Error::Io { err, .. } if err.kind() == io::ErrorKind::BrokenPipe)
+    matches!(
+        e,
+        Error::Netlink(vr_netlink::Error::Io { err, .. }) if err.kind() == io::ErrorKind::BrokenPipe
+    )
 }
 
 /// One line of a batch file: parsed as a command line of its own, with the
@@ -1101,7 +1103,7 @@ mod tests {
     /// is opened (whether the family is there or not).
     #[test]
     fn host_batch_opens_one_generic_netlink_socket() {
-        if netlink::GenlSocket::open().is_err() {
+        if vr_netlink::socket::GenlSocket::open().is_err() {
             eprintln!("skipping: no generic netlink socket here");
             return;
         }

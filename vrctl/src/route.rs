@@ -8,6 +8,8 @@ use std::ffi::OsString;
 use std::fmt;
 use std::net::Ipv4Addr;
 
+use vr_netlink::args::{parse_vr_id, set_once, utf8};
+
 use netlink_packet_core::{NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL};
 use netlink_packet_route::route::{
     RouteAddress, RouteAttribute, RouteFlags, RouteHeader, RouteMessage, RouteProtocol, RouteScope,
@@ -87,21 +89,6 @@ pub struct RouteArgs {
     pub vr: u32,
 }
 
-/// Stores the value of a keyword given at most once.
-pub(crate) fn set_once<T>(slot: &mut Option<T>, value: T, what: &str) -> Result<(), String> {
-    if slot.is_some() {
-        return Err(format!("{what} given twice"));
-    }
-    *slot = Some(value);
-    Ok(())
-}
-
-/// An argument as UTF-8, else an "invalid {what}" usage error.
-pub(crate) fn utf8<'a>(arg: &'a OsString, what: &str) -> Result<&'a str, String> {
-    arg.to_str()
-        .ok_or_else(|| format!("invalid {what} {:?}", arg.to_string_lossy()))
-}
-
 fn parse_prefix_arg(arg: &OsString) -> Result<Prefix, String> {
     let s = utf8(arg, "prefix")?;
     Prefix::parse(s)
@@ -114,16 +101,6 @@ pub(crate) fn parse_dev(arg: &OsString) -> Result<OsString, String> {
         return Err("empty interface name".into());
     }
     Ok(arg.clone())
-}
-
-/// A VR id: decimal digits only. The range is the kernel's to check, so
-/// that its extack message reaches the user.
-pub(crate) fn parse_vr_id(arg: &OsString) -> Result<u32, String> {
-    let s = utf8(arg, "VR id")?;
-    s.parse::<u32>()
-        .ok()
-        .filter(|_| s.bytes().all(|b| b.is_ascii_digit()))
-        .ok_or_else(|| format!("invalid VR id {s:?}"))
 }
 
 /// Parses `[to] PREFIX`, `via GW`, `dev IFNAME` and `vr VR` in any order,
@@ -450,9 +427,9 @@ pub fn flag_names(flags: u32) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::netlink::encode_request;
-    use crate::netlink::tests::tlv;
     use netlink_packet_core::{NetlinkDeserializable, NetlinkHeader};
+    use vr_netlink::socket::encode_request;
+    use vr_netlink::socket::testing::tlv;
 
     fn os(args: &[&str]) -> Vec<OsString> {
         args.iter().map(OsString::from).collect()

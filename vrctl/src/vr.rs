@@ -124,9 +124,9 @@ impl Vr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::netlink::tests::{emitted, tlv};
     use netlink_packet_core::ParseableParametrized;
     use netlink_packet_generic::{GenlFamily, GenlHeader};
+    use vr_netlink::socket::testing::{emitted, tlv};
     use vr_netlink::Cmd;
 
     #[test]

@@ -45,7 +45,8 @@ use crate::dhost_nl::{
     owner_request, DaemonArgs, Dhost, Owner, OwnerArgs, OwnerMessage, OwnerOp, SockMessage, SockNtf,
 };
 use crate::error::{Error, Result};
-use crate::netlink::GenlSocket;
+use vr_netlink::socket::GenlSocket;
+use vr_netlink::Error as NlError;
 use vr_netlink::{sock_event, Cmd};
 
 /// The line the daemon prints on stderr once it serves its kernel: the
@@ -539,7 +540,7 @@ enum Input {
     /// Notifications were lost (the socket's buffer overflowed).
     Lost,
     /// The notification socket failed.
-    Gone(Error),
+    Gone(NlError),
     /// A command of the daemon.
     Cmd(KernelCmd),
 }
@@ -581,8 +582,8 @@ struct KernelSide {
 
 /// Whether a request failed for good: the kernel's refusals and
 /// undecodable replies are logged and survived, a socket error is not.
-fn fatal(e: &Error) -> bool {
-    !matches!(e, Error::Kernel { .. } | Error::Protocol(_))
+fn fatal(e: &NlError) -> bool {
+    !matches!(e, NlError::Kernel { .. } | NlError::Protocol(_))
 }
 
 impl KernelSide {
@@ -591,9 +592,9 @@ impl KernelSide {
     }
 
     /// Logs a failed request; Err if the socket is unusable.
-    fn failed(&self, what: fmt::Arguments<'_>, e: Error) -> Result<()> {
+    fn failed(&self, what: fmt::Arguments<'_>, e: NlError) -> Result<()> {
         if fatal(&e) {
-            return Err(e);
+            return Err(e.into());
         }
         self.log(format_args!("{what}: {e}"));
         Ok(())
@@ -606,7 +607,7 @@ impl KernelSide {
                 Input::Lost => self.log(format_args!(
                     "socket notifications were lost: binds may time out, ports may stay claimed"
                 )),
-                Input::Gone(e) => return Err(e),
+                Input::Gone(e) => return Err(e.into()),
                 Input::Cmd(cmd) => self.command(cmd)?,
             }
         }
@@ -679,7 +680,7 @@ impl KernelSide {
                 }
                 Ok(())
             }
-            Err(Error::Kernel { errno: e, .. }) if e == libc::ENOENT => {
+            Err(NlError::Kernel { errno: e, .. }) if e == libc::ENOENT => {
                 self.log(format_args!(
                     "claim {cookie} no longer waits (timed out or interrupted)"
                 ));
@@ -699,7 +700,7 @@ impl KernelSide {
     fn owner_del(&mut self, args: &OwnerArgs) -> Result<()> {
         match self.sock.request(owner_request(OwnerOp::Del, args)) {
             Ok(_) => Ok(()),
-            Err(Error::Kernel { errno, .. }) if errno == libc::ENOENT => Ok(()),
+            Err(NlError::Kernel { errno, .. }) if errno == libc::ENOENT => Ok(()),
             Err(e) => self.failed(format_args!("owner-del {}", Described(args)), e),
         }
     }
@@ -779,13 +780,13 @@ fn read_events(mut ntf: GenlSocket, input: mpsc::UnboundedSender<Input>) {
     loop {
         let msgs = match ntf.recv_notifications::<SockMessage>() {
             Ok(msgs) => msgs,
-            Err(Error::Io { err, .. }) if err.raw_os_error() == Some(libc::ENOBUFS) => {
+            Err(NlError::Io { err, .. }) if err.raw_os_error() == Some(libc::ENOBUFS) => {
                 if input.send(Input::Lost).is_err() {
                     return;
                 }
                 continue;
             }
-            Err(e @ Error::Protocol(_)) => {
+            Err(e @ NlError::Protocol(_)) => {
                 eprintln!("dhost daemon: {e}");
                 continue;
             }

@@ -319,7 +319,7 @@ impl GenlSocket {
     /// and resolves the "vr" family.
     pub fn open_vr() -> Result<Self> {
         let mut s = Self::open()?;
-        s.resolve(vr_netlink::FAMILY_NAME)?;
+        s.resolve(crate::FAMILY_NAME)?;
         Ok(s)
     }
 
@@ -475,11 +475,40 @@ impl GenlSocket {
     }
 }
 
+/// Helpers of the tests of the messages, here and in vrctl.
+#[doc(hidden)]
+pub mod testing {
+    use netlink_packet_core::Emitable;
+
+    /// The bytes `e` emits (into a buffer filled with 0xff first, so that
+    /// bytes it leaves alone show).
+    pub fn emitted<E: Emitable>(e: &E) -> Vec<u8> {
+        let mut buf = vec![0xffu8; e.buffer_len()];
+        e.emit(&mut buf);
+        buf
+    }
+
+    /// Hand-built attribute: len (u16), type (u16), value, padding.
+    pub fn tlv(kind: u16, value: &[u8]) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend_from_slice(&((4 + value.len()) as u16).to_ne_bytes());
+        v.extend_from_slice(&kind.to_ne_bytes());
+        v.extend_from_slice(value);
+        while v.len() % 4 != 0 {
+            v.push(0);
+        }
+        v
+    }
+}
+
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
+    use super::testing::tlv;
     use super::*;
-    use crate::vr::{VrAttr, VrMessage};
-    use vr_netlink::Cmd;
+    use crate::vr::Attr as VrAttr;
+    use crate::Cmd;
+
+    type VrMessage = crate::Message<VrAttr>;
 
     const NLMSG_ERROR: u16 = 2;
     const NLMSG_DONE: u16 = 3;
@@ -491,26 +520,6 @@ pub(crate) mod tests {
         v.extend_from_slice(&flags.to_ne_bytes());
         v.extend_from_slice(&seq.to_ne_bytes());
         v.extend_from_slice(&pid.to_ne_bytes());
-        v
-    }
-
-    /// The bytes `e` emits (into a buffer filled with 0xff first, so that
-    /// bytes it leaves alone show).
-    pub(crate) fn emitted<E: Emitable>(e: &E) -> Vec<u8> {
-        let mut buf = vec![0xffu8; e.buffer_len()];
-        e.emit(&mut buf);
-        buf
-    }
-
-    /// Hand-built attribute: len (u16), type (u16), value, padding.
-    pub(crate) fn tlv(kind: u16, value: &[u8]) -> Vec<u8> {
-        let mut v = Vec::new();
-        v.extend_from_slice(&((4 + value.len()) as u16).to_ne_bytes());
-        v.extend_from_slice(&kind.to_ne_bytes());
-        v.extend_from_slice(value);
-        while v.len() % 4 != 0 {
-            v.push(0);
-        }
         v
     }
 
@@ -675,7 +684,7 @@ pub(crate) mod tests {
         for p in &parts[..2] {
             match classify::<GenlMessage<VrMessage>>(p, 7) {
                 Ok((_, Step::Reply(m))) => {
-                    assert_eq!(m.payload.cmd, vr_netlink::Cmd::Get);
+                    assert_eq!(m.payload.cmd, Cmd::Get);
                     ids.push(m.payload.attrs.clone());
                 }
                 _ => panic!("expected a reply"),
