@@ -276,7 +276,7 @@ impl SockNtf {
 mod tests {
     use super::*;
     use crate::socket::encode_request;
-    use crate::socket::testing::{emitted, tlv};
+    use crate::testing::{emitted, tlv};
     use netlink_packet_core::ParseableParametrized;
     use netlink_packet_core::{NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST};
     use netlink_packet_generic::GenlHeader;

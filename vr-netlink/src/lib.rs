@@ -31,6 +31,8 @@ pub mod args;
 pub mod dhost_nl;
 pub mod error;
 pub mod socket;
+#[doc(hidden)]
+pub mod testing;
 
 pub use error::Error;
 

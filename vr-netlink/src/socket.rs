@@ -475,36 +475,10 @@ impl GenlSocket {
     }
 }
 
-/// Helpers of the tests of the messages, here and in vrctl.
-#[doc(hidden)]
-pub mod testing {
-    use netlink_packet_core::Emitable;
-
-    /// The bytes `e` emits (into a buffer filled with 0xff first, so that
-    /// bytes it leaves alone show).
-    pub fn emitted<E: Emitable>(e: &E) -> Vec<u8> {
-        let mut buf = vec![0xffu8; e.buffer_len()];
-        e.emit(&mut buf);
-        buf
-    }
-
-    /// Hand-built attribute: len (u16), type (u16), value, padding.
-    pub fn tlv(kind: u16, value: &[u8]) -> Vec<u8> {
-        let mut v = Vec::new();
-        v.extend_from_slice(&((4 + value.len()) as u16).to_ne_bytes());
-        v.extend_from_slice(&kind.to_ne_bytes());
-        v.extend_from_slice(value);
-        while v.len() % 4 != 0 {
-            v.push(0);
-        }
-        v
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::testing::tlv;
     use super::*;
+    use crate::testing::tlv;
     use crate::vr::Attr as VrAttr;
     use crate::Cmd;
 

@@ -10,10 +10,8 @@ use netlink_packet_core::NLM_F_DUMP;
 use netlink_sys::protocols::{NETLINK_ROUTE, NETLINK_SOCK_DIAG};
 use vr_netlink::Error as NlError;
 
-use crate::dhost::kernel;
 use crate::dhost_nl::{
-    self, owner_request, DaemonArgs, DhostDel, DhostMessage, DhostSet, Owner, OwnerArgs,
-    OwnerMessage, OwnerOp,
+    self, owner_request, DhostDel, DhostMessage, DhostSet, Owner, OwnerArgs, OwnerMessage, OwnerOp,
 };
 use crate::output::{self, Event};
 use crate::route::{self, Route, RouteArgs, RouteOp};
@@ -402,28 +400,6 @@ pub fn dhost_show(ctx: &mut Ctx, fmt: Format, out: &mut dyn Write) -> Result<()>
         output::dhosts_text(&dhosts)
     };
     write_out(out, &text)
-}
-
-/// This host's name (for the other daemons' logs); empty if unknown.
-fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_default()
-}
-
-/// `dhost daemon`: joins the dhost group first (binds on a distributed
-/// address fail with ENOTCONN until someone listens), reads this kernel's
-/// member and lead ids and the distributed addresses of the VR, then runs
-/// the ownership-sync daemon in the foreground until SIGINT or SIGTERM.
-/// Its two sockets are its own (a thread reads one, a thread uses the
-/// other): it does not take a `Ctx`.
-pub fn dhost_daemon(args: &DaemonArgs) -> Result<()> {
-    let mut ntf = GenlSocket::open_vr()?;
-    kernel::prepare_events(&mut ntf);
-    ntf.subscribe(mcgrp::DHOST)?;
-    let mut sock = GenlSocket::open_vr()?;
-    let cfg = kernel::config(args, &dhost_nl::dhosts(&mut sock)?, &host_name())?;
-    kernel::run(cfg, args.vr, ntf, sock)
 }
 
 /// `dhost owner add|del`.

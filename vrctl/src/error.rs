@@ -30,8 +30,6 @@ pub enum Error {
     BadProcVr { path: String, content: String },
     /// `exec` could not run the command (exit status 127 or 126).
     Exec { cmd: String, err: io::Error },
-    /// The distributed host's daemon cannot start or stopped.
-    Daemon(String),
     /// A usage error that clap could not see, e.g. in the arguments of
     /// `route`: printed like clap's own and exits with status 2.
     Usage {
@@ -103,7 +101,6 @@ impl fmt::Display for Error {
                 Some(errno) => write!(f, "cannot run {cmd:?}: {}", strerror(errno)),
                 None => write!(f, "cannot run {cmd:?}: {err}"),
             },
-            Error::Daemon(msg) => f.write_str(msg),
             Error::Usage { msg, .. } => f.write_str(msg),
         }
     }

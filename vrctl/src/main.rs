@@ -9,7 +9,6 @@
 
 mod batch;
 mod commands;
-mod dhost;
 mod dhost_nl;
 mod error;
 mod output;
@@ -26,7 +25,7 @@ use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{Ctx, Format};
-use crate::dhost_nl::{DaemonArgs, DhostDel, DhostSet, OwnerArgs, OwnerOp};
+use crate::dhost_nl::{DhostDel, DhostSet, OwnerArgs, OwnerOp};
 use crate::error::Error;
 use crate::route::{RouteArgs, RouteOp};
 
@@ -215,7 +214,7 @@ A distributed address is an IPv4 address that several kernels (members)
 serve together. Each member's kernel knows its own member id and the
 lead's: only the lead answers ARP and ICMP for the address, and each
 member delivers the TCP and UDP packets of the ports and connections it
-owns (vrctl dhost owner, kept in sync by vrctl dhost daemon).";
+owns (vrctl dhost owner, kept in sync by vr-dhostd(8)).";
 
 const ROUTE_ARGS_HELP: &str = "\
 PREFIX is default, A.B.C.D/LEN or A.B.C.D (a /32), optionally after \"to\".
@@ -299,38 +298,14 @@ array of {addr, vr, ifindex, ifname, member, lead, role}."
         #[command(subcommand)]
         command: OwnerCommand,
     },
-    /// Run the ownership-sync daemon of a VR's distributed addresses, in the foreground
-    #[command(
-        override_usage = "vrctl dhost daemon members <N,N,...> [lead-addr <ADDR[:PORT]>] [listen <ADDR[:PORT]>] [vr <VR>] [name <NAME>]",
-        after_help = DAEMON_HELP
-    )]
+    /// Moved: the ownership-sync daemon is vr-dhostd(8) now (a usage
+    /// error that says so)
+    #[command(hide = true)]
     Daemon {
-        /// members N,N,..., lead-addr ADDR[:PORT], listen ADDR[:PORT], vr VR, name NAME
-        #[arg(required = true, value_name = "ARGS")]
+        #[arg(value_name = "ARGS", allow_hyphen_values = true)]
         args: Vec<OsString>,
     },
 }
-
-const DAEMON_HELP: &str = "\
-Serves the distributed addresses of VR (default 0): this kernel's member
-id, the lead's and the addresses come from the kernel (vrctl dhost set;
-they must agree on the ids). The kernel reports each bind on them to the
-daemon, which claims the port from the lead and answers the bind (granted,
-or e.g. EADDRINUSE when another member owns the port); the daemon keeps
-the kernel's ownership entries (vrctl dhost owner show) and the ephemeral
-port slices (ip_local_port_range of the network namespace) in sync.
-
-members lists every member, the same list on every member. The lead
-listens on listen (default: lead-addr; port 7400 by default), which must
-not be the wildcard address or a distributed address; the others connect
-to lead-addr (required for them; default port 7400). Both may be given
-everywhere: each uses what its role needs. name is sent to the other daemons (default:
-the host name).
-
-Logs go to stderr; \"dhost daemon: ready\" is printed once the daemon is in
-sync with the lead (the lead: listening) and has programmed the kernel.
-Runs until SIGINT or SIGTERM (exit status 0); 1 if it cannot start or its
-netlink socket fails.";
 
 const OWNER_ARGS_HELP: &str = "\
 PORT is one port or a range FIRST-LAST (1-65535). With remote RADDR:RPORT
@@ -382,7 +357,6 @@ enum DhostRequest {
     Show,
     Owner(OwnerOp, OwnerArgs),
     OwnerShow,
-    Daemon(DaemonArgs),
 }
 
 /// Parses the arguments of a `vrctl dhost` command; a bad argument is a
@@ -410,10 +384,26 @@ fn dhost_request(command: &DhostCommand) -> Result<DhostRequest, Error> {
             ),
             OwnerCommand::Show => DhostRequest::OwnerShow,
         },
-        DhostCommand::Daemon { args } => DhostRequest::Daemon(
-            dhost_nl::parse_dhost_daemon(args).map_err(usage(&["dhost", "daemon"]))?,
-        ),
+        DhostCommand::Daemon { args } => return Err(daemon_moved(args)),
     })
+}
+
+/// `vrctl dhost daemon ARGS`, gone: a usage error naming vr-dhostd(8)
+/// with the same arguments.
+fn daemon_moved(args: &[OsString]) -> Error {
+    let args = if args.is_empty() {
+        "members <N,N,...> [lead-addr <ADDR[:PORT]>] [listen <ADDR[:PORT]>] [vr <VR>] [name <NAME>]"
+            .to_owned()
+    } else {
+        args.iter()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    Error::Usage {
+        cmd: &["dhost"],
+        msg: format!("the ownership daemon is vr-dhostd(8) now: vr-dhostd {args}"),
+    }
 }
 
 /// The route verb and its parsed arguments; a bad argument is a usage
@@ -458,7 +448,6 @@ fn run(ctx: &mut Ctx, command: Command, fmt: Format, out: &mut dyn io::Write) ->
             DhostRequest::Show => commands::dhost_show(ctx, fmt, out),
             DhostRequest::Owner(op, args) => commands::owner_modify(ctx, op, &args),
             DhostRequest::OwnerShow => commands::owner_show(ctx, fmt, out),
-            DhostRequest::Daemon(args) => commands::dhost_daemon(&args),
         },
         Command::Completion { shell } => completion(shell, out),
     }
@@ -500,12 +489,6 @@ fn batchable(command: &Command) -> Result<(), Error> {
         Command::Exec { .. } => (
             &["exec"],
             "\"exec\" cannot be used in a batch file: vrctl would become the command",
-        ),
-        Command::Dhost {
-            command: DhostCommand::Daemon { .. },
-        } => (
-            &["dhost", "daemon"],
-            "\"dhost daemon\" cannot be used in a batch file: it runs until SIGINT or SIGTERM",
         ),
         _ => return Ok(()),
     };
@@ -903,17 +886,6 @@ mod tests {
             dhost(&["owner", "show"]),
             Ok(DhostRequest::OwnerShow)
         ));
-        match dhost(&["daemon", "members", "1,2,3", "lead-addr", "10.9.0.11:7400"]) {
-            Ok(DhostRequest::Daemon(a)) => {
-                assert_eq!(a.members, [1, 2, 3]);
-                assert_eq!(
-                    a.lead_addr.map(|a| a.to_string()).as_deref(),
-                    Some("10.9.0.11:7400")
-                );
-                assert_eq!((a.listen.to_string().as_str(), a.vr), ("10.9.0.11:7400", 0));
-            }
-            other => panic!("unexpected {other:?}"),
-        }
         // Global options anywhere, also among the keywords.
         let cli =
             Cli::try_parse_from(["vrctl", "dhost", "owner", "show", "-j", "-p"]).expect("parses");
@@ -935,20 +907,28 @@ mod tests {
         assert!(msg.contains("the last port is below the first"), "{msg}");
         let (cmd, _) = dhost_usage_error(&["owner", "delete", "10.0.0.100", "tcp"]);
         assert_eq!(cmd, ["dhost", "owner", "del"]);
-        let (cmd, msg) = dhost_usage_error(&["daemon", "lead-addr", "10.0.0.1"]);
-        assert_eq!(cmd, ["dhost", "daemon"]);
-        assert_eq!(msg, "\"members <N,N,...>\" is required");
+        // The daemon is vr-dhostd now: a usage error says so, with the
+        // arguments given.
+        let (cmd, msg) = dhost_usage_error(&["daemon", "members", "1,2", "lead-addr", "10.0.0.1"]);
+        assert_eq!(cmd, ["dhost"]);
+        assert_eq!(
+            msg,
+            "the ownership daemon is vr-dhostd(8) now: vr-dhostd members 1,2 lead-addr 10.0.0.1"
+        );
+        let (_, msg) = dhost_usage_error(&["daemon"]);
+        assert!(
+            msg.ends_with(
+                "now: vr-dhostd members <N,N,...> [lead-addr <ADDR[:PORT]>] \
+                 [listen <ADDR[:PORT]>] [vr <VR>] [name <NAME>]"
+            ),
+            "{msg}"
+        );
         for (path, usage) in [
             (
                 &["dhost", "set"][..],
                 "vrctl dhost set <ADDR> dev <IFNAME> member <N> lead <M>",
             ),
             (&["dhost", "del"], "vrctl dhost del <ADDR> [vr <VR>]"),
-            (
-                &["dhost", "daemon"],
-                "vrctl dhost daemon members <N,N,...> [lead-addr <ADDR[:PORT]>] \
-                 [listen <ADDR[:PORT]>] [vr <VR>] [name <NAME>]",
-            ),
             (
                 &["dhost", "owner", "add"],
                 "vrctl dhost owner add <ADDR> tcp|udp <PORT>[-<LAST>] member <N> \
@@ -1001,7 +981,6 @@ mod tests {
             (&["-j", "monitor"], &["monitor"]),
             (&["exec", "1", "true"], &["exec"]),
             (&["exec", "1", "--", "sh", "-c", "x"], &["exec"]),
-            (&["dhost", "daemon", "members", "1,2"], &["dhost", "daemon"]),
         ] {
             match batchable(&line(words)) {
                 Err(Error::Usage { cmd, msg }) => {
@@ -1115,34 +1094,12 @@ mod tests {
         assert!(opened.rtnl <= 1 && opened.diag <= 1, "{opened:?}");
     }
 
-    /// The words of vrctl(8), its roff markup left out: macro names,
-    /// comments, font changes, quotes, and punctuation around words.
+    /// The words of vrctl(8).
     fn man_page_words() -> Vec<String> {
-        let page = include_str!("../man/vrctl.8");
-        let mut words = Vec::new();
-        for line in page.lines() {
-            if line.starts_with(".\\\"") {
-                continue;
-            }
-            let text = match line.strip_prefix('.') {
-                Some(request) => request.split_once(' ').map_or("", |(_, args)| args),
-                None => line,
-            };
-            let mut text = text.replace("\\-", "-").replace('"', " ");
-            for font in ["\\fB", "\\fI", "\\fR", "\\fP"] {
-                text = text.replace(font, "");
-            }
-            words.extend(
-                text.split_whitespace()
-                    .map(|w| w.trim_matches(|c| ",.;:()".contains(c)).to_owned()),
-            );
-        }
-        words
+        vr_netlink::testing::man_page_words(include_str!("../man/vrctl.8"))
     }
 
-    fn mentions(words: &[String], phrase: &[&str]) -> bool {
-        words.windows(phrase.len()).any(|w| w == phrase)
-    }
+    use vr_netlink::testing::mentions;
 
     /// Every subcommand of the CLI (hidden ones and help aside) is in
     /// vrctl(8) as "vrctl PATH ...", each visible alias as "PARENT ALIAS",
@@ -1222,8 +1179,7 @@ mod tests {
             let script = completion_script(shell);
             assert!(!script.is_empty(), "{shell:?}");
             for word in [
-                "create", "assign", "identify", "route", "dhost", "owner", "daemon", "json",
-                "batch", "force",
+                "create", "assign", "identify", "route", "dhost", "owner", "json", "batch", "force",
             ] {
                 assert!(script.contains(word), "{shell:?} lacks {word}");
             }
@@ -1289,7 +1245,6 @@ mod tests {
             &["vrctl", "dhost", "owner", "add"],
             &["vrctl", "dhost", "owner", "del"],
             &["vrctl", "dhost", "owner", "show", "10.0.0.1"],
-            &["vrctl", "dhost", "daemon"],
         ] {
             let err = Cli::try_parse_from(args).err();
             assert!(err.is_some(), "{args:?} should not parse");

@@ -429,7 +429,7 @@ mod tests {
     use super::*;
     use netlink_packet_core::{NetlinkDeserializable, NetlinkHeader};
     use vr_netlink::socket::encode_request;
-    use vr_netlink::socket::testing::tlv;
+    use vr_netlink::testing::tlv;
 
     fn os(args: &[&str]) -> Vec<OsString> {
         args.iter().map(OsString::from).collect()

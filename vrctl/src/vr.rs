@@ -126,7 +126,7 @@ mod tests {
     use super::*;
     use netlink_packet_core::ParseableParametrized;
     use netlink_packet_generic::{GenlFamily, GenlHeader};
-    use vr_netlink::socket::testing::{emitted, tlv};
+    use vr_netlink::testing::{emitted, tlv};
     use vr_netlink::Cmd;
 
     #[test]

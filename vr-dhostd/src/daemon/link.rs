@@ -15,8 +15,8 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::{self, Instant, MissedTickBehavior};
 
-use crate::dhost::db::MemberId;
-use crate::dhost::proto::{self, DecodeError, Message};
+use crate::db::MemberId;
+use crate::proto::{self, DecodeError, Message};
 
 /// An encoded message, shared by all the links it is sent on.
 pub(super) type Frame = Arc<[u8]>;
@@ -221,7 +221,7 @@ async fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dhost::db::{Key, Proto};
+    use crate::db::{Key, Proto};
     use std::net::Ipv4Addr;
 
     fn claim(req_id: u32) -> Message {
@@ -261,7 +261,7 @@ mod tests {
         assert_eq!(e.kind(), io::ErrorKind::InvalidData);
         assert!(e.to_string().contains("bad magic"), "{e}");
         // A snapshot is valid, but too long for this side, whole or not.
-        let snap = Message::Snapshot(crate::dhost::db::Snapshot {
+        let snap = Message::Snapshot(crate::db::Snapshot {
             seq: 1,
             entries: vec![
                 (

@@ -15,8 +15,8 @@ use tokio::time::{timeout, timeout_at, Instant};
 
 use super::link::{FrameReader, LEAD_FRAME_MAX};
 use super::*;
-use crate::dhost::db::{Change, Proto, Snapshot, Update};
-use crate::dhost::proto::Message;
+use crate::db::{Change, Proto, Snapshot, Update};
+use crate::proto::Message;
 
 const A: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
 const PEER: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 7);

@@ -17,8 +17,8 @@ use tokio::time::{self, Instant};
 
 use super::link::{self, Frame, LinkEvent, LinkParams};
 use super::{kernel_gone, log, Config, KernelCmd, KernelEvent};
-use crate::dhost::db::{self, Change, Claimed, MemberId, Update};
-use crate::dhost::proto::{self, Message};
+use crate::db::{self, Change, Claimed, MemberId, Update};
+use crate::proto::{self, Message};
 
 /// The most connections that have not said `Hello` yet; more are closed
 /// at once.

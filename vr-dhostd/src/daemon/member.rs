@@ -18,8 +18,8 @@ use tokio::time::{self, Instant};
 
 use super::link::{self, Frame, LinkEvent, LinkParams};
 use super::{kernel_gone, log, Config, KernelCmd, KernelEvent, MAX_PENDING_CLAIMS};
-use crate::dhost::db::{Change, Key, MemberId, Replica, Snapshot, Update};
-use crate::dhost::proto::{self, Message};
+use crate::db::{Change, Key, MemberId, Replica, Snapshot, Update};
+use crate::proto::{self, Message};
 
 /// The capacity of the link's queue: small in tests, so that they go
 /// through the backlog.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-//! The kernel side of the ownership-sync daemon (`vrctl dhost daemon`):
+//! The kernel side of the ownership-sync daemon (vr-dhostd):
 //! generic netlink between the kernel and the [`daemon`]'s channels.
 //!
 //! The kernel reports each `bind()` of a socket on a distributed address
@@ -24,7 +24,7 @@
 //!   from a dump of the kernel's entries.
 //!
 //! The I/O, [`run`]: a thread reads the notifications (the group is
-//! joined before anything else, see `commands::dhost_daemon`), a thread
+//! joined before anything else, see `main::run`), a thread
 //! applies them and the daemon's commands in order with blocking netlink
 //! requests on a second socket, and the daemon itself runs on a
 //! single-threaded tokio runtime in the calling thread until SIGINT or
@@ -41,10 +41,11 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::daemon::{self, Config, KernelCmd, KernelEvent, Timing};
 use super::db::{Key, MemberId, Proto, EPHEMERAL};
-use crate::dhost_nl::{
-    owner_request, DaemonArgs, Dhost, Owner, OwnerArgs, OwnerMessage, OwnerOp, SockMessage, SockNtf,
-};
+use crate::args::DaemonArgs;
 use crate::error::{Error, Result};
+use vr_netlink::dhost_nl::{
+    owner_request, proto_name, Dhost, Owner, OwnerArgs, OwnerMessage, OwnerOp, SockMessage, SockNtf,
+};
 use vr_netlink::socket::GenlSocket;
 use vr_netlink::Error as NlError;
 use vr_netlink::{sock_event, Cmd};
@@ -95,13 +96,12 @@ pub fn config(args: &DaemonArgs, dhosts: &[Dhost], host_name: &str) -> Result<Co
     let lead_addr = if member == lead {
         None
     } else {
-        Some(args.lead_addr.ok_or_else(|| Error::Usage {
-            cmd: &["dhost", "daemon"],
-            msg: format!(
+        Some(args.lead_addr.ok_or_else(|| {
+            Error::Usage(format!(
                 "\"lead-addr <ADDR[:PORT]>\" is required: this kernel is member {} of VR {vr}, \
                  its lead is {}",
                 member.0, lead.0
-            ),
+            ))
         })?)
     };
     let mut addrs: Vec<Ipv4Addr> = mine.iter().map(|d| d.addr).collect();
@@ -551,7 +551,7 @@ struct Described<'a>(&'a OwnerArgs);
 impl fmt::Display for Described<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let a = self.0;
-        let proto = crate::dhost_nl::proto_name(a.proto.into());
+        let proto = proto_name(a.proto.into());
         write!(f, "{} {proto} {}", a.addr, a.port)?;
         if let Some(last) = a.port_last {
             write!(f, "-{last}")?;
@@ -1309,7 +1309,7 @@ mod tests {
 
     fn args(words: &[&str]) -> DaemonArgs {
         let words: Vec<std::ffi::OsString> = words.iter().map(Into::into).collect();
-        crate::dhost_nl::parse_dhost_daemon(&words).expect("valid")
+        crate::args::parse_dhost_daemon(&words).expect("valid")
     }
 
     #[test]
