@@ -6,7 +6,8 @@
 #                 selftests in a booted VM, QEMU harness self-test)
 #   make bench    what the series costs: ratios against the unpatched kernel, VRFs (not a test)
 #   make bench-profile  where one bench case's instructions go, per kernel function
-#   make install  vrctl, vrctl(8) and its shell completions, in $(DESTDIR)$(PREFIX)
+#   make install  vrctl, vrctl(8) and its shell completions, vr-dhostd and
+#                 vr-dhostd(8), in $(DESTDIR)$(PREFIX)
 #
 # Downloads and build trees live in $(VR_CACHE) (default ~/.cache/vr-linux).
 
@@ -16,6 +17,7 @@ all: kernel image
 PREFIX ?= /usr/local
 # Where cargo puts the release build (CARGO_TARGET_DIR if set).
 VRCTL_BIN = $(or $(CARGO_TARGET_DIR),target)/release/vrctl
+VR_DHOSTD_BIN = $(or $(CARGO_TARGET_DIR),target)/release/vr-dhostd
 
 deps:
 	scripts/deps.sh
@@ -24,11 +26,13 @@ kernel:
 image:
 	scripts/guest-image.sh
 vrctl:
-	cargo build --release --locked -p vrctl
+	cargo build --release --locked -p vrctl -p vr-dhostd
 # The completion scripts are what the built vrctl prints.
 install: vrctl
 	install -D -m 0755 $(VRCTL_BIN) $(DESTDIR)$(PREFIX)/sbin/vrctl
 	install -D -m 0644 vrctl/man/vrctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/vrctl.8
+	install -D -m 0755 $(VR_DHOSTD_BIN) $(DESTDIR)$(PREFIX)/sbin/vr-dhostd
+	install -D -m 0644 vr-dhostd/man/vr-dhostd.8 $(DESTDIR)$(PREFIX)/share/man/man8/vr-dhostd.8
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d

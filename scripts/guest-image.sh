@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
-# Build what goes into the VMs besides the kernel: vrctl (static), the test
-# tools (static), the in-guest tests, iproute2's ip with its libraries and
-# the VR-patched ss (scripts/iproute2.sh, static), packed with busybox into an
-# initramfs. Prints the initramfs path. VR_GUEST_OUT: the output directory
-# (default $VR_CACHE/build/guest).
+# Build what goes into the VMs besides the kernel: vrctl and vr-dhostd
+# (static), the test tools (static), the in-guest tests, iproute2's ip with
+# its libraries and the VR-patched ss (scripts/iproute2.sh, static), packed
+# with busybox into an initramfs. Prints the initramfs path. VR_GUEST_OUT:
+# the output directory (default $VR_CACHE/build/guest).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 OUT=${VR_GUEST_OUT:-$CACHE/build/guest}
 mkdir -p "$OUT"
 
-log "building vrctl (static)"
+log "building vrctl and vr-dhostd (static)"
 RUSTFLAGS="-C target-feature=+crt-static" CARGO_TARGET_DIR=$CACHE/build/cargo-static \
-	cargo build -q --release --locked -j"$JOBS" --target x86_64-unknown-linux-gnu -p vrctl \
-	--manifest-path "$TOP/Cargo.toml" >&2
-cp "$CACHE/build/cargo-static/x86_64-unknown-linux-gnu/release/vrctl" "$OUT/vrctl"
+	cargo build -q --release --locked -j"$JOBS" --target x86_64-unknown-linux-gnu \
+	-p vrctl -p vr-dhostd --manifest-path "$TOP/Cargo.toml" >&2
+for bin in vrctl vr-dhostd; do
+	cp "$CACHE/build/cargo-static/x86_64-unknown-linux-gnu/release/$bin" "$OUT/$bin"
+done
 
 make -s -C "$TOP/tests/tools" O="$OUT/tools" >&2
 
 adds=(--add "$OUT/vrctl:/usr/bin/vrctl"
+      --add "$OUT/vr-dhostd:/usr/bin/vr-dhostd"
       --add "$TOP/qemu/demo/vr-demo:/usr/bin/vr-demo")
 # Every test tool (tests/tools/*.c) as /usr/bin/<name>.
 for src in "$TOP"/tests/tools/*.c; do

@@ -10,7 +10,7 @@
 #   node2  member 3               /
 #   node3  the client, 10.9.0.13
 #
-# Each member runs the ownership-sync daemon (`vrctl dhost daemon`, member 1
+# Each member runs the ownership-sync daemon (`vr-dhostd`, member 1
 # the lead); its servers' binds on D are claims that the daemons record and
 # program into every member's kernel: tcp 800i and udp 900i -> member i,
 # tcp 8012 -> member 2 and tcp 8013 (an echo server) -> member 3. Members 1 and 3 also run decoy
@@ -120,7 +120,7 @@ t_member_daemon() {
 	local i=0 range
 	# Every member runs the same command; the lead listens on its own
 	# (not distributed) address.
-	ktap_run_bg "$T/daemon" vrctl dhost daemon members 1,2,3 lead-addr "$LEAD_ADDR" listen "$LEAD_ADDR"
+	ktap_run_bg "$T/daemon" vr-dhostd members 1,2,3 lead-addr "$LEAD_ADDR" listen "$LEAD_ADDR"
 	KTAP_BG_PIDS="$KTAP_BG_PIDS $KTAP_BG_PID"
 	DAEMON_PID=$KTAP_BG_PID
 	while ! grep -qx "dhost daemon: ready" "$T/daemon.err"; do
