@@ -98,10 +98,10 @@ kbuild_progress() {
 	}'
 }
 # checkpatch_ignores PATCH: what checkpatch is told to ignore in one patch
-# of the series. CONST_STRUCT in the module's: net/vr/vr_sysctl.c fills
-# in a copy of its ctl_table per namespace, as net/ipv4's sysctls do.
+# of the series. CONST_STRUCT in the one adding net.vr.max_vrs: net/core/vr.c
+# fills in a copy of its ctl_table per namespace, as net/ipv4's sysctls do.
 checkpatch_ignores() {
 	case "$1" in
-	*-net-vr-add-the-virtual-router-module.patch) echo "--ignore CONST_STRUCT" ;;
+	*-net-vr-keep-the-net.vr-sysctls-in-the-core.patch) echo "--ignore CONST_STRUCT" ;;
 	esac
 }

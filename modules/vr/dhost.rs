@@ -22,12 +22,11 @@ use kernel::uapi::{
 };
 use kernel::{
     alloc::Flags,
-    bindings,
     net::{
-        genetlink::{self, Dump, Info, Message, Writer},
+        genetlink::{Dump, Info, Message, Writer},
         namespace::{Net, NetRef},
         rtnl,
-        vr as stack,
+        vr::{self as stack, SockEvent, SockKey},
     },
     prelude::*,
     sync::{rcu, CondVarTimeoutResult},
@@ -37,9 +36,6 @@ use kernel::{
 /// How long a bind waits for the ownership daemon's answer to its claim.
 const CLAIM_WAIT_MS: u32 = 5000;
 
-fn errno(code: u32) -> Error {
-    Error::from_errno(-(code as c_int))
-}
 
 fn refuse(info: &Info<'_>, refusal: Refusal) -> Error {
     info.set_err_msg(refusal.message());
@@ -105,7 +101,7 @@ fn set(info: &Info<'_>) -> Result {
         })?;
     if !dev.has_ipv4_address(&rtnl, addr) {
         info.set_err_msg(c"address is not configured on the interface");
-        return Err(errno(bindings::EADDRNOTAVAIL));
+        return Err(EADDRNOTAVAIL);
     }
     let entry = Addr {
         key: AddrKey {
@@ -165,18 +161,18 @@ fn owner_del(info: &Info<'_>) -> Result {
     update(info, &hold(info.net())?, rtnl::lock(), |t| t.without_owner(key))
 }
 
-/// Dumps `items` from the cursor on, one message each.
+/// Dumps `items` from the dump's position on, one message each.
 fn dump_all<T>(
     dump: &mut Dump<'_>,
     cmd: u32,
     items: impl Iterator<Item = T>,
     fill: impl Fn(&mut Writer<'_>, &T) -> Result,
 ) -> Result {
-    // cursor[0]: how many entries were dumped already.
-    let from = usize::try_from(dump.cursor()[0]).unwrap_or(usize::MAX);
+    // The position: how many entries were dumped already.
+    let from = usize::try_from(dump.position()).unwrap_or(usize::MAX);
     for (i, item) in items.enumerate().skip(from) {
         dump.put_entry(family(), cmd, |w| fill(w, &item))?;
-        dump.cursor()[0] = c_long::try_from(i + 1).unwrap_or(c_long::MAX);
+        dump.set_position(u64::try_from(i + 1).unwrap_or(u64::MAX));
     }
     Ok(())
 }
@@ -219,23 +215,30 @@ fn owner_dump(dump: &mut Dump<'_>) -> Result {
 /// The errnos a claim may be refused with (`claim-answer` in `vr.yaml`): what the ownership
 /// daemon reports, never a kernel-internal code such as `ERESTARTSYS` that must not reach
 /// `bind()`.
-const CLAIM_ERRNOS: [u32; 10] = [
-    bindings::EADDRINUSE,
-    bindings::EADDRNOTAVAIL,
-    bindings::EACCES,
-    bindings::EPERM,
-    bindings::EINVAL,
-    bindings::ENOBUFS,
-    bindings::ENOMEM,
-    bindings::EHOSTUNREACH,
-    bindings::ETIMEDOUT,
-    bindings::ENOTCONN,
+const CLAIM_ERRNOS: [Error; 10] = [
+    EADDRINUSE,
+    EADDRNOTAVAIL,
+    EACCES,
+    EPERM,
+    EINVAL,
+    ENOBUFS,
+    ENOMEM,
+    EHOSTUNREACH,
+    ETIMEDOUT,
+    ENOTCONN,
 ];
+
+/// The error of a refused claim, from the errno the daemon answered with.
+fn claim_errno(code: u32) -> Option<Error> {
+    CLAIM_ERRNOS
+        .into_iter()
+        .find(|e| i64::from(e.to_errno()) == -i64::from(code))
+}
 
 fn claim_answer(info: &Info<'_>) -> Result {
     let cookie = required_u32(info, VR_A_SOCK_COOKIE, c"cookie missing")?;
     let code = required_u32(info, VR_A_SOCK_ERRNO, c"errno missing")?;
-    if code != 0 && !CLAIM_ERRNOS.contains(&code) {
+    if code != 0 && claim_errno(code).is_none() {
         info.set_err_msg(c"errno is not one a claim may be refused with");
         return Err(EINVAL);
     }
@@ -254,7 +257,7 @@ fn sock_ntf(
     net: &NetRef,
     event: u32,
     cookie: Option<u32>,
-    key: &bindings::vr_dhost_sock,
+    key: &SockKey,
     gfp: Flags,
 ) -> Result {
     let mut msg = Message::new_gfp(family(), 0, 0, 0, VR_CMD_SOCK_NTF, gfp)?;
@@ -275,7 +278,7 @@ fn sock_ntf(
 }
 
 /// Whether `key` is on a distributed address of `net`: its events are told.
-fn distributed(data: &VrNet, key: &bindings::vr_dhost_sock) -> bool {
+fn distributed(data: &VrNet, key: &SockKey) -> bool {
     let guard = rcu::read_lock();
     data.dhost
         .get(&guard)
@@ -305,7 +308,8 @@ fn wait_answer(data: &VrNet, cookie: u32) -> Result<u32> {
 
 /// Claims the port of a socket bound on a distributed address from the other members,
 /// through the ownership daemon: notifies the "dhost" group and waits for the answer.
-fn claim(net: &Net, key: &bindings::vr_dhost_sock, can_sleep: bool) -> Result<bool> {
+/// Granted (`Ok(true)`), not on a distributed address (`Ok(false)`), or refused.
+pub(crate) fn claim(net: &Net, key: &SockKey, can_sleep: bool) -> Result<bool> {
     // A namespace being dismantled (a kernel socket's) has no distributed address any more.
     let Some(net) = net.try_get() else {
         return Ok(false);
@@ -316,21 +320,17 @@ fn claim(net: &Net, key: &bindings::vr_dhost_sock, can_sleep: bool) -> Result<bo
         return Ok(false);
     }
     if !can_sleep {
-        return Err(errno(bindings::EOPNOTSUPP));
+        return Err(EOPNOTSUPP);
     }
     let cookie = data.claims.lock().add()?;
     if let Err(e) = sock_ntf(net, VR_SOCK_EVENT_BIND, Some(cookie), key, GFP_KERNEL) {
         data.claims.lock().take(cookie);
         // No ownership daemon: never bind locally only.
-        return Err(if e == ESRCH {
-            errno(bindings::ENOTCONN)
-        } else {
-            e
-        });
+        return Err(if e == ESRCH { ENOTCONN } else { e });
     }
     match wait_answer(data, cookie) {
         Ok(0) => Ok(true),
-        Ok(code) => Err(errno(code)),
+        Ok(code) => Err(claim_errno(code).unwrap_or(EINVAL)),
         Err(e) => {
             // Give back what the daemon may still grant.
             let _ = sock_ntf(net, VR_SOCK_EVENT_CLOSE, None, key, GFP_KERNEL);
@@ -339,101 +339,18 @@ fn claim(net: &Net, key: &bindings::vr_dhost_sock, can_sleep: bool) -> Result<bo
     }
 }
 
-// The handlers named in the generated ops table. The `maxattr` passed to `genetlink::doit`
-// is that of the operation's policy in `vr_nl_gen.c`.
-
-#[no_mangle]
-unsafe extern "C" fn vr_nl_dhost_set_doit(
-    _skb: *mut bindings::sk_buff,
-    info: *mut bindings::genl_info,
-) -> c_int {
-    // SAFETY: called by the genetlink core for VR_CMD_DHOST_SET, whose policy ends at
-    // VR_A_DHOST_LEAD.
-    unsafe { genetlink::doit(info, VR_A_DHOST_LEAD, set) }
-}
-
-#[no_mangle]
-unsafe extern "C" fn vr_nl_dhost_del_doit(
-    _skb: *mut bindings::sk_buff,
-    info: *mut bindings::genl_info,
-) -> c_int {
-    // SAFETY: called by the genetlink core for VR_CMD_DHOST_DEL, whose policy ends at
-    // VR_A_DHOST_VR.
-    unsafe { genetlink::doit(info, VR_A_DHOST_VR, del) }
-}
-
-#[no_mangle]
-unsafe extern "C" fn vr_nl_dhost_get_dumpit(
-    skb: *mut bindings::sk_buff,
-    cb: *mut bindings::netlink_callback,
-) -> c_int {
-    // SAFETY: called by the genetlink core as the dumpit of VR_CMD_DHOST_GET.
-    unsafe { genetlink::dumpit(skb, cb, get_dump) }
-}
-
-#[no_mangle]
-unsafe extern "C" fn vr_nl_owner_set_doit(
-    _skb: *mut bindings::sk_buff,
-    info: *mut bindings::genl_info,
-) -> c_int {
-    // SAFETY: called by the genetlink core for VR_CMD_OWNER_SET, whose policy ends at
-    // VR_A_OWNER_MEMBER.
-    unsafe { genetlink::doit(info, VR_A_OWNER_MEMBER, owner_set) }
-}
-
-#[no_mangle]
-unsafe extern "C" fn vr_nl_owner_del_doit(
-    _skb: *mut bindings::sk_buff,
-    info: *mut bindings::genl_info,
-) -> c_int {
-    // SAFETY: called by the genetlink core for VR_CMD_OWNER_DEL, whose policy ends at
-    // VR_A_OWNER_MEMBER.
-    unsafe { genetlink::doit(info, VR_A_OWNER_MEMBER, owner_del) }
-}
-
-#[no_mangle]
-unsafe extern "C" fn vr_nl_owner_get_dumpit(
-    skb: *mut bindings::sk_buff,
-    cb: *mut bindings::netlink_callback,
-) -> c_int {
-    // SAFETY: called by the genetlink core as the dumpit of VR_CMD_OWNER_GET.
-    unsafe { genetlink::dumpit(skb, cb, owner_dump) }
-}
-
-#[no_mangle]
-unsafe extern "C" fn vr_nl_claim_answer_doit(
-    _skb: *mut bindings::sk_buff,
-    info: *mut bindings::genl_info,
-) -> c_int {
-    // SAFETY: called by the genetlink core for VR_CMD_CLAIM_ANSWER, whose policy ends at
-    // VR_A_SOCK_ERRNO.
-    unsafe { genetlink::doit(info, VR_A_SOCK_ERRNO, claim_answer) }
-}
-
-/// Claims the port of a socket bound on a distributed address (`include/net/vr.h`): 1 if
-/// granted, 0 if the address is not distributed, else a negative errno for the bind.
-#[no_mangle]
-unsafe extern "C" fn vr_dhost_claim(
-    net: *mut bindings::net,
-    key: *const bindings::vr_dhost_sock,
-    can_sleep: bool,
-) -> c_int {
-    // SAFETY: the stack passes the live namespace of a socket it binds, and a filled-in key.
-    let (net, key) = unsafe { (Net::from_raw(net), &*key) };
-    match claim(net, key, can_sleep) {
-        Ok(granted) => granted.into(),
-        Err(e) => e.to_errno(),
-    }
+kernel::genl_handlers! {
+    doit vr_nl_dhost_set_doit => set;
+    doit vr_nl_dhost_del_doit => del;
+    dumpit vr_nl_dhost_get_dumpit => get_dump;
+    doit vr_nl_owner_set_doit => owner_set;
+    doit vr_nl_owner_del_doit => owner_del;
+    dumpit vr_nl_owner_get_dumpit => owner_dump;
+    doit vr_nl_claim_answer_doit => claim_answer;
 }
 
 /// Gives back the claim of a socket that gives up its port; may be called in atomic context.
-#[no_mangle]
-unsafe extern "C" fn vr_dhost_release(
-    net: *mut bindings::net,
-    key: *const bindings::vr_dhost_sock,
-) {
-    // SAFETY: the stack passes the namespace of the socket and a filled-in key.
-    let (net, key) = unsafe { (Net::from_raw(net), &*key) };
+pub(crate) fn release(net: &Net, key: &SockKey) {
     // A kernel socket of a namespace being dismantled: no one is left to tell.
     let Some(net) = net.try_get() else {
         return;
@@ -450,16 +367,9 @@ unsafe extern "C" fn vr_dhost_release(
     }
 }
 
-/// Tells the "dhost" group that a socket listened, was accepted or connected
-/// (`include/net/vr.h`); false if it is not on a distributed address. Process context.
-#[no_mangle]
-unsafe extern "C" fn vr_dhost_notify(
-    net: *mut bindings::net,
-    key: *const bindings::vr_dhost_sock,
-    event: bindings::vr_dhost_event,
-) -> bool {
-    // SAFETY: the stack passes the live namespace of a socket it holds, and a filled-in key.
-    let (net, key) = unsafe { (Net::from_raw(net), &*key) };
+/// Tells the "dhost" group that a socket listened, was accepted or connected; false if it is
+/// not on a distributed address. Process context.
+pub(crate) fn notify(net: &Net, key: &SockKey, event: SockEvent) -> bool {
     let Some(net) = net.try_get() else {
         return false;
     };
@@ -471,50 +381,41 @@ unsafe extern "C" fn vr_dhost_notify(
         return false;
     }
     let event = match event {
-        bindings::vr_dhost_event_VR_DHOST_EV_LISTEN => VR_SOCK_EVENT_LISTEN,
-        bindings::vr_dhost_event_VR_DHOST_EV_ACCEPT => VR_SOCK_EVENT_ACCEPT,
-        _ => VR_SOCK_EVENT_CONNECT,
+        SockEvent::Listen => VR_SOCK_EVENT_LISTEN,
+        SockEvent::Accept => VR_SOCK_EVENT_ACCEPT,
+        SockEvent::Connect => VR_SOCK_EVENT_CONNECT,
     };
     // Nobody listening is fine: these events need no answer.
     let _ = sock_ntf(net, event, None, key, GFP_KERNEL);
     true
 }
 
-/// The fate of a packet for local delivery (`include/net/vr.h`); called in softirq.
-#[no_mangle]
-unsafe extern "C" fn vr_dhost_verdict(
-    net: *const bindings::net,
-    pkt: *const bindings::vr_dhost_pkt,
-) -> bindings::vr_dhost_verdict {
-    // SAFETY: the stack passes the live namespace of the packet and a filled-in `pkt`.
-    let (net, pkt) = unsafe { (Net::from_raw(net), &*pkt) };
+/// The fate of a packet for local delivery; called in softirq.
+pub(crate) fn verdict(net: &Net, pkt: &stack::Packet) -> stack::Verdict {
     let guard = rcu::read_lock();
     let Some(table) = VR_NET.get(net, &guard).and_then(|d| d.dhost.get(&guard)) else {
-        return bindings::vr_dhost_verdict_VR_DHOST_PASS;
+        return stack::Verdict::Pass;
     };
     let packet = Packet {
         vr: pkt.vr,
         local: pkt.local,
         remote: pkt.remote,
-        lport: u16::from_be(pkt.lport),
-        rport: u16::from_be(pkt.rport),
+        lport: pkt.lport,
+        rport: pkt.rport,
         proto: pkt.proto,
         l2_bcast: pkt.l2_bcast,
     };
     match table.verdict(&packet) {
-        Verdict::Pass => bindings::vr_dhost_verdict_VR_DHOST_PASS,
-        Verdict::Accept => bindings::vr_dhost_verdict_VR_DHOST_ACCEPT,
-        Verdict::Drop => bindings::vr_dhost_verdict_VR_DHOST_DROP,
-        Verdict::Bridge => bindings::vr_dhost_verdict_VR_DHOST_BRIDGE,
+        Verdict::Pass => stack::Verdict::Pass,
+        Verdict::Accept => stack::Verdict::Accept,
+        Verdict::Drop => stack::Verdict::Drop,
+        Verdict::Bridge => stack::Verdict::Bridge,
     }
 }
 
 /// Whether `addr` is distributed in VR `vr` of `net` with another member as its lead: then
 /// this kernel neither answers ARP for it nor announces it.
-#[no_mangle]
-unsafe extern "C" fn vr_dhost_follower(net: *const bindings::net, vr: u16, addr: u32) -> bool {
-    // SAFETY: the stack passes a live namespace.
-    let net = unsafe { Net::from_raw(net) };
+pub(crate) fn follower(net: &Net, vr: u16, addr: u32) -> bool {
     let guard = rcu::read_lock();
     VR_NET
         .get(net, &guard)

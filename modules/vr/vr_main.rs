@@ -5,7 +5,9 @@
 //! A VR is an isolated IP routing context inside a network namespace, with its own FIB table;
 //! every interface belongs to one VR. This module keeps the VRs of each namespace and serves
 //! the "vr" generic netlink family (`Documentation/netlink/specs/vr.yaml`), whose policies and
-//! ops table are generated C (`vr_nl_gen.c`) calling the `vr_nl_*` handlers below.
+//! ops table are generated C (`vr_nl_gen.c`) naming the `vr_nl_*` handlers below. The stack
+//! asks it what it alone knows (does a VR exist? what of a packet for a distributed address?)
+//! through the operations it registers (`stack::Ops`).
 //!
 //! From user space:
 //!
@@ -18,8 +20,6 @@
 //! ```
 
 use kernel::{
-    bindings,
-    error::to_result,
     net::{
         device::{self, Device},
         fib,
@@ -104,54 +104,9 @@ impl PernetData for VrNet {
     }
 }
 
-// `genl_family` has a zero-sized member bindgen renders as an empty struct; only its address
-// is used here.
-#[allow(improper_ctypes)]
-extern "C" {
-    /// Defined in the generated `vr_nl_gen.c`.
-    static mut vr_nl_family: bindings::genl_family;
-}
-
-// The net.vr sysctls: plumbing in `vr_sysctl.c`. `struct net` has zero-sized members (in some
-// configs) that bindgen renders as empty structs; only pointers to it cross.
-#[allow(improper_ctypes)]
-extern "C" {
-    fn vr_sysctl_init() -> c_int;
-    fn vr_sysctl_exit();
-    fn vr_max_vrs(net: *const bindings::net) -> c_int;
-}
-
-/// The `net.vr` sysctls of every network namespace, registered for as long as this lives.
-struct Sysctls;
-
-impl Sysctls {
-    fn register() -> Result<Self> {
-        // SAFETY: `vr_sysctl_init` registers a pernet subsystem; it is called once, at module
-        // init, and undone by `Drop`.
-        to_result(unsafe { vr_sysctl_init() })?;
-        Ok(Sysctls)
-    }
-}
-
-/// `net.vr.max_vrs` of `net`: how many VRs besides VR 0 it may have. For the netlink handlers.
-fn max_vrs(net: &Net) -> usize {
-    // SAFETY: `net` is alive (type invariant of `Net`). The handlers run only while the family
-    // is registered, which `VrModule` does after registering the sysctls' pernet subsystem and
-    // undoes before unregistering it (field order), so its data exists for every namespace.
-    usize::try_from(unsafe { vr_max_vrs(net.as_raw()) }).unwrap_or(0)
-}
-
-impl Drop for Sysctls {
-    fn drop(&mut self) {
-        // SAFETY: registered by `Sysctls::register`, which made `self`.
-        unsafe { vr_sysctl_exit() };
-    }
-}
-
+/// The family, defined in the generated `vr_nl_gen.c`.
 fn family() -> &'static Family {
-    // SAFETY: `vr_nl_family` is a C static that lives forever and that only the genetlink
-    // core modifies.
-    unsafe { Family::from_raw(&raw mut vr_nl_family) }
+    kernel::genl_family!(vr_nl_family)
 }
 
 /// Tells the monitor group when an interface leaves its VR by going away or by moving to
@@ -161,8 +116,8 @@ struct VrNetdevEvents;
 static VR_NETDEV: device::Notifier<VrNetdevEvents> = device::Notifier::new();
 
 impl device::Events for VrNetdevEvents {
-    fn event(event: u32, dev: &Device, rtnl: &rtnl::Guard) {
-        if event != device::NETDEV_UNREGISTER {
+    fn event(event: device::Event, dev: &Device, rtnl: &rtnl::Guard) {
+        if event != device::Event::Unregister {
             return;
         }
         let id = match dev.in_device(rtnl).map(|in_dev| in_dev.vr()) {
@@ -184,29 +139,71 @@ impl device::Events for VrNetdevEvents {
 }
 
 struct VrModule {
-    // Dropped in order: the family and the notifier first, so no handler runs once the data
-    // is gone.
+    // Dropped in order: the stack's operations, the family and the notifier first, so that
+    // nothing runs once the data is gone.
+    _ops: stack::Registration<VrOps>,
     _family: genetlink::Registration,
     _netdev: device::NotifierRegistration<VrNetdevEvents>,
     _pernet: namespace::Registration<VrNet>,
-    _sysctls: Sysctls,
 }
 
 impl kernel::Module for VrModule {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        let sysctls = Sysctls::register()?;
+    fn init(module: &'static ThisModule) -> Result<Self> {
         let pernet = VR_NET.register()?;
         // Priority 1: before IPv4 drops the device's `in_device`, which holds its VR.
         // SAFETY: `VrNetdevEvents` only reads the registry, which is held exclusively
         // (`get_mut`) only in `create` and `delete`, around no call that raises netdevice events.
         let netdev = unsafe { VR_NETDEV.register(1) }?;
         let family = family().register()?;
+        let ops = stack::Registration::register(module)?;
         Ok(VrModule {
+            _ops: ops,
             _family: family,
             _netdev: netdev,
             _pernet: pernet,
-            _sysctls: sysctls,
         })
+    }
+}
+
+/// What the stack asks of this module.
+struct VrOps;
+
+#[vtable]
+impl stack::Ops for VrOps {
+    /// Asked before a socket or a task is moved to a VR (`SO_VR`, `/proc/<pid>/vr`). The caller
+    /// holds the RTNL until it has moved the socket or the task, so that `delete` cannot run in
+    /// between.
+    fn exists(net: &Net, vr: u16) -> bool {
+        let Some(net) = net.try_get() else {
+            return false;
+        };
+        let Some(data) = VR_NET.get_held(&net) else {
+            return false;
+        };
+        // SAFETY: the caller, a socket option or a procfs write, holds the RTNL and is not
+        // inside a handler of this module, so no reference from `RtnlLocked::get_mut` is alive.
+        let rtnl = unsafe { rtnl::Guard::assume_held() };
+        data.registry.get(&rtnl).find(vr).is_some()
+    }
+
+    fn dhost_verdict(net: &Net, pkt: &stack::Packet) -> stack::Verdict {
+        dhost::verdict(net, pkt)
+    }
+
+    fn dhost_follower(net: &Net, vr: u16, addr: u32) -> bool {
+        dhost::follower(net, vr, addr)
+    }
+
+    fn dhost_claim(net: &Net, key: &stack::SockKey, can_sleep: bool) -> Result<bool> {
+        dhost::claim(net, key, can_sleep)
+    }
+
+    fn dhost_release(net: &Net, key: &stack::SockKey) {
+        dhost::release(net, key)
+    }
+
+    fn dhost_notify(net: &Net, key: &stack::SockKey, event: stack::SockEvent) -> bool {
+        dhost::notify(net, key, event)
     }
 }
 
@@ -292,7 +289,7 @@ fn create(info: &Info<'_>) -> Result {
     let data = vr_net(net)?;
     let mut rtnl = rtnl::lock();
     let registry = data.registry.get(&rtnl);
-    if registry.find(id).is_none() && registry.count() >= max_vrs(net) {
+    if registry.find(id).is_none() && registry.count() >= stack::max_vrs(net) {
         info.set_err_msg(c"too many VRs in this network namespace (net.vr.max_vrs)");
         return Err(ENOSPC);
     }
@@ -375,11 +372,11 @@ fn dump(dump: &mut Dump<'_>) -> Result {
     let net = &hold(dump.net())?;
     let data = vr_net(net)?;
     let rtnl = rtnl::lock();
-    // cursor[0]: the lowest VR id not dumped yet.
-    let from = u32::try_from(dump.cursor()[0]).unwrap_or(u32::MAX);
+    // The position: the lowest VR id not dumped yet.
+    let from = u32::try_from(dump.position()).unwrap_or(u32::MAX);
     for vr in data.registry.get(&rtnl).iter_from(from) {
         dump.put_entry(family(), VR_CMD_GET, |w| fill(w, vr, net, &rtnl))?;
-        dump.cursor()[0] = c_long::try_from(u32::from(vr.id) + 1).unwrap_or(c_long::MAX);
+        dump.set_position(u64::from(vr.id) + 1);
     }
     Ok(())
 }
@@ -433,72 +430,10 @@ fn assign(info: &Info<'_>) -> Result {
     Ok(())
 }
 
-// The handlers named in the generated ops table. The `maxattr` passed to `genetlink::doit`
-// is that of the operation's policy in `vr_nl_gen.c`.
-
-#[no_mangle]
-unsafe extern "C" fn vr_nl_create_doit(
-    _skb: *mut bindings::sk_buff,
-    info: *mut bindings::genl_info,
-) -> c_int {
-    // SAFETY: called by the genetlink core for VR_CMD_CREATE, whose policy ends at VR_A_NAME.
-    unsafe { genetlink::doit(info, VR_A_NAME, create) }
-}
-
-#[no_mangle]
-unsafe extern "C" fn vr_nl_delete_doit(
-    _skb: *mut bindings::sk_buff,
-    info: *mut bindings::genl_info,
-) -> c_int {
-    // SAFETY: called by the genetlink core for VR_CMD_DELETE, whose policy ends at VR_A_ID.
-    unsafe { genetlink::doit(info, VR_A_ID, delete) }
-}
-
-#[no_mangle]
-unsafe extern "C" fn vr_nl_get_doit(
-    _skb: *mut bindings::sk_buff,
-    info: *mut bindings::genl_info,
-) -> c_int {
-    // SAFETY: called by the genetlink core for VR_CMD_GET, whose policy ends at VR_A_ID.
-    unsafe { genetlink::doit(info, VR_A_ID, get) }
-}
-
-#[no_mangle]
-unsafe extern "C" fn vr_nl_get_dumpit(
-    skb: *mut bindings::sk_buff,
-    cb: *mut bindings::netlink_callback,
-) -> c_int {
-    // SAFETY: called by the genetlink core as the dumpit of VR_CMD_GET.
-    unsafe { genetlink::dumpit(skb, cb, dump) }
-}
-
-#[no_mangle]
-unsafe extern "C" fn vr_nl_assign_doit(
-    _skb: *mut bindings::sk_buff,
-    info: *mut bindings::genl_info,
-) -> c_int {
-    // SAFETY: called by the genetlink core for VR_CMD_ASSIGN, whose policy ends at VR_A_IFINDEX.
-    unsafe { genetlink::doit(info, VR_A_IFINDEX, assign) }
-}
-
-/// Whether VR `vr` exists in `net`; asked by the stack before a socket or a task is moved to a
-/// VR (`SO_VR`, `/proc/<pid>/vr`). The caller holds the RTNL until it has moved the socket or the
-/// task, so that `delete` cannot run in between.
-#[no_mangle]
-unsafe extern "C" fn vr_exists(net: *const bindings::net, vr: u16) -> bool {
-    if vr == 0 {
-        return true;
-    }
-    // SAFETY: the callers hold a reference on `net`.
-    let net = unsafe { Net::from_raw(net) };
-    let Some(net) = net.try_get() else {
-        return false;
-    };
-    let Some(data) = VR_NET.get_held(&net) else {
-        return false;
-    };
-    // SAFETY: the caller, a socket option or a procfs write, holds the RTNL and is not inside a
-    // handler of this module, so no reference from `RtnlLocked::get_mut` is alive.
-    let rtnl = unsafe { rtnl::Guard::assume_held() };
-    data.registry.get(&rtnl).find(vr).is_some()
+kernel::genl_handlers! {
+    doit vr_nl_create_doit => create;
+    doit vr_nl_delete_doit => delete;
+    doit vr_nl_get_doit => get;
+    dumpit vr_nl_get_dumpit => dump;
+    doit vr_nl_assign_doit => assign;
 }
