@@ -1,147 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //! The verbs of vrctl, on top of the netlink socket and the output code.
 
-use std::ffi::{CString, OsStr, OsString};
+use std::ffi::{OsStr, OsString};
 use std::io::Write;
-use std::os::unix::ffi::OsStrExt;
 
 use crate::error::{Error, Result};
 use netlink_packet_core::NLM_F_DUMP;
-use netlink_sys::protocols::{NETLINK_ROUTE, NETLINK_SOCK_DIAG};
 use vr_netlink::Error as NlError;
 
+use crate::ctx::{Ctx, Format};
 use crate::dhost_nl::{
     self, owner_request, DhostDel, DhostMessage, DhostSet, Owner, OwnerArgs, OwnerMessage, OwnerOp,
 };
-use crate::output::{self, Event};
+use crate::iface::{ifindex, ifname};
+use crate::output::{self, json_error, write_out, Event};
 use crate::route::{self, Route, RouteArgs, RouteOp};
 use crate::sockets::{
     self, DiagMessage, DiagRequest, AF_INET, AF_INET6, IPPROTO_RAW, IPPROTO_TCP, IPPROTO_UDP,
 };
 use crate::task;
 use crate::vr::{Vr, VrMessage};
-use vr_netlink::socket::{GenlSocket, NlSocket};
 use vr_netlink::{mcgrp, Cmd};
-
-/// The netlink sockets of one run of vrctl, one command or every line of
-/// a batch: each is opened on first use (a command that needs none opens
-/// none) and reused after, the generic netlink one resolving the "vr"
-/// family once. A socket whose family is not found stays open and tries
-/// again on its next use.
-pub struct Ctx {
-    family: &'static str,
-    genl: Option<GenlSocket>,
-    rtnl: Option<NlSocket>,
-    diag: Option<NlSocket>,
-    opened: Opened,
-}
-
-/// How many sockets a `Ctx` opened (or tried to) and how often it
-/// resolved the family.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Opened {
-    pub genl: usize,
-    pub resolved: usize,
-    pub rtnl: usize,
-    pub diag: usize,
-}
-
-/// The socket kept in `slot`, opened with `open` (and counted in `count`)
-/// if there is none yet.
-fn kept<'a, T>(
-    slot: &'a mut Option<T>,
-    count: &mut usize,
-    open: impl FnOnce() -> vr_netlink::error::Result<T>,
-) -> Result<&'a mut T> {
-    let sock = match slot.take() {
-        Some(sock) => sock,
-        None => {
-            *count += 1;
-            open()?
-        }
-    };
-    Ok(slot.insert(sock))
-}
-
-impl Ctx {
-    pub fn new() -> Self {
-        Ctx::of_family(vr_netlink::FAMILY_NAME)
-    }
-
-    /// A context whose generic netlink socket is of family `family` (the
-    /// tests use nlctrl, which every kernel has).
-    fn of_family(family: &'static str) -> Self {
-        Ctx {
-            family,
-            genl: None,
-            rtnl: None,
-            diag: None,
-            opened: Opened::default(),
-        }
-    }
-
-    /// The generic netlink socket of the "vr" family.
-    pub fn genl(&mut self) -> Result<&mut GenlSocket> {
-        let sock = kept(&mut self.genl, &mut self.opened.genl, GenlSocket::open)?;
-        if !sock.is_resolved() {
-            self.opened.resolved += 1;
-            sock.resolve(self.family)?;
-        }
-        Ok(sock)
-    }
-
-    /// The rtnetlink socket (routes).
-    pub fn rtnl(&mut self) -> Result<&mut NlSocket> {
-        kept(&mut self.rtnl, &mut self.opened.rtnl, || {
-            NlSocket::open(NETLINK_ROUTE)
-        })
-    }
-
-    /// The sock_diag socket (`show`, `show VR sockets`).
-    pub fn diag(&mut self) -> Result<&mut NlSocket> {
-        kept(&mut self.diag, &mut self.opened.diag, || {
-            NlSocket::open(NETLINK_SOCK_DIAG)
-        })
-    }
-
-    /// After `err`, whether the next command may use the same sockets: a
-    /// refusal of the kernel, or an error found before any request, ends
-    /// an exchange cleanly; after a reply vrctl could not read (or a failed
-    /// read) the rest of that exchange may still be queued, and a dump may
-    /// still be running, which would make the kernel refuse the next dump
-    /// on the socket with EBUSY.
-    pub fn usable_after(err: &Error) -> bool {
-        !matches!(
-            err,
-            Error::Netlink(NlError::Protocol(_) | NlError::Io { .. })
-        )
-    }
-
-    /// Closes the sockets; the next command opens new ones.
-    pub fn forget_sockets(&mut self) {
-        self.genl = None;
-        self.rtnl = None;
-        self.diag = None;
-    }
-
-    #[cfg(test)]
-    pub fn opened(&self) -> Opened {
-        self.opened
-    }
-}
-
-/// Output options shared by all verbs.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Format {
-    pub json: bool,
-    pub pretty: bool,
-}
-
-fn write_out(out: &mut dyn Write, s: &str) -> Result<()> {
-    out.write_all(s.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|e| Error::io("cannot write output", e))
-}
 
 fn to_vrs(msgs: &[VrMessage]) -> Result<Vec<Vr>> {
     let mut vrs = msgs
@@ -152,10 +31,6 @@ fn to_vrs(msgs: &[VrMessage]) -> Result<Vec<Vr>> {
     Ok(vrs)
 }
 
-fn json_error(e: serde_json::Error) -> Error {
-    Error::protocol(format!("cannot render JSON: {e}"))
-}
-
 pub fn create(ctx: &mut Ctx, id: u32, name: Option<&str>) -> Result<()> {
     ctx.genl()?.request(VrMessage::create(id, name))?;
     Ok(())
@@ -164,32 +39,6 @@ pub fn create(ctx: &mut Ctx, id: u32, name: Option<&str>) -> Result<()> {
 pub fn delete(ctx: &mut Ctx, id: u32) -> Result<()> {
     ctx.genl()?.request(VrMessage::delete(id))?;
     Ok(())
-}
-
-/// Resolves an interface name in the current network namespace.
-pub fn ifindex(ifname: &OsStr) -> Result<u32> {
-    let not_found = || Error::NoDevice(ifname.to_string_lossy().into_owned());
-    let c = CString::new(ifname.as_bytes()).map_err(|_| not_found())?;
-    // SAFETY: c is a valid NUL-terminated string for the whole call.
-    let index = unsafe { libc::if_nametoindex(c.as_ptr()) };
-    if index == 0 {
-        return Err(not_found());
-    }
-    Ok(index)
-}
-
-/// The name of an interface of the current network namespace.
-pub fn ifname(index: u32) -> Option<String> {
-    let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE];
-    // SAFETY: buf has the IF_NAMESIZE bytes if_indextoname may write, and
-    // it NUL-terminates what it writes on success.
-    let p = unsafe { libc::if_indextoname(index, buf.as_mut_ptr()) };
-    if p.is_null() {
-        return None;
-    }
-    // SAFETY: NUL-terminated inside buf (see above).
-    let name = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) };
-    Some(name.to_string_lossy().into_owned())
 }
 
 pub fn assign(ctx: &mut Ctx, ifname: &OsStr, id: u32) -> Result<()> {
@@ -329,7 +178,7 @@ fn modify_table(
 }
 
 /// Every IPv4 route of the namespace, from one rtnetlink dump.
-fn dump_routes(ctx: &mut Ctx) -> Result<Vec<Route>> {
+pub(crate) fn dump_routes(ctx: &mut Ctx) -> Result<Vec<Route>> {
     Ok(ctx
         .rtnl()?
         .transact(route::dump_request(), route::request_flags(RouteOp::Show))?
@@ -512,23 +361,7 @@ pub fn monitor(ctx: &mut Ctx, fmt: Format, out: &mut dyn Write) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use netlink_packet_generic::ctrl::{GenlCtrl, GenlCtrlCmd};
-
-    #[test]
-    fn unknown_interface() {
-        let e = ifindex(OsStr::new("no-such-if0"))
-            .err()
-            .map(|e| e.to_string());
-        assert_eq!(e.as_deref(), Some("cannot find device \"no-such-if0\""));
-    }
-
-    #[test]
-    fn interface_name_with_nul() {
-        assert!(matches!(
-            ifindex(OsStr::new("a\0b")),
-            Err(Error::NoDevice(_))
-        ));
-    }
+    use crate::ctx::Opened;
 
     /// Routes of a table in a throwaway network namespace: the requests
     /// vrctl builds, as a real kernel takes them. Run by
@@ -668,127 +501,6 @@ mod tests {
         eprintln!("{text}");
         assert!(out.status.success(), "{text}");
         assert!(text.contains("1 passed"), "{text}");
-    }
-
-    #[test]
-    fn ctx_opens_nothing_a_command_does_not_need() {
-        let mut ctx = Ctx::new();
-        assert!(matches!(
-            assign(&mut ctx, OsStr::new("nosuchdev0"), 1),
-            Err(Error::NoDevice(_))
-        ));
-        let mut out = Vec::new();
-        assert!(matches!(
-            identify(&mut ctx, Some(4_194_305), Format::default(), &mut out),
-            Err(Error::NoProcess(_))
-        ));
-        let route = route::parse_args(
-            RouteOp::Show,
-            &["dev", "nosuchdev0", "vr", "1"].map(OsString::from),
-        )
-        .expect("valid");
-        assert!(matches!(
-            route_show(&mut ctx, &route, Format::default(), &mut out),
-            Err(Error::NoDevice(_))
-        ));
-        assert_eq!(ctx.opened(), Opened::default());
-    }
-
-    /// Returns early, saying so, where netlink sockets cannot be opened.
-    fn netlink_available() -> bool {
-        match GenlSocket::open() {
-            Ok(_) => true,
-            Err(e) => {
-                eprintln!("skipping: no generic netlink socket here: {e}");
-                false
-            }
-        }
-    }
-
-    /// What a batch of many lines does to the sockets: one generic netlink
-    /// socket, whose family is resolved once, and one rtnetlink socket,
-    /// however many requests go through them (nlctrl stands for the vr
-    /// family, which this host may lack).
-    #[test]
-    fn host_ctx_opens_each_socket_once() {
-        if !netlink_available() {
-            return;
-        }
-        let mut ctx = Ctx::of_family("nlctrl");
-        for _ in 0..200 {
-            let families = ctx
-                .genl()
-                .expect("nlctrl resolves")
-                .dump(GenlCtrl {
-                    cmd: GenlCtrlCmd::GetFamily,
-                    nlas: vec![],
-                })
-                .expect("dump of families");
-            assert!(!families.is_empty());
-            dump_routes(&mut ctx).expect("route dump");
-        }
-        assert_eq!(
-            ctx.opened(),
-            Opened {
-                genl: 1,
-                resolved: 1,
-                rtnl: 1,
-                diag: 0
-            }
-        );
-    }
-
-    /// After a reply it could not read, a batch starts again with new
-    /// sockets; after a refusal of the kernel it keeps them.
-    #[test]
-    fn host_ctx_forgets_sockets_after_a_protocol_error() {
-        assert!(!Ctx::usable_after(&Error::protocol("bad reply".into())));
-        assert!(Ctx::usable_after(&Error::Netlink(NlError::Kernel {
-            errno: libc::EBUSY,
-            msg: None
-        })));
-        assert!(Ctx::usable_after(&Error::NoDevice("x".into())));
-        if !netlink_available() {
-            return;
-        }
-        let mut ctx = Ctx::of_family("nlctrl");
-        ctx.genl().expect("nlctrl resolves");
-        dump_routes(&mut ctx).expect("route dump");
-        ctx.forget_sockets();
-        ctx.genl().expect("nlctrl resolves");
-        dump_routes(&mut ctx).expect("route dump");
-        assert_eq!(
-            ctx.opened(),
-            Opened {
-                genl: 2,
-                resolved: 2,
-                rtnl: 2,
-                diag: 0
-            }
-        );
-    }
-
-    /// Without the family, the socket stays and each use asks again.
-    #[test]
-    fn host_ctx_keeps_the_socket_of_a_missing_family() {
-        if !netlink_available() {
-            return;
-        }
-        let mut ctx = Ctx::of_family("no-such-family");
-        for _ in 0..5 {
-            assert!(matches!(
-                ctx.genl(),
-                Err(Error::Netlink(NlError::FamilyNotFound(_)))
-            ));
-        }
-        assert_eq!(
-            ctx.opened(),
-            Opened {
-                genl: 1,
-                resolved: 5,
-                ..Opened::default()
-            }
-        );
     }
 
     #[test]

@@ -9,8 +9,10 @@
 
 mod batch;
 mod commands;
+mod ctx;
 mod dhost_nl;
 mod error;
+mod iface;
 mod output;
 mod route;
 mod sockets;
@@ -24,7 +26,7 @@ use std::process::ExitCode;
 use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-use crate::commands::{Ctx, Format};
+use crate::ctx::{Ctx, Format};
 use crate::dhost_nl::{DhostDel, DhostSet, OwnerArgs, OwnerOp};
 use crate::error::Error;
 use crate::route::{RouteArgs, RouteOp};
@@ -1052,7 +1054,7 @@ mod tests {
 
     /// Lines of a batch run with `run_line`, as `vrctl -force -batch`
     /// runs them: the status and the context's sockets.
-    fn run_batch_lines(text: &str) -> (u8, commands::Opened, String) {
+    fn run_batch_lines(text: &str) -> (u8, ctx::Opened, String) {
         let mut ctx = Ctx::new();
         let mut out = Vec::new();
         let status = batch::run("test", text.as_bytes(), true, |words| {
@@ -1072,10 +1074,10 @@ mod tests {
             "-batch x\nmonitor\nassign nosuchdev0 1\nidentify 4194305\nexec 1 true\n",
         );
         assert_eq!(status, 2);
-        assert_eq!(opened, commands::Opened::default());
+        assert_eq!(opened, ctx::Opened::default());
         assert_eq!(out, "");
         let (status, opened, _) = run_batch_lines("assign nosuchdev0 1\n");
-        assert_eq!((status, opened), (1, commands::Opened::default()));
+        assert_eq!((status, opened), (1, ctx::Opened::default()));
     }
 
     /// However many lines need the vr family, one generic netlink socket

@@ -5,9 +5,11 @@
 use serde::Serialize;
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::net::Ipv4Addr;
 
 use crate::dhost_nl::{self, Dhost, Owner};
+use crate::error::{Error, Result};
 use crate::route::{self, NextHop, Route};
 use crate::sockets::DiagSocket;
 use crate::vr::Vr;
@@ -183,6 +185,18 @@ pub fn pids_json(pids: &[(u32, String)], pretty: bool) -> serde_json::Result<Str
         .map(|(pid, comm)| PidJson { pid: *pid, comm })
         .collect();
     to_json(&v, pretty)
+}
+
+/// Writes `s` to `out` and flushes it.
+pub fn write_out(out: &mut dyn Write, s: &str) -> Result<()> {
+    out.write_all(s.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::io("cannot write output", e))
+}
+
+/// The error of a value serde_json cannot render.
+pub fn json_error(e: serde_json::Error) -> Error {
+    Error::protocol(format!("cannot render JSON: {e}"))
 }
 
 /// JSON of `v`, pretty or compact, newline-terminated.
