@@ -14,7 +14,7 @@ use crate::dhost_nl::{
 };
 use crate::iface::{ifindex, ifname};
 use crate::output::{self, json_error, write_out, Event};
-use crate::route::{self, Route, RouteArgs, RouteOp};
+use crate::route::dump as dump_routes;
 use crate::sockets::{
     self, DiagMessage, DiagRequest, AF_INET, AF_INET6, IPPROTO_RAW, IPPROTO_TCP, IPPROTO_UDP,
 };
@@ -47,7 +47,7 @@ pub fn assign(ctx: &mut Ctx, ifname: &OsStr, id: u32) -> Result<()> {
     Ok(())
 }
 
-fn fetch(ctx: &mut Ctx, id: Option<u32>) -> Result<Vec<Vr>> {
+pub(crate) fn fetch(ctx: &mut Ctx, id: Option<u32>) -> Result<Vec<Vr>> {
     let sock = ctx.genl()?;
     let replies = match id {
         Some(id) => sock.request(VrMessage::get(Some(id)))?,
@@ -145,78 +145,6 @@ pub fn pids(ctx: &mut Ctx, id: u32, fmt: Format, out: &mut dyn Write) -> Result<
         output::pids_json(&pids, fmt.pretty).map_err(json_error)?
     } else {
         output::pids_text(&pids)
-    };
-    write_out(out, &text)
-}
-
-/// The FIB table of VR `id`, as the kernel reports it.
-fn vr_table(ctx: &mut Ctx, id: u32) -> Result<u32> {
-    fetch(ctx, Some(id))?
-        .first()
-        .map(|vr| vr.table)
-        .ok_or_else(|| Error::protocol(format!("no reply for VR {id}")))
-}
-
-/// `route add` and `route del` in the table of `args.vr`. The interface
-/// name is resolved first, the table next, then the kernel has its say.
-pub fn route_modify(ctx: &mut Ctx, op: RouteOp, args: &RouteArgs) -> Result<()> {
-    let oif = args.dev.as_deref().map(ifindex).transpose()?;
-    let table = vr_table(ctx, args.vr)?;
-    modify_table(ctx, op, args, table, oif)
-}
-
-fn modify_table(
-    ctx: &mut Ctx,
-    op: RouteOp,
-    args: &RouteArgs,
-    table: u32,
-    oif: Option<u32>,
-) -> Result<()> {
-    let msg = route::modify_request(op, args, table, oif);
-    ctx.rtnl()?.transact(msg, route::request_flags(op))?;
-    Ok(())
-}
-
-/// Every IPv4 route of the namespace, from one rtnetlink dump.
-pub(crate) fn dump_routes(ctx: &mut Ctx) -> Result<Vec<Route>> {
-    Ok(ctx
-        .rtnl()?
-        .transact(route::dump_request(), route::request_flags(RouteOp::Show))?
-        .iter()
-        .filter_map(Route::from_message)
-        .collect())
-}
-
-/// The IPv4 routes of table `table` matching the selectors of `args`, in
-/// the kernel's order, with their interface names.
-fn table_routes(
-    ctx: &mut Ctx,
-    table: u32,
-    args: &RouteArgs,
-    oif: Option<u32>,
-) -> Result<Vec<Route>> {
-    let mut routes: Vec<Route> = dump_routes(ctx)?
-        .into_iter()
-        .filter(|r| r.table == table && r.matches(args.prefix, args.via, oif))
-        .collect();
-    for r in &mut routes {
-        r.dev = r.oif.and_then(ifname);
-        for hop in &mut r.nexthops {
-            hop.dev = ifname(hop.oif);
-        }
-    }
-    Ok(routes)
-}
-
-/// `route show`: the routes of the table of `args.vr`.
-pub fn route_show(ctx: &mut Ctx, args: &RouteArgs, fmt: Format, out: &mut dyn Write) -> Result<()> {
-    let oif = args.dev.as_deref().map(ifindex).transpose()?;
-    let table = vr_table(ctx, args.vr)?;
-    let routes = table_routes(ctx, table, args, oif)?;
-    let text = if fmt.json {
-        output::routes_json(&routes, fmt.pretty).map_err(json_error)?
-    } else {
-        output::routes_text(&routes)
     };
     write_out(out, &text)
 }
@@ -361,147 +289,6 @@ pub fn monitor(ctx: &mut Ctx, fmt: Format, out: &mut dyn Write) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ctx::Opened;
-
-    /// Routes of a table in a throwaway network namespace: the requests
-    /// vrctl builds, as a real kernel takes them. Run by
-    /// host_route_roundtrip_in_netns under `unshare -rn`.
-    #[test]
-    #[ignore = "run by host_route_roundtrip_in_netns in a new netns"]
-    fn netns_route_roundtrip() {
-        assert_eq!(
-            std::env::var("VRCTL_TEST_IN_NETNS").as_deref(),
-            Ok("1"),
-            "only inside a throwaway network namespace"
-        );
-        let args = |words: &[&str]| {
-            let words: Vec<OsString> = words.iter().map(OsString::from).collect();
-            route::parse_args(RouteOp::Add, &words).expect("valid arguments")
-        };
-        let show = |table| {
-            let all = args(&["default", "vr", "1"]);
-            let all = RouteArgs {
-                prefix: None,
-                ..all
-            };
-            output::routes_text(&table_routes(&mut Ctx::new(), table, &all, None).expect("dump"))
-        };
-        let lo = ifindex(OsStr::new("lo")).expect("lo");
-        let table = 65537;
-        // One rtnetlink socket for the changes and the dumps below.
-        let mut ctx = Ctx::new();
-
-        let a = args(&["10.99.0.0/24", "dev", "lo", "vr", "1"]);
-        modify_table(&mut ctx, RouteOp::Add, &a, table, Some(lo)).expect("route add");
-        assert_eq!(show(table), "10.99.0.0/24 dev lo scope link\n");
-        assert_eq!(show(65538), "");
-        assert!(!show(254).contains("10.99.0.0"), "{}", show(254));
-        match modify_table(&mut ctx, RouteOp::Add, &a, table, Some(lo)) {
-            Err(Error::Netlink(NlError::Kernel { errno, .. })) => assert_eq!(errno, libc::EEXIST),
-            other => panic!("second add: {other:?}"),
-        }
-
-        // A gateway that is not on a link: the kernel explains in extack.
-        let g = args(&["10.98.0.0/24", "via", "192.0.2.1", "vr", "1"]);
-        match modify_table(&mut ctx, RouteOp::Add, &g, table, None) {
-            Err(Error::Netlink(NlError::Kernel { errno, msg })) => {
-                eprintln!(
-                    "kernel said: {}",
-                    NlError::Kernel {
-                        errno,
-                        msg: msg.clone()
-                    }
-                );
-                assert_eq!(errno, libc::ENETUNREACH);
-                assert!(msg.is_some_and(|m| !m.is_empty()));
-            }
-            other => panic!("add via an unreachable gateway: {other:?}"),
-        }
-
-        // Filters of route show.
-        let only = |prefix: &str| {
-            let f = args(&[prefix, "vr", "1"]);
-            table_routes(&mut Ctx::new(), table, &f, None)
-                .expect("dump")
-                .len()
-        };
-        assert_eq!(only("10.99.0.0/24"), 1);
-        assert_eq!(only("10.99.0.0/16"), 0);
-        let json = output::routes_json(
-            &table_routes(&mut ctx, table, &a, Some(lo)).expect("dump"),
-            false,
-        )
-        .expect("JSON");
-        let v: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
-        assert_eq!(v[0]["dst"], "10.99.0.0/24");
-        assert_eq!(v[0]["dev"], "lo");
-        assert_eq!(v[0]["table"], 65537);
-        assert_eq!(v[0]["protocol"], "boot");
-
-        // The local table is read through rtm_table 255 (and RTA_TABLE).
-        assert!(
-            show(255).contains("local 127.0.0.1 dev lo proto kernel scope host src 127.0.0.1\n"),
-            "{}",
-            show(255)
-        );
-
-        // Delete: by prefix only, whatever the scope and protocol.
-        let d = RouteArgs {
-            dev: None,
-            ..a.clone()
-        };
-        modify_table(&mut ctx, RouteOp::Del, &d, table, None).expect("route del");
-        assert_eq!(show(table), "");
-        match modify_table(&mut ctx, RouteOp::Del, &d, table, None) {
-            Err(Error::Netlink(NlError::Kernel { errno, .. })) => assert_eq!(errno, libc::ESRCH),
-            other => panic!("second del: {other:?}"),
-        }
-        assert_eq!(
-            ctx.opened(),
-            Opened {
-                rtnl: 1,
-                ..Opened::default()
-            }
-        );
-    }
-
-    /// Runs netns_route_roundtrip in a new user and network namespace
-    /// (unshare -rn, lo up); returns early, saying so, where that is not
-    /// possible.
-    #[test]
-    fn host_route_roundtrip_in_netns() {
-        use std::process::Command;
-        let exe = std::env::current_exe().expect("test binary");
-        let script = r#"ip link set lo up && exec "$0" --ignored --exact commands::tests::netns_route_roundtrip --nocapture"#;
-        let probe = Command::new("unshare")
-            .args(["-rn", "sh", "-c", "ip link set lo up"])
-            .output();
-        match probe {
-            Ok(o) if o.status.success() => {}
-            Ok(o) => {
-                eprintln!(
-                    "skipping: unshare -rn ip link set lo up failed: {}",
-                    String::from_utf8_lossy(&o.stderr)
-                );
-                return;
-            }
-            Err(e) => {
-                eprintln!("skipping: cannot run unshare: {e}");
-                return;
-            }
-        }
-        let out = Command::new("unshare")
-            .args(["-rn", "sh", "-c", script])
-            .arg(exe)
-            .env("VRCTL_TEST_IN_NETNS", "1")
-            .output()
-            .expect("unshare runs");
-        let text = String::from_utf8_lossy(&out.stdout).into_owned()
-            + &String::from_utf8_lossy(&out.stderr);
-        eprintln!("{text}");
-        assert!(out.status.success(), "{text}");
-        assert!(text.contains("1 passed"), "{text}");
-    }
 
     #[test]
     fn notification_kinds() {

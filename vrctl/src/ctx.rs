@@ -129,8 +129,8 @@ mod tests {
 
     use netlink_packet_generic::ctrl::{GenlCtrl, GenlCtrlCmd};
 
-    use crate::commands::{assign, dump_routes, identify, route_show};
-    use crate::route::{self, RouteOp};
+    use crate::commands::{assign, identify};
+    use crate::route::{self, dump as dump_routes, RouteOp};
 
     #[test]
     fn ctx_opens_nothing_a_command_does_not_need() {
@@ -150,7 +150,7 @@ mod tests {
         )
         .expect("valid");
         assert!(matches!(
-            route_show(&mut ctx, &route, Format::default(), &mut out),
+            route::show(&mut ctx, &route, Format::default(), &mut out),
             Err(Error::NoDevice(_))
         ));
         assert_eq!(ctx.opened(), Opened::default());

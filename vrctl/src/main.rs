@@ -29,7 +29,6 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use crate::ctx::{Ctx, Format};
 use crate::dhost_nl::{DhostDel, DhostSet, OwnerArgs, OwnerOp};
 use crate::error::Error;
-use crate::route::{RouteArgs, RouteOp};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -185,12 +184,8 @@ vrctl's network namespace and left out for a process in another one.")]
         /// Process id (default: vrctl itself, i.e. the VR it was started in)
         pid: Option<u32>,
     },
-    /// Add, delete or show the IPv4 routes of a VR's table
-    #[command(subcommand_required = true, arg_required_else_help = true)]
-    Route {
-        #[command(subcommand)]
-        command: RouteCommand,
-    },
+    #[command(flatten)]
+    Route(route::Command),
     /// Distributed addresses and the ownership of their ports (distributed IP host)
     #[command(
         subcommand_required = true,
@@ -217,47 +212,6 @@ serve together. Each member's kernel knows its own member id and the
 lead's: only the lead answers ARP and ICMP for the address, and each
 member delivers the TCP and UDP packets of the ports and connections it
 owns (vrctl dhost owner, kept in sync by vr-dhostd(8)).";
-
-const ROUTE_ARGS_HELP: &str = "\
-PREFIX is default, A.B.C.D/LEN or A.B.C.D (a /32), optionally after \"to\".
-The keywords may come in any order. VR is a VR id; its table is the one
-the kernel reports (vrctl show).";
-
-#[derive(Debug, Subcommand)]
-enum RouteCommand {
-    /// Add a route to the table of a VR
-    #[command(
-        override_usage = "vrctl route add <PREFIX> [via <GW>] [dev <IFNAME>] vr <VR>",
-        after_help = ROUTE_ARGS_HELP
-    )]
-    Add {
-        /// PREFIX, via GW, dev IFNAME, vr VR
-        #[arg(required = true, value_name = "ARGS")]
-        args: Vec<OsString>,
-    },
-    /// Delete a route from the table of a VR
-    #[command(
-        visible_alias = "delete",
-        override_usage = "vrctl route del <PREFIX> [via <GW>] [dev <IFNAME>] vr <VR>",
-        after_help = ROUTE_ARGS_HELP
-    )]
-    Del {
-        /// PREFIX, via GW, dev IFNAME, vr VR
-        #[arg(required = true, value_name = "ARGS")]
-        args: Vec<OsString>,
-    },
-    /// Show the routes of the table of a VR (all, or those matching)
-    #[command(
-        visible_alias = "list",
-        override_usage = "vrctl route show [<PREFIX>] [via <GW>] [dev <IFNAME>] vr <VR>",
-        after_help = ROUTE_ARGS_HELP
-    )]
-    Show {
-        /// [PREFIX], [via GW], [dev IFNAME], vr VR
-        #[arg(value_name = "ARGS")]
-        args: Vec<OsString>,
-    },
-}
 
 #[derive(Debug, Subcommand)]
 enum DhostCommand {
@@ -408,18 +362,6 @@ fn daemon_moved(args: &[OsString]) -> Error {
     }
 }
 
-/// The route verb and its parsed arguments; a bad argument is a usage
-/// error of that verb.
-fn route_args(command: &RouteCommand) -> Result<(RouteOp, RouteArgs), Error> {
-    let (op, args, path): (_, _, &'static [&'static str]) = match command {
-        RouteCommand::Add { args } => (RouteOp::Add, args, &["route", "add"]),
-        RouteCommand::Del { args } => (RouteOp::Del, args, &["route", "del"]),
-        RouteCommand::Show { args } => (RouteOp::Show, args, &["route", "show"]),
-    };
-    let parsed = route::parse_args(op, args).map_err(|msg| Error::Usage { cmd: path, msg })?;
-    Ok((op, parsed))
-}
-
 /// Runs one command with the sockets of `ctx`.
 fn run(ctx: &mut Ctx, command: Command, fmt: Format, out: &mut dyn io::Write) -> Result<(), Error> {
     match command {
@@ -440,10 +382,7 @@ fn run(ctx: &mut Ctx, command: Command, fmt: Format, out: &mut dyn io::Write) ->
         Command::Monitor => commands::monitor(ctx, fmt, out),
         Command::Exec { vr, argv } => commands::exec(vr, &argv),
         Command::Identify { pid } => commands::identify(ctx, pid, fmt, out),
-        Command::Route { command } => match route_args(&command)? {
-            (RouteOp::Show, args) => commands::route_show(ctx, &args, fmt, out),
-            (op, args) => commands::route_modify(ctx, op, &args),
-        },
+        Command::Route(command) => route::run(ctx, command, fmt, out),
         Command::Dhost { command } => match dhost_request(&command)? {
             DhostRequest::Set(args) => commands::dhost_set(ctx, &args),
             DhostRequest::Del(args) => commands::dhost_del(ctx, &args),
@@ -765,60 +704,6 @@ mod tests {
             cli.command.expect("a command"),
             Command::Identify { pid: Some(123) }
         ));
-    }
-
-    fn route(args: &[&str]) -> Result<(RouteOp, RouteArgs), Error> {
-        match Cli::try_parse_from(args)
-            .expect("parses")
-            .command
-            .expect("a command")
-        {
-            Command::Route { command } => route_args(&command),
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-
-    #[test]
-    fn route_commands() {
-        let (op, a) = route(&[
-            "vrctl",
-            "route",
-            "add",
-            "10.99.0.0/24",
-            "dev",
-            "d1",
-            "vr",
-            "1",
-        ])
-        .expect("valid");
-        assert_eq!(op, RouteOp::Add);
-        assert_eq!(
-            a.prefix.map(|p| p.to_string()).as_deref(),
-            Some("10.99.0.0/24")
-        );
-        assert_eq!(a.dev.as_deref(), Some(std::ffi::OsStr::new("d1")));
-        assert_eq!(a.vr, 1);
-        let (op, _) = route(&["vrctl", "route", "delete", "default", "vr", "0"]).expect("valid");
-        assert_eq!(op, RouteOp::Del);
-        let (op, a) = route(&["vrctl", "route", "list", "vr", "2"]).expect("valid");
-        assert_eq!((op, a.prefix, a.vr), (RouteOp::Show, None, 2));
-        // Global options anywhere, also among the route arguments.
-        let cli =
-            Cli::try_parse_from(["vrctl", "route", "show", "vr", "-j", "1", "-p"]).expect("parses");
-        assert!(cli.json && cli.pretty);
-        match route(&["vrctl", "route", "show", "dev", "d1"]) {
-            Err(Error::Usage { cmd, msg }) => {
-                assert_eq!(cmd, ["route", "show"]);
-                assert_eq!(msg, "\"vr <VR>\" is required");
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-        let e = usage_error(&["route", "add"], "\"vr <VR>\" is required");
-        let text = e.render().to_string();
-        assert!(
-            text.contains("vrctl route add <PREFIX> [via <GW>] [dev <IFNAME>] vr <VR>"),
-            "{text}"
-        );
     }
 
     fn dhost(args: &[&str]) -> Result<DhostRequest, Error> {

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
-//! IPv4 routes of a VR's FIB table, through rtnetlink: the arguments of
-//! `vrctl route`, the RTM_NEWROUTE/RTM_DELROUTE/RTM_GETROUTE requests (built
-//! as iproute2 builds them), and the decoded view of dumped routes used by
-//! the output code.
+//! `vrctl route`: the IPv4 routes of a VR's FIB table, through rtnetlink.
+//! Its arguments, the RTM_NEWROUTE/RTM_DELROUTE/RTM_GETROUTE requests
+//! (built as iproute2 builds them), the decoded view of dumped routes and
+//! their output, as `ip route` prints them.
 
 use std::ffi::OsString;
 use std::fmt;
+use std::io::Write;
 use std::net::Ipv4Addr;
 
+use clap::Subcommand;
+use serde::Serialize;
 use vr_netlink::args::{parse_vr_id, set_once, utf8};
 
 use netlink_packet_core::{NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL};
@@ -16,6 +19,162 @@ use netlink_packet_route::route::{
     RouteType,
 };
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
+
+use crate::commands as vr;
+use crate::ctx::{Ctx, Format};
+use crate::error::{self, Error};
+use crate::iface::{ifindex, ifname};
+use crate::output::{dev_name, json_error, to_json, write_out};
+
+/// The command of vrctl this module owns.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add, delete or show the IPv4 routes of a VR's table
+    #[command(subcommand_required = true, arg_required_else_help = true)]
+    Route {
+        #[command(subcommand)]
+        command: RouteCommand,
+    },
+}
+
+const ROUTE_ARGS_HELP: &str = "\
+PREFIX is default, A.B.C.D/LEN or A.B.C.D (a /32), optionally after \"to\".
+The keywords may come in any order. VR is a VR id; its table is the one
+the kernel reports (vrctl show).";
+
+#[derive(Debug, Subcommand)]
+pub enum RouteCommand {
+    /// Add a route to the table of a VR
+    #[command(
+        override_usage = "vrctl route add <PREFIX> [via <GW>] [dev <IFNAME>] vr <VR>",
+        after_help = ROUTE_ARGS_HELP
+    )]
+    Add {
+        /// PREFIX, via GW, dev IFNAME, vr VR
+        #[arg(required = true, value_name = "ARGS")]
+        args: Vec<OsString>,
+    },
+    /// Delete a route from the table of a VR
+    #[command(
+        visible_alias = "delete",
+        override_usage = "vrctl route del <PREFIX> [via <GW>] [dev <IFNAME>] vr <VR>",
+        after_help = ROUTE_ARGS_HELP
+    )]
+    Del {
+        /// PREFIX, via GW, dev IFNAME, vr VR
+        #[arg(required = true, value_name = "ARGS")]
+        args: Vec<OsString>,
+    },
+    /// Show the routes of the table of a VR (all, or those matching)
+    #[command(
+        visible_alias = "list",
+        override_usage = "vrctl route show [<PREFIX>] [via <GW>] [dev <IFNAME>] vr <VR>",
+        after_help = ROUTE_ARGS_HELP
+    )]
+    Show {
+        /// [PREFIX], [via GW], [dev IFNAME], vr VR
+        #[arg(value_name = "ARGS")]
+        args: Vec<OsString>,
+    },
+}
+
+/// The route verb and its parsed arguments; a bad argument is a usage
+/// error of that verb.
+fn route_args(command: &RouteCommand) -> error::Result<(RouteOp, RouteArgs)> {
+    let (op, args, path): (_, _, &'static [&'static str]) = match command {
+        RouteCommand::Add { args } => (RouteOp::Add, args, &["route", "add"]),
+        RouteCommand::Del { args } => (RouteOp::Del, args, &["route", "del"]),
+        RouteCommand::Show { args } => (RouteOp::Show, args, &["route", "show"]),
+    };
+    let parsed = parse_args(op, args).map_err(|msg| Error::Usage { cmd: path, msg })?;
+    Ok((op, parsed))
+}
+
+/// Runs a `vrctl route` command with the sockets of `ctx`.
+pub fn run(ctx: &mut Ctx, command: Command, fmt: Format, out: &mut dyn Write) -> error::Result<()> {
+    let Command::Route { command } = command;
+    match route_args(&command)? {
+        (RouteOp::Show, args) => show(ctx, &args, fmt, out),
+        (op, args) => modify(ctx, op, &args),
+    }
+}
+
+/// The FIB table of VR `id`, as the kernel reports it.
+fn vr_table(ctx: &mut Ctx, id: u32) -> error::Result<u32> {
+    vr::fetch(ctx, Some(id))?
+        .first()
+        .map(|vr| vr.table)
+        .ok_or_else(|| Error::protocol(format!("no reply for VR {id}")))
+}
+
+/// `route add` and `route del` in the table of `args.vr`. The interface
+/// name is resolved first, the table next, then the kernel has its say.
+pub fn modify(ctx: &mut Ctx, op: RouteOp, args: &RouteArgs) -> error::Result<()> {
+    let oif = args.dev.as_deref().map(ifindex).transpose()?;
+    let table = vr_table(ctx, args.vr)?;
+    modify_table(ctx, op, args, table, oif)
+}
+
+fn modify_table(
+    ctx: &mut Ctx,
+    op: RouteOp,
+    args: &RouteArgs,
+    table: u32,
+    oif: Option<u32>,
+) -> error::Result<()> {
+    let msg = modify_request(op, args, table, oif);
+    ctx.rtnl()?.transact(msg, request_flags(op))?;
+    Ok(())
+}
+
+/// Every IPv4 route of the namespace, from one rtnetlink dump.
+pub(crate) fn dump(ctx: &mut Ctx) -> error::Result<Vec<Route>> {
+    Ok(ctx
+        .rtnl()?
+        .transact(dump_request(), request_flags(RouteOp::Show))?
+        .iter()
+        .filter_map(Route::from_message)
+        .collect())
+}
+
+/// The IPv4 routes of table `table` matching the selectors of `args`, in
+/// the kernel's order, with their interface names.
+fn table_routes(
+    ctx: &mut Ctx,
+    table: u32,
+    args: &RouteArgs,
+    oif: Option<u32>,
+) -> error::Result<Vec<Route>> {
+    let mut routes: Vec<Route> = dump(ctx)?
+        .into_iter()
+        .filter(|r| r.table == table && r.matches(args.prefix, args.via, oif))
+        .collect();
+    for r in &mut routes {
+        r.dev = r.oif.and_then(ifname);
+        for hop in &mut r.nexthops {
+            hop.dev = ifname(hop.oif);
+        }
+    }
+    Ok(routes)
+}
+
+/// `route show`: the routes of the table of `args.vr`, as text or JSON.
+pub fn show(
+    ctx: &mut Ctx,
+    args: &RouteArgs,
+    fmt: Format,
+    out: &mut dyn Write,
+) -> error::Result<()> {
+    let oif = args.dev.as_deref().map(ifindex).transpose()?;
+    let table = vr_table(ctx, args.vr)?;
+    let routes = table_routes(ctx, table, args, oif)?;
+    let text = if fmt.json {
+        routes_json(&routes, fmt.pretty).map_err(json_error)?
+    } else {
+        routes_text(&routes)
+    };
+    write_out(out, &text)
+}
 
 /// rtm_table of a request whose table is in RTA_TABLE (iproute2 does this
 /// for every table above 255).
@@ -424,10 +583,132 @@ pub fn flag_names(flags: u32) -> Vec<&'static str> {
         .collect()
 }
 
+fn nexthop_text(hop: &NextHop) -> String {
+    let mut s = String::from("\n\tnexthop");
+    if let Some(gw) = hop.gateway {
+        s += &format!(" via {gw}");
+    }
+    s += &format!(" dev {} weight {}", dev_name(hop.oif, &hop.dev), hop.weight);
+    for flag in flag_names(hop.flags) {
+        s += &format!(" {flag}");
+    }
+    s
+}
+
+/// One route as `ip route show table T` prints it: the type unless
+/// unicast, the destination, `via`, `dev`, `proto` unless boot, `scope`
+/// unless global, `src`, `metric`, the flags, then the next hops of a
+/// multipath route on lines of their own.
+pub fn route_text(r: &Route) -> String {
+    let mut s = String::new();
+    if r.kind != 1 {
+        s += &type_name(r.kind);
+        s.push(' ');
+    }
+    s += &r.dst.to_string();
+    if let Some(gw) = r.gateway {
+        s += &format!(" via {gw}");
+    }
+    if let Some(oif) = r.oif {
+        s += &format!(" dev {}", dev_name(oif, &r.dev));
+    }
+    if r.protocol != 3 {
+        s += &format!(" proto {}", protocol_name(r.protocol));
+    }
+    if r.scope != 0 {
+        s += &format!(" scope {}", scope_name(r.scope));
+    }
+    if let Some(src) = r.prefsrc {
+        s += &format!(" src {src}");
+    }
+    if let Some(metric) = r.metric {
+        s += &format!(" metric {metric}");
+    }
+    for flag in flag_names(r.flags) {
+        s += &format!(" {flag}");
+    }
+    for hop in &r.nexthops {
+        s += &nexthop_text(hop);
+    }
+    s.push('\n');
+    s
+}
+
+/// `vrctl route show`: one line per route.
+pub fn routes_text(routes: &[Route]) -> String {
+    routes.iter().map(route_text).collect()
+}
+
+#[derive(Serialize)]
+struct NextHopJson {
+    gateway: Option<Ipv4Addr>,
+    dev: String,
+    weight: u16,
+    flags: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+struct RouteJson {
+    #[serde(rename = "type")]
+    kind: String,
+    dst: String,
+    gateway: Option<Ipv4Addr>,
+    dev: Option<String>,
+    protocol: String,
+    scope: String,
+    prefsrc: Option<Ipv4Addr>,
+    metric: Option<u32>,
+    flags: Vec<&'static str>,
+    table: u32,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    nexthops: Vec<NextHopJson>,
+}
+
+impl From<&Route> for RouteJson {
+    fn from(r: &Route) -> Self {
+        RouteJson {
+            kind: type_name(r.kind),
+            dst: r.dst.to_string(),
+            gateway: r.gateway,
+            dev: r.oif.map(|oif| dev_name(oif, &r.dev)),
+            protocol: protocol_name(r.protocol),
+            scope: scope_name(r.scope),
+            prefsrc: r.prefsrc,
+            metric: r.metric,
+            flags: flag_names(r.flags),
+            table: r.table,
+            nexthops: r
+                .nexthops
+                .iter()
+                .map(|h| NextHopJson {
+                    gateway: h.gateway,
+                    dev: dev_name(h.oif, &h.dev),
+                    weight: h.weight,
+                    flags: flag_names(h.flags),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `vrctl -j route show`: one JSON array, newline-terminated. Every key
+/// is always there (null when the route has no such attribute), unlike
+/// `ip -j route`; `nexthops` only for multipath routes.
+pub fn routes_json(routes: &[Route], pretty: bool) -> serde_json::Result<String> {
+    let v: Vec<RouteJson> = routes.iter().map(RouteJson::from).collect();
+    to_json(&v, pretty)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
     use netlink_packet_core::{NetlinkDeserializable, NetlinkHeader};
+    use vr_netlink::Error as NlError;
+
+    use std::ffi::OsStr;
+
+    use crate::ctx::Opened;
     use vr_netlink::socket::encode_request;
     use vr_netlink::testing::tlv;
 
@@ -825,5 +1106,320 @@ mod tests {
         assert_eq!(scope_name(7), "7");
         assert_eq!(flag_names(0), Vec::<&str>::new());
         assert_eq!(flag_names(16 | 4), vec!["onlink", "linkdown"]);
+    }
+
+    fn routes() -> Vec<Route> {
+        let base = Route {
+            table: 65537,
+            kind: 1,
+            dst: Prefix::parse("10.1.0.0/24").expect("prefix"),
+            gateway: None,
+            oif: Some(3),
+            dev: Some("veth1".into()),
+            protocol: 2,
+            scope: 253,
+            prefsrc: Some(Ipv4Addr::new(10, 1, 0, 1)),
+            metric: None,
+            flags: 0,
+            nexthops: vec![],
+        };
+        vec![
+            base.clone(),
+            Route {
+                kind: 2,
+                dst: Prefix::parse("10.1.0.1").expect("prefix"),
+                scope: 254,
+                ..base.clone()
+            },
+            Route {
+                dst: Prefix::DEFAULT,
+                gateway: Some(Ipv4Addr::new(10, 1, 0, 254)),
+                protocol: 3,
+                scope: 0,
+                prefsrc: None,
+                ..base.clone()
+            },
+            Route {
+                dst: Prefix::parse("10.99.0.0/24").expect("prefix"),
+                oif: Some(9),
+                dev: None,
+                protocol: 4,
+                prefsrc: None,
+                metric: Some(20),
+                flags: 16,
+                ..base
+            },
+        ]
+    }
+
+    #[test]
+    fn route_text_is_iproute2s() {
+        let expected = "\
+10.1.0.0/24 dev veth1 proto kernel scope link src 10.1.0.1
+local 10.1.0.1 dev veth1 proto kernel scope host src 10.1.0.1
+default via 10.1.0.254 dev veth1
+10.99.0.0/24 dev if9 proto static scope link metric 20 linkdown
+";
+        assert_eq!(routes_text(&routes()), expected);
+        assert_eq!(routes_text(&[]), "");
+    }
+
+    #[test]
+    fn multipath_route_text() {
+        let r = Route {
+            table: 65537,
+            kind: 1,
+            dst: Prefix::parse("10.5.0.0/16").expect("prefix"),
+            gateway: None,
+            oif: None,
+            dev: None,
+            protocol: 3,
+            scope: 0,
+            prefsrc: None,
+            metric: None,
+            flags: 0,
+            nexthops: vec![
+                NextHop {
+                    gateway: Some(Ipv4Addr::new(10, 1, 0, 2)),
+                    oif: 3,
+                    dev: Some("veth1".into()),
+                    weight: 1,
+                    flags: 0,
+                },
+                NextHop {
+                    gateway: Some(Ipv4Addr::new(10, 2, 0, 2)),
+                    oif: 4,
+                    dev: None,
+                    weight: 2,
+                    flags: 1,
+                },
+            ],
+        };
+        assert_eq!(
+            route_text(&r),
+            "10.5.0.0/16\n\tnexthop via 10.1.0.2 dev veth1 weight 1\n\tnexthop via 10.2.0.2 dev if4 weight 2 dead\n"
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&routes_json(&[r], false).expect("serializes")).expect("JSON");
+        assert_eq!(v[0]["nexthops"][1]["dev"], "if4");
+        assert_eq!(v[0]["nexthops"][1]["flags"][0], "dead");
+        assert_eq!(v[0]["dev"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn routes_json_keys() {
+        let s = routes_json(&routes()[..3], false).expect("serializes");
+        assert_eq!(
+            s,
+            "[{\"type\":\"unicast\",\"dst\":\"10.1.0.0/24\",\"gateway\":null,\"dev\":\"veth1\",\
+             \"protocol\":\"kernel\",\"scope\":\"link\",\"prefsrc\":\"10.1.0.1\",\"metric\":null,\
+             \"flags\":[],\"table\":65537},\
+             {\"type\":\"local\",\"dst\":\"10.1.0.1\",\"gateway\":null,\"dev\":\"veth1\",\
+             \"protocol\":\"kernel\",\"scope\":\"host\",\"prefsrc\":\"10.1.0.1\",\"metric\":null,\
+             \"flags\":[],\"table\":65537},\
+             {\"type\":\"unicast\",\"dst\":\"default\",\"gateway\":\"10.1.0.254\",\"dev\":\"veth1\",\
+             \"protocol\":\"boot\",\"scope\":\"global\",\"prefsrc\":null,\"metric\":null,\
+             \"flags\":[],\"table\":65537}]\n"
+        );
+        let pretty = routes_json(&routes(), true).expect("serializes");
+        let v: serde_json::Value = serde_json::from_str(&pretty).expect("valid JSON");
+        assert_eq!(v[3]["dev"], "if9");
+        assert_eq!(v[3]["metric"], 20);
+        assert_eq!(v[3]["flags"][0], "linkdown");
+        assert_eq!(routes_json(&[], false).expect("serializes"), "[]\n");
+    }
+
+    fn route(args: &[&str]) -> error::Result<(RouteOp, RouteArgs)> {
+        match crate::Cli::try_parse_from(args)
+            .expect("parses")
+            .command
+            .expect("a command")
+        {
+            crate::Command::Route(Command::Route { command }) => route_args(&command),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn route_commands() {
+        let (op, a) = route(&[
+            "vrctl",
+            "route",
+            "add",
+            "10.99.0.0/24",
+            "dev",
+            "d1",
+            "vr",
+            "1",
+        ])
+        .expect("valid");
+        assert_eq!(op, RouteOp::Add);
+        assert_eq!(
+            a.prefix.map(|p| p.to_string()).as_deref(),
+            Some("10.99.0.0/24")
+        );
+        assert_eq!(a.dev.as_deref(), Some(std::ffi::OsStr::new("d1")));
+        assert_eq!(a.vr, 1);
+        let (op, _) = route(&["vrctl", "route", "delete", "default", "vr", "0"]).expect("valid");
+        assert_eq!(op, RouteOp::Del);
+        let (op, a) = route(&["vrctl", "route", "list", "vr", "2"]).expect("valid");
+        assert_eq!((op, a.prefix, a.vr), (RouteOp::Show, None, 2));
+        // Global options anywhere, also among the route arguments.
+        let cli = crate::Cli::try_parse_from(["vrctl", "route", "show", "vr", "-j", "1", "-p"])
+            .expect("parses");
+        assert!(cli.json && cli.pretty);
+        match route(&["vrctl", "route", "show", "dev", "d1"]) {
+            Err(Error::Usage { cmd, msg }) => {
+                assert_eq!(cmd, ["route", "show"]);
+                assert_eq!(msg, "\"vr <VR>\" is required");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let e = crate::usage_error(&["route", "add"], "\"vr <VR>\" is required");
+        let text = e.render().to_string();
+        assert!(
+            text.contains("vrctl route add <PREFIX> [via <GW>] [dev <IFNAME>] vr <VR>"),
+            "{text}"
+        );
+    }
+
+    /// Routes of a table in a throwaway network namespace: the requests
+    /// vrctl builds, as a real kernel takes them. Run by
+    /// host_route_roundtrip_in_netns under `unshare -rn`.
+    #[test]
+    #[ignore = "run by host_route_roundtrip_in_netns in a new netns"]
+    fn netns_route_roundtrip() {
+        assert_eq!(
+            std::env::var("VRCTL_TEST_IN_NETNS").as_deref(),
+            Ok("1"),
+            "only inside a throwaway network namespace"
+        );
+        let args = |words: &[&str]| {
+            let words: Vec<OsString> = words.iter().map(OsString::from).collect();
+            parse_args(RouteOp::Add, &words).expect("valid arguments")
+        };
+        let show = |table| {
+            let all = args(&["default", "vr", "1"]);
+            let all = RouteArgs {
+                prefix: None,
+                ..all
+            };
+            routes_text(&table_routes(&mut Ctx::new(), table, &all, None).expect("dump"))
+        };
+        let lo = ifindex(OsStr::new("lo")).expect("lo");
+        let table = 65537;
+        // One rtnetlink socket for the changes and the dumps below.
+        let mut ctx = Ctx::new();
+
+        let a = args(&["10.99.0.0/24", "dev", "lo", "vr", "1"]);
+        modify_table(&mut ctx, RouteOp::Add, &a, table, Some(lo)).expect("route add");
+        assert_eq!(show(table), "10.99.0.0/24 dev lo scope link\n");
+        assert_eq!(show(65538), "");
+        assert!(!show(254).contains("10.99.0.0"), "{}", show(254));
+        match modify_table(&mut ctx, RouteOp::Add, &a, table, Some(lo)) {
+            Err(Error::Netlink(NlError::Kernel { errno, .. })) => assert_eq!(errno, libc::EEXIST),
+            other => panic!("second add: {other:?}"),
+        }
+
+        // A gateway that is not on a link: the kernel explains in extack.
+        let g = args(&["10.98.0.0/24", "via", "192.0.2.1", "vr", "1"]);
+        match modify_table(&mut ctx, RouteOp::Add, &g, table, None) {
+            Err(Error::Netlink(NlError::Kernel { errno, msg })) => {
+                eprintln!(
+                    "kernel said: {}",
+                    NlError::Kernel {
+                        errno,
+                        msg: msg.clone()
+                    }
+                );
+                assert_eq!(errno, libc::ENETUNREACH);
+                assert!(msg.is_some_and(|m| !m.is_empty()));
+            }
+            other => panic!("add via an unreachable gateway: {other:?}"),
+        }
+
+        // Filters of route show.
+        let only = |prefix: &str| {
+            let f = args(&[prefix, "vr", "1"]);
+            table_routes(&mut Ctx::new(), table, &f, None)
+                .expect("dump")
+                .len()
+        };
+        assert_eq!(only("10.99.0.0/24"), 1);
+        assert_eq!(only("10.99.0.0/16"), 0);
+        let json = routes_json(
+            &table_routes(&mut ctx, table, &a, Some(lo)).expect("dump"),
+            false,
+        )
+        .expect("JSON");
+        let v: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+        assert_eq!(v[0]["dst"], "10.99.0.0/24");
+        assert_eq!(v[0]["dev"], "lo");
+        assert_eq!(v[0]["table"], 65537);
+        assert_eq!(v[0]["protocol"], "boot");
+
+        // The local table is read through rtm_table 255 (and RTA_TABLE).
+        assert!(
+            show(255).contains("local 127.0.0.1 dev lo proto kernel scope host src 127.0.0.1\n"),
+            "{}",
+            show(255)
+        );
+
+        // Delete: by prefix only, whatever the scope and protocol.
+        let d = RouteArgs {
+            dev: None,
+            ..a.clone()
+        };
+        modify_table(&mut ctx, RouteOp::Del, &d, table, None).expect("route del");
+        assert_eq!(show(table), "");
+        match modify_table(&mut ctx, RouteOp::Del, &d, table, None) {
+            Err(Error::Netlink(NlError::Kernel { errno, .. })) => assert_eq!(errno, libc::ESRCH),
+            other => panic!("second del: {other:?}"),
+        }
+        assert_eq!(
+            ctx.opened(),
+            Opened {
+                rtnl: 1,
+                ..Opened::default()
+            }
+        );
+    }
+
+    /// Runs netns_route_roundtrip in a new user and network namespace
+    /// (unshare -rn, lo up); returns early, saying so, where that is not
+    /// possible.
+    #[test]
+    fn host_route_roundtrip_in_netns() {
+        use std::process::Command;
+        let exe = std::env::current_exe().expect("test binary");
+        let script = r#"ip link set lo up && exec "$0" --ignored --exact route::tests::netns_route_roundtrip --nocapture"#;
+        let probe = Command::new("unshare")
+            .args(["-rn", "sh", "-c", "ip link set lo up"])
+            .output();
+        match probe {
+            Ok(o) if o.status.success() => {}
+            Ok(o) => {
+                eprintln!(
+                    "skipping: unshare -rn ip link set lo up failed: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+                return;
+            }
+            Err(e) => {
+                eprintln!("skipping: cannot run unshare: {e}");
+                return;
+            }
+        }
+        let out = Command::new("unshare")
+            .args(["-rn", "sh", "-c", script])
+            .arg(exe)
+            .env("VRCTL_TEST_IN_NETNS", "1")
+            .output()
+            .expect("unshare runs");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        eprintln!("{text}");
+        assert!(out.status.success(), "{text}");
+        assert!(text.contains("1 passed"), "{text}");
     }
 }
