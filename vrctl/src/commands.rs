@@ -9,10 +9,7 @@ use netlink_packet_core::NLM_F_DUMP;
 use vr_netlink::Error as NlError;
 
 use crate::ctx::{Ctx, Format};
-use crate::dhost_nl::{
-    self, owner_request, DhostDel, DhostMessage, DhostSet, Owner, OwnerArgs, OwnerMessage, OwnerOp,
-};
-use crate::iface::{ifindex, ifname};
+use crate::iface::ifindex;
 use crate::output::{self, json_error, write_out, Event};
 use crate::route::dump as dump_routes;
 use crate::sockets::{
@@ -145,59 +142,6 @@ pub fn pids(ctx: &mut Ctx, id: u32, fmt: Format, out: &mut dyn Write) -> Result<
         output::pids_json(&pids, fmt.pretty).map_err(json_error)?
     } else {
         output::pids_text(&pids)
-    };
-    write_out(out, &text)
-}
-
-/// `dhost set`: the interface name is resolved first, then the kernel has
-/// its say (the address must be configured on the interface).
-pub fn dhost_set(ctx: &mut Ctx, args: &DhostSet) -> Result<()> {
-    let index = ifindex(&args.dev)?;
-    ctx.genl()?
-        .request(DhostMessage::set(args.addr, index, args.member, args.lead))?;
-    Ok(())
-}
-
-pub fn dhost_del(ctx: &mut Ctx, args: &DhostDel) -> Result<()> {
-    ctx.genl()?.request(DhostMessage::del(args.addr, args.vr))?;
-    Ok(())
-}
-
-/// `dhost show`: the distributed addresses by VR and address, with their
-/// interface names.
-pub fn dhost_show(ctx: &mut Ctx, fmt: Format, out: &mut dyn Write) -> Result<()> {
-    let mut dhosts = dhost_nl::dhosts(ctx.genl()?)?;
-    dhosts.sort_by_key(|d| (d.vr, d.addr, d.ifindex));
-    for d in &mut dhosts {
-        d.dev = ifname(d.ifindex);
-    }
-    let text = if fmt.json {
-        output::dhosts_json(&dhosts, fmt.pretty).map_err(json_error)?
-    } else {
-        output::dhosts_text(&dhosts)
-    };
-    write_out(out, &text)
-}
-
-/// `dhost owner add|del`.
-pub fn owner_modify(ctx: &mut Ctx, op: OwnerOp, args: &OwnerArgs) -> Result<()> {
-    ctx.genl()?.request(owner_request(op, args))?;
-    Ok(())
-}
-
-/// `dhost owner show`: the kernel's copy of the ownership database, by
-/// VR, address, protocol and ports.
-pub fn owner_show(ctx: &mut Ctx, fmt: Format, out: &mut dyn Write) -> Result<()> {
-    let replies = ctx.genl()?.dump(OwnerMessage::dump())?;
-    let mut owners = replies
-        .iter()
-        .map(|m| Owner::from_attrs(&m.attrs).map_err(Error::protocol))
-        .collect::<Result<Vec<_>>>()?;
-    owners.sort_by_key(Owner::sort_key);
-    let text = if fmt.json {
-        output::owners_json(&owners, fmt.pretty).map_err(json_error)?
-    } else {
-        output::owners_text(&owners)
     };
     write_out(out, &text)
 }

@@ -10,7 +10,7 @@
 mod batch;
 mod commands;
 mod ctx;
-mod dhost_nl;
+mod dhost;
 mod error;
 mod iface;
 mod output;
@@ -27,7 +27,6 @@ use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::ctx::{Ctx, Format};
-use crate::dhost_nl::{DhostDel, DhostSet, OwnerArgs, OwnerOp};
 use crate::error::Error;
 
 #[derive(Debug, Parser)]
@@ -186,16 +185,8 @@ vrctl's network namespace and left out for a process in another one.")]
     },
     #[command(flatten)]
     Route(route::Command),
-    /// Distributed addresses and the ownership of their ports (distributed IP host)
-    #[command(
-        subcommand_required = true,
-        arg_required_else_help = true,
-        after_help = DHOST_HELP
-    )]
-    Dhost {
-        #[command(subcommand)]
-        command: DhostCommand,
-    },
+    #[command(flatten)]
+    Dhost(dhost::Command),
     /// Print the completion script of a shell (for packagers; make install
     /// installs them)
     #[command(hide = true)]
@@ -204,162 +195,6 @@ vrctl's network namespace and left out for a process in another one.")]
         #[arg(value_enum)]
         shell: Shell,
     },
-}
-
-const DHOST_HELP: &str = "\
-A distributed address is an IPv4 address that several kernels (members)
-serve together. Each member's kernel knows its own member id and the
-lead's: only the lead answers ARP and ICMP for the address, and each
-member delivers the TCP and UDP packets of the ports and connections it
-owns (vrctl dhost owner, kept in sync by vr-dhostd(8)).";
-
-#[derive(Debug, Subcommand)]
-enum DhostCommand {
-    /// Make an address of an interface distributed, or change its ids
-    #[command(
-        override_usage = "vrctl dhost set <ADDR> dev <IFNAME> member <N> lead <M>",
-        after_help = "\
-ADDR must be configured on IFNAME; the address is in the VR of IFNAME.
-N is this kernel's member id and M the lead's (1-65535); this kernel is
-the lead when N = M. The keywords may come in any order."
-    )]
-    Set {
-        /// ADDR, dev IFNAME, member N, lead M
-        #[arg(required = true, value_name = "ARGS")]
-        args: Vec<OsString>,
-    },
-    /// Make a distributed address an ordinary one again (drops its ownership entries)
-    #[command(
-        visible_alias = "delete",
-        override_usage = "vrctl dhost del <ADDR> [vr <VR>]",
-        after_help = "VR is the VR of the address (default 0)."
-    )]
-    Del {
-        /// ADDR, vr VR
-        #[arg(required = true, value_name = "ARGS")]
-        args: Vec<OsString>,
-    },
-    /// Show the distributed addresses, one line each
-    #[command(
-        visible_alias = "list",
-        after_help = "\
-Prints \"ADDR dev IFNAME vr VR member N lead M role lead|member\" per
-address; role is lead when this kernel is the lead (N = M). With -j an
-array of {addr, vr, ifindex, ifname, member, lead, role}."
-    )]
-    Show,
-    /// Add, delete or show the owners of ports and connections of distributed addresses
-    #[command(subcommand_required = true, arg_required_else_help = true)]
-    Owner {
-        #[command(subcommand)]
-        command: OwnerCommand,
-    },
-    /// Moved: the ownership-sync daemon is vr-dhostd(8) now (a usage
-    /// error that says so)
-    #[command(hide = true)]
-    Daemon {
-        #[arg(value_name = "ARGS", allow_hyphen_values = true)]
-        args: Vec<OsString>,
-    },
-}
-
-const OWNER_ARGS_HELP: &str = "\
-PORT is one port or a range FIRST-LAST (1-65535). With remote RADDR:RPORT
-the entry is one connection, of one port. VR is the VR of ADDR (default
-0). Packets of a connection go to its owner, else to the owner of the
-port, else of a range holding the port. The entries are this kernel's copy
-of the ownership database.";
-
-#[derive(Debug, Subcommand)]
-enum OwnerCommand {
-    /// Record the owner of a port, a port range or a connection (replaces the one of the same key)
-    #[command(
-        override_usage = "vrctl dhost owner add <ADDR> tcp|udp <PORT>[-<LAST>] member <N> [remote <RADDR>:<RPORT>] [vr <VR>]",
-        after_help = OWNER_ARGS_HELP
-    )]
-    Add {
-        /// ADDR tcp|udp PORT[-LAST], member N, remote RADDR:RPORT, vr VR
-        #[arg(required = true, value_name = "ARGS")]
-        args: Vec<OsString>,
-    },
-    /// Remove the entry of a port, a port range or a connection
-    #[command(
-        visible_alias = "delete",
-        override_usage = "vrctl dhost owner del <ADDR> tcp|udp <PORT>[-<LAST>] [remote <RADDR>:<RPORT>] [vr <VR>]",
-        after_help = OWNER_ARGS_HELP
-    )]
-    Del {
-        /// ADDR tcp|udp PORT[-LAST], remote RADDR:RPORT, vr VR
-        #[arg(required = true, value_name = "ARGS")]
-        args: Vec<OsString>,
-    },
-    /// Show the ownership entries, one line each
-    #[command(
-        visible_alias = "list",
-        after_help = "\
-Prints each entry in the words of owner add, e.g. \"10.0.0.100 tcp 80
-member 2\", \"10.0.0.100 udp 40000-49999 member 3\" or \"10.0.0.100 tcp
-80 remote 10.0.0.2:40000 member 2 vr 1\" (vr unless 0). With -j an array
-of {addr, vr, proto, port, port_last, remote, remote_port, member}."
-    )]
-    Show,
-}
-
-/// A `vrctl dhost` command with its parsed arguments.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum DhostRequest {
-    Set(DhostSet),
-    Del(DhostDel),
-    Show,
-    Owner(OwnerOp, OwnerArgs),
-    OwnerShow,
-}
-
-/// Parses the arguments of a `vrctl dhost` command; a bad argument is a
-/// usage error of that command, found before anything is sent.
-fn dhost_request(command: &DhostCommand) -> Result<DhostRequest, Error> {
-    let usage = |cmd: &'static [&'static str]| move |msg| Error::Usage { cmd, msg };
-    Ok(match command {
-        DhostCommand::Set { args } => {
-            DhostRequest::Set(dhost_nl::parse_dhost_set(args).map_err(usage(&["dhost", "set"]))?)
-        }
-        DhostCommand::Del { args } => {
-            DhostRequest::Del(dhost_nl::parse_dhost_del(args).map_err(usage(&["dhost", "del"]))?)
-        }
-        DhostCommand::Show => DhostRequest::Show,
-        DhostCommand::Owner { command } => match command {
-            OwnerCommand::Add { args } => DhostRequest::Owner(
-                OwnerOp::Add,
-                dhost_nl::parse_owner(OwnerOp::Add, args)
-                    .map_err(usage(&["dhost", "owner", "add"]))?,
-            ),
-            OwnerCommand::Del { args } => DhostRequest::Owner(
-                OwnerOp::Del,
-                dhost_nl::parse_owner(OwnerOp::Del, args)
-                    .map_err(usage(&["dhost", "owner", "del"]))?,
-            ),
-            OwnerCommand::Show => DhostRequest::OwnerShow,
-        },
-        DhostCommand::Daemon { args } => return Err(daemon_moved(args)),
-    })
-}
-
-/// `vrctl dhost daemon ARGS`, gone: a usage error naming vr-dhostd(8)
-/// with the same arguments.
-fn daemon_moved(args: &[OsString]) -> Error {
-    let args = if args.is_empty() {
-        "members <N,N,...> [lead-addr <ADDR[:PORT]>] [listen <ADDR[:PORT]>] [vr <VR>] [name <NAME>]"
-            .to_owned()
-    } else {
-        args.iter()
-            .map(|a| a.to_string_lossy())
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    Error::Usage {
-        cmd: &["dhost"],
-        msg: format!("the ownership daemon is vr-dhostd(8) now: vr-dhostd {args}"),
-    }
 }
 
 /// Runs one command with the sockets of `ctx`.
@@ -383,13 +218,7 @@ fn run(ctx: &mut Ctx, command: Command, fmt: Format, out: &mut dyn io::Write) ->
         Command::Exec { vr, argv } => commands::exec(vr, &argv),
         Command::Identify { pid } => commands::identify(ctx, pid, fmt, out),
         Command::Route(command) => route::run(ctx, command, fmt, out),
-        Command::Dhost { command } => match dhost_request(&command)? {
-            DhostRequest::Set(args) => commands::dhost_set(ctx, &args),
-            DhostRequest::Del(args) => commands::dhost_del(ctx, &args),
-            DhostRequest::Show => commands::dhost_show(ctx, fmt, out),
-            DhostRequest::Owner(op, args) => commands::owner_modify(ctx, op, &args),
-            DhostRequest::OwnerShow => commands::owner_show(ctx, fmt, out),
-        },
+        Command::Dhost(command) => dhost::run(ctx, command, fmt, out),
         Command::Completion { shell } => completion(shell, out),
     }
 }
@@ -704,134 +533,6 @@ mod tests {
             cli.command.expect("a command"),
             Command::Identify { pid: Some(123) }
         ));
-    }
-
-    fn dhost(args: &[&str]) -> Result<DhostRequest, Error> {
-        let mut argv = vec!["vrctl", "dhost"];
-        argv.extend_from_slice(args);
-        match Cli::try_parse_from(argv)
-            .expect("parses")
-            .command
-            .expect("a command")
-        {
-            Command::Dhost { command } => dhost_request(&command),
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-
-    fn dhost_usage_error(args: &[&str]) -> (&'static [&'static str], String) {
-        match dhost(args) {
-            Err(Error::Usage { cmd, msg }) => (cmd, msg),
-            other => panic!("{args:?}: unexpected {other:?}"),
-        }
-    }
-
-    #[test]
-    fn dhost_commands() {
-        match dhost(&[
-            "set",
-            "10.0.0.100",
-            "dev",
-            "eth0",
-            "member",
-            "2",
-            "lead",
-            "1",
-        ]) {
-            Ok(DhostRequest::Set(a)) => {
-                assert_eq!(a.addr, std::net::Ipv4Addr::new(10, 0, 0, 100));
-                assert_eq!(a.dev, "eth0");
-                assert_eq!((a.member, a.lead), (2, 1));
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-        assert!(matches!(
-            dhost(&["delete", "10.0.0.100", "vr", "1"]),
-            Ok(DhostRequest::Del(DhostDel { vr: Some(1), .. }))
-        ));
-        assert!(matches!(dhost(&["show"]), Ok(DhostRequest::Show)));
-        assert!(matches!(dhost(&["list"]), Ok(DhostRequest::Show)));
-        assert!(matches!(
-            dhost(&["owner", "add", "10.0.0.100", "tcp", "80", "member", "2"]),
-            Ok(DhostRequest::Owner(
-                OwnerOp::Add,
-                OwnerArgs { port: 80, .. }
-            ))
-        ));
-        assert!(matches!(
-            dhost(&["owner", "del", "10.0.0.100", "udp", "1-9"]),
-            Ok(DhostRequest::Owner(
-                OwnerOp::Del,
-                OwnerArgs {
-                    port_last: Some(9),
-                    member: None,
-                    ..
-                }
-            ))
-        ));
-        assert!(matches!(
-            dhost(&["owner", "show"]),
-            Ok(DhostRequest::OwnerShow)
-        ));
-        // Global options anywhere, also among the keywords.
-        let cli =
-            Cli::try_parse_from(["vrctl", "dhost", "owner", "show", "-j", "-p"]).expect("parses");
-        assert!(cli.json && cli.pretty);
-        let cli = Cli::try_parse_from(["vrctl", "dhost", "del", "10.0.0.1", "-j", "vr", "1"])
-            .expect("parses");
-        assert!(cli.json);
-    }
-
-    #[test]
-    fn dhost_usage_errors_name_their_command() {
-        let (cmd, msg) = dhost_usage_error(&["set", "10.0.0.100", "dev", "eth0", "lead", "1"]);
-        assert_eq!(cmd, ["dhost", "set"]);
-        assert_eq!(msg, "\"member <N>\" is required");
-        let (cmd, _) = dhost_usage_error(&["del", "10.0.0.1000"]);
-        assert_eq!(cmd, ["dhost", "del"]);
-        let (cmd, msg) = dhost_usage_error(&["owner", "add", "10.0.0.100", "tcp", "9-8"]);
-        assert_eq!(cmd, ["dhost", "owner", "add"]);
-        assert!(msg.contains("the last port is below the first"), "{msg}");
-        let (cmd, _) = dhost_usage_error(&["owner", "delete", "10.0.0.100", "tcp"]);
-        assert_eq!(cmd, ["dhost", "owner", "del"]);
-        // The daemon is vr-dhostd now: a usage error says so, with the
-        // arguments given.
-        let (cmd, msg) = dhost_usage_error(&["daemon", "members", "1,2", "lead-addr", "10.0.0.1"]);
-        assert_eq!(cmd, ["dhost"]);
-        assert_eq!(
-            msg,
-            "the ownership daemon is vr-dhostd(8) now: vr-dhostd members 1,2 lead-addr 10.0.0.1"
-        );
-        let (_, msg) = dhost_usage_error(&["daemon"]);
-        assert!(
-            msg.ends_with(
-                "now: vr-dhostd members <N,N,...> [lead-addr <ADDR[:PORT]>] \
-                 [listen <ADDR[:PORT]>] [vr <VR>] [name <NAME>]"
-            ),
-            "{msg}"
-        );
-        for (path, usage) in [
-            (
-                &["dhost", "set"][..],
-                "vrctl dhost set <ADDR> dev <IFNAME> member <N> lead <M>",
-            ),
-            (&["dhost", "del"], "vrctl dhost del <ADDR> [vr <VR>]"),
-            (
-                &["dhost", "owner", "add"],
-                "vrctl dhost owner add <ADDR> tcp|udp <PORT>[-<LAST>] member <N> \
-                 [remote <RADDR>:<RPORT>] [vr <VR>]",
-            ),
-            (
-                &["dhost", "owner", "del"],
-                "vrctl dhost owner del <ADDR> tcp|udp <PORT>[-<LAST>] \
-                 [remote <RADDR>:<RPORT>] [vr <VR>]",
-            ),
-        ] {
-            let e = usage_error(path, "bad thing");
-            assert_eq!(e.exit_code(), 2);
-            let text = e.render().to_string();
-            assert!(text.contains(usage), "{text}");
-        }
     }
 
     #[test]

@@ -6,9 +6,7 @@ use serde::Serialize;
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::net::Ipv4Addr;
 
-use crate::dhost_nl::{self, Dhost, Owner};
 use crate::error::{Error, Result};
 use crate::sockets::DiagSocket;
 use crate::vr::Vr;
@@ -270,111 +268,11 @@ pub fn dev_name(oif: u32, dev: &Option<String>) -> String {
     dev.clone().unwrap_or_else(|| format!("if{oif}"))
 }
 
-/// `vrctl dhost show`: one line per distributed address, e.g.
-/// `10.0.0.100 dev eth0 vr 0 member 2 lead 1 role member`.
-pub fn dhosts_text(dhosts: &[Dhost]) -> String {
-    dhosts
-        .iter()
-        .map(|d| {
-            format!(
-                "{} dev {} vr {} member {} lead {} role {}\n",
-                d.addr,
-                dev_name(d.ifindex, &d.dev),
-                d.vr,
-                d.member,
-                d.lead,
-                d.role()
-            )
-        })
-        .collect()
-}
-
-#[derive(Serialize)]
-struct DhostJson<'a> {
-    addr: Ipv4Addr,
-    vr: u32,
-    ifindex: u32,
-    ifname: Option<&'a str>,
-    member: u32,
-    lead: u32,
-    role: &'static str,
-}
-
-/// `vrctl -j dhost show`: one JSON array; `ifname` is null for an
-/// interface vrctl cannot name.
-pub fn dhosts_json(dhosts: &[Dhost], pretty: bool) -> serde_json::Result<String> {
-    let v: Vec<DhostJson> = dhosts
-        .iter()
-        .map(|d| DhostJson {
-            addr: d.addr,
-            vr: d.vr,
-            ifindex: d.ifindex,
-            ifname: d.dev.as_deref(),
-            member: d.member,
-            lead: d.lead,
-            role: d.role(),
-        })
-        .collect();
-    to_json(&v, pretty)
-}
-
-/// `vrctl dhost owner show`: one line per entry, in the words of
-/// `owner add`, e.g. `10.0.0.100 tcp 40000-49999 member 3` or
-/// `10.0.0.100 tcp 80 remote 10.0.0.2:40000 member 2 vr 1` (`vr` unless 0).
-pub fn owners_text(owners: &[Owner]) -> String {
-    owners
-        .iter()
-        .map(|o| {
-            let mut s = format!("{} {} {}", o.addr, dhost_nl::proto_name(o.proto), o.ports());
-            if let Some((addr, port)) = o.remote {
-                s += &format!(" remote {addr}:{port}");
-            }
-            s += &format!(" member {}", o.member);
-            if o.vr != 0 {
-                s += &format!(" vr {}", o.vr);
-            }
-            s.push('\n');
-            s
-        })
-        .collect()
-}
-
-#[derive(Serialize)]
-struct OwnerJson {
-    addr: Ipv4Addr,
-    vr: u32,
-    proto: String,
-    port: u32,
-    port_last: u32,
-    remote: Option<Ipv4Addr>,
-    remote_port: Option<u32>,
-    member: u32,
-}
-
-/// `vrctl -j dhost owner show`: one JSON array. Every key is always there:
-/// `port_last` equals `port` but for a range, `remote` and `remote_port`
-/// are null but for a connection.
-pub fn owners_json(owners: &[Owner], pretty: bool) -> serde_json::Result<String> {
-    let v: Vec<OwnerJson> = owners
-        .iter()
-        .map(|o| OwnerJson {
-            addr: o.addr,
-            vr: o.vr,
-            proto: dhost_nl::proto_name(o.proto),
-            port: o.port,
-            port_last: o.port_last,
-            remote: o.remote.map(|(a, _)| a),
-            remote_port: o.remote.map(|(_, p)| p),
-            member: o.member,
-        })
-        .collect();
-    to_json(&v, pretty)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::vr::Iface;
+    use std::net::Ipv4Addr;
 
     fn vrs() -> Vec<Vr> {
         vec![
@@ -622,117 +520,5 @@ vr 42 name - table 65578
         );
         let pretty = identify_json(7, 2, Some("blue"), true).expect("serializes");
         assert!(pretty.contains("\n  \"vr\": 2,\n"), "{pretty}");
-    }
-
-    fn dhosts() -> Vec<Dhost> {
-        let d = Dhost {
-            addr: Ipv4Addr::new(10, 0, 0, 100),
-            vr: 0,
-            ifindex: 2,
-            dev: Some("eth0".into()),
-            member: 2,
-            lead: 1,
-        };
-        vec![
-            d.clone(),
-            Dhost {
-                addr: Ipv4Addr::new(10, 1, 0, 100),
-                vr: 1,
-                ifindex: 9,
-                dev: None,
-                member: 1,
-                ..d
-            },
-        ]
-    }
-
-    #[test]
-    fn dhost_text() {
-        assert_eq!(
-            dhosts_text(&dhosts()),
-            "10.0.0.100 dev eth0 vr 0 member 2 lead 1 role member\n\
-             10.1.0.100 dev if9 vr 1 member 1 lead 1 role lead\n"
-        );
-        assert_eq!(dhosts_text(&[]), "");
-    }
-
-    #[test]
-    fn dhost_json() {
-        assert_eq!(
-            dhosts_json(&dhosts(), false).expect("serializes"),
-            "[{\"addr\":\"10.0.0.100\",\"vr\":0,\"ifindex\":2,\"ifname\":\"eth0\",\
-             \"member\":2,\"lead\":1,\"role\":\"member\"},\
-             {\"addr\":\"10.1.0.100\",\"vr\":1,\"ifindex\":9,\"ifname\":null,\
-             \"member\":1,\"lead\":1,\"role\":\"lead\"}]\n"
-        );
-        let pretty = dhosts_json(&dhosts(), true).expect("serializes");
-        let v: serde_json::Value = serde_json::from_str(&pretty).expect("valid JSON");
-        assert_eq!(v[1]["role"], "lead");
-        assert_eq!(dhosts_json(&[], false).expect("serializes"), "[]\n");
-    }
-
-    fn owners() -> Vec<Owner> {
-        let port = Owner {
-            addr: Ipv4Addr::new(10, 0, 0, 100),
-            vr: 0,
-            proto: 6,
-            port: 80,
-            port_last: 80,
-            remote: None,
-            member: 2,
-        };
-        vec![
-            port.clone(),
-            Owner {
-                proto: 17,
-                port: 40000,
-                port_last: 49999,
-                member: 3,
-                ..port.clone()
-            },
-            Owner {
-                remote: Some((Ipv4Addr::new(10, 0, 0, 2), 40000)),
-                vr: 1,
-                ..port
-            },
-        ]
-    }
-
-    #[test]
-    fn owner_text() {
-        assert_eq!(
-            owners_text(&owners()),
-            "10.0.0.100 tcp 80 member 2\n\
-             10.0.0.100 udp 40000-49999 member 3\n\
-             10.0.0.100 tcp 80 remote 10.0.0.2:40000 member 2 vr 1\n"
-        );
-        assert_eq!(owners_text(&[]), "");
-    }
-
-    #[test]
-    fn owner_text_is_what_owner_add_takes() {
-        use crate::dhost_nl::{parse_owner, OwnerOp};
-        for line in owners_text(&owners()).lines() {
-            let args: Vec<std::ffi::OsString> = line.split(' ').map(Into::into).collect();
-            let a = parse_owner(OwnerOp::Add, &args).expect("parses");
-            assert_eq!(a.addr, Ipv4Addr::new(10, 0, 0, 100), "{line}");
-        }
-    }
-
-    #[test]
-    fn owner_json() {
-        assert_eq!(
-            owners_json(&owners(), false).expect("serializes"),
-            "[{\"addr\":\"10.0.0.100\",\"vr\":0,\"proto\":\"tcp\",\"port\":80,\"port_last\":80,\
-             \"remote\":null,\"remote_port\":null,\"member\":2},\
-             {\"addr\":\"10.0.0.100\",\"vr\":0,\"proto\":\"udp\",\"port\":40000,\"port_last\":49999,\
-             \"remote\":null,\"remote_port\":null,\"member\":3},\
-             {\"addr\":\"10.0.0.100\",\"vr\":1,\"proto\":\"tcp\",\"port\":80,\"port_last\":80,\
-             \"remote\":\"10.0.0.2\",\"remote_port\":40000,\"member\":2}]\n"
-        );
-        let pretty = owners_json(&owners(), true).expect("serializes");
-        let v: serde_json::Value = serde_json::from_str(&pretty).expect("valid JSON");
-        assert_eq!(v[2]["remote_port"], 40000);
-        assert_eq!(owners_json(&[], false).expect("serializes"), "[]\n");
     }
 }

@@ -1,17 +1,259 @@
 // SPDX-License-Identifier: GPL-2.0-only
-//! The arguments of `vrctl dhost`: distributed addresses and the kernel's
-//! copy of the ownership database. Their messages and decoded entries are
-//! the library's ([`vr_netlink::dhost_nl`]), under the same names here.
+//! `vrctl dhost`: distributed addresses and the kernel's copy of the
+//! ownership database. Its CLI and arguments, its requests and their
+//! output. The messages and decoded entries are the library's
+//! ([`vr_netlink::dhost_nl`]), under the same names here.
 
 use std::ffi::OsString;
+use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
+use clap::Subcommand;
+use serde::Serialize;
 use vr_netlink::args::{
     parse_member, parse_number, parse_vr_id, set_once, split, unexpected, utf8,
 };
 pub use vr_netlink::dhost_nl::*;
 
+use crate::ctx::{Ctx, Format};
+use crate::error::{self, Error};
+use crate::iface::{ifindex, ifname};
+use crate::output::{dev_name, json_error, to_json, write_out};
 use crate::route::parse_dev;
+
+/// The command of vrctl this module owns.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Distributed addresses and the ownership of their ports (distributed IP host)
+    #[command(
+        subcommand_required = true,
+        arg_required_else_help = true,
+        after_help = DHOST_HELP
+    )]
+    Dhost {
+        #[command(subcommand)]
+        command: DhostCommand,
+    },
+}
+
+const DHOST_HELP: &str = "\
+A distributed address is an IPv4 address that several kernels (members)
+serve together. Each member's kernel knows its own member id and the
+lead's: only the lead answers ARP and ICMP for the address, and each
+member delivers the TCP and UDP packets of the ports and connections it
+owns (vrctl dhost owner, kept in sync by vr-dhostd(8)).";
+
+#[derive(Debug, Subcommand)]
+pub enum DhostCommand {
+    /// Make an address of an interface distributed, or change its ids
+    #[command(
+        override_usage = "vrctl dhost set <ADDR> dev <IFNAME> member <N> lead <M>",
+        after_help = "\
+ADDR must be configured on IFNAME; the address is in the VR of IFNAME.
+N is this kernel's member id and M the lead's (1-65535); this kernel is
+the lead when N = M. The keywords may come in any order."
+    )]
+    Set {
+        /// ADDR, dev IFNAME, member N, lead M
+        #[arg(required = true, value_name = "ARGS")]
+        args: Vec<OsString>,
+    },
+    /// Make a distributed address an ordinary one again (drops its ownership entries)
+    #[command(
+        visible_alias = "delete",
+        override_usage = "vrctl dhost del <ADDR> [vr <VR>]",
+        after_help = "VR is the VR of the address (default 0)."
+    )]
+    Del {
+        /// ADDR, vr VR
+        #[arg(required = true, value_name = "ARGS")]
+        args: Vec<OsString>,
+    },
+    /// Show the distributed addresses, one line each
+    #[command(
+        visible_alias = "list",
+        after_help = "\
+Prints \"ADDR dev IFNAME vr VR member N lead M role lead|member\" per
+address; role is lead when this kernel is the lead (N = M). With -j an
+array of {addr, vr, ifindex, ifname, member, lead, role}."
+    )]
+    Show,
+    /// Add, delete or show the owners of ports and connections of distributed addresses
+    #[command(subcommand_required = true, arg_required_else_help = true)]
+    Owner {
+        #[command(subcommand)]
+        command: OwnerCommand,
+    },
+    /// Moved: the ownership-sync daemon is vr-dhostd(8) now (a usage
+    /// error that says so)
+    #[command(hide = true)]
+    Daemon {
+        #[arg(value_name = "ARGS", allow_hyphen_values = true)]
+        args: Vec<OsString>,
+    },
+}
+
+const OWNER_ARGS_HELP: &str = "\
+PORT is one port or a range FIRST-LAST (1-65535). With remote RADDR:RPORT
+the entry is one connection, of one port. VR is the VR of ADDR (default
+0). Packets of a connection go to its owner, else to the owner of the
+port, else of a range holding the port. The entries are this kernel's copy
+of the ownership database.";
+
+#[derive(Debug, Subcommand)]
+pub enum OwnerCommand {
+    /// Record the owner of a port, a port range or a connection (replaces the one of the same key)
+    #[command(
+        override_usage = "vrctl dhost owner add <ADDR> tcp|udp <PORT>[-<LAST>] member <N> [remote <RADDR>:<RPORT>] [vr <VR>]",
+        after_help = OWNER_ARGS_HELP
+    )]
+    Add {
+        /// ADDR tcp|udp PORT[-LAST], member N, remote RADDR:RPORT, vr VR
+        #[arg(required = true, value_name = "ARGS")]
+        args: Vec<OsString>,
+    },
+    /// Remove the entry of a port, a port range or a connection
+    #[command(
+        visible_alias = "delete",
+        override_usage = "vrctl dhost owner del <ADDR> tcp|udp <PORT>[-<LAST>] [remote <RADDR>:<RPORT>] [vr <VR>]",
+        after_help = OWNER_ARGS_HELP
+    )]
+    Del {
+        /// ADDR tcp|udp PORT[-LAST], remote RADDR:RPORT, vr VR
+        #[arg(required = true, value_name = "ARGS")]
+        args: Vec<OsString>,
+    },
+    /// Show the ownership entries, one line each
+    #[command(
+        visible_alias = "list",
+        after_help = "\
+Prints each entry in the words of owner add, e.g. \"10.0.0.100 tcp 80
+member 2\", \"10.0.0.100 udp 40000-49999 member 3\" or \"10.0.0.100 tcp
+80 remote 10.0.0.2:40000 member 2 vr 1\" (vr unless 0). With -j an array
+of {addr, vr, proto, port, port_last, remote, remote_port, member}."
+    )]
+    Show,
+}
+
+/// A `vrctl dhost` command with its parsed arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum DhostRequest {
+    Set(DhostSet),
+    Del(DhostDel),
+    Show,
+    Owner(OwnerOp, OwnerArgs),
+    OwnerShow,
+}
+
+/// Parses the arguments of a `vrctl dhost` command; a bad argument is a
+/// usage error of that command, found before anything is sent.
+fn dhost_request(command: &DhostCommand) -> error::Result<DhostRequest> {
+    let usage = |cmd: &'static [&'static str]| move |msg| Error::Usage { cmd, msg };
+    Ok(match command {
+        DhostCommand::Set { args } => {
+            DhostRequest::Set(parse_dhost_set(args).map_err(usage(&["dhost", "set"]))?)
+        }
+        DhostCommand::Del { args } => {
+            DhostRequest::Del(parse_dhost_del(args).map_err(usage(&["dhost", "del"]))?)
+        }
+        DhostCommand::Show => DhostRequest::Show,
+        DhostCommand::Owner { command } => match command {
+            OwnerCommand::Add { args } => DhostRequest::Owner(
+                OwnerOp::Add,
+                parse_owner(OwnerOp::Add, args).map_err(usage(&["dhost", "owner", "add"]))?,
+            ),
+            OwnerCommand::Del { args } => DhostRequest::Owner(
+                OwnerOp::Del,
+                parse_owner(OwnerOp::Del, args).map_err(usage(&["dhost", "owner", "del"]))?,
+            ),
+            OwnerCommand::Show => DhostRequest::OwnerShow,
+        },
+        DhostCommand::Daemon { args } => return Err(daemon_moved(args)),
+    })
+}
+
+/// `vrctl dhost daemon ARGS`, gone: a usage error naming vr-dhostd(8)
+/// with the same arguments.
+fn daemon_moved(args: &[OsString]) -> Error {
+    let args = if args.is_empty() {
+        "members <N,N,...> [lead-addr <ADDR[:PORT]>] [listen <ADDR[:PORT]>] [vr <VR>] [name <NAME>]"
+            .to_owned()
+    } else {
+        args.iter()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    Error::Usage {
+        cmd: &["dhost"],
+        msg: format!("the ownership daemon is vr-dhostd(8) now: vr-dhostd {args}"),
+    }
+}
+
+/// Runs a `vrctl dhost` command with the sockets of `ctx`.
+pub fn run(ctx: &mut Ctx, command: Command, fmt: Format, out: &mut dyn Write) -> error::Result<()> {
+    let Command::Dhost { command } = command;
+    match dhost_request(&command)? {
+        DhostRequest::Set(args) => set(ctx, &args),
+        DhostRequest::Del(args) => del(ctx, &args),
+        DhostRequest::Show => show(ctx, fmt, out),
+        DhostRequest::Owner(op, args) => owner_modify(ctx, op, &args),
+        DhostRequest::OwnerShow => owner_show(ctx, fmt, out),
+    }
+}
+
+/// `dhost set`: the interface name is resolved first, then the kernel has
+/// its say (the address must be configured on the interface).
+pub fn set(ctx: &mut Ctx, args: &DhostSet) -> error::Result<()> {
+    let index = ifindex(&args.dev)?;
+    ctx.genl()?
+        .request(DhostMessage::set(args.addr, index, args.member, args.lead))?;
+    Ok(())
+}
+
+pub fn del(ctx: &mut Ctx, args: &DhostDel) -> error::Result<()> {
+    ctx.genl()?.request(DhostMessage::del(args.addr, args.vr))?;
+    Ok(())
+}
+
+/// `dhost show`: the distributed addresses by VR and address, with their
+/// interface names.
+pub fn show(ctx: &mut Ctx, fmt: Format, out: &mut dyn Write) -> error::Result<()> {
+    let mut dhosts = dhosts(ctx.genl()?)?;
+    dhosts.sort_by_key(|d| (d.vr, d.addr, d.ifindex));
+    for d in &mut dhosts {
+        d.dev = ifname(d.ifindex);
+    }
+    let text = if fmt.json {
+        dhosts_json(&dhosts, fmt.pretty).map_err(json_error)?
+    } else {
+        dhosts_text(&dhosts)
+    };
+    write_out(out, &text)
+}
+
+/// `dhost owner add|del`.
+pub fn owner_modify(ctx: &mut Ctx, op: OwnerOp, args: &OwnerArgs) -> error::Result<()> {
+    ctx.genl()?.request(owner_request(op, args))?;
+    Ok(())
+}
+
+/// `dhost owner show`: the kernel's copy of the ownership database, by
+/// VR, address, protocol and ports.
+pub fn owner_show(ctx: &mut Ctx, fmt: Format, out: &mut dyn Write) -> error::Result<()> {
+    let replies = ctx.genl()?.dump(OwnerMessage::dump())?;
+    let mut owners = replies
+        .iter()
+        .map(|m| Owner::from_attrs(&m.attrs).map_err(Error::protocol))
+        .collect::<error::Result<Vec<_>>>()?;
+    owners.sort_by_key(Owner::sort_key);
+    let text = if fmt.json {
+        owners_json(&owners, fmt.pretty).map_err(json_error)?
+    } else {
+        owners_text(&owners)
+    };
+    write_out(out, &text)
+}
 
 /// `vrctl dhost set ADDR dev IFNAME member N lead M`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,9 +418,111 @@ pub fn parse_owner(op: OwnerOp, args: &[OsString]) -> Result<OwnerArgs, String> 
     })
 }
 
+/// `vrctl dhost show`: one line per distributed address, e.g.
+/// `10.0.0.100 dev eth0 vr 0 member 2 lead 1 role member`.
+pub fn dhosts_text(dhosts: &[Dhost]) -> String {
+    dhosts
+        .iter()
+        .map(|d| {
+            format!(
+                "{} dev {} vr {} member {} lead {} role {}\n",
+                d.addr,
+                dev_name(d.ifindex, &d.dev),
+                d.vr,
+                d.member,
+                d.lead,
+                d.role()
+            )
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct DhostJson<'a> {
+    addr: Ipv4Addr,
+    vr: u32,
+    ifindex: u32,
+    ifname: Option<&'a str>,
+    member: u32,
+    lead: u32,
+    role: &'static str,
+}
+
+/// `vrctl -j dhost show`: one JSON array; `ifname` is null for an
+/// interface vrctl cannot name.
+pub fn dhosts_json(dhosts: &[Dhost], pretty: bool) -> serde_json::Result<String> {
+    let v: Vec<DhostJson> = dhosts
+        .iter()
+        .map(|d| DhostJson {
+            addr: d.addr,
+            vr: d.vr,
+            ifindex: d.ifindex,
+            ifname: d.dev.as_deref(),
+            member: d.member,
+            lead: d.lead,
+            role: d.role(),
+        })
+        .collect();
+    to_json(&v, pretty)
+}
+
+/// `vrctl dhost owner show`: one line per entry, in the words of
+/// `owner add`, e.g. `10.0.0.100 tcp 40000-49999 member 3` or
+/// `10.0.0.100 tcp 80 remote 10.0.0.2:40000 member 2 vr 1` (`vr` unless 0).
+pub fn owners_text(owners: &[Owner]) -> String {
+    owners
+        .iter()
+        .map(|o| {
+            let mut s = format!("{} {} {}", o.addr, proto_name(o.proto), o.ports());
+            if let Some((addr, port)) = o.remote {
+                s += &format!(" remote {addr}:{port}");
+            }
+            s += &format!(" member {}", o.member);
+            if o.vr != 0 {
+                s += &format!(" vr {}", o.vr);
+            }
+            s.push('\n');
+            s
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct OwnerJson {
+    addr: Ipv4Addr,
+    vr: u32,
+    proto: String,
+    port: u32,
+    port_last: u32,
+    remote: Option<Ipv4Addr>,
+    remote_port: Option<u32>,
+    member: u32,
+}
+
+/// `vrctl -j dhost owner show`: one JSON array. Every key is always there:
+/// `port_last` equals `port` but for a range, `remote` and `remote_port`
+/// are null but for a connection.
+pub fn owners_json(owners: &[Owner], pretty: bool) -> serde_json::Result<String> {
+    let v: Vec<OwnerJson> = owners
+        .iter()
+        .map(|o| OwnerJson {
+            addr: o.addr,
+            vr: o.vr,
+            proto: proto_name(o.proto),
+            port: o.port,
+            port_last: o.port_last,
+            remote: o.remote.map(|(a, _)| a),
+            remote_port: o.remote.map(|(_, p)| p),
+            member: o.member,
+        })
+        .collect();
+    to_json(&v, pretty)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
     use netlink_packet_generic::GenlFamily;
     use vr_netlink::testing::{emitted, tlv};
     use vr_netlink::Cmd;
@@ -697,7 +1041,7 @@ mod tests {
             o(0, [9, 255, 0, 1], 6, 80, 80, None),
         ];
         v.sort_by_key(Owner::sort_key);
-        let text = crate::output::owners_text(&v);
+        let text = owners_text(&v);
         assert_eq!(
             text,
             "9.255.0.1 tcp 80 member 1\n\
@@ -708,5 +1052,245 @@ mod tests {
              10.0.0.2 tcp 80 member 1\n\
              10.0.0.1 tcp 80 member 1 vr 1\n"
         );
+    }
+
+    fn dhosts() -> Vec<Dhost> {
+        let d = Dhost {
+            addr: Ipv4Addr::new(10, 0, 0, 100),
+            vr: 0,
+            ifindex: 2,
+            dev: Some("eth0".into()),
+            member: 2,
+            lead: 1,
+        };
+        vec![
+            d.clone(),
+            Dhost {
+                addr: Ipv4Addr::new(10, 1, 0, 100),
+                vr: 1,
+                ifindex: 9,
+                dev: None,
+                member: 1,
+                ..d
+            },
+        ]
+    }
+
+    #[test]
+    fn dhost_text() {
+        assert_eq!(
+            dhosts_text(&dhosts()),
+            "10.0.0.100 dev eth0 vr 0 member 2 lead 1 role member\n\
+             10.1.0.100 dev if9 vr 1 member 1 lead 1 role lead\n"
+        );
+        assert_eq!(dhosts_text(&[]), "");
+    }
+
+    #[test]
+    fn dhost_json() {
+        assert_eq!(
+            dhosts_json(&dhosts(), false).expect("serializes"),
+            "[{\"addr\":\"10.0.0.100\",\"vr\":0,\"ifindex\":2,\"ifname\":\"eth0\",\
+             \"member\":2,\"lead\":1,\"role\":\"member\"},\
+             {\"addr\":\"10.1.0.100\",\"vr\":1,\"ifindex\":9,\"ifname\":null,\
+             \"member\":1,\"lead\":1,\"role\":\"lead\"}]\n"
+        );
+        let pretty = dhosts_json(&dhosts(), true).expect("serializes");
+        let v: serde_json::Value = serde_json::from_str(&pretty).expect("valid JSON");
+        assert_eq!(v[1]["role"], "lead");
+        assert_eq!(dhosts_json(&[], false).expect("serializes"), "[]\n");
+    }
+
+    fn owners() -> Vec<Owner> {
+        let port = Owner {
+            addr: Ipv4Addr::new(10, 0, 0, 100),
+            vr: 0,
+            proto: 6,
+            port: 80,
+            port_last: 80,
+            remote: None,
+            member: 2,
+        };
+        vec![
+            port.clone(),
+            Owner {
+                proto: 17,
+                port: 40000,
+                port_last: 49999,
+                member: 3,
+                ..port.clone()
+            },
+            Owner {
+                remote: Some((Ipv4Addr::new(10, 0, 0, 2), 40000)),
+                vr: 1,
+                ..port
+            },
+        ]
+    }
+
+    #[test]
+    fn owner_text() {
+        assert_eq!(
+            owners_text(&owners()),
+            "10.0.0.100 tcp 80 member 2\n\
+             10.0.0.100 udp 40000-49999 member 3\n\
+             10.0.0.100 tcp 80 remote 10.0.0.2:40000 member 2 vr 1\n"
+        );
+        assert_eq!(owners_text(&[]), "");
+    }
+
+    #[test]
+    fn owner_text_is_what_owner_add_takes() {
+        for line in owners_text(&owners()).lines() {
+            let args: Vec<std::ffi::OsString> = line.split(' ').map(Into::into).collect();
+            let a = parse_owner(OwnerOp::Add, &args).expect("parses");
+            assert_eq!(a.addr, Ipv4Addr::new(10, 0, 0, 100), "{line}");
+        }
+    }
+
+    #[test]
+    fn owner_json() {
+        assert_eq!(
+            owners_json(&owners(), false).expect("serializes"),
+            "[{\"addr\":\"10.0.0.100\",\"vr\":0,\"proto\":\"tcp\",\"port\":80,\"port_last\":80,\
+             \"remote\":null,\"remote_port\":null,\"member\":2},\
+             {\"addr\":\"10.0.0.100\",\"vr\":0,\"proto\":\"udp\",\"port\":40000,\"port_last\":49999,\
+             \"remote\":null,\"remote_port\":null,\"member\":3},\
+             {\"addr\":\"10.0.0.100\",\"vr\":1,\"proto\":\"tcp\",\"port\":80,\"port_last\":80,\
+             \"remote\":\"10.0.0.2\",\"remote_port\":40000,\"member\":2}]\n"
+        );
+        let pretty = owners_json(&owners(), true).expect("serializes");
+        let v: serde_json::Value = serde_json::from_str(&pretty).expect("valid JSON");
+        assert_eq!(v[2]["remote_port"], 40000);
+        assert_eq!(owners_json(&[], false).expect("serializes"), "[]\n");
+    }
+
+    fn dhost(args: &[&str]) -> error::Result<DhostRequest> {
+        let mut argv = vec!["vrctl", "dhost"];
+        argv.extend_from_slice(args);
+        match crate::Cli::try_parse_from(argv)
+            .expect("parses")
+            .command
+            .expect("a command")
+        {
+            crate::Command::Dhost(Command::Dhost { command }) => dhost_request(&command),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    fn dhost_usage_error(args: &[&str]) -> (&'static [&'static str], String) {
+        match dhost(args) {
+            Err(Error::Usage { cmd, msg }) => (cmd, msg),
+            other => panic!("{args:?}: unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn dhost_commands() {
+        match dhost(&[
+            "set",
+            "10.0.0.100",
+            "dev",
+            "eth0",
+            "member",
+            "2",
+            "lead",
+            "1",
+        ]) {
+            Ok(DhostRequest::Set(a)) => {
+                assert_eq!(a.addr, std::net::Ipv4Addr::new(10, 0, 0, 100));
+                assert_eq!(a.dev, "eth0");
+                assert_eq!((a.member, a.lead), (2, 1));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(matches!(
+            dhost(&["delete", "10.0.0.100", "vr", "1"]),
+            Ok(DhostRequest::Del(DhostDel { vr: Some(1), .. }))
+        ));
+        assert!(matches!(dhost(&["show"]), Ok(DhostRequest::Show)));
+        assert!(matches!(dhost(&["list"]), Ok(DhostRequest::Show)));
+        assert!(matches!(
+            dhost(&["owner", "add", "10.0.0.100", "tcp", "80", "member", "2"]),
+            Ok(DhostRequest::Owner(
+                OwnerOp::Add,
+                OwnerArgs { port: 80, .. }
+            ))
+        ));
+        assert!(matches!(
+            dhost(&["owner", "del", "10.0.0.100", "udp", "1-9"]),
+            Ok(DhostRequest::Owner(
+                OwnerOp::Del,
+                OwnerArgs {
+                    port_last: Some(9),
+                    member: None,
+                    ..
+                }
+            ))
+        ));
+        assert!(matches!(
+            dhost(&["owner", "show"]),
+            Ok(DhostRequest::OwnerShow)
+        ));
+        // Global options anywhere, also among the keywords.
+        let cli = crate::Cli::try_parse_from(["vrctl", "dhost", "owner", "show", "-j", "-p"])
+            .expect("parses");
+        assert!(cli.json && cli.pretty);
+        let cli =
+            crate::Cli::try_parse_from(["vrctl", "dhost", "del", "10.0.0.1", "-j", "vr", "1"])
+                .expect("parses");
+        assert!(cli.json);
+    }
+
+    #[test]
+    fn dhost_usage_errors_name_their_command() {
+        let (cmd, msg) = dhost_usage_error(&["set", "10.0.0.100", "dev", "eth0", "lead", "1"]);
+        assert_eq!(cmd, ["dhost", "set"]);
+        assert_eq!(msg, "\"member <N>\" is required");
+        let (cmd, _) = dhost_usage_error(&["del", "10.0.0.1000"]);
+        assert_eq!(cmd, ["dhost", "del"]);
+        let (cmd, msg) = dhost_usage_error(&["owner", "add", "10.0.0.100", "tcp", "9-8"]);
+        assert_eq!(cmd, ["dhost", "owner", "add"]);
+        assert!(msg.contains("the last port is below the first"), "{msg}");
+        let (cmd, _) = dhost_usage_error(&["owner", "delete", "10.0.0.100", "tcp"]);
+        assert_eq!(cmd, ["dhost", "owner", "del"]);
+        // The daemon is vr-dhostd now: a usage error says so, with the
+        // arguments given.
+        let (cmd, msg) = dhost_usage_error(&["daemon", "members", "1,2", "lead-addr", "10.0.0.1"]);
+        assert_eq!(cmd, ["dhost"]);
+        assert_eq!(
+            msg,
+            "the ownership daemon is vr-dhostd(8) now: vr-dhostd members 1,2 lead-addr 10.0.0.1"
+        );
+        let (_, msg) = dhost_usage_error(&["daemon"]);
+        assert!(
+            msg.ends_with(
+                "now: vr-dhostd members <N,N,...> [lead-addr <ADDR[:PORT]>] \
+                 [listen <ADDR[:PORT]>] [vr <VR>] [name <NAME>]"
+            ),
+            "{msg}"
+        );
+        for (path, usage) in [
+            (
+                &["dhost", "set"][..],
+                "vrctl dhost set <ADDR> dev <IFNAME> member <N> lead <M>",
+            ),
+            (&["dhost", "del"], "vrctl dhost del <ADDR> [vr <VR>]"),
+            (
+                &["dhost", "owner", "add"],
+                "vrctl dhost owner add <ADDR> tcp|udp <PORT>[-<LAST>] member <N> \
+                 [remote <RADDR>:<RPORT>] [vr <VR>]",
+            ),
+            (
+                &["dhost", "owner", "del"],
+                "vrctl dhost owner del <ADDR> tcp|udp <PORT>[-<LAST>] \
+                 [remote <RADDR>:<RPORT>] [vr <VR>]",
+            ),
+        ] {
+            let e = crate::usage_error(path, "bad thing");
+            assert_eq!(e.exit_code(), 2);
+            let text = e.render().to_string();
+            assert!(text.contains(usage), "{text}");
+        }
     }
 }
