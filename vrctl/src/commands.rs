@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //! The verbs of vrctl, on top of the netlink socket and the output code.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::io::Write;
 
 use crate::error::{Error, Result};
@@ -142,41 +142,6 @@ pub fn pids(ctx: &mut Ctx, id: u32, fmt: Format, out: &mut dyn Write) -> Result<
         output::pids_json(&pids, fmt.pretty).map_err(json_error)?
     } else {
         output::pids_text(&pids)
-    };
-    write_out(out, &text)
-}
-
-/// Runs `argv` in VR `vr`: never returns but on failure.
-pub fn exec(vr: u32, argv: &[OsString]) -> Result<()> {
-    Err(task::exec(vr, argv))
-}
-
-/// The name of VR `id`, None if it has none or no longer exists (a task
-/// can outlive the deletion of its VR).
-fn vr_name(ctx: &mut Ctx, id: u32) -> Result<Option<String>> {
-    match fetch(ctx, Some(id)) {
-        Ok(vrs) => Ok(vrs.into_iter().next().and_then(|vr| vr.name)),
-        Err(e) if e.kernel_errno() == Some(libc::ENOENT) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-/// Prints the VR of process `pid` (default: vrctl itself, i.e. the VR
-/// its caller runs in) and the VR's name. The name is looked up in
-/// vrctl's network namespace, so it is left out for a process that is
-/// known to be in another one.
-pub fn identify(ctx: &mut Ctx, pid: Option<u32>, fmt: Format, out: &mut dyn Write) -> Result<()> {
-    let pid = pid.unwrap_or_else(std::process::id);
-    let vr = task::read_vr(pid)?;
-    let name = if task::same_netns(pid) == Some(false) {
-        None
-    } else {
-        vr_name(ctx, vr)?
-    };
-    let text = if fmt.json {
-        output::identify_json(pid, vr, name.as_deref(), fmt.pretty).map_err(json_error)?
-    } else {
-        output::identify_text(vr, name.as_deref())
     };
     write_out(out, &text)
 }

@@ -158,31 +158,8 @@ state, local, lport, remote, rport, ifindex, uid, inode, vr}.
     },
     /// Print VR notifications as they arrive, until killed
     Monitor,
-    /// Run a command in a VR (needs CAP_NET_ADMIN); its children inherit the VR
-    #[command(
-        override_usage = "vrctl exec <VR> [--] <CMD> [ARGS]...",
-        after_help = "\
-vrctl writes VR to /proc/self/vr and becomes CMD: the sockets CMD and its
-descendants open are in VR (their SO_VR socket option says so). Exit
-status: CMD's; 1 if the VR cannot be entered, 127 if CMD is not found,
-126 if it cannot be run."
-    )]
-    Exec {
-        /// VR id
-        vr: u32,
-        /// The command, searched in PATH, and its arguments
-        #[arg(required = true, trailing_var_arg = true, value_name = "CMD")]
-        argv: Vec<OsString>,
-    },
-    /// Print the VR of a process, and the VR's name if it has one
-    #[command(after_help = "\
-Reads /proc/<PID>/vr. Prints \"<VR>\" or \"<VR> name <NAME>\"; with -j
-{\"pid\":PID,\"vr\":VR,\"name\":NAME or null}. The name is looked up in
-vrctl's network namespace and left out for a process in another one.")]
-    Identify {
-        /// Process id (default: vrctl itself, i.e. the VR it was started in)
-        pid: Option<u32>,
-    },
+    #[command(flatten)]
+    Task(task::Command),
     #[command(flatten)]
     Route(route::Command),
     #[command(flatten)]
@@ -215,8 +192,7 @@ fn run(ctx: &mut Ctx, command: Command, fmt: Format, out: &mut dyn io::Write) ->
         Command::Show { vr: None, .. } => commands::show(ctx, None, fmt, out),
         Command::Assign { ifname, vr } => commands::assign(ctx, &ifname, vr),
         Command::Monitor => commands::monitor(ctx, fmt, out),
-        Command::Exec { vr, argv } => commands::exec(vr, &argv),
-        Command::Identify { pid } => commands::identify(ctx, pid, fmt, out),
+        Command::Task(command) => task::run(ctx, command, fmt, out),
         Command::Route(command) => route::run(ctx, command, fmt, out),
         Command::Dhost(command) => dhost::run(ctx, command, fmt, out),
         Command::Completion { shell } => completion(shell, out),
@@ -256,7 +232,7 @@ fn batchable(command: &Command) -> Result<(), Error> {
             &["monitor"],
             "\"monitor\" cannot be used in a batch file: it runs until killed",
         ),
-        Command::Exec { .. } => (
+        Command::Task(task::Command::Exec { .. }) => (
             &["exec"],
             "\"exec\" cannot be used in a batch file: vrctl would become the command",
         ),
@@ -484,55 +460,6 @@ mod tests {
             }
         ));
         assert!(Cli::try_parse_from(["vrctl", "show", "3", "routes"]).is_err());
-    }
-
-    fn exec_argv(args: &[&str]) -> (u32, Vec<String>, bool) {
-        let cli = Cli::try_parse_from(args).expect("parses");
-        match cli.command.expect("a command") {
-            Command::Exec { vr, argv } => (
-                vr,
-                argv.iter()
-                    .map(|a| a.to_string_lossy().into_owned())
-                    .collect(),
-                cli.json,
-            ),
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-
-    #[test]
-    fn exec_arguments() {
-        let (vr, argv, _) = exec_argv(&["vrctl", "exec", "1", "--", "cat", "/proc/self/vr"]);
-        assert_eq!(vr, 1);
-        assert_eq!(argv, ["cat", "/proc/self/vr"]);
-        // "--" is optional; everything after the command is its own.
-        let (_, argv, json) = exec_argv(&["vrctl", "exec", "2", "ls", "-l", "-j", "--", "x"]);
-        assert_eq!(argv, ["ls", "-l", "-j", "--", "x"]);
-        assert!(!json);
-        // A command that starts with "-" needs "--".
-        let (_, argv, _) = exec_argv(&["vrctl", "exec", "3", "--", "-weird", "-h"]);
-        assert_eq!(argv, ["-weird", "-h"]);
-        // vrctl's own options go before the command.
-        let (_, argv, json) = exec_argv(&["vrctl", "-j", "exec", "3", "sh", "-c", "x"]);
-        assert_eq!(argv, ["sh", "-c", "x"]);
-        assert!(json);
-        let (vr, _, _) = exec_argv(&["vrctl", "exec", "70000", "true"]);
-        assert_eq!(vr, 70000);
-    }
-
-    #[test]
-    fn identify_arguments() {
-        let cli = Cli::try_parse_from(["vrctl", "identify"]).expect("parses");
-        assert!(matches!(
-            cli.command.expect("a command"),
-            Command::Identify { pid: None }
-        ));
-        let cli = Cli::try_parse_from(["vrctl", "identify", "123", "-j"]).expect("parses");
-        assert!(cli.json);
-        assert!(matches!(
-            cli.command.expect("a command"),
-            Command::Identify { pid: Some(123) }
-        ));
     }
 
     #[test]

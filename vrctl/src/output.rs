@@ -237,32 +237,6 @@ pub fn event_json(event: Event, vr: &Vr) -> serde_json::Result<String> {
     Ok(s)
 }
 
-/// `vrctl identify`: the VR, then its name if it has one, as
-/// `ip netns identify` prints a name.
-pub fn identify_text(vr: u32, name: Option<&str>) -> String {
-    match name {
-        Some(name) => format!("{vr} name {name}\n"),
-        None => format!("{vr}\n"),
-    }
-}
-
-#[derive(Serialize)]
-struct IdentifyJson<'a> {
-    pid: u32,
-    vr: u32,
-    name: Option<&'a str>,
-}
-
-/// `vrctl -j identify`: one object.
-pub fn identify_json(
-    pid: u32,
-    vr: u32,
-    name: Option<&str>,
-    pretty: bool,
-) -> serde_json::Result<String> {
-    to_json(&IdentifyJson { pid, vr, name }, pretty)
-}
-
 /// The name iproute2 gives an interface it cannot name.
 pub fn dev_name(oif: u32, dev: &Option<String>) -> String {
     dev.clone().unwrap_or_else(|| format!("if{oif}"))
@@ -499,26 +473,5 @@ vr 42 name - table 65578
             event_json(Event::Delete, &vrs()[2]).expect("serializes"),
             "{\"event\":\"delete\",\"vr\":{\"id\":42,\"name\":null,\"table\":65578,\"interfaces\":[]}}\n"
         );
-    }
-
-    #[test]
-    fn identify_text_forms() {
-        assert_eq!(identify_text(1, Some("red")), "1 name red\n");
-        assert_eq!(identify_text(0, Some("default")), "0 name default\n");
-        assert_eq!(identify_text(42, None), "42\n");
-    }
-
-    #[test]
-    fn identify_json_forms() {
-        assert_eq!(
-            identify_json(123, 1, Some("red"), false).expect("serializes"),
-            "{\"pid\":123,\"vr\":1,\"name\":\"red\"}\n"
-        );
-        assert_eq!(
-            identify_json(7, 42, None, false).expect("serializes"),
-            "{\"pid\":7,\"vr\":42,\"name\":null}\n"
-        );
-        let pretty = identify_json(7, 2, Some("blue"), true).expect("serializes");
-        assert!(pretty.contains("\n  \"vr\": 2,\n"), "{pretty}");
     }
 }

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
-//! The VR of tasks, through /proc/<pid>/vr (and /proc/<pid>/task/<tid>/vr):
-//! a decimal id and a newline, readable by anyone, writable with
-//! CAP_NET_ADMIN over the task's network namespace (ENONET for a VR that
-//! does not exist there, ERANGE above 65535, EINVAL for a non-number). The
-//! VR is inherited across fork and clone and kept across exec, and the
-//! sockets a task creates start in its VR.
+//! `vrctl exec` and `vrctl identify`: tasks and their VR. Their CLI, the
+//! requests and the output of identify, and the VR of tasks that they and
+//! `vrctl show` read.
+//!
+//! The VR of tasks is read and written through /proc/<pid>/vr (and
+//! /proc/<pid>/task/<tid>/vr): a decimal id and a newline, readable by
+//! anyone, writable with CAP_NET_ADMIN over the task's network namespace
+//! (ENONET for a VR that does not exist there, ERANGE above 65535, EINVAL
+//! for a non-number). The VR is inherited across fork and clone and kept
+//! across exec, and the sockets a task creates start in its VR.
 //!
 //! A socket's own VR is the int socket option SO_VR (85) at SOL_SOCKET:
 //! getsockopt reads it; setsockopt changes it before the socket is bound
@@ -18,9 +22,110 @@ use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
-use std::process::Command;
+use std::process;
 
+use clap::Subcommand;
+use serde::Serialize;
+
+use crate::commands as vr;
+use crate::ctx::{Ctx, Format};
 use crate::error::{Error, Result};
+use crate::output::{json_error, to_json, write_out};
+
+/// The commands of vrctl this module owns.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a command in a VR (needs CAP_NET_ADMIN); its children inherit the VR
+    #[command(
+        override_usage = "vrctl exec <VR> [--] <CMD> [ARGS]...",
+        after_help = "\
+vrctl writes VR to /proc/self/vr and becomes CMD: the sockets CMD and its
+descendants open are in VR (their SO_VR socket option says so). Exit
+status: CMD's; 1 if the VR cannot be entered, 127 if CMD is not found,
+126 if it cannot be run."
+    )]
+    Exec {
+        /// VR id
+        vr: u32,
+        /// The command, searched in PATH, and its arguments
+        #[arg(required = true, trailing_var_arg = true, value_name = "CMD")]
+        argv: Vec<OsString>,
+    },
+    /// Print the VR of a process, and the VR's name if it has one
+    #[command(after_help = "\
+Reads /proc/<PID>/vr. Prints \"<VR>\" or \"<VR> name <NAME>\"; with -j
+{\"pid\":PID,\"vr\":VR,\"name\":NAME or null}. The name is looked up in
+vrctl's network namespace and left out for a process in another one.")]
+    Identify {
+        /// Process id (default: vrctl itself, i.e. the VR it was started in)
+        pid: Option<u32>,
+    },
+}
+
+/// Runs a `vrctl exec` or `vrctl identify` command (with the sockets of
+/// `ctx`: identify looks up the name of the VR).
+pub fn run(ctx: &mut Ctx, command: Command, fmt: Format, out: &mut dyn Write) -> Result<()> {
+    match command {
+        Command::Exec { vr, argv } => Err(exec(vr, &argv)),
+        Command::Identify { pid } => identify(ctx, pid, fmt, out),
+    }
+}
+
+/// The name of VR `id`, None if it has none or no longer exists (a task
+/// can outlive the deletion of its VR).
+fn vr_name(ctx: &mut Ctx, id: u32) -> Result<Option<String>> {
+    match vr::fetch(ctx, Some(id)) {
+        Ok(vrs) => Ok(vrs.into_iter().next().and_then(|vr| vr.name)),
+        Err(e) if e.kernel_errno() == Some(libc::ENOENT) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Prints the VR of process `pid` (default: vrctl itself, i.e. the VR
+/// its caller runs in) and the VR's name. The name is looked up in
+/// vrctl's network namespace, so it is left out for a process that is
+/// known to be in another one.
+pub fn identify(ctx: &mut Ctx, pid: Option<u32>, fmt: Format, out: &mut dyn Write) -> Result<()> {
+    let pid = pid.unwrap_or_else(std::process::id);
+    let vr = read_vr(pid)?;
+    let name = if same_netns(pid) == Some(false) {
+        None
+    } else {
+        vr_name(ctx, vr)?
+    };
+    let text = if fmt.json {
+        identify_json(pid, vr, name.as_deref(), fmt.pretty).map_err(json_error)?
+    } else {
+        identify_text(vr, name.as_deref())
+    };
+    write_out(out, &text)
+}
+
+/// `vrctl identify`: the VR, then its name if it has one, as
+/// `ip netns identify` prints a name.
+pub fn identify_text(vr: u32, name: Option<&str>) -> String {
+    match name {
+        Some(name) => format!("{vr} name {name}\n"),
+        None => format!("{vr}\n"),
+    }
+}
+
+#[derive(Serialize)]
+struct IdentifyJson<'a> {
+    pid: u32,
+    vr: u32,
+    name: Option<&'a str>,
+}
+
+/// `vrctl -j identify`: one object.
+pub fn identify_json(
+    pid: u32,
+    vr: u32,
+    name: Option<&str>,
+    pretty: bool,
+) -> serde_json::Result<String> {
+    to_json(&IdentifyJson { pid, vr, name }, pretty)
+}
 
 /// Where the VR of process `pid` is shown.
 pub fn proc_vr_path(pid: u32) -> String {
@@ -122,9 +227,9 @@ pub fn enter(vr: u32) -> Result<()> {
 
 /// The command line of `exec`: the program and its arguments. clap
 /// guarantees at least one word; the empty case is kept as an error.
-pub fn command_of(argv: &[OsString]) -> Option<Command> {
+pub fn command_of(argv: &[OsString]) -> Option<process::Command> {
     let (prog, args) = argv.split_first()?;
-    let mut cmd = Command::new(prog);
+    let mut cmd = process::Command::new(prog);
     cmd.args(args);
     Some(cmd)
 }
@@ -153,6 +258,7 @@ pub fn exec(vr: u32, argv: &[OsString]) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
 
     #[test]
     fn proc_vr_contents() {
@@ -217,5 +323,75 @@ mod tests {
             }
             Err(e) => panic!("unexpected error {e}"),
         }
+    }
+
+    #[test]
+    fn identify_text_forms() {
+        assert_eq!(identify_text(1, Some("red")), "1 name red\n");
+        assert_eq!(identify_text(0, Some("default")), "0 name default\n");
+        assert_eq!(identify_text(42, None), "42\n");
+    }
+
+    #[test]
+    fn identify_json_forms() {
+        assert_eq!(
+            identify_json(123, 1, Some("red"), false).expect("serializes"),
+            "{\"pid\":123,\"vr\":1,\"name\":\"red\"}\n"
+        );
+        assert_eq!(
+            identify_json(7, 42, None, false).expect("serializes"),
+            "{\"pid\":7,\"vr\":42,\"name\":null}\n"
+        );
+        let pretty = identify_json(7, 2, Some("blue"), true).expect("serializes");
+        assert!(pretty.contains("\n  \"vr\": 2,\n"), "{pretty}");
+    }
+
+    fn exec_argv(args: &[&str]) -> (u32, Vec<String>, bool) {
+        let cli = crate::Cli::try_parse_from(args).expect("parses");
+        match cli.command.expect("a command") {
+            crate::Command::Task(Command::Exec { vr, argv }) => (
+                vr,
+                argv.iter()
+                    .map(|a| a.to_string_lossy().into_owned())
+                    .collect(),
+                cli.json,
+            ),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn exec_arguments() {
+        let (vr, argv, _) = exec_argv(&["vrctl", "exec", "1", "--", "cat", "/proc/self/vr"]);
+        assert_eq!(vr, 1);
+        assert_eq!(argv, ["cat", "/proc/self/vr"]);
+        // "--" is optional; everything after the command is its own.
+        let (_, argv, json) = exec_argv(&["vrctl", "exec", "2", "ls", "-l", "-j", "--", "x"]);
+        assert_eq!(argv, ["ls", "-l", "-j", "--", "x"]);
+        assert!(!json);
+        // A command that starts with "-" needs "--".
+        let (_, argv, _) = exec_argv(&["vrctl", "exec", "3", "--", "-weird", "-h"]);
+        assert_eq!(argv, ["-weird", "-h"]);
+        // vrctl's own options go before the command.
+        let (_, argv, json) = exec_argv(&["vrctl", "-j", "exec", "3", "sh", "-c", "x"]);
+        assert_eq!(argv, ["sh", "-c", "x"]);
+        assert!(json);
+        let (vr, _, _) = exec_argv(&["vrctl", "exec", "70000", "true"]);
+        assert_eq!(vr, 70000);
+    }
+
+    #[test]
+    fn identify_arguments() {
+        let cli = crate::Cli::try_parse_from(["vrctl", "identify"]).expect("parses");
+        assert!(matches!(
+            cli.command.expect("a command"),
+            crate::Command::Task(Command::Identify { pid: None })
+        ));
+        let cli = crate::Cli::try_parse_from(["vrctl", "identify", "123", "-j"]).expect("parses");
+        assert!(cli.json);
+        assert!(matches!(
+            cli.command.expect("a command"),
+            crate::Command::Task(Command::Identify { pid: Some(123) })
+        ));
     }
 }
