@@ -129,9 +129,9 @@ mod tests {
 
     use netlink_packet_generic::ctrl::{GenlCtrl, GenlCtrlCmd};
 
-    use crate::commands::assign;
     use crate::route::{self, dump as dump_routes, RouteOp};
     use crate::task::identify;
+    use crate::vr::assign;
 
     #[test]
     fn ctx_opens_nothing_a_command_does_not_need() {

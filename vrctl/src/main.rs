@@ -8,7 +8,6 @@
 //! commands of FILE, one per line (see `batch`).
 
 mod batch;
-mod commands;
 mod ctx;
 mod dhost;
 mod error;
@@ -66,19 +65,6 @@ struct Cli {
     command: Option<Command>,
 }
 
-/// The `name` keyword of `create`, as in iproute2.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum NameKeyword {
-    Name,
-}
-
-/// What `show VR` can show besides the VR itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum ShowWhat {
-    Sockets,
-    Pids,
-}
-
 /// The shells `vrctl completion` writes a script for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Shell {
@@ -97,67 +83,10 @@ impl From<Shell> for clap_complete::Shell {
     }
 }
 
-fn parse_name(s: &str) -> Result<String, String> {
-    if s.len() > vr::NAME_ENCODE_MAX {
-        return Err(format!("longer than {} bytes", vr::NAME_ENCODE_MAX));
-    }
-    Ok(s.to_owned())
-}
-
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Create a VR, optionally with a name
-    #[command(override_usage = "vrctl create <VR> [name <NAME>]")]
-    Create {
-        /// VR id (0-65535)
-        vr: u32,
-        /// The keyword "name"
-        #[arg(
-            value_enum,
-            requires = "name",
-            value_name = "name",
-            hide_possible_values = true
-        )]
-        keyword: Option<NameKeyword>,
-        /// Name of the VR
-        #[arg(requires = "keyword", value_parser = parse_name)]
-        name: Option<String>,
-    },
-    /// Delete a VR
-    Delete {
-        /// VR id
-        vr: u32,
-    },
-    /// List all VRs, one line each
-    List,
-    /// Show details of one or all VRs, or the sockets of one
-    #[command(
-        override_usage = "vrctl show [<VR>]\n       vrctl show <VR> sockets|pids",
-        after_help = "\
-\"vrctl show VR sockets\" lists the TCP, UDP and raw sockets of VR, IPv4 and
-IPv6, from sock_diag: one line each, protocol, state, local and remote
-address, as ss(8) prints them. With -j an array of {proto, raw_protocol,
-state, local, lport, remote, rport, ifindex, uid, inode, vr}.
-
-\"vrctl show VR pids\" lists the processes of VR in this network namespace,
-\"PID COMM\" each, as ip vrf pids does; with -j an array of {pid, comm}."
-    )]
-    Show {
-        /// VR id (all VRs if omitted)
-        vr: Option<u32>,
-        /// "sockets" or "pids": the sockets or processes of the VR
-        #[arg(value_enum, requires = "vr", hide_possible_values = true)]
-        what: Option<ShowWhat>,
-    },
-    /// Assign an interface to a VR (VR 0 to take it back)
-    Assign {
-        /// Interface name
-        ifname: OsString,
-        /// VR id
-        vr: u32,
-    },
-    /// Print VR notifications as they arrive, until killed
-    Monitor,
+    #[command(flatten)]
+    Vr(vr::Command),
     #[command(flatten)]
     Task(task::Command),
     #[command(flatten)]
@@ -177,21 +106,7 @@ state, local, lport, remote, rport, ifindex, uid, inode, vr}.
 /// Runs one command with the sockets of `ctx`.
 fn run(ctx: &mut Ctx, command: Command, fmt: Format, out: &mut dyn io::Write) -> Result<(), Error> {
     match command {
-        Command::Create { vr, name, .. } => commands::create(ctx, vr, name.as_deref()),
-        Command::Delete { vr } => commands::delete(ctx, vr),
-        Command::List => commands::list(ctx, fmt, out),
-        Command::Show {
-            vr: Some(vr),
-            what: Some(ShowWhat::Sockets),
-        } => commands::sockets(ctx, vr, fmt, out),
-        Command::Show {
-            vr: Some(vr),
-            what: Some(ShowWhat::Pids),
-        } => commands::pids(ctx, vr, fmt, out),
-        Command::Show { vr, what: None } => commands::show(ctx, vr, fmt, out),
-        Command::Show { vr: None, .. } => commands::show(ctx, None, fmt, out),
-        Command::Assign { ifname, vr } => commands::assign(ctx, &ifname, vr),
-        Command::Monitor => commands::monitor(ctx, fmt, out),
+        Command::Vr(command) => vr::run(ctx, command, fmt, out),
         Command::Task(command) => task::run(ctx, command, fmt, out),
         Command::Route(command) => route::run(ctx, command, fmt, out),
         Command::Dhost(command) => dhost::run(ctx, command, fmt, out),
@@ -228,7 +143,7 @@ fn completion(shell: Shell, out: &mut dyn io::Write) -> Result<(), Error> {
 /// vrctl: the lines after them would never run.
 fn batchable(command: &Command) -> Result<(), Error> {
     let (cmd, msg): (&'static [&'static str], _) = match command {
-        Command::Monitor => (
+        Command::Vr(vr::Command::Monitor) => (
             &["monitor"],
             "\"monitor\" cannot be used in a batch file: it runs until killed",
         ),
@@ -406,60 +321,16 @@ mod tests {
     }
 
     #[test]
-    fn create_with_name() {
-        let cli = Cli::try_parse_from(["vrctl", "create", "1", "name", "red"]).expect("parses");
-        match cli.command.expect("a command") {
-            Command::Create { vr, keyword, name } => {
-                assert_eq!(vr, 1);
-                assert_eq!(keyword, Some(NameKeyword::Name));
-                assert_eq!(name.as_deref(), Some("red"));
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-
-    #[test]
-    fn large_vr_is_kept_for_the_kernel() {
-        let cli = Cli::try_parse_from(["vrctl", "delete", "70000"]).expect("parses");
-        assert!(matches!(
-            cli.command.expect("a command"),
-            Command::Delete { vr: 70000 }
-        ));
-    }
-
-    #[test]
     fn global_flags_anywhere() {
         let cli = Cli::try_parse_from(["vrctl", "show", "-j", "-p"]).expect("parses");
         assert!(cli.json && cli.pretty);
         assert!(matches!(
             cli.command.expect("a command"),
-            Command::Show {
+            Command::Vr(vr::Command::Show {
                 vr: None,
                 what: None
-            }
+            })
         ));
-    }
-
-    #[test]
-    fn show_sockets_needs_a_vr() {
-        let cli = Cli::try_parse_from(["vrctl", "show", "3", "sockets"]).expect("parses");
-        assert!(matches!(
-            cli.command.expect("a command"),
-            Command::Show {
-                vr: Some(3),
-                what: Some(ShowWhat::Sockets)
-            }
-        ));
-        assert!(Cli::try_parse_from(["vrctl", "show", "sockets"]).is_err());
-        let cli = Cli::try_parse_from(["vrctl", "show", "3", "pids"]).expect("parses");
-        assert!(matches!(
-            cli.command.expect("a command"),
-            Command::Show {
-                vr: Some(3),
-                what: Some(ShowWhat::Pids)
-            }
-        ));
-        assert!(Cli::try_parse_from(["vrctl", "show", "3", "routes"]).is_err());
     }
 
     #[test]

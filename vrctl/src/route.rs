@@ -20,11 +20,11 @@ use netlink_packet_route::route::{
 };
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
-use crate::commands as vr;
 use crate::ctx::{Ctx, Format};
 use crate::error::{self, Error};
 use crate::iface::{ifindex, ifname};
 use crate::output::{dev_name, json_error, to_json, write_out};
+use crate::vr;
 
 /// The command of vrctl this module owns.
 #[derive(Debug, Subcommand)]

@@ -27,10 +27,10 @@ use std::process;
 use clap::Subcommand;
 use serde::Serialize;
 
-use crate::commands as vr;
 use crate::ctx::{Ctx, Format};
 use crate::error::{Error, Result};
 use crate::output::{json_error, to_json, write_out};
+use crate::vr;
 
 /// The commands of vrctl this module owns.
 #[derive(Debug, Subcommand)]
