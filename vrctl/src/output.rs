@@ -36,3 +36,29 @@ pub fn to_json<T: Serialize + ?Sized>(v: &T, pretty: bool) -> serde_json::Result
 pub fn dev_name(oif: u32, dev: &Option<String>) -> String {
     dev.clone().unwrap_or_else(|| format!("if{oif}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_is_newline_terminated() {
+        assert_eq!(to_json(&[1, 2], false).expect("serializes"), "[1,2]\n");
+        assert_eq!(to_json(&[1], true).expect("serializes"), "[\n  1\n]\n");
+        let empty: [u32; 0] = [];
+        assert_eq!(to_json(&empty, false).expect("serializes"), "[]\n");
+    }
+
+    #[test]
+    fn unnamed_interface_is_if_and_its_index() {
+        assert_eq!(dev_name(9, &None), "if9");
+        assert_eq!(dev_name(9, &Some("eth0".into())), "eth0");
+    }
+
+    #[test]
+    fn written_output_is_flushed_whole() {
+        let mut out = Vec::new();
+        write_out(&mut out, "a\nb\n").expect("written");
+        assert_eq!(out, b"a\nb\n");
+    }
+}
