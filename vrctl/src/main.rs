@@ -83,6 +83,8 @@ impl From<Shell> for clap_complete::Shell {
     }
 }
 
+/// vrctl's commands: those of each object's module (flattened, so that
+/// they are vrctl's own words, in this order), and completion.
 #[derive(Debug, Subcommand)]
 enum Command {
     #[command(flatten)]
