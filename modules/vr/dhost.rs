@@ -340,13 +340,14 @@ pub(crate) fn claim(net: &Net, key: &SockKey, can_sleep: bool) -> Result<bool> {
 }
 
 kernel::genl_handlers! {
-    doit vr_nl_dhost_set_doit => set;
-    doit vr_nl_dhost_del_doit => del;
-    dumpit vr_nl_dhost_get_dumpit => get_dump;
-    doit vr_nl_owner_set_doit => owner_set;
-    doit vr_nl_owner_del_doit => owner_del;
-    dumpit vr_nl_owner_get_dumpit => owner_dump;
-    doit vr_nl_claim_answer_doit => claim_answer;
+    vr_nl;
+    doit dhost_set => set;
+    doit dhost_del => del;
+    dumpit dhost_get => get_dump;
+    doit owner_set => owner_set;
+    doit owner_del => owner_del;
+    dumpit owner_get => owner_dump;
+    doit claim_answer => claim_answer;
 }
 
 /// Gives back the claim of a socket that gives up its port; may be called in atomic context.

@@ -148,14 +148,14 @@ struct VrModule {
 }
 
 impl kernel::Module for VrModule {
-    fn init(module: &'static ThisModule) -> Result<Self> {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
         let pernet = VR_NET.register()?;
         // Priority 1: before IPv4 drops the device's `in_device`, which holds its VR.
         // SAFETY: `VrNetdevEvents` only reads the registry, which is held exclusively
         // (`get_mut`) only in `create` and `delete`, around no call that raises netdevice events.
         let netdev = unsafe { VR_NETDEV.register(1) }?;
         let family = family().register()?;
-        let ops = stack::Registration::register(module)?;
+        let ops = stack::Registration::register()?;
         Ok(VrModule {
             _ops: ops,
             _family: family,
@@ -431,9 +431,10 @@ fn assign(info: &Info<'_>) -> Result {
 }
 
 kernel::genl_handlers! {
-    doit vr_nl_create_doit => create;
-    doit vr_nl_delete_doit => delete;
-    doit vr_nl_get_doit => get;
-    dumpit vr_nl_get_dumpit => dump;
-    doit vr_nl_assign_doit => assign;
+    vr_nl;
+    doit create => create;
+    doit delete => delete;
+    doit get => get;
+    dumpit get => dump;
+    doit assign => assign;
 }
