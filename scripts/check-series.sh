@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Developer check: every prefix of kernel-patches/series builds (bzImage)
 # and checkpatch is clean on every patch, with nothing but the series in the
-# tree: the config (tinyconfig + qemu/kernel.config + Kconfig.fragment) is
+# tree: the config (tinyconfig + qemu/kernel.config + tests/selftests/config
+# + Kconfig.fragment) is
 # merged again at each step, so CONFIG_VR is on from the patch that adds
 # net/vr/Kconfig. Uses a worktree and a build directory of its own in the
 # cache.
@@ -36,7 +37,7 @@ kmake() {
 configure() {
 	kmake tinyconfig >/dev/null
 	(cd "$OUT" && "$WT/scripts/kconfig/merge_config.sh" -m -O "$OUT" "$OUT/.config" \
-		"$TOP/qemu/kernel.config" "$TOP/Kconfig.fragment" >/dev/null)
+		"$TOP/qemu/kernel.config" "$TOP/tests/selftests/config" "$TOP/Kconfig.fragment" >/dev/null)
 	kmake olddefconfig >/dev/null
 	grep -q '^CONFIG_RUST=y' "$OUT/.config" || die "CONFIG_RUST not set"
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Compile the patched kernel in the configs users build, not only in the
 # test kernel's: each qemu/configs/NAME.config is merged after
-# qemu/kernel.config and Kconfig.fragment and what the series touches is
-# built: rust/ (with Rust), net/, fs/proc/ and kernel/, built-in and modular
-# objects (not linked: the test kernels link the same code), in
+# qemu/kernel.config, tests/selftests/config and Kconfig.fragment, and what
+# the series touches is built: rust/ (with Rust), net/, fs/proc/ and kernel/,
+# built-in and modular objects (not linked: the test kernels link the same code), in
 # $VR_CACHE/build/cfg-NAME, kept between runs so that a repeat costs little.
 # Prints one KTAP line per config; logs in LOGDIR.
 #

@@ -6,10 +6,11 @@
 # The series is
 #  1. the commits made by hand on top of vr-base in the cached kernel tree
 #     ($KSRC): the core hooks and the Rust abstractions;
-#  2. three patches generated here from the files this repository keeps at
+#  2. four patches generated here from the files this repository keeps at
 #     its top level (tree_files in env.sh): the YNL spec and the uapi
 #     header, the module (modules/vr -> net/vr, with its Kconfig and
-#     Makefile hooks) and the documentation with a MAINTAINERS entry.
+#     Makefile hooks), the documentation with a MAINTAINERS entry, and the
+#     selftests (tests/ -> tools/testing/selftests/net/vr).
 # A commit of $KSRC whose message has the line $MARK below is one of 2 and
 # is made again from the current files; the others are kept in order.
 set -euo pipefail
@@ -148,6 +149,27 @@ a packet or socket of VR k, and the distributed IP host. Add it to the
 networking index.
 EOF
 
+put_files 'tools/testing/selftests/net/vr/*'
+add_line tools/testing/selftests/Makefile 'TARGETS += net/vr' '/^TARGETS += net\/tcp_ao$/' a
+maintainers tools/testing/selftests/net/vr/
+commit_stdin <<EOF
+selftests: net: add virtual router and distributed IP host tests
+
+Each script makes its own network namespaces (veth peers) and prints
+KTAP: the vr generic netlink family through vrctl and raw netlink,
+forwarding and local delivery in three VRs with the same addresses,
+isolation on every path that names an interface, a source address or a
+routing table (sockets, netfilter, BPF, IPsec, tunnels, multicast),
+sock_diag filtering by VR, the distributed host's port claims against a
+scripted ownership daemon, what an unprivileged user in another
+namespace tries, and two fuzzers (netlink and socket system calls).
+
+The helper programs are built static; vr-nlfuzz's tables are generated
+from the family's YNL spec. Besides iproute2, nft, iptables and ipvsadm,
+the scripts need vrctl and an ss that prints VRs, from the userspace of
+vr-linux.
+EOF
+
 # --- write the series, and its cover letter from kernel-patches/cover-letter.txt ---
 rm -f "$TOP"/kernel-patches/[0-9][0-9][0-9][0-9]-*.patch
 git -C "$wt" -c core.abbrev=9 format-patch -q --zero-commit --no-signature --cover-letter --rfc \
@@ -171,4 +193,4 @@ EOF
 	echo "# Patches against Linux 7.2.y, applied in order with git am."
 	(cd "$TOP/kernel-patches" && ls [0-9][0-9][0-9][0-9]-*.patch | grep -v "^0000-")
 } > "$TOP/kernel-patches/series"
-log "$(grep -vc '^#' "$TOP/kernel-patches/series") patches and a cover letter in kernel-patches/ (the last three patches generated); 'make kernel' moves $KSRC to them"
+log "$(grep -vc '^#' "$TOP/kernel-patches/series") patches and a cover letter in kernel-patches/ (the last four patches generated); 'make kernel' moves $KSRC to them"

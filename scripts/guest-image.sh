@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Build what goes into the VMs besides the kernel: vrctl and vr-dhostd
-# (static), the test tools (static), the in-guest tests, iproute2's ip with
-# its libraries and the VR-patched ss (scripts/iproute2.sh, static), packed
-# with busybox into an initramfs. Prints the initramfs path. VR_GUEST_OUT:
-# the output directory (default $VR_CACHE/build/guest).
+# (static), the selftests as the series carries them (kselftest's install
+# of tools/testing/selftests/net/vr of the patched tree, so run
+# scripts/kernel.sh first) with their helper programs (static), the other
+# in-guest tests, iproute2's ip with its libraries and the VR-patched ss
+# (scripts/iproute2.sh, static), packed with busybox into an initramfs.
+# Prints the initramfs path. VR_GUEST_OUT: the output directory (default
+# $VR_CACHE/build/guest).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 OUT=${VR_GUEST_OUT:-$CACHE/build/guest}
@@ -17,29 +20,34 @@ for bin in vrctl vr-dhostd; do
 	cp "$CACHE/build/cargo-static/x86_64-unknown-linux-gnu/release/$bin" "$OUT/$bin"
 done
 
-make -s -C "$TOP/tests/tools" O="$OUT/tools" >&2
+# The selftests, built and installed by kselftest's own make from the tree
+# the series made (scripts/export-patches.sh carries tests/vr, tests/lib,
+# tests/tools and tests/selftests there), against that tree's uapi headers.
+st=$KSRC/tools/testing/selftests
+[ -f "$st/net/vr/Makefile" ] ||
+	die "$KSRC does not carry the selftests of the series (run scripts/kernel.sh first)"
+log "building the selftests (tools/testing/selftests/net/vr)"
+make -s -C "$KSRC" O="$OUT/headers" headers >&2
+rm -rf "$OUT/kselftest"
+make -s -C "$st" TARGETS=net/vr O="$OUT/kselftest-build" INSTALL_PATH="$OUT/kselftest" \
+	KHDR_INCLUDES="-isystem $OUT/headers/usr/include" CLANG="clang$LLVM_SUFFIX" install >&2
+ST=$OUT/kselftest/net/vr
 
 adds=(--add "$OUT/vrctl:/usr/bin/vrctl"
       --add "$OUT/vr-dhostd:/usr/bin/vr-dhostd"
       --add "$TOP/qemu/demo/vr-demo:/usr/bin/vr-demo")
-# Every test tool (tests/tools/*.c) as /usr/bin/<name>.
+# Every helper program (tests/tools/*.c) also as /usr/bin/<name>, for the
+# cluster tests and the demo.
 for src in "$TOP"/tests/tools/*.c; do
 	t=$(basename "$src" .c)
-	adds+=(--add "$OUT/tools/$t:/usr/bin/$t")
+	adds+=(--add "$ST/$t:/usr/bin/$t")
 done
-# BPF programs of the tests (tests/tools/bpf/*.c) as /usr/lib/vr-bpf/<name>.o,
-# compiled against the host's uapi headers (no libbpf needed).
-mkdir -p "$OUT/bpf"
-for src in "$TOP"/tests/tools/bpf/*.c; do
-	o=$OUT/bpf/$(basename "$src" .c).o
-	"clang$LLVM_SUFFIX" -O2 -target bpf -I"/usr/include/$(gcc -print-multiarch)" \
-		-Wall -Wextra -Werror -c "$src" -o "$o"
-	adds+=(--add "$o:/usr/lib/vr-bpf/$(basename "$o")")
-done
-# In-guest tests: every directory of tests/ but the host side and the tool sources.
+# In-guest tests: the selftests as /tests/vr, and every other directory of
+# tests/ but the host side and what the selftests are made of.
+adds+=(--add "$ST:/tests/vr")
 for d in "$TOP"/tests/*/; do
 	d=$(basename "$d")
-	case "$d" in host|tools) continue ;; esac
+	case "$d" in host|tools|selftests|vr) continue ;; esac
 	adds+=(--add "$TOP/tests/$d:/tests/$d")
 done
 adds+=(--add "$TOP/bench:/bench")

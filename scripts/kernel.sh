@@ -2,8 +2,8 @@
 # Build the patched kernel: unpack linux-source-7.2 into a git tree in the
 # cache, apply kernel-patches/series with `git am` (nothing else is copied
 # into the tree: the series carries the module, the uapi header and the
-# docs), configure (tinyconfig + qemu/kernel.config + Kconfig.fragment) and
-# build bzImage. Incremental: only what changed is redone, and a new series
+# docs and the selftests), configure (tinyconfig + qemu/kernel.config +
+# tests/selftests/config + Kconfig.fragment) and build bzImage. Incremental: only what changed is redone, and a new series
 # rewrites only the files whose content it changes.
 #
 #   scripts/kernel.sh [--base] [--out DIR] [--config FRAGMENT]... [--target TARGET]...
@@ -19,7 +19,7 @@
 # gcc, as KASAN needs when Rust is enabled.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
-fragments=("$TOP/qemu/kernel.config" "$TOP/Kconfig.fragment")
+fragments=("$TOP/qemu/kernel.config" "$TOP/tests/selftests/config" "$TOP/Kconfig.fragment")
 targets=()
 llvm= base= out=
 while [ $# -gt 0 ]; do
@@ -131,12 +131,14 @@ if [ -z "$base" ]; then
 	# The files kept at the top level of this repository are in the series
 	# as they are (scripts/export-patches.sh makes their patches).
 	stale=()
+	declare -A carried=()
 	while read -r src dst; do
 		[ "$(git hash-object "$TOP/$src")" = "$(git -C "$KSRC" rev-parse -q --verify "$tree:$dst")" ] ||
 			stale+=("$src")
+		carried[$dst]=1
 	done < <(tree_files)
-	for f in $(git -C "$KSRC" ls-tree --name-only "$tree" net/vr/); do
-		[ -e "$TOP/modules/vr/${f#net/vr/}" ] || stale+=("modules/vr/${f#net/vr/} (deleted)")
+	for f in $(git -C "$KSRC" ls-tree -r --name-only "$tree" net/vr/ tools/testing/selftests/net/vr/); do
+		[ -n "${carried[$f]:-}" ] || stale+=("$f (deleted here)")
 	done
 	[ ${#stale[@]} -eq 0 ] ||
 		die "kernel-patches/ does not carry ${stale[*]} as they are: run 'make patches'"

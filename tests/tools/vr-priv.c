@@ -64,8 +64,7 @@
 #include <unistd.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
-
-#include "../../include/uapi/linux/vr.h"
+#include <linux/vr.h>
 
 static const char *prog = "vr-priv";
 

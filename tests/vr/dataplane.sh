@@ -18,7 +18,13 @@
 #
 # Uses vrctl, ip (iproute2) and vr-sock (tests/tools/vr-sock.c).
 
-LIB=${VR_TEST_LIB:-$(dirname "$0")/../lib}
+HERE=$(cd "$(dirname "$0")" && pwd)
+# lib/ and the test programs are beside the script in the kernel's
+# tools/testing/selftests/net/vr; in vr-linux, lib/ is ../lib and the
+# programs are in PATH.
+LIB=${VR_TEST_LIB:-$HERE/lib}
+[ -d "$LIB" ] || LIB=$HERE/../lib
+PATH=$HERE:$PATH
 # shellcheck source=../lib/ktap.sh
 . "$LIB/ktap.sh"
 # "ip" is iproute2's, not busybox's applet.

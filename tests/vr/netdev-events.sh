@@ -18,7 +18,12 @@
 LC_ALL=C
 export LC_ALL
 HERE=$(cd "$(dirname "$0")" && pwd)
-LIB=${VR_TEST_LIB:-$HERE/../lib}
+# lib/ and the test programs are beside the script in the kernel's
+# tools/testing/selftests/net/vr; in vr-linux, lib/ is ../lib and the
+# programs are in PATH.
+LIB=${VR_TEST_LIB:-$HERE/lib}
+[ -d "$LIB" ] || LIB=$HERE/../lib
+PATH=$HERE:$PATH
 # shellcheck source=../lib/iproute2.sh
 . "$LIB/iproute2.sh" || { echo "TAP version 13"; echo "Bail out! iproute2's ip not found"; exit 1; }
 

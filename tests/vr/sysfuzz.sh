@@ -46,7 +46,12 @@
 LC_ALL=C
 export LC_ALL
 HERE=$(cd "$(dirname "$0")" && pwd)
-LIB=${VR_TEST_LIB:-$HERE/../lib}
+# lib/ and the test programs are beside the script in the kernel's
+# tools/testing/selftests/net/vr; in vr-linux, lib/ is ../lib and the
+# programs are in PATH.
+LIB=${VR_TEST_LIB:-$HERE/lib}
+[ -d "$LIB" ] || LIB=$HERE/../lib
+PATH=$HERE:$PATH
 # shellcheck source=../lib/ktap.sh
 . "$LIB/ktap.sh"
 # shellcheck source=../lib/iproute2.sh

@@ -29,7 +29,12 @@ LC_ALL=C
 export LC_ALL
 HERE=$(cd "$(dirname "$0")" && pwd)
 SELF=$HERE/$(basename "$0")
-LIB=${VR_TEST_LIB:-$HERE/../lib}
+# lib/ and the test programs are beside the script in the kernel's
+# tools/testing/selftests/net/vr; in vr-linux, lib/ is ../lib and the
+# programs are in PATH.
+LIB=${VR_TEST_LIB:-$HERE/lib}
+[ -d "$LIB" ] || LIB=$HERE/../lib
+PATH=$HERE:$PATH
 # "ip" is iproute2's, not busybox's applet.
 # shellcheck source=../lib/iproute2.sh
 if ! . "$LIB/iproute2.sh"; then
