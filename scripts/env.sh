@@ -111,5 +111,13 @@ kbuild_progress() {
 checkpatch_ignores() {
 	case "$1" in
 	*-net-vr-keep-the-net.vr-sysctls-in-the-core.patch) echo "--ignore CONST_STRUCT" ;;
+	# The selftests are userspace: the kernel's attribute macros
+	# (__noreturn, __printf) and negative errnos do not apply; ENOSYS
+	# and function names appear as data (errno tables, usage texts);
+	# usage texts are split at line ends; shell and nft repeat words
+	# ("mount -t bpf bpf", "udp udp dport"); BPF instruction and map
+	# macros expand to initializers, which cannot be parenthesized.
+	*-selftests-net-add-virtual-router-and-distributed-IP-.patch)
+		echo "--ignore PREFER_DEFINED_ATTRIBUTE_MACRO,USE_NEGATIVE_ERRNO,ENOSYS,EMBEDDED_FUNCTION_NAME,SPLIT_STRING,REPEATED_WORD,COMPLEX_MACRO" ;;
 	esac
 }
