@@ -26,6 +26,8 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 #ifndef PR_CAP_AMBIENT
 #define PR_CAP_AMBIENT 47
 #define PR_CAP_AMBIENT_CLEAR_ALL 4
@@ -72,7 +74,7 @@ int main(int argc, char **argv)
 				prog, argv[i], max);
 			usage();
 		}
-		if (ncaps == (int)(sizeof(caps) / sizeof(caps[0])))
+		if (ncaps == (int)ARRAY_SIZE(caps))
 			usage();
 		caps[ncaps++] = c;
 	}

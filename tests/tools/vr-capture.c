@@ -194,7 +194,8 @@ int main(int argc, char **argv)
 			continue;
 		if (kind == ARP_REPLY) {
 			/* Ethernet/IPv4 ARP: op at 6, sender address at 14. */
-			if (n >= ETH_HLEN + 28 && ntohs(*(unsigned short *)(buf + 12)) == ETH_P_ARP &&
+			if (n >= ETH_HLEN + 28 &&
+			    ntohs(*(unsigned short *)(buf + 12)) == ETH_P_ARP &&
 			    ntohs(*(unsigned short *)(buf + ETH_HLEN + 6)) == 2 &&
 			    !memcmp(buf + ETH_HLEN + 14, &addr, 4))
 				count(buf + 6);

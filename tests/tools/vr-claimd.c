@@ -35,8 +35,11 @@
 
 /* From include/uapi/linux/vr.h (generated from the YNL spec). */
 enum { EV_BIND = 1, EV_CLOSE, EV_LISTEN, EV_ACCEPT, EV_CONNECT };
-enum { A_EVENT = 1, A_COOKIE, A_ADDR, A_VR, A_PROTO, A_PORT, A_ERRNO,
-       A_REMOTE, A_REMOTE_PORT, A_MAX = A_REMOTE_PORT };
+enum {
+	A_EVENT = 1, A_COOKIE, A_ADDR, A_VR, A_PROTO, A_PORT, A_ERRNO,
+	A_REMOTE, A_REMOTE_PORT, A_MAX = A_REMOTE_PORT
+};
+
 static const char *const event_names[] = {
 	[EV_CLOSE] = "close", [EV_LISTEN] = "listen",
 	[EV_ACCEPT] = "accept", [EV_CONNECT] = "connect",
@@ -97,6 +100,36 @@ static void init_req(struct req *r)
 	r->nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
 }
 
+/* A nest of nests of (id, name): the id of the group "dhost" in *group. */
+static void find_dhost(struct nlattr *a, uint32_t *group)
+{
+	int glen = a->nla_len - NLA_HDRLEN;
+	struct nlattr *g;
+
+	for (g = (void *)((char *)a + NLA_HDRLEN);
+	     glen >= NLA_HDRLEN && g->nla_len >= NLA_HDRLEN &&
+	     g->nla_len <= glen;
+	     glen -= NLA_ALIGN(g->nla_len),
+	     g = (void *)((char *)g + NLA_ALIGN(g->nla_len))) {
+		struct nlattr *f = (void *)((char *)g + NLA_HDRLEN);
+		int flen = g->nla_len - NLA_HDRLEN;
+		uint32_t id = 0;
+		int is_dhost = 0;
+
+		for (; flen >= NLA_HDRLEN && f->nla_len >= NLA_HDRLEN &&
+		     f->nla_len <= flen;
+		     flen -= NLA_ALIGN(f->nla_len),
+		     f = (void *)((char *)f + NLA_ALIGN(f->nla_len))) {
+			if (f->nla_type == CTRL_ATTR_MCAST_GRP_ID)
+				id = *(uint32_t *)((char *)f + NLA_HDRLEN);
+			if (f->nla_type == CTRL_ATTR_MCAST_GRP_NAME)
+				is_dhost = !strcmp((char *)f + NLA_HDRLEN, "dhost");
+		}
+		if (is_dhost)
+			*group = id;
+	}
+}
+
 /* Resolves the family id and the id of its group "dhost". */
 static void resolve(int fd, uint16_t *family, uint32_t *group)
 {
@@ -130,38 +163,14 @@ static void resolve(int fd, uint16_t *family, uint32_t *group)
 			}
 			len = nh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
 			for (a = (void *)((char *)NLMSG_DATA(nh) + GENL_HDRLEN);
-			     len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= len;
+			     len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&
+			     a->nla_len <= len;
 			     len -= NLA_ALIGN(a->nla_len),
 			     a = (void *)((char *)a + NLA_ALIGN(a->nla_len))) {
-				struct nlattr *g;
-				int glen;
-
 				if (a->nla_type == CTRL_ATTR_FAMILY_ID)
 					*family = *(uint16_t *)((char *)a + NLA_HDRLEN);
-				if (a->nla_type != CTRL_ATTR_MCAST_GROUPS)
-					continue;
-				/* A nest of nests of (id, name). */
-				glen = a->nla_len - NLA_HDRLEN;
-				for (g = (void *)((char *)a + NLA_HDRLEN);
-				     glen >= NLA_HDRLEN && g->nla_len >= NLA_HDRLEN && g->nla_len <= glen;
-				     glen -= NLA_ALIGN(g->nla_len),
-				     g = (void *)((char *)g + NLA_ALIGN(g->nla_len))) {
-					struct nlattr *f = (void *)((char *)g + NLA_HDRLEN);
-					int flen = g->nla_len - NLA_HDRLEN;
-					uint32_t id = 0;
-					int is_dhost = 0;
-
-					for (; flen >= NLA_HDRLEN && f->nla_len >= NLA_HDRLEN && f->nla_len <= flen;
-					     flen -= NLA_ALIGN(f->nla_len),
-					     f = (void *)((char *)f + NLA_ALIGN(f->nla_len))) {
-						if (f->nla_type == CTRL_ATTR_MCAST_GRP_ID)
-							id = *(uint32_t *)((char *)f + NLA_HDRLEN);
-						if (f->nla_type == CTRL_ATTR_MCAST_GRP_NAME)
-							is_dhost = !strcmp((char *)f + NLA_HDRLEN, "dhost");
-					}
-					if (is_dhost)
-						*group = id;
-				}
+				if (a->nla_type == CTRL_ATTR_MCAST_GROUPS)
+					find_dhost(a, group);
 			}
 		}
 	}

@@ -1134,7 +1134,8 @@ static void resolve_family(int fd)
 		if (n <= 0)
 			die("no answer from the genetlink controller");
 		len = n;
-		for (nlh = (struct nlmsghdr *)rbuf; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+		for (nlh = (struct nlmsghdr *)rbuf; NLMSG_OK(nlh, len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
 			if (nlh->nlmsg_seq != 1)
 				continue;
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
@@ -1271,7 +1272,8 @@ static int vr_attr(uint16_t type, const unsigned char *d, size_t len, void *arg)
 	} else if (t == A_NAME) {
 		if (!len || d[len - 1] || len - 1 > FZ_C_NAME_MAX_LEN ||
 		    strlen((const char *)d) != len - 1) {
-			e->bad = "name is not a NUL-terminated string of at most name-max-len bytes";
+			e->bad = "name is not a NUL-terminated string of at most "
+				 "name-max-len bytes";
 			return 1;
 		}
 		memcpy(e->name, d, len);
@@ -1419,7 +1421,8 @@ static void sync_dump(const struct fz_op *op,
 		if (n < 0)
 			die("%s dump: %s", op->name, strerror(-n));
 		len = n;
-		for (nlh = (struct nlmsghdr *)rbuf; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+		for (nlh = (struct nlmsghdr *)rbuf; NLMSG_OK(nlh, len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
 			if (nlh->nlmsg_seq != seq)
 				continue;
 			if (nlh->nlmsg_type == NLMSG_DONE) {
@@ -2526,7 +2529,8 @@ static void drain_mon(void)
 			continue;
 		}
 		len = n;
-		for (nlh = (struct nlmsghdr *)rbuf; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+		for (nlh = (struct nlmsghdr *)rbuf; NLMSG_OK(nlh, len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
 			const struct genlmsghdr *gh = NLMSG_DATA(nlh);
 			const struct fz_op *op;
 			struct vr_entry e;
@@ -2581,7 +2585,8 @@ static void drain_dh(void)
 			continue;
 		}
 		len = n;
-		for (nlh = (struct nlmsghdr *)rbuf; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+		for (nlh = (struct nlmsghdr *)rbuf; NLMSG_OK(nlh, len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
 			const struct genlmsghdr *gh = NLMSG_DATA(nlh);
 			const unsigned char *p = (const unsigned char *)gh + GENL_HDRLEN;
 			size_t plen;
@@ -2678,7 +2683,8 @@ static void answer_claim(uint32_t cookie)
 		if (n <= 0)
 			break;
 		len = n;
-		for (nlh = (struct nlmsghdr *)rbuf; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+		for (nlh = (struct nlmsghdr *)rbuf; NLMSG_OK(nlh, len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
 			int e;
 
 			if (nlh->nlmsg_type != NLMSG_ERROR) {
@@ -3338,7 +3344,8 @@ static void check_vis(int k, int single)
 		if (acks)
 			surprise("%s: ack %s, expected %s%s%s", e.op ? e.op->name : "request",
 				 errname(err), errname(e.errs[0]),
-				 e.n_errs > 1 ? " or " : "", e.n_errs > 1 ? errname(e.errs[1]) : "");
+				 e.n_errs > 1 ? " or " : "",
+				 e.n_errs > 1 ? errname(e.errs[1]) : "");
 		else
 			surprise("%s: no reply (success without NLM_F_ACK), expected %s",
 				 e.op ? e.op->name : "request", errname(e.errs[0]));
@@ -3433,8 +3440,9 @@ static void check_datagram(const unsigned char *d, size_t dlen)
 		if (r->type != NLMSG_ERROR && r->type != NLMSG_DONE && r->type != family_id &&
 		    !(vis[r->owner].type != family_id && vis[r->owner].type >= NLMSG_MIN_TYPE &&
 		      vis[r->owner].type <= GENL_ID_LIMIT))
-			surprise("a reply of type %u, neither an ack, a dump's end nor the family's",
-				 r->type);
+			surprise(
+				"a reply of type %u, neither an ack, a dump's end nor the family's",
+				r->type);
 	}
 	if (vis_overflow) {
 		st_resync++;

@@ -89,6 +89,8 @@ enum {
 	EXIT_NOREPLY = 4,
 };
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 #define MSG_MAX 65536
 #define RCV_MAX (1 << 20)
 
@@ -169,7 +171,7 @@ static const char *errname(int e)
 
 	if (e == 0)
 		return "0";
-	for (i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(errnames); i++)
 		if (errnames[i].err == e)
 			return errnames[i].name;
 	snprintf(buf, sizeof(buf), "E%d", e);

@@ -460,7 +460,7 @@ static int cmd_write(int argc, char **argv)
 
 static int cmd_enter(int argc, char **argv)
 {
-	const char *kinds[] = { "user", "net" };
+	static const char * const kinds[] = { "user", "net" };
 	char path[64];
 	unsigned int i;
 	int fd;
@@ -510,19 +510,23 @@ static int transact(int fd, struct nlreq *r, int *family)
 		n = recv(fd, buf, sizeof(buf), 0);
 		if (n < 0)
 			return -1;
-		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n); nh = NLMSG_NEXT(nh, n)) {
+		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
+		     nh = NLMSG_NEXT(nh, n)) {
+			struct nlattr *a;
+			int left;
+
 			if (nh->nlmsg_type == NLMSG_ERROR)
 				return -((struct nlmsgerr *)NLMSG_DATA(nh))->error;
-			if (family && nh->nlmsg_type == GENL_ID_CTRL) {
-				struct nlattr *a = (struct nlattr *)((char *)NLMSG_DATA(nh) + GENL_HDRLEN);
-				int left = nh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
-
-				while (left >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= left) {
-					if (a->nla_type == CTRL_ATTR_FAMILY_ID)
-						*family = *(unsigned short *)((char *)a + NLA_HDRLEN);
-					left -= NLA_ALIGN(a->nla_len);
-					a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len));
-				}
+			if (!family || nh->nlmsg_type != GENL_ID_CTRL)
+				continue;
+			a = (struct nlattr *)((char *)NLMSG_DATA(nh) + GENL_HDRLEN);
+			left = nh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+			while (left >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&
+			       a->nla_len <= left) {
+				if (a->nla_type == CTRL_ATTR_FAMILY_ID)
+					*family = *(unsigned short *)((char *)a + NLA_HDRLEN);
+				left -= NLA_ALIGN(a->nla_len);
+				a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len));
 			}
 		}
 	}

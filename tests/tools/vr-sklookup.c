@@ -41,7 +41,10 @@
 #define SO_VR 85
 #endif
 
-#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), \
+	.src_reg = (s), .off = (o), .imm = (i) })
 #define MOV64_REG(d, s)	INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
 #define MOV64_IMM(d, i)	INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
 #define ADD64_IMM(d, i)	INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
@@ -51,7 +54,8 @@
 #define LD_ABS_H(o)	INSN(BPF_LD | BPF_ABS | BPF_H, 0, 0, 0, o)
 #define JNE_IMM(d, i, o) INSN(BPF_JMP | BPF_JNE | BPF_K, d, 0, o, i)
 #define JEQ_IMM(d, i, o) INSN(BPF_JMP | BPF_JEQ | BPF_K, d, 0, o, i)
-#define LD_MAP_FD(d, fd) INSN(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, fd), INSN(0, 0, 0, 0, 0)
+#define LD_MAP_FD(d, fd) INSN(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, fd), \
+			 INSN(0, 0, 0, 0, 0)
 #define CALL(f)		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, f)
 #define EXIT()		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
@@ -135,7 +139,7 @@ static int tc_insns(struct bpf_insn *out, int steer, int map, int redir)
 		EXIT(),
 	};
 
-	_Static_assert(sizeof(insns) / sizeof(insns[0]) == 30, "out is at 28");
+	_Static_assert(ARRAY_SIZE(insns) == 30, "out is at 28");
 	memcpy(out, insns, 28 * sizeof(*out));
 	if (redir)
 		memcpy(out + 28, redirect, sizeof(redirect));
@@ -299,6 +303,7 @@ int main(int argc, char **argv)
 		}
 	}
 usage:
-	fprintf(stderr, "usage: vr-sklookup [-v VR] [-i IFNAME [-r REDIR_IF]] tcp|udp ADDR PORT STEER_PORT REPLY\n");
+	fprintf(stderr,
+		"usage: vr-sklookup [-v VR] [-i IFNAME [-r REDIR_IF]] tcp|udp ADDR PORT STEER_PORT REPLY\n");
 	return 2;
 }

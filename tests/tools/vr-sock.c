@@ -216,17 +216,37 @@ static int __attribute__((noreturn)) fail(int err)
 	printf("error: %s\n", errname(err));
 	fflush(stdout);
 	switch (err) {
-	case ETIMEDOUT: rc = 10; break;
-	case ECONNREFUSED: rc = 11; break;
+	case ETIMEDOUT:
+		rc = 10;
+		break;
+	case ECONNREFUSED:
+		rc = 11;
+		break;
 	case EHOSTUNREACH:
-	case ENETUNREACH: rc = 12; break;
-	case EADDRINUSE: rc = 13; break;
-	case EADDRNOTAVAIL: rc = 14; break;
-	case EPERM: rc = 15; break;
-	case ENONET: rc = 16; break;
-	case EISCONN: rc = 17; break;
-	case ERANGE: rc = 18; break;
-	default: rc = 1; break;
+	case ENETUNREACH:
+		rc = 12;
+		break;
+	case EADDRINUSE:
+		rc = 13;
+		break;
+	case EADDRNOTAVAIL:
+		rc = 14;
+		break;
+	case EPERM:
+		rc = 15;
+		break;
+	case ENONET:
+		rc = 16;
+		break;
+	case EISCONN:
+		rc = 17;
+		break;
+	case ERANGE:
+		rc = 18;
+		break;
+	default:
+		rc = 1;
+		break;
 	}
 	exit(rc);
 }
@@ -1187,16 +1207,35 @@ int main(int argc, char **argv)
 				usage();
 			memset(request_buf + 5, 'x', request_len - 5);
 			break;
-		case 's': src_addr = optarg; break;
-		case 'b': broadcast = 1; break;
-		case 'i': unicast_if = optarg; break;
-		case 'm': mcast_if = optarg; break;
-		case 'p': pktinfo_if = optarg; break;
-		case 'f': freebind = 1; break;
-		case 'v': vr = atoi(optarg); break;
-		case 'd': bind_dev = optarg; break;
-		case 't': timeout_ms = atoi(optarg); break;
-		default: usage();
+		case 's':
+			src_addr = optarg;
+			break;
+		case 'b':
+			broadcast = 1;
+			break;
+		case 'i':
+			unicast_if = optarg;
+			break;
+		case 'm':
+			mcast_if = optarg;
+			break;
+		case 'p':
+			pktinfo_if = optarg;
+			break;
+		case 'f':
+			freebind = 1;
+			break;
+		case 'v':
+			vr = atoi(optarg);
+			break;
+		case 'd':
+			bind_dev = optarg;
+			break;
+		case 't':
+			timeout_ms = atoi(optarg);
+			break;
+		default:
+			usage();
 		}
 	}
 	argc -= optind;

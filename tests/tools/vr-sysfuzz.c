@@ -133,6 +133,13 @@ enum {
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * The go and stop flags are polled by other processes (MAP_SHARED): every
+ * access is a real load or store, as the kernel's READ_ONCE()/WRITE_ONCE().
+ */
+#define READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define WRITE_ONCE(x, val) __atomic_store_n(&(x), (val), __ATOMIC_RELAXED)
+
 #define MAX_WORKERS 16
 #define NSLOTS 12		/* sockets per worker */
 #define MAX_CHILDREN 8		/* forked children alive per worker */
@@ -236,16 +243,17 @@ static const struct kind kinds[] = {
 	X(vr_get, 1) X(link_add, 2) X(link_del, 1) X(link_updown, 2)	\
 	X(link_mtu, 1) X(link_netns, 1) X(addr, 2)
 
-#define OP_ENUM(name, weight) OP_##name,
+#define OP_ENUM(name, ...) OP_##name,
 enum op { FOR_EACH_OP(OP_ENUM) NOPS };
-#define OP_NAME(name, weight) #name,
+#define OP_NAME(name, ...) #name,
 static const char *const op_names[] = { FOR_EACH_OP(OP_NAME) };
-#define OP_WEIGHT(name, weight) weight,
+#define OP_WEIGHT(name, weight) \
+	[OP_##name] = weight,
 static const unsigned int op_weights[] = { FOR_EACH_OP(OP_WEIGHT) };
 
 /* Shared by every process of the run (MAP_SHARED). */
 struct shared {
-	volatile int go, stop;
+	int go, stop;		/* READ_ONCE(), WRITE_ONCE() */
 	pid_t pids[MAX_WORKERS];
 	unsigned long counts[MAX_WORKERS][NOPS][NERR];
 	unsigned long max_ms[MAX_WORKERS][NOPS];	/* longest operation */
@@ -1511,7 +1519,7 @@ static int op_addr(struct worker *w, const uint64_t *r)
 
 typedef int (*op_fn)(struct worker *, const uint64_t *);
 
-#define OP_FN(name, weight) op_##name,
+#define OP_FN(name, ...) op_##name,
 static const op_fn op_fns[] = { FOR_EACH_OP(OP_FN) };
 
 static unsigned int total_weight;
@@ -1537,7 +1545,7 @@ static void run_ops(struct worker *w, unsigned long limit)
 	int err, i;
 
 	for (done = 0; done < limit; done++, w->nops++) {
-		if (sh->stop || now_ms() >= end_ms)
+		if (READ_ONCE(sh->stop) || now_ms() >= end_ms)
 			break;
 		if (!w->is_child && w->nchildren)
 			reap_children(w, 0);
@@ -1584,7 +1592,7 @@ static void __attribute__((noreturn)) worker_main(int id, int home_fd)
 	for (i = 0; i < NSLOTS; i++)
 		w->slots[i].fd = -1;
 	w->nl[0][0] = w->nl[0][1] = w->nl[1][0] = w->nl[1][1] = -1;
-	while (!sh->go)
+	while (!READ_ONCE(sh->go))
 		sleep_ms(1);
 	run_ops(w, max_ops);
 	for (i = 0; i < NSLOTS; i++)
@@ -1866,8 +1874,8 @@ int main(int argc, char **argv)
 
 		if (pid < 0) {
 			out("error: fork: %s\n", strerror(errno));
-			sh->stop = 1;
-			sh->go = 1;
+			WRITE_ONCE(sh->stop, 1);
+			WRITE_ONCE(sh->go, 1);
 			return 3;
 		}
 		if (pid == 0)
@@ -1876,7 +1884,7 @@ int main(int argc, char **argv)
 	}
 	start = now_ms();
 	end_ms = start + run_seconds * 1000;
-	sh->go = 1;
+	WRITE_ONCE(sh->go, 1);
 
 	/*
 	 * Workers are only reaped once all have exited (or given up on), so
@@ -1906,7 +1914,7 @@ int main(int argc, char **argv)
 		}
 		sleep_ms(50);
 	}
-	sh->stop = 1;
+	WRITE_ONCE(sh->stop, 1);
 	for (i = 0; i < nworkers; i++) {
 		if (done[i])
 			continue;

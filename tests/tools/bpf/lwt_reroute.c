@@ -4,7 +4,8 @@
  * TO_ADDR (IP and UDP/TCP checksums fixed) and return BPF_LWT_REROUTE, so
  * that bpf_lwt_xmit_reroute() routes TO_ADDR again. Other packets: BPF_OK.
  * -DFROM_ADDR=0x...  -DTO_ADDR=0x... (host-order u32, default 10.98.0.2 and
- * 10.99.0.2). */
+ * 10.99.0.2).
+ */
 #include "bpf_mini.h"
 #include <linux/in.h>
 #include <linux/ip.h>
@@ -30,11 +31,11 @@ int reroute(struct __sk_buff *skb)
 	if (ip.protocol == IPPROTO_UDP) {
 		csum_off = sizeof(ip) + 6;
 		l4flags |= BPF_F_MARK_MANGLED_0;	/* UDP: 0 = no checksum */
-	}
-	else if (ip.protocol == IPPROTO_TCP)
+	} else if (ip.protocol == IPPROTO_TCP) {
 		csum_off = sizeof(ip) + 16;
-	else
+	} else {
 		csum_off = 0;
+	}
 	if (csum_off && bpf_l4_csum_replace(skb, csum_off, from, to, l4flags))
 		return BPF_DROP;
 	if (bpf_l3_csum_replace(skb, offsetof(struct iphdr, check), from, to, sizeof(to)))

@@ -10,7 +10,8 @@
  *     the kernel routes the destination itself) for every IPv4 packet;
  *   tc/redirect_neigh6: the same for every IPv6 packet.
  * REDIR_IFINDEX: -DREDIR_IFINDEX=N at build time (default 100: create the
- * egress device with `ip link add ... index 100`). */
+ * egress device with `ip link add ... index 100`).
+ */
 #include "bpf_mini.h"
 #include <linux/if_ether.h>
 #include <linux/in.h>

@@ -7,7 +7,8 @@
  *   sk->mark the found socket's SO_MARK (set it distinct per VR), or
  *   0x1      found, SO_MARK 0
  * skb->mark survives to netfilter, so `nft ... meta mark 0xdead counter`
- * (nft is in the guest) observes the result. Always TC_ACT_OK. */
+ * (nft is in the guest) observes the result. Always TC_ACT_OK.
+ */
 #include "bpf_mini.h"
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -66,7 +67,8 @@ int lookup_tcp(struct __sk_buff *skb)
 }
 
 /* skc: may return a request or timewait sock (struct sock_common): mark is
- * not readable there, so report only found (1) / not found. */
+ * not readable there, so report only found (1) / not found.
+ */
 SEC("tc/skc")
 int lookup_skc(struct __sk_buff *skb)
 {
