@@ -43,9 +43,17 @@ fresh_netns() {
 		peers="$peers $n-$$"
 	done
 	peers=${peers# }
-	ip netns add "$test" || { echo "TAP version 13"; echo "Bail out! ip netns add failed"; exit 1; }
+	ip netns add "$test" || {
+		echo "TAP version 13"
+		echo "Bail out! ip netns add failed"
+		exit 1
+	}
 	for n in $peers; do
-		ip netns add "$n" || { echo "TAP version 13"; echo "Bail out! ip netns add failed"; exit 1; }
+		ip netns add "$n" || {
+			echo "TAP version 13"
+			echo "Bail out! ip netns add failed"
+			exit 1
+		}
 	done
 	VR_NETNS_TEST=$test VR_NETNS_PEERS=$peers ip netns exec "$test" sh "$script"
 	rc=$?

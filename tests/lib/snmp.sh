@@ -13,7 +13,8 @@ in_netns() {
 # ("-": the test's own).
 snmp() {
 	in_netns "$1" cat /proc/net/snmp |
-		awk -v p="$2:" -v f="$3" '$1 == p { if (!c) { for (i = 2; i <= NF; i++) if ($i == f) c = i }
+		awk -v p="$2:" -v f="$3" '$1 == p {
+			if (!c) { for (i = 2; i <= NF; i++) if ($i == f) c = i }
 			else { print $c; exit } }'
 }
 

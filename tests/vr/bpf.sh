@@ -393,7 +393,8 @@ t_sk_assign_redirect() {
 	ktap_bg_ready "$T/k3" vr-sklookup -v 0 -i a0 -r e0 udp 0.0.0.0 7851 7850 vr0 &&
 	ktap_bg_ready "$T/k4" vr-sock -v 1 -t 2000 recv 10.9.0.1 7850 &&
 	pid=$KTAP_BG_PID &&
-	ktap_run ip netns exec "$P0" vr-sock send 10.9.0.1 7850 || { undo; ip link del e0; return 1; }
+	ktap_run ip netns exec "$P0" vr-sock send 10.9.0.1 7850 ||
+		{ undo; ip link del e0; return 1; }
 	wait "$pid"
 	seen=$(counted 0) from=$(grep -c '^from' "$T/k3")
 	undo

@@ -117,8 +117,10 @@ t_setup() {
 	for v in $VRS; do
 		ktap_run_quiet ip netns add "dp-p$v" || return 1
 		ktap_run_quiet ip netns add "dp-q$v" || return 1
-		ktap_run_quiet ip link add "d$v" type veth peer name "e$v" netns "dp-p$v" || return 1
-		ktap_run_quiet ip link add "f$v" type veth peer name "g$v" netns "dp-q$v" || return 1
+		ktap_run_quiet ip link add "d$v" type veth peer name "e$v" \
+			netns "dp-p$v" || return 1
+		ktap_run_quiet ip link add "f$v" type veth peer name "g$v" \
+			netns "dp-q$v" || return 1
 		# d$v joins its VR before it has addresses, f$v after (moving).
 		if [ "$v" -ne 0 ]; then
 			ktap_run vrctl assign "d$v" "$v" || return 1
@@ -151,7 +153,8 @@ t_setup() {
 # ICMP port unreachable, which must come back in VR b).
 t_serve() {
 	local proto=$1 addr=$2 a=$3 b=$4
-	ktap_bg_ready "$T/srv" in_vr "$a" vr-sock serve "$proto" "$addr" 5000 "from-vr$a" || return 1
+	ktap_bg_ready "$T/srv" in_vr "$a" vr-sock serve "$proto" "$addr" 5000 "from-vr$a" \
+		|| return 1
 	ktap_run in_peer "dp-p$b" vr-sock request "$proto" 10.0.0.1 5000
 	ktap_bg_stop
 	if [ "$a" -eq "$b" ]; then
@@ -180,7 +183,8 @@ t_bcast() {
 # reaches it iff a == b (otherwise dp-p$a refuses).
 t_client() {
 	local proto=$1 a=$2 b=$3
-	ktap_bg_ready "$T/srv" in_peer "dp-p$b" vr-sock serve "$proto" 0.0.0.0 5001 "peer$b" || return 1
+	ktap_bg_ready "$T/srv" in_peer "dp-p$b" vr-sock serve "$proto" 0.0.0.0 5001 "peer$b" \
+		|| return 1
 	ktap_run in_vr "$a" vr-sock request "$proto" 10.0.0.2 5001
 	ktap_bg_stop
 	if [ "$a" -eq "$b" ]; then
@@ -263,7 +267,8 @@ t_refused() {
 t_three_servers() {
 	local proto=$1 v
 	for v in $VRS; do
-		ktap_bg_ready "$T/srv$v" vr-sock -v "$v" serve "$proto" 0.0.0.0 6000 "answer-vr$v" || return 1
+		ktap_bg_ready "$T/srv$v" vr-sock -v "$v" serve "$proto" 0.0.0.0 6000 \
+			"answer-vr$v" || return 1
 	done
 }
 
@@ -303,7 +308,8 @@ t_vr1_route_use() {
 		ktap_expect_rc 0
 	else
 		ktap_expect_rc 10
-		expect_counter_delta "net unreachable came back to dp-p$b" "$before" "$after" "dp-p$b" "+"
+		expect_counter_delta "net unreachable came back to dp-p$b" \
+			"$before" "$after" "dp-p$b" "+"
 	fi
 }
 
@@ -336,7 +342,8 @@ t_vr1_address() {
 t_bind_three() {
 	local proto=$1 v
 	for v in $VRS; do
-		ktap_bg_ready "$T/hold$proto$v" vr-sock -v "$v" bind "$proto" 10.0.0.1 7000 || return 1
+		ktap_bg_ready "$T/hold$proto$v" vr-sock -v "$v" bind "$proto" 10.0.0.1 7000 \
+			|| return 1
 	done
 }
 
@@ -439,8 +446,10 @@ t_move_x9() {
 	ktap_expect_match "local 10.9.0.1 in VR 1" "*local 10.9.0.1 dev x9*" "$KTAP_STDOUT_TEXT"
 	ktap_run vrctl assign x9 2 || return 1
 	ktap_run ip route show table 65538
-	ktap_expect_match "local 10.9.0.1 moved to VR 2" "*local 10.9.0.1 dev x9*" "$KTAP_STDOUT_TEXT"
-	ktap_expect_match "prefix 10.9.0.0/24 moved to VR 2" "*10.9.0.0/24 dev x9*" "$KTAP_STDOUT_TEXT"
+	ktap_expect_match "local 10.9.0.1 moved to VR 2" "*local 10.9.0.1 dev x9*" \
+		"$KTAP_STDOUT_TEXT"
+	ktap_expect_match "prefix 10.9.0.0/24 moved to VR 2" "*10.9.0.0/24 dev x9*" \
+		"$KTAP_STDOUT_TEXT"
 	ktap_run ip route show table 65537
 	case $KTAP_STDOUT_TEXT in
 	*x9*) ktap_check_fail "x9's routes left in VR 1" ;;
@@ -471,33 +480,44 @@ t_delete_sockets() {
 }
 
 suite() {
-	local a b p
+	local a b p desc
 	ktap_test_result "topology: 3 VRs, 6 peer namespaces, same addresses" t_setup
 
 	for p in tcp udp; do
 		for a in $VRS; do
 			for b in $VRS; do
-				ktap_test_result "$p server *:5000 in VR $a, client via VR $b: answered iff same VR" t_serve "$p" 0.0.0.0 "$a" "$b"
-				ktap_test_result "$p server 10.0.0.1:5000 in VR $a, client via VR $b: answered iff same VR" t_serve "$p" 10.0.0.1 "$a" "$b"
-				ktap_test_result "$p client in VR $a to 10.0.0.2, server in VR $b's peer: reached iff same VR" t_client "$p" "$a" "$b"
+				desc="client via VR $b: answered iff same VR"
+				ktap_test_result "$p server *:5000 in VR $a, $desc" \
+					t_serve "$p" 0.0.0.0 "$a" "$b"
+				ktap_test_result "$p server 10.0.0.1:5000 in VR $a, $desc" \
+					t_serve "$p" 10.0.0.1 "$a" "$b"
+				desc="server in VR $b's peer: reached iff same VR"
+				ktap_test_result "$p client in VR $a to 10.0.0.2, $desc" \
+					t_client "$p" "$a" "$b"
 			done
 		done
 	done
 	for a in $VRS; do
 		for b in $VRS; do
-			ktap_test_result "udp broadcast from VR $b to a server in VR $a: delivered iff same VR" t_bcast "$a" "$b"
+			desc="udp broadcast from VR $b"
+			ktap_test_result "$desc to a server in VR $a: delivered iff same VR" \
+				t_bcast "$a" "$b"
 		done
 	done
 	for p in ping rawping; do
 		for a in $VRS; do
 			for b in $VRS; do
-				ktap_test_result "$p socket in VR $a: echo reaches VR $b's peer iff same VR" t_ping "$p" "$a" "$b"
+				desc="echo reaches VR $b's peer iff same VR"
+				ktap_test_result "$p socket in VR $a: $desc" \
+					t_ping "$p" "$a" "$b"
 			done
 		done
 	done
 	for a in $VRS; do
 		for b in $VRS; do
-			ktap_test_result "raw ICMP socket in VR $a sees echo requests from VR $b iff same VR" t_rawrecv "$a" "$b"
+			desc="sees echo requests from VR $b iff same VR"
+			ktap_test_result "raw ICMP socket in VR $a $desc" \
+				t_rawrecv "$a" "$b"
 		done
 	done
 	for b in $VRS; do
@@ -505,39 +525,47 @@ suite() {
 	done
 	for p in tcp udp; do
 		for b in $VRS; do
-			ktap_test_result "$p to a closed port from VR $b: refused in VR $b only" t_refused "$p" "$b"
+			ktap_test_result "$p to a closed port from VR $b: refused in VR $b only" \
+				t_refused "$p" "$b"
 		done
 	done
 	for p in tcp udp; do
 		ktap_test_result "$p port 6000 bound in VRs 0, 1 and 2 (SO_VR)" t_three_servers "$p"
 		for b in $VRS; do
-			ktap_test_result "$p port 6000 from VR $b: VR $b's answer" t_three_answers "$p" "$b"
+			ktap_test_result "$p port 6000 from VR $b: VR $b's answer" \
+				t_three_answers "$p" "$b"
 		done
 		ktap_bg_stop
 	done
 	for b in $VRS; do
 		for c in $VRS; do
-			ktap_test_result "forwarding from VR $b reaches VR $c's second peer iff same VR" t_forward "$b" "$c"
+			ktap_test_result \
+				"forwarding from VR $b reaches VR $c's second peer iff same VR" \
+				t_forward "$b" "$c"
 		done
 	done
 	ktap_test_result "route 10.2.0.0/24 in VR 1's table only" t_vr1_route
 	for b in $VRS; do
-		ktap_test_result "10.2.0.1 from VR $b: reachable iff VR 1, else net unreachable" t_vr1_route_use "$b"
+		ktap_test_result "10.2.0.1 from VR $b: reachable iff VR 1, else net unreachable" \
+			t_vr1_route_use "$b"
 	done
 	for b in $VRS; do
 		ktap_test_result "ARP for 10.0.0.1 from VR $b answered by d$b" t_arp "$b"
 	done
 	for b in $VRS; do
-		ktap_test_result "10.0.0.11 (VR 1 only) from VR $b: ARP and echo iff VR 1" t_vr1_address "$b"
+		ktap_test_result "10.0.0.11 (VR 1 only) from VR $b: ARP and echo iff VR 1" \
+			t_vr1_address "$b"
 	done
 	for p in tcp udp; do
 		ktap_test_result "$p 10.0.0.1:7000 bound in VRs 0, 1 and 2" t_bind_three "$p"
 		for b in $VRS; do
-			ktap_test_result "$p 10.0.0.1:7000 again in VR $b: EADDRINUSE" t_bind_conflict "$p" "$b"
+			ktap_test_result "$p 10.0.0.1:7000 again in VR $b: EADDRINUSE" \
+				t_bind_conflict "$p" "$b"
 		done
 		ktap_bg_stop
 		for b in $VRS; do
-			ktap_test_result "$p bind to 10.0.0.11 in VR $b: allowed iff VR 1" t_bind_local "$p" "$b"
+			ktap_test_result "$p bind to 10.0.0.11 in VR $b: allowed iff VR 1" \
+				t_bind_local "$p" "$b"
 		done
 	done
 	ktap_test_result "/proc/self/vr of a shell is 0" t_proc_default
@@ -546,26 +574,36 @@ suite() {
 	ktap_test_result "new sockets take the task's VR" t_proc_socket
 	ktap_test_result "/proc/<pid>/vr of another task read and written" t_proc_other
 	ktap_test_result "/proc/<pid>/vr readable without CAP_NET_ADMIN" t_proc_unpriv_read
-	ktap_test_result "/proc/self/vr write without CAP_NET_ADMIN: EPERM" t_proc_write_err 1 "ermitted" caps
+	ktap_test_result "/proc/self/vr write without CAP_NET_ADMIN: EPERM" \
+		t_proc_write_err 1 "ermitted" caps
 	ktap_test_result "/proc/self/vr write of a missing VR: ENONET" t_proc_write_err 99 "network"
 	ktap_test_result "/proc/self/vr write of a non-number: EINVAL" t_proc_write_err abc "nvalid"
 	ktap_test_result "/proc/self/vr write of 70000: ERANGE" t_proc_write_err 70000 "range"
 	ktap_test_result "SO_VR set on a fresh socket" t_sovr 0 1 vr-sock sovr set 1
 	ktap_test_result "SO_VR default is the task's VR" t_sovr 0 0 vr-sock sovr get
-	ktap_test_result "SO_VR of a missing VR: ENONET" t_sovr 16 "error: ENONET" vr-sock sovr set 99
+	ktap_test_result "SO_VR of a missing VR: ENONET" \
+		t_sovr 16 "error: ENONET" vr-sock sovr set 99
 	ktap_test_result "SO_VR of 70000: ERANGE" t_sovr 18 "error: ERANGE" vr-sock sovr set 70000
-	ktap_test_result "SO_VR after bind: EISCONN" t_sovr 17 "error: EISCONN" vr-sock sovr set 1 bound
+	ktap_test_result "SO_VR after bind: EISCONN" \
+		t_sovr 17 "error: EISCONN" vr-sock sovr set 1 bound
 	ktap_test_result "SO_VR after bind to an address only (IP_BIND_ADDRESS_NO_PORT): EISCONN" \
 		t_sovr 17 "error: EISCONN" vr-sock sovr set 1 addrbound
-	ktap_test_result "SO_VR after connect: EISCONN" t_sovr 17 "error: EISCONN" vr-sock sovr set 1 connected
-	ktap_test_result "SO_VR on a listener: EISCONN" t_sovr 17 "error: EISCONN" vr-sock sovr set 1 listening
-	ktap_test_result "SO_VR set without CAP_NET_ADMIN: EPERM" t_sovr 15 "error: EPERM" vr-capdrop 12 -- vr-sock sovr set 1
-	ktap_test_result "SO_VR get without CAP_NET_ADMIN" t_sovr 0 0 vr-capdrop 12 -- vr-sock sovr get
-	ktap_test_result "interface assigned with addresses: its routes moved to the VR" t_moved_routes
+	ktap_test_result "SO_VR after connect: EISCONN" \
+		t_sovr 17 "error: EISCONN" vr-sock sovr set 1 connected
+	ktap_test_result "SO_VR on a listener: EISCONN" \
+		t_sovr 17 "error: EISCONN" vr-sock sovr set 1 listening
+	ktap_test_result "SO_VR set without CAP_NET_ADMIN: EPERM" \
+		t_sovr 15 "error: EPERM" vr-capdrop 12 -- vr-sock sovr set 1
+	ktap_test_result "SO_VR get without CAP_NET_ADMIN" \
+		t_sovr 0 0 vr-capdrop 12 -- vr-sock sovr get
+	ktap_test_result "interface assigned with addresses: its routes moved to the VR" \
+		t_moved_routes
 	ktap_test_result "interface moved from VR 1 to VR 2 with its routes" t_move_x9
 	ktap_test_result "deleting a VR with interfaces: EBUSY" t_delete_busy
 	for p in tcp udp raw; do
-		ktap_test_result "deleting a VR with a $p socket: EBUSY, then deleted once it is closed" t_delete_sockets "$p"
+		ktap_test_result \
+			"deleting a VR with a $p socket: EBUSY, then deleted once it is closed" \
+			t_delete_sockets "$p"
 	done
 }
 

@@ -24,7 +24,11 @@ PATH=$HERE:$PATH
 
 if [ -z "${VR_DC_NS:-}" ]; then
 	ns=vrc-$$
-	ip netns add "$ns" || { echo "TAP version 13"; echo "Bail out! ip netns add failed"; exit 1; }
+	ip netns add "$ns" || {
+		echo "TAP version 13"
+		echo "Bail out! ip netns add failed"
+		exit 1
+	}
 	VR_DC_NS=$ns ip netns exec "$ns" sh "$HERE/$(basename "$0")"
 	rc=$?
 	ip netns del "$ns"
@@ -71,7 +75,8 @@ t_assign_distributed() {
 }
 
 t_setup() {
-	ktap_run ip link set lo up && ktap_run ip link add d0 type dummy && ktap_run ip link set d0 up &&
+	ktap_run ip link set lo up && ktap_run ip link add d0 type dummy &&
+		ktap_run ip link set d0 up &&
 		ktap_run ip addr add $D/24 dev d0 && ktap_run ip addr add 10.7.0.2/24 dev d0 &&
 		ktap_run vrctl create 5 &&
 		ktap_run vrctl dhost set $D dev d0 member 2 lead 1
@@ -210,13 +215,15 @@ t_late_answer() {
 # Only the documented errnos may answer a claim: a kernel-internal code such
 # as ERESTARTSYS (512) must never reach bind().
 t_answer_errno() {
+	local einval='errno=22 name=EINVAL extack="errno is not one a claim may be refused with"'
 	for e in 512 516 4095 2 11; do
 		ktap_run vr-nlraw 15 u32:2=4000000000 u32:7=$e
-		ktap_expect_stdout 'errno=22 name=EINVAL extack="errno is not one a claim may be refused with" entries=0'
+		ktap_expect_stdout "$einval entries=0"
 	done
 	for e in 0 98 99 13 1 22 105 12 113 110 107; do
 		ktap_run vr-nlraw 15 u32:2=4000000000 u32:7=$e
-		ktap_expect_stdout 'errno=2 name=ENOENT extack="no bind waits for this claim" entries=0'
+		ktap_expect_stdout \
+			'errno=2 name=ENOENT extack="no bind waits for this claim" entries=0'
 	done
 }
 
@@ -224,7 +231,8 @@ suite() {
 	ktap_test_result "setup: $D distributed on d0, 10.7.0.2 ordinary" t_setup
 	ktap_test_result "bind on a distributed address without daemon: ENOTCONN" t_no_daemon
 	ktap_test_result "bind on an ordinary address needs no daemon" t_ordinary_without_daemon
-	ktap_test_result "an unprivileged listener cannot join the dhost group" t_unprivileged_listener
+	ktap_test_result "an unprivileged listener cannot join the dhost group" \
+		t_unprivileged_listener
 	ktap_test_result "a daemon joins the dhost group" t_daemon
 	ktap_test_result "TCP bind is claimed, close gives it back" t_tcp
 	ktap_test_result "UDP bind is claimed, close gives it back" t_udp
@@ -234,7 +242,8 @@ suite() {
 	ktap_test_result "ordinary addresses and other VRs claim nothing" t_not_distributed
 	ktap_test_result "accepted connections do not give back the listener's port" t_connections
 	ktap_test_result "listen, accept, connect and connection ends are told" t_conn_events
-	ktap_test_result "claim-answer: ENOENT for no waiting bind, EPERM unprivileged" t_late_answer
+	ktap_test_result "claim-answer: ENOENT for no waiting bind, EPERM unprivileged" \
+		t_late_answer
 	ktap_test_result "claim-answer: only the documented errnos" t_answer_errno
 	ktap_test_result "an interface with a distributed address cannot change VR: EBUSY" \
 		t_assign_distributed

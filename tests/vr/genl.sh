@@ -530,7 +530,8 @@ t_list_text() {
 t_show_text() {
 	ktap_run vrctl show 1
 	ktap_expect_rc 0
-	ktap_expect_eq "VR and interfaces" "$(printf 'vr 1 name red table 65537\n\tinterfaces: none')" \
+	ktap_expect_eq "VR and interfaces" \
+		"$(printf 'vr 1 name red table 65537\n\tinterfaces: none')" \
 		"$(head -n 2 "$KTAP_STDOUT")"
 }
 
@@ -708,7 +709,8 @@ t_assign() {
 
 t_assign_text() {
 	ktap_run vrctl show 1
-	ktap_expect_eq "VR and interfaces" "$(printf 'vr 1 name red table 65537\n\tinterfaces: vrd0')" \
+	ktap_expect_eq "VR and interfaces" \
+		"$(printf 'vr 1 name red table 65537\n\tinterfaces: vrd0')" \
 		"$(head -n 2 "$KTAP_STDOUT")"
 	ktap_run vrctl list
 	ktap_expect_eq "VR 1 row" "$(list_row 1 red 65537 vrd0)" \
@@ -875,7 +877,8 @@ t_netns_repeat() {
 	ktap_expect_eq "requests answered without error" 3 "$(raw_field repeated)"
 	ktap_run ip netns exec "$NS_B" vrctl -j list
 	ktap_expect_eq "VRs of the other netns (summarized)" \
-		"$(printf '%s\n' '0 "default" 254 lo' '100 null 65636 -' '101 null 65637 -' '102 null 65638 -')" \
+		"$(printf '%s\n' '0 "default" 254 lo' '100 null 65636 -' \
+			'101 null 65637 -' '102 null 65638 -')" \
 		"$(printf '%s\n' "$KTAP_STDOUT_TEXT" | vr_summary)"
 	ktap_run ip netns exec "$NS_B" vr-nlraw --repeat 5 1 u32:1=102
 	expect_raw EEXIST "*"
@@ -1052,9 +1055,11 @@ t_mon_text() {
 	ktap_expect_eq "line 6" "delete vr 7 name mon table 65543 interfaces: -" \
 		"$(sed -n 6p "$T/events.txt")"
 	ktap_check "lines 2-3 have VR 7 with vrd0" \
-		sh -c "sed -n 2,3p '$T/events.txt' | grep -qx 'change vr 7 name mon table 65543 interfaces: vrd0'"
+		sh -c "sed -n 2,3p '$T/events.txt' |
+			grep -qx 'change vr 7 name mon table 65543 interfaces: vrd0'"
 	ktap_check "lines 4-5 have VR 7 without interfaces" \
-		sh -c "sed -n 4,5p '$T/events.txt' | grep -qx 'change vr 7 name mon table 65543 interfaces: -'"
+		sh -c "sed -n 4,5p '$T/events.txt' |
+			grep -qx 'change vr 7 name mon table 65543 interfaces: -'"
 	l=$(sed -n 2,3p "$T/events.txt" | grep '^change vr 0 name default table 254 interfaces: ')
 	ktap_expect_eq "VR 0 interfaces in lines 2-3" "$(csv_minus "$MON_V0" vrd0)" \
 		"$(printf '%s\n' "${l#*interfaces: }" | words_csv)"

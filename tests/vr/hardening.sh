@@ -28,7 +28,11 @@ PATH=$HERE:$PATH
 
 if [ -z "${VR_HARDENING_NS:-}" ]; then
 	ns=vrh-$$
-	ip netns add "$ns" || { echo "TAP version 13"; echo "Bail out! ip netns add failed"; exit 1; }
+	ip netns add "$ns" || {
+		echo "TAP version 13"
+		echo "Bail out! ip netns add failed"
+		exit 1
+	}
 	VR_HARDENING_NS=$ns ip netns exec "$ns" sh "$HERE/$(basename "$0")"
 	rc=$?
 	ip netns del "$ns"
@@ -98,7 +102,8 @@ t_proc_ptrace() {
 # The root of a user namespace cannot move a task it may not ptrace, even one
 # that entered its network namespace.
 t_proc_container() {
-	ktap_bg_ready "$T/ct" vr-priv as 1000 -n -- sh -c 'vrctl create 1 && echo ready && exec sleep 60'
+	ktap_bg_ready "$T/ct" vr-priv as 1000 -n -- \
+		sh -c 'vrctl create 1 && echo ready && exec sleep 60'
 	ct=$KTAP_BG_PID
 	# the child of "as" that runs sleep has the same pid (exec)
 	ktap_run_bg "$T/host" nsenter --net=/proc/$ct/ns/net sleep 60
@@ -142,7 +147,7 @@ t_delete_with_tasks() {
 # Nor one with a socket in it, even one neither bound nor connected (in no
 # protocol table): a VR created later with the same id would adopt it.
 # delete_busy_until_stopped: VR 2 cannot be deleted while the background
-# holder of its socket runs, and can be at once once it is stopped (an
+# holder of its socket runs, and can be deleted as soon as it is stopped (an
 # RCU-freed UDP socket gives its VR back when closed, not a grace period
 # later).
 delete_busy_until_stopped() {
@@ -171,6 +176,7 @@ t_delete_with_sockets() {
 # Each namespace has a limit on its VRs (net.vr.max_vrs); a user namespace's
 # own network namespaces cannot raise it.
 t_limit() {
+	local enospc="Error: too many VRs in this network namespace (net.vr.max_vrs)"
 	ktap_expect_eq "default limit" 1024 "$(cat /proc/sys/net/vr/max_vrs)"
 	ktap_run sh -c 'echo 3 > /proc/sys/net/vr/max_vrs'
 	ktap_run vrctl create 2
@@ -178,7 +184,7 @@ t_limit() {
 	ktap_expect_rc 0
 	ktap_run vrctl create 4
 	ktap_expect_rc 1
-	ktap_expect_stderr "Error: too many VRs in this network namespace (net.vr.max_vrs) (No space left on device)"
+	ktap_expect_stderr "$enospc (No space left on device)"
 	ktap_run vrctl delete 3
 	ktap_run vrctl delete 2
 	ktap_run sh -c 'echo 1024 > /proc/sys/net/vr/max_vrs'
@@ -192,15 +198,18 @@ then: error: ENOSPC"
 suite() {
 	ktap_test_result "setup: VR 1" t_setup
 	ktap_test_result "/proc/<pid>/vr: mode 0644, writes need CAP_NET_ADMIN" t_proc_mode
-	ktap_test_result "/proc/<pid>/vr: the opener's privilege counts, not the writer's" t_proc_deputy
+	ktap_test_result "/proc/<pid>/vr: the opener's privilege counts, not the writer's" \
+		t_proc_deputy
 	ktap_test_result "/proc/<pid>/vr: only a task the opener may ptrace" t_proc_ptrace
-	ktap_test_result "/proc/<pid>/vr: a namespace's root cannot move a host task" t_proc_container
+	ktap_test_result "/proc/<pid>/vr: a namespace's root cannot move a host task" \
+		t_proc_container
 	ktap_test_result "a task's VR does not follow it into another network namespace" t_netns
 	ktap_test_result "a VR with tasks cannot be deleted" t_delete_with_tasks
 	ktap_test_result "a VR with sockets, even unbound, cannot be deleted" t_delete_with_sockets
 	ktap_test_result "VRs per namespace are limited" t_limit
 	# Last: on a kernel with the bug, they take the VM down.
-	ktap_test_result "v4-mapped AF_INET6 bind by a user in its own namespaces: no Oops" t_v4mapped_unprivileged
+	ktap_test_result "v4-mapped AF_INET6 bind by a user in its own namespaces: no Oops" \
+		t_v4mapped_unprivileged
 	ktap_test_result "v4-mapped AF_INET6 bind: checked in the socket's VR" t_v4mapped_vr
 }
 ktap_run_suite suite

@@ -162,7 +162,8 @@ t_select_addr() {
 # (01:00:5e:01:01:0N)?
 joined() {
 	ip maddr show dev "$2" |
-		awk -v m="01:00:5e:01:01:0${1##*.}" '$1 == "link" && $2 == m { f = 1 } END { exit !f }'
+		awk -v m="01:00:5e:01:01:0${1##*.}" \
+			'$1 == "link" && $2 == m { f = 1 } END { exit !f }'
 }
 
 not_joined() { ! joined "$@"; }
@@ -443,11 +444,13 @@ t_show_sockets() {
 	ktap_bg_ready "$T/b0" vr-sock -v 0 bind tcp 10.7.0.1 7300 &&
 	ktap_bg_ready "$T/u1" vr-sock -v 1 bind udp 10.7.0.1 7301 || return 1
 	ktap_run vrctl show 1 sockets
-	ktap_check "VR 1's TCP listener" grep -Eq '^tcp +LISTEN +10\.7\.0\.1:7300 ' "$KTAP_STDOUT" &&
+	ktap_check "VR 1's TCP listener" \
+		grep -Eq '^tcp +LISTEN +10\.7\.0\.1:7300 ' "$KTAP_STDOUT" &&
 	ktap_check "VR 1's UDP socket" grep -Eq '^udp +UNCONN +10\.7\.0\.1:7301 ' "$KTAP_STDOUT" ||
 		return 1
 	ktap_run vrctl show 0 sockets
-	ktap_check "VR 0's TCP listener" grep -Eq '^tcp +LISTEN +10\.7\.0\.1:7300 ' "$KTAP_STDOUT" &&
+	ktap_check "VR 0's TCP listener" \
+		grep -Eq '^tcp +LISTEN +10\.7\.0\.1:7300 ' "$KTAP_STDOUT" &&
 	ktap_check "not VR 1's UDP socket" sh -c "! grep -q ':7301 ' '$KTAP_STDOUT'" || return 1
 	ktap_run vrctl -j show 1 sockets
 	ktap_check "every socket of the JSON in VR 1" \
@@ -468,10 +471,12 @@ t_tcp_metrics() {
 	sleep 0.5
 	# dumps, in each VR: each sees its own entry for 10.7.0.2 only
 	ktap_run ip tcp_metrics show || return 1
-	ktap_expect_eq "VR 0's entries for 10.7.0.2" 1 "$(grep -c '^10\.7\.0\.2 ' "$KTAP_STDOUT")" ||
+	ktap_expect_eq "VR 0's entries for 10.7.0.2" 1 \
+		"$(grep -c '^10\.7\.0\.2 ' "$KTAP_STDOUT")" ||
 		return 1
 	ktap_run vrctl exec 1 -- "$IPROUTE2" tcp_metrics show || return 1
-	ktap_expect_eq "VR 1's entries for 10.7.0.2" 1 "$(grep -c '^10\.7\.0\.2 ' "$KTAP_STDOUT")" ||
+	ktap_expect_eq "VR 1's entries for 10.7.0.2" 1 \
+		"$(grep -c '^10\.7\.0\.2 ' "$KTAP_STDOUT")" ||
 		return 1
 	# deleting it in VR 0 leaves VR 1's
 	ktap_run ip tcp_metrics delete 10.7.0.2 || return 1
@@ -608,7 +613,8 @@ conntrack_cases() {
 	ktap_run ip netns exec "$P0" vr-sock request udp 10.7.0.1 7600
 	ktap_expect_stdout vr0 || return 1
 	ktap_run ip netns exec "$P0" vr-sock request udp 10.7.0.1 7600
-	ktap_expect_eq "VR 0's second datagram: established" 1 "$(nft_count vrct a0-est)" || return 1
+	ktap_expect_eq "VR 0's second datagram: established" 1 "$(nft_count vrct a0-est)" \
+		|| return 1
 	# VR 1's datagram with the same tuple, no server in VR 1
 	ktap_run ip netns exec "$P1" vr-sock -t 500 request udp 10.7.0.1 7600
 	ktap_expect_eq "VR 1's datagram seen as VR 0's connection" 0 "$(nft_count vrct a1-est)" &&
@@ -764,7 +770,8 @@ t_show_counts() {
 	ktap_check "VR 1's TCP listener counted" \
 		grep -Eq '^	sockets: tcp [1-9][0-9]* \(.*LISTEN [1-9]' "$KTAP_STDOUT" &&
 	ktap_check "a process counted" grep -Eq '^	processes: [1-9]' "$KTAP_STDOUT" &&
-	ktap_check "packet counters shown" grep -Eq '^	packets: rx [0-9]+ tx ' "$KTAP_STDOUT" &&
+	ktap_check "packet counters shown" \
+		grep -Eq '^	packets: rx [0-9]+ tx ' "$KTAP_STDOUT" &&
 	ktap_expect_eq "routes of VR 1's table" "$routes" \
 		"$(sed -n 's/^	routes: //p' "$KTAP_STDOUT")" || {
 		ktap_print_file "ip: " "$T/routes"
@@ -1092,7 +1099,8 @@ t_mcast_if_addr() {
 t_xfrm() {
 	local b0 b1 d0 d1 ls pol0 pol1 move
 	ktap_run ip xfrm state add src 10.7.0.1 dst 10.7.0.2 proto esp spi 0x7730 reqid 7 \
-		mode tunnel aead 'rfc4106(gcm(aes))' 0x00112233445566778899aabbccddeeff00112233 128 &&
+		mode tunnel aead 'rfc4106(gcm(aes))' \
+			0x00112233445566778899aabbccddeeff00112233 128 &&
 	ktap_run ip xfrm policy add src 10.7.0.1/32 dst 10.7.0.2/32 proto 17 dport 7730 dir out \
 		tmpl src 10.7.0.1 dst 10.7.0.2 proto esp reqid 7 mode tunnel || return 1
 	b0=$(received "$P0") b1=$(received "$P1")
@@ -1402,19 +1410,19 @@ t_igmp_report() {
 t_synproxy() {
 	local out0 out1
 	cat > "$T/sp.nft" <<-'NFT'
-	table ip vrsp {
-		counter a0 { }
-		counter a1 { }
-		chain in {
-			type filter hook input priority 0;
-			tcp dport 7400 tcp flags syn synproxy mss 1460
-		}
-		chain post {
-			type filter hook postrouting priority 0;
-			tcp sport 7400 tcp flags & (syn | ack) == syn | ack oifname "a0" counter name a0
-			tcp sport 7400 tcp flags & (syn | ack) == syn | ack oifname "a1" counter name a1
-		}
+table ip vrsp {
+	counter a0 { }
+	counter a1 { }
+	chain in {
+		type filter hook input priority 0;
+		tcp dport 7400 tcp flags syn synproxy mss 1460
 	}
+	chain post {
+		type filter hook postrouting priority 0;
+		tcp sport 7400 tcp flags & (syn | ack) == syn | ack oifname "a0" counter name a0
+		tcp sport 7400 tcp flags & (syn | ack) == syn | ack oifname "a1" counter name a1
+	}
+}
 	NFT
 	ktap_run nft -f "$T/sp.nft" || return 1
 	ktap_run ip netns exec "$P1" vr-sock -t 1000 request tcp 10.7.0.1 7400
@@ -1459,16 +1467,21 @@ t_tunnel_reroute() {
 }
 
 suite() {
-	ktap_test_result "setup: VR 0 and VR 1 with the same addresses, peers in their own netns" t_setup
+	ktap_test_result "setup: VR 0 and VR 1 with the same addresses, peers in their own netns" \
+		t_setup
 	ktap_test_result "control: each VR's packet reaches its own peer" t_control
 	ktap_test_result "a source local in VR 0 only is a peer's in VR 1: delivered" t_src_other_vr
-	ktap_test_result "VR 1 socket, SO_BINDTODEVICE to VR 0's interface: ENETUNREACH, nothing sent" \
+	ktap_test_result \
+		"VR 1 socket, SO_BINDTODEVICE to VR 0's interface: ENETUNREACH, nothing sent" \
 		t_bindtodevice
-	ktap_test_result "VR 1 socket, IP_UNICAST_IF of VR 0's interface: ENETUNREACH, nothing sent" \
+	ktap_test_result \
+		"VR 1 socket, IP_UNICAST_IF of VR 0's interface: ENETUNREACH, nothing sent" \
 		t_unicast_if
-	ktap_test_result "VR 1 socket, IP_PKTINFO naming VR 0's interface: ENETUNREACH, nothing sent" \
+	ktap_test_result \
+		"VR 1 socket, IP_PKTINFO naming VR 0's interface: ENETUNREACH, nothing sent" \
 		t_pktinfo
-	ktap_test_result "VR 1 socket, IP_MULTICAST_IF of VR 0's interface: ENETUNREACH, nothing sent" \
+	ktap_test_result \
+		"VR 1 socket, IP_MULTICAST_IF of VR 0's interface: ENETUNREACH, nothing sent" \
 		t_mcast_if
 	ktap_test_result "VR 1 socket, link-local multicast out of VR 0's interface: ENETUNREACH" \
 		t_mcast_if_local
@@ -1491,7 +1504,8 @@ suite() {
 		t_v6_wildcard
 	ktap_test_result "native IPv6 arriving on a VR 1 interface reaches nothing" t_v6_ingress
 	ktap_test_result "VR 1 task: MPTCP, SCTP, L2TP/IP and packet sockets refused" t_sock_refused
-	ktap_test_result "VR 1 task: TCP, UDP, raw, AF_UNIX and netlink sockets created" t_sock_keyed
+	ktap_test_result "VR 1 task: TCP, UDP, raw, AF_UNIX and netlink sockets created" \
+		t_sock_keyed
 	ktap_test_result "SO_VR refuses to move an SCTP, L2TP/IP, MPTCP or packet socket" \
 		t_sovr_unkeyed
 	ktap_test_result "control: both fragments in VR 1 are reassembled in VR 1" t_frag_control
@@ -1508,18 +1522,22 @@ suite() {
 		t_tcp_metrics
 	ktap_test_result "TCP metrics: a VR created again does not inherit the old one's" \
 		t_tcp_metrics_gone
-	ktap_test_result "a local route of VR 0's table cannot use VR 1's interface" t_route_local_vr
+	ktap_test_result "a local route of VR 0's table cannot use VR 1's interface" \
+		t_route_local_vr
 	ktap_test_result "a policy rule naming VR 1's table is skipped for VR 0's flows" \
 		t_rule_vr_table
 	ktap_test_result "a router-alert packet forwarded in VR 0 reaches VR 0's raw socket only" \
 		t_router_alert
-	ktap_test_result "UDP encapsulation refused in VR 1, and SO_VR refuses to move it" t_udp_encap
+	ktap_test_result "UDP encapsulation refused in VR 1, and SO_VR refuses to move it" \
+		t_udp_encap
 	ktap_test_result "per-VR packet counters: VR 1's traffic counts in VR 1 only" t_counters
 	ktap_test_result "vrctl show counts a VR's sockets, processes and routes" t_show_counts
-	ktap_test_result "conntrack: VR 1 untracked, not VR 0's entry; tracked in a zone of its own" \
+	ktap_test_result \
+		"conntrack: VR 1 untracked, not VR 0's entry; tracked in a zone of its own" \
 		t_conntrack
 	ktap_test_result "nft socket match: a VR 1 datagram finds no VR 0 socket" t_socket_match
-	ktap_test_result "multicast routing: refused to VR 1's sockets and interfaces, vifs not moved" \
+	ktap_test_result \
+		"multicast routing: refused to VR 1's sockets and interfaces, vifs not moved" \
 		t_mroute
 	ktap_test_result "ICMP error rate limits: VR 0's use of an address leaves VR 1's tokens" \
 		t_icmp_ratelimit
@@ -1533,7 +1551,8 @@ suite() {
 	ktap_test_result "nft reject: the TCP reset to VR 1's peer is sent in VR 1" t_nft_reject
 	ktap_test_result "ip route get answers with the asking task's VR's routes" t_route_get
 	ktap_test_result "ICMP PROBE from VR 1's peer: VR 0's interfaces do not exist" t_icmp_probe
-	ktap_test_result "a VR 1 route's preferred source must be an address of VR 1" t_route_prefsrc
+	ktap_test_result "a VR 1 route's preferred source must be an address of VR 1" \
+		t_route_prefsrc
 	ktap_test_result "nft fib type in the output hook: a VR 1 local address is local" \
 		t_nft_fib_type
 	ktap_test_result "IPsec is VR 0's: VR 1's datagram not sent to VR 0's IPsec peer" t_xfrm

@@ -20,11 +20,12 @@
 #
 # Steps (kinds): out (a socket of VR u to 10.9.0.2, UDP or TCP, with no
 # option, SO_BINDTODEVICE or IP_UNICAST_IF naming aW: answered by peer u, or
-# ENETUNREACH when W is another VR's; TCP ignores IP_UNICAST_IF), in (peer x to 10.9.0.1: answered by
-# VR x), wild (peer x to VR x's wildcard server), frag (peer x, 2500 bytes:
-# reassembled and answered in VR x), bcast (VR u to 10.9.0.255: answered by
-# peer u, or by VR u's own wildcard server, which gets a looped-back copy),
-# ping (a raw ICMP echo from VR u: only peer u sees it).
+# ENETUNREACH when W is another VR's; TCP ignores IP_UNICAST_IF), in (peer x
+# to 10.9.0.1: answered by VR x), wild (peer x to VR x's wildcard server),
+# frag (peer x, 2500 bytes: reassembled and answered in VR x), bcast (VR u
+# to 10.9.0.255: answered by peer u, or by VR u's own wildcard server, which
+# gets a looped-back copy), ping (a raw ICMP echo from VR u: only peer u
+# sees it).
 #
 # VR_RANDOM_SEED replays a run (the seed is printed); VR_RANDOM_STEPS sets
 # the number of steps (default 60).
@@ -77,9 +78,12 @@ t_setup() {
 		ktap_bg_ready "$T/s$v-u" vr-sock -v "$v" serve udp 10.9.0.1 6000 "vr$v" &&
 		ktap_bg_ready "$T/s$v-t" vr-sock -v "$v" serve tcp 10.9.0.1 6001 "vr$v" &&
 		ktap_bg_ready "$T/s$v-w" vr-sock -v "$v" serve udp 0.0.0.0 6002 "vr$v" &&
-		ktap_bg_ready "$T/p$v-u" ip netns exec "$p" vr-sock serve udp 10.9.0.2 6000 "peer$v" &&
-		ktap_bg_ready "$T/p$v-t" ip netns exec "$p" vr-sock serve tcp 10.9.0.2 6001 "peer$v" &&
-		ktap_bg_ready "$T/p$v-w" ip netns exec "$p" vr-sock serve udp 0.0.0.0 6002 "peer$v" ||
+		ktap_bg_ready "$T/p$v-u" ip netns exec "$p" \
+			vr-sock serve udp 10.9.0.2 6000 "peer$v" &&
+		ktap_bg_ready "$T/p$v-t" ip netns exec "$p" \
+			vr-sock serve tcp 10.9.0.2 6001 "peer$v" &&
+		ktap_bg_ready "$T/p$v-w" ip netns exec "$p" \
+			vr-sock serve udp 0.0.0.0 6002 "peer$v" ||
 			return 1
 	done
 	# every peer's and VR's neighbour resolved before any count is taken
@@ -138,7 +142,8 @@ step() {
 		;;
 	in)
 		want="vr$u" expect_peer=$u
-		ktap_run ip netns exec "$(peer "$u")" vr-sock -t 3000 request "$proto" 10.9.0.1 "$port"
+		ktap_run ip netns exec "$(peer "$u")" \
+			vr-sock -t 3000 request "$proto" 10.9.0.1 "$port"
 		;;
 	wild)
 		want="vr$u" expect_peer=$u
@@ -146,7 +151,8 @@ step() {
 		;;
 	frag)
 		want="vr$u" expect_peer=$u
-		ktap_run ip netns exec "$(peer "$u")" vr-sock -t 3000 -l 2500 request udp 10.9.0.1 6000
+		ktap_run ip netns exec "$(peer "$u")" \
+			vr-sock -t 3000 -l 2500 request udp 10.9.0.1 6000
 		;;
 	bcast)
 		# the broadcast is looped back to VR u's own wildcard server too
@@ -205,8 +211,9 @@ t_random() {
 }
 
 suite() {
+	local desc="random cross-VR traffic: every answer from the sender's VR"
 	ktap_test_result "setup: VRs 0, 1, 2 with the same addresses, a peer each" t_setup
-	ktap_test_result "random cross-VR traffic: every answer from the sender's VR, no packet at another VR's peer" \
+	ktap_test_result "$desc, no packet at another VR's peer" \
 		t_random
 }
 ktap_run_suite suite

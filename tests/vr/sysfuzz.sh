@@ -175,7 +175,8 @@ t_no_d_state() {
 	done
 	[ -z "$stuck" ] && { echo "# check: no task in D state"; return 0; }
 	for pid in $stuck; do
-		echo "# task $pid ($(cat "/proc/$pid/comm" 2>/dev/null)) in D state, wchan $(cat "/proc/$pid/wchan" 2>/dev/null):"
+		echo "# task $pid ($(cat "/proc/$pid/comm" 2>/dev/null)) in D state," \
+			"wchan $(cat "/proc/$pid/wchan" 2>/dev/null):"
 		sed 's/^/#   /' "/proc/$pid/stack" 2>/dev/null
 	done
 	ktap_check_fail "tasks in D state:$stuck"
@@ -185,7 +186,8 @@ t_no_leak_ns() {
 	local i now
 	for i in $(seq 30); do
 		now=$(sockstat_ns)
-		[ "$(echo "$now" | grep -v '^TCP:tw ')" = "$(echo "$BASE_NS" | grep -v '^TCP:tw ')" ] &&
+		[ "$(echo "$now" | grep -v '^TCP:tw ')" = \
+			"$(echo "$BASE_NS" | grep -v '^TCP:tw ')" ] &&
 			break
 		sleep 1
 	done
@@ -204,7 +206,10 @@ t_no_leak_global() {
 		sleep 1
 	done
 	ktap_print_msg "after $i s: TCP $now (before the run: $BASE_TCP)"
-	[ "$alloc" -le "$base_alloc" ] && { echo "# check: TCP sockets allocated back to $base_alloc or less"; return 0; }
+	[ "$alloc" -le "$base_alloc" ] && {
+		echo "# check: TCP sockets allocated back to $base_alloc or less"
+		return 0
+	}
 	ktap_check_fail "TCP sockets allocated: $alloc, $base_alloc before the run"
 }
 

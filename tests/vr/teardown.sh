@@ -62,6 +62,7 @@ wait_file() {
 }
 
 round() {
+	local req="vr-sock -t 20 request udp $D"
 	ns=vrtd-$$-$1 peer=vrtp-$$-$1
 	ktap_run ip netns add "$ns" && ktap_run ip netns add "$peer" &&
 		ktap_run ip link add v0 netns "$ns" type veth peer name v1 netns "$peer" || return 1
@@ -79,7 +80,7 @@ round() {
 	wait_file "$T/server-$1" ready || return 1
 	ktap_run ip netns exec "$peer" vr-sock request udp $D 7000
 	ktap_expect_stdout hi
-	bg "$peer" "$T/traffic-$1" sh -c "while :; do vr-sock -t 20 request udp $D 7000; vr-sock -t 20 request udp $D 7001; done"
+	bg "$peer" "$T/traffic-$1" sh -c "while :; do $req 7000; $req 7001; done"
 	traffic=$LAST
 	bg "$peer" "$T/ping-$1" ping -q -i 0.01 $D
 	ping=$LAST

@@ -140,7 +140,8 @@ save() {
 # json_flat of FILE, strings with their quotes.
 flat_get() {
 	json_flat <"$1" | awk -v p="$2" '
-		{ eq = index($0, "="); if (substr($0, 1, eq - 1) == p) { print substr($0, eq + 1); exit } }'
+		{ eq = index($0, "="); if (substr($0, 1, eq - 1) == p) {
+			print substr($0, eq + 1); exit } }'
 }
 
 # json_valid: stdin is exactly one JSON value (RFC 8259), surrounded by
@@ -157,7 +158,7 @@ json_valid() {
 		while (pos <= n && index(" \t\n\r", substr(s, pos, 1)) > 0)
 			pos++
 	}
-	function str(   c) {
+	function str(   c, h) {
 		pos++
 		while (pos <= n) {
 			c = substr(s, pos, 1)
@@ -170,7 +171,8 @@ json_valid() {
 			if (c == "\\") {
 				c = substr(s, pos + 1, 1)
 				if (c == "u") {
-					if (substr(s, pos + 2, 4) !~ /^[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]$/)
+					h = substr(s, pos + 2, 4)
+					if (h !~ /^[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]$/)
 						return fail("bad \\u escape")
 					pos += 6
 					continue
@@ -637,6 +639,7 @@ t_route_add_exists() {
 }
 
 t_route_via() {
+	local dst gw scope
 	ktap_run vrctl route add 10.97.0.0/16 via 10.98.1.2 vr 1
 	expect_quiet_ok
 	ktap_run vrctl route add default via 10.98.1.254 dev vrcd1 vr 1
@@ -657,9 +660,12 @@ t_route_via() {
 		"$(trimmed "$T/ipvia")" "$(trimmed "$T/showvia")"
 	ktap_run vrctl -j route show default vr 1
 	save default.json
+	dst=$(flat_get "$T/default.json" "[0].dst")
+	gw=$(flat_get "$T/default.json" "[0].gateway")
+	scope=$(flat_get "$T/default.json" "[0].scope")
 	ktap_expect_eq "JSON of the default route (dst, gateway, scope)" \
 		'"default" "10.98.1.254" "global"' \
-		"$(flat_get "$T/default.json" "[0].dst") $(flat_get "$T/default.json" "[0].gateway") $(flat_get "$T/default.json" "[0].scope")"
+		"$dst $gw $scope"
 	ktap_run vrctl route del default vr 1
 	expect_quiet_ok
 	ktap_run vrctl route del 10.97.0.0/16 via 10.98.1.2 vr 1
@@ -807,7 +813,8 @@ t_cleanup() {
 	ktap_expect_rc 0
 	save list.json
 	ktap_expect_eq "VRs left" "0" \
-		"$(json_flat <"$T/list.json" | sed -n 's/^\[[0-9]*\]\.id=//p' | tr '\n' ' ' | sed 's/ $//')"
+		"$(json_flat <"$T/list.json" | sed -n 's/^\[[0-9]*\]\.id=//p' |
+			tr '\n' ' ' | sed 's/ $//')"
 }
 
 suite() {

@@ -116,7 +116,8 @@ t_vr0_apart() {
 }
 
 suite() {
-	ktap_test_result "setup: VRF vrf-t and VR 1 with the same addresses, servers on port 7000" t_setup
+	local desc="setup: VRF vrf-t and VR 1 with the same addresses"
+	ktap_test_result "$desc, servers on port 7000" t_setup
 	ktap_test_result "TCP to a VRF-bound listener while VRs exist" t_vrf_tcp
 	ktap_test_result "UDP to a VRF-bound server while VRs exist" t_vrf_udp
 	ktap_test_result "TCP to the same address and port in VR 1 reaches VR 1's server" t_vr1_tcp
