@@ -2,8 +2,8 @@
 # shellcheck shell=sh
 #
 # The kernel-log check of the selftests, in one place: sourced by the guest
-# (tests/guest/run-all.sh, tests/guest/splat-check.sh) and by the host
-# (tests/host/run.sh, on every VM's console log).
+# (tests/guest/run-all.sh, tests/guest/splat-check.sh, sysfuzz.sh) and by
+# the host (tests/host/run.sh, on every VM's console log).
 #
 # VR_SPLAT_ERE matches the lines with which the kernel reports a problem:
 # BUG (including KASAN and "sleeping function called from invalid
@@ -12,7 +12,13 @@
 # hung tasks; lockdep reports start with one of those. Not the bare word
 # "lockdep": a debug kernel says "RCU lockdep checking is enabled" at boot.
 # tests/guest/splat-check.sh shows that it catches each kind.
-VR_SPLAT_ERE='BUG:|WARNING:|Oops|Kernel panic|KASAN:|UBSAN:|KCSAN:|kmemleak: [0-9]+ new suspected|unreferenced object|panicked|general protection|refcount_t:|list_(add|del) corruption|stack-protector|RCU stall|self-detected stall|hung task|INFO: task .* blocked|INFO: trying to register non-static key|possible (recursive|circular) locking|suspicious RCU usage|sleeping function called from invalid context|inconsistent lock state|Kernel BUG'
+VR_SPLAT_ERE='BUG:|WARNING:|Oops|Kernel panic|KASAN:|UBSAN:|KCSAN:|kmemleak: [0-9]+ new suspected'
+VR_SPLAT_ERE=$VR_SPLAT_ERE'|unreferenced object|panicked|general protection|refcount_t:'
+VR_SPLAT_ERE=$VR_SPLAT_ERE'|list_(add|del) corruption|stack-protector|RCU stall|self-detected stall'
+VR_SPLAT_ERE=$VR_SPLAT_ERE'|hung task|INFO: task .* blocked|INFO: trying to register non-static key'
+VR_SPLAT_ERE=$VR_SPLAT_ERE'|possible (recursive|circular) locking|suspicious RCU usage'
+VR_SPLAT_ERE=$VR_SPLAT_ERE'|sleeping function called from invalid context'
+VR_SPLAT_ERE=$VR_SPLAT_ERE'|inconsistent lock state|Kernel BUG'
 
 # splat_grep FILE: print the lines of FILE that report a problem; true if any.
 splat_grep() {
