@@ -39,10 +39,10 @@ tree_files() {
 	# programs and the kselftest Makefile, config and settings.
 	local st=tools/testing/selftests/net/vr
 	for f in "$TOP"/tests/vr/*.sh; do echo "tests/vr/${f##*/} $st/${f##*/}"; done
-	for f in iproute2 json ktap snmp splat; do echo "tests/lib/$f.sh $st/lib/$f.sh"; done
+	for f in "$TOP"/tests/lib/*.sh; do echo "tests/lib/${f##*/} $st/lib/${f##*/}"; done
 	for f in "$TOP"/tests/tools/*.c "$TOP"/tests/tools/*.py; do echo "tests/tools/${f##*/} $st/${f##*/}"; done
 	for f in "$TOP"/tests/tools/bpf/*; do echo "tests/tools/bpf/${f##*/} $st/bpf/${f##*/}"; done
-	for f in Makefile config settings; do echo "tests/selftests/$f $st/$f"; done
+	for f in Makefile config settings .gitignore; do echo "tests/selftests/$f $st/$f"; done
 }
 # The worktree of the kernel repository where the series is applied (by
 # kernel.sh) and its generated patches are made (by export-patches.sh).

@@ -155,19 +155,22 @@ maintainers tools/testing/selftests/net/vr/
 commit_stdin <<EOF
 selftests: net: add virtual router and distributed IP host tests
 
-Each script makes its own network namespaces (veth peers) and prints
-KTAP: the vr generic netlink family through vrctl and raw netlink,
-forwarding and local delivery in three VRs with the same addresses,
-isolation on every path that names an interface, a source address or a
-routing table (sockets, netfilter, BPF, IPsec, tunnels, multicast),
-sock_diag filtering by VR, the distributed host's port claims against a
-scripted ownership daemon, what an unprivileged user in another
-namespace tries, and two fuzzers (netlink and socket system calls).
+Each script prints KTAP; all but dataplane.sh, which uses the root
+namespace as the router under test (run it in a VM), make their own
+network namespaces with veth peers. They cover the vr generic netlink
+family through vrctl and raw netlink, forwarding and local delivery in
+three VRs with the same addresses, isolation on every path that names
+an interface, a source address or a routing table (sockets, netfilter,
+BPF, IPsec, tunnels, multicast), sock_diag filtering by VR, the
+distributed host's port claims against a scripted ownership daemon,
+what an unprivileged user in another namespace tries, and two fuzzers
+(netlink and socket system calls).
 
-The helper programs are built static; vr-nlfuzz's tables are generated
-from the family's YNL spec. Besides iproute2, nft, iptables and ipvsadm,
-the scripts need vrctl and an ss that prints VRs, from the userspace of
-vr-linux.
+Run them with make -C tools/testing/selftests TARGETS=net/vr run_tests
+on a kernel built with config (CONFIG_VR needs CONFIG_RUST). vr-nlfuzz's
+tables are generated from the family's YNL spec (python3 with PyYAML).
+Besides iproute2, nft, iptables and ipvsadm, the scripts need vrctl and
+an ss that prints VRs, from the userspace of vr-linux.
 EOF
 
 # --- write the series, and its cover letter from kernel-patches/cover-letter.txt ---

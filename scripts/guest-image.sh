@@ -28,10 +28,19 @@ st=$KSRC/tools/testing/selftests
 	die "$KSRC does not carry the selftests of the series (run scripts/kernel.sh first)"
 log "building the selftests (tools/testing/selftests/net/vr)"
 make -s -C "$KSRC" O="$OUT/headers" headers >&2
-rm -rf "$OUT/kselftest"
+rm -rf "$OUT/kselftest" "$OUT/kselftest-build"
+# Static helpers: the initramfs has only the C libraries of the programs
+# copied in below.
 make -s -C "$st" TARGETS=net/vr O="$OUT/kselftest-build" INSTALL_PATH="$OUT/kselftest" \
-	KHDR_INCLUDES="-isystem $OUT/headers/usr/include" CLANG="clang$LLVM_SUFFIX" install >&2
+	KHDR_INCLUDES="-isystem $OUT/headers/usr/include" CLANG="clang$LLVM_SUFFIX" \
+	USERLDFLAGS=-static install >&2
 ST=$OUT/kselftest/net/vr
+# What the kselftest Makefile lists is what tests/ holds: a suite or a
+# helper missing from its lists would not be installed.
+for f in "$TOP"/tests/vr/*.sh "$TOP"/tests/tools/*.c "$TOP"/tests/tools/bpf/*.c; do
+	case "$f" in *.sh) t=${f##*/} ;; */bpf/*) t=$(basename "$f" .c).o ;; *) t=$(basename "$f" .c) ;; esac
+	[ -e "$ST/$t" ] || die "tests/selftests/Makefile does not list ${f#"$TOP"/} (no $t installed)"
+done
 
 adds=(--add "$OUT/vrctl:/usr/bin/vrctl"
       --add "$OUT/vr-dhostd:/usr/bin/vr-dhostd"
