@@ -72,3 +72,23 @@ else
 	echo "iproute2.sh: no iproute2 ip in PATH ($PATH)" >&2
 	false
 fi
+
+# vr_skip_all REASON: end the script as skipped (KSFT_SKIP, 4), with a
+# KTAP plan of no tests.
+vr_skip_all() {
+	echo "TAP version 13"
+	echo "1..0 # SKIP $*"
+	exit 4
+}
+
+# vr_require [PROGRAM...]: skip the script unless it can run here: as
+# root, on a kernel with virtual routers (CONFIG_VR: /proc/self/vr), with
+# vrctl and each PROGRAM in PATH.
+vr_require() {
+	local p
+	[ "$(id -u)" = 0 ] || vr_skip_all "needs root"
+	[ -e /proc/self/vr ] || vr_skip_all "kernel without CONFIG_VR (no /proc/self/vr)"
+	for p in vrctl "$@"; do
+		command -v "$p" >/dev/null 2>&1 || vr_skip_all "$p not found"
+	done
+}

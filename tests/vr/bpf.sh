@@ -40,6 +40,7 @@ LIB=${VR_TEST_LIB:-$HERE/lib}
 PATH=$HERE:$PATH
 # shellcheck source=../lib/iproute2.sh
 . "$LIB/iproute2.sh" || { echo "TAP version 13"; echo "Bail out! iproute2's ip not found"; exit 1; }
+vr_require nft
 
 fresh_netns "$HERE/$(basename "$0")" bpf bpfp0 bpfp1 bpfp2
 # shellcheck disable=SC2086 # one word per namespace

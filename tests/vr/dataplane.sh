@@ -30,6 +30,7 @@ PATH=$HERE:$PATH
 # "ip" is iproute2's, not busybox's applet.
 # shellcheck source=../lib/iproute2.sh
 . "$LIB/iproute2.sh" || { echo "TAP version 13"; echo "Bail out! iproute2's ip not found"; exit 1; }
+vr_require
 
 KTAP_TIMEOUT=30
 VRS="0 1 2"

@@ -21,6 +21,7 @@ LIB=${VR_TEST_LIB:-$HERE/lib}
 PATH=$HERE:$PATH
 # shellcheck source=../lib/iproute2.sh
 . "$LIB/iproute2.sh" || { echo "TAP version 13"; echo "Bail out! iproute2's ip not found"; exit 1; }
+vr_require
 
 if [ -z "${VR_DC_NS:-}" ]; then
 	ns=vrc-$$

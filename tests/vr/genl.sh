@@ -42,6 +42,7 @@ if ! . "$LIB/iproute2.sh"; then
 	echo "Bail out! iproute2's ip not found"
 	exit 1
 fi
+vr_require
 
 # --- outer part: run the tests in a fresh network namespace ----------------
 # (so VR 0 holds exactly our interfaces), plus a second one for isolation.

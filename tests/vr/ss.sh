@@ -34,6 +34,9 @@ LIB=${VR_TEST_LIB:-$HERE/lib}
 PATH=$HERE:$PATH
 # shellcheck source=../lib/iproute2.sh
 . "$LIB/iproute2.sh" || { echo "TAP version 13"; echo "Bail out! iproute2's ip not found"; exit 1; }
+vr_require ss
+ss -H -tan "vr 0" >/dev/null 2>&1 ||
+	vr_skip_all "ss without VR support (vr-linux's iproute2-patches)"
 
 # --- outer part: run the tests in a fresh network namespace ----------------
 

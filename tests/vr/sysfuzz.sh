@@ -56,6 +56,7 @@ PATH=$HERE:$PATH
 . "$LIB/ktap.sh"
 # shellcheck source=../lib/iproute2.sh
 . "$LIB/iproute2.sh" || { echo "TAP version 13"; echo "Bail out! iproute2's ip not found"; exit 1; }
+vr_require
 
 SECS=${VR_FUZZ_SECONDS:-40}
 WORKERS=${VR_FUZZ_WORKERS:-4}
