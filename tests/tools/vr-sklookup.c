@@ -5,8 +5,9 @@
  *
  *   vr-sklookup [-v VR] [-i IFNAME [-r REDIR_IF]] tcp|udp ADDR PORT STEER_PORT REPLY
  *	Bind a socket to ADDR:PORT (with SO_VR VR set first, if given; TCP:
- *	listening), put it in a one-entry SOCKMAP and attach to this network
- *	namespace an sk_lookup program that assigns it to every lookup for
+ *	listening; an AF_INET6 socket, dual-stack, if ADDR is IPv6), put it
+ *	in a one-entry SOCKMAP and attach to this network namespace an
+ *	sk_lookup program that assigns it to every lookup for
  *	local port STEER_PORT of its protocol, whatever the lookup's VR. Print
  *	"ready", then answer every TCP connection or UDP datagram with REPLY
  *	and print "from ADDR:PORT" (its peer), until killed (which detaches
@@ -158,12 +159,32 @@ static void die(const char *what)
 	exit(1);
 }
 
+/* Print "from ADDR:PORT" for an IPv4 or IPv6 peer. */
+static void print_peer(const struct sockaddr_storage *peer)
+{
+	const struct sockaddr_in6 *p6 = (const struct sockaddr_in6 *)peer;
+	const struct sockaddr_in *p4 = (const struct sockaddr_in *)peer;
+	char addr[INET6_ADDRSTRLEN] = "?";
+
+	if (peer->ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &p6->sin6_addr, addr, sizeof(addr));
+		printf("from %s:%d\n", addr, ntohs(p6->sin6_port));
+	} else {
+		inet_ntop(AF_INET, &p4->sin_addr, addr, sizeof(addr));
+		printf("from %s:%d\n", addr, ntohs(p4->sin_port));
+	}
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	int vr = -1, opt, tcp, fd, map, prog, target, link, one = 1;
 	int ifindex = 0, redir = 0, cnt;
 	static char log[65536];
 	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+	struct sockaddr *sa = (struct sockaddr *)&sin;
+	socklen_t salen = sizeof(sin);
 	union bpf_attr a;
 	__u32 key = 0;
 	__u64 val;
@@ -197,19 +218,25 @@ int main(int argc, char **argv)
 		goto usage;
 	if ((tcp && ifindex) || (redir && !ifindex))
 		goto usage;
-	if (inet_pton(AF_INET, argv[optind + 1], &sin.sin_addr) != 1)
+	if (inet_pton(AF_INET6, argv[optind + 1], &sin6.sin6_addr) == 1) {
+		sin6.sin6_port = htons(atoi(argv[optind + 2]));
+		sa = (struct sockaddr *)&sin6;
+		salen = sizeof(sin6);
+	} else if (inet_pton(AF_INET, argv[optind + 1], &sin.sin_addr) == 1) {
+		sin.sin_port = htons(atoi(argv[optind + 2]));
+	} else {
 		goto usage;
-	sin.sin_port = htons(atoi(argv[optind + 2]));
+	}
 	int steer = atoi(argv[optind + 3]);
 	const char *reply = argv[optind + 4];
 
-	fd = socket(AF_INET, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+	fd = socket(sa->sa_family, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
 	if (fd < 0)
 		die("socket");
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (vr >= 0 && setsockopt(fd, SOL_SOCKET, SO_VR, &vr, sizeof(vr)))
 		die("SO_VR");
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
+	if (bind(fd, sa, salen))
 		die("bind");
 	if (tcp && listen(fd, 16))
 		die("listen");
@@ -280,7 +307,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	for (;;) {
 		char buf[512];
-		struct sockaddr_in peer;
+		struct sockaddr_storage peer;
 		socklen_t plen = sizeof(peer);
 
 		if (tcp) {
@@ -288,16 +315,14 @@ int main(int argc, char **argv)
 
 			if (c < 0)
 				die("accept");
-			printf("from %s:%d\n", inet_ntoa(peer.sin_addr), ntohs(peer.sin_port));
-			fflush(stdout);
+			print_peer(&peer);
 			if (write(c, reply, strlen(reply)) < 0)
 				perror("vr-sklookup: write");
 			close(c);
 		} else {
 			if (recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&peer, &plen) < 0)
 				die("recvfrom");
-			printf("from %s:%d\n", inet_ntoa(peer.sin_addr), ntohs(peer.sin_port));
-			fflush(stdout);
+			print_peer(&peer);
 			if (sendto(fd, reply, strlen(reply), 0, (struct sockaddr *)&peer, plen) < 0)
 				perror("vr-sklookup: sendto");
 		}

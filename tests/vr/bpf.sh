@@ -355,6 +355,31 @@ t_sk_lookup_prog() {
 	ktap_expect_stdout vr1
 }
 
+# Native IPv6 is VR 0's: a netns sk_lookup program steering port 7780 to
+# a VR 1 dual-stack socket on [::] does not hand it VR 0's IPv6 datagram;
+# steering port 7781 to a VR 0 socket on [::] does.
+t_sk_lookup_prog6() {
+	local n0 n1
+	ktap_run v6 on &&
+	ktap_bg_ready "$T/s6a" vr-sklookup -v 1 udp :: 7814 7780 vr1 &&
+	ktap_bg_ready "$T/s6b" vr-sklookup -v 0 udp :: 7815 7781 vr0 || {
+		ktap_bg_stop
+		v6 off 2>/dev/null
+		return 1
+	}
+	ktap_run ip netns exec "$P0" vr-sock send6 fd00:90::1 7780
+	ktap_run ip netns exec "$P0" vr-sock send6 fd00:90::1 7781
+	sleep 0.3
+	n1=$(grep -c '^from' "$T/s6a")
+	n0=$(grep -c '^from' "$T/s6b")
+	ktap_bg_stop
+	v6 off 2>/dev/null
+	ktap_print_file "VR 1's socket: " "$T/s6a"
+	ktap_print_file "VR 0's socket: " "$T/s6b"
+	ktap_expect_eq "VR 0 IPv6 datagrams steered to VR 1's socket" 0 "$n1" &&
+	ktap_expect_eq "VR 0 IPv6 datagrams steered to VR 0's socket" 1 "$n0"
+}
+
 # bpf_sk_assign() on a1 (VR 1): a VR 0 socket is refused (-ENETUNREACH in
 # the mark, 0xffffff9b) and the datagram goes on to VR 1's own socket; a
 # VR 1 socket is assigned (mark 1) and gets its datagram.
@@ -423,6 +448,8 @@ suite() {
 	ktap_test_result "LWT BPF_LWT_REROUTE of a VR 1 packet routes in VR 1" t_lwt_reroute
 	ktap_test_result "netns sk_lookup program cannot steer VR 1 packets to VR 0's sockets" \
 		t_sk_lookup_prog
+	ktap_test_result "netns sk_lookup program cannot steer VR 0's IPv6 to VR 1's sockets" \
+		t_sk_lookup_prog6
 	ktap_test_result "tc bpf_sk_assign on a VR 1 device: VR 0's socket refused, VR 1's taken" \
 		t_sk_assign
 	ktap_test_result "tc bpf_sk_assign then redirect into VR 1: VR 0's socket not used" \
