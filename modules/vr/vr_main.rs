@@ -33,6 +33,9 @@ use kernel::{
     sync::{new_condvar, new_mutex, CondVar, Mutex},
 };
 
+#[cfg(CONFIG_IPV6_MULTIPLE_TABLES)]
+use kernel::net::fib6;
+
 mod dhost;
 mod dhost_table;
 mod registry;
@@ -299,6 +302,8 @@ fn create(info: &Info<'_>) -> Result {
         .prepare(id, name)
         .map_err(|r| refuse(info, r))?;
     fib::new_table(net, &rtnl, slot.table())?;
+    #[cfg(CONFIG_IPV6_MULTIPLE_TABLES)]
+    fib6::new_table(net, &rtnl, slot.table())?;
     stack::sockets_add(net, &rtnl, id).inspect_err(|_| {
         info.set_err_msg(c"cannot open the VR to sockets");
     })?;
@@ -347,6 +352,8 @@ fn delete(info: &Info<'_>) -> Result {
         }
     };
     fib::flush_table(net, &rtnl, vr.table);
+    #[cfg(CONFIG_IPV6_MULTIPLE_TABLES)]
+    fib6::flush_table(net, &rtnl, vr.table);
     notify(net, &rtnl, VR_CMD_DELETE_NTF, &vr);
     Ok(())
 }

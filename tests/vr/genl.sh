@@ -692,6 +692,20 @@ t_delete_reuse() {
 	expect_vr 4 '4 "raw" 65540 -'
 }
 
+# A VR comes with an IPv4 and an IPv6 table, and takes their routes with it
+# when it goes: VR 4 created again finds both empty.
+t_delete_routes() {
+	ktap_run ip -6 route show table 65540 || return 1
+	ktap_run ip route add unreachable 192.0.2.0/24 table 65540 &&
+	ktap_run ip -6 route add unreachable 2001:db8:4::/64 table 65540 || return 1
+	vrctl_ok delete 4
+	vrctl_ok create 4 name raw
+	ktap_run ip route show table 65540 &&
+	ktap_expect_eq "IPv4 routes left in table 65540" "" "$(cat "$KTAP_STDOUT")" &&
+	ktap_run ip -6 route show table 65540 &&
+	ktap_expect_eq "IPv6 routes left in table 65540" "" "$(cat "$KTAP_STDOUT")"
+}
+
 t_show_unknown() {
 	vrctl_refused "VR does not exist" ENOENT show 9
 }
@@ -1139,6 +1153,8 @@ suite() {
 	ktap_test_result "raw delete without id: EINVAL" t_raw_delete_no_id
 	ktap_test_result "delete" t_delete
 	ktap_test_result "a deleted VR's id and name can be used again" t_delete_reuse
+	ktap_test_result "a VR has an IPv6 table; deleting it flushes both its tables" \
+		t_delete_routes
 	ktap_test_result "show of an unknown VR: ENOENT" t_show_unknown
 	ktap_test_result "raw get of an unknown VR: ENOENT" t_raw_get_unknown
 

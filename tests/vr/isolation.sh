@@ -550,6 +550,20 @@ t_rule_vr_table() {
 		sh -c "! grep -q 'dev c1' '$T/route-get'"
 }
 
+# The same for IPv6: VR 1's IPv6 table (made with the VR) is skipped by a
+# rule of VR 0, so VR 0's IPv6 does not route through VR 1's interface.
+t_rule_vr_table6() {
+	ktap_run ip -6 route add 2001:db8:97::/64 dev c1 table "$VR1_TABLE" &&
+	ktap_run ip -6 rule add to 2001:db8:97::/64 lookup "$VR1_TABLE" pref 100 ||
+		return 1
+	ktap_run ip -6 route get 2001:db8:97::1
+	cat "$KTAP_STDOUT" > "$T/route-get6"
+	ip -6 rule del pref 100
+	ip -6 route del 2001:db8:97::/64 dev c1 table "$VR1_TABLE"
+	ktap_check "VR 0's IPv6 lookup did not use VR 1's route" \
+		sh -c "! grep -q 'dev c1' '$T/route-get6'"
+}
+
 # A router-alert packet forwarded in VR 0 is offered to VR 0's raw socket
 # that asked for them, not to VR 1's.
 t_router_alert() {
@@ -1527,6 +1541,8 @@ suite() {
 		t_route_local_vr
 	ktap_test_result "a policy rule naming VR 1's table is skipped for VR 0's flows" \
 		t_rule_vr_table
+	ktap_test_result "an IPv6 policy rule naming VR 1's table is skipped for VR 0's flows" \
+		t_rule_vr_table6
 	ktap_test_result "a router-alert packet forwarded in VR 0 reaches VR 0's raw socket only" \
 		t_router_alert
 	ktap_test_result "UDP encapsulation refused in VR 1, and SO_VR refuses to move it" \
