@@ -442,19 +442,64 @@ t_move_x9() {
 	ktap_run_quiet ip link add x9 type dummy || return 1
 	ktap_run vrctl assign x9 1 || return 1
 	ktap_run_quiet ip addr add 10.9.0.1/24 dev x9 || return 1
+	ktap_run_quiet ip -6 addr add 2001:db8:9::1/64 dev x9 nodad || return 1
 	ktap_run_quiet ip link set x9 up || return 1
 	ktap_run ip route show table 65537
 	ktap_expect_match "local 10.9.0.1 in VR 1" "*local 10.9.0.1 dev x9*" "$KTAP_STDOUT_TEXT"
+	ktap_run ip -6 route show table 65537
+	ktap_expect_match "local 2001:db8:9::1 in VR 1" "*local 2001:db8:9::1 dev x9*" \
+		"$KTAP_STDOUT_TEXT"
 	ktap_run vrctl assign x9 2 || return 1
 	ktap_run ip route show table 65538
 	ktap_expect_match "local 10.9.0.1 moved to VR 2" "*local 10.9.0.1 dev x9*" \
 		"$KTAP_STDOUT_TEXT"
 	ktap_expect_match "prefix 10.9.0.0/24 moved to VR 2" "*10.9.0.0/24 dev x9*" \
 		"$KTAP_STDOUT_TEXT"
+	ktap_run ip -6 route show table 65538
+	ktap_expect_match "prefix 2001:db8:9::/64 moved to VR 2" "*2001:db8:9::/64 dev x9*" \
+		"$KTAP_STDOUT_TEXT"
 	ktap_run ip route show table 65537
 	case $KTAP_STDOUT_TEXT in
 	*x9*) ktap_check_fail "x9's routes left in VR 1" ;;
 	esac
+	ktap_run ip -6 route show table 65537
+	case $KTAP_STDOUT_TEXT in
+	*x9*) ktap_check_fail "x9's IPv6 routes left in VR 1" ;;
+	esac
+}
+
+# v6_routes_of TABLE DEV: the IPv6 routes of TABLE through DEV, one per
+# line, as "type prefix" (type "unicast" when ip prints none).
+v6_routes_of() {
+	ip -6 route show table "$1" dev "$2" |
+		awk '$1 ~ /^(local|anycast|multicast)$/ { print $1, $2; next }
+		     { print "unicast", $1 }' | sort
+}
+
+# The IPv6 routes of an interface (local, prefix, link-local, anycast and
+# ff00::/8) go with it from VR 0 to VR 1 and back.
+t_move_x8_v6() {
+	local want
+	ktap_run_quiet ip link add x8 type dummy &&
+	ktap_run_quiet sysctl -qw net.ipv6.conf.x8.forwarding=1 &&
+	ktap_run_quiet ip -6 addr add 2001:db8:8::1/64 dev x8 nodad &&
+	ktap_run_quiet ip link set x8 up || return 1
+	want=$(v6_routes_of local x8; v6_routes_of main x8)
+	ktap_expect_match "x8's local route in VR 0" "*local 2001:db8:8::1*" "$want" &&
+	ktap_expect_match "x8's anycast route in VR 0" "*anycast 2001:db8:8::*" "$want" &&
+	ktap_expect_match "x8's multicast route in VR 0" "*multicast ff00::/8*" "$want" &&
+	ktap_expect_match "x8's link-local prefix in VR 0" "*unicast fe80::/64*" "$want" ||
+		return 1
+	ktap_run vrctl assign x8 1 || return 1
+	ktap_expect_eq "x8's IPv6 routes in VR 1" "$(echo "$want" | sort)" \
+		"$(v6_routes_of 65537 x8)" &&
+	ktap_expect_eq "x8's IPv6 routes left in VR 0" "" \
+		"$(v6_routes_of local x8; v6_routes_of main x8)" || return 1
+	ktap_run vrctl assign x8 0 || return 1
+	ktap_expect_eq "x8's IPv6 routes back in VR 0" "$want" \
+		"$(v6_routes_of local x8; v6_routes_of main x8)" &&
+	ktap_expect_eq "x8's IPv6 routes left in VR 1" "" "$(v6_routes_of 65537 x8)"
+	ip link del x8
 }
 
 t_delete_busy() {
@@ -600,6 +645,7 @@ suite() {
 	ktap_test_result "interface assigned with addresses: its routes moved to the VR" \
 		t_moved_routes
 	ktap_test_result "interface moved from VR 1 to VR 2 with its routes" t_move_x9
+	ktap_test_result "interface moved to VR 1 and back with its IPv6 routes" t_move_x8_v6
 	ktap_test_result "deleting a VR with interfaces: EBUSY" t_delete_busy
 	for p in tcp udp raw; do
 		ktap_test_result \

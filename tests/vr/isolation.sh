@@ -421,6 +421,22 @@ t_route_dev_vr() {
 	ktap_run ip route del 10.9.1.0/24 dev c1 table "$VR1_TABLE"
 }
 
+# The same for IPv6 routes, and IPv6 nexthop objects stay out of VR 1's table.
+t_route_dev_vr6() {
+	ktap_run ip -6 route add 2001:db8:91::/64 dev a1
+	refused_with "Nexthop device is in another VR than the table" || return 1
+	ktap_run ip -6 route add 2001:db8:91::/64 dev a0 table "$VR1_TABLE"
+	refused_with "Nexthop device is in another VR than the table" || return 1
+	ktap_run ip -6 route add 2001:db8:91::/64 via fe80::9 dev a0 table "$VR1_TABLE" onlink
+	refused_with "Nexthop device is in another VR than the table" || return 1
+	ktap_run ip -6 nexthop add id 73 dev a0 || return 1
+	ktap_run ip -6 route add 2001:db8:93::/64 nhid 73 table "$VR1_TABLE"
+	ip nexthop del id 73
+	refused_with "not for the table of another VR" || return 1
+	ktap_run ip -6 route add 2001:db8:91::/64 dev c1 table "$VR1_TABLE" &&
+	ktap_run ip -6 route del 2001:db8:91::/64 dev c1 table "$VR1_TABLE"
+}
+
 # Nexthop objects are VR 0's: none on an interface of VR 1, none in VR 1's
 # table, and those of an interface that moves to VR 1 go with their routes.
 t_nexthop_vr() {
@@ -1530,6 +1546,7 @@ suite() {
 	ktap_test_result "an MTU below 68 on a VR 1 interface is refused, it stays in VR 1" \
 		t_mtu_keeps_vr
 	ktap_test_result "a route's interface must be in its table's VR" t_route_dev_vr
+	ktap_test_result "an IPv6 route's interface must be in its table's VR" t_route_dev_vr6
 	ktap_test_result "nexthop objects: VR 0 only, flushed when their interface moves" \
 		t_nexthop_vr
 	ktap_test_result "vrctl show VR sockets lists that VR's sockets only" t_show_sockets
