@@ -29,10 +29,65 @@ iproute2_find() {
 	return 1
 }
 
+# Network namespaces vr_netns_cleanup deletes, and the pid of the command
+# vr_netns_run runs.
+VR_NETNS_DEL=
+VR_NETNS_CHILD=
+
+# vr_netns_cleanup NS...: delete the network namespaces NS... when the
+# script ends, however it ends: at exit, or on SIGHUP, SIGINT or SIGTERM
+# (what the kselftest runner sends when a test times out), after which it
+# exits with status 128 + the signal number. busybox sh and dash run no
+# EXIT trap when a signal they do not trap kills them. On a signal, the
+# command vr_netns_run is waiting for gets SIGTERM and up to 10 s to clean
+# up after itself first.
+vr_netns_cleanup() {
+	VR_NETNS_DEL="$VR_NETNS_DEL $*"
+	trap __vr_netns_del EXIT
+	trap '__vr_netns_signal 129' HUP
+	trap '__vr_netns_signal 130' INT
+	trap '__vr_netns_signal 143' TERM
+}
+
+__vr_netns_del() {
+	local n list="$VR_NETNS_DEL"
+	VR_NETNS_DEL=
+	for n in $list; do
+		ip netns del "$n"
+	done
+}
+
+__vr_netns_signal() {
+	local i=0 pid="$VR_NETNS_CHILD"
+	VR_NETNS_CHILD=
+	if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
+		# The shell reaps it while it runs sleep.
+		while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+	fi
+	exit "$1"
+}
+
+# vr_netns_run NS CMD...: run CMD in network namespace NS (ip netns exec)
+# and return its exit status. CMD runs in the background, waited for: a
+# signal trapped by vr_netns_cleanup is then acted on at once, not when CMD
+# ends (never, if it hangs; a runner may signal the script's process only).
+vr_netns_run() {
+	"$IPROUTE2" netns exec "$@" &
+	VR_NETNS_CHILD=$!
+	wait "$VR_NETNS_CHILD"
+	set -- "$?"
+	VR_NETNS_CHILD=
+	return "$1"
+}
+
 # fresh_netns SCRIPT TEST [PEER...]: unless VR_NETNS_TEST is set, make the
 # network namespaces TEST-PID and PEER-PID..., run "sh SCRIPT" in the first
 # with VR_NETNS_TEST set to its name and VR_NETNS_PEERS to the peers' names,
-# delete them all and exit with SCRIPT's status. In SCRIPT's run inside
+# delete them all (vr_netns_cleanup, vr_netns_run: also if the script is
+# interrupted) and exit with SCRIPT's status. In SCRIPT's run inside
 # TEST-PID it returns at once: the peers' names are the words of
 # $VR_NETNS_PEERS, in order.
 fresh_netns() {
@@ -43,24 +98,16 @@ fresh_netns() {
 		peers="$peers $n-$$"
 	done
 	peers=${peers# }
-	ip netns add "$test" || {
-		echo "TAP version 13"
-		echo "Bail out! ip netns add failed"
-		exit 1
-	}
-	for n in $peers; do
+	for n in "$test" $peers; do
 		ip netns add "$n" || {
 			echo "TAP version 13"
 			echo "Bail out! ip netns add failed"
 			exit 1
 		}
+		vr_netns_cleanup "$n"
 	done
-	VR_NETNS_TEST=$test VR_NETNS_PEERS=$peers ip netns exec "$test" sh "$script"
+	VR_NETNS_TEST=$test VR_NETNS_PEERS=$peers vr_netns_run "$test" sh "$script"
 	rc=$?
-	ip netns del "$test"
-	for n in $peers; do
-		ip netns del "$n"
-	done
 	exit "$rc"
 }
 

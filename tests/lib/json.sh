@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=dash
 #
-# Minimal JSON reading for busybox sh + awk (no jq in the guest).
+# Minimal JSON reading for busybox sh + awk (jq may not be installed).
 #
 # json_flat: reads one or more JSON documents on stdin (e.g. one per line)
 # and prints one line per scalar, empty array or empty object:

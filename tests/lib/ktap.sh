@@ -10,6 +10,8 @@
 # Usage:
 #
 #	. "$lib/ktap.sh"
+#	cleanup() { ip link del d0 2>/dev/null; }
+#	ktap_trap_cleanup cleanup	# at exit, or on SIGTERM, SIGINT, SIGHUP
 #
 #	t_lo_exists() {
 #		ktap_run ip link show lo
@@ -241,6 +243,37 @@ ktap_bg_stop() {
 		wait "$p" 2>/dev/null
 	done
 	KTAP_BG_PIDS=
+}
+
+# --- cleanup ----------------------------------------------------------------
+
+# Run by __ktap_cleanup (ktap_trap_cleanup).
+KTAP_CLEANUP=
+
+# ktap_trap_cleanup CMD: run CMD (a function, or a command line as for trap)
+# once when the script ends, however it ends: at exit, or on SIGHUP, SIGINT
+# or SIGTERM (what the kselftest runner sends when a test times out), after
+# which the script exits with status 128 + the signal number (129, 130,
+# 143). KTAP_TMPDIR is removed after CMD. busybox sh and dash run no EXIT
+# trap when a signal they do not trap kills them, hence the signal traps.
+# A trapped signal is acted on once the foreground command has ended. These
+# signals are ignored while CMD runs, so that a second one (say, the
+# runner's to the process group and the one vr_netns_run passes on) does
+# not cut it short.
+ktap_trap_cleanup() {
+	KTAP_CLEANUP=$1
+	trap __ktap_cleanup EXIT
+	trap 'exit 129' HUP
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+__ktap_cleanup() {
+	local cmd="$KTAP_CLEANUP"
+	trap '' HUP INT TERM
+	KTAP_CLEANUP=
+	eval "$cmd"
+	rm -rf "$KTAP_TMPDIR"
 }
 
 # --- checks: each prints "# FAIL: ..." and marks the test failed -----------

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=dash
 #
-# Reading packet counters in the VM tests: /proc/net/snmp and snmp6, and
+# Reading packet counters in the tests: /proc/net/snmp and snmp6, and
 # nft named counters (needs ip() from iproute2.sh for other namespaces).
 
 # in_netns NS COMMAND...: run COMMAND in netns NS ("-": the test's own).

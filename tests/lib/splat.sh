@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=sh
 #
-# The kernel-log check of the selftests, in one place: sourced by the guest
-# (tests/guest/run-all.sh, tests/guest/splat-check.sh, sysfuzz.sh) and by
-# the host (tests/host/run.sh, on every VM's console log).
+# The kernel-log check of the selftests, in one place: sourced by the
+# tests that check the kernel log themselves (nlfuzz.sh, sysfuzz.sh) and by
+# whatever runs the tests and checks the kernel or console log afterwards.
 #
 # VR_SPLAT_ERE matches the lines with which the kernel reports a problem:
 # BUG (including KASAN and "sleeping function called from invalid
@@ -11,7 +11,6 @@
 # panics, UBSAN, KCSAN, kmemleak, list and refcount corruption, stalls and
 # hung tasks; lockdep reports start with one of those. Not the bare word
 # "lockdep": a debug kernel says "RCU lockdep checking is enabled" at boot.
-# tests/guest/splat-check.sh shows that it catches each kind.
 VR_SPLAT_ERE='BUG:|WARNING:|Oops|Kernel panic|KASAN:|UBSAN:|KCSAN:|kmemleak: [0-9]+ new suspected'
 VR_SPLAT_ERE=$VR_SPLAT_ERE'|unreferenced object|panicked|general protection|refcount_t:'
 VR_SPLAT_ERE=$VR_SPLAT_ERE'|list_(add|del) corruption|stack-protector|RCU stall|self-detected stall'
@@ -25,10 +24,45 @@ splat_grep() {
 	grep -E "$VR_SPLAT_ERE" "$1"
 }
 
-# splat_console FILE: as splat_grep, on a VM's console log, whose kernel lines
-# are the ones with a timestamp (the others are the tests' own output).
+# splat_console FILE: as splat_grep, on a machine's console log, whose kernel
+# lines are the ones with a timestamp (the others are the tests' own output).
 splat_console() {
 	grep -E '^\[ *[0-9]+\.[0-9]+\] ' "$1" | grep -E "$VR_SPLAT_ERE"
+}
+
+# splat_log_mark WHAT: write the line "vr-selftest: WHAT" to the kernel log
+# (/dev/kmsg), for splat_log_since. WHAT should be unique to the run (the
+# script's name and pid). Nothing happens if /dev/kmsg is not writable.
+splat_log_mark() {
+	SPLAT_LOG_MARK="vr-selftest: $*"
+	{ printf '%s\n' "$SPLAT_LOG_MARK" >/dev/kmsg; } 2>/dev/null
+}
+
+# splat_log_since FILE: write to FILE the kernel log (dmesg) after the last
+# line that ends with the mark of splat_log_mark: what the kernel logged
+# since then, even once the ring buffer has wrapped. If no line has the
+# mark (it scrolled out of the ring buffer, or could not be written), FILE
+# gets the whole log and a "# " line on stdout says so. If dmesg fails,
+# FILE is left empty and it returns 1.
+splat_log_since() {
+	if ! dmesg >"$1.all" 2>/dev/null; then
+		: >"$1"
+		rm -f "$1.all"
+		return 1
+	fi
+	splat_mark_line=$(awk -v m="${SPLAT_LOG_MARK:-}" '
+		m != "" && length($0) >= length(m) &&
+			substr($0, length($0) - length(m) + 1) == m { n = NR }
+		END { print n + 0 }' "$1.all")
+	if [ "$splat_mark_line" -gt 0 ]; then
+		tail -n "+$((splat_mark_line + 1))" "$1.all" >"$1"
+		rm -f "$1.all"
+	else
+		echo "# kernel log: mark \"${SPLAT_LOG_MARK:-}\" not found (scrolled out" \
+			"of the ring buffer?), checking the whole log"
+		mv "$1.all" "$1"
+	fi
+	return 0
 }
 
 # splat_kmemleak_mount: mount debugfs if kmemleak's file is not there yet;

@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=dash disable=SC2317 # test functions are called indirectly
 #
-# Selftest: BPF programs see the VR of the packet they handle (issue 12,
-# the BPF lines of the audit). A tc program's socket lookups
-# (bpf_sk_lookup_udp/_tcp, bpf_skc_lookup_tcp) find the sockets of the
-# ingress interface's VR only; bpf_fib_lookup with BPF_FIB_LOOKUP_DIRECT
-# looks up that VR's table and may not name another VR's (TBID);
+# Selftest: BPF programs see the VR of the packet they handle. A tc
+# program's socket lookups (bpf_sk_lookup_udp/_tcp, bpf_skc_lookup_tcp)
+# find the sockets of the ingress interface's VR only; bpf_fib_lookup
+# with BPF_FIB_LOOKUP_DIRECT looks up that VR's table and may not name
+# another VR's (TBID);
 # bpf_redirect_neigh routes in the target device's VR; an LWT program's
 # BPF_LWT_REROUTE routes in the packet's VR; a netns sk_lookup program
 # cannot hand a VR 1 packet to a VR 0 socket, nor can a tc program with
@@ -57,7 +57,11 @@ TC=${VR_TC:-/usr/sbin/tc}
 # shellcheck source=../lib/ktap.sh
 . "$LIB/ktap.sh"
 T=$(mktemp -d /tmp/vr-bpf.XXXXXX) || exit 1
-trap 'ktap_bg_stop; rm -rf "$T" "$KTAP_TMPDIR"' EXIT
+cleanup() {
+	ktap_bg_stop
+	rm -rf "$T"
+}
+ktap_trap_cleanup cleanup
 
 t_setup() {
 	# iproute2 with libbpf keeps its pinned objects in bpffs

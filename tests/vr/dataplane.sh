@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# VR data plane selftest (KTAP), for busybox sh in the test VM.
+# VR data plane selftest (KTAP), for busybox sh on the test machine.
 #
-# The DUT is the VM's root namespace, with VRs 0, 1 and 2. Each VR v has two
-# veth links to peer namespaces, with the same addresses in every VR:
+# The DUT is the test machine's root namespace, with VRs 0, 1 and 2. Each
+# VR v has two veth links to peer namespaces, with the same addresses in
+# every VR:
 #
 #   netns dp-p$v                 DUT (root netns)              netns dp-q$v
 #   e$v 10.0.0.2/24 <----> d$v 10.0.0.1/24  (VR v)  f$v 10.1.0.1/24 <----> g$v 10.1.0.2/24
@@ -16,7 +17,7 @@
 # cells if VR isolation is removed, and in its a == b cells if VR routing
 # is (the three VRs hold the same prefixes).
 #
-# Uses vrctl, ip (iproute2) and vr-sock (tests/tools/vr-sock.c).
+# Uses vrctl, ip (iproute2) and the vr-sock helper.
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 # lib/ and the test programs are beside the script in the kernel's
@@ -50,8 +51,7 @@ cleanup() {
 	vrctl delete 3 2>/dev/null
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+ktap_trap_cleanup cleanup
 
 # --- helpers ------------------------------------------------------------------
 
@@ -216,7 +216,7 @@ t_rawrecv() {
 	local a=$1 b=$2 n
 	# Counted until the echo is answered: the request reaches raw sockets
 	# before ICMP answers it, so it is queued by then (a fixed window was
-	# too short on the debug kernel, and would let a late request pass as
+	# too short on a debug kernel, and would let a late request pass as
 	# "not seen").
 	ktap_bg_ready "$T/raw" in_vr "$a" vr-sock -t 60000 rawcount 8 || return 1
 	ktap_run in_peer "dp-p$b" vr-sock rawping 10.0.0.1

@@ -30,9 +30,9 @@ if [ -z "${VR_DC_NS:-}" ]; then
 		echo "Bail out! ip netns add failed"
 		exit 1
 	}
-	VR_DC_NS=$ns ip netns exec "$ns" sh "$HERE/$(basename "$0")"
+	vr_netns_cleanup "$ns"
+	VR_DC_NS=$ns vr_netns_run "$ns" sh "$HERE/$(basename "$0")"
 	rc=$?
-	ip netns del "$ns"
 	exit "$rc"
 fi
 
@@ -42,7 +42,11 @@ T=$(mktemp -d /tmp/vr-dc.XXXXXX) || exit 1
 D=10.7.0.1
 CLAIMD=$T/claimd
 CLAIMD_PID=
-trap 'ktap_bg_stop $CLAIMD_PID; rm -rf "$T" "$KTAP_TMPDIR"' EXIT
+cleanup() {
+	ktap_bg_stop ${CLAIMD_PID:+"$CLAIMD_PID"}
+	rm -rf "$T"
+}
+ktap_trap_cleanup cleanup
 
 # wait_line FILE ERE: wait up to 5 s for a line of FILE to match.
 wait_line() {

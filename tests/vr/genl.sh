@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=dash disable=SC2317 # test functions are called indirectly
 #
-# Selftest of the "vr" generic netlink family, run in the guest as root.
+# Selftest of the "vr" generic netlink family, run as root.
 #
 #   netns vrt-a-PID (the tests run here)        netns vrt-b-PID
 #   +------------------------------------+      +------------------+
@@ -22,7 +22,7 @@
 # CAP_NET_ADMIN, busy VRs) is shown to leave the state unchanged, and VRs are
 # shown to be per network namespace and to lose interfaces that are deleted.
 #
-# Needs: ip (iproute2), vrctl, vr-nlraw and vr-capdrop (tests/tools) in PATH.
+# Needs: ip (iproute2), vrctl, vr-nlraw and vr-capdrop in PATH.
 # Output: KTAP; exit 0 if all passed, 1 otherwise.
 
 LC_ALL=C
@@ -64,13 +64,12 @@ if [ -z "${VR_GENL_NS_A:-}" ]; then
 		echo "Bail out! cannot create network namespaces (ip netns add)"
 		exit 1
 	fi
+	vr_netns_cleanup "$ns_a" "$ns_b"
 	VR_GENL_NS_A=$ns_a
 	VR_GENL_NS_B=$ns_b
 	export VR_GENL_NS_A VR_GENL_NS_B
-	ip netns exec "$ns_a" sh "$SELF" "$@"
+	vr_netns_run "$ns_a" sh "$SELF" "$@"
 	rc=$?
-	ip netns del "$ns_a"
-	ip netns del "$ns_b"
 	exit "$rc"
 fi
 
@@ -96,8 +95,7 @@ cleanup() {
 	mon_stop
 	rm -rf "$T" "$KTAP_TMPDIR"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+ktap_trap_cleanup cleanup
 
 # --- reading the state ------------------------------------------------------
 
@@ -884,8 +882,8 @@ t_netns_fresh() {
 		"$(printf '%s\n' "$KTAP_STDOUT_TEXT" | vr_summary)"
 }
 
-# vr-nlraw --repeat (make bench creates its 4,096 VRs with it): one
-# process, one request per VR, stops at the first refusal.
+# vr-nlraw --repeat (for creating thousands of VRs quickly): one process,
+# one request per VR, stops at the first refusal.
 t_netns_repeat() {
 	ktap_run ip netns exec "$NS_B" vr-nlraw --repeat 3 1 u32:1=100
 	expect_raw 0 ""

@@ -12,7 +12,7 @@
 #   | lo, VRs 0 and 1          |       | made by vr-priv as 1000 -n  |
 #   +--------------------------+       +-----------------------------+
 #
-# Needs: ip (iproute2), vrctl, vr-priv, vr-sock (tests/tools) in PATH.
+# Needs: ip (iproute2), vrctl, vr-priv, vr-sock in PATH.
 
 LC_ALL=C
 export LC_ALL
@@ -34,9 +34,9 @@ if [ -z "${VR_HARDENING_NS:-}" ]; then
 		echo "Bail out! ip netns add failed"
 		exit 1
 	}
-	VR_HARDENING_NS=$ns ip netns exec "$ns" sh "$HERE/$(basename "$0")"
+	vr_netns_cleanup "$ns"
+	VR_HARDENING_NS=$ns vr_netns_run "$ns" sh "$HERE/$(basename "$0")"
 	rc=$?
-	ip netns del "$ns"
 	exit "$rc"
 fi
 
@@ -44,7 +44,12 @@ fi
 . "$LIB/ktap.sh"
 T=$(mktemp -d /tmp/vr-hard.XXXXXX) || exit 1
 chmod 755 "$T"
-trap 'ktap_bg_stop; rm -rf "$T" "$KTAP_TMPDIR"' EXIT
+cleanup() {
+	ktap_bg_stop
+	ip netns del "vrh-o-$$" 2>/dev/null
+	rm -rf "$T"
+}
+ktap_trap_cleanup cleanup
 
 t_setup() {
 	ktap_run ip link set lo up && ktap_run vrctl create 1
@@ -208,7 +213,7 @@ suite() {
 	ktap_test_result "a VR with tasks cannot be deleted" t_delete_with_tasks
 	ktap_test_result "a VR with sockets, even unbound, cannot be deleted" t_delete_with_sockets
 	ktap_test_result "VRs per namespace are limited" t_limit
-	# Last: on a kernel with the bug, they take the VM down.
+	# Last: on a kernel with the bug, they take the test machine down.
 	ktap_test_result "v4-mapped AF_INET6 bind by a user in its own namespaces: no Oops" \
 		t_v4mapped_unprivileged
 	ktap_test_result "v4-mapped AF_INET6 bind: checked in the socket's VR" t_v4mapped_vr

@@ -3,32 +3,29 @@
 # shellcheck shell=dash disable=SC2317 # test functions are called indirectly
 #
 # Selftest: a socket in VR 1 cannot reach VR 0 through the paths that name
-# an output interface or a source address (issue 12, part 3: items 1, 5, 6
-# and 10), path MTU updates and syncookie connections stay in the VR (items
-# 3 and 2), and native IPv6,
-# not keyed by VR yet, is VR 0's alone while IPv4-mapped addresses keep
-# working in every VR (part 2); sockets and protocols VRs do not key are
-# refused outside VR 0 (part 2), fragments of two VRs are never reassembled
-# together (item 4), routes and nexthop objects keep to their VR's
-# interfaces (item 7), an MTU below 68 does not drop an interface out of its
-# VR (item 8), vrctl lists a VR's sockets from sock_diag, and each VR counts
-# its own packets, sockets, processes and routes (part 4); conntrack never
-# gives VR 1's packets the entry of VR 0's, the nft socket match looks in
-# the packet's VR, SO_ORIGINAL_DST is VR 0's, multicast routing stays VR
-# 0's and the ICMP rate limits of an address are kept per VR (item 11); ESP
-# in TCP is refused outside VR 0 (part 2); a packet netfilter re-routes
-# stays in its VR, and so do the local-source check, arp_filter, nft fib,
-# nft dup and nft reject, ip route get answers in the asker's VR and an
-# ICMP PROBE sees its VR's interfaces only; a VR's route takes none of
-# another VR's addresses as its preferred source; IPsec is VR 0's; an
-# address deleted in a VR kills that VR's routes only; SIOCSARP without a
-# device picks an interface of the caller's VR, a timestamp option's
-# addresses are looked up in the packet's VR, and so are the routes back of
-# nft rt mtu and TCPMSS and iptables' address types; IPVS is VR 0's, and tc's
-# ct action reassembles fragments per VR (audit); no flow, a socket's or
-# the kernel's, leaves through an interface of another VR, IGMP reports
-# leave through their VR's, SYNPROXY answers in the VR of the SYN, and a
-# tunnel's outer packet is VR 0's when netfilter re-routes it.
+# an output interface or a source address, path MTU updates and syncookie
+# connections stay in the VR, and native IPv6, not keyed by VR yet, is VR
+# 0's alone while IPv4-mapped addresses keep working in every VR; sockets
+# and protocols VRs do not key are refused outside VR 0, fragments of two
+# VRs are never reassembled together, routes and nexthop objects keep to
+# their VR's interfaces, an MTU below 68 does not drop an interface out of
+# its VR, vrctl lists a VR's sockets from sock_diag, and each VR counts its
+# own packets, sockets, processes and routes; conntrack never gives VR 1's
+# packets the entry of VR 0's, the nft socket match looks in the packet's
+# VR, SO_ORIGINAL_DST is VR 0's, multicast routing stays VR 0's and the ICMP
+# rate limits of an address are kept per VR; ESP in TCP is refused outside
+# VR 0; a packet netfilter re-routes stays in its VR, and so do the
+# local-source check, arp_filter, nft fib, nft dup and nft reject, ip route
+# get answers in the asker's VR and an ICMP PROBE sees its VR's interfaces
+# only; a VR's route takes none of another VR's addresses as its preferred
+# source; IPsec is VR 0's; an address deleted in a VR kills that VR's routes
+# only; SIOCSARP without a device picks an interface of the caller's VR, a
+# timestamp option's addresses are looked up in the packet's VR, and so are
+# the routes back of nft rt mtu and TCPMSS and iptables' address types; IPVS
+# is VR 0's, and tc's ct action reassembles fragments per VR; no flow, a
+# socket's or the kernel's, leaves through an interface of another VR, IGMP
+# reports leave through their VR's, SYNPROXY answers in the VR of the SYN,
+# and a tunnel's outer packet is VR 0's when netfilter re-routes it.
 #
 #   netns isop0-PID                 netns iso-PID (tests run here)
 #   +------------------+            +-----------------------------------+
@@ -72,7 +69,11 @@ TC=${VR_TC:-/usr/sbin/tc}
 # shellcheck source=../lib/ktap.sh
 . "$LIB/ktap.sh"
 T=$(mktemp -d /tmp/vr-iso.XXXXXX) || exit 1
-trap 'ktap_bg_stop; rm -rf "$T" "$KTAP_TMPDIR"' EXIT
+cleanup() {
+	ktap_bg_stop
+	rm -rf "$T"
+}
+ktap_trap_cleanup cleanup
 
 t_setup() {
 	ktap_run ip link set lo up &&

@@ -30,11 +30,13 @@ vr_require
 
 if [ -z "${VR_NE_NS2:-}" ]; then
 	ns=vrn-$$ ns2=vrn2-$$
-	ip netns add "$ns" && ip netns add "$ns2" ||
-		{ echo "TAP version 13"; echo "Bail out! ip netns add failed"; exit 1; }
-	VR_NE_NS2=$ns2 ip netns exec "$ns" sh "$HERE/$(basename "$0")"
+	for n in "$ns" "$ns2"; do
+		ip netns add "$n" ||
+			{ echo "TAP version 13"; echo "Bail out! ip netns add failed"; exit 1; }
+		vr_netns_cleanup "$n"
+	done
+	VR_NE_NS2=$ns2 vr_netns_run "$ns" sh "$HERE/$(basename "$0")"
 	rc=$?
-	ip netns del "$ns"; ip netns del "$ns2"
 	exit "$rc"
 fi
 
@@ -43,7 +45,11 @@ fi
 T=$(mktemp -d /tmp/vr-ne.XXXXXX) || exit 1
 MON=$T/mon
 MON_PID=
-trap 'kill $MON_PID 2>/dev/null; rm -rf "$T" "$KTAP_TMPDIR"' EXIT
+cleanup() {
+	[ -z "$MON_PID" ] || kill "$MON_PID" 2>/dev/null
+	rm -rf "$T"
+}
+ktap_trap_cleanup cleanup
 
 # wait_line ERE: wait up to 5 s for a line of the monitor output to match.
 wait_line() {

@@ -21,7 +21,7 @@
 #   vfz3 10.88.3.1/24
 #
 # Every command of the family is sent, valid and mutated (see
-# tests/tools/vr-nlfuzz.c); the fuzzer predicts each reply from a model of
+# vr-nlfuzz.c); the fuzzer predicts each reply from a model of
 # the kernel, compares every dump, notification and the final state with
 # it, and counts anything surprising. After run 1, vrctl must read the state
 # left as the fuzzer's own dumps do. After runs 1 and 3 that state must be
@@ -45,7 +45,7 @@
 # the current netns) and "nlfuzz.sh show-state" (what vrctl reads of the
 # current netns), for the fuzzer's hooks.
 #
-# Needs: ip (iproute2), vrctl and vr-nlfuzz (tests/tools) in PATH.
+# Needs: ip (iproute2), vrctl and vr-nlfuzz in PATH.
 # Output: KTAP; exit 0 if all passed, 1 otherwise.
 
 LC_ALL=C
@@ -117,6 +117,8 @@ esac
 
 # shellcheck source=../lib/ktap.sh
 . "$LIB/ktap.sh"
+# shellcheck source=../lib/splat.sh
+. "$LIB/splat.sh"
 
 for cmd in vrctl vr-nlfuzz; do
 	if ! command -v "$cmd" >/dev/null 2>&1; then
@@ -147,19 +149,17 @@ T_ROOT=$(((TIME * 45 + 99) / 100))
 T_UNPRIV=$(((TIME * 15 + 99) / 100))
 T_LEAVE=$(((TIME + 9) / 10))
 T_USERNS=$(((TIME * 30 + 99) / 100))
-# The kernel log patterns of tests/guest/run-all.sh.
+# The kernel log lines that report a problem.
 SPLAT='BUG:|WARNING:|Oops|Kernel panic|KASAN|UBSAN|KCSAN|kmemleak|panicked|general protection'
 SPLAT=$SPLAT'|refcount_t:|list_(add|del) corruption|stack-protector|RCU stall|hung task'
 SPLAT=$SPLAT'|INFO: task .* blocked|lockdep|possible (recursive|circular) locking'
 SPLAT=$SPLAT'|suspicious RCU usage'
-DMESG_START=
 
 cleanup() {
 	ip netns del "$NS" 2>/dev/null
 	rm -rf "$T" "$KTAP_TMPDIR"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+ktap_trap_cleanup cleanup
 
 # now_s: seconds since boot, with hundredths.
 now_s() {
@@ -200,7 +200,7 @@ fuzz() {
 }
 
 t_setup() {
-	DMESG_START=$(dmesg 2>/dev/null | wc -l)
+	splat_log_mark "nlfuzz start $$"
 	echo "# seed $SEED, $COUNT messages, ${TIME}s of fuzzing at most"
 	ktap_run ip netns add "$NS" || return 1
 	ktap_run ip netns exec "$NS" sh "$SELF" setup-ifaces
@@ -265,11 +265,11 @@ t_dmesg() {
 	local new
 	# The netns of run 3 goes away in the background.
 	sleep 1
-	if ! dmesg >"$T/dmesg" 2>/dev/null; then
+	if ! splat_log_since "$T/dmesg"; then
 		ktap_skip "dmesg not readable"
 		return "$KSFT_SKIP"
 	fi
-	new=$(tail -n "+$((${DMESG_START:-0} + 1))" "$T/dmesg" | grep -E "$SPLAT")
+	new=$(grep -E "$SPLAT" "$T/dmesg")
 	ktap_expect_eq "no kernel complaint since the start" "" "$new"
 }
 

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=dash disable=SC2317 # test functions are called indirectly
 #
-# Selftest: randomized cross-VR traffic (issue 12, part 5). Three VRs with
-# identical addressing; a random sequence of senders, receivers, protocols
-# and socket options; after every step, the answer must come from the
+# Selftest: randomized cross-VR traffic. Three VRs with identical
+# addressing; a random sequence of senders, receivers, protocols and
+# socket options; after every step, the answer must come from the
 # sender's own VR (or be refused), and no peer other than the sender's VR's
 # own may have received an IPv4 packet (Ip InReceives, counted at every peer).
 #
@@ -54,7 +54,11 @@ VRS="0 1 2"
 # shellcheck source=../lib/ktap.sh
 . "$LIB/ktap.sh"
 T=$(mktemp -d /tmp/vr-rnd.XXXXXX) || exit 1
-trap 'ktap_bg_stop; rm -rf "$T" "$KTAP_TMPDIR"' EXIT
+cleanup() {
+	ktap_bg_stop
+	rm -rf "$T"
+}
+ktap_trap_cleanup cleanup
 
 SEED=${VR_RANDOM_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 STEPS=${VR_RANDOM_STEPS:-60}

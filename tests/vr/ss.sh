@@ -2,11 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=dash disable=SC2317 # test functions are called indirectly
 #
-# Selftest of ss with iproute2-patches/ applied (the guest's /usr/sbin/ss,
-# scripts/iproute2.sh): ss prints the VR that sock_diag reports for each
-# inet socket (INET_DIAG_VR) as "vr:N", and its filter expressions take
-# "vr N". Debian's ss prints no VR and cannot parse "vr 1": every test but
-# the setup fails with it.
+# Selftest of an ss with VR support: ss prints the VR that sock_diag
+# reports for each inet socket (INET_DIAG_VR) as "vr:N", and its filter
+# expressions take "vr N". An ss without VR support prints no VR and cannot
+# parse "vr 0": the script is skipped then.
 #
 #   netns ss-PID (the tests run here)
 #   +--------------------------------------------------------------+
@@ -20,8 +19,8 @@
 # The netns holds no other TCP or UDP socket, so each test compares the
 # whole list ss prints, as "LOCAL-ADDRESS vr:N" pairs, with what it expects.
 #
-# Needs: ip (iproute2), ss (patched), vrctl and vr-sock (tests/tools) in
-# PATH. Output: KTAP; exit 0 if all passed, 1 otherwise.
+# Needs: ip (iproute2), ss (with VR support), vrctl and vr-sock in PATH.
+# Output: KTAP; exit 0 if all passed, 1 otherwise.
 
 LC_ALL=C
 export LC_ALL
@@ -36,7 +35,7 @@ PATH=$HERE:$PATH
 . "$LIB/iproute2.sh" || { echo "TAP version 13"; echo "Bail out! iproute2's ip not found"; exit 1; }
 vr_require ss
 ss -H -tan "vr 0" >/dev/null 2>&1 ||
-	vr_skip_all "ss without VR support (vr-linux's iproute2-patches)"
+	vr_skip_all "ss without VR support (no \"vr N\" filter)"
 
 # --- outer part: run the tests in a fresh network namespace ----------------
 
@@ -56,7 +55,11 @@ fresh_netns "$HERE/$(basename "$0")" ss
 # shellcheck source=../lib/ktap.sh
 . "$LIB/ktap.sh"
 T=$(mktemp -d /tmp/vr-ss.XXXXXX) || exit 1
-trap 'ktap_bg_stop; rm -rf "$T" "$KTAP_TMPDIR"' EXIT
+cleanup() {
+	ktap_bg_stop
+	rm -rf "$T"
+}
+ktap_trap_cleanup cleanup
 A=10.66.0.1
 
 # The sockets ss printed in the last ktap_run, one "LOCAL vr:N" pair per

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=dash disable=SC2317 # test functions are called indirectly
 #
-# Selftest: random syscall sequences against the VR data plane
-# (tests/tools/vr-sysfuzz.c), racing in several processes, then checks that
+# Selftest: random syscall sequences against the VR data plane (the
+# vr-sysfuzz helper), racing in several processes, then checks that
 # nothing is stuck or leaked and that the kernel did not complain.
 #
 # Everything happens in a network namespace made here, vrfz-PID (the
@@ -16,10 +16,11 @@
 #   fzv0 10.78.0.1/24 fd78::1 <-- veth --> fzv1 10.78.0.2/24 fd78::2
 #
 # No packet leaves the namespaces of the test: the fuzzer only sends to
-# those addresses, the VM's root namespace is never touched.
+# those addresses, the root namespace is never touched.
 #
-# Environment (also from the kernel command line, e.g.
-# qemu/vm.sh --append "VR_FUZZ_SECONDS=600 VR_FUZZ_SEED=42"):
+# Environment (also from the kernel command line, which passes the
+# NAME=VALUE words it does not know on to init, e.g.
+# "VR_FUZZ_SECONDS=600 VR_FUZZ_SEED=42"):
 #   VR_FUZZ_SECONDS  seconds of fuzzing (default 40)
 #   VR_FUZZ_WORKERS  worker processes (default 4)
 #   VR_FUZZ_SEED     seed (default: a random one; printed, with the command
@@ -70,8 +71,7 @@ cleanup() {
 	"$IPROUTE2" netns del "$NS" 2>/dev/null
 	rm -rf "$KTAP_TMPDIR"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+ktap_trap_cleanup cleanup
 
 # in_ns CMD...: CMD in the test's namespace.
 in_ns() {
@@ -94,17 +94,14 @@ tcp_global() {
 	awk '$1 == "TCP:" { print $4, $5, $8, $9 }' /proc/net/sockstat
 }
 
-# Kernel log complaints after line $1: the lines tests/lib/splat.sh (which
-# run-all.sh uses too) matches.
+# Kernel log complaints: the lines VR_SPLAT_ERE matches among those logged
+# since t_setup's splat_log_mark.
 # shellcheck source=../lib/splat.sh
 . "$LIB/splat.sh"
-log_complaints() {
-	dmesg | tail -n "+$(($1 + 1))" | grep -E "$VR_SPLAT_ERE"
-}
 
 t_setup() {
 	local d
-	DMESG_START=$(dmesg | wc -l)
+	splat_log_mark "sysfuzz start $$"
 	ktap_run ip netns add "$NS" || return 1
 	ktap_run ip -n "$NS" link set lo up || return 1
 	for d in fz0 fz1 fz2 fzd0; do
@@ -245,12 +242,12 @@ t_vrs_deletable() {
 }
 
 t_kernel_log() {
-	local c
-	c=$(log_complaints "$DMESG_START")
+	local c log="$KTAP_TMPDIR/dmesg"
+	splat_log_since "$log"
+	c=$(grep -E "$VR_SPLAT_ERE" "$log")
 	[ -z "$c" ] && { echo "# check: no complaint in the kernel log"; return 0; }
 	echo "$c" | sed 's/^/# /'
-	dmesg | tail -n "+$((DMESG_START + 1))" | grep -v 'IPv6: ADDRCONF\|entered\|left' |
-		tail -n 60 | sed 's/^/# dmesg: /'
+	grep -v 'IPv6: ADDRCONF\|entered\|left' "$log" | tail -n 60 | sed 's/^/# dmesg: /'
 	ktap_check_fail "the kernel complained during the run"
 }
 

@@ -6,8 +6,9 @@
 # down while traffic flows into them and a daemon listens to their dhost
 # group, as a busy host's containers are: the per-namespace state of net/vr
 # (registry, distributed-host table read per packet under RCU, waiting
-# claims) must go away without a use after free or a leak (the debug kernel's
-# KASAN, lockdep and kmemleak judge; tests/guest/run-all.sh checks the log).
+# claims) must go away without a use after free or a leak (on a debug
+# kernel, KASAN, lockdep and kmemleak judge: check the kernel log after the
+# run).
 #
 #   netns vrtd-PID-N                         netns vrtp-PID-N
 #   +----------------------------------+     +---------------------------+
@@ -39,7 +40,7 @@ cleanup() {
 	for n in $(ip netns list | awk '/^vrt[dp]-'$$'-/ { print $1 }'); do ip netns del "$n"; done
 	rm -rf "$T" "$KTAP_TMPDIR"
 }
-trap cleanup EXIT
+ktap_trap_cleanup cleanup
 
 # bg NETNS OUT CMD...: run CMD in NETNS in the background.
 bg() {

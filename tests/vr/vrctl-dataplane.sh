@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=dash disable=SC2317 # test functions are called indirectly
 #
-# Selftest of vrctl's data-plane commands, run in the guest as root:
+# Selftest of vrctl's data-plane commands, run as root:
 # `vrctl exec` and `vrctl identify` on /proc/<pid>/vr, and `vrctl route` on
 # the FIB tables of VRs.
 #
@@ -22,7 +22,7 @@
 # `ip -4 route show table T` does, and pass on the kernel's refusals. Every
 # test checks the exit status and the output on stdout and stderr.
 #
-# Needs: ip (iproute2), vrctl, vr-capdrop and vr-sock (tests/tools) in PATH.
+# Needs: ip (iproute2), vrctl, vr-capdrop and vr-sock in PATH.
 # Output: KTAP; exit 0 if all passed, 1 otherwise.
 
 LC_ALL=C
@@ -62,11 +62,11 @@ if [ -z "${VR_VRCTL_NS:-}" ]; then
 		echo "Bail out! cannot create a network namespace (ip netns add)"
 		exit 1
 	fi
+	vr_netns_cleanup "$ns"
 	VR_VRCTL_NS=$ns
 	export VR_VRCTL_NS
-	ip netns exec "$ns" sh "$SELF" "$@"
+	vr_netns_run "$ns" sh "$SELF" "$@"
 	rc=$?
-	ip netns del "$ns"
 	exit "$rc"
 fi
 
@@ -96,8 +96,7 @@ cleanup() {
 	done
 	rm -rf "$T" "$KTAP_TMPDIR"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+ktap_trap_cleanup cleanup
 
 # --- helpers ------------------------------------------------------------------
 

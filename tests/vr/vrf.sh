@@ -39,7 +39,11 @@ Q=$2
 # shellcheck source=../lib/ktap.sh
 . "$LIB/ktap.sh"
 T=$(mktemp -d /tmp/vr-vrf.XXXXXX) || exit 1
-trap 'ktap_bg_stop; rm -rf "$T" "$KTAP_TMPDIR"' EXIT
+cleanup() {
+	ktap_bg_stop
+	rm -rf "$T"
+}
+ktap_trap_cleanup cleanup
 
 t_setup() {
 	ktap_run ip link set lo up &&
