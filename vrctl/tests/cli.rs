@@ -184,6 +184,95 @@ fn route_unknown_interface_exits_one() {
 }
 
 #[test]
+fn route6_usage() {
+    for (args, msg, usage) in [
+        (
+            &[
+                "route",
+                "add",
+                "2001:db8::/64",
+                "via",
+                "10.0.0.1",
+                "vr",
+                "1",
+            ][..],
+            "invalid gateway \"10.0.0.1\" (an IPv4 address, but the prefix is IPv6: \
+             one family per route)",
+            "vrctl route add <PREFIX> [via <GW>] [dev <IFNAME>] vr <VR> [-4|-6]",
+        ),
+        (
+            &["route", "del", "-4", "2001:db8::/64", "vr", "1"],
+            "invalid prefix \"2001:db8::/64\" (an IPv6 prefix, and -4 is given)",
+            "vrctl route del",
+        ),
+        (
+            &["route", "show", "10.0.0.0/8", "vr", "1", "-6"],
+            "invalid prefix \"10.0.0.0/8\" (an IPv4 prefix, and -6 is given)",
+            "vrctl route show",
+        ),
+        (
+            &["route", "add", "2001:db8::/129", "vr", "1"],
+            "invalid prefix \"2001:db8::/129\" (expected default, X:X::X/LEN or X:X::X)",
+            "vrctl route add",
+        ),
+        (
+            &["route", "add", "-6", "default", "via", "fe80::1", "vr", "1"],
+            "gateway \"fe80::1\" is link-local: \"dev <IFNAME>\" is required",
+            "vrctl route add",
+        ),
+        (
+            &["route", "show", "-4", "-6", "vr", "1"],
+            "cannot be used with",
+            "vrctl route show",
+        ),
+        (&["route", "-6", "show", "vr", "1"], "-6", "vrctl route"),
+    ] {
+        let err = usage_error(args);
+        assert!(err.contains(msg), "{args:?}: {err}");
+        assert!(err.contains(usage), "{args:?}: {err}");
+    }
+    let show = stdout(&vrctl(&["route", "show", "--help"]));
+    for text in ["-4", "-6", "X:X::X/LEN", "both families are shown"] {
+        assert!(
+            show.contains(text),
+            "route show --help lacks {text}: {show}"
+        );
+    }
+}
+
+#[test]
+fn route6_unknown_interface_exits_one() {
+    for args in [
+        &[
+            "route",
+            "add",
+            "2001:db8::/64",
+            "dev",
+            "nosuchdev0",
+            "vr",
+            "1",
+        ][..],
+        &[
+            "route",
+            "del",
+            "-6",
+            "default",
+            "dev",
+            "nosuchdev0",
+            "vr",
+            "1",
+        ],
+        &["route", "show", "dev", "nosuchdev0", "vr", "1"],
+        &["route", "show", "-6", "dev", "nosuchdev0", "vr", "1"],
+    ] {
+        let out = vrctl(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(stderr(&out), "Error: cannot find device \"nosuchdev0\"\n");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
 fn dhost_usage() {
     usage_error(&["dhost"]);
     usage_error(&["dhost", "owner"]);
