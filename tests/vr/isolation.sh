@@ -438,6 +438,39 @@ t_route_dev_vr6() {
 	ktap_run ip -6 route del 2001:db8:91::/64 dev c1 table "$VR1_TABLE"
 }
 
+# A multipath route of VR 0 with a next hop through an interface that moves
+# to VR 1 goes: kept with that next hop dead, it would have it alive again
+# when the interface next comes up, now in VR 1. IPv6 drops that next hop.
+t_multipath_move() {
+	local rc=0
+	ktap_run ip link add m5 type dummy &&
+	ktap_run ip link add m6 type dummy &&
+	ktap_run ip link set m5 up &&
+	ktap_run ip link set m6 up &&
+	ktap_run ip addr add 10.9.5.1/24 dev m5 &&
+	ktap_run ip addr add 10.9.6.1/24 dev m6 &&
+	ktap_run ip -6 addr add 2001:db8:95::1/64 dev m5 nodad &&
+	ktap_run ip -6 addr add 2001:db8:96::1/64 dev m6 nodad &&
+	ktap_run ip route add 10.9.9.0/24 nexthop via 10.9.5.2 dev m5 \
+		nexthop via 10.9.6.2 dev m6 &&
+	ktap_run ip -6 route add 2001:db8:99::/64 nexthop via 2001:db8:95::2 dev m5 \
+		nexthop via 2001:db8:96::2 dev m6 &&
+	ktap_run vrctl assign m6 1 &&
+	ktap_run ip link set m6 down &&
+	ktap_run ip link set m6 up || rc=1
+	if [ $rc = 0 ]; then
+		ktap_run ip route show 10.9.9.0/24
+		ktap_check "no IPv4 next hop of VR 0 through m6" \
+			sh -c "! grep -q 'dev m6' '$KTAP_STDOUT'" || rc=1
+		ktap_run ip -6 route show 2001:db8:99::/64
+		ktap_check "no IPv6 next hop of VR 0 through m6" \
+			sh -c "! grep -q 'dev m6' '$KTAP_STDOUT'" || rc=1
+	fi
+	ip link del m5
+	ip link del m6
+	return $rc
+}
+
 # Nexthop objects are VR 0's: none on an interface of VR 1, none in VR 1's
 # table, and those of an interface that moves to VR 1 go with their routes.
 t_nexthop_vr() {
@@ -1548,6 +1581,8 @@ suite() {
 		t_mtu_keeps_vr
 	ktap_test_result "a route's interface must be in its table's VR" t_route_dev_vr
 	ktap_test_result "an IPv6 route's interface must be in its table's VR" t_route_dev_vr6
+	ktap_test_result "VR 0 multipath route: no next hop via an interface moved to VR 1" \
+		t_multipath_move
 	ktap_test_result "nexthop objects: VR 0 only, flushed when their interface moves" \
 		t_nexthop_vr
 	ktap_test_result "vrctl show VR sockets lists that VR's sockets only" t_show_sockets

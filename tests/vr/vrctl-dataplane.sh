@@ -541,7 +541,7 @@ t_route_add() {
 }
 
 t_route_show_vr1() {
-	ktap_run vrctl route show vr 1
+	ktap_run vrctl route show -4 vr 1
 	ktap_expect_rc 0
 	ktap_expect_stderr ""
 	save show1
@@ -633,6 +633,29 @@ t_route_used_by_exec() {
 	ktap_expect_rc 12
 }
 
+# IPv6 routes in VR 1's IPv6 table: added, shown as ip -6 route shows them,
+# deleted; an interface of VR 0 is refused with the kernel's message.
+t_route_v6() {
+	local line="2001:db8:99::/64 via fe80::1 dev vrcd1 metric 1024 pref medium"
+	ktap_run vrctl route add 2001:db8:99::/64 via fe80::1 dev vrcd1 vr 1
+	expect_quiet_ok
+	ktap_run vrctl route show -6 2001:db8:99::/64 vr 1
+	ktap_expect_rc 0 &&
+	ktap_expect_stdout "$line"
+	ktap_run ip -6 route show table "$T1" 2001:db8:99::/64
+	ktap_expect_stdout "$line"
+	ktap_run vrctl route show vr 1
+	save showboth
+	ktap_check "vrctl route show vr 1 lists the IPv6 route too" \
+		has_line "$T/showboth" "$line"
+	ktap_run vrctl route add 2001:db8:98::/64 dev vrcd0 vr 1
+	expect_fail 1 "Error: Nexthop device is in another VR than the table*"
+	ktap_run vrctl route del 2001:db8:99::/64 vr 1
+	expect_quiet_ok
+	ktap_run ip -6 route show table "$T1" 2001:db8:99::/64
+	ktap_expect_stdout ""
+}
+
 t_route_add_exists() {
 	ktap_run vrctl route add 10.99.0.0/24 dev vrcd1 vr 1
 	expect_fail 1 "Error: *File exists*"
@@ -644,7 +667,7 @@ t_route_via() {
 	expect_quiet_ok
 	ktap_run vrctl route add default via 10.98.1.254 dev vrcd1 vr 1
 	expect_quiet_ok
-	ktap_run vrctl route show vr 1
+	ktap_run vrctl route show -4 vr 1
 	save showvia
 	ktap_check "10.97.0.0/16 via 10.98.1.2 dev vrcd1 listed" \
 		has_line "$T/showvia" "10.97.0.0/16 via 10.98.1.2 dev vrcd1"
@@ -855,6 +878,8 @@ suite() {
 		t_route_used_by_exec
 	ktap_test_result "route add of an existing route: exit 1, EEXIST" t_route_add_exists
 	ktap_test_result "route add/del with a gateway and of the default route" t_route_via
+	ktap_test_result "IPv6 route add/show/del in VR 1's table; VR 0's interface refused" \
+		t_route_v6
 	ktap_test_result "route add via an unreachable gateway: the kernel's message" \
 		t_route_bad_gateway
 	ktap_test_result "VR 0's routes are the main table's" t_route_vr0_is_main
