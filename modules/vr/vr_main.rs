@@ -429,6 +429,10 @@ fn assign(info: &Info<'_>) -> Result {
         info.set_err_msg(c"interface is a multicast routing vif (VR 0's)");
         return Err(EBUSY);
     }
+    if dev.ipv6_mc_forwarding(&rtnl) {
+        info.set_err_msg(c"interface is an IPv6 multicast routing mif (VR 0's)");
+        return Err(EBUSY);
+    }
     dev.move_to_vr(&rtnl, id);
     if let Some(old_vr) = registry.find(old) {
         notify(net, &rtnl, VR_CMD_CHANGE_NTF, old_vr);

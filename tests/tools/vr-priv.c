@@ -10,7 +10,7 @@
  *	do on a kernel with unprivileged user namespaces. With -k, keep the
  *	permitted capabilities (and run CMD with them ambient): a process of
  *	UID that others of UID may not ptrace.
- *   vr-priv bind6 udp|tcp ADDR PORT
+ *   vr-priv bind6 udp|tcp ADDR[%IF] PORT
  *	Bind an AF_INET6 socket to ADDR (e.g. ::ffff:127.0.0.1) and PORT.
  *   vr-priv deputy UID VR
  *	A child becomes UID and opens its own /proc/self/vr for writing, then
@@ -72,7 +72,7 @@ static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr,
 		"usage: %s as UID [-n] -- CMD [ARG...]\n"
-		"       %s bind6 udp|tcp ADDR PORT\n"
+		"       %s bind6 udp|tcp ADDR[%%IF] PORT\n"
 		"       %s deputy UID VR\n"
 		"       %s netns VR OTHER\n"
 		"       %s write PATH VALUE\n"
@@ -247,15 +247,26 @@ static int sock_type(const char *name)
 	usage();
 }
 
+/* ADDR may name its interface, as in fe80::1%eth0 (the scope id). */
 static int cmd_bind6(int argc, char **argv)
 {
 	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
+	char addr[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
+	char *scope;
 	int fd, type;
 
-	if (argc != 4)
+	if (argc != 4 || strlen(argv[2]) >= sizeof(addr))
 		usage();
 	type = sock_type(argv[1]);
-	if (inet_pton(AF_INET6, argv[2], &sa.sin6_addr) != 1)
+	strcpy(addr, argv[2]);
+	scope = strchr(addr, '%');
+	if (scope) {
+		*scope++ = '\0';
+		sa.sin6_scope_id = if_nametoindex(scope);
+		if (!sa.sin6_scope_id)
+			return report(NULL, errno);
+	}
+	if (inet_pton(AF_INET6, addr, &sa.sin6_addr) != 1)
 		usage();
 	sa.sin6_port = htons(parse_num(argv[3], 65535));
 	fd = socket(AF_INET6, type, 0);

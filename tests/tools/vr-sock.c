@@ -64,6 +64,9 @@
  *	with IF, add a vif on that interface (MRT_ADD_VIF, by ifindex); print
  *	"vif added" or "init". With "hold", then print "ready" and keep the
  *	socket, and so the vif, until killed.
+ *   vr-sock [-v VR] mrt6 [IF [hold]]
+ *	The same for IPv6 multicast routing (a raw ICMPv6 socket, MRT6_INIT,
+ *	MRT6_ADD_MIF); print "mif added" or "init".
  *   vr-sock [-v VR] udpencap TYPE [MOVE_TO]
  *	Set UDP_ENCAP to TYPE on a new UDP socket, then SO_VR to MOVE_TO if
  *	given; print "set".
@@ -128,6 +131,7 @@
 #include <netinet/ip_icmp.h>
 #include <netinet/udp.h>
 #include <linux/mroute.h>
+#include <linux/mroute6.h>
 #include <linux/xfrm.h>
 #include <poll.h>
 #include <signal.h>
@@ -175,6 +179,7 @@ static void __attribute__((noreturn)) usage(void)
 		"       vr-sock [-v VR] [-t MS] recv ADDR PORT | racount PROTO | udpencap TYPE [VR]\n"
 		"       vr-sock [-v VR] ulp NAME [VR] | xfrmpol [VR] | arpset ADDR MAC [pub]\n"
 		"       vr-sock [-v VR] mrt [IF [hold]]\n"
+		"       vr-sock [-v VR] mrt6 [IF [hold]]\n"
 		"       vr-sock rasend SRC DST PROTO\n"
 		"       vr-sock [-v VR] socket FAMILY TYPE PROTO\n"
 		"       vr-sock [-v VR] serve6 udp ADDR PORT REPLY | request6 udp ADDR PORT | send6 ADDR PORT\n"
@@ -836,6 +841,32 @@ static int do_mrt(const char *ifname, int hold)
 	return 0;
 }
 
+/* The same for IPv6: a raw ICMPv6 socket, MRT6_INIT and MRT6_ADD_MIF. */
+static int do_mrt6(const char *ifname, int hold)
+{
+	int fd = new_socket_family(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6), one = 1;
+	struct mif6ctl mif = { .vifc_threshold = 1 };
+
+	if (setsockopt(fd, IPPROTO_IPV6, MRT6_INIT, &one, sizeof(one)))
+		fail(errno);
+	if (!ifname) {
+		printf("init\n");
+		return 0;
+	}
+	mif.mif6c_pifi = if_nametoindex(ifname);
+	if (!mif.mif6c_pifi)
+		fail(errno);
+	if (setsockopt(fd, IPPROTO_IPV6, MRT6_ADD_MIF, &mif, sizeof(mif)))
+		fail(errno);
+	printf("mif added\n");
+	if (hold) {	/* the mif lasts as long as the socket */
+		printf("ready\n");
+		fflush(stdout);
+		pause();
+	}
+	return 0;
+}
+
 static int do_frag(struct sockaddr_in src, struct sockaddr_in dst, int id,
 		   const char *part, char c)
 {
@@ -1242,6 +1273,8 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (argc == 1 && !strcmp(argv[0], "mrt"))
 		return do_mrt(NULL, 0);
+	if (argc == 1 && !strcmp(argv[0], "mrt6"))
+		return do_mrt6(NULL, 0);
 	if (argc >= 1 && argc <= 2 && !strcmp(argv[0], "xfrmpol")) {
 		/* an outbound IPsec policy that allows everything, no template */
 		struct xfrm_userpolicy_info pol = {
@@ -1291,6 +1324,10 @@ int main(int argc, char **argv)
 		return do_mrt(argv[1], 0);
 	if (!strcmp(argv[0], "mrt") && argc == 3 && !strcmp(argv[2], "hold"))
 		return do_mrt(argv[1], 1);
+	if (!strcmp(argv[0], "mrt6") && argc == 2)
+		return do_mrt6(argv[1], 0);
+	if (!strcmp(argv[0], "mrt6") && argc == 3 && !strcmp(argv[2], "hold"))
+		return do_mrt6(argv[1], 1);
 	if (!strcmp(argv[0], "udpencap") && (argc == 2 || argc == 3)) {
 		int type = atoi(argv[1]);
 

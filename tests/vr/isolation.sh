@@ -264,6 +264,28 @@ t_v6_bind() {
 	ktap_expect_stdout "error: EADDRNOTAVAIL"
 }
 
+# A socket of VR 0 cannot take VR 1's IPv6 addresses or interfaces: binding
+# a1's global address, or its link-local one with a1 as scope, is refused
+# (EADDRNOTAVAIL), as is joining a group on a1 (ENODEV); a0's are VR 0's.
+t_v6_vr0_other_vr() {
+	local ll0 ll1
+
+	ll0=$(ip -6 -o addr show dev a0 scope link | awk '{ sub("/.*", "", $4); print $4 }')
+	ll1=$(ip -6 -o addr show dev a1 scope link | awk '{ sub("/.*", "", $4); print $4 }')
+	ktap_run vr-priv bind6 udp fd00:7::1 5560
+	ktap_expect_stdout ok || return 1
+	ktap_run vr-priv bind6 udp "$ll0%a0" 5560
+	ktap_expect_stdout ok || return 1
+	ktap_run vr-priv bind6 udp fd00:71::1 5560
+	ktap_expect_stdout "error: EADDRNOTAVAIL" || return 1
+	ktap_run vr-priv bind6 udp "$ll1%a1" 5560
+	ktap_expect_stdout "error: EADDRNOTAVAIL" || return 1
+	ktap_run vr-sock -v 0 join6 ff02::1:3 a0
+	ktap_expect_stdout joined || return 1
+	ktap_run vr-sock -v 0 join6 ff02::1:3 a1
+	ktap_expect_stdout "error: No such device"
+}
+
 # A VR 1 dual-stack server on :: answers VR 1's peer over IPv4, not VR 0's
 # peer over native IPv6.
 t_v6_wildcard() {
@@ -768,6 +790,67 @@ t_mroute() {
 	ktap_run ip link del mr0
 }
 
+# The same for IPv6 multicast routing: a raw ICMPv6 socket of VR 1 cannot
+# become the multicast routing socket, VR 0's cannot add a mif on VR 1's
+# interface, and a mif of VR 0 is not moved to VR 1.
+t_mroute6() {
+	ktap_run vr-sock -v 1 mrt6
+	ktap_expect_stdout "error: EOPNOTSUPP" || return 1
+	ktap_run vr-sock -v 0 mrt6 a1
+	ktap_expect_stdout "error: EOPNOTSUPP" || return 1
+	ktap_run vr-sock -v 0 mrt6 a0
+	ktap_expect_stdout "mif added" || return 1
+	ktap_run ip link add mr6 type dummy && ktap_run ip link set mr6 up || return 1
+	ktap_bg_ready "$T/mrt6" vr-sock -v 0 mrt6 mr6 hold || return 1
+	ktap_run vrctl assign mr6 1
+	ktap_bg_stop
+	ktap_expect_rc 1 &&
+	ktap_expect_match "refused, and why" "*IPv6 multicast routing mif*" "$KTAP_STDERR_TEXT" &&
+	ktap_run vrctl assign mr6 1 &&
+	ktap_run ip link del mr6
+}
+
+# An L3 ipvlan routes its slaves' packets in its master's VR: a slave of
+# VR 1's a1 reaches VR 1's peer at 10.7.0.2 (VR 0's peer has the same
+# address), and its IPv6 does not leave through VR 0's a0 to fd00:7::2.
+t_ipvlan_l3() {
+	local ns="isoipvl-$$" b0 b1 u0
+
+	ktap_run ip netns add "$ns" || return 1
+	if ! ktap_run ip link add link a1 name ipvl1 type ipvlan mode l3 ||
+	   ! ktap_run ip link set ipvl1 netns "$ns" ||
+	   ! ktap_run ip -n "$ns" addr add 10.7.0.9/24 dev ipvl1 ||
+	   ! ktap_run ip -n "$ns" addr add fd00:71::9/64 dev ipvl1 nodad ||
+	   ! ktap_run ip -n "$ns" link set ipvl1 up ||
+	   ! ktap_run ip -n "$ns" -6 route add default dev ipvl1; then
+		ip netns del "$ns"
+		return 1
+	fi
+	b0=$(received "$P0") b1=$(received "$P1") u0=$(udp6_received "$P0")
+	ktap_run ip netns exec "$ns" vr-sock send 10.7.0.2 7820
+	ktap_run ip netns exec "$ns" vr-sock send6 fd00:7::2 7821
+	sleep 0.5
+	ip netns del "$ns"
+	ktap_check "IPv4 at VR 1's peer" [ $(($(received "$P1") - b1)) -ge 1 ] &&
+	ktap_expect_eq "IPv4 at VR 0's peer" 0 $(($(received "$P0") - b0)) &&
+	ktap_expect_eq "IPv6 at VR 0's peer" 0 $(($(udp6_received "$P0") - u0))
+}
+
+# Multicast addresses added with autojoin are joined on their interface,
+# one of VR 1 included, by the namespace's (VR 0) kernel socket.
+t_autojoin() {
+	local rc
+
+	ktap_run ip link add aj1 type dummy &&
+	ktap_run vrctl assign aj1 1 &&
+	ktap_run ip link set aj1 up || { ip link del aj1; return 1; }
+	ktap_run ip addr add 239.1.2.3/32 dev aj1 autojoin &&
+	ktap_run ip -6 addr add ff0e::1:2/128 dev aj1 autojoin
+	rc=$?
+	ip link del aj1
+	return $rc
+}
+
 # vr_stat VR NAME: the counter NAME (rx_packets, ...) of VR, from vrctl -j show.
 vr_stat() {
 	vrctl -j show "$1" | tr ',{}[]' '\n\n\n\n\n' |
@@ -1072,6 +1155,34 @@ t_route_get() {
 		"$KTAP_STDOUT_TEXT" || return 1
 	ktap_run "$IPROUTE2" route get 10.8.0.2
 	ktap_expect_match "asked from VR 0: no route" "*Network is unreachable*" "$KTAP_STDERR_TEXT"
+}
+
+# The same for IPv6: asked from VR 1, VR 1's IPv6 table answers, with a
+# source address of VR 1 (a1's fd00:71::1, not a0's fd00:7::1), also when
+# the output interface is VR 1's c1; asked from VR 0, or naming VR 0's a0,
+# there is no route.
+t_route_get6() {
+	local out1 oif1 err0 erra0
+
+	ktap_run ip -6 route add 2001:db8:98::/64 dev c1 table "$VR1_TABLE" || return 1
+	ktap_run vrctl exec 1 -- "$IPROUTE2" -6 route get 2001:db8:98::2
+	out1=$KTAP_STDOUT_TEXT
+	ktap_run vrctl exec 1 -- "$IPROUTE2" -6 route get 2001:db8:98::2 oif c1
+	oif1=$KTAP_STDOUT_TEXT
+	ktap_run vrctl exec 1 -- "$IPROUTE2" -6 route get 2001:db8:98::2 oif a0
+	erra0=$KTAP_STDERR_TEXT
+	ktap_run "$IPROUTE2" -6 route get 2001:db8:98::2
+	err0=$KTAP_STDERR_TEXT
+	ip -6 route del 2001:db8:98::/64 dev c1 table "$VR1_TABLE"
+	ktap_expect_match "asked from VR 1: VR 1's route" \
+		"*2001:db8:98::2 *dev c1 table $VR1_TABLE *" "$out1" &&
+	ktap_expect_match "asked from VR 1: a source address of VR 1" \
+		"* src fd00:71::1 *" "$out1" &&
+	ktap_expect_match "asked from VR 1 naming c1: VR 1's route" \
+		"*2001:db8:98::2 *dev c1 table $VR1_TABLE *" "$oif1" &&
+	ktap_expect_match "asked from VR 1 naming VR 0's a0: no route" \
+		"*Network is unreachable*" "$erra0" &&
+	ktap_expect_match "asked from VR 0: no route" "*Network is unreachable*" "$err0"
 }
 
 # An RFC 8335 PROBE that reaches VR 1 learns about VR 1's interfaces only:
@@ -1407,6 +1518,29 @@ t_act_ct_frag() {
 	ktap_expect_match "nothing in VR 1" "*error: ETIMEDOUT*" "$(cat "$T/ctf1")"
 }
 
+# Encapsulations that would forward or transform a VR's packets in VR 0
+# (segment routing here; MPLS, RPL, IOAM, ILA and xfrm too) are refused in
+# a VR's table, for IPv4 and IPv6 routes; VR 0's table takes them (BPF's,
+# which reroute in the packet's VR, are allowed: bpf.sh).
+t_lwt_encap_vr() {
+	local rc0
+
+	ktap_run ip -6 route add fd00:99::/64 encap seg6 mode encap segs fc00::1 \
+		dev c1 table "$VR1_TABLE"
+	ktap_expect_match "IPv6 route in VR 1's table" \
+		"*Encapsulation type is not supported in a VR's table*" \
+		"$KTAP_STDERR_TEXT" || return 1
+	ktap_run ip route add 10.9.99.0/24 encap seg6 mode encap segs fc00::1 \
+		dev c1 table "$VR1_TABLE"
+	ktap_expect_match "IPv4 route in VR 1's table" \
+		"*Encapsulation type is not supported in a VR's table*" \
+		"$KTAP_STDERR_TEXT" || return 1
+	ktap_run ip -6 route add fd00:99::/64 encap seg6 mode encap segs fc00::1 dev a0
+	rc0=$KTAP_RC
+	ip -6 route del fd00:99::/64 dev a0 2>/dev/null
+	ktap_check "VR 0's table takes it" [ "$rc0" = 0 ]
+}
+
 # ip route get naming an output interface of another VR is refused as a
 # socket's flow would be (ENETUNREACH), from either VR; naming one of the
 # asking VR answers. (The flow was taken as on link through that interface.)
@@ -1565,6 +1699,8 @@ suite() {
 	ktap_test_result "VR 1 socket, native IPv6 send: ENETUNREACH, nothing sent" t_v6_send
 	ktap_test_result "VR 1 socket cannot bind a native IPv6 address: EADDRNOTAVAIL" t_v6_bind
 	ktap_test_result "VR 1 socket joins no IPv6 multicast group: ENODEV" t_join6
+	ktap_test_result "VR 0 socket binds and joins none of VR 1's IPv6 addresses or links" \
+		t_v6_vr0_other_vr
 	ktap_test_result "VR 1 server on :: answers IPv4 in VR 1, not native IPv6 from VR 0" \
 		t_v6_wildcard
 	ktap_test_result "native IPv6 arriving on a VR 1 interface reaches nothing" t_v6_ingress
@@ -1609,6 +1745,10 @@ suite() {
 	ktap_test_result \
 		"multicast routing: refused to VR 1's sockets and interfaces, vifs not moved" \
 		t_mroute
+	ktap_test_result "IPv6 multicast routing: refused to VR 1, mifs not moved" \
+		t_mroute6
+	ktap_test_result "L3 ipvlan slaves are routed in their master's VR" t_ipvlan_l3
+	ktap_test_result "address autojoin works on interfaces of every VR" t_autojoin
 	ktap_test_result "ICMP error rate limits: VR 0's use of an address leaves VR 1's tokens" \
 		t_icmp_ratelimit
 	ktap_test_result "SO_ORIGINAL_DST refused to VR 1, not VR 0's conntrack entry" t_origdst
@@ -1620,6 +1760,8 @@ suite() {
 	ktap_test_result "nft dup of a VR 1 datagram: the copy goes to VR 1's peer" t_nft_dup
 	ktap_test_result "nft reject: the TCP reset to VR 1's peer is sent in VR 1" t_nft_reject
 	ktap_test_result "ip route get answers with the asking task's VR's routes" t_route_get
+	ktap_test_result "ip -6 route get answers with the asking task's VR's routes" \
+		t_route_get6
 	ktap_test_result "ICMP PROBE from VR 1's peer: VR 0's interfaces do not exist" t_icmp_probe
 	ktap_test_result "a VR 1 route's preferred source must be an address of VR 1" \
 		t_route_prefsrc
@@ -1645,6 +1787,8 @@ suite() {
 		t_act_ct_frag
 	ktap_test_result "ip route get with an output interface of another VR: unreachable" \
 		t_oif_route_get
+	ktap_test_result "segment routing encapsulation is refused in a VR's table" \
+		t_lwt_encap_vr
 	ktap_test_result "a VR 0 tunnel whose link is VR 1's interface sends nothing there" \
 		t_tunnel_link_other_vr
 	ktap_test_result "IGMP report of a VR 1 join leaves through VR 1's interface" \
