@@ -1,21 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vr-sock: IPv4 sockets for the VR data-plane selftests.
+ * vr-sock: IPv4 and IPv6 sockets for the VR data-plane selftests.
  *
- *   vr-sock [-v VR] [-t MS] serve tcp|udp|sctp ADDR PORT REPLY
+ * ADDR is an IPv4 address (a dotted quad) or, where marked [46], either an
+ * IPv4 or an IPv6 address, IPv6 ones with an optional %SCOPE (an interface
+ * name or index: fe80::1%eth0); the socket's family is the address's.
+ * IPv4 addresses are printed as dotted quads, IPv6 ones as inet_ntop()
+ * writes them (no scope).
+ *
+ *   vr-sock [-v VR] [-t MS] serve tcp|udp|sctp ADDR PORT REPLY		[46]
  *	Bind ADDR:PORT, print "ready", then answer every TCP connection or
  *	UDP datagram with REPLY, until killed. A TCP REPLY "origdst" answers
- *	with the connection's SO_ORIGINAL_DST ("origdst ADDR:PORT") or the
- *	name of the errno that getsockopt() gave ("origdst ENOENT").
- *   vr-sock [-v VR] [-t MS] request tcp|udp|sctp ADDR PORT
- *	Connect, send "hello", print the answer. With -b (UDP), send to a
- *	broadcast ADDR from an unconnected socket instead. With -s SRC, from
- *	address SRC (bound with IP_BIND_ADDRESS_NO_PORT, so the port comes from
- *	ip_local_port_range at connect; printed as "from port N" on stderr).
- *   vr-sock [-v VR] [-t MS] ping ADDR
- *	ICMP echo through a ping socket (SOCK_DGRAM, IPPROTO_ICMP).
- *   vr-sock [-v VR] [-t MS] rawping ADDR
- *	ICMP echo through a raw socket.
+ *	with the connection's SO_ORIGINAL_DST ("origdst ADDR:PORT", IPv6:
+ *	"origdst [ADDR]:PORT") or the name of the errno that getsockopt()
+ *	gave ("origdst ENOENT").
+ *   vr-sock [-v VR] [-t MS] request tcp|udp|sctp ADDR PORT		[46]
+ *	Connect, send "hello", print the answer. With -b (UDP, IPv4 only),
+ *	send to a broadcast ADDR from an unconnected socket instead. With -s
+ *	SRC (of ADDR's family), from address SRC (bound with
+ *	IP_BIND_ADDRESS_NO_PORT, so the port comes from ip_local_port_range
+ *	at connect; printed as "from port N" on stderr).
+ *   vr-sock [-v VR] [-t MS] ping ADDR					[46]
+ *	ICMP echo through a ping socket (SOCK_DGRAM, IPPROTO_ICMP; IPv6:
+ *	IPPROTO_ICMPV6); prints "reply from ADDR".
+ *   vr-sock [-v VR] [-t MS] rawping ADDR				[46]
+ *	ICMP echo through a raw socket (IPv6: a raw ICMPv6 socket, the
+ *	kernel filling in the checksum).
  *   vr-sock [-v VR] [-t MS] tsping ADDR STAMPADDR
  *	ICMP echo through a raw socket with a timestamp option naming
  *	STAMPADDR (prespecified addresses, one slot): prints "stamped N", N
@@ -28,24 +38,28 @@
  *	Open a raw ICMP socket, print "ready", count the ICMP messages of
  *	TYPE received during MS milliseconds, or until SIGUSR1 (then with
  *	those already queued), and print the count.
- *   vr-sock [-v VR] bind tcp|udp ADDR PORT
+ *   vr-sock [-v VR] [-t MS] rawcount6 TYPE
+ *	The same with a raw ICMPv6 socket, counting ICMPv6 messages of TYPE
+ *	(128 echo request, 129 echo reply, 135 neighbour solicitation...).
+ *   vr-sock [-v VR] bind tcp|udp ADDR PORT				[46]
  *	Bind (and listen, for TCP), print "ready" and hold until killed.
- *   vr-sock [-v VR] [-d DEV] echo tcp|udp ADDR PORT
+ *   vr-sock [-v VR] [-d DEV] echo tcp|udp ADDR PORT			[46]
  *	Bind ADDR:PORT, print "ready", echo every message back (TCP: one
  *	process per connection, for as long as it stays open).
- *   vr-sock [-v VR] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS
+ *   vr-sock [-v VR] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS	[46]
  *	Transactions per second against an echo server: one-byte request and
  *	response over UDP or one TCP connection, or a new TCP connection per
  *	transaction. Prints "<kind> <transactions per second> <transactions>".
- *   vr-sock [-v VR] send ADDR PORT
+ *   vr-sock [-v VR] send ADDR PORT					[46]
  *	Send one UDP datagram from an unconnected socket and print "sent";
- *	with -p IF, through IP_PKTINFO naming interface IF; with -s SRC
- *	(bound as for request) and -b as for request.
- *   vr-sock [-v VR] srcaddr ADDR
+ *	with -p IF, through IP_PKTINFO (IPv6: IPV6_PKTINFO) naming interface
+ *	IF; with -s SRC (bound as for request) and -b as for request.
+ *   vr-sock [-v VR] srcaddr ADDR					[46]
  *	Connect a UDP socket to ADDR port 9 and print the source address
  *	the kernel chose.
- *   vr-sock [-v VR] pmtu ADDR
- *	Connect a UDP socket to ADDR port 9 and print its path MTU (IP_MTU).
+ *   vr-sock [-v VR] pmtu ADDR						[46]
+ *	Connect a UDP socket to ADDR port 9 and print its path MTU (IP_MTU;
+ *	IPv6: IPV6_MTU).
  *   vr-sock fragneeded TO MTU QSRC QSPORT QDST QDPORT
  *	Send TO an ICMP "fragmentation needed" error with next-hop MTU,
  *	quoting a UDP packet QSRC:QSPORT -> QDST:QDPORT (raw socket).
@@ -81,7 +95,7 @@
  *   vr-sock [-v VR] xfrmpol [MOVE_TO]
  *	Give a new UDP socket an IPsec policy of its own (IP_XFRM_POLICY: out,
  *	allow, no template), then SO_VR to MOVE_TO if given; print "set".
- *   vr-sock [-v VR] [-t MS] recv ADDR PORT
+ *   vr-sock [-v VR] [-t MS] recv ADDR PORT				[46]
  *	Bind a UDP socket to ADDR:PORT, print "ready", then "got DATA" for
  *	the first datagram, or time out.
  *   vr-sock [-v VR] socket inet|inet6|packet|unix|netlink stream|dgram|seqpacket|raw PROTO
@@ -89,7 +103,9 @@
  *	ethertype for packet sockets) and print "created in VR N" (its SO_VR).
  *   vr-sock [-v VR] [-t MS] serve6|request6|send6 ...
  *	The UDP serve, request and send above on an AF_INET6 socket: ADDR is
- *	an IPv6 address, native or IPv4-mapped (::ffff:a.b.c.d).
+ *	an IPv6 address, native or IPv4-mapped (::ffff:a.b.c.d). -i, -m and
+ *	-f set the IPv4 options on it (acting on IPv4-mapped traffic), as
+ *	on the AF_INET6 sockets of join6, mrt6 and socket.
  *   vr-sock [-v VR] join GROUP [IF]
  *	Join multicast GROUP (on interface IF, else the one the kernel
  *	picks), print "ready" and hold until killed.
@@ -109,11 +125,13 @@
  * it, the socket takes the VR of the task (/proc/self/vr). -d DEV binds it
  * to a device (SO_BINDTODEVICE, e.g. a VRF). -i IF sets IP_UNICAST_IF, -m
  * IF IP_MULTICAST_IF (IF: an interface name, or one of its addresses), -f
- * IP_FREEBIND. -t is the timeout (default 1500 ms).
+ * IP_FREEBIND; on the IPv6 sockets of the [46] commands IPV6_UNICAST_IF,
+ * IPV6_MULTICAST_IF (IF: an interface name) and IPV6_FREEBIND. -t is the
+ * timeout (default 1500 ms).
  * -l LEN makes request send LEN bytes ("hello" then 'x's) instead of "hello".
  *
  * Exit: 0 success, 1 other error, 2 usage, 10 timeout, 11 refused
- * (ECONNREFUSED: a TCP RST or an ICMP port unreachable came back),
+ * (ECONNREFUSED: a TCP RST or an ICMP or ICMPv6 port unreachable came back),
  * 12 unreachable (EHOSTUNREACH, ENETUNREACH), 13 EADDRINUSE,
  * 14 EADDRNOTAVAIL, 15 EPERM, 16 ENONET, 17 EISCONN, 18 ERANGE. Errors are
  * printed as "error: <errno name>".
@@ -127,6 +145,7 @@
 #include <net/if_arp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <netinet/icmp6.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
 #include <netinet/udp.h>
@@ -145,6 +164,14 @@
 
 #ifndef SO_ORIGINAL_DST
 #define SO_ORIGINAL_DST 80	/* linux/netfilter_ipv4.h, which clashes with netinet/in.h */
+#endif
+
+#ifndef IP6T_SO_ORIGINAL_DST
+#define IP6T_SO_ORIGINAL_DST 80	/* linux/netfilter_ipv6/ip6_tables.h, likewise */
+#endif
+
+#ifndef IPV6_FREEBIND
+#define IPV6_FREEBIND 78
 #endif
 
 #ifndef SO_VR
@@ -168,7 +195,7 @@ static void __attribute__((noreturn)) usage(void)
 		"usage: vr-sock [-v VR] [-t MS] [-s SRC] serve|request|bind tcp|udp|sctp ADDR PORT [REPLY]\n"
 		"       vr-sock [-v VR] [-t MS] ping|rawping ADDR | probe ADDR IFNAME|IFADDR\n"
 		"       vr-sock [-v VR] [-t MS] tsping ADDR STAMPADDR\n"
-		"       vr-sock [-v VR] [-t MS] rawcount TYPE\n"
+		"       vr-sock [-v VR] [-t MS] rawcount TYPE | rawcount6 TYPE\n"
 		"       vr-sock [-v VR] [-d DEV] echo tcp|udp ADDR PORT\n"
 		"       vr-sock [-v VR] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS\n"
 		"       vr-sock [-v VR] [-i IF] [-m IF] [-p IF] [-f] [-s SRC] [-b] send ADDR PORT\n"
@@ -183,7 +210,9 @@ static void __attribute__((noreturn)) usage(void)
 		"       vr-sock rasend SRC DST PROTO\n"
 		"       vr-sock [-v VR] socket FAMILY TYPE PROTO\n"
 		"       vr-sock [-v VR] serve6 udp ADDR PORT REPLY | request6 udp ADDR PORT | send6 ADDR PORT\n"
-		"       vr-sock sovr get | sovr set VR [fresh|bound|addrbound|connected|listening]\n");
+		"       vr-sock sovr get | sovr set VR [fresh|bound|addrbound|connected|listening]\n"
+		"ADDR and SRC may be IPv6 for serve, request, bind, echo, bench, send,\n"
+		"srcaddr, pmtu, recv, ping and rawping.\n");
 	exit(2);
 }
 
@@ -278,14 +307,91 @@ static int proto_type(const char *proto)
 	usage();
 }
 
+/* An IPv4 or IPv6 socket address, and its length. */
+struct addr {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	};
+	socklen_t len;
+};
+
+/*
+ * ADDR, port PORT (0 if NULL), as an address of @family: AF_INET takes a
+ * dotted quad, AF_INET6 an IPv6 address (IPv4-mapped ones included) with an
+ * optional %SCOPE, an interface name or index; AF_UNSPEC either. Anything
+ * else is a usage error. What getaddrinfo() with AI_NUMERICHOST takes, bar
+ * inet_aton()'s short IPv4 forms, without its warning in static builds.
+ */
+static struct addr addr_of_family(int family, const char *addr, const char *port)
+{
+	const char *scope = strchr(addr, '%');
+	size_t len = scope ? (size_t)(scope - addr) : strlen(addr);
+	char host[INET6_ADDRSTRLEN];
+	struct addr a = { 0 };
+
+	if (family != AF_INET6 && !scope &&
+	    inet_pton(AF_INET, addr, &a.in.sin_addr) == 1) {
+		a.in.sin_family = AF_INET;
+		a.in.sin_port = htons(port ? atoi(port) : 0);
+		a.len = sizeof(a.in);
+		return a;
+	}
+	if (family == AF_INET || len >= sizeof(host))
+		usage();
+	memcpy(host, addr, len);
+	host[len] = 0;
+	if (inet_pton(AF_INET6, host, &a.in6.sin6_addr) != 1)
+		usage();
+	if (scope++) {
+		a.in6.sin6_scope_id = if_nametoindex(scope);
+		if (!a.in6.sin6_scope_id) {
+			char *end;
+			unsigned long long idx = strtoull(scope, &end, 10);
+
+			if (*scope < '0' || *scope > '9' || *end || idx > 0xffffffffULL)
+				usage();
+			a.in6.sin6_scope_id = idx;
+		}
+	}
+	a.in6.sin6_family = AF_INET6;
+	a.in6.sin6_port = htons(port ? atoi(port) : 0);
+	a.len = sizeof(a.in6);
+	return a;
+}
+
+/* An IPv4 address (the commands that take no other). */
 static struct sockaddr_in addr_of(const char *addr, const char *port)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
+	return addr_of_family(AF_INET, addr, port).in;
+}
 
-	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
-		usage();
-	sin.sin_port = htons(port ? atoi(port) : 0);
-	return sin;
+/* An IPv4 or an IPv6 address (the [46] commands). */
+static struct addr addr46_of(const char *addr, const char *port)
+{
+	return addr_of_family(AF_UNSPEC, addr, port);
+}
+
+static void set_port(struct addr *a, int port)
+{
+	if (a->sa.sa_family == AF_INET6)
+		a->in6.sin6_port = htons(port);
+	else
+		a->in.sin_port = htons(port);
+}
+
+static unsigned short port_of(const struct addr *a)
+{
+	return ntohs(a->sa.sa_family == AF_INET6 ? a->in6.sin6_port : a->in.sin_port);
+}
+
+/* @a's address as text, in @buf of INET6_ADDRSTRLEN bytes. */
+static const char *addr_str(const struct addr *a, char *buf)
+{
+	if (a->sa.sa_family == AF_INET6)
+		return inet_ntop(AF_INET6, &a->in6.sin6_addr, buf, INET6_ADDRSTRLEN);
+	return inet_ntop(AF_INET, &a->in.sin_addr, buf, INET6_ADDRSTRLEN);
 }
 
 static int ifindex_of(const char *name)
@@ -297,25 +403,9 @@ static int ifindex_of(const char *name)
 	return idx;
 }
 
-static int new_socket_family(int family, int type, int protocol);
-
-/* A socket, in VR -v if given. */
-static int new_socket(int type, int protocol)
+/* -i, -m and -f on an IPv4 socket (or another, see new_socket_family()). */
+static void set_opts4(int fd)
 {
-	return new_socket_family(AF_INET, type, protocol);
-}
-
-static int new_socket_family(int family, int type, int protocol)
-{
-	int fd = socket(family, type, protocol);
-
-	if (fd < 0)
-		fail(errno);
-	if (vr >= 0 && setsockopt(fd, SOL_SOCKET, SO_VR, &vr, sizeof(vr)))
-		fail(errno);
-	if (bind_dev && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, bind_dev,
-				   strlen(bind_dev) + 1))
-		fail(errno);
 	if (unicast_if) {
 		/* IPv4 takes the index in network byte order */
 		int idx = htonl(ifindex_of(unicast_if));
@@ -336,19 +426,86 @@ static int new_socket_family(int family, int type, int protocol)
 	if (freebind && setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &freebind,
 				   sizeof(freebind)))
 		fail(errno);
+}
+
+/* -i, -m and -f on an IPv6 socket. */
+static void set_opts6(int fd)
+{
+	if (unicast_if) {
+		/* in network byte order, as for IPv4 (ipv6_sockglue.c) */
+		int idx = htonl(ifindex_of(unicast_if));
+
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_IF, &idx, sizeof(idx)))
+			fail(errno);
+	}
+	if (mcast_if) {
+		/* an interface name: IPv6 has no choosing by address */
+		int idx = ifindex_of(mcast_if);
+
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx, sizeof(idx)))
+			fail(errno);
+	}
+	if (freebind && setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &freebind,
+				   sizeof(freebind)))
+		fail(errno);
+}
+
+/*
+ * A socket, in VR -v if given, bound to device -d if given, with -i, -m and
+ * -f set at the level of @opt_family: IPv6's for AF_INET6, else IPv4's.
+ */
+static int new_socket_opts(int family, int type, int protocol, int opt_family)
+{
+	int fd = socket(family, type, protocol);
+
+	if (fd < 0)
+		fail(errno);
+	if (vr >= 0 && setsockopt(fd, SOL_SOCKET, SO_VR, &vr, sizeof(vr)))
+		fail(errno);
+	if (bind_dev && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, bind_dev,
+				   strlen(bind_dev) + 1))
+		fail(errno);
+	if (opt_family == AF_INET6)
+		set_opts6(fd);
+	else
+		set_opts4(fd);
 	return fd;
 }
 
-/* Binds @fd to -s SRC, port chosen at connect or first send. */
-static void bind_src(int fd)
+/* An IPv4 socket. */
+static int new_socket(int type, int protocol)
 {
-	struct sockaddr_in src = { .sin_family = AF_INET };
+	return new_socket_opts(AF_INET, type, protocol, AF_INET);
+}
+
+/*
+ * A socket of any @family with the IPv4 options, as vr-sock has always
+ * made them: serve6, request6 and send6 (where they act on IPv4-mapped
+ * traffic), join6, mrt6 and socket.
+ */
+static int new_socket_family(int family, int type, int protocol)
+{
+	return new_socket_opts(family, type, protocol, AF_INET);
+}
+
+/* An IPv4 or IPv6 socket, as @family, with that family's options. */
+static int new_inet_socket(int family, int type, int protocol)
+{
+	return new_socket_opts(family, type, protocol, family);
+}
+
+/*
+ * Binds @fd, of @family, to -s SRC (of that family), port chosen at
+ * connect or first send. IP_BIND_ADDRESS_NO_PORT is an IPPROTO_IP option
+ * that AF_INET6 TCP and UDP sockets take as well.
+ */
+static void bind_src(int fd, int family)
+{
+	struct addr src = addr_of_family(family, src_addr, NULL);
 	int one = 1;
 
-	if (inet_pton(AF_INET, src_addr, &src.sin_addr) != 1)
-		usage();
 	setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&src, sizeof(src)))
+	if (bind(fd, &src.sa, src.len))
 		fail(errno);
 }
 
@@ -372,12 +529,29 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* What SO_ORIGINAL_DST (conntrack) says of connection @c, as text. */
-static void orig_dst(int c, char *ans, size_t size)
+/*
+ * What SO_ORIGINAL_DST (conntrack) says of connection @c from @peer, as
+ * text: IPv6's for an IPv6 peer, IPv4's for an IPv4 or IPv4-mapped one.
+ */
+static void orig_dst(int c, const struct sockaddr_storage *peer, char *ans, size_t size)
 {
+	const struct sockaddr_in6 *p6 = (const struct sockaddr_in6 *)peer;
 	struct sockaddr_in o;
 	socklen_t len = sizeof(o);
 
+	if (peer->ss_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(&p6->sin6_addr)) {
+		struct sockaddr_in6 o6;
+		char buf[INET6_ADDRSTRLEN];
+
+		len = sizeof(o6);
+		if (getsockopt(c, SOL_IPV6, IP6T_SO_ORIGINAL_DST, &o6, &len))
+			snprintf(ans, size, "origdst %s", errname(errno));
+		else
+			snprintf(ans, size, "origdst [%s]:%u",
+				 inet_ntop(AF_INET6, &o6.sin6_addr, buf, sizeof(buf)),
+				 ntohs(o6.sin6_port));
+		return;
+	}
 	if (getsockopt(c, SOL_IP, SO_ORIGINAL_DST, &o, &len))
 		snprintf(ans, size, "origdst %s", errname(errno));
 	else
@@ -385,19 +559,20 @@ static void orig_dst(int c, char *ans, size_t size)
 			 ntohs(o.sin_port));
 }
 
-static int do_serve(int type, struct sockaddr_in sin, const char *reply)
+static int do_serve(int type, struct addr a, const char *reply)
 {
-	int one = 1, fd = new_socket(type, type == SOCK_STREAM ? stream_proto : 0);
+	int one = 1, fd = new_inet_socket(a.sa.sa_family, type,
+					  type == SOCK_STREAM ? stream_proto : 0);
 	char buf[512];
 
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
+	if (bind(fd, &a.sa, a.len))
 		fail(errno);
 	if (type == SOCK_STREAM && listen(fd, 16))
 		fail(errno);
 	ready();
 	for (;;) {
-		struct sockaddr_in peer;
+		struct sockaddr_storage peer;
 		socklen_t len = sizeof(peer);
 		ssize_t n;
 
@@ -415,9 +590,9 @@ static int do_serve(int type, struct sockaddr_in sin, const char *reply)
 			continue;
 		n = recv(c, buf, sizeof(buf), 0);
 		if (n >= 0 && !strcmp(reply, "origdst")) {
-			char ans[64];
+			char ans[96];
 
-			orig_dst(c, ans, sizeof(ans));
+			orig_dst(c, &peer, ans, sizeof(ans));
 			send(c, ans, strlen(ans), MSG_NOSIGNAL);
 		} else if (n >= 0) {
 			send(c, reply, strlen(reply), MSG_NOSIGNAL);
@@ -426,20 +601,20 @@ static int do_serve(int type, struct sockaddr_in sin, const char *reply)
 	}
 }
 
-static int do_echo(int type, struct sockaddr_in sin)
+static int do_echo(int type, struct addr a)
 {
-	int one = 1, fd = new_socket(type, 0);
+	int one = 1, fd = new_inet_socket(a.sa.sa_family, type, 0);
 	char buf[2048];
 
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
+	if (bind(fd, &a.sa, a.len))
 		fail(errno);
 	if (type == SOCK_STREAM && listen(fd, 128))
 		fail(errno);
 	signal(SIGCHLD, SIG_IGN);	/* no zombies */
 	ready();
 	for (;;) {
-		struct sockaddr_in peer;
+		struct sockaddr_storage peer;
 		socklen_t len = sizeof(peer);
 		ssize_t n;
 		int c;
@@ -477,18 +652,18 @@ static int transact(int fd)
 	return recv(fd, &b, 1, 0) == 1 ? 0 : -1;
 }
 
-static int connect_to(int type, struct sockaddr_in sin)
+static int connect_to(int type, struct addr a)
 {
-	int one = 1, fd = new_socket(type, 0);
+	int one = 1, fd = new_inet_socket(a.sa.sa_family, type, 0);
 
 	if (type == SOCK_STREAM)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+	if (connect(fd, &a.sa, a.len))
 		fail(errno);
 	return fd;
 }
 
-static int do_bench(const char *kind, struct sockaddr_in sin, int seconds)
+static int do_bench(const char *kind, struct addr a, int seconds)
 {
 	int crr = !strcmp(kind, "tcp_crr"), fd = -1;
 	int type = strcmp(kind, "udp_rr") ? SOCK_STREAM : SOCK_DGRAM;
@@ -498,12 +673,12 @@ static int do_bench(const char *kind, struct sockaddr_in sin, int seconds)
 	if (!crr && strcmp(kind, "tcp_rr") && type == SOCK_STREAM)
 		usage();
 	if (!crr) {
-		fd = connect_to(type, sin);
+		fd = connect_to(type, a);
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	}
 	while (now_ms() < end) {
 		if (crr) {
-			fd = connect_to(type, sin);
+			fd = connect_to(type, a);
 			setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
 				   sizeof(tv));
 		}
@@ -533,10 +708,13 @@ static int print_answer(int fd, const char *prefix)
 	return 0;
 }
 
-static int do_request(int type, struct sockaddr_in sin)
+static int do_request(int type, struct addr a)
 {
-	int fd = new_socket(type, type == SOCK_STREAM ? stream_proto : 0);
+	int fd;
 
+	if (broadcast && a.sa.sa_family == AF_INET6)
+		usage();	/* IPv6 has no broadcast */
+	fd = new_inet_socket(a.sa.sa_family, type, type == SOCK_STREAM ? stream_proto : 0);
 	if (type == SOCK_STREAM) {
 		struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
 
@@ -548,21 +726,20 @@ static int do_request(int type, struct sockaddr_in sin)
 
 		/* unconnected: the answer comes from another address */
 		setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
-		if (sendto(fd, request_buf, request_len, 0,
-			   (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		if (sendto(fd, request_buf, request_len, 0, &a.sa, a.len) < 0)
 			fail(errno);
 		goto answer;
 	}
 	if (src_addr)	/* the port from ip_local_port_range, at connect() */
-		bind_src(fd);
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		bind_src(fd, a.sa.sa_family);
+	if (connect(fd, &a.sa, a.len))
 		fail(errno == EINPROGRESS ? ETIMEDOUT : errno);
 	if (src_addr) {
-		struct sockaddr_in local;
-		socklen_t len = sizeof(local);
+		struct addr local;
+		socklen_t len = sizeof(local.in6);
 
-		if (!getsockname(fd, (struct sockaddr *)&local, &len))
-			fprintf(stderr, "from port %u\n", ntohs(local.sin_port));
+		if (!getsockname(fd, &local.sa, &len))
+			fprintf(stderr, "from port %u\n", port_of(&local));
 	}
 	if (send(fd, request_buf, request_len, MSG_NOSIGNAL) < 0)
 		fail(errno);
@@ -571,31 +748,39 @@ answer:
 }
 
 /* One datagram from an unconnected socket, -p choosing the interface. */
-static int do_send(struct sockaddr_in sin)
+static int do_send(struct addr a)
 {
-	int fd = new_socket(SOCK_DGRAM, 0), one = 1;
-	char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))] = { 0 };
+	int v6 = a.sa.sa_family == AF_INET6, fd, one = 1;
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} cbuf = { { 0 } };
 	struct iovec iov = { .iov_base = "hello", .iov_len = 5 };
 	struct msghdr msg = {
-		.msg_name = &sin, .msg_namelen = sizeof(sin),
+		.msg_name = &a.sa, .msg_namelen = a.len,
 		.msg_iov = &iov, .msg_iovlen = 1,
 	};
 
+	if (broadcast && v6)
+		usage();	/* IPv6 has no broadcast */
+	fd = new_inet_socket(a.sa.sa_family, SOCK_DGRAM, 0);
 	if (src_addr)
-		bind_src(fd);
+		bind_src(fd, a.sa.sa_family);
 	if (broadcast)
 		setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
 	if (pktinfo_if) {
 		struct cmsghdr *cm;
 		struct in_pktinfo pi = { .ipi_ifindex = ifindex_of(pktinfo_if) };
+		struct in6_pktinfo pi6 = { .ipi6_ifindex = pi.ipi_ifindex };
+		size_t len = v6 ? sizeof(pi6) : sizeof(pi);
 
-		msg.msg_control = cbuf;
-		msg.msg_controllen = sizeof(cbuf);
+		msg.msg_control = cbuf.buf;
+		msg.msg_controllen = CMSG_SPACE(len);
 		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = IPPROTO_IP;
-		cm->cmsg_type = IP_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		cm->cmsg_level = v6 ? IPPROTO_IPV6 : IPPROTO_IP;
+		cm->cmsg_type = v6 ? IPV6_PKTINFO : IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(len);
+		memcpy(CMSG_DATA(cm), v6 ? (void *)&pi6 : (void *)&pi, len);
 	}
 	if (sendmsg(fd, &msg, 0) < 0)
 		fail(errno);
@@ -603,30 +788,26 @@ static int do_send(struct sockaddr_in sin)
 	return 0;
 }
 
-static int do_srcaddr(struct sockaddr_in sin)
+static int do_srcaddr(struct addr a)
 {
-	int fd = new_socket(SOCK_DGRAM, 0);
-	struct sockaddr_in local;
-	socklen_t len = sizeof(local);
-	char buf[INET_ADDRSTRLEN];
+	int fd = new_inet_socket(a.sa.sa_family, SOCK_DGRAM, 0);
+	struct addr local;
+	socklen_t len = sizeof(local.in6);
+	char buf[INET6_ADDRSTRLEN];
 
-	sin.sin_port = htons(9);
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+	set_port(&a, 9);
+	if (connect(fd, &a.sa, a.len))
 		fail(errno);
-	if (getsockname(fd, (struct sockaddr *)&local, &len))
+	if (getsockname(fd, &local.sa, &len))
 		fail(errno);
-	printf("%s\n", inet_ntop(AF_INET, &local.sin_addr, buf, sizeof(buf)));
+	printf("%s\n", addr_str(&local, buf));
 	return 0;
 }
 
+/* An IPv6 address, IPv4-mapped ones included (serve6, request6, send6). */
 static struct sockaddr_in6 addr6_of(const char *addr, const char *port)
 {
-	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
-
-	if (inet_pton(AF_INET6, addr, &sin6.sin6_addr) != 1)
-		usage();
-	sin6.sin6_port = htons(atoi(port));
-	return sin6;
+	return addr_of_family(AF_INET6, addr, port).in6;
 }
 
 /* serve6, request6 and send6: UDP on an AF_INET6 socket. */
@@ -665,15 +846,20 @@ static int do_udp6(const char *what, struct sockaddr_in6 sin6, const char *reply
 	return print_answer(fd, "");
 }
 
-static int do_pmtu(struct sockaddr_in sin)
+static int do_pmtu(struct addr a)
 {
-	int fd = new_socket(SOCK_DGRAM, 0), mtu;
+	int fd = new_inet_socket(a.sa.sa_family, SOCK_DGRAM, 0), mtu;
 	socklen_t len = sizeof(mtu);
+	int err;
 
-	sin.sin_port = htons(9);
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+	set_port(&a, 9);
+	if (connect(fd, &a.sa, a.len))
 		fail(errno);
-	if (getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &len))
+	if (a.sa.sa_family == AF_INET6)
+		err = getsockopt(fd, IPPROTO_IPV6, IPV6_MTU, &mtu, &len);
+	else
+		err = getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &len);
+	if (err)
 		fail(errno);
 	printf("%d\n", mtu);
 	return 0;
@@ -912,11 +1098,11 @@ static int do_frag(struct sockaddr_in src, struct sockaddr_in dst, int id,
 	return 0;
 }
 
-static int do_recv(struct sockaddr_in sin)
+static int do_recv(struct addr a)
 {
-	int fd = new_socket(SOCK_DGRAM, 0);
+	int fd = new_inet_socket(a.sa.sa_family, SOCK_DGRAM, 0);
 
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
+	if (bind(fd, &a.sa, a.len))
 		fail(errno);
 	ready();
 	return print_answer(fd, "got ");
@@ -977,12 +1163,13 @@ static unsigned short icmp_cksum(const void *data, size_t len)
 }
 
 /*
- * Waits until @deadline for an ICMP message of @type on @fd, in @buf: on a
- * raw socket (@raw), one with echo identifier @id, after the IP header; on
- * a ping socket, whose identifier the kernel chose, any. Fails with
- * ETIMEDOUT.
+ * Waits until @deadline for an ICMP message of @type on @fd, of @family, in
+ * @buf: on a raw socket (@raw), one with echo identifier @id, after the IP
+ * header (IPv6 raw sockets get none); on a ping socket, whose identifier the
+ * kernel chose, any. Fails with ETIMEDOUT. ICMPv6 echo messages have the
+ * header of ICMP ones (RFC 4443 4.1), so struct icmphdr serves for both.
  */
-static struct icmphdr *recv_icmp(int fd, int raw, int type, unsigned short id,
+static struct icmphdr *recv_icmp(int fd, int family, int raw, int type, unsigned short id,
 				 long deadline, char *buf, size_t size)
 {
 	for (;;) {
@@ -994,7 +1181,10 @@ static struct icmphdr *recv_icmp(int fd, int raw, int type, unsigned short id,
 		n = recv(fd, buf, size, 0);
 		if (n < 0)
 			fail(errno);
-		if (raw) {
+		if (raw && family == AF_INET6) {
+			if (n < (ssize_t)sizeof(*rep) || ntohs(rep->un.echo.id) != id)
+				continue;
+		} else if (raw) {
 			struct iphdr *ip = (struct iphdr *)buf;
 
 			if (n < (ssize_t)(ip->ihl * 4 + sizeof(*rep)))
@@ -1010,29 +1200,38 @@ static struct icmphdr *recv_icmp(int fd, int raw, int type, unsigned short id,
 	}
 }
 
-/* Sends one echo request (identifier @id, sequence 1) to @sin on @fd. */
-static void send_echo(int fd, struct sockaddr_in sin, unsigned short id)
+/*
+ * Sends one echo request (identifier @id, sequence 1) to @to (@len bytes)
+ * on @fd: ICMP, or ICMPv6 for an IPv6 @to, whose checksum (over a pseudo
+ * header) the kernel fills in.
+ */
+static void send_echo(int fd, const struct sockaddr *to, socklen_t len, unsigned short id)
 {
 	struct icmphdr req = { .type = ICMP_ECHO };
 
 	req.un.echo.id = htons(id);
 	req.un.echo.sequence = htons(1);
-	req.checksum = icmp_cksum(&req, sizeof(req));
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sin,
-		   sizeof(sin)) < 0)
+	if (to->sa_family == AF_INET6)
+		req.type = ICMP6_ECHO_REQUEST;
+	else
+		req.checksum = icmp_cksum(&req, sizeof(req));
+	if (sendto(fd, &req, sizeof(req), 0, to, len) < 0)
 		fail(errno);
 }
 
-static int do_ping(struct sockaddr_in sin, int raw)
+static int do_ping(struct addr a, int raw)
 {
-	int fd = new_socket(raw ? SOCK_RAW : SOCK_DGRAM, IPPROTO_ICMP);
+	int v6 = a.sa.sa_family == AF_INET6;
+	int fd = new_inet_socket(a.sa.sa_family, raw ? SOCK_RAW : SOCK_DGRAM,
+				 v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
 	unsigned short id = getpid() & 0xffff;
 	long deadline = now_ms() + timeout_ms;
-	char buf[1500];
+	char buf[1500], str[INET6_ADDRSTRLEN];
 
-	send_echo(fd, sin, id);
-	recv_icmp(fd, raw, ICMP_ECHOREPLY, id, deadline, buf, sizeof(buf));
-	printf("reply from %s\n", inet_ntoa(sin.sin_addr));
+	send_echo(fd, &a.sa, a.len, id);
+	recv_icmp(fd, a.sa.sa_family, raw, v6 ? ICMP6_ECHO_REPLY : ICMP_ECHOREPLY, id,
+		  deadline, buf, sizeof(buf));
+	printf("reply from %s\n", addr_str(&a, str));
 	return 0;
 }
 
@@ -1050,8 +1249,8 @@ static int do_tsping(struct sockaddr_in sin, struct sockaddr_in stamp)
 	memcpy(opt + 4, &stamp.sin_addr, 4);
 	if (setsockopt(fd, IPPROTO_IP, IP_OPTIONS, opt, sizeof(opt)))
 		fail(errno);
-	send_echo(fd, sin, id);
-	recv_icmp(fd, 1, ICMP_ECHOREPLY, id, deadline, buf, sizeof(buf));
+	send_echo(fd, (struct sockaddr *)&sin, sizeof(sin), id);
+	recv_icmp(fd, AF_INET, 1, ICMP_ECHOREPLY, id, deadline, buf, sizeof(buf));
 	ip = (struct iphdr *)buf;
 	end = (unsigned char *)buf + ip->ihl * 4;
 	for (o = (unsigned char *)(ip + 1); o + 1 < end && *o != IPOPT_END;) {
@@ -1122,7 +1321,7 @@ static int do_probe(struct sockaddr_in sin, const char *name)
 	if (sendto(fd, req, 12 + olen, 0, (struct sockaddr *)&sin,
 		   sizeof(sin)) < 0)
 		fail(errno);
-	rep = recv_icmp(fd, 1, ICMP_EXT_ECHOREPLY, id, deadline, buf, sizeof(buf));
+	rep = recv_icmp(fd, AF_INET, 1, ICMP_EXT_ECHOREPLY, id, deadline, buf, sizeof(buf));
 	printf("probe code %d status 0x%x\n", rep->code,
 	       ntohs(rep->un.echo.sequence) & 0xff);
 	return 0;
@@ -1134,12 +1333,13 @@ static void on_usr1(int sig)
 }
 
 /*
- * Counts what a raw socket of @protocol receives: ICMP messages of @type, or
- * with @type -1 every packet (@ra: with IP_ROUTER_ALERT set).
+ * Counts what a raw socket of @family and @protocol receives: ICMP or ICMPv6
+ * messages of @type, or with @type -1 every packet (@ra: with
+ * IP_ROUTER_ALERT set).
  */
-static int do_rawcount(int protocol, int type, int ra)
+static int do_rawcount(int family, int protocol, int type, int ra)
 {
-	int fd = new_socket(SOCK_RAW, protocol), count = 0, stop = 0;
+	int fd = new_inet_socket(family, SOCK_RAW, protocol), count = 0, stop = 0;
 	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
 	long deadline;
 	char buf[1500];
@@ -1161,21 +1361,26 @@ static int do_rawcount(int protocol, int type, int ra)
 		n = recv(fd, buf, sizeof(buf), stop ? MSG_DONTWAIT : 0);
 		if (n < 0 && stop)
 			break;
-		if (n >= (ssize_t)sizeof(*ip) && type < 0)
+		if (family == AF_INET6) {
+			/* no IP header on IPv6 raw sockets */
+			if (n >= 1 && (unsigned char)buf[0] == type)
+				count++;
+		} else if (n >= (ssize_t)sizeof(*ip) && type < 0) {
 			count++;
-		else if (n >= (ssize_t)sizeof(*ip) &&
-			 n >= ip->ihl * 4 + 1 && buf[ip->ihl * 4] == type)
+		} else if (n >= (ssize_t)sizeof(*ip) &&
+			   n >= ip->ihl * 4 + 1 && buf[ip->ihl * 4] == type) {
 			count++;
+		}
 	}
 	printf("%d\n", count);
 	return 0;
 }
 
-static int do_bind(int type, struct sockaddr_in sin)
+static int do_bind(int type, struct addr a)
 {
-	int fd = new_socket(type, 0);
+	int fd = new_inet_socket(a.sa.sa_family, type, 0);
 
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
+	if (bind(fd, &a.sa, a.len))
 		fail(errno);
 	if (type == SOCK_STREAM && listen(fd, 1))
 		fail(errno);
@@ -1211,7 +1416,7 @@ static int do_sovr(int argc, char **argv)
 				fail(errno);
 		} else if (!strcmp(when, "addrbound")) {
 			src_addr = "127.0.0.1";
-			bind_src(fd);
+			bind_src(fd, AF_INET);
 		} else if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
 			   (type == SOCK_STREAM && listen(fd, 1))) {
 			fail(errno);
@@ -1289,30 +1494,32 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		usage();
 	if (!strcmp(argv[0], "serve") && argc == 5)
-		return do_serve(proto_type(argv[1]), addr_of(argv[2], argv[3]),
+		return do_serve(proto_type(argv[1]), addr46_of(argv[2], argv[3]),
 				argv[4]);
 	if (!strcmp(argv[0], "request") && argc == 4)
 		return do_request(proto_type(argv[1]),
-				  addr_of(argv[2], argv[3]));
+				  addr46_of(argv[2], argv[3]));
 	if (!strcmp(argv[0], "echo") && argc == 4)
-		return do_echo(proto_type(argv[1]), addr_of(argv[2], argv[3]));
+		return do_echo(proto_type(argv[1]), addr46_of(argv[2], argv[3]));
 	if (!strcmp(argv[0], "bench") && argc == 5)
-		return do_bench(argv[1], addr_of(argv[2], argv[3]),
+		return do_bench(argv[1], addr46_of(argv[2], argv[3]),
 				atoi(argv[4]));
 	if (!strcmp(argv[0], "bind") && argc == 4)
-		return do_bind(proto_type(argv[1]), addr_of(argv[2], argv[3]));
+		return do_bind(proto_type(argv[1]), addr46_of(argv[2], argv[3]));
 	if (!strcmp(argv[0], "ping") && argc == 2)
-		return do_ping(addr_of(argv[1], NULL), 0);
+		return do_ping(addr46_of(argv[1], NULL), 0);
 	if (!strcmp(argv[0], "rawping") && argc == 2)
-		return do_ping(addr_of(argv[1], NULL), 1);
+		return do_ping(addr46_of(argv[1], NULL), 1);
 	if (!strcmp(argv[0], "tsping") && argc == 3)
 		return do_tsping(addr_of(argv[1], NULL), addr_of(argv[2], NULL));
 	if (!strcmp(argv[0], "probe") && argc == 3)
 		return do_probe(addr_of(argv[1], NULL), argv[2]);
 	if (!strcmp(argv[0], "rawcount") && argc == 2)
-		return do_rawcount(IPPROTO_ICMP, atoi(argv[1]), 0);
+		return do_rawcount(AF_INET, IPPROTO_ICMP, atoi(argv[1]), 0);
+	if (!strcmp(argv[0], "rawcount6") && argc == 2)
+		return do_rawcount(AF_INET6, IPPROTO_ICMPV6, atoi(argv[1]), 0);
 	if (!strcmp(argv[0], "racount") && argc == 2)
-		return do_rawcount(atoi(argv[1]), -1, 1);
+		return do_rawcount(AF_INET, atoi(argv[1]), -1, 1);
 	if (!strcmp(argv[0], "rasend") && argc == 4)
 		return do_rasend(addr_of(argv[1], NULL), addr_of(argv[2], NULL),
 				 atoi(argv[3]));
@@ -1338,9 +1545,9 @@ int main(int argc, char **argv)
 		return do_set_move(SOCK_STREAM, IPPROTO_TCP, TCP_ULP, argv[1],
 				   strlen(argv[1]), argc == 3 ? atoi(argv[2]) : -1);
 	if (!strcmp(argv[0], "send") && argc == 3)
-		return do_send(addr_of(argv[1], argv[2]));
+		return do_send(addr46_of(argv[1], argv[2]));
 	if (!strcmp(argv[0], "srcaddr") && argc == 2)
-		return do_srcaddr(addr_of(argv[1], NULL));
+		return do_srcaddr(addr46_of(argv[1], NULL));
 	if (!strcmp(argv[0], "serve6") && argc == 5 && !strcmp(argv[1], "udp"))
 		return do_udp6(argv[0], addr6_of(argv[2], argv[3]), argv[4]);
 	if (!strcmp(argv[0], "request6") && argc == 4 && !strcmp(argv[1], "udp"))
@@ -1348,7 +1555,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[0], "send6") && argc == 3)
 		return do_udp6(argv[0], addr6_of(argv[1], argv[2]), NULL);
 	if (!strcmp(argv[0], "pmtu") && argc == 2)
-		return do_pmtu(addr_of(argv[1], NULL));
+		return do_pmtu(addr46_of(argv[1], NULL));
 	if (!strcmp(argv[0], "fragneeded") && argc == 7)
 		return do_fragneeded(addr_of(argv[1], NULL), atoi(argv[2]),
 				     addr_of(argv[3], argv[4]), addr_of(argv[5], argv[6]));
@@ -1356,7 +1563,7 @@ int main(int argc, char **argv)
 		return do_frag(addr_of(argv[1], NULL), addr_of(argv[2], argv[3]),
 			       atoi(argv[4]), argv[5], argv[6][0]);
 	if (!strcmp(argv[0], "recv") && argc == 3)
-		return do_recv(addr_of(argv[1], argv[2]));
+		return do_recv(addr46_of(argv[1], argv[2]));
 	if (!strcmp(argv[0], "socket") && argc == 4)
 		return do_socket(argv[1], argv[2], atoi(argv[3]));
 	if (!strcmp(argv[0], "joinaddr") && argc == 3)
