@@ -140,6 +140,12 @@ t_plain=$SECONDS
 start_vm plain "$kernel" "$PLAIN_TESTS" ""
 check_vm plain
 echo "# plain VM: $((SECONDS - t_plain)) s"
+read -r _ v4 _ v6 < <(sed -n '\|# selftests: vr/dataplane.sh|,\|ok [0-9]* selftests: vr/dataplane.sh|p' \
+	"$LOGS/vm-plain.log" | python3 "$TOP/tests/host/ktap_count.py" --families)
+echo "# data-plane cases by family (plain VM): IPv4 $v4, IPv6 $v6"
+[ "$v6" -ge "$v4" ] && [ "$v4" -gt 0 ] &&
+	result OK "IPv6 data-plane cases ($v6) at least as many as IPv4's ($v4)" ||
+	result FAIL "IPv6 data-plane cases ($v6) at least as many as IPv4's ($v4)"
 phase "VM: the kernel-log check catches each kind of splat (beside the second debug VM)"
 "$TOP/qemu/vm.sh" --kernel "$dkernel" --initrd "$img" --cmd /tests/guest/splat-check.sh \
 	--append "kasan_multi_shot loglevel=7" --timeout 1500 --log "$LOGS/vm-splat.log" > /dev/null

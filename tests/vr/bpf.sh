@@ -11,8 +11,9 @@
 # BPF_LWT_REROUTE routes in the packet's VR; a netns sk_lookup program
 # cannot hand a VR 1 packet to a VR 0 socket, nor can a tc program with
 # bpf_sk_assign(), even by redirecting the packet into a VR 1 interface;
-# bpf_fib_lookup and bpf_redirect_neigh forward no native IPv6 through a
-# VR 1 interface (IPv6 is VR 0's).
+# bpf_fib_lookup and bpf_redirect_neigh route IPv6 in the VR of the
+# interface as they do IPv4, and sk_lookup steers VR 0's IPv6 to no VR 1
+# socket.
 #
 #   netns bpfp0-PID            netns bpf-PID (tests run here)
 #   +----------------+         +------------------------------------+
@@ -252,20 +253,26 @@ tx_dropped() {
 	ip -s -j link show "$1" | sed -n 's/.*"tx":{[^}]*"dropped":\([0-9]*\).*/\1/p'
 }
 
-# ip6_received NS: IPv6 packets received in netns NS so far.
-ip6_received() { snmp6 "$1" Ip6InReceives; }
+# udp6_received NS: UDP datagrams received in netns NS over IPv6 so far,
+# to a socket or not (MLD and ND, which may run meanwhile, are not UDP).
+udp6_received() { snmp6 "$1" Udp6InDatagrams Udp6NoPorts; }
 
-# v6 on|off: IPv6 addresses, static neighbours (VR 1's interfaces do no
-# neighbour discovery: native IPv6 is VR 0's) and routes for the IPv6
-# cases: a0 fd00:90::1 (b0 ::2), a1 fd00:91::1 (b1 ::2), c1 fd00:92::1
-# (d1 ::2); bpfp1 routes fd00:90::/64 and bpfp0 fd00:92::/64 through us.
+# v6 on|off: IPv6 addresses, static neighbours (no waiting for neighbour
+# discovery) and routes for the IPv6 cases: a0 fd00:90::1 (b0 ::2), a1
+# fd00:91::1 (b1 ::2), c1 fd00:92::1 (d1 ::2); bpfp1 routes fd00:90::/64
+# and fd00:92::/64, bpfp0 fd00:92::/64 through us. fd00:92::/64 is on c1
+# in VR 1, behind b0 (fd00:90::2) in VR 0: IPv6 routed in the wrong VR
+# shows at bpfp0.
 v6() {
 	if [ "$1" = off ]; then
 		sysctl -qw net.ipv6.conf.all.forwarding=0
+		ip -6 route del fd00:92::/64 via fd00:90::2
 		ip neigh del fd00:92::2 dev c1
+		ip neigh del fd00:90::2 dev a0
 		ip -n "$P1" neigh del fd00:91::1 dev b1
 		ip -n "$P0" neigh del fd00:90::1 dev b0
 		ip -n "$P1" route del fd00:90::/64
+		ip -n "$P1" route del fd00:92::/64
 		ip -n "$P0" route del fd00:92::/64
 		ip addr del fd00:90::1/64 dev a0
 		ip addr del fd00:91::1/64 dev a1
@@ -282,60 +289,68 @@ v6() {
 	ip -n "$P1" addr add fd00:91::2/64 dev b1 nodad &&
 	ip -n "$P2" addr add fd00:92::2/64 dev d1 nodad &&
 	ip neigh replace fd00:92::2 lladdr "$(mac_of d1 "$P2")" dev c1 &&
+	ip neigh replace fd00:90::2 lladdr "$(mac_of b0 "$P0")" dev a0 &&
 	ip -n "$P1" neigh replace fd00:91::1 lladdr "$(mac_of a1)" dev b1 &&
 	ip -n "$P0" neigh replace fd00:90::1 lladdr "$(mac_of a0)" dev b0 &&
 	ip -n "$P1" route add fd00:90::/64 via fd00:91::1 &&
+	ip -n "$P1" route add fd00:92::/64 via fd00:91::1 &&
+	ip -6 route add fd00:92::/64 via fd00:90::2 &&
 	ip -n "$P0" route add fd00:92::/64 via fd00:90::1 &&
 	sysctl -qw net.ipv6.conf.all.forwarding=1
 }
 
-# bpf_fib_lookup for an IPv6 packet arriving on a1 (VR 1), with forwarding
-# on and a route in the main table: native IPv6 is VR 0's, so it is not
-# forwarded (BPF_FIB_LKUP_RET_NOT_FWDED, 4).
+# bpf_fib_lookup for IPv6 packets arriving on a1 (VR 1), with forwarding
+# on: fd00:92::2 is found in VR 1's table, through c1 (rc 0, ifindex 100);
+# fd00:90::2, in VR 0's table only, is not forwarded
+# (BPF_FIB_LKUP_RET_NOT_FWDED, 4).
 t_fib6() {
-	local n
-	# counted at a1's netdev ingress, after tc: the stack drops IPv6
-	# arriving on a VR 1 interface before prerouting
+	local n92 n90
+	# counted at a1's netdev ingress, after tc
 	cat > "$T/fib6.nft" <<-'NFT'
 	table netdev vrbpf6 {
-		counter c { }
+		counter c92 { }
+		counter c90 { }
 		chain in {
 			type filter hook ingress device "a1" priority 0;
-			udp dport 7830 meta mark and 0xffff0000 == 0x1040000 counter name c
+			udp dport 7830 meta mark 0x1000064 counter name c92
+			udp dport 7832 meta mark and 0xffff0000 == 0x1040000 counter name c90
 		}
 	}
 	NFT
 	ktap_run v6 on &&
 	ktap_run nft -f "$T/fib6.nft" &&
 	tc_attach tc/fib6 tc_fib &&
-	ktap_run ip netns exec "$P1" vr-sock send6 fd00:90::2 7830 || {
+	ktap_run ip netns exec "$P1" vr-sock send6 fd00:92::2 7830 &&
+	ktap_run ip netns exec "$P1" vr-sock send6 fd00:90::2 7832 || {
 		undo
 		v6 off 2>/dev/null
 		return 1
 	}
 	sleep 0.3
-	n=$(nft_packets - netdev vrbpf6 c)
+	n92=$(nft_packets - netdev vrbpf6 c92)
+	n90=$(nft_packets - netdev vrbpf6 c90)
 	undo
 	v6 off 2>/dev/null
-	ktap_expect_eq "IPv6 packets from a1 not forwarded" 1 "$n"
+	ktap_expect_eq "IPv6 packets to fd00:92::2 routed through c1" 1 "$n92" &&
+	ktap_expect_eq "IPv6 packets to VR 0's fd00:90::2 not forwarded" 1 "$n90"
 }
 
-# bpf_redirect_neigh of an IPv6 packet arriving on a0 (VR 0) to c1 (VR 1),
-# where a main-table route and a neighbour for fd00:92::2 exist: dropped,
-# bpfp2 gets nothing.
+# bpf_redirect_neigh of an IPv6 packet arriving on a1 (VR 1) to c1 (VR 1),
+# without a nexthop: the kernel routes fd00:92::2 in VR 1, out of c1 to
+# bpfp2 (in VR 0 it would go to bpfp0).
 t_redirect_neigh6() {
-	local before drops n dropped
+	local b0 b2
 	ktap_run v6 on &&
-	tc_attach tc/redirect_neigh6 tc_fib a0 || { undo; v6 off 2>/dev/null; return 1; }
-	before=$(ip6_received "$P2") drops=$(tx_dropped c1)
-	ktap_run ip netns exec "$P0" vr-sock send6 fd00:92::2 7831
+	tc_attach tc/redirect_neigh6 tc_fib a1 || { undo; v6 off 2>/dev/null; return 1; }
+	b0=$(udp6_received "$P0") b2=$(udp6_received "$P2")
+	ktap_run ip netns exec "$P1" vr-sock send6 fd00:92::2 7831
 	sleep 0.5
-	n=$(($(ip6_received "$P2") - before)) dropped=$(($(tx_dropped c1) - drops))
+	b0=$(($(udp6_received "$P0") - b0)) b2=$(($(udp6_received "$P2") - b2))
 	undo
 	v6 off 2>/dev/null
 	ktap_expect_stdout sent &&
-	ktap_expect_eq "IPv6 packets at bpfp2 (behind VR 1's c1)" 0 "$n" &&
-	ktap_expect_eq "drops counted on c1" 1 "$dropped"
+	ktap_expect_eq "IPv6 packets at bpfp2 (behind VR 1's c1)" 1 "$b2" &&
+	ktap_expect_eq "IPv6 packets at bpfp0 (VR 0's route)" 0 "$b0"
 }
 
 # A netns sk_lookup program steers port 7777 to a VR 0 socket: VR 1's
@@ -359,9 +374,9 @@ t_sk_lookup_prog() {
 	ktap_expect_stdout vr1
 }
 
-# Native IPv6 is VR 0's: a netns sk_lookup program steering port 7780 to
-# a VR 1 dual-stack socket on [::] does not hand it VR 0's IPv6 datagram;
-# steering port 7781 to a VR 0 socket on [::] does.
+# A netns sk_lookup program steering port 7780 to a VR 1 dual-stack socket
+# on [::] hands it VR 1's IPv6 datagram, not VR 0's; steering port 7781 to
+# a VR 0 socket on [::] hands it VR 0's, not VR 1's.
 t_sk_lookup_prog6() {
 	local n0 n1
 	ktap_run v6 on &&
@@ -373,6 +388,8 @@ t_sk_lookup_prog6() {
 	}
 	ktap_run ip netns exec "$P0" vr-sock send6 fd00:90::1 7780
 	ktap_run ip netns exec "$P0" vr-sock send6 fd00:90::1 7781
+	ktap_run ip netns exec "$P1" vr-sock send6 fd00:91::1 7780
+	ktap_run ip netns exec "$P1" vr-sock send6 fd00:91::1 7781
 	sleep 0.3
 	n1=$(grep -c '^from' "$T/s6a")
 	n0=$(grep -c '^from' "$T/s6b")
@@ -380,8 +397,10 @@ t_sk_lookup_prog6() {
 	v6 off 2>/dev/null
 	ktap_print_file "VR 1's socket: " "$T/s6a"
 	ktap_print_file "VR 0's socket: " "$T/s6b"
-	ktap_expect_eq "VR 0 IPv6 datagrams steered to VR 1's socket" 0 "$n1" &&
-	ktap_expect_eq "VR 0 IPv6 datagrams steered to VR 0's socket" 1 "$n0"
+	ktap_expect_eq "IPv6 datagrams VR 1's socket got (VR 1's only)" 1 "$n1" &&
+	ktap_expect_eq "IPv6 datagrams VR 0's socket got (VR 0's only)" 1 "$n0" &&
+	ktap_expect_match "VR 1's socket got VR 1's peer" "*fd00:91::2*" "$(cat "$T/s6a")" &&
+	ktap_expect_match "VR 0's socket got VR 0's peer" "*fd00:90::2*" "$(cat "$T/s6b")"
 }
 
 # bpf_sk_assign() on a1 (VR 1): a VR 0 socket is refused (-ENETUNREACH in
@@ -452,14 +471,14 @@ suite() {
 	ktap_test_result "LWT BPF_LWT_REROUTE of a VR 1 packet routes in VR 1" t_lwt_reroute
 	ktap_test_result "netns sk_lookup program cannot steer VR 1 packets to VR 0's sockets" \
 		t_sk_lookup_prog
-	ktap_test_result "netns sk_lookup program cannot steer VR 0's IPv6 to VR 1's sockets" \
+	ktap_test_result "netns sk_lookup program steers IPv6 to its own VR's sockets only" \
 		t_sk_lookup_prog6
 	ktap_test_result "tc bpf_sk_assign on a VR 1 device: VR 0's socket refused, VR 1's taken" \
 		t_sk_assign
 	ktap_test_result "tc bpf_sk_assign then redirect into VR 1: VR 0's socket not used" \
 		t_sk_assign_redirect
-	ktap_test_result "tc bpf_fib_lookup of IPv6 from a VR 1 device: not forwarded" t_fib6
-	ktap_test_result "tc bpf_redirect_neigh of IPv6 to a VR 1 device: dropped" \
+	ktap_test_result "tc bpf_fib_lookup of IPv6 from a VR 1 device: VR 1's table" t_fib6
+	ktap_test_result "tc bpf_redirect_neigh of IPv6 to a VR 1 device routes in VR 1" \
 		t_redirect_neigh6
 }
 ktap_run_suite suite

@@ -17,6 +17,17 @@
 # cells if VR isolation is removed, and in its a == b cells if VR routing
 # is (the three VRs hold the same prefixes).
 #
+# The matrices run once for IPv4 and once for IPv6 (their names start with
+# the family), on the same links with the same structure:
+#
+#   e$v fd00::2/64 <----> d$v fd00::1/64, fe80::1/64 (VR v)
+#                                      f$v fd00:1::1/64 <----> g$v fd00:1::2/64
+#
+# d1 also has fd00::11 and e1 fd00::99 (deprecated, so that they are not
+# chosen as sources); the DUT's addresses go through DAD. IPv4 subnet
+# broadcast has the all-nodes multicast ff02::1 as its IPv6 counterpart,
+# and IPv6 adds link-local, DAD, dual-stack and path MTU cases.
+#
 # Uses vrctl, ip (iproute2) and the vr-sock helper.
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -72,11 +83,39 @@ EOS
 chmod +x "$T/bin/in_vr" "$T/bin/in_peer"
 PATH=$T/bin:$PATH
 
-# snmp NS PROTO FIELD: a counter of /proc/net/snmp in netns NS.
+# snmp NS PROTO FIELD: a counter of /proc/net/snmp in netns NS, or of
+# /proc/net/snmp6 for PROTO Icmp6, Ip6 or Udp6.
 snmp() {
-	ip netns exec "$1" cat /proc/net/snmp | awk -v p="$2:" -v f="$3" '
-		$1 == p && !hdr { for (i = 2; i <= NF; i++) if ($i == f) c = i; hdr = 1; next }
-		$1 == p && hdr { print $c; exit }'
+	case $2 in
+	*6)
+		ip netns exec "$1" cat /proc/net/snmp6 |
+			awk -v k="$2$3" '$1 == k { print $2; exit }'
+		;;
+	*)
+		ip netns exec "$1" cat /proc/net/snmp | awk -v p="$2:" -v f="$3" '
+			$1 == p && !hdr {
+				for (i = 2; i <= NF; i++) if ($i == f) c = i
+				hdr = 1; next
+			}
+			$1 == p && hdr { print $c; exit }'
+		;;
+	esac
+}
+
+# fam 4|6: the family the matrices run in next. FAM names it in test names;
+# ANY is the wildcard address, A1 the DUT's address in every VR, A2 each
+# VR's peer's, A11 the address of VR 1 only, Q2 the second peers', R1 an
+# address behind dp-q1 routed in VR 1 only (prefix RNET); ICMP the snmp
+# protocol of ICMP, ECHO the echo request type.
+fam() {
+	if [ "$1" = 4 ]; then
+		FAM=IPv4 ANY=0.0.0.0 A1=10.0.0.1 A2=10.0.0.2 A11=10.0.0.11
+		Q2=10.1.0.2 R1=10.2.0.1 RNET=10.2.0.0/24 ICMP=Icmp ECHO=8 RAWCOUNT=rawcount
+	else
+		FAM=IPv6 ANY=:: A1=fd00::1 A2=fd00::2 A11=fd00::11
+		Q2=fd00:1::2 R1=fd00:2::1 RNET=fd00:2::/64 ICMP=Icmp6 ECHO=128
+		RAWCOUNT=rawcount6
+	fi
 }
 
 # counters PROTO FIELD NS...: "NS=value" for each NS.
@@ -142,21 +181,53 @@ t_setup() {
 		done
 	done
 	ktap_run_quiet ip addr add 10.0.0.11/24 dev d1 || return 1
+	t_setup6 || return 1
 	ktap_run ip route show table 65537
 	ktap_run ip route show table 65538
 	ktap_run vrctl show
 }
 
+# The IPv6 addresses: the DUT's with DAD (the same address in three VRs
+# is no duplicate), the peers' without; then wait for DAD to end.
+t_setup6() {
+	local v n p
+	echo 1 > /proc/sys/net/ipv6/conf/all/forwarding
+	echo 0 > /proc/sys/net/ipv6/icmp/ratelimit
+	for v in $VRS; do
+		ktap_run_quiet ip addr add fd00::1/64 dev "d$v" || return 1
+		ktap_run_quiet ip addr add fe80::1/64 dev "d$v" || return 1
+		ktap_run_quiet ip addr add fd00:1::1/64 dev "f$v" || return 1
+		for p in "p$v e$v fd00:" "q$v g$v fd00:1:"; do
+			set -- $p
+			ktap_run_quiet ip -n "dp-$1" addr add "$3:2/64" dev "$2" nodad ||
+				return 1
+			ktap_run_quiet ip -n "dp-$1" -6 route add default via "$3:1" ||
+				return 1
+		done
+	done
+	# deprecated (preferred_lft 0): still local, but never chosen as a
+	# source over fd00::1 and fd00::2 (the peers' connected sockets take
+	# answers from the address they sent to only)
+	ktap_run_quiet ip addr add fd00::11/64 dev d1 preferred_lft 0 || return 1
+	ktap_run_quiet ip -n dp-p1 addr add fd00::99/64 dev e1 nodad preferred_lft 0 ||
+		return 1
+	for n in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		ip -6 addr show tentative | grep -q inet6 || break
+		sleep 0.5
+	done
+	ktap_run ip -6 route show table 65537
+}
+
 # --- sockets: server on the DUT in VR a, client in peer p_b ---------------------
 
-# t_serve PROTO ADDR A B: server bound to ADDR:5000 in VR a (task VR); the
-# client in dp-p$b gets the answer iff a == b, else refused (TCP RST or
-# ICMP port unreachable, which must come back in VR b).
+# t_serve PROTO ADDR A B [TO]: server bound to ADDR:5000 in VR a (task VR);
+# the client in dp-p$b (to A1, or TO) gets the answer iff a == b, else
+# refused (TCP RST or ICMP port unreachable, which must come back in VR b).
 t_serve() {
-	local proto=$1 addr=$2 a=$3 b=$4
+	local proto=$1 addr=$2 a=$3 b=$4 to=${5:-$A1}
 	ktap_bg_ready "$T/srv" in_vr "$a" vr-sock serve "$proto" "$addr" 5000 "from-vr$a" \
 		|| return 1
-	ktap_run in_peer "dp-p$b" vr-sock request "$proto" 10.0.0.1 5000
+	ktap_run in_peer "dp-p$b" vr-sock request "$proto" "$to" 5000
 	ktap_bg_stop
 	if [ "$a" -eq "$b" ]; then
 		ktap_expect_rc 0 && ktap_expect_stdout "from-vr$a"
@@ -184,9 +255,9 @@ t_bcast() {
 # reaches it iff a == b (otherwise dp-p$a refuses).
 t_client() {
 	local proto=$1 a=$2 b=$3
-	ktap_bg_ready "$T/srv" in_peer "dp-p$b" vr-sock serve "$proto" 0.0.0.0 5001 "peer$b" \
+	ktap_bg_ready "$T/srv" in_peer "dp-p$b" vr-sock serve "$proto" "$ANY" 5001 "peer$b" \
 		|| return 1
-	ktap_run in_vr "$a" vr-sock request "$proto" 10.0.0.2 5001
+	ktap_run in_vr "$a" vr-sock request "$proto" "$A2" 5001
 	ktap_bg_stop
 	if [ "$a" -eq "$b" ]; then
 		ktap_expect_rc 0 && ktap_expect_stdout "peer$b"
@@ -195,14 +266,14 @@ t_client() {
 	fi
 }
 
-# t_ping KIND A B: a DUT ping (ping or raw socket) in VR a to 10.0.0.2 is
+# t_ping KIND A B: a DUT ping (ping or raw socket) in VR a to A2 is
 # answered, and the echo request reached peer dp-p$b iff a == b.
 t_ping() {
 	local kind=$1 a=$2 b=$3 before after
-	before=$(counters Icmp InEchos "dp-p$b")
-	ktap_run in_vr "$a" vr-sock "$kind" 10.0.0.2
+	before=$(counters "$ICMP" InEchos "dp-p$b")
+	ktap_run in_vr "$a" vr-sock "$kind" "$A2"
 	ktap_expect_rc 0
-	after=$(counters Icmp InEchos "dp-p$b")
+	after=$(counters "$ICMP" InEchos "dp-p$b")
 	if [ "$a" -eq "$b" ]; then
 		expect_counter_delta "echo request reached dp-p$b" "$before" "$after" "dp-p$b" 1
 	else
@@ -211,15 +282,15 @@ t_ping() {
 }
 
 # t_rawrecv A B: a raw ICMP socket in VR a sees the echo requests that peer
-# dp-p$b sends to 10.0.0.1 iff a == b.
+# dp-p$b sends to A1 iff a == b.
 t_rawrecv() {
 	local a=$1 b=$2 n
 	# Counted until the echo is answered: the request reaches raw sockets
 	# before ICMP answers it, so it is queued by then (a fixed window was
 	# too short on a debug kernel, and would let a late request pass as
 	# "not seen").
-	ktap_bg_ready "$T/raw" in_vr "$a" vr-sock -t 60000 rawcount 8 || return 1
-	ktap_run in_peer "dp-p$b" vr-sock rawping 10.0.0.1
+	ktap_bg_ready "$T/raw" in_vr "$a" vr-sock -t 60000 "$RAWCOUNT" "$ECHO" || return 1
+	ktap_run in_peer "dp-p$b" vr-sock rawping "$A1"
 	ktap_expect_rc 0
 	kill -USR1 "$KTAP_BG_PID"
 	wait "$KTAP_BG_PID"
@@ -233,14 +304,14 @@ t_rawrecv() {
 	fi
 }
 
-# t_echo B: peer dp-p$b pings 10.0.0.1 and is answered; no other peer gets
-# an ICMP message.
+# t_echo B: peer dp-p$b pings A1 and is answered; no other peer gets an
+# ICMP message.
 t_echo() {
 	local b=$1 before after c
-	before=$(counters Icmp InMsgs dp-p0 dp-p1 dp-p2)
-	ktap_run in_peer "dp-p$b" vr-sock rawping 10.0.0.1
+	before=$(counters "$ICMP" InMsgs dp-p0 dp-p1 dp-p2)
+	ktap_run in_peer "dp-p$b" vr-sock rawping "$A1"
 	ktap_expect_rc 0
-	after=$(counters Icmp InMsgs dp-p0 dp-p1 dp-p2)
+	after=$(counters "$ICMP" InMsgs dp-p0 dp-p1 dp-p2)
 	for c in $VRS; do
 		[ "$c" -eq "$b" ] && continue
 		expect_counter_delta "no ICMP to dp-p$c" "$before" "$after" "dp-p$c" 0
@@ -251,10 +322,10 @@ t_echo() {
 # refused (RST / port unreachable in VR b) and no other peer hears of it.
 t_refused() {
 	local proto=$1 b=$2 before after c field
-	if [ "$proto" = tcp ]; then field="Tcp InSegs"; else field="Icmp InMsgs"; fi
+	if [ "$proto" = tcp ]; then field="Tcp InSegs"; else field="$ICMP InMsgs"; fi
 	# shellcheck disable=SC2086
 	before=$(counters $field dp-p0 dp-p1 dp-p2)
-	ktap_run in_peer "dp-p$b" vr-sock request "$proto" 10.0.0.1 5999
+	ktap_run in_peer "dp-p$b" vr-sock request "$proto" "$A1" 5999
 	ktap_expect_rc 11
 	# shellcheck disable=SC2086
 	after=$(counters $field dp-p0 dp-p1 dp-p2)
@@ -268,25 +339,25 @@ t_refused() {
 t_three_servers() {
 	local proto=$1 v
 	for v in $VRS; do
-		ktap_bg_ready "$T/srv$v" vr-sock -v "$v" serve "$proto" 0.0.0.0 6000 \
+		ktap_bg_ready "$T/srv$v" vr-sock -v "$v" serve "$proto" "$ANY" 6000 \
 			"answer-vr$v" || return 1
 	done
 }
 
 t_three_answers() {
 	local proto=$1 b=$2
-	ktap_run in_peer "dp-p$b" vr-sock request "$proto" 10.0.0.1 6000
+	ktap_run in_peer "dp-p$b" vr-sock request "$proto" "$A1" 6000
 	ktap_expect_rc 0 && ktap_expect_stdout "answer-vr$b"
 }
 
-# t_forward B C: peer dp-p$b pings 10.1.0.2 through the DUT; it is forwarded
-# in VR b, so it reaches dp-q$c iff b == c.
+# t_forward B C: peer dp-p$b pings Q2 through the DUT; it is forwarded in
+# VR b, so it reaches dp-q$c iff b == c.
 t_forward() {
 	local b=$1 c=$2 before after
-	before=$(counters Icmp InEchos "dp-q$c")
-	ktap_run in_peer "dp-p$b" vr-sock rawping 10.1.0.2
+	before=$(counters "$ICMP" InEchos "dp-q$c")
+	ktap_run in_peer "dp-p$b" vr-sock rawping "$Q2"
 	ktap_expect_rc 0
-	after=$(counters Icmp InEchos "dp-q$c")
+	after=$(counters "$ICMP" InEchos "dp-q$c")
 	if [ "$b" -eq "$c" ]; then
 		expect_counter_delta "forwarded to dp-q$c" "$before" "$after" "dp-q$c" 1
 	else
@@ -294,17 +365,17 @@ t_forward() {
 	fi
 }
 
-# A route that exists in VR 1 only: 10.2.0.0/24 via dp-q1.
+# A route that exists in VR 1 only: RNET via dp-q1.
 t_vr1_route() {
-	ktap_run ip -n dp-q1 addr add 10.2.0.1/32 dev lo || return 1
-	ktap_run ip route add 10.2.0.0/24 via 10.1.0.2 table 65537 || return 1
+	ktap_run ip -n dp-q1 addr add "$R1" dev lo || return 1
+	ktap_run ip route add "$RNET" via "$Q2" table 65537 || return 1
 }
 
 t_vr1_route_use() {
 	local b=$1 before after
-	before=$(counters Icmp InDestUnreachs "dp-p$b")
-	ktap_run in_peer "dp-p$b" vr-sock rawping 10.2.0.1
-	after=$(counters Icmp InDestUnreachs "dp-p$b")
+	before=$(counters "$ICMP" InDestUnreachs "dp-p$b")
+	ktap_run in_peer "dp-p$b" vr-sock rawping "$R1"
+	after=$(counters "$ICMP" InDestUnreachs "dp-p$b")
 	if [ "$b" -eq 1 ]; then
 		ktap_expect_rc 0
 	else
@@ -316,24 +387,26 @@ t_vr1_route_use() {
 
 # --- local addresses and ARP -------------------------------------------------
 
+# t_arp B: A1, resolved by ARP or neighbour discovery from dp-p$b, is d$b's.
 t_arp() {
 	local b=$1 mac
 	mac=$(cat "/sys/class/net/d$b/address")
-	ktap_run ip -n "dp-p$b" neigh show 10.0.0.1
-	ktap_expect_match "10.0.0.1 resolved to d$b ($mac)" "*$mac*" "$KTAP_STDOUT_TEXT"
+	ktap_run ip -n "dp-p$b" neigh show "$A1"
+	ktap_expect_match "$A1 resolved to d$b ($mac)" "*$mac*" "$KTAP_STDOUT_TEXT"
 }
 
-# 10.0.0.11 exists in VR 1 only: only dp-p1 gets an ARP answer and a reply.
+# A11 exists in VR 1 only: only dp-p1 gets an ARP (neighbour
+# advertisement) answer and a reply.
 t_vr1_address() {
 	local b=$1
-	ktap_run in_peer "dp-p$b" vr-sock rawping 10.0.0.11
+	ktap_run in_peer "dp-p$b" vr-sock rawping "$A11"
 	if [ "$b" -eq 1 ]; then
 		ktap_expect_rc 0
 	else
 		ktap_expect_rc 10
-		ktap_run ip -n "dp-p$b" neigh show 10.0.0.11
+		ktap_run ip -n "dp-p$b" neigh show "$A11"
 		case $KTAP_STDOUT_TEXT in
-		*lladdr*) ktap_check_fail "10.0.0.11 resolved from dp-p$b" ;;
+		*lladdr*) ktap_check_fail "$A11 resolved from dp-p$b" ;;
 		esac
 	fi
 }
@@ -343,26 +416,111 @@ t_vr1_address() {
 t_bind_three() {
 	local proto=$1 v
 	for v in $VRS; do
-		ktap_bg_ready "$T/hold$proto$v" vr-sock -v "$v" bind "$proto" 10.0.0.1 7000 \
+		ktap_bg_ready "$T/hold$proto$v" vr-sock -v "$v" bind "$proto" "$A1" 7000 \
 			|| return 1
 	done
 }
 
 t_bind_conflict() {
 	local proto=$1 v=$2
-	ktap_run vr-sock -v "$v" bind "$proto" 10.0.0.1 7000
+	ktap_run vr-sock -v "$v" bind "$proto" "$A1" 7000
 	ktap_expect_rc 13
 }
 
-# Binding to 10.0.0.11 works in VR 1 only.
+# t_bind_local PROTO V [ADDR [OWNER]]: binding to ADDR (A11) works in VR
+# OWNER (1) only.
 t_bind_local() {
-	local proto=$1 v=$2
-	if [ "$v" -eq 1 ]; then
-		ktap_bg_ready "$T/b11" vr-sock -v "$v" bind "$proto" 10.0.0.11 7001
+	local proto=$1 v=$2 addr=${3:-$A11} owner=${4:-1}
+	if [ "$v" -eq "$owner" ]; then
+		ktap_bg_ready "$T/b11" vr-sock -v "$v" bind "$proto" "$addr" 7001
 		ktap_bg_stop
 	else
-		ktap_run vr-sock -v "$v" bind "$proto" 10.0.0.11 7001
+		ktap_run vr-sock -v "$v" bind "$proto" "$addr" 7001
 		ktap_expect_rc 14
+	fi
+}
+
+# --- IPv6 only ----------------------------------------------------------------
+
+# t_mcast6 A B: a UDP server on [::] in VR a; peer dp-p$b sends to the
+# all-nodes group ff02::1 on its link. Delivered iff a == b.
+t_mcast6() {
+	local a=$1 b=$2
+	ktap_bg_ready "$T/mc" in_vr "$a" vr-sock -t 1500 recv :: 5002 || return 1
+	ktap_run in_peer "dp-p$b" vr-sock send "ff02::1%e$b" 5002
+	wait "$KTAP_BG_PID"
+	KTAP_BG_PIDS=
+	ktap_print_file "VR $a's server: " "$T/mc"
+	if [ "$a" -eq "$b" ]; then
+		ktap_expect_match "delivered" "*got *" "$(cat "$T/mc")"
+	else
+		case $(cat "$T/mc") in
+		*got*) ktap_check_fail "VR $b's multicast delivered in VR $a" ;;
+		esac
+	fi
+}
+
+# t_ll_ping B: fe80::1 is d0's, d1's and d2's (three VRs): dp-p$b's echo to
+# it on its link is answered, by d$b (the neighbour entry has d$b's MAC).
+t_ll_ping() {
+	local b=$1 mac
+	mac=$(cat "/sys/class/net/d$b/address")
+	ktap_run in_peer "dp-p$b" vr-sock rawping "fe80::1%e$b"
+	ktap_expect_rc 0 || return 1
+	ktap_run ip -n "dp-p$b" neigh show fe80::1 dev "e$b"
+	ktap_expect_match "fe80::1 resolved to d$b ($mac)" "*$mac*" "$KTAP_STDOUT_TEXT"
+}
+
+# t_dad V: d$v's fd00::1 and fe80::1 passed DAD (neither tentative nor
+# failed) although d0, d1 and d2 all hold them.
+t_dad() {
+	local v=$1
+	ktap_run ip -6 addr show dev "d$v"
+	ktap_expect_match "fd00::1 on d$v" "*inet6 fd00::1/64 scope global*" "$KTAP_STDOUT_TEXT" &&
+	ktap_expect_match "fe80::1 on d$v" "*inet6 fe80::1/64 scope link*" "$KTAP_STDOUT_TEXT" ||
+		return 1
+	case $KTAP_STDOUT_TEXT in
+	*tentative* | *dadfailed*) ktap_check_fail "an address of d$v failed DAD" ;;
+	esac
+}
+
+# t_dad_dup V: fd00::99 is dp-p1's address. Added to d$v, it fails DAD iff
+# v == 1 (DAD runs on VR 1's link only).
+t_dad_dup() {
+	local v=$1 n
+	ktap_run ip addr add fd00::99/64 dev "d$v" || return 1
+	for n in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		ip -6 addr show dev "d$v" | grep 'fd00::99.*tentative' |
+			grep -qv dadfailed || break
+		sleep 0.5
+	done
+	ktap_run ip -6 addr show dev "d$v"
+	ip addr del fd00::99/64 dev "d$v"
+	if [ "$v" -eq 1 ]; then
+		ktap_expect_match "fd00::99 on d1 failed DAD" "*fd00::99/64 *dadfailed*" \
+			"$KTAP_STDOUT_TEXT"
+	else
+		ktap_expect_match "fd00::99 on d$v" "*fd00::99/64 scope global*" \
+			"$KTAP_STDOUT_TEXT" || return 1
+		case $KTAP_STDOUT_TEXT in
+		*dadfailed*) ktap_check_fail "fd00::99 failed DAD on d$v" ;;
+		esac
+	fi
+}
+
+# t_pmtu6 B: f1 has MTU 1280 (f0 and f2 1500). Peer dp-p$b sends a
+# 1400-byte datagram to fd00:1::2, which VR b forwards out of f$b: iff
+# b == 1 a packet-too-big comes back and dp-p$b learns MTU 1280.
+t_pmtu6() {
+	local b=$1
+	ktap_run in_peer "dp-p$b" vr-sock -l 1400 -t 500 request udp fd00:1::2 9
+	ktap_run ip -n "dp-p$b" -6 route get fd00:1::2
+	if [ "$b" -eq 1 ]; then
+		ktap_expect_match "path MTU 1280" "*mtu 1280*" "$KTAP_STDOUT_TEXT"
+	else
+		case $KTAP_STDOUT_TEXT in
+		*"mtu 1280"*) ktap_check_fail "dp-p$b learnt VR 1's MTU" ;;
+		esac
 	fi
 }
 
@@ -525,36 +683,43 @@ t_delete_sockets() {
 	ktap_expect_rc 0
 }
 
-suite() {
-	local a b p desc
-	ktap_test_result "topology: 3 VRs, 6 peer namespaces, same addresses" t_setup
-
+# matrices 4|6: the data-plane matrices of one family; test names start
+# with the family.
+matrices() {
+	local a b c p desc
+	fam "$1"
 	for p in tcp udp; do
 		for a in $VRS; do
 			for b in $VRS; do
 				desc="client via VR $b: answered iff same VR"
-				ktap_test_result "$p server *:5000 in VR $a, $desc" \
-					t_serve "$p" 0.0.0.0 "$a" "$b"
-				ktap_test_result "$p server 10.0.0.1:5000 in VR $a, $desc" \
-					t_serve "$p" 10.0.0.1 "$a" "$b"
+				ktap_test_result "$FAM $p server *:5000 in VR $a, $desc" \
+					t_serve "$p" "$ANY" "$a" "$b"
+				ktap_test_result "$FAM $p server $A1:5000 in VR $a, $desc" \
+					t_serve "$p" "$A1" "$a" "$b"
 				desc="server in VR $b's peer: reached iff same VR"
-				ktap_test_result "$p client in VR $a to 10.0.0.2, $desc" \
+				ktap_test_result "$FAM $p client in VR $a to $A2, $desc" \
 					t_client "$p" "$a" "$b"
 			done
 		done
 	done
 	for a in $VRS; do
 		for b in $VRS; do
-			desc="udp broadcast from VR $b"
-			ktap_test_result "$desc to a server in VR $a: delivered iff same VR" \
-				t_bcast "$a" "$b"
+			if [ "$FAM" = IPv4 ]; then
+				desc="udp broadcast from VR $b to a server in VR $a"
+				ktap_test_result "$FAM $desc: delivered iff same VR" \
+					t_bcast "$a" "$b"
+			else
+				desc="udp to ff02::1 from VR $b to a server in VR $a"
+				ktap_test_result "$FAM $desc: delivered iff same VR" \
+					t_mcast6 "$a" "$b"
+			fi
 		done
 	done
 	for p in ping rawping; do
 		for a in $VRS; do
 			for b in $VRS; do
 				desc="echo reaches VR $b's peer iff same VR"
-				ktap_test_result "$p socket in VR $a: $desc" \
+				ktap_test_result "$FAM $p socket in VR $a: $desc" \
 					t_ping "$p" "$a" "$b"
 			done
 		done
@@ -562,23 +727,25 @@ suite() {
 	for a in $VRS; do
 		for b in $VRS; do
 			desc="sees echo requests from VR $b iff same VR"
-			ktap_test_result "raw ICMP socket in VR $a $desc" \
+			ktap_test_result "$FAM raw ICMP socket in VR $a $desc" \
 				t_rawrecv "$a" "$b"
 		done
 	done
 	for b in $VRS; do
-		ktap_test_result "echo reply to VR $b's peer, no ICMP elsewhere" t_echo "$b"
+		ktap_test_result "$FAM echo reply to VR $b's peer, no ICMP elsewhere" t_echo "$b"
 	done
 	for p in tcp udp; do
 		for b in $VRS; do
-			ktap_test_result "$p to a closed port from VR $b: refused in VR $b only" \
+			desc="refused in VR $b only"
+			ktap_test_result "$FAM $p to a closed port from VR $b: $desc" \
 				t_refused "$p" "$b"
 		done
 	done
 	for p in tcp udp; do
-		ktap_test_result "$p port 6000 bound in VRs 0, 1 and 2 (SO_VR)" t_three_servers "$p"
+		ktap_test_result "$FAM $p port 6000 bound in VRs 0, 1 and 2 (SO_VR)" \
+			t_three_servers "$p"
 		for b in $VRS; do
-			ktap_test_result "$p port 6000 from VR $b: VR $b's answer" \
+			ktap_test_result "$FAM $p port 6000 from VR $b: VR $b's answer" \
 				t_three_answers "$p" "$b"
 		done
 		ktap_bg_stop
@@ -586,34 +753,77 @@ suite() {
 	for b in $VRS; do
 		for c in $VRS; do
 			ktap_test_result \
-				"forwarding from VR $b reaches VR $c's second peer iff same VR" \
+				"$FAM forwarding from VR $b reaches VR $c's peer q$c iff same VR" \
 				t_forward "$b" "$c"
 		done
 	done
-	ktap_test_result "route 10.2.0.0/24 in VR 1's table only" t_vr1_route
+	ktap_test_result "$FAM route $RNET in VR 1's table only" t_vr1_route
 	for b in $VRS; do
-		ktap_test_result "10.2.0.1 from VR $b: reachable iff VR 1, else net unreachable" \
+		ktap_test_result "$FAM $R1 from VR $b: reachable iff VR 1, else net unreachable" \
 			t_vr1_route_use "$b"
 	done
 	for b in $VRS; do
-		ktap_test_result "ARP for 10.0.0.1 from VR $b answered by d$b" t_arp "$b"
+		ktap_test_result "$FAM neighbour $A1 from VR $b answered by d$b" t_arp "$b"
 	done
 	for b in $VRS; do
-		ktap_test_result "10.0.0.11 (VR 1 only) from VR $b: ARP and echo iff VR 1" \
+		ktap_test_result "$FAM $A11 (VR 1 only) from VR $b: neighbour and echo iff VR 1" \
 			t_vr1_address "$b"
 	done
 	for p in tcp udp; do
-		ktap_test_result "$p 10.0.0.1:7000 bound in VRs 0, 1 and 2" t_bind_three "$p"
+		ktap_test_result "$FAM $p $A1:7000 bound in VRs 0, 1 and 2" t_bind_three "$p"
 		for b in $VRS; do
-			ktap_test_result "$p 10.0.0.1:7000 again in VR $b: EADDRINUSE" \
+			ktap_test_result "$FAM $p $A1:7000 again in VR $b: EADDRINUSE" \
 				t_bind_conflict "$p" "$b"
 		done
 		ktap_bg_stop
 		for b in $VRS; do
-			ktap_test_result "$p bind to 10.0.0.11 in VR $b: allowed iff VR 1" \
+			ktap_test_result "$FAM $p bind to $A11 in VR $b: allowed iff VR 1" \
 				t_bind_local "$p" "$b"
 		done
 	done
+	[ "$FAM" = IPv6 ] || return 0
+
+	# IPv6 only: link-local, DAD, dual-stack and path MTU
+	for b in $VRS; do
+		ktap_test_result "$FAM fe80::1 of VR $b's link, held in 3 VRs: answered by d$b" \
+			t_ll_ping "$b"
+	done
+	for a in $VRS; do
+		for b in $VRS; do
+			desc="allowed iff same VR"
+			ktap_test_result "$FAM udp bind to fe80::1%d$b in VR $a: $desc" \
+				t_bind_local udp "$a" "fe80::1%d$b" "$b"
+		done
+	done
+	for b in $VRS; do
+		ktap_test_result "$FAM DAD: fd00::1 and fe80::1 of d$b valid, held in 3 VRs" \
+			t_dad "$b"
+	done
+	for b in 1 2; do
+		ktap_test_result "$FAM DAD on d$b of VR 1's peer's fd00::99: fails iff VR 1" \
+			t_dad_dup "$b"
+	done
+	for p in tcp udp; do
+		for a in $VRS; do
+			for b in $VRS; do
+				desc="IPv4 client via VR $b: answered iff same VR"
+				ktap_test_result "$FAM dual-stack $p [::]:5000 in VR $a, $desc" \
+					t_serve "$p" :: "$a" "$b" 10.0.0.1
+			done
+		done
+	done
+	ip link set f1 mtu 1280
+	for b in $VRS; do
+		ktap_test_result "$FAM forwarding in VR $b: packet too big iff VR 1 (f1 MTU 1280)" \
+			t_pmtu6 "$b"
+	done
+	ip link set f1 mtu 1500
+}
+
+suite() {
+	ktap_test_result "topology: 3 VRs, 6 peer namespaces, same addresses" t_setup
+	matrices 4
+	matrices 6
 	ktap_test_result "/proc/self/vr of a shell is 0" t_proc_default
 	ktap_test_result "/proc/self/vr kept across exec" t_proc_exec
 	ktap_test_result "/proc/self/vr inherited by fork and subshells" t_proc_fork
