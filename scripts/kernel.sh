@@ -130,11 +130,19 @@ if [ -z "$base" ]; then
 
 	# The files kept at the top level of this repository are in the series
 	# as they are (scripts/export-patches.sh makes their patches).
+	# Their modes too: a script that lost its executable bit here would
+	# otherwise run from the series as it was.
 	stale=()
-	declare -A carried=()
+	declare -A carried=() mode=()
+	while read -r m _ _ f; do
+		mode[$f]=$m
+	done < <(tree_files | cut -d' ' -f2 | xargs git -C "$KSRC" ls-tree -r "$tree" --)
 	while read -r src dst; do
 		[ "$(git hash-object "$TOP/$src")" = "$(git -C "$KSRC" rev-parse -q --verify "$tree:$dst")" ] ||
 			stale+=("$src")
+		want=100644
+		[ -x "$TOP/$src" ] && want=100755
+		[ "${mode[$dst]:-}" = "$want" ] || stale+=("$src (mode ${mode[$dst]:-none}, not $want)")
 		carried[$dst]=1
 	done < <(tree_files)
 	for f in $(git -C "$KSRC" ls-tree -r --name-only "$tree" net/vr/ tools/testing/selftests/net/vr/); do
