@@ -13,9 +13,9 @@ use kernel::uapi::{
     vr_sock_event_VR_SOCK_EVENT_BIND as VR_SOCK_EVENT_BIND,
     vr_sock_event_VR_SOCK_EVENT_CLOSE as VR_SOCK_EVENT_CLOSE,
     vr_sock_event_VR_SOCK_EVENT_CONNECT as VR_SOCK_EVENT_CONNECT,
-    vr_sock_event_VR_SOCK_EVENT_LISTEN as VR_SOCK_EVENT_LISTEN, VR_A_DHOST_ADDR, VR_A_DHOST_IFINDEX,
-    VR_A_DHOST_LEAD, VR_A_DHOST_MEMBER, VR_A_DHOST_VR, VR_A_OWNER_ADDR, VR_A_OWNER_MEMBER,
-    VR_A_OWNER_PORT, VR_A_OWNER_PORT_LAST, VR_A_OWNER_PROTO, VR_A_OWNER_REMOTE,
+    vr_sock_event_VR_SOCK_EVENT_LISTEN as VR_SOCK_EVENT_LISTEN, VR_A_DHOST_ADDR,
+    VR_A_DHOST_IFINDEX, VR_A_DHOST_LEAD, VR_A_DHOST_MEMBER, VR_A_DHOST_VR, VR_A_OWNER_ADDR,
+    VR_A_OWNER_MEMBER, VR_A_OWNER_PORT, VR_A_OWNER_PORT_LAST, VR_A_OWNER_PROTO, VR_A_OWNER_REMOTE,
     VR_A_OWNER_REMOTE_PORT, VR_A_OWNER_VR, VR_A_SOCK_ADDR, VR_A_SOCK_COOKIE, VR_A_SOCK_ERRNO,
     VR_A_SOCK_EVENT, VR_A_SOCK_PORT, VR_A_SOCK_PROTO, VR_A_SOCK_REMOTE, VR_A_SOCK_REMOTE_PORT,
     VR_A_SOCK_VR, VR_CMD_DHOST_GET, VR_CMD_OWNER_GET, VR_CMD_SOCK_NTF,
@@ -35,7 +35,6 @@ use kernel::{
 
 /// How long a bind waits for the ownership daemon's answer to its claim.
 const CLAIM_WAIT_MS: u32 = 5000;
-
 
 fn refuse(info: &Info<'_>, refusal: Refusal) -> Error {
     info.set_err_msg(refusal.message());
@@ -124,7 +123,9 @@ fn addr_key(info: &Info<'_>, addr_kind: u32, vr_kind: u32) -> Result<AddrKey> {
 
 fn del(info: &Info<'_>) -> Result {
     let key = addr_key(info, VR_A_DHOST_ADDR, VR_A_DHOST_VR)?;
-    update(info, &hold(info.net())?, rtnl::lock(), |t| t.without_addr(key))
+    update(info, &hold(info.net())?, rtnl::lock(), |t| {
+        t.without_addr(key)
+    })
 }
 
 /// Reads an ownership key; the member attribute is read by the caller.
@@ -158,7 +159,9 @@ fn owner_set(info: &Info<'_>) -> Result {
 
 fn owner_del(info: &Info<'_>) -> Result {
     let key = owner_key(info)?;
-    update(info, &hold(info.net())?, rtnl::lock(), |t| t.without_owner(key))
+    update(info, &hold(info.net())?, rtnl::lock(), |t| {
+        t.without_owner(key)
+    })
 }
 
 /// Dumps `items` from the dump's position on, one message each.
@@ -253,13 +256,7 @@ fn claim_answer(info: &Info<'_>) -> Result {
 }
 
 /// Tells the "dhost" group about a socket event; `ESRCH` if no one listens.
-fn sock_ntf(
-    net: &NetRef,
-    event: u32,
-    cookie: Option<u32>,
-    key: &SockKey,
-    gfp: Flags,
-) -> Result {
+fn sock_ntf(net: &NetRef, event: u32, cookie: Option<u32>, key: &SockKey, gfp: Flags) -> Result {
     let mut msg = Message::new_gfp(family(), 0, 0, 0, VR_CMD_SOCK_NTF, gfp)?;
     let mut w = msg.writer();
     w.put_u32(VR_A_SOCK_EVENT, event)?;

@@ -371,7 +371,11 @@ impl Claims {
 
     /// Records the answer to claim `cookie`; false if no claim waits for one.
     pub(crate) fn answer(&mut self, cookie: u32, errno: u32) -> bool {
-        match self.waiting.iter_mut().find(|(c, a)| *c == cookie && a.is_none()) {
+        match self
+            .waiting
+            .iter_mut()
+            .find(|(c, a)| *c == cookie && a.is_none())
+        {
             Some((_, answer)) => {
                 *answer = Some(errno);
                 true
@@ -389,7 +393,9 @@ impl Claims {
 
     /// Whether claim `cookie` has its answer.
     pub(crate) fn answered(&self, cookie: u32) -> bool {
-        self.waiting.iter().any(|(c, a)| *c == cookie && a.is_some())
+        self.waiting
+            .iter()
+            .any(|(c, a)| *c == cookie && a.is_some())
     }
 }
 

@@ -80,6 +80,14 @@ fi
 "$TOP/scripts/ynl-gen.sh" --check 2>&1 | sed 's/^/# /'
 [ "${PIPESTATUS[0]}" = 0 ] && result OK "generated vr.h, vr_nl_gen.[ch] match the YNL spec" ||
 	result FAIL "generated vr.h, vr_nl_gen.[ch] match the YNL spec"
+# The series' Rust code is as rustfmt leaves it, with the kernel's own
+# .rustfmt.toml (make rustfmtcheck over the patched tree).
+if out=$("${KMAKE[@]}" rustfmtcheck 2>&1); then
+	result OK "rustfmt: the series' Rust code is formatted (make rustfmtcheck)"
+else
+	echo "$out" | grep -A6 '^Diff in' | head -40 | sed 's/^/# /'
+	result FAIL "rustfmt: the series' Rust code is formatted (make rustfmtcheck)"
+fi
 python3 "$TOP/tests/host/uapi_check.py" "$TOP" "$KSRC" 2>&1 | sed 's/^/# /'
 [ "${PIPESTATUS[0]}" = 0 ] && result OK "the module's multicast group indices and vrctl/src/sockets.rs match the headers" ||
 	result FAIL "the module's multicast group indices and vrctl/src/sockets.rs match the headers"
