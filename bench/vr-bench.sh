@@ -13,6 +13,9 @@
 #            VRF devices made with `ip -batch`; traffic in the last VR
 #            against VR 1
 #
+# Every case runs over IPv4 and over IPv6 (its label with a 6 appended:
+# vr06, fvr16, ...), on the same links, with echo servers of each family.
+#
 # Local cases: a client in its own netns sends to an echo server on the
 # DUT (the VM's root netns) over a veth pair. Forwarding cases: a client
 # netns and a server netns, each on a veth pair to the DUT, which routes
@@ -41,6 +44,7 @@ LIB=/tests/lib
 set -e
 
 sysctl -qw net.ipv4.ip_forward=1
+sysctl -qw net.ipv6.conf.all.forwarding=1
 # No address-space randomisation: where the stack and the mappings land
 # decides how many page-table pages every fork of an echo server copies
 # and frees, which moved tcp_crr by 0.7% between two runs of one kernel.
@@ -54,8 +58,8 @@ attach() {
 }
 
 # local_case CASE N VR MASTER [SOCKET-OPTIONS...]: client netns "c-CASE"
-# on veth lN/pN, subnet 10.N.0.0/24, echo servers (TCP and UDP) on port
-# 9000+N.
+# on veth lN/pN, subnets 10.N.0.0/24 and fdN::/64, echo servers (TCP and
+# UDP) on port 9000+N (IPv4) and 9500+N (IPv6, case CASE6).
 local_case() {
 	local c=$1 n=$2 vr=$3 master=$4
 	shift 4
@@ -63,18 +67,24 @@ local_case() {
 	ip link add "l$n" type veth peer name "p$n" netns "c-$c"
 	attach "l$n" "$vr" "$master"
 	ip addr add "10.$n.0.1/24" dev "l$n"
+	ip addr add "fd$n::1/64" dev "l$n" nodad
 	ip link set "l$n" up
 	ip -n "c-$c" addr add "10.$n.0.2/24" dev "p$n"
+	ip -n "c-$c" addr add "fd$n::2/64" dev "p$n" nodad
 	ip -n "c-$c" link set "p$n" up
 	ip -n "c-$c" link set lo up
 	vr-sock "$@" echo tcp 0.0.0.0 $((9000 + n)) > /dev/null &
 	vr-sock "$@" echo udp 0.0.0.0 $((9000 + n)) > /dev/null &
-	echo "$c 10.$n.0.1 $((9000 + n))" >> /tmp/bench-cases
+	vr-sock "$@" echo tcp "fd$n::1" $((9500 + n)) > /dev/null &
+	vr-sock "$@" echo udp "fd$n::1" $((9500 + n)) > /dev/null &
+	echo "$c 10.$n.0.1 $((9000 + n)) c-$c" >> /tmp/bench-cases
+	echo "${c}6 fd$n::1 $((9500 + n)) c-$c" >> /tmp/bench-cases
 }
 
-# fwd_case CASE N VR MASTER: client netns "fc-CASE" (10.N.1.2) and server
-# netns "fs-CASE" (10.N.2.2, echo servers on port 9000), each on a veth to
-# the DUT (xN, yN), which routes between them in VR VR or through MASTER.
+# fwd_case CASE N VR MASTER: client netns "fc-CASE" (10.N.1.2, fdN:1::2)
+# and server netns "fs-CASE" (10.N.2.2, fdN:2::2, echo servers on port
+# 9000), each on a veth to the DUT (xN, yN), which routes between them in
+# VR VR or through MASTER.
 fwd_case() {
 	local c=$1 n=$2 vr=$3 master=$4 s dev ns
 	ip netns add "fc-$c"
@@ -86,19 +96,27 @@ fwd_case() {
 		[ $s = 1 ] || dev=y$n
 		attach "$dev" "$vr" "$master"
 		ip addr add "10.$n.$s.1/24" dev "$dev"
+		ip addr add "fd$n:$s::1/64" dev "$dev" nodad
 		ip link set "$dev" up
 	done
 	ip -n "fc-$c" addr add "10.$n.1.2/24" dev "p$n"
 	ip -n "fs-$c" addr add "10.$n.2.2/24" dev "p$n"
+	ip -n "fc-$c" addr add "fd$n:1::2/64" dev "p$n" nodad
+	ip -n "fs-$c" addr add "fd$n:2::2/64" dev "p$n" nodad
 	for ns in "fc-$c" "fs-$c"; do
 		ip -n "$ns" link set "p$n" up
 		ip -n "$ns" link set lo up
 	done
 	ip -n "fc-$c" route add default via "10.$n.1.1"
 	ip -n "fs-$c" route add default via "10.$n.2.1"
+	ip -n "fc-$c" -6 route add default via "fd$n:1::1"
+	ip -n "fs-$c" -6 route add default via "fd$n:2::1"
 	ip netns exec "fs-$c" vr-sock echo tcp 0.0.0.0 9000 > /dev/null &
 	ip netns exec "fs-$c" vr-sock echo udp 0.0.0.0 9000 > /dev/null &
+	ip netns exec "fs-$c" vr-sock echo tcp "fd$n:2::2" 9000 > /dev/null &
+	ip netns exec "fs-$c" vr-sock echo udp "fd$n:2::2" 9000 > /dev/null &
 	echo "$c 10.$n.2.2 9000 fc-$c" >> /tmp/bench-cases
+	echo "${c}6 fd$n:2::2 9000 fc-$c" >> /tmp/bench-cases
 }
 
 # run LABEL CASE KIND: one measurement, printed as a BENCH line.
@@ -106,7 +124,7 @@ run() {
 	local label=$1 c=$2 kind=$3 addr port ns
 	[ -z "$MARK" ] || [ "$MARK" = "$label" ] || return 0
 	read -r addr port ns <<-EOF
-	$(awk -v c="$c" '$1 == c { print $2, $3, ($4 == "" ? "c-" c : $4) }' /tmp/bench-cases)
+	$(awk -v c="$c" '$1 == c { print $2, $3, $4 }' /tmp/bench-cases)
 	EOF
 	[ -z "$MARK" ] || sync
 	ip netns exec "$ns" vr-sock bench "$kind" "$addr" "$port" "$SECS" > /tmp/bench.out
@@ -166,13 +184,14 @@ base | patched)
 	fwd_case fvr0 1 0 -
 	fwd_case fvrf 3 0 vrf-f
 	if [ "$SET" = base ]; then
-		phase "base:vr0 fbase:fvr0"
+		phase "base:vr0 fbase:fvr0 base6:vr06 fbase6:fvr06"
 	else
-		phase "off:vr0 foff:fvr0"
+		phase "off:vr0 foff:fvr0 off6:vr06 foff6:fvr06"
 		vrctl create 1 name bench > /dev/null
 		local_case vr1 2 1 - -v 1
 		fwd_case fvr1 2 1 -
 		phase "vr0:vr0 vr1:vr1 vrf:vrf fvr0:fvr0 fvr1:fvr1 fvrf:fvrf"
+		phase "vr06:vr06 vr16:vr16 vrf6:vrf6 fvr06:fvr06 fvr16:fvr16 fvrf6:fvrf6"
 	fi
 	;;
 scale)

@@ -70,7 +70,8 @@ cat "$dir"/*.log | tr -d '\r' | awk -v nvrs="$NVRS" '
 		split("udp_rr tcp_rr tcp_crr", kinds, " ")
 		printf "\nrates: mean of the rounds, (max-min)/mean in brackets (with 2 rounds or more)\n"
 		printf "%-8s", "case"; for (i = 1; i <= 3; i++) printf " %18s", kinds[i]; printf "\n"
-		nc = split("base off vr0 vr1 vrf fbase foff fvr0 fvr1 fvrf vr1@" nvrs " vrlast", cases, " ")
+		nc = split("base off vr0 vr1 vrf fbase foff fvr0 fvr1 fvrf base6 off6 vr06 vr16 vrf6 " \
+			"fbase6 foff6 fvr06 fvr16 fvrf6 vr1@" nvrs " vrlast", cases, " ")
 		for (j = 1; j <= nc; j++) {
 			c = cases[j]; lbl = c
 			if (c == "vr1@" nvrs) c = "vr1s"
@@ -87,6 +88,10 @@ cat "$dir"/*.log | tr -d '\r' | awk -v nvrs="$NVRS" '
 		g[++ng] = "VR 0 with VRs in use / VR 0 key off"; dir[ng] = ">="; goal[ng] = 0.99; a[ng] = "vr0 off"; f[ng] = "fvr0 foff"
 		g[++ng] = "VR k / VR 0"; dir[ng] = ">="; goal[ng] = 0.98; a[ng] = "vr1 vr0"; f[ng] = "fvr1 fvr0"
 		g[++ng] = "VR k / VRF"; dir[ng] = ">="; goal[ng] = 1.03; a[ng] = "vr1 vrf"; f[ng] = "fvr1 fvrf"
+		g[++ng] = "IPv6: patched, no VR / unpatched"; dir[ng] = ">="; goal[ng] = 0.99; a[ng] = "off6 base6"; f[ng] = "foff6 fbase6"
+		g[++ng] = "IPv6: VR 0 with VRs in use / key off"; dir[ng] = ">="; goal[ng] = 0.99; a[ng] = "vr06 off6"; f[ng] = "fvr06 foff6"
+		g[++ng] = "IPv6: VR k / VR 0"; dir[ng] = ">="; goal[ng] = 0.98; a[ng] = "vr16 vr06"; f[ng] = "fvr16 fvr06"
+		g[++ng] = "IPv6: VR k / VRF"; dir[ng] = ">="; goal[ng] = 1.03; a[ng] = "vr16 vrf6"; f[ng] = "fvr16 fvrf6"
 		g[++ng] = "VR " nvrs " / VR 1 with " nvrs " VRs"; dir[ng] = ">="; goal[ng] = 0.97; a[ng] = "vrlast vr1s"; f[ng] = ""
 		printf "\n%-40s %8s %8s %8s %8s %8s %8s   %s\n", "ratio (one run)", "udp_rr", "tcp_rr", "tcp_crr",
 			"f:udp_rr", "f:tcp_rr", "f:tcp_crr", "goal"
