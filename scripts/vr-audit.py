@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""List the IPv4 call sites the VR isolation audit must name.
+"""List the IPv4 (or IPv6) call sites the VR isolation audit must name.
 
-Usage: vr-audit.py [--lines] KERNEL_TREE
-       vr-audit.py --check AUDIT_TSV KERNEL_TREE
+Usage: vr-audit.py [--family 4|6] [--lines] KERNEL_TREE
+       vr-audit.py [--family 4|6] --check AUDIT_TSV KERNEL_TREE
 
+--family picks the audited functions and paths: 4 (the default) those of
+the IPv4 stack (Documentation/networking/vr-audit.tsv), 6 those of the
+IPv6 stack (Documentation/networking/vr-audit6.tsv).
 With --lines, a fourth column gives the line numbers of the calls.
 With --check, compares the call sites with the audit list (file, function,
 called function, status, why) and exits 1 if a call site is not named, a
@@ -61,8 +64,72 @@ AUDITED_PATHS = [
     "net/tipc/udp_media.c", "net/rxrpc", "net/dccp",
 ]
 
-EXACT = {a for a in AUDITED if not a.endswith("*")}
-PREFIXES = tuple(a[:-1] for a in AUDITED if a.endswith("*"))
+# IPv6: the route, address, socket, reassembly and neighbour lookups of
+# the IPv6 stack. The neighbour lookups of the generic neighbour code
+# (neigh_lookup and the rest) are in the IPv4 list already; here only their
+# calls in net/ipv6 (neighbour discovery) count (ONLY_IN6).
+AUDITED6 = [
+    # routes
+    "ip6_route_output*", "ip6_route_lookup", "ip6_route_input*",
+    "ip6_pol_route*", "fib6_lookup", "fib6_table_lookup", "fib6_rule_lookup",
+    "rt6_lookup*", "ip6_dst_lookup*", "ip6_sk_dst_lookup_flow",
+    "ip6_route_get_saddr", "icmp6_dst_alloc",
+    # the underlay route of the UDP tunnels (vxlan, geneve, bareudp)
+    "udp_tunnel6_dst_lookup",
+    # addresses
+    "ipv6_chk_addr*", "ipv6_get_ifaddr", "ipv6_dev_get_saddr",
+    "ipv6_dev_find*", "ipv6_chk_acast_addr*", "ipv6_chk_home_addr",
+    "ipv6_chk_prefix",
+    # sockets
+    "__inet6_lookup_established", "inet6_lookup_listener",
+    "__inet6_lookup", "inet6_lookup", "__inet6_lookup_skb",
+    "inet6_lookup_run_sk_lookup", "inet6_lookup_reuseport",
+    "__udp6_lib_lookup*", "udp6_lib_lookup*", "raw_v6_match", "ping_lookup",
+    "__l2tp_ip6_bind_lookup",
+    # reassembly (fq_find: the queue lookups of reassembly.c and
+    # nf_conntrack_reasm.c)
+    "fq_find", "nf_ct_frag6_gather",
+    # neighbours
+    "__ipv6_neigh_lookup*", "neigh_lookup", "__neigh_lookup",
+    "pneigh_lookup",
+]
+
+# Audited functions whose calls count in some paths only (IPv6).
+ONLY_IN6 = {
+    "neigh_lookup": ("net/ipv6/",),
+    "__neigh_lookup": ("net/ipv6/",),
+    "pneigh_lookup": ("net/ipv6/",),
+}
+
+AUDITED6_PATHS = [
+    "net/ipv6", "net/core", "net/netfilter", "net/xfrm", "net/sched",
+    "net/bpf", "net/l2tp", "net/sctp", "net/mptcp", "net/smc",
+    "drivers/net/vrf.c", "drivers/net/vxlan", "drivers/net/geneve.c",
+    "drivers/net/ipvlan", "drivers/net/wireguard",
+    "net/tipc/udp_media.c", "net/rxrpc",
+    # IPv4 code that does IPv6 lookups: ping sockets of both families, the
+    # RFC 8335 probe, sock_diag, IPv6 gateways of IPv4 routes, vti
+    "net/ipv4",
+]
+
+FAMILIES = {
+    "4": (AUDITED, AUDITED_PATHS, {}),
+    "6": (AUDITED6, AUDITED6_PATHS, ONLY_IN6),
+}
+
+EXACT = set()
+PREFIXES = ()
+ONLY_IN = {}
+PATHS = []
+
+
+def select_family(family):
+    """Make the audited functions and paths those of IPv@family."""
+    global EXACT, PREFIXES, ONLY_IN, PATHS
+    names, PATHS, ONLY_IN = FAMILIES[family]
+    EXACT = {a for a in names if not a.endswith("*")}
+    PREFIXES = tuple(a[:-1] for a in names if a.endswith("*"))
+
 
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 CALL = re.compile(r"(?<![A-Za-z0-9_.>])([A-Za-z_][A-Za-z0-9_]*)\s*\(")
@@ -70,7 +137,9 @@ C_KEYWORDS = {"if", "for", "while", "switch", "return", "sizeof", "do",
               "else", "case", "goto", "typeof", "__typeof__", "defined"}
 
 
-def audited(name):
+def audited(name, rel=""):
+    if name in ONLY_IN and not rel.startswith(ONLY_IN[name]):
+        return False
     return name in EXACT or name.startswith(PREFIXES)
 
 
@@ -207,7 +276,7 @@ def calls_in_file(path, rel):
     for idx, line in enumerate(clean):
         for m in CALL.finditer(line):
             name = m.group(1)
-            if not audited(name):
+            if not audited(name, rel):
                 continue
             fn = owner[idx]
             if not fn:
@@ -219,7 +288,7 @@ def calls_in_file(path, rel):
 
 
 def iter_files(tree):
-    for p in AUDITED_PATHS:
+    for p in PATHS:
         full = os.path.join(tree, p)
         if os.path.isfile(full):
             yield full, p
@@ -235,7 +304,7 @@ def iter_files(tree):
 STATUSES = ("keyed", "refused", "vr0", "leak")
 
 
-def check(rows, audit_path):
+def check(rows, audit_path, family="4"):
     """Compare the call sites with the audit list; 0 if it names them all.
 
     The audit list has five TAB-separated columns: file, enclosing
@@ -269,9 +338,12 @@ def check(rows, audit_path):
                          % "\t".join(key))
         bad += 1
     if bad:
-        sys.stderr.write("isolation audit: %d problem(s); classify new call "
+        # the statuses are those of the IPv4 section for both families
+        sys.stderr.write("isolation audit%s: %d problem(s); classify new call "
                          "sites in %s (Documentation/networking/vr.rst, "
-                         "\"Isolation audit (IPv4)\")\n" % (bad, audit_path))
+                         "\"Isolation audit (IPv4)\")\n"
+                         % ("" if family == "4" else " (IPv6)", bad,
+                            audit_path))
     return 1 if bad else 0
 
 
@@ -279,6 +351,15 @@ def main(argv):
     args = argv[1:]
     lines = "--lines" in args
     args = [a for a in args if a != "--lines"]
+    family = "4"
+    if "--family" in args:
+        i = args.index("--family")
+        if i + 1 >= len(args) or args[i + 1] not in FAMILIES:
+            sys.stderr.write("--family needs 4 or 6\n")
+            return 2
+        family = args[i + 1]
+        del args[i:i + 2]
+    select_family(family)
     audit = None
     if "--check" in args:
         i = args.index("--check")
@@ -288,8 +369,8 @@ def main(argv):
         audit = args[i + 1]
         del args[i:i + 2]
     if len(args) != 1:
-        sys.stderr.write("usage: callers.py [--lines] [--check AUDIT_TSV] "
-                         "KERNEL_TREE\n")
+        sys.stderr.write("usage: vr-audit.py [--family 4|6] [--lines] "
+                         "[--check AUDIT_TSV] KERNEL_TREE\n")
         return 2
     tree = args[0]
     if not os.path.isdir(os.path.join(tree, "net", "ipv4")):
@@ -300,7 +381,7 @@ def main(argv):
         for f, fn, name, ln in calls_in_file(full, rel):
             rows.setdefault((f, fn, name), []).append(ln)
     if audit:
-        return check(rows, audit)
+        return check(rows, audit, family)
     for key in sorted(rows):
         out = list(key)
         if lines:
