@@ -149,15 +149,32 @@ a packet or socket of VR k, and the distributed IP host. Add it to the
 networking index.
 EOF
 
+put_files 'tools/testing/selftests/net/vr/lib/*' 'tools/testing/selftests/net/vr/bpf/*' \
+	'tools/testing/selftests/net/vr/*.c' 'tools/testing/selftests/net/vr/*.py'
+maintainers tools/testing/selftests/net/vr/
+commit_stdin <<EOF
+selftests: net: vr: add the helper programs and libraries of the tests
+
+The programs the virtual router selftests run, built by the Makefile of
+the next patch: vr-sock (IPv4 and IPv6 sockets in a given VR: servers,
+clients, ping, raw ICMP, binds, joins, the socket options that name an
+interface), vr-priv (privileged binds and socket options), vr-nlraw
+(raw vr generic netlink requests), vr-claimd (a scripted ownership
+daemon), vr-capture, vr-capdrop, vr-sklookup (a netns sk_lookup BPF
+program), the two fuzzers (vr-nlfuzz, whose tables vr-nlfuzz-gen.py
+generates from the family's YNL spec, and vr-sysfuzz), the tc and LWT BPF
+programs, and the shell libraries: KTAP output, iproute2 and netns
+helpers, snmp counters, JSON, kernel log checks.
+EOF
+
 put_files 'tools/testing/selftests/net/vr/*'
 add_line tools/testing/selftests/Makefile 'TARGETS += net/vr' '/^TARGETS += net\/tcp_ao$/' a
 maintainers tools/testing/selftests/net/vr/
 commit_stdin <<EOF
 selftests: net: add virtual router and distributed IP host tests
 
-Each script prints KTAP; all but dataplane.sh, which uses the root
-namespace as the router under test (run it in a VM), make their own
-network namespaces with veth peers. They cover the vr generic netlink
+Each script prints KTAP and makes its own network namespaces with veth
+peers. They cover the vr generic netlink
 family through vrctl and raw netlink, forwarding and local delivery in
 three VRs with the same addresses, isolation on every path that names
 an interface, a source address or a routing table (sockets, netfilter,
@@ -196,4 +213,4 @@ EOF
 	echo "# Patches against Linux 7.2.y, applied in order with git am."
 	(cd "$TOP/kernel-patches" && ls [0-9][0-9][0-9][0-9]-*.patch | grep -v "^0000-")
 } > "$TOP/kernel-patches/series"
-log "$(grep -vc '^#' "$TOP/kernel-patches/series") patches and a cover letter in kernel-patches/ (the last four patches generated); 'make kernel' moves $KSRC to them"
+log "$(grep -vc '^#' "$TOP/kernel-patches/series") patches and a cover letter in kernel-patches/ (the last five patches generated); 'make kernel' moves $KSRC to them"

@@ -77,6 +77,12 @@ if out=$(python3 "$TOP/scripts/vr-audit.py" --check "$TOP/Documentation/networki
 else
 	echo "$out" | sed 's/^/# /'; result FAIL "isolation audit names every IPv4 call site"
 fi
+if out=$(python3 "$TOP/scripts/vr-audit.py" --family 6 --check \
+	"$TOP/Documentation/networking/vr-audit6.tsv" "$KSRC" 2>&1); then
+	result OK "isolation audit names every IPv6 call site"
+else
+	echo "$out" | sed 's/^/# /'; result FAIL "isolation audit names every IPv6 call site"
+fi
 "$TOP/scripts/ynl-gen.sh" --check 2>&1 | sed 's/^/# /'
 [ "${PIPESTATUS[0]}" = 0 ] && result OK "generated vr.h, vr_nl_gen.[ch] match the YNL spec" ||
 	result FAIL "generated vr.h, vr_nl_gen.[ch] match the YNL spec"

@@ -3,11 +3,11 @@
 #
 # VR data plane selftest (KTAP), for busybox sh on the test machine.
 #
-# The DUT is the test machine's root namespace, with VRs 0, 1 and 2. Each
+# The DUT is a network namespace of its own, with VRs 0, 1 and 2. Each
 # VR v has two veth links to peer namespaces, with the same addresses in
 # every VR:
 #
-#   netns dp-p$v                 DUT (root netns)              netns dp-q$v
+#   netns dp-p$v                 DUT (netns dp-PID)            netns dp-q$v
 #   e$v 10.0.0.2/24 <----> d$v 10.0.0.1/24  (VR v)  f$v 10.1.0.1/24 <----> g$v 10.1.0.2/24
 #   default via 10.0.0.1                                         default via 10.1.0.1
 #
@@ -43,6 +43,8 @@ PATH=$HERE:$PATH
 # shellcheck source=../lib/iproute2.sh
 . "$LIB/iproute2.sh" || { echo "TAP version 13"; echo "Bail out! iproute2's ip not found"; exit 1; }
 vr_require
+# the DUT: run again in a network namespace of its own
+fresh_netns "$HERE/$(basename "$0")" dp
 
 KTAP_TIMEOUT=30
 VRS="0 1 2"
@@ -84,10 +86,21 @@ chmod +x "$T/bin/in_vr" "$T/bin/in_peer"
 PATH=$T/bin:$PATH
 
 # snmp NS PROTO FIELD: a counter of /proc/net/snmp in netns NS, or of
-# /proc/net/snmp6 for PROTO Icmp6, Ip6 or Udp6.
+# /proc/net/snmp6 for PROTO Icmp6, Ip6 or Udp6. Icmp6 InMsgs counts the
+# ICMPv6 messages other than neighbour discovery and MLD, which the
+# peers exchange with the DUT on their own (neighbour unreachability
+# probes, reports).
 snmp() {
-	case $2 in
-	*6)
+	case $2$3 in
+	Icmp6InMsgs)
+		ip netns exec "$1" cat /proc/net/snmp6 | awk '
+			$1 == "Icmp6InMsgs" { n += $2 }
+			$1 ~ /^Icmp6In(Neighbor|Router)(Solicits|Advertisements)$/ { n -= $2 }
+			$1 ~ /^Icmp6InGroupMemb(Queries|Responses|Reductions)$/ { n -= $2 }
+			$1 == "Icmp6InMLDv2Reports" { n -= $2 }
+			END { print n + 0 }'
+		;;
+	*6*)
 		ip netns exec "$1" cat /proc/net/snmp6 |
 			awk -v k="$2$3" '$1 == k { print $2; exit }'
 		;;
@@ -149,6 +162,7 @@ expect_counter_delta() {
 # --- setup ------------------------------------------------------------------
 
 t_setup() {
+	ktap_run_quiet ip link set lo up || return 1
 	ktap_run vrctl create 1 name red || return 1
 	ktap_run vrctl create 2 name blue || return 1
 	echo 1 > /proc/sys/net/ipv4/ip_forward

@@ -178,6 +178,28 @@ t_pktinfo6() { leaks6 vr-sock -v 1 -p a0 send "$(ll_b0)" 9; }
 t_scope_id6() { leaks6 vr-sock -v 1 send "$(ll_b0)%a0" 9; }
 t_mcast_if6() { leaks6 vr-sock -v 1 -m a0 send ff0e::1:9 9; }
 t_mcast_if_local6() { leaks6 vr-sock -v 1 -m a0 send ff02::1:9 9; }
+# with a source address the lookup is not strict: the interface is refused
+# all the same, not ignored
+t_unicast_if6_src() { leaks6 vr-sock -v 1 -s fd00:71::1 -i a0 send fd00:71::2 9; }
+
+# A VR 0 VXLAN device over IPv6 whose link is VR 1's a1 (its local
+# address a1's) sends nothing: its outer packets would leave in VR 0
+# through a0, from VR 1's address, to isop0.
+t_tunnel_link6() {
+	local before
+	if ! ktap_run ip link add vx6 type vxlan id 42 local fd00:71::1 remote fd00:7::2 \
+		dev a1 dstport 4789 ||
+	   ! ktap_run ip link set vx6 up ||
+	   ! ktap_run ip -6 addr add fd00:77::1/64 dev vx6 nodad; then
+		ip link del vx6 2>/dev/null
+		return 1
+	fi
+	before=$(udp6_received "$P0")
+	ktap_run vr-sock -v 0 send fd00:77::2 9
+	sleep 0.5
+	ip link del vx6
+	ktap_expect_eq "VXLAN packets at VR 0's peer" 0 $(($(udp6_received "$P0") - before))
+}
 
 # a source address only VR 0 has (IP_FREEBIND lets VR 1 bind it) and the
 # limited broadcast: the output interface came from that address
@@ -1613,7 +1635,20 @@ t_lwt_encap_vr() {
 	ktap_run ip -6 route add fd00:99::/64 encap seg6 mode encap segs fc00::1 dev a0
 	rc0=$KTAP_RC
 	ip -6 route del fd00:99::/64 dev a0 2>/dev/null
-	ktap_check "VR 0's table takes it" [ "$rc0" = 0 ]
+	ktap_check "VR 0's table takes it" [ "$rc0" = 0 ] || return 1
+	# the other way round: a VR 0 route whose seg6local End.T forwards in
+	# VR 1's table
+	ktap_run ip -6 route add fd00:98::1/128 encap seg6local action End.T \
+		table "$VR1_TABLE" dev a0
+	ktap_expect_match "seg6local End.T naming VR 1's table" \
+		"*Table of a virtual router*" "$KTAP_STDERR_TEXT" || {
+		ip -6 route del fd00:98::1/128 dev a0 2>/dev/null
+		return 1
+	}
+	ktap_run ip -6 route add fd00:98::1/128 encap seg6local action End.T table 100 dev a0
+	rc0=$KTAP_RC
+	ip -6 route del fd00:98::1/128 dev a0 2>/dev/null
+	ktap_check "seg6local End.T naming another table" [ "$rc0" = 0 ]
 }
 
 # ip route get naming an output interface of another VR is refused as a
@@ -1769,6 +1804,10 @@ suite() {
 	ktap_test_result "VR 1 socket, scope id of VR 0's interface: ENETUNREACH" t_scope_id6
 	ktap_test_result "VR 1 socket, IPV6_MULTICAST_IF of VR 0's interface: ENETUNREACH" \
 		t_mcast_if6
+	ktap_test_result "VR 1 socket with a source, IPV6_UNICAST_IF of VR 0's: ENETUNREACH" \
+		t_unicast_if6_src
+	ktap_test_result "a VR 0 IPv6 VXLAN whose link is VR 1's interface sends nothing" \
+		t_tunnel_link6
 	ktap_test_result "VR 1 socket, IPv6 link-local multicast out of VR 0's: ENETUNREACH" \
 		t_mcast_if_local6
 	ktap_test_result "IP_MULTICAST_IF by an address of VR 0 and VR 1: each VR's own interface" \
@@ -1876,7 +1915,7 @@ suite() {
 		t_act_ct_frag
 	ktap_test_result "ip route get with an output interface of another VR: unreachable" \
 		t_oif_route_get
-	ktap_test_result "segment routing encapsulation is refused in a VR's table" \
+	ktap_test_result "segment routing in or into a VR's table is refused" \
 		t_lwt_encap_vr
 	ktap_test_result "a VR 0 tunnel whose link is VR 1's interface sends nothing there" \
 		t_tunnel_link_other_vr
