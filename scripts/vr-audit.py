@@ -62,7 +62,17 @@ AUDITED_PATHS = [
     "drivers/net/vrf.c", "drivers/net/vxlan", "drivers/net/geneve.c",
     "drivers/net/ipvlan", "drivers/net/wireguard",
     "net/tipc/udp_media.c", "net/rxrpc", "net/dccp",
+    # IPv6 code that does IPv4 lookups: IPv4 over IPv6 tunnels (ip4ip6,
+    # sit, vti6), dual-stack binds, SRv6 End.DX4/DT4
+    "net/ipv6",
 ]
+
+# The neighbour lookups of net/ipv6 are neighbour discovery's, audited with
+# IPv6 (vr-audit6.tsv).
+ONLY_IN4 = {
+    name: tuple(p for p in AUDITED_PATHS if p != "net/ipv6")
+    for name in ("neigh_lookup", "__neigh_lookup")
+}
 
 # IPv6: the route, address, socket, reassembly and neighbour lookups of
 # the IPv6 stack. The neighbour lookups of the generic neighbour code
@@ -113,7 +123,7 @@ AUDITED6_PATHS = [
 ]
 
 FAMILIES = {
-    "4": (AUDITED, AUDITED_PATHS, {}),
+    "4": (AUDITED, AUDITED_PATHS, ONLY_IN4),
     "6": (AUDITED6, AUDITED6_PATHS, ONLY_IN6),
 }
 
