@@ -87,7 +87,7 @@ AUDITED6 = [
     # the underlay route of the UDP tunnels (vxlan, geneve, bareudp)
     "udp_tunnel6_dst_lookup",
     # addresses
-    "ipv6_chk_addr*", "ipv6_get_ifaddr", "ipv6_dev_get_saddr",
+    "ipv6_chk_addr*", "ipv6_get_ifaddr", "ipv6_dev_get_saddr*",
     "ipv6_dev_find*", "ipv6_chk_acast_addr*", "ipv6_chk_home_addr",
     "ipv6_chk_prefix",
     # sockets

@@ -1823,16 +1823,19 @@ t_tunnel_reroute() {
 
 # Tunnels of VR 1 over VR 0's underlay, whose remote ends (fd00:79::2,
 # 10.79.0.2, behind a0) VR 0's peer answers with "unreachable": each
-# tunnel relays the error to the source of its inner packet, a local address
-# of VR 1 (fd00:76::1, 10.76.0.1 on the ip6tnl t6; fd00:78::1 on the GRE
-# gt6), routed in VR 1, the tunnel's. VR 0 routes the inner prefixes to its
-# peer: an error relayed in VR 0 reaches isop0 instead. The GRE tunnel
+# tunnel relays the error to the source of its inner packet, routed in VR 1,
+# the tunnel's: a local address of VR 1 (fd00:76::1, 10.76.0.1 on the
+# ip6tnl t6; fd00:78::1 on the GRE gt6), or VR 1's peer (fd00:71::2,
+# 10.7.0.2), whose datagrams VR 1 forwards into t6. VR 0 routes all these
+# addresses to its own peer (10.7.0.2 is isop0's too): an error relayed in
+# VR 0 reaches isop0 instead. The GRE tunnel
 # (IPv6 over IPv4) relays nothing in any VR: the ICMPv6 error would come
 # from the v4-mapped address of the IPv4 router, which ip6_dst_lookup_tail()
 # refuses (EAFNOSUPPORT); it is here so that a relay that starts working
 # shows at isop0 if it is routed in VR 0.
 t_tunnel_err_relay() {
-	local leak in6 in4 fwd
+	local leak in6 in4 fwd fwd4 fwd6 p6 p4 warn0 warn
+	warn0=$(dmesg | grep -c "detected local route")
 	cat > "$T/relay.nft" <<-'NFT'
 	table inet vrrelay {
 		counter in6 { }
@@ -1851,11 +1854,25 @@ t_tunnel_err_relay() {
 			type filter hook prerouting priority 0;
 			ip6 daddr { fd00:76::1, fd00:78::1 } counter name leak
 			ip daddr 10.76.0.1 counter name leak
+			ip6 daddr fd00:71::2 icmpv6 type destination-unreachable counter name leak
+			ip daddr 10.7.0.2 icmp type destination-unreachable counter name leak
+		}
+	}
+	NFT
+	cat > "$T/relay1.nft" <<-'NFT'
+	table inet vrrelay {
+		counter p6 { }
+		counter p4 { }
+		chain pre {
+			type filter hook prerouting priority 0;
+			ip6 daddr fd00:71::2 icmpv6 type destination-unreachable counter name p6
+			ip daddr 10.7.0.2 icmp type destination-unreachable counter name p4
 		}
 	}
 	NFT
 	ktap_run nft -f "$T/relay.nft" &&
 	ktap_run ip netns exec "$P0" nft -f "$T/relay0.nft" &&
+	ktap_run ip netns exec "$P1" nft -f "$T/relay1.nft" &&
 	# IPv4 answers "unreachable" only on a router
 	fwd=$(ip netns exec "$P0" sysctl -n net.ipv4.ip_forward)
 	ktap_run ip netns exec "$P0" sysctl -qw net.ipv6.icmp.ratelimit=0 \
@@ -1865,6 +1882,7 @@ t_tunnel_err_relay() {
 	ktap_run ip -6 route add fd00:79::/64 via fd00:7::2 dev a0 &&
 	ktap_run ip -6 route add fd00:76::/64 via fd00:7::2 dev a0 &&
 	ktap_run ip -6 route add fd00:78::/64 via fd00:7::2 dev a0 &&
+	ktap_run ip -6 route add fd00:71::/64 via fd00:7::2 dev a0 &&
 	ktap_run ip route add 10.79.0.0/24 via 10.7.9.2 dev a0 &&
 	ktap_run ip route add 10.76.0.0/30 via 10.7.9.2 dev a0 &&
 	ktap_run ip link add t6 type ip6tnl mode any local fd00:7::1 remote fd00:79::2 \
@@ -1879,11 +1897,27 @@ t_tunnel_err_relay() {
 	ktap_run ip link set gt6 up &&
 	ktap_run vr-sock -v 1 send6 fd00:76::2 9 &&
 	ktap_run vr-sock -v 1 send 10.76.0.2 9 &&
-	ktap_run vr-sock -v 1 send6 fd00:78::2 9
+	ktap_run vr-sock -v 1 send6 fd00:78::2 9 &&
+	# VR 1 forwards its peer's datagrams into t6
+	fwd4=$(sysctl -n net.ipv4.ip_forward) &&
+	fwd6=$(sysctl -n net.ipv6.conf.all.forwarding) &&
+	ktap_run sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 &&
+	ktap_run ip -n "$P1" route add 10.76.0.0/30 via 10.7.0.1 &&
+	ktap_run ip -n "$P1" -6 route add fd00:76::/64 via fd00:71::1 &&
+	ktap_run ip netns exec "$P1" vr-sock send6 fd00:76::2 9 &&
+	ktap_run ip netns exec "$P1" vr-sock send 10.76.0.2 9
 	sleep 0.5
 	leak=$(nft_packets "$P0" inet vrrelay leak)
 	in6=$(nft_packets - inet vrrelay in6)
 	in4=$(nft_packets - inet vrrelay in4)
+	p6=$(nft_packets "$P1" inet vrrelay p6)
+	p4=$(nft_packets "$P1" inet vrrelay p4)
+	warn=$(dmesg | grep -c "detected local route")
+	sysctl -qw net.ipv4.ip_forward="${fwd4:-0}" net.ipv6.conf.all.forwarding="${fwd6:-0}"
+	ip -n "$P1" route del 10.76.0.0/30 2>/dev/null
+	ip -n "$P1" -6 route del fd00:76::/64 2>/dev/null
+	ip netns exec "$P1" nft delete table inet vrrelay 2>/dev/null
+	ip -6 route del fd00:71::/64 via fd00:7::2 dev a0 2>/dev/null
 	ip link del gt6 2>/dev/null
 	ip link del t6 2>/dev/null
 	ip route del 10.76.0.0/30 2>/dev/null
@@ -1899,7 +1933,10 @@ t_tunnel_err_relay() {
 	nft delete table inet vrrelay 2>/dev/null
 	ktap_expect_eq "relayed errors at VR 0's peer" 0 "${leak:-x}" &&
 	ktap_check "ip6ip6: the ICMPv6 error reached VR 1's fd00:76::1" [ "${in6:-0}" -ge 1 ] &&
-	ktap_check "ip4ip6: the ICMP error reached VR 1's 10.76.0.1" [ "${in4:-0}" -ge 1 ]
+	ktap_check "ip4ip6: the ICMP error reached VR 1's 10.76.0.1" [ "${in4:-0}" -ge 1 ] &&
+	ktap_check "ip6ip6: the ICMPv6 error reached VR 1's peer" [ "${p6:-0}" -ge 1 ] &&
+	ktap_check "ip4ip6: the ICMP error reached VR 1's peer" [ "${p4:-0}" -ge 1 ] &&
+	ktap_expect_eq "kernel warnings \"detected local route\"" "$warn0" "$warn"
 }
 
 suite() {

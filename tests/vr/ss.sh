@@ -146,10 +146,11 @@ t_raw() {
 
 # A TIME_WAIT socket carries its VR too. The end that closes first keeps it:
 # the server, which closes after its reply, unless the client, which closes
-# after reading it, runs first (on a loaded machine it does). Either end is
-# 10.66.0.1 in VR 1, so its port is left out of the comparison.
+# after reading it, runs first (on a loaded machine it does); when both
+# close at once, both keep one. Either end is 10.66.0.1 in VR 1, so the
+# ports are left out of the comparison.
 t_time_wait() {
-	local tw='( sport = :7303 or dport = :7303 )'
+	local tw='( sport = :7303 or dport = :7303 )' got
 
 	ktap_bg_ready "$T/s3" vr-sock -v 1 serve tcp "$A" 7303 hi || return 1
 	ktap_run vr-sock -v 1 request tcp "$A" 7303
@@ -158,7 +159,10 @@ t_time_wait() {
 	ktap_run ss -H -tan state time-wait "vr 1 and $tw"
 	ktap_expect_rc 0 &&
 	ktap_expect_stderr "" &&
-	ktap_expect_eq "VR 1's TIME_WAIT socket" "$A vr:1" "$(pairs | sed 's/:[0-9]* / /')" &&
+	got=$(pairs | sed 's/:[0-9]* / /g')
+	# one end, or both after a simultaneous close
+	[ "$got" = "$A vr:1, $A vr:1" ] && got="$A vr:1"
+	ktap_expect_eq "VR 1's TIME_WAIT socket" "$A vr:1" "$got" &&
 	lists "VR 0's TIME_WAIT sockets: none" "" -tan state time-wait vr 0
 }
 
