@@ -97,6 +97,7 @@ enum Kind {
     U32,
     U32Be,
     Ipv4,
+    Ipv6,
     Uint,
     Str,
     Nest(String),
@@ -109,6 +110,12 @@ impl Kind {
             "u32" if be && attr["display-hint"].as_str() == Some("ipv4") => Kind::Ipv4,
             "u32" if be => Kind::U32Be,
             "u32" => Kind::U32,
+            "binary"
+                if attr["display-hint"].as_str() == Some("ipv6")
+                    && attr["checks"]["exact-len"].as_i64() == Some(16) =>
+            {
+                Kind::Ipv6
+            }
             "uint" => Kind::Uint,
             "string" => Kind::Str,
             "nest" => Kind::Nest(snake(str_of(attr, "nested-attributes", what)?)),
@@ -120,6 +127,7 @@ impl Kind {
         match self {
             Kind::U32 | Kind::U32Be => "u32".into(),
             Kind::Ipv4 => "Ipv4Addr".into(),
+            Kind::Ipv6 => "Ipv6Addr".into(),
             Kind::Uint => "u64".into(),
             Kind::Str => "String".into(),
             Kind::Nest(set) => format!("Vec<super::{set}::Attr>"),
@@ -129,6 +137,7 @@ impl Kind {
     fn value_len(&self) -> &'static str {
         match self {
             Kind::U32 | Kind::U32Be | Kind::Ipv4 => "4",
+            Kind::Ipv6 => "16",
             Kind::Uint => "codec::uint_len(*v)",
             Kind::Str => "codec::string_len(v)",
             Kind::Nest(_) => "v.as_slice().buffer_len()",
@@ -139,7 +148,7 @@ impl Kind {
         match self {
             Kind::U32 => "buffer.copy_from_slice(&v.to_ne_bytes())",
             Kind::U32Be => "buffer.copy_from_slice(&v.to_be_bytes())",
-            Kind::Ipv4 => "buffer.copy_from_slice(&v.octets())",
+            Kind::Ipv4 | Kind::Ipv6 => "buffer.copy_from_slice(&v.octets())",
             Kind::Uint => "codec::emit_uint(buffer, *v)",
             Kind::Str => "codec::emit_string(buffer, v)",
             Kind::Nest(_) => "v.as_slice().emit(buffer)",
@@ -151,6 +160,7 @@ impl Kind {
             Kind::U32 => format!("codec::parse_u32(payload, \"{cname}\")?"),
             Kind::U32Be => format!("u32::from_be(codec::parse_u32(payload, \"{cname}\")?)"),
             Kind::Ipv4 => format!("codec::parse_ipv4(payload, \"{cname}\")?"),
+            Kind::Ipv6 => format!("codec::parse_ipv6(payload, \"{cname}\")?"),
             Kind::Uint => format!("codec::parse_uint(payload, \"{cname}\")?"),
             Kind::Str => "codec::parse_string(payload)".into(),
             Kind::Nest(_) => format!("codec::parse_nest(payload, \"{cname}\")?"),
@@ -242,7 +252,7 @@ fn generate(spec: &Yaml) -> Result<String> {
             "    use netlink_packet_core::{{DecodeError, DefaultNla, Emitable, Nla, NlaBuffer, Parseable, NLA_F_NESTED}};"
         );
         let _ = writeln!(s, "    #[allow(unused_imports)]");
-        let _ = writeln!(s, "    use std::net::Ipv4Addr;");
+        let _ = writeln!(s, "    use std::net::{{Ipv4Addr, Ipv6Addr}};");
         let _ = writeln!(s, "    use crate::codec;\n");
         for (aname, v, _, a) in &attrs {
             s.push_str(&doc(a, "    "));

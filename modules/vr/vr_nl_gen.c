@@ -75,39 +75,45 @@ static const struct nla_policy vr_assign_nl_policy[VR_A_IFINDEX + 1] = {
 };
 
 /* VR_CMD_DHOST_SET - do */
-static const struct nla_policy vr_dhost_set_nl_policy[VR_A_DHOST_LEAD + 1] = {
+static const struct nla_policy vr_dhost_set_nl_policy[VR_A_DHOST_ADDR6 + 1] = {
 	[VR_A_DHOST_ADDR] = { .type = NLA_BE32, },
+	[VR_A_DHOST_ADDR6] = NLA_POLICY_EXACT_LEN(16),
 	[VR_A_DHOST_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 	[VR_A_DHOST_MEMBER] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_dhost_member_range),
 	[VR_A_DHOST_LEAD] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_dhost_lead_range),
 };
 
 /* VR_CMD_DHOST_DEL - do */
-static const struct nla_policy vr_dhost_del_nl_policy[VR_A_DHOST_VR + 1] = {
+static const struct nla_policy vr_dhost_del_nl_policy[VR_A_DHOST_ADDR6 + 1] = {
 	[VR_A_DHOST_ADDR] = { .type = NLA_BE32, },
+	[VR_A_DHOST_ADDR6] = NLA_POLICY_EXACT_LEN(16),
 	[VR_A_DHOST_VR] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_dhost_vr_range),
 };
 
 /* VR_CMD_OWNER_SET - do */
-static const struct nla_policy vr_owner_set_nl_policy[VR_A_OWNER_MEMBER + 1] = {
+static const struct nla_policy vr_owner_set_nl_policy[VR_A_OWNER_REMOTE6 + 1] = {
 	[VR_A_OWNER_ADDR] = { .type = NLA_BE32, },
+	[VR_A_OWNER_ADDR6] = NLA_POLICY_EXACT_LEN(16),
 	[VR_A_OWNER_VR] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_owner_vr_range),
 	[VR_A_OWNER_PROTO] = NLA_POLICY_MAX(NLA_U32, 255),
 	[VR_A_OWNER_PORT] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_owner_port_range),
 	[VR_A_OWNER_PORT_LAST] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_owner_port_last_range),
 	[VR_A_OWNER_REMOTE] = { .type = NLA_BE32, },
+	[VR_A_OWNER_REMOTE6] = NLA_POLICY_EXACT_LEN(16),
 	[VR_A_OWNER_REMOTE_PORT] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_owner_remote_port_range),
 	[VR_A_OWNER_MEMBER] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_owner_member_range),
 };
 
 /* VR_CMD_OWNER_DEL - do */
-static const struct nla_policy vr_owner_del_nl_policy[VR_A_OWNER_MEMBER + 1] = {
+static const struct nla_policy vr_owner_del_nl_policy[VR_A_OWNER_REMOTE6 + 1] = {
 	[VR_A_OWNER_ADDR] = { .type = NLA_BE32, },
+	[VR_A_OWNER_ADDR6] = NLA_POLICY_EXACT_LEN(16),
 	[VR_A_OWNER_VR] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_owner_vr_range),
 	[VR_A_OWNER_PROTO] = NLA_POLICY_MAX(NLA_U32, 255),
 	[VR_A_OWNER_PORT] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_owner_port_range),
 	[VR_A_OWNER_PORT_LAST] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_owner_port_last_range),
 	[VR_A_OWNER_REMOTE] = { .type = NLA_BE32, },
+	[VR_A_OWNER_REMOTE6] = NLA_POLICY_EXACT_LEN(16),
 	[VR_A_OWNER_REMOTE_PORT] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_owner_remote_port_range),
 	[VR_A_OWNER_MEMBER] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_owner_member_range),
 };
@@ -157,14 +163,14 @@ static const struct genl_split_ops vr_nl_ops[] = {
 		.cmd		= VR_CMD_DHOST_SET,
 		.doit		= vr_nl_dhost_set_doit,
 		.policy		= vr_dhost_set_nl_policy,
-		.maxattr	= VR_A_DHOST_LEAD,
+		.maxattr	= VR_A_DHOST_ADDR6,
 		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{
 		.cmd		= VR_CMD_DHOST_DEL,
 		.doit		= vr_nl_dhost_del_doit,
 		.policy		= vr_dhost_del_nl_policy,
-		.maxattr	= VR_A_DHOST_VR,
+		.maxattr	= VR_A_DHOST_ADDR6,
 		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{
@@ -176,14 +182,14 @@ static const struct genl_split_ops vr_nl_ops[] = {
 		.cmd		= VR_CMD_OWNER_SET,
 		.doit		= vr_nl_owner_set_doit,
 		.policy		= vr_owner_set_nl_policy,
-		.maxattr	= VR_A_OWNER_MEMBER,
+		.maxattr	= VR_A_OWNER_REMOTE6,
 		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{
 		.cmd		= VR_CMD_OWNER_DEL,
 		.doit		= vr_nl_owner_del_doit,
 		.policy		= vr_owner_del_nl_policy,
-		.maxattr	= VR_A_OWNER_MEMBER,
+		.maxattr	= VR_A_OWNER_REMOTE6,
 		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{

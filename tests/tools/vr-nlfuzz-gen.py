@@ -123,6 +123,9 @@ def main():
             if 'max-len' in checks:
                 fields.append('.max_len = %d'
                               % resolve(checks['max-len'], consts))
+            if 'exact-len' in checks:
+                fields.append('.min_len = %d, .max_len = %d'
+                              % ((resolve(checks['exact-len'], consts),) * 2))
             if 'min-len' in checks:
                 fields.append('.min_len = %d'
                               % resolve(checks['min-len'], consts))

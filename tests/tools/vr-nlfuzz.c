@@ -454,7 +454,8 @@ static unsigned int A_ID, A_NAME, A_TABLE, A_IFINDEX, A_IFACE, A_STATS,
 	A_ST_RX, A_ST_TX, A_ST_FWD, A_ST_DROP, A_IF_IFINDEX,
 	A_IF_NAME, A_D_ADDR, A_D_VR, A_D_IFINDEX, A_D_MEMBER, A_D_LEAD,
 	A_O_ADDR, A_O_VR, A_O_PROTO, A_O_PORT, A_O_PORT_LAST, A_O_REMOTE,
-	A_O_REMOTE_PORT, A_O_MEMBER, A_S_EVENT, A_S_COOKIE, A_S_ERRNO;
+	A_O_REMOTE_PORT, A_O_MEMBER, A_S_EVENT, A_S_COOKIE, A_S_ERRNO,
+	A_D_ADDR6, A_O_ADDR6, A_O_REMOTE6;
 
 static void resolve_spec(void)
 {
@@ -495,6 +496,7 @@ static void resolve_spec(void)
 	A_D_IFINDEX = attr_type(SET_DHOST, "ifindex");
 	A_D_MEMBER = attr_type(SET_DHOST, "member");
 	A_D_LEAD = attr_type(SET_DHOST, "lead");
+	A_D_ADDR6 = attr_type(SET_DHOST, "addr6");
 	A_O_ADDR = attr_type(SET_OWNER, "addr");
 	A_O_VR = attr_type(SET_OWNER, "vr");
 	A_O_PROTO = attr_type(SET_OWNER, "proto");
@@ -503,6 +505,8 @@ static void resolve_spec(void)
 	A_O_REMOTE = attr_type(SET_OWNER, "remote");
 	A_O_REMOTE_PORT = attr_type(SET_OWNER, "remote-port");
 	A_O_MEMBER = attr_type(SET_OWNER, "member");
+	A_O_ADDR6 = attr_type(SET_OWNER, "addr6");
+	A_O_REMOTE6 = attr_type(SET_OWNER, "remote6");
 	A_S_EVENT = attr_type(SET_SOCK, "event");
 	A_S_COOKIE = attr_type(SET_SOCK, "cookie");
 	A_S_ERRNO = attr_type(SET_SOCK, "errno");
@@ -571,6 +575,7 @@ static void build_policy(struct policy *p, const struct fz_op *op,
 		case FZ_BINARY:
 			e->kind = P_BINARY;
 			e->len = a->max_len;
+			e->min = a->min_len;
 			break;
 		case FZ_NEST:
 			e->kind = P_NESTED;
@@ -700,7 +705,8 @@ static int strict_parse(const unsigned char *p, int len, const struct policy *po
 			break;
 		}
 		case P_BINARY:
-			if (e->len && alen > e->len)
+			/* NLA_POLICY_EXACT_LEN is a range of lengths */
+			if ((e->len && alen > e->len) || alen < (int)e->min)
 				return -ERANGE;
 			break;
 		case P_NESTED:
@@ -1762,7 +1768,10 @@ static void fill_valid(struct item *it, const struct fz_attr *a, int depth)
 		}
 		break;
 	case FZ_BINARY:
-		it->len = a->max_len ? rnd(a->max_len + 1) : rnd(32);
+		if (a->min_len && a->min_len == a->max_len && pct(90))
+			it->len = a->max_len;
+		else
+			it->len = a->max_len ? rnd(a->max_len + 1) : rnd(32);
 		for (i = 0; i < it->len; i++)
 			it->data[i] = rnd(256);
 		break;
@@ -1854,6 +1863,17 @@ static void pair_values(struct gen *g)
 {
 	struct item *a, *b;
 
+	/* The kernel refuses IPv6 distributed addresses: mostly leave them out. */
+	if (g->op == O_DSET || g->op == O_DDEL || g->op == O_OSET || g->op == O_ODEL) {
+		unsigned int v6[] = { A_D_ADDR6, A_O_ADDR6, A_O_REMOTE6 };
+		unsigned int j;
+
+		for (j = 0; j < ARRAY_SIZE(v6); j++) {
+			a = find_item(g, v6[j]);
+			if (a && pct(90))
+				drop_item(g, a - g->it);
+		}
+	}
 	if (g->op == O_DSET && n_addrs && pct(60)) {
 		const struct ifaddr4 *x = &addrs[rnd(n_addrs)];
 
@@ -2899,6 +2919,11 @@ static void predict_do(const struct fz_op *op, const struct tb *tb, struct expec
 		if (e->ifc->vr != e->id && dhost_on_ifindex(e->ifc->ifindex))
 			return ex_err(e, EBUSY);
 		e->effect = EF_ASSIGN;
+	} else if ((op == O_DSET || op == O_DDEL) && tb_has(tb, A_D_ADDR6)) {
+		return ex_err(e, EOPNOTSUPP);
+	} else if ((op == O_OSET || op == O_ODEL) &&
+		   (tb_has(tb, A_O_ADDR6) || tb_has(tb, A_O_REMOTE6))) {
+		return ex_err(e, EOPNOTSUPP);
 	} else if (op == O_DSET) {
 		if (!tb_has(tb, A_D_ADDR) || !tb_has(tb, A_D_IFINDEX) ||
 		    !tb_has(tb, A_D_MEMBER) || !tb_has(tb, A_D_LEAD))

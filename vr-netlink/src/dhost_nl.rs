@@ -115,7 +115,8 @@ impl Dhost {
                 DhostAttr::Ifindex(v) => ifindex = Some(*v),
                 DhostAttr::Member(v) => member = Some(*v),
                 DhostAttr::Lead(v) => lead = Some(*v),
-                DhostAttr::Other(_) => {}
+                // IPv6 distributed addresses: not yet decoded.
+                DhostAttr::Addr6(_) | DhostAttr::Other(_) => {}
             }
         }
         let missing = |what: &str| format!("distributed address without {what}");
@@ -184,7 +185,7 @@ impl Owner {
                 OwnerAttr::Remote(a) => remote = Some(*a),
                 OwnerAttr::RemotePort(v) => remote_port = Some(*v),
                 OwnerAttr::Member(v) => member = Some(*v),
-                OwnerAttr::Other(_) => {}
+                OwnerAttr::Addr6(_) | OwnerAttr::Remote6(_) | OwnerAttr::Other(_) => {}
             }
         }
         let missing = |what: &str| format!("ownership entry without {what}");
@@ -256,7 +257,11 @@ impl SockNtf {
                 SockAttr::Proto(v) => proto = Some(*v),
                 SockAttr::Port(v) => port = Some(*v),
                 SockAttr::RemotePort(_) => connection = true,
-                SockAttr::Remote(_) | SockAttr::Errno(_) | SockAttr::Other(_) => {}
+                SockAttr::Remote(_)
+                | SockAttr::Remote6(_)
+                | SockAttr::Addr6(_)
+                | SockAttr::Errno(_)
+                | SockAttr::Other(_) => {}
             }
         }
         let missing = |what: &str| format!("socket event without {what}");

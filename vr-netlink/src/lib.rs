@@ -55,7 +55,7 @@ pub const fn vr_table(id: u32) -> Option<u32> {
 /// Encoding and decoding of attribute values, used by the generated code.
 pub mod codec {
     use netlink_packet_core::{DecodeError, NlaBuffer, NlasIterator, Parseable};
-    use std::net::Ipv4Addr;
+    use std::net::{Ipv4Addr, Ipv6Addr};
 
     /// Byte payload of a NUL-terminated string attribute.
     pub fn string_len(s: &str) -> usize {
@@ -91,6 +91,14 @@ pub mod codec {
             .try_into()
             .map_err(|_| DecodeError::from(format!("invalid {what}: {} bytes", payload.len())))?;
         Ok(Ipv4Addr::from(bytes))
+    }
+
+    /// An IPv6 address attribute (`binary`, exactly 16 bytes).
+    pub fn parse_ipv6(payload: &[u8], what: &str) -> Result<Ipv6Addr, DecodeError> {
+        let bytes: [u8; 16] = payload
+            .try_into()
+            .map_err(|_| DecodeError::from(format!("invalid {what}: {} bytes", payload.len())))?;
+        Ok(Ipv6Addr::from(bytes))
     }
 
     /// The length of an `NLA_UINT` value, as the kernel's nla_put_uint()

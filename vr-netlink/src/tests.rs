@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 use super::*;
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// The numbers and strings of include/uapi/linux/vr.h, which the kernel's
 /// ynl_gen_c.py generates from the same spec: `#define NAME value` and
@@ -135,6 +135,19 @@ fn attribute_encodings() {
     // Addresses are the __be32 of the kernel: the octets in order.
     let a = dhost::Attr::Addr(Ipv4Addr::new(10, 0, 0, 100));
     assert_eq!(emitted(&&[a][..]), vec![8, 0, 1, 0, 10, 0, 0, 100]);
+    // An IPv6 address is 16 bytes of binary, in order; another length is refused.
+    let a6 = dhost::Attr::Addr6("fd00::100".parse().unwrap_or(Ipv6Addr::UNSPECIFIED));
+    let mut want = vec![20, 0, 6, 0, 0xfd];
+    want.extend([0; 13]);
+    want.extend([1, 0]);
+    assert_eq!(emitted(&&[a6.clone()][..]), want);
+    let buf = NlaBuffer::new_checked(&want[..]).map_err(|e| e.to_string());
+    let back = buf.and_then(|b| dhost::Attr::parse(&b).map_err(|e| e.to_string()));
+    assert_eq!(back, Ok(a6));
+    let short = [8, 0, 6, 0, 0xfd, 0, 0, 0];
+    let buf = NlaBuffer::new_checked(&short[..]).map_err(|e| e.to_string());
+    let e = buf.and_then(|b| dhost::Attr::parse(&b).map_err(|e| e.to_string()));
+    assert!(e.err().unwrap_or_default().contains("VR_A_DHOST_ADDR6"));
 
     // A nest carries NLA_F_NESTED; an NLA_UINT is 4 bytes, or 8 when needed.
     let nest = vr::Attr::Stats(vec![
