@@ -9,7 +9,8 @@
 //! that was granted its claim, or whose bind timed out or was interrupted,
 //! sends one CLOSE when it gives the port up (same address, protocol and
 //! port, no cookie). A socket bound to 0.0.0.0 claims the port on every
-//! distributed address of its VR.
+//! distributed address of its VR. IPv6 distributed addresses are not
+//! served yet (see `claim_addr`).
 //!
 //! The pure part, testable without a kernel:
 //! - [`Claims`] turns these socket events into the daemon's
@@ -33,7 +34,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::ops::RangeInclusive;
 use std::thread;
 
@@ -44,7 +45,8 @@ use super::db::{Key, MemberId, Proto, EPHEMERAL};
 use crate::args::DaemonArgs;
 use crate::error::{Error, Result};
 use vr_netlink::dhost_nl::{
-    owner_request, proto_name, Dhost, Owner, OwnerArgs, OwnerMessage, OwnerOp, SockMessage, SockNtf,
+    owner_request, proto_name, Dhost, Owner, OwnerArgs, OwnerMessage, OwnerOp, SockAddr,
+    SockMessage, SockNtf,
 };
 use vr_netlink::socket::GenlSocket;
 use vr_netlink::Error as NlError;
@@ -75,16 +77,30 @@ const NTF_BUFFER: usize = 4 << 20;
 /// error without); the lead listens on `listen`.
 pub fn config(args: &DaemonArgs, dhosts: &[Dhost], host_name: &str) -> Result<Config> {
     let vr = args.vr;
-    let mut mine: Vec<&Dhost> = dhosts.iter().filter(|d| d.vr == vr).collect();
-    mine.sort_by_key(|d| d.addr);
-    let Some(first) = mine.first() else {
+    // IPv6 distributed addresses: not served yet (the binds on them are
+    // refused, see `claim_addr`).
+    let mut mine: Vec<(Ipv4Addr, &Dhost)> = dhosts
+        .iter()
+        .filter(|d| d.vr == vr)
+        .filter_map(|d| match d.addr {
+            IpAddr::V4(a) => Some((a, d)),
+            IpAddr::V6(_) => None,
+        })
+        .collect();
+    mine.sort_by_key(|(a, _)| *a);
+    let Some(&(_, first)) = mine.first() else {
+        if dhosts.iter().any(|d| d.vr == vr) {
+            return Err(Error::Daemon(format!(
+                "VR {vr} has no distributed IPv4 address (IPv6 distributed addresses: not served yet)"
+            )));
+        }
         return Err(Error::Daemon(format!(
             "VR {vr} has no distributed address (vrctl dhost set <ADDR> dev <IFNAME> member <N> lead <M>)"
         )));
     };
-    if let Some(other) = mine
+    if let Some((_, other)) = mine
         .iter()
-        .find(|d| (d.member, d.lead) != (first.member, first.lead))
+        .find(|(_, d)| (d.member, d.lead) != (first.member, first.lead))
     {
         return Err(Error::Daemon(format!(
             "the distributed addresses of VR {vr} disagree: {} is member {} with lead {}, \
@@ -104,7 +120,7 @@ pub fn config(args: &DaemonArgs, dhosts: &[Dhost], host_name: &str) -> Result<Co
             ))
         })?)
     };
-    let mut addrs: Vec<Ipv4Addr> = mine.iter().map(|d| d.addr).collect();
+    let mut addrs: Vec<Ipv4Addr> = mine.iter().map(|(a, _)| *a).collect();
     addrs.dedup();
     // The lead's own bind of its listening socket would be a claim that
     // only the lead itself can answer, while it is busy binding.
@@ -135,6 +151,29 @@ pub fn config(args: &DaemonArgs, dhosts: &[Dhost], host_name: &str) -> Result<Co
 
 // ---------------------------------------------------------------------
 // Claims
+
+/// The address of a socket event as [`Claims`] takes it: the IPv4 address
+/// of the socket, 0.0.0.0 for a wildcard that receives IPv4 (an IPv4
+/// socket on 0.0.0.0 or a dual-stack IPv6 socket on ::, whose IPv6 part
+/// claims nothing here).
+///
+/// IPv6 distributed addresses: not served yet. An event about IPv6 only
+/// is Err, with the errno that answers its bind, and its CLOSE has nothing
+/// to give back:
+/// - a socket on one IPv6 address is refused with EADDRNOTAVAIL, as the
+///   lead refuses the claim of an address it does not serve
+///   ([`Refusal::NotLead`](super::db::Refusal::NotLead));
+/// - an IPv6-only wildcard (:: with IPV6_V6ONLY) has no address the daemon
+///   serves to claim: it is granted with nothing claimed (0), as a bind to
+///   0.0.0.0 in a VR without distributed addresses is.
+fn claim_addr(addr: SockAddr) -> std::result::Result<Ipv4Addr, i32> {
+    match addr {
+        SockAddr::One(IpAddr::V4(a)) => Ok(a),
+        SockAddr::Wild { v4: true, .. } => Ok(Ipv4Addr::UNSPECIFIED),
+        SockAddr::One(IpAddr::V6(_)) => Err(libc::EADDRNOTAVAIL),
+        SockAddr::Wild { v4: false, .. } => Err(0),
+    }
+}
 
 /// What [`Claims`] asks of its caller, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -409,12 +448,12 @@ pub struct Plan {
 /// The owner-set arguments of `key` in `vr` (owner-del without `owner`).
 pub fn key_args(vr: u32, key: &Key, owner: Option<MemberId>) -> OwnerArgs {
     OwnerArgs {
-        addr: key.addr,
+        addr: key.addr.into(),
         vr: Some(vr),
         proto: key.proto.number(),
         port: key.port,
         port_last: None,
-        remote: key.remote.map(|(a, p)| SocketAddrV4::new(a, p)),
+        remote: key.remote.map(SocketAddr::from),
         member: owner.map(|m| m.0),
     }
 }
@@ -425,7 +464,7 @@ fn entry_args(o: &Owner) -> Option<OwnerArgs> {
     let port = u16::try_from(o.port).ok()?;
     let port_last = u16::try_from(o.port_last).ok()?;
     let remote = match o.remote {
-        Some((a, p)) => Some(SocketAddrV4::new(a, u16::try_from(p).ok()?)),
+        Some((a, p)) => Some(SocketAddr::new(a, u16::try_from(p).ok()?)),
         None => None,
     };
     Some(OwnerArgs {
@@ -439,15 +478,32 @@ fn entry_args(o: &Owner) -> Option<OwnerArgs> {
     })
 }
 
-/// The key of an exact (one port or one connection) dumped entry.
+/// The key of an exact (one port or one connection) dumped entry of an
+/// IPv4 address; None for a remote of another family (the kernel never
+/// reports one).
 fn entry_key(o: &Owner) -> Option<Key> {
     let a = entry_args(o)?;
+    let IpAddr::V4(addr) = a.addr else {
+        return None;
+    };
+    let remote = match a.remote {
+        Some(SocketAddr::V4(r)) => Some((*r.ip(), r.port())),
+        Some(SocketAddr::V6(_)) => return None,
+        None => None,
+    };
     Some(Key {
-        addr: a.addr,
+        addr,
         proto: Proto::from_number(a.proto)?,
         port: a.port,
-        remote: a.remote.map(|r| (*r.ip(), r.port())),
+        remote,
     })
+}
+
+/// Whether the daemon serves the address of a dumped entry: an IPv4 one.
+/// IPv6 distributed addresses: not served yet, so their entries are left
+/// alone.
+fn served(o: &Owner) -> bool {
+    o.addr.is_ipv4()
 }
 
 /// [`KernelCmd::Replace`]: the requests that make the exact entries (one
@@ -461,7 +517,7 @@ pub fn replace_plan(vr: u32, kernel: &[Owner], entries: &[(Key, MemberId)]) -> P
     let mut plan = Plan::default();
     for o in kernel
         .iter()
-        .filter(|o| o.vr == vr && o.port == o.port_last)
+        .filter(|o| o.vr == vr && o.port == o.port_last && served(o))
     {
         match entry_key(o) {
             Some(key) if want.contains_key(&key) => {
@@ -498,7 +554,7 @@ pub fn slices_plan(
             for (member, slice) in all {
                 let (first, last) = (*slice.start(), *slice.end());
                 plan.set.push(OwnerArgs {
-                    addr,
+                    addr: addr.into(),
                     vr: Some(vr),
                     proto: proto.number(),
                     port: first,
@@ -510,7 +566,7 @@ pub fn slices_plan(
         }
     }
     let (lo, hi) = (u32::from(*EPHEMERAL.start()), u32::from(*EPHEMERAL.end()));
-    for o in kernel {
+    for o in kernel.iter().filter(|o| served(o)) {
         let range = o.port != o.port_last && o.remote.is_none();
         if o.vr != vr || !range || o.port_last < lo || o.port > hi {
             continue;
@@ -638,14 +694,31 @@ impl KernelSide {
             }
             return Ok(());
         };
+        let addr = claim_addr(ntf.addr);
         let actions = if ntf.event == sock_event::BIND {
             let Some(cookie) = ntf.cookie else {
                 self.log(format_args!("bind event without a cookie, ignored"));
                 return Ok(());
             };
-            self.claims.bind(cookie, ntf.addr, proto, port)
+            match addr {
+                Ok(addr) => self.claims.bind(cookie, addr, proto, port),
+                // IPv6 distributed addresses: not served yet.
+                Err(errno) => {
+                    if let SockAddr::One(ip) = ntf.addr {
+                        self.log(format_args!(
+                            "bind on {proto} [{ip}]:{port} refused: \
+                             IPv6 distributed addresses are not served yet"
+                        ));
+                    }
+                    return self.claim_answer(cookie, errno, &[]);
+                }
+            }
         } else {
-            self.claims.close(ntf.addr, proto, port)
+            match addr {
+                Ok(addr) => self.claims.close(addr, proto, port),
+                // IPv6 only: nothing was claimed.
+                Err(_) => return Ok(()),
+            }
         };
         self.act(actions)
     }
@@ -929,6 +1002,7 @@ mod tests {
     const A: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 100);
     const B: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 101);
     const ANY: Ipv4Addr = Ipv4Addr::UNSPECIFIED;
+    const V6: std::net::Ipv6Addr = std::net::Ipv6Addr::new(0xfd00, 9, 0, 0, 0, 0, 0, 0x100);
 
     fn tcp(addr: Ipv4Addr, port: u16) -> Key {
         Key::bound(addr, Proto::Tcp, port)
@@ -1171,9 +1245,38 @@ mod tests {
         assert_eq!(c.close(ANY, Proto::Tcp, 80), []);
     }
 
-    fn entry(vr: u32, addr: Ipv4Addr, proto: u32, ports: (u32, u32), member: u32) -> Owner {
+    /// IPv6 distributed addresses: not served yet. A socket on one IPv6
+    /// address is refused (EADDRNOTAVAIL, as the lead refuses an address
+    /// it does not serve), an IPv6-only wildcard is granted with nothing
+    /// claimed, a dual-stack one claims on the IPv4 addresses.
+    #[test]
+    fn socket_addresses_of_claims() {
+        let wild = |v4, v6| SockAddr::Wild { v4, v6 };
+        assert_eq!(claim_addr(SockAddr::One(A.into())), Ok(A));
+        assert_eq!(claim_addr(wild(true, false)), Ok(ANY));
+        assert_eq!(claim_addr(wild(true, true)), Ok(ANY));
+        assert_eq!(
+            claim_addr(SockAddr::One(V6.into())),
+            Err(libc::EADDRNOTAVAIL)
+        );
+        assert_eq!(claim_addr(wild(false, true)), Err(0));
+        // EADDRNOTAVAIL is the lead's answer to a claim of an address it
+        // does not serve.
+        assert_eq!(
+            crate::db::Refusal::NotLead { addr: B }.errno(),
+            libc::EADDRNOTAVAIL
+        );
+    }
+
+    fn entry(
+        vr: u32,
+        addr: impl Into<IpAddr>,
+        proto: u32,
+        ports: (u32, u32),
+        member: u32,
+    ) -> Owner {
         Owner {
-            addr,
+            addr: addr.into(),
             vr,
             proto,
             port: ports.0,
@@ -1199,7 +1302,7 @@ mod tests {
             entry(0, B, 6, (22, 22), 3),
             // A connection that is gone.
             Owner {
-                remote: Some((Ipv4Addr::new(10, 0, 0, 8), 5000)),
+                remote: Some((Ipv4Addr::new(10, 0, 0, 8).into(), 5000)),
                 ..entry(0, A, 6, (80, 80), 2)
             },
             // A range, another VR, a protocol the daemon does not know.
@@ -1236,6 +1339,28 @@ mod tests {
         assert!(plan.set.is_empty());
         // Nothing to do when the kernel has it all.
         assert_eq!(replace_plan(0, &kernel[..1], &want[..1]), Plan::default());
+    }
+
+    /// IPv6 distributed addresses: not served yet. Their entries (exact
+    /// or ranges) are left alone.
+    #[test]
+    fn plans_leave_ipv6_entries_alone() {
+        let kernel = vec![
+            entry(0, V6, 6, (80, 80), 2),
+            Owner {
+                remote: Some(("fd00:9::13".parse().expect("addr"), 5000)),
+                ..entry(0, V6, 6, (80, 80), 2)
+            },
+            entry(0, V6, 6, (32768, 46883), 1),
+            entry(0, A, 6, (22, 22), 3),
+        ];
+        let plan = replace_plan(0, &kernel, &[]);
+        assert_eq!(described(&plan.del), ["10.0.0.100 tcp 22"]);
+        assert!(plan.set.is_empty());
+        let all = vec![(MemberId(1), 32768..=60999)];
+        let plan = slices_plan(0, &[A], &all, &kernel);
+        assert!(plan.del.is_empty());
+        assert_eq!(plan.set.len(), 2);
     }
 
     #[test]
@@ -1284,21 +1409,21 @@ mod tests {
         assert_eq!(
             set,
             OwnerArgs {
-                addr: A,
+                addr: A.into(),
                 vr: Some(3),
                 proto: 17,
                 port: 53,
                 port_last: None,
-                remote: Some(SocketAddrV4::new(B, 4000)),
+                remote: Some(SocketAddr::from((B, 4000))),
                 member: Some(2),
             }
         );
         assert_eq!(key_args(3, &tcp(A, 80), None).member, None);
     }
 
-    fn dhost(addr: Ipv4Addr, vr: u32, member: u32, lead: u32) -> Dhost {
+    fn dhost(addr: impl Into<IpAddr>, vr: u32, member: u32, lead: u32) -> Dhost {
         Dhost {
-            addr,
+            addr: addr.into(),
             vr,
             ifindex: 2,
             dev: None,
@@ -1360,6 +1485,26 @@ mod tests {
         let member = [dhost(A, 0, 2, 1)];
         let a = args(&["members", "1,2", "lead-addr", "10.9.0.10"]);
         assert!(config(&a, &member, "h").is_ok());
+    }
+
+    /// IPv6 distributed addresses: not served yet. They are left out of the
+    /// configuration (and of the check of the ids).
+    #[test]
+    fn configuration_leaves_ipv6_addresses_out() {
+        let a = args(&["members", "1,2,3", "lead-addr", "10.9.0.10:7400"]);
+        let dhosts = [dhost(V6, 0, 3, 3), dhost(B, 0, 2, 1), dhost(A, 0, 2, 1)];
+        let cfg = config(&a, &dhosts, "host2").expect("valid");
+        assert_eq!((cfg.member, cfg.lead), (MemberId(2), MemberId(1)));
+        assert_eq!(cfg.addrs, [A, B]);
+        let err = config(&a, &[dhost(V6, 0, 2, 1)], "h").expect_err("refused");
+        assert_eq!(
+            (err.exit_code(), err.to_string()),
+            (
+                1,
+                "VR 0 has no distributed IPv4 address (IPv6 distributed addresses: not served yet)"
+                    .into()
+            )
+        );
     }
 
     #[test]

@@ -7,9 +7,11 @@
 //!
 //! Addresses travel as the raw `__be32` the kernel keeps: the four bytes of
 //! the attribute are the address in network order (`Ipv4Addr::octets`).
+//! An IPv6 address has attributes of its own (addr6, remote6 instead of
+//! addr, remote), its 16 bytes in network order (`Ipv6Addr::octets`).
 //! Every other value is a u32 in host order.
 
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use crate::error::{self, Error};
 use crate::socket::GenlSocket;
@@ -39,14 +41,16 @@ pub enum OwnerOp {
 /// or a connection of an address) and, for add, its owner.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OwnerArgs {
-    pub addr: Ipv4Addr,
+    /// An IPv4 or an IPv6 address.
+    pub addr: IpAddr,
     pub vr: Option<u32>,
     pub proto: u8,
     pub port: u16,
     /// The last port of a range; None for one port.
     pub port_last: Option<u16>,
-    /// The remote end of a connection.
-    pub remote: Option<SocketAddrV4>,
+    /// The remote end of a connection, of the family of `addr` (the
+    /// kernel refuses another with EINVAL).
+    pub remote: Option<SocketAddr>,
     /// The owning member (add only).
     pub member: Option<u32>,
 }
@@ -65,15 +69,22 @@ pub type SockMessage = Message<SockAttr>;
 
 /// owner-set (add) or owner-del (del) in the order of the spec: addr,
 /// then what was given of vr, proto, port, port-last, remote and
-/// remote-port, and member (which del does not send).
+/// remote-port, and member (which del does not send). An IPv6 address and
+/// remote go as addr6 and remote6, in the places of addr and remote.
 pub fn owner_request(op: OwnerOp, args: &OwnerArgs) -> OwnerMessage {
-    let mut attrs = vec![OwnerAttr::Addr(args.addr)];
+    let mut attrs = vec![match args.addr {
+        IpAddr::V4(a) => OwnerAttr::Addr(a),
+        IpAddr::V6(a) => OwnerAttr::Addr6(a),
+    }];
     attrs.extend(args.vr.map(OwnerAttr::Vr));
     attrs.push(OwnerAttr::Proto(args.proto.into()));
     attrs.push(OwnerAttr::Port(args.port.into()));
     attrs.extend(args.port_last.map(|p| OwnerAttr::PortLast(p.into())));
     if let Some(remote) = args.remote {
-        attrs.push(OwnerAttr::Remote(*remote.ip()));
+        attrs.push(match remote.ip() {
+            IpAddr::V4(a) => OwnerAttr::Remote(a),
+            IpAddr::V6(a) => OwnerAttr::Remote6(a),
+        });
         attrs.push(OwnerAttr::RemotePort(remote.port().into()));
     }
     let cmd = match op {
@@ -89,10 +100,27 @@ pub fn owner_request(op: OwnerOp, args: &OwnerArgs) -> OwnerMessage {
 // ---------------------------------------------------------------------
 // Decoded entries
 
+/// The address an entry gives with the attribute `names[0]` (`v4`) or
+/// `names[1]` (`v6`): None if neither, an error about `what` if both.
+fn either(
+    v4: Option<Ipv4Addr>,
+    v6: Option<Ipv6Addr>,
+    what: &str,
+    names: [&str; 2],
+) -> Result<Option<IpAddr>, String> {
+    match (v4, v6) {
+        (Some(_), Some(_)) => Err(format!("{what} with both {} and {}", names[0], names[1])),
+        (Some(a), None) => Ok(Some(a.into())),
+        (None, Some(a)) => Ok(Some(a.into())),
+        (None, None) => Ok(None),
+    }
+}
+
 /// A distributed address, as VR_CMD_DHOST_GET reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dhost {
-    pub addr: Ipv4Addr,
+    /// An IPv4 (VR_A_DHOST_ADDR) or IPv6 (VR_A_DHOST_ADDR6) address.
+    pub addr: IpAddr,
     pub vr: u32,
     pub ifindex: u32,
     /// The name of `ifindex`, filled in by the caller.
@@ -104,24 +132,28 @@ pub struct Dhost {
 }
 
 impl Dhost {
-    /// Builds an entry from the attributes of a dump reply: addr, ifindex,
-    /// member and lead are required, vr is 0 if missing.
+    /// Builds an entry from the attributes of a dump reply: one of addr
+    /// and addr6, ifindex, member and lead are required, vr is 0 if
+    /// missing.
     pub fn from_attrs(attrs: &[DhostAttr]) -> Result<Dhost, String> {
-        let (mut addr, mut vr, mut ifindex, mut member, mut lead) = (None, 0, None, None, None);
+        let (mut addr, mut addr6, mut vr) = (None, None, 0);
+        let (mut ifindex, mut member, mut lead) = (None, None, None);
         for attr in attrs {
             match attr {
                 DhostAttr::Addr(a) => addr = Some(*a),
+                DhostAttr::Addr6(a) => addr6 = Some(*a),
                 DhostAttr::Vr(v) => vr = *v,
                 DhostAttr::Ifindex(v) => ifindex = Some(*v),
                 DhostAttr::Member(v) => member = Some(*v),
                 DhostAttr::Lead(v) => lead = Some(*v),
-                // IPv6 distributed addresses: not yet decoded.
-                DhostAttr::Addr6(_) | DhostAttr::Other(_) => {}
+                DhostAttr::Other(_) => {}
             }
         }
-        let missing = |what: &str| format!("distributed address without {what}");
+        const WHAT: &str = "distributed address";
+        let missing = |what: &str| format!("{WHAT} without {what}");
+        let addr = either(addr, addr6, WHAT, ["VR_A_DHOST_ADDR", "VR_A_DHOST_ADDR6"])?;
         Ok(Dhost {
-            addr: addr.ok_or_else(|| missing("VR_A_DHOST_ADDR"))?,
+            addr: addr.ok_or_else(|| missing("VR_A_DHOST_ADDR or VR_A_DHOST_ADDR6"))?,
             vr,
             ifindex: ifindex.ok_or_else(|| missing("VR_A_DHOST_IFINDEX"))?,
             dev: None,
@@ -157,47 +189,70 @@ pub fn dhosts(sock: &mut GenlSocket) -> error::Result<Vec<Dhost>> {
 /// VR_CMD_OWNER_GET reports it. Values are kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Owner {
-    pub addr: Ipv4Addr,
+    /// An IPv4 (VR_A_OWNER_ADDR) or IPv6 (VR_A_OWNER_ADDR6) address.
+    pub addr: IpAddr,
     pub vr: u32,
     pub proto: u32,
     pub port: u32,
     /// Equal to `port` unless the entry is a range.
     pub port_last: u32,
-    /// The remote address and port of a connection.
-    pub remote: Option<(Ipv4Addr, u32)>,
+    /// The remote address (of the family of `addr`) and port of a
+    /// connection.
+    pub remote: Option<(IpAddr, u32)>,
     pub member: u32,
 }
 
 impl Owner {
-    /// Builds an entry from the attributes of a dump reply: addr, proto,
-    /// port and member are required; vr is 0 and port-last is port if
-    /// missing; remote counts only with remote-port.
+    /// Builds an entry from the attributes of a dump reply: one of addr
+    /// and addr6, proto, port and member are required; vr is 0 and
+    /// port-last is port if missing; remote (or remote6, of the family of
+    /// the address) counts only with remote-port.
     pub fn from_attrs(attrs: &[OwnerAttr]) -> Result<Owner, String> {
-        let (mut addr, mut vr, mut proto, mut port, mut port_last) = (None, 0, None, None, None);
-        let (mut remote, mut remote_port, mut member) = (None, None, None);
+        let (mut addr, mut addr6, mut vr) = (None, None, 0);
+        let (mut proto, mut port, mut port_last) = (None, None, None);
+        let (mut remote, mut remote6, mut remote_port, mut member) = (None, None, None, None);
         for attr in attrs {
             match attr {
                 OwnerAttr::Addr(a) => addr = Some(*a),
+                OwnerAttr::Addr6(a) => addr6 = Some(*a),
                 OwnerAttr::Vr(v) => vr = *v,
                 OwnerAttr::Proto(v) => proto = Some(*v),
                 OwnerAttr::Port(v) => port = Some(*v),
                 OwnerAttr::PortLast(v) => port_last = Some(*v),
                 OwnerAttr::Remote(a) => remote = Some(*a),
+                OwnerAttr::Remote6(a) => remote6 = Some(*a),
                 OwnerAttr::RemotePort(v) => remote_port = Some(*v),
                 OwnerAttr::Member(v) => member = Some(*v),
-                OwnerAttr::Addr6(_) | OwnerAttr::Remote6(_) | OwnerAttr::Other(_) => {}
+                OwnerAttr::Other(_) => {}
             }
         }
-        let missing = |what: &str| format!("ownership entry without {what}");
+        const WHAT: &str = "ownership entry";
+        let missing = |what: &str| format!("{WHAT} without {what}");
         let port = port.ok_or_else(|| missing("VR_A_OWNER_PORT"))?;
+        let addr = either(addr, addr6, WHAT, ["VR_A_OWNER_ADDR", "VR_A_OWNER_ADDR6"])?
+            .ok_or_else(|| missing("VR_A_OWNER_ADDR or VR_A_OWNER_ADDR6"))?;
+        let proto = proto.ok_or_else(|| missing("VR_A_OWNER_PROTO"))?;
+        let member = member.ok_or_else(|| missing("VR_A_OWNER_MEMBER"))?;
+        let remote = either(
+            remote,
+            remote6,
+            WHAT,
+            ["VR_A_OWNER_REMOTE", "VR_A_OWNER_REMOTE6"],
+        )?
+        .zip(remote_port);
+        if let Some((r, _)) = remote.filter(|(r, _)| r.is_ipv4() != addr.is_ipv4()) {
+            return Err(format!(
+                "{WHAT} of {addr} with a remote of another family ({r})"
+            ));
+        }
         Ok(Owner {
-            addr: addr.ok_or_else(|| missing("VR_A_OWNER_ADDR"))?,
+            addr,
             vr,
-            proto: proto.ok_or_else(|| missing("VR_A_OWNER_PROTO"))?,
+            proto,
             port,
             port_last: port_last.unwrap_or(port),
-            remote: remote.zip(remote_port),
-            member: member.ok_or_else(|| missing("VR_A_OWNER_MEMBER"))?,
+            remote,
+            member,
         })
     }
 
@@ -210,8 +265,9 @@ impl Owner {
         }
     }
 
-    /// The order of `vrctl dhost owner show`.
-    pub fn sort_key(&self) -> (u32, Ipv4Addr, u32, u32, u32, Option<(Ipv4Addr, u32)>) {
+    /// The order of `vrctl dhost owner show` (IPv4 addresses before IPv6
+    /// ones).
+    pub fn sort_key(&self) -> (u32, IpAddr, u32, u32, u32, Option<(IpAddr, u32)>) {
         (
             self.vr,
             self.addr,
@@ -223,6 +279,53 @@ impl Owner {
     }
 }
 
+/// The local address of a socket event (VR_A_SOCK_ADDR and
+/// VR_A_SOCK_ADDR6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SockAddr {
+    /// A socket on one address (never 0.0.0.0 or ::): addr for an IPv4
+    /// socket (and an IPv6 one on an IPv4-mapped address), addr6 for an
+    /// IPv6 socket on an IPv6 address.
+    One(IpAddr),
+    /// A socket on the wildcard address, for every distributed address of
+    /// its VR of the families it receives: `v4` with addr 0.0.0.0 (an
+    /// IPv4 socket on 0.0.0.0, or a dual-stack IPv6 socket on ::), `v6`
+    /// with addr6 :: (an IPv6 socket on ::, with IPV6_V6ONLY or not).
+    Wild { v4: bool, v6: bool },
+}
+
+impl SockAddr {
+    /// The address of an event with addr `v4` and addr6 `v6`: 0.0.0.0
+    /// and/or :: are the wildcard, another address alone is that address;
+    /// addr and addr6 together are an error unless they are 0.0.0.0 and ::.
+    fn from_attrs(v4: Option<Ipv4Addr>, v6: Option<Ipv6Addr>) -> Result<SockAddr, String> {
+        Ok(match (v4, v6) {
+            (None, None) => {
+                return Err("socket event without VR_A_SOCK_ADDR or VR_A_SOCK_ADDR6".into())
+            }
+            (Some(a), None) if a.is_unspecified() => SockAddr::Wild {
+                v4: true,
+                v6: false,
+            },
+            (None, Some(a)) if a.is_unspecified() => SockAddr::Wild {
+                v4: false,
+                v6: true,
+            },
+            (Some(a), Some(a6)) if a.is_unspecified() && a6.is_unspecified() => {
+                SockAddr::Wild { v4: true, v6: true }
+            }
+            (Some(a), None) => SockAddr::One(a.into()),
+            (None, Some(a)) => SockAddr::One(a.into()),
+            (Some(a), Some(a6)) => {
+                return Err(format!(
+                    "socket event with VR_A_SOCK_ADDR {a} and VR_A_SOCK_ADDR6 {a6} \
+                     (only 0.0.0.0 and :: come together)"
+                ))
+            }
+        })
+    }
+}
+
 /// A socket event (VR_CMD_SOCK_NTF), as the kernel sends it to the dhost
 /// group. Values are kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,9 +334,9 @@ pub struct SockNtf {
     pub event: u32,
     /// The claim of a bind, to answer with VR_CMD_CLAIM_ANSWER.
     pub cookie: Option<u32>,
-    /// The socket's local address; 0.0.0.0 for every distributed address
-    /// of its VR.
-    pub addr: Ipv4Addr,
+    /// The socket's local address, or the wildcard for every distributed
+    /// address of its VR (of one family or of both).
+    pub addr: SockAddr,
     pub vr: u32,
     pub proto: u32,
     pub port: u32,
@@ -243,23 +346,24 @@ pub struct SockNtf {
 }
 
 impl SockNtf {
-    /// Builds an event from the attributes of a notification: event, addr,
-    /// proto and port are required, vr is 0 if missing.
+    /// Builds an event from the attributes of a notification: event, addr
+    /// and/or addr6 (see [`SockAddr`]), proto and port are required, vr is
+    /// 0 if missing.
     pub fn from_attrs(attrs: &[SockAttr]) -> Result<SockNtf, String> {
-        let (mut event, mut cookie, mut addr, mut vr) = (None, None, None, 0);
-        let (mut proto, mut port, mut connection) = (None, None, false);
+        let (mut event, mut cookie, mut addr, mut addr6) = (None, None, None, None);
+        let (mut vr, mut proto, mut port, mut connection) = (0, None, None, false);
         for attr in attrs {
             match attr {
                 SockAttr::Event(v) => event = Some(*v),
                 SockAttr::Cookie(v) => cookie = Some(*v),
                 SockAttr::Addr(a) => addr = Some(*a),
+                SockAttr::Addr6(a) => addr6 = Some(*a),
                 SockAttr::Vr(v) => vr = *v,
                 SockAttr::Proto(v) => proto = Some(*v),
                 SockAttr::Port(v) => port = Some(*v),
                 SockAttr::RemotePort(_) => connection = true,
                 SockAttr::Remote(_)
                 | SockAttr::Remote6(_)
-                | SockAttr::Addr6(_)
                 | SockAttr::Errno(_)
                 | SockAttr::Other(_) => {}
             }
@@ -268,7 +372,7 @@ impl SockNtf {
         Ok(SockNtf {
             event: event.ok_or_else(|| missing("VR_A_SOCK_EVENT"))?,
             cookie,
-            addr: addr.ok_or_else(|| missing("VR_A_SOCK_ADDR"))?,
+            addr: SockAddr::from_attrs(addr, addr6)?,
             vr,
             proto: proto.ok_or_else(|| missing("VR_A_SOCK_PROTO"))?,
             port: port.ok_or_else(|| missing("VR_A_SOCK_PORT"))?,
@@ -296,7 +400,7 @@ mod tests {
     #[test]
     fn whole_dhost_set_request() {
         let addr = Ipv4Addr::new(192, 0, 2, 1);
-        let mut genl = GenlMessage::from_payload(DhostMessage::set(addr, 2, 3, 3));
+        let mut genl = GenlMessage::from_payload(DhostMessage::set(addr.into(), 2, 3, 3));
         genl.set_resolved_family_id(0x20);
         genl.finalize();
         let bytes = encode_request(genl, 0, 5);
@@ -316,10 +420,10 @@ mod tests {
 
     #[test]
     fn encode_dhost_del_and_dump() {
-        let del = DhostMessage::del(ADDR, None);
+        let del = DhostMessage::del(ADDR.into(), None);
         assert_eq!(del.cmd, Cmd::DhostDel);
         assert_eq!(emitted(&del), tlv(crate::dhost::ADDR, &[10, 0, 0, 100]));
-        let del = DhostMessage::del(ADDR, Some(70000));
+        let del = DhostMessage::del(ADDR.into(), Some(70000));
         let mut want = tlv(crate::dhost::ADDR, &[10, 0, 0, 100]);
         want.extend(u32_attr(crate::dhost::VR, 70000));
         assert_eq!(emitted(&del), want);
@@ -360,7 +464,7 @@ mod tests {
         assert_eq!(
             d,
             Dhost {
-                addr: ADDR,
+                addr: ADDR.into(),
                 vr: 0,
                 ifindex: 2,
                 dev: None,
@@ -378,7 +482,7 @@ mod tests {
         let d = Dhost::from_attrs(&msg.attrs).expect("valid");
         assert_eq!(
             (d.addr, d.vr, d.role()),
-            (Ipv4Addr::new(192, 0, 2, 1), 4, "lead")
+            (IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 4, "lead")
         );
     }
 
@@ -391,7 +495,7 @@ mod tests {
         let msg = DhostMessage::parse_with_param(&b[..], header(Cmd::DhostGet)).expect("decodes");
         assert_eq!(
             Dhost::from_attrs(&msg.attrs),
-            Err("distributed address without VR_A_DHOST_ADDR".into())
+            Err("distributed address without VR_A_DHOST_ADDR or VR_A_DHOST_ADDR6".into())
         );
         // Unknown attributes are skipped; a missing VR is VR 0.
         let mut b = tlv(crate::dhost::ADDR, &[10, 0, 0, 100]);
@@ -420,7 +524,7 @@ mod tests {
         assert_eq!(
             o,
             Owner {
-                addr: ADDR,
+                addr: ADDR.into(),
                 vr: 0,
                 proto: 6,
                 port: 80,
@@ -439,7 +543,7 @@ mod tests {
         let msg =
             OwnerMessage::parse_with_param(&conn[..], header(Cmd::OwnerGet)).expect("decodes");
         let o = Owner::from_attrs(&msg.attrs).expect("valid");
-        assert_eq!(o.remote, Some((Ipv4Addr::new(10, 0, 0, 2), 40000)));
+        assert_eq!(o.remote, Some((Ipv4Addr::new(10, 0, 0, 2).into(), 40000)));
         // A range, without the optional attributes.
         let mut range = tlv(crate::owner::ADDR, &[10, 0, 0, 100]);
         range.extend(u32_attr(crate::owner::PROTO, 17));
@@ -491,7 +595,7 @@ mod tests {
             Ok(SockNtf {
                 event: crate::sock_event::BIND,
                 cookie: Some(42),
-                addr: ADDR,
+                addr: SockAddr::One(ADDR.into()),
                 vr: 1,
                 proto: 6,
                 port: 8080,
@@ -509,7 +613,16 @@ mod tests {
         let ntf = SockNtf::from_attrs(&msg.attrs).expect("valid");
         assert_eq!(
             (ntf.cookie, ntf.addr, ntf.vr, ntf.proto, ntf.connection),
-            (None, Ipv4Addr::UNSPECIFIED, 0, 17, false)
+            (
+                None,
+                SockAddr::Wild {
+                    v4: true,
+                    v6: false
+                },
+                0,
+                17,
+                false
+            )
         );
         // The close of a connection: it has the remote attributes.
         let mut b = u32_attr(crate::sock::EVENT, crate::sock_event::CLOSE);
@@ -524,10 +637,389 @@ mod tests {
         let msg = SockMessage::parse_with_param(&b[..], header(ntf_cmd)).expect("decodes");
         assert_eq!(
             SockNtf::from_attrs(&msg.attrs),
-            Err("socket event without VR_A_SOCK_ADDR".into())
+            Err("socket event without VR_A_SOCK_ADDR or VR_A_SOCK_ADDR6".into())
         );
         let b = tlv(crate::sock::ADDR, &[10, 0]);
         assert!(SockMessage::parse_with_param(&b[..], header(ntf_cmd)).is_err());
+    }
+
+    const ADDR6: Ipv6Addr = Ipv6Addr::new(0xfd00, 9, 0, 0, 0, 0, 0, 0x100);
+    const REMOTE6: Ipv6Addr = Ipv6Addr::new(0xfd00, 9, 0, 0, 0, 0, 0, 0x13);
+
+    #[test]
+    fn encode_dhost_set_and_del_ipv6() {
+        let set = DhostMessage::set(ADDR6.into(), 7, 2, 1);
+        assert_eq!(set.cmd, Cmd::DhostSet);
+        let mut want = tlv(crate::dhost::ADDR6, &ADDR6.octets());
+        want.extend(u32_attr(crate::dhost::IFINDEX, 7));
+        want.extend(u32_attr(crate::dhost::MEMBER, 2));
+        want.extend(u32_attr(crate::dhost::LEAD, 1));
+        assert_eq!(emitted(&set), want);
+        // The 16 bytes in network order, no addr.
+        assert_eq!(&want[..4], &[20, 0, 6, 0]);
+        assert_eq!(&want[4..6], &[0xfd, 0]);
+        assert_eq!(&want[18..20], &[1, 0]);
+        let del = DhostMessage::del(ADDR6.into(), Some(3));
+        assert_eq!(del.cmd, Cmd::DhostDel);
+        let mut want = tlv(crate::dhost::ADDR6, &ADDR6.octets());
+        want.extend(u32_attr(crate::dhost::VR, 3));
+        assert_eq!(emitted(&del), want);
+    }
+
+    #[test]
+    fn decode_dhost_reply_ipv6() {
+        // An IPv6 entry: addr6 instead of addr, after the others (the
+        // order of the spec).
+        let mut b = u32_attr(crate::dhost::VR, 2);
+        b.extend(u32_attr(crate::dhost::IFINDEX, 3));
+        b.extend(u32_attr(crate::dhost::MEMBER, 1));
+        b.extend(u32_attr(crate::dhost::LEAD, 1));
+        b.extend(tlv(crate::dhost::ADDR6, &ADDR6.octets()));
+        let msg = DhostMessage::parse_with_param(&b[..], header(Cmd::DhostGet)).expect("decodes");
+        let d = Dhost::from_attrs(&msg.attrs).expect("valid");
+        assert_eq!(
+            d,
+            Dhost {
+                addr: ADDR6.into(),
+                vr: 2,
+                ifindex: 3,
+                dev: None,
+                member: 1,
+                lead: 1,
+            }
+        );
+        assert_eq!(
+            (d.addr.to_string(), d.role()),
+            ("fd00:9::100".into(), "lead")
+        );
+        assert_eq!(emitted(&msg), b);
+        // IPv4 addresses sort before IPv6 ones.
+        let v4 = Dhost {
+            addr: Ipv4Addr::new(255, 255, 255, 254).into(),
+            ..d.clone()
+        };
+        assert!(v4.addr < d.addr);
+    }
+
+    #[test]
+    fn decode_dhost_address_errors() {
+        let rest = || {
+            let mut b = u32_attr(crate::dhost::IFINDEX, 2);
+            b.extend(u32_attr(crate::dhost::MEMBER, 1));
+            b.extend(u32_attr(crate::dhost::LEAD, 1));
+            b
+        };
+        // Both addr and addr6.
+        let mut b = tlv(crate::dhost::ADDR, &[10, 0, 0, 100]);
+        b.extend(rest());
+        b.extend(tlv(crate::dhost::ADDR6, &ADDR6.octets()));
+        let msg = DhostMessage::parse_with_param(&b[..], header(Cmd::DhostGet)).expect("decodes");
+        assert_eq!(
+            Dhost::from_attrs(&msg.attrs),
+            Err("distributed address with both VR_A_DHOST_ADDR and VR_A_DHOST_ADDR6".into())
+        );
+        // Neither.
+        let b = rest();
+        let msg = DhostMessage::parse_with_param(&b[..], header(Cmd::DhostGet)).expect("decodes");
+        assert_eq!(
+            Dhost::from_attrs(&msg.attrs),
+            Err("distributed address without VR_A_DHOST_ADDR or VR_A_DHOST_ADDR6".into())
+        );
+        // An IPv6 address is 16 bytes.
+        let b = tlv(crate::dhost::ADDR6, &[10, 0, 0, 100]);
+        assert!(DhostMessage::parse_with_param(&b[..], header(Cmd::DhostGet)).is_err());
+    }
+
+    /// An IPv6 ownership entry as the kernel fills it: addr6, vr, proto,
+    /// port, port-last, remote-port, member and remote6 if a connection.
+    fn owner6_reply(remote: Option<(Ipv6Addr, u32)>) -> Vec<u8> {
+        let mut b = u32_attr(crate::owner::VR, 1);
+        b.extend(u32_attr(crate::owner::PROTO, 6));
+        b.extend(u32_attr(crate::owner::PORT, 80));
+        b.extend(u32_attr(crate::owner::PORT_LAST, 80));
+        if let Some((_, port)) = remote {
+            b.extend(u32_attr(crate::owner::REMOTE_PORT, port));
+        }
+        b.extend(u32_attr(crate::owner::MEMBER, 2));
+        b.extend(tlv(crate::owner::ADDR6, &ADDR6.octets()));
+        if let Some((addr, _)) = remote {
+            b.extend(tlv(crate::owner::REMOTE6, &addr.octets()));
+        }
+        b
+    }
+
+    #[test]
+    fn decode_owner_ipv6_replies() {
+        // A port of an IPv6 address.
+        let b = owner6_reply(None);
+        let msg = OwnerMessage::parse_with_param(&b[..], header(Cmd::OwnerGet)).expect("decodes");
+        let port = Owner::from_attrs(&msg.attrs).expect("valid");
+        assert_eq!(
+            port,
+            Owner {
+                addr: ADDR6.into(),
+                vr: 1,
+                proto: 6,
+                port: 80,
+                port_last: 80,
+                remote: None,
+                member: 2,
+            }
+        );
+        assert_eq!(emitted(&msg), b);
+        // A connection, with remote6.
+        let b = owner6_reply(Some((REMOTE6, 40000)));
+        let msg = OwnerMessage::parse_with_param(&b[..], header(Cmd::OwnerGet)).expect("decodes");
+        let conn = Owner::from_attrs(&msg.attrs).expect("valid");
+        assert_eq!(conn.remote, Some((REMOTE6.into(), 40000)));
+        assert_eq!(emitted(&msg), b);
+        // By VR, then IPv4 before IPv6, then as before (the port before
+        // its connections).
+        let v4 = Owner {
+            addr: Ipv4Addr::new(255, 255, 255, 254).into(),
+            ..conn.clone()
+        };
+        let mut v = vec![conn.clone(), port.clone(), v4.clone()];
+        v.sort_by_key(Owner::sort_key);
+        assert_eq!(v, [v4, port, conn]);
+    }
+
+    #[test]
+    fn decode_owner_address_errors() {
+        let parse = |b: &[u8]| {
+            let msg = OwnerMessage::parse_with_param(b, header(Cmd::OwnerGet)).expect("decodes");
+            Owner::from_attrs(&msg.attrs)
+        };
+        // Both addr and addr6.
+        let mut b = owner6_reply(None);
+        b.extend(tlv(crate::owner::ADDR, &[10, 0, 0, 100]));
+        assert_eq!(
+            parse(&b),
+            Err("ownership entry with both VR_A_OWNER_ADDR and VR_A_OWNER_ADDR6".into())
+        );
+        // Neither.
+        let mut b = u32_attr(crate::owner::PROTO, 6);
+        b.extend(u32_attr(crate::owner::PORT, 80));
+        b.extend(u32_attr(crate::owner::MEMBER, 2));
+        assert_eq!(
+            parse(&b),
+            Err("ownership entry without VR_A_OWNER_ADDR or VR_A_OWNER_ADDR6".into())
+        );
+        // Both remote and remote6.
+        let mut b = owner6_reply(Some((REMOTE6, 40000)));
+        b.extend(tlv(crate::owner::REMOTE, &[10, 0, 0, 2]));
+        assert_eq!(
+            parse(&b),
+            Err("ownership entry with both VR_A_OWNER_REMOTE and VR_A_OWNER_REMOTE6".into())
+        );
+        // A remote of the other family, either way.
+        let mut b = tlv(crate::owner::ADDR, &[10, 0, 0, 100]);
+        b.extend(u32_attr(crate::owner::PROTO, 6));
+        b.extend(u32_attr(crate::owner::PORT, 80));
+        b.extend(u32_attr(crate::owner::REMOTE_PORT, 40000));
+        b.extend(u32_attr(crate::owner::MEMBER, 2));
+        b.extend(tlv(crate::owner::REMOTE6, &REMOTE6.octets()));
+        assert_eq!(
+            parse(&b),
+            Err(
+                "ownership entry of 10.0.0.100 with a remote of another family (fd00:9::13)".into()
+            )
+        );
+        let mut b = owner6_reply(None);
+        b.extend(tlv(crate::owner::REMOTE, &[10, 0, 0, 2]));
+        b.extend(u32_attr(crate::owner::REMOTE_PORT, 40000));
+        assert_eq!(
+            parse(&b),
+            Err("ownership entry of fd00:9::100 with a remote of another family (10.0.0.2)".into())
+        );
+        // A short remote6.
+        let b = tlv(crate::owner::REMOTE6, &[0xfd, 0, 0, 9]);
+        assert!(OwnerMessage::parse_with_param(&b[..], header(Cmd::OwnerGet)).is_err());
+    }
+
+    #[test]
+    fn encode_owner_requests_by_family() {
+        let v4 = OwnerArgs {
+            addr: ADDR.into(),
+            vr: Some(1),
+            proto: IPPROTO_TCP,
+            port: 80,
+            port_last: None,
+            remote: Some("10.0.0.2:40000".parse().expect("addr")),
+            member: Some(2),
+        };
+        let set = owner_request(OwnerOp::Add, &v4);
+        assert_eq!(set.cmd, Cmd::OwnerSet);
+        let mut key = tlv(crate::owner::ADDR, &[10, 0, 0, 100]);
+        key.extend(u32_attr(crate::owner::VR, 1));
+        key.extend(u32_attr(crate::owner::PROTO, 6));
+        key.extend(u32_attr(crate::owner::PORT, 80));
+        key.extend(tlv(crate::owner::REMOTE, &[10, 0, 0, 2]));
+        key.extend(u32_attr(crate::owner::REMOTE_PORT, 40000));
+        let mut want = key.clone();
+        want.extend(u32_attr(crate::owner::MEMBER, 2));
+        assert_eq!(emitted(&set), want);
+        assert_eq!(emitted(&owner_request(OwnerOp::Del, &v4)), key);
+        // IPv6: addr6 and remote6 where addr and remote were.
+        let v6 = OwnerArgs {
+            addr: ADDR6.into(),
+            remote: Some("[fd00:9::13]:40000".parse().expect("addr")),
+            ..v4.clone()
+        };
+        let mut key = tlv(crate::owner::ADDR6, &ADDR6.octets());
+        key.extend(u32_attr(crate::owner::VR, 1));
+        key.extend(u32_attr(crate::owner::PROTO, 6));
+        key.extend(u32_attr(crate::owner::PORT, 80));
+        key.extend(tlv(crate::owner::REMOTE6, &REMOTE6.octets()));
+        key.extend(u32_attr(crate::owner::REMOTE_PORT, 40000));
+        let mut want = key.clone();
+        want.extend(u32_attr(crate::owner::MEMBER, 2));
+        assert_eq!(emitted(&owner_request(OwnerOp::Add, &v6)), want);
+        let del = owner_request(OwnerOp::Del, &v6);
+        assert_eq!(del.cmd, Cmd::OwnerDel);
+        assert_eq!(emitted(&del), key);
+        // A range of an IPv6 address, no remote.
+        let range = OwnerArgs {
+            vr: None,
+            port_last: Some(49999),
+            remote: None,
+            ..v6
+        };
+        let mut want = tlv(crate::owner::ADDR6, &ADDR6.octets());
+        want.extend(u32_attr(crate::owner::PROTO, 6));
+        want.extend(u32_attr(crate::owner::PORT, 80));
+        want.extend(u32_attr(crate::owner::PORT_LAST, 49999));
+        want.extend(u32_attr(crate::owner::MEMBER, 2));
+        assert_eq!(emitted(&owner_request(OwnerOp::Add, &range)), want);
+        // The request decodes back to the entry it makes.
+        let msg =
+            OwnerMessage::parse_with_param(&want[..], header(Cmd::OwnerGet)).expect("decodes");
+        let o = Owner::from_attrs(&msg.attrs).expect("valid");
+        assert_eq!((o.addr, o.ports()), (IpAddr::V6(ADDR6), "80-49999".into()));
+    }
+
+    /// The socket event of a bind of TCP port 80 in VR 0 with `addrs`
+    /// (attributes addr and addr6 as the kernel puts them).
+    fn sock_event(addrs: &[Vec<u8>]) -> Result<SockNtf, String> {
+        let mut b = u32_attr(crate::sock::EVENT, crate::sock_event::BIND);
+        b.extend(u32_attr(crate::sock::COOKIE, 9));
+        for a in addrs.iter().filter(|a| a.len() == 8) {
+            b.extend(a);
+        }
+        b.extend(u32_attr(crate::sock::PROTO, 6));
+        b.extend(u32_attr(crate::sock::PORT, 80));
+        for a in addrs.iter().filter(|a| a.len() != 8) {
+            b.extend(a);
+        }
+        let msg = SockMessage::parse_with_param(&b[..], header(Cmd::SockNtf)).expect("decodes");
+        assert_eq!(emitted(&msg), b);
+        SockNtf::from_attrs(&msg.attrs)
+    }
+
+    fn addr(a: Ipv4Addr) -> Vec<u8> {
+        tlv(crate::sock::ADDR, &a.octets())
+    }
+
+    fn addr6(a: Ipv6Addr) -> Vec<u8> {
+        tlv(crate::sock::ADDR6, &a.octets())
+    }
+
+    #[test]
+    fn decode_sock_event_addr_only() {
+        let ntf = sock_event(&[addr(ADDR)]).expect("valid");
+        assert_eq!(
+            ntf,
+            SockNtf {
+                event: crate::sock_event::BIND,
+                cookie: Some(9),
+                addr: SockAddr::One(ADDR.into()),
+                vr: 0,
+                proto: 6,
+                port: 80,
+                connection: false,
+            }
+        );
+        let ntf = sock_event(&[addr(Ipv4Addr::UNSPECIFIED)]).expect("valid");
+        assert_eq!(
+            ntf.addr,
+            SockAddr::Wild {
+                v4: true,
+                v6: false
+            }
+        );
+    }
+
+    #[test]
+    fn decode_sock_event_addr6_only() {
+        let ntf = sock_event(&[addr6(ADDR6)]).expect("valid");
+        assert_eq!(ntf.addr, SockAddr::One(ADDR6.into()));
+        assert_eq!((ntf.cookie, ntf.proto, ntf.port), (Some(9), 6, 80));
+        // The connection of an IPv6 socket: remote6 and remote-port.
+        let mut b = u32_attr(crate::sock::EVENT, crate::sock_event::CLOSE);
+        b.extend(u32_attr(crate::sock::PROTO, 6));
+        b.extend(u32_attr(crate::sock::PORT, 80));
+        b.extend(u32_attr(crate::sock::REMOTE_PORT, 40000));
+        b.extend(tlv(crate::sock::ADDR6, &ADDR6.octets()));
+        b.extend(tlv(crate::sock::REMOTE6, &REMOTE6.octets()));
+        let msg = SockMessage::parse_with_param(&b[..], header(Cmd::SockNtf)).expect("decodes");
+        let ntf = SockNtf::from_attrs(&msg.attrs).expect("valid");
+        assert_eq!(
+            (ntf.addr, ntf.cookie, ntf.connection),
+            (SockAddr::One(ADDR6.into()), None, true)
+        );
+    }
+
+    #[test]
+    fn decode_sock_event_dual_stack_wildcard() {
+        // An IPv6 socket on :: without IPV6_V6ONLY: addr 0 and addr6 ::.
+        let ntf = sock_event(&[addr(Ipv4Addr::UNSPECIFIED), addr6(Ipv6Addr::UNSPECIFIED)])
+            .expect("valid");
+        assert_eq!(ntf.addr, SockAddr::Wild { v4: true, v6: true });
+    }
+
+    #[test]
+    fn decode_sock_event_v6only_wildcard() {
+        // An IPv6 socket on :: with IPV6_V6ONLY: addr6 :: only.
+        let ntf = sock_event(&[addr6(Ipv6Addr::UNSPECIFIED)]).expect("valid");
+        assert_eq!(
+            ntf.addr,
+            SockAddr::Wild {
+                v4: false,
+                v6: true
+            }
+        );
+    }
+
+    #[test]
+    fn decode_sock_event_address_errors() {
+        let both = "(only 0.0.0.0 and :: come together)";
+        for (addrs, want) in [
+            (
+                vec![addr(ADDR), addr6(Ipv6Addr::UNSPECIFIED)],
+                format!("socket event with VR_A_SOCK_ADDR 10.0.0.100 and VR_A_SOCK_ADDR6 :: {both}"),
+            ),
+            (
+                vec![addr(Ipv4Addr::UNSPECIFIED), addr6(ADDR6)],
+                format!(
+                    "socket event with VR_A_SOCK_ADDR 0.0.0.0 and VR_A_SOCK_ADDR6 fd00:9::100 {both}"
+                ),
+            ),
+            (
+                vec![addr(ADDR), addr6(ADDR6)],
+                format!(
+                    "socket event with VR_A_SOCK_ADDR 10.0.0.100 and VR_A_SOCK_ADDR6 fd00:9::100 {both}"
+                ),
+            ),
+            (
+                Vec::new(),
+                "socket event without VR_A_SOCK_ADDR or VR_A_SOCK_ADDR6".into(),
+            ),
+        ] {
+            assert_eq!(sock_event(&addrs), Err(want));
+        }
+        // An IPv6 address is 16 bytes.
+        let b = tlv(crate::sock::ADDR6, &[0; 4]);
+        assert!(SockMessage::parse_with_param(&b[..], header(Cmd::SockNtf)).is_err());
     }
 
     #[test]

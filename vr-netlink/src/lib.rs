@@ -23,7 +23,7 @@ use netlink_packet_core::{
     DecodeError, Emitable, Nla, NlaBuffer, Parseable, ParseableParametrized,
 };
 use netlink_packet_generic::{GenlFamily, GenlHeader};
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 include!(concat!(env!("OUT_DIR"), "/vr_uapi.rs"));
 
@@ -225,10 +225,20 @@ impl Message<vr::Attr> {
 }
 
 impl Message<dhost::Attr> {
-    /// dhost-set: addr, ifindex, member, lead (the order of the spec).
-    pub fn set(addr: Ipv4Addr, ifindex: u32, member: u32, lead: u32) -> Self {
+    /// The attribute of a distributed address: addr for an IPv4 address,
+    /// addr6 for an IPv6 one.
+    fn addr(addr: IpAddr) -> dhost::Attr {
+        match addr {
+            IpAddr::V4(a) => dhost::Attr::Addr(a),
+            IpAddr::V6(a) => dhost::Attr::Addr6(a),
+        }
+    }
+
+    /// dhost-set: addr (addr6, in its place, for an IPv6 address),
+    /// ifindex, member, lead (the order of the spec).
+    pub fn set(addr: IpAddr, ifindex: u32, member: u32, lead: u32) -> Self {
         let attrs = vec![
-            dhost::Attr::Addr(addr),
+            Self::addr(addr),
             dhost::Attr::Ifindex(ifindex),
             dhost::Attr::Member(member),
             dhost::Attr::Lead(lead),
@@ -236,9 +246,9 @@ impl Message<dhost::Attr> {
         Message::new(Cmd::DhostSet, attrs)
     }
 
-    /// dhost-del: addr, then the VR if one is given.
-    pub fn del(addr: Ipv4Addr, vr: Option<u32>) -> Self {
-        let mut attrs = vec![dhost::Attr::Addr(addr)];
+    /// dhost-del: addr (or addr6), then the VR if one is given.
+    pub fn del(addr: IpAddr, vr: Option<u32>) -> Self {
+        let mut attrs = vec![Self::addr(addr)];
         attrs.extend(vr.map(dhost::Attr::Vr));
         Message::new(Cmd::DhostDel, attrs)
     }

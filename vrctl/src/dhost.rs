@@ -6,7 +6,7 @@
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 
 use clap::Subcommand;
 use serde::Serialize;
@@ -206,13 +206,18 @@ pub fn run(ctx: &mut Ctx, command: Command, fmt: Format, out: &mut dyn Write) ->
 /// its say (the address must be configured on the interface).
 pub fn set(ctx: &mut Ctx, args: &DhostSet) -> error::Result<()> {
     let index = ifindex(&args.dev)?;
-    ctx.genl()?
-        .request(DhostMessage::set(args.addr, index, args.member, args.lead))?;
+    ctx.genl()?.request(DhostMessage::set(
+        args.addr.into(),
+        index,
+        args.member,
+        args.lead,
+    ))?;
     Ok(())
 }
 
 pub fn del(ctx: &mut Ctx, args: &DhostDel) -> error::Result<()> {
-    ctx.genl()?.request(DhostMessage::del(args.addr, args.vr))?;
+    ctx.genl()?
+        .request(DhostMessage::del(args.addr.into(), args.vr))?;
     Ok(())
 }
 
@@ -408,12 +413,12 @@ pub fn parse_owner(op: OwnerOp, args: &[OsString]) -> Result<OwnerArgs, String> 
         return Err("a connection (remote) is of one port, not of a port range".into());
     }
     Ok(OwnerArgs {
-        addr,
+        addr: addr.into(),
         vr,
         proto,
         port,
         port_last,
-        remote,
+        remote: remote.map(SocketAddr::V4),
         member,
     })
 }
@@ -439,7 +444,7 @@ pub fn dhosts_text(dhosts: &[Dhost]) -> String {
 
 #[derive(Serialize)]
 struct DhostJson<'a> {
-    addr: Ipv4Addr,
+    addr: IpAddr,
     vr: u32,
     ifindex: u32,
     ifname: Option<&'a str>,
@@ -468,14 +473,17 @@ pub fn dhosts_json(dhosts: &[Dhost], pretty: bool) -> serde_json::Result<String>
 
 /// `vrctl dhost owner show`: one line per entry, in the words of
 /// `owner add`, e.g. `10.0.0.100 tcp 40000-49999 member 3` or
-/// `10.0.0.100 tcp 80 remote 10.0.0.2:40000 member 2 vr 1` (`vr` unless 0).
+/// `10.0.0.100 tcp 80 remote 10.0.0.2:40000 member 2 vr 1` (`vr` unless 0);
+/// the remote of an IPv6 entry is `[ADDR]:PORT`.
 pub fn owners_text(owners: &[Owner]) -> String {
     owners
         .iter()
         .map(|o| {
             let mut s = format!("{} {} {}", o.addr, proto_name(o.proto), o.ports());
-            if let Some((addr, port)) = o.remote {
-                s += &format!(" remote {addr}:{port}");
+            match o.remote {
+                Some((IpAddr::V4(addr), port)) => s += &format!(" remote {addr}:{port}"),
+                Some((IpAddr::V6(addr), port)) => s += &format!(" remote [{addr}]:{port}"),
+                None => {}
             }
             s += &format!(" member {}", o.member);
             if o.vr != 0 {
@@ -489,12 +497,12 @@ pub fn owners_text(owners: &[Owner]) -> String {
 
 #[derive(Serialize)]
 struct OwnerJson {
-    addr: Ipv4Addr,
+    addr: IpAddr,
     vr: u32,
     proto: String,
     port: u32,
     port_last: u32,
-    remote: Option<Ipv4Addr>,
+    remote: Option<IpAddr>,
     remote_port: Option<u32>,
     member: u32,
 }
@@ -714,7 +722,7 @@ mod tests {
     #[test]
     fn owner_arguments() {
         let port = OwnerArgs {
-            addr: ADDR,
+            addr: ADDR.into(),
             vr: None,
             proto: IPPROTO_TCP,
             port: 80,
@@ -766,7 +774,10 @@ mod tests {
         assert_eq!(
             conn,
             Ok(OwnerArgs {
-                remote: Some(SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 2), 40000)),
+                remote: Some(SocketAddr::V4(SocketAddrV4::new(
+                    Ipv4Addr::new(10, 0, 0, 2),
+                    40000
+                ))),
                 ..port.clone()
             })
         );
@@ -949,7 +960,7 @@ mod tests {
             "1",
         ]))
         .expect("valid");
-        let msg = DhostMessage::set(args.addr, 7, args.member, args.lead);
+        let msg = DhostMessage::set(args.addr.into(), 7, args.member, args.lead);
         assert_eq!(msg.cmd, Cmd::DhostSet);
         assert_eq!(msg.version(), 1);
         let mut want = tlv(vr_netlink::dhost::ADDR, &[10, 0, 0, 100]);
@@ -1056,7 +1067,7 @@ mod tests {
 
     fn dhosts() -> Vec<Dhost> {
         let d = Dhost {
-            addr: Ipv4Addr::new(10, 0, 0, 100),
+            addr: Ipv4Addr::new(10, 0, 0, 100).into(),
             vr: 0,
             ifindex: 2,
             dev: Some("eth0".into()),
@@ -1066,7 +1077,7 @@ mod tests {
         vec![
             d.clone(),
             Dhost {
-                addr: Ipv4Addr::new(10, 1, 0, 100),
+                addr: Ipv4Addr::new(10, 1, 0, 100).into(),
                 vr: 1,
                 ifindex: 9,
                 dev: None,
@@ -1103,7 +1114,7 @@ mod tests {
 
     fn owners() -> Vec<Owner> {
         let port = Owner {
-            addr: Ipv4Addr::new(10, 0, 0, 100),
+            addr: Ipv4Addr::new(10, 0, 0, 100).into(),
             vr: 0,
             proto: 6,
             port: 80,
@@ -1121,7 +1132,7 @@ mod tests {
                 ..port.clone()
             },
             Owner {
-                remote: Some((Ipv4Addr::new(10, 0, 0, 2), 40000)),
+                remote: Some((Ipv4Addr::new(10, 0, 0, 2).into(), 40000)),
                 vr: 1,
                 ..port
             },
@@ -1163,6 +1174,60 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&pretty).expect("valid JSON");
         assert_eq!(v[2]["remote_port"], 40000);
         assert_eq!(owners_json(&[], false).expect("serializes"), "[]\n");
+    }
+
+    /// IPv6 entries print their addresses as `IpAddr` does, the remote of
+    /// a connection as `[ADDR]:PORT` (vrctl takes no IPv6 argument yet).
+    #[test]
+    fn ipv6_entries() {
+        let addr: IpAddr = "fd00:9::100".parse().expect("addr");
+        let d = Dhost {
+            addr,
+            vr: 0,
+            ifindex: 2,
+            dev: Some("eth0".into()),
+            member: 2,
+            lead: 1,
+        };
+        assert_eq!(
+            dhosts_text(std::slice::from_ref(&d)),
+            "fd00:9::100 dev eth0 vr 0 member 2 lead 1 role member\n"
+        );
+        assert_eq!(
+            dhosts_json(&[d], false).expect("serializes"),
+            "[{\"addr\":\"fd00:9::100\",\"vr\":0,\"ifindex\":2,\"ifname\":\"eth0\",\
+             \"member\":2,\"lead\":1,\"role\":\"member\"}]\n"
+        );
+        let port = Owner {
+            addr,
+            vr: 0,
+            proto: 6,
+            port: 80,
+            port_last: 80,
+            remote: None,
+            member: 2,
+        };
+        let conn = Owner {
+            remote: Some(("fd00:9::13".parse().expect("addr"), 40000)),
+            vr: 1,
+            ..port.clone()
+        };
+        // IPv4 entries first.
+        let mut v = vec![conn, port, owners().remove(0)];
+        v.sort_by_key(Owner::sort_key);
+        assert_eq!(
+            owners_text(&v),
+            "10.0.0.100 tcp 80 member 2\n\
+             fd00:9::100 tcp 80 member 2\n\
+             fd00:9::100 tcp 80 remote [fd00:9::13]:40000 member 2 vr 1\n"
+        );
+        assert_eq!(
+            owners_json(&v[1..], false).expect("serializes"),
+            "[{\"addr\":\"fd00:9::100\",\"vr\":0,\"proto\":\"tcp\",\"port\":80,\"port_last\":80,\
+             \"remote\":null,\"remote_port\":null,\"member\":2},\
+             {\"addr\":\"fd00:9::100\",\"vr\":1,\"proto\":\"tcp\",\"port\":80,\"port_last\":80,\
+             \"remote\":\"fd00:9::13\",\"remote_port\":40000,\"member\":2}]\n"
+        );
     }
 
     fn dhost(args: &[&str]) -> error::Result<DhostRequest> {
