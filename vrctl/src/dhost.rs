@@ -6,7 +6,7 @@
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::net::{IpAddr, SocketAddr};
 
 use clap::Subcommand;
 use serde::Serialize;
@@ -37,11 +37,14 @@ pub enum Command {
 }
 
 const DHOST_HELP: &str = "\
-A distributed address is an IPv4 address that several kernels (members)
-serve together. Each member's kernel knows its own member id and the
-lead's: only the lead answers ARP and ICMP for the address, and each
-member delivers the TCP and UDP packets of the ports and connections it
-owns (vrctl dhost owner, kept in sync by vr-dhostd(8)).";
+A distributed address is an IPv4 or IPv6 address that several kernels
+(members) serve together. Each member's kernel knows its own member id and
+the lead's: only the lead answers ARP or neighbour solicitations and
+ICMP/ICMPv6 for the address, and each member delivers the TCP and UDP
+packets of the ports and connections it owns (vrctl dhost owner, kept in
+sync by vr-dhostd(8)). Add an IPv6 distributed address with nodad on every
+member (ip -6 addr add ADDR/128 dev IF nodad). An IPv4-mapped IPv6 address
+(::ffff:A.B.C.D) given to these commands is that IPv4 address.";
 
 #[derive(Debug, Subcommand)]
 pub enum DhostCommand {
@@ -49,9 +52,11 @@ pub enum DhostCommand {
     #[command(
         override_usage = "vrctl dhost set <ADDR> dev <IFNAME> member <N> lead <M>",
         after_help = "\
-ADDR must be configured on IFNAME; the address is in the VR of IFNAME.
-N is this kernel's member id and M the lead's (1-65535); this kernel is
-the lead when N = M. The keywords may come in any order."
+ADDR, an IPv4 or IPv6 address, must be configured on IFNAME; the address
+is in the VR of IFNAME. An IPv6 ADDR must be added with nodad on every
+member (ip -6 addr add ADDR/128 dev IF nodad): a tentative address is
+refused. N is this kernel's member id and M the lead's (1-65535); this
+kernel is the lead when N = M. The keywords may come in any order."
     )]
     Set {
         /// ADDR, dev IFNAME, member N, lead M
@@ -94,32 +99,33 @@ array of {addr, vr, ifindex, ifname, member, lead, role}."
 }
 
 const OWNER_ARGS_HELP: &str = "\
-PORT is one port or a range FIRST-LAST (1-65535). With remote RADDR:RPORT
-the entry is one connection, of one port. VR is the VR of ADDR (default
-0). Packets of a connection go to its owner, else to the owner of the
-port, else of a range holding the port. The entries are this kernel's copy
-of the ownership database.";
+ADDR is an IPv4 or IPv6 address. PORT is one port or a range FIRST-LAST
+(1-65535). With remote RADDR:RPORT (IPv4) or [RADDR6]:RPORT (IPv6), of the
+family of ADDR, the entry is one connection, of one port. VR is the VR of
+ADDR (default 0). Packets of a connection go to its owner, else to the
+owner of the port, else of a range holding the port. The entries are this
+kernel's copy of the ownership database.";
 
 #[derive(Debug, Subcommand)]
 pub enum OwnerCommand {
     /// Record the owner of a port, a port range or a connection (replaces the one of the same key)
     #[command(
-        override_usage = "vrctl dhost owner add <ADDR> tcp|udp <PORT>[-<LAST>] member <N> [remote <RADDR>:<RPORT>] [vr <VR>]",
+        override_usage = "vrctl dhost owner add <ADDR> tcp|udp <PORT>[-<LAST>] member <N> [remote <RADDR>:<RPORT>|[<RADDR6>]:<RPORT>] [vr <VR>]",
         after_help = OWNER_ARGS_HELP
     )]
     Add {
-        /// ADDR tcp|udp PORT[-LAST], member N, remote RADDR:RPORT, vr VR
+        /// ADDR tcp|udp PORT[-LAST], member N, remote RADDR:RPORT|[RADDR6]:RPORT, vr VR
         #[arg(required = true, value_name = "ARGS")]
         args: Vec<OsString>,
     },
     /// Remove the entry of a port, a port range or a connection
     #[command(
         visible_alias = "delete",
-        override_usage = "vrctl dhost owner del <ADDR> tcp|udp <PORT>[-<LAST>] [remote <RADDR>:<RPORT>] [vr <VR>]",
+        override_usage = "vrctl dhost owner del <ADDR> tcp|udp <PORT>[-<LAST>] [remote <RADDR>:<RPORT>|[<RADDR6>]:<RPORT>] [vr <VR>]",
         after_help = OWNER_ARGS_HELP
     )]
     Del {
-        /// ADDR tcp|udp PORT[-LAST], remote RADDR:RPORT, vr VR
+        /// ADDR tcp|udp PORT[-LAST], remote RADDR:RPORT|[RADDR6]:RPORT, vr VR
         #[arg(required = true, value_name = "ARGS")]
         args: Vec<OsString>,
     },
@@ -128,9 +134,10 @@ pub enum OwnerCommand {
         visible_alias = "list",
         after_help = "\
 Prints each entry in the words of owner add, e.g. \"10.0.0.100 tcp 80
-member 2\", \"10.0.0.100 udp 40000-49999 member 3\" or \"10.0.0.100 tcp
-80 remote 10.0.0.2:40000 member 2 vr 1\" (vr unless 0). With -j an array
-of {addr, vr, proto, port, port_last, remote, remote_port, member}."
+member 2\", \"10.0.0.100 udp 40000-49999 member 3\", \"10.0.0.100 tcp
+80 remote 10.0.0.2:40000 member 2 vr 1\" (vr unless 0) or \"fd00:9::100
+tcp 80 remote [fd00:9::13]:40000 member 2\". With -j an array of {addr, vr,
+proto, port, port_last, remote, remote_port, member}."
     )]
     Show,
 }
@@ -206,18 +213,13 @@ pub fn run(ctx: &mut Ctx, command: Command, fmt: Format, out: &mut dyn Write) ->
 /// its say (the address must be configured on the interface).
 pub fn set(ctx: &mut Ctx, args: &DhostSet) -> error::Result<()> {
     let index = ifindex(&args.dev)?;
-    ctx.genl()?.request(DhostMessage::set(
-        args.addr.into(),
-        index,
-        args.member,
-        args.lead,
-    ))?;
+    ctx.genl()?
+        .request(DhostMessage::set(args.addr, index, args.member, args.lead))?;
     Ok(())
 }
 
 pub fn del(ctx: &mut Ctx, args: &DhostDel) -> error::Result<()> {
-    ctx.genl()?
-        .request(DhostMessage::del(args.addr.into(), args.vr))?;
+    ctx.genl()?.request(DhostMessage::del(args.addr, args.vr))?;
     Ok(())
 }
 
@@ -263,7 +265,8 @@ pub fn owner_show(ctx: &mut Ctx, fmt: Format, out: &mut dyn Write) -> error::Res
 /// `vrctl dhost set ADDR dev IFNAME member N lead M`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DhostSet {
-    pub addr: Ipv4Addr,
+    /// IPv4 or IPv6; never an IPv4-mapped IPv6 address.
+    pub addr: IpAddr,
     pub dev: OsString,
     pub member: u32,
     pub lead: u32,
@@ -272,14 +275,19 @@ pub struct DhostSet {
 /// `vrctl dhost del ADDR [vr K]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DhostDel {
-    pub addr: Ipv4Addr,
+    /// IPv4 or IPv6; never an IPv4-mapped IPv6 address.
+    pub addr: IpAddr,
     pub vr: Option<u32>,
 }
 
-fn parse_addr(arg: &OsString) -> Result<Ipv4Addr, String> {
+/// An IPv4 (`A.B.C.D`) or IPv6 address; an IPv4-mapped IPv6 one
+/// (`::ffff:A.B.C.D`) is that IPv4 address, as the kernel and vr-dhostd
+/// key it. The rest (link-local, multicast, ...) is the kernel's to refuse.
+fn parse_addr(arg: &OsString) -> Result<IpAddr, String> {
     let s = utf8(arg, "address")?;
-    s.parse()
-        .map_err(|_| format!("invalid address {s:?} (expected an IPv4 address A.B.C.D)"))
+    s.parse::<IpAddr>()
+        .map(|a| a.to_canonical())
+        .map_err(|_| format!("invalid address {s:?} (expected an IPv4 or IPv6 address)"))
 }
 
 fn parse_port(s: &str, what: &str) -> Result<u16, String> {
@@ -316,13 +324,31 @@ fn parse_proto(arg: &OsString) -> Result<u8, String> {
     }
 }
 
-/// `RADDR:RPORT`, neither of them zero.
-fn parse_remote(arg: &OsString) -> Result<SocketAddrV4, String> {
+/// `A.B.C.D:RPORT` or `[RADDR6]:RPORT`, neither the address unspecified nor
+/// the port 0, without a scope id (the kernel keys a connection by address and port
+/// only). An IPv4-mapped RADDR6 is that IPv4 address, as in [`parse_addr`].
+fn parse_remote(arg: &OsString) -> Result<SocketAddr, String> {
     let s = utf8(arg, "remote")?;
-    s.parse::<SocketAddrV4>()
+    s.parse::<SocketAddr>()
         .ok()
+        .filter(|r| match r {
+            SocketAddr::V4(_) => true,
+            SocketAddr::V6(r) => r.scope_id() == 0,
+        })
+        .map(|r| SocketAddr::new(r.ip().to_canonical(), r.port()))
         .filter(|r| !r.ip().is_unspecified() && r.port() != 0)
-        .ok_or_else(|| format!("invalid remote {s:?} (expected A.B.C.D:PORT, port 1-65535)"))
+        .ok_or_else(|| {
+            format!("invalid remote {s:?} (expected A.B.C.D:PORT or [X:X::X]:PORT, port 1-65535)")
+        })
+}
+
+/// The family of `addr` in words, for the errors.
+fn family(addr: &IpAddr) -> &'static str {
+    if addr.is_ipv4() {
+        "IPv4"
+    } else {
+        "IPv6"
+    }
 }
 
 /// Parses `ADDR`, `dev IFNAME`, `member N` and `lead M` in any order, each
@@ -377,8 +403,9 @@ pub fn parse_dhost_del(args: &[OsString]) -> Result<DhostDel, String> {
 }
 
 /// Parses `ADDR tcp|udp PORT[-LAST]` (in this order, the keywords may come
-/// between them), `remote RADDR:RPORT`, `vr K` and, for add, `member N`.
-/// add needs the member; a connection is of one port, not of a range.
+/// between them), `remote RADDR:RPORT` or `remote [RADDR6]:RPORT`, `vr K`
+/// and, for add, `member N`. add needs the member; a connection is of one
+/// port, not of a range, and its remote of the family of ADDR.
 pub fn parse_owner(op: OwnerOp, args: &[OsString]) -> Result<OwnerArgs, String> {
     let keywords: &[&'static str] = match op {
         OwnerOp::Add => &["member", "remote", "vr"],
@@ -412,13 +439,20 @@ pub fn parse_owner(op: OwnerOp, args: &[OsString]) -> Result<OwnerArgs, String> 
     if remote.is_some() && port_last.is_some() {
         return Err("a connection (remote) is of one port, not of a port range".into());
     }
+    if let Some(r) = remote.filter(|r| r.is_ipv4() != addr.is_ipv4()) {
+        return Err(format!(
+            "remote {r} is {} but the address {addr} is {} (a connection is of one family)",
+            family(&r.ip()),
+            family(&addr),
+        ));
+    }
     Ok(OwnerArgs {
-        addr: addr.into(),
+        addr,
         vr,
         proto,
         port,
         port_last,
-        remote: remote.map(SocketAddr::V4),
+        remote,
         member,
     })
 }
@@ -532,6 +566,7 @@ mod tests {
     use super::*;
     use clap::Parser;
     use netlink_packet_generic::GenlFamily;
+    use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
     use vr_netlink::testing::{emitted, tlv};
     use vr_netlink::Cmd;
 
@@ -548,7 +583,7 @@ mod tests {
     #[test]
     fn dhost_set_arguments() {
         let want = DhostSet {
-            addr: ADDR,
+            addr: ADDR.into(),
             dev: "eth0".into(),
             member: 2,
             lead: 1,
@@ -602,11 +637,23 @@ mod tests {
             ),
             (
                 &["10.0.0.256", "dev", "eth0", "member", "2", "lead", "1"],
-                "invalid address \"10.0.0.256\" (expected an IPv4 address A.B.C.D)",
+                "invalid address \"10.0.0.256\" (expected an IPv4 or IPv6 address)",
             ),
             (
-                &["fe80::1", "dev", "eth0", "member", "2", "lead", "1"],
-                "invalid address \"fe80::1\"",
+                &["fd00::1::2", "dev", "eth0", "member", "2", "lead", "1"],
+                "invalid address \"fd00::1::2\" (expected an IPv4 or IPv6 address)",
+            ),
+            (
+                &["fe80::1%eth0", "dev", "eth0", "member", "2", "lead", "1"],
+                "invalid address \"fe80::1%eth0\"",
+            ),
+            (
+                &["[fd00::1]", "dev", "eth0", "member", "2", "lead", "1"],
+                "invalid address \"[fd00::1]\"",
+            ),
+            (
+                &["fd00::1/128", "dev", "eth0", "member", "2", "lead", "1"],
+                "invalid address \"fd00::1/128\"",
             ),
             (
                 &["10.0.0.100", "dev", "eth0", "member", "0", "lead", "1"],
@@ -682,14 +729,14 @@ mod tests {
         assert_eq!(
             parse_dhost_del(&os(&["10.0.0.100"])),
             Ok(DhostDel {
-                addr: ADDR,
+                addr: ADDR.into(),
                 vr: None
             })
         );
         assert_eq!(
             parse_dhost_del(&os(&["vr", "3", "10.0.0.100"])),
             Ok(DhostDel {
-                addr: ADDR,
+                addr: ADDR.into(),
                 vr: Some(3)
             })
         );
@@ -874,7 +921,8 @@ mod tests {
                     "remote",
                     "10.0.0.2",
                 ],
-                "invalid remote \"10.0.0.2\" (expected A.B.C.D:PORT, port 1-65535)",
+                "invalid remote \"10.0.0.2\" (expected A.B.C.D:PORT or [X:X::X]:PORT, \
+                 port 1-65535)",
             ),
             (
                 OwnerOp::Add,
@@ -948,6 +996,274 @@ mod tests {
         }
     }
 
+    const ADDR6: Ipv6Addr = Ipv6Addr::new(0xfd00, 9, 0, 0, 0, 0, 0, 0x100);
+    const REMOTE6: Ipv6Addr = Ipv6Addr::new(0xfd00, 9, 0, 0, 0, 0, 0, 0x13);
+
+    #[test]
+    fn ipv6_dhost_set_and_del_arguments() {
+        let want = DhostSet {
+            addr: ADDR6.into(),
+            dev: "eth0".into(),
+            member: 2,
+            lead: 1,
+        };
+        for addr in ["fd00:9::100", "FD00:9:0:0:0:0:0:100", "fd00:9::0.0.1.0"] {
+            assert_eq!(
+                parse_dhost_set(&os(&[addr, "dev", "eth0", "member", "2", "lead", "1"])),
+                Ok(want.clone()),
+                "{addr}"
+            );
+        }
+        assert_eq!(
+            parse_dhost_del(&os(&["vr", "1", "fd00:9::100"])),
+            Ok(DhostDel {
+                addr: ADDR6.into(),
+                vr: Some(1)
+            })
+        );
+        // Link-local, multicast and the like are the kernel's to refuse
+        // (EINVAL, with its message).
+        assert_eq!(
+            parse_dhost_del(&os(&["fe80::1"])).map(|a| a.addr),
+            Ok("fe80::1".parse::<IpAddr>().expect("addr"))
+        );
+        let msg = DhostMessage::set(want.addr, 7, want.member, want.lead);
+        let mut bytes = tlv(vr_netlink::dhost::ADDR6, &ADDR6.octets());
+        bytes.extend(u32_attr(vr_netlink::dhost::IFINDEX, 7));
+        bytes.extend(u32_attr(vr_netlink::dhost::MEMBER, 2));
+        bytes.extend(u32_attr(vr_netlink::dhost::LEAD, 1));
+        assert_eq!(emitted(&msg), bytes);
+    }
+
+    /// An IPv4-mapped IPv6 address is that IPv4 address: ADDR and RADDR
+    /// alike, as the kernel (which refuses a mapped addr6) and vr-dhostd
+    /// key them.
+    #[test]
+    fn ipv4_mapped_addresses_are_ipv4() {
+        let set = parse_dhost_set(&os(&[
+            "::ffff:10.0.0.100",
+            "dev",
+            "eth0",
+            "member",
+            "2",
+            "lead",
+            "1",
+        ]))
+        .expect("valid");
+        assert_eq!(set.addr, IpAddr::V4(ADDR));
+        let mut want = tlv(vr_netlink::dhost::ADDR, &[10, 0, 0, 100]);
+        want.extend(u32_attr(vr_netlink::dhost::IFINDEX, 7));
+        want.extend(u32_attr(vr_netlink::dhost::MEMBER, 2));
+        want.extend(u32_attr(vr_netlink::dhost::LEAD, 1));
+        assert_eq!(
+            emitted(&DhostMessage::set(set.addr, 7, set.member, set.lead)),
+            want
+        );
+        assert_eq!(
+            parse_dhost_del(&os(&["::FFFF:a00:64"])).map(|a| a.addr),
+            Ok(IpAddr::V4(ADDR))
+        );
+        let ipv4 = parse_owner(
+            OwnerOp::Add,
+            &os(&[
+                "10.0.0.100",
+                "tcp",
+                "80",
+                "remote",
+                "10.0.0.2:40000",
+                "member",
+                "2",
+            ]),
+        )
+        .expect("valid");
+        for (addr, remote) in [
+            ("::ffff:10.0.0.100", "[::ffff:10.0.0.2]:40000"),
+            ("10.0.0.100", "[::ffff:10.0.0.2]:40000"),
+            ("::ffff:10.0.0.100", "10.0.0.2:40000"),
+        ] {
+            let args = os(&[addr, "tcp", "80", "remote", remote, "member", "2"]);
+            assert_eq!(
+                parse_owner(OwnerOp::Add, &args),
+                Ok(ipv4.clone()),
+                "{args:?}"
+            );
+        }
+        // The IPv4 address of a mapped remote is not of an IPv6 address's
+        // family, and an unspecified one is refused as 0.0.0.0 is.
+        for (args, msg) in [
+            (
+                &["fd00:9::100", "tcp", "80", "remote", "[::ffff:10.0.0.2]:5"][..],
+                "remote 10.0.0.2:5 is IPv4 but the address fd00:9::100 is IPv6",
+            ),
+            (
+                &["10.0.0.100", "tcp", "80", "remote", "[::ffff:0.0.0.0]:5"],
+                "invalid remote \"[::ffff:0.0.0.0]:5\"",
+            ),
+        ] {
+            match parse_owner(OwnerOp::Del, &os(args)) {
+                Err(e) => assert!(e.contains(msg), "{args:?}: {e}"),
+                Ok(a) => panic!("{args:?} parsed as {a:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn ipv6_owner_arguments() {
+        let port = OwnerArgs {
+            addr: ADDR6.into(),
+            vr: None,
+            proto: IPPROTO_TCP,
+            port: 80,
+            port_last: None,
+            remote: None,
+            member: Some(2),
+        };
+        let p = |op, args: &[&str]| parse_owner(op, &os(args));
+        assert_eq!(
+            p(OwnerOp::Add, &["fd00:9::100", "tcp", "80", "member", "2"]),
+            Ok(port.clone())
+        );
+        assert_eq!(
+            p(
+                OwnerOp::Add,
+                &[
+                    "vr",
+                    "1",
+                    "fd00:9::100",
+                    "udp",
+                    "40000-49999",
+                    "member",
+                    "3"
+                ]
+            ),
+            Ok(OwnerArgs {
+                proto: IPPROTO_UDP,
+                port: 40000,
+                port_last: Some(49999),
+                member: Some(3),
+                vr: Some(1),
+                ..port.clone()
+            })
+        );
+        let conn = OwnerArgs {
+            remote: Some(SocketAddr::V6(SocketAddrV6::new(REMOTE6, 40000, 0, 0))),
+            ..port.clone()
+        };
+        let args = [
+            "fd00:9::100",
+            "tcp",
+            "80",
+            "remote",
+            "[fd00:9::13]:40000",
+            "member",
+            "2",
+        ];
+        assert_eq!(p(OwnerOp::Add, &args), Ok(conn.clone()));
+        let del = p(OwnerOp::Del, &args[..5]);
+        assert_eq!(
+            del,
+            Ok(OwnerArgs {
+                member: None,
+                ..conn.clone()
+            })
+        );
+        // addr6 and remote6 in the places of addr and remote.
+        let mut key = tlv(vr_netlink::owner::ADDR6, &ADDR6.octets());
+        key.extend(u32_attr(vr_netlink::owner::PROTO, 6));
+        key.extend(u32_attr(vr_netlink::owner::PORT, 80));
+        key.extend(tlv(vr_netlink::owner::REMOTE6, &REMOTE6.octets()));
+        key.extend(u32_attr(vr_netlink::owner::REMOTE_PORT, 40000));
+        let mut want = key.clone();
+        want.extend(u32_attr(vr_netlink::owner::MEMBER, 2));
+        assert_eq!(emitted(&owner(OwnerOp::Add, &args)), want);
+        assert_eq!(emitted(&owner(OwnerOp::Del, &args[..5])), key);
+    }
+
+    #[test]
+    fn ipv6_owner_argument_errors() {
+        let remote_msg = "(expected A.B.C.D:PORT or [X:X::X]:PORT, port 1-65535)";
+        for (args, msg) in [
+            (
+                &["fd00:9::100", "tcp", "80", "remote", "10.0.0.2:40000"][..],
+                "remote 10.0.0.2:40000 is IPv4 but the address fd00:9::100 is IPv6 \
+                 (a connection is of one family)",
+            ),
+            (
+                &["10.0.0.100", "tcp", "80", "remote", "[fd00:9::13]:40000"],
+                "remote [fd00:9::13]:40000 is IPv6 but the address 10.0.0.100 is IPv4 \
+                 (a connection is of one family)",
+            ),
+            (
+                &["fd00:9::100", "tcp", "80", "remote", "fd00:9::13:40000"],
+                "invalid remote \"fd00:9::13:40000\"",
+            ),
+            (
+                &["fd00:9::100", "tcp", "80", "remote", "fd00:9::13"],
+                "invalid remote \"fd00:9::13\"",
+            ),
+            (
+                &["fd00:9::100", "tcp", "80", "remote", "[fd00:9::13]"],
+                "invalid remote \"[fd00:9::13]\"",
+            ),
+            (
+                &["fd00:9::100", "tcp", "80", "remote", "[fd00:9::13]:0"],
+                "invalid remote \"[fd00:9::13]:0\"",
+            ),
+            (
+                &["fd00:9::100", "tcp", "80", "remote", "[fd00:9::13]:65536"],
+                "invalid remote \"[fd00:9::13]:65536\"",
+            ),
+            (
+                &["fd00:9::100", "tcp", "80", "remote", "[::]:5"],
+                "invalid remote \"[::]:5\"",
+            ),
+            (
+                &["fd00:9::100", "tcp", "80", "remote", "[fe80::1%2]:5"],
+                "invalid remote \"[fe80::1%2]:5\"",
+            ),
+            (
+                &["fd00:9::100", "tcp", "80", "remote", "[10.0.0.2]:5"],
+                "invalid remote \"[10.0.0.2]:5\"",
+            ),
+            (
+                &["fd00:9::100", "tcp", "80", "remote", "[fd00:9::13]:5x"],
+                "invalid remote \"[fd00:9::13]:5x\"",
+            ),
+            (
+                &["[fd00:9::100]", "tcp", "80"],
+                "invalid address \"[fd00:9::100]\" (expected an IPv4 or IPv6 address)",
+            ),
+            (
+                &["fd00:9::100:80", "tcp"],
+                "a port or a port range is required",
+            ),
+            (
+                &["fd00:9:::100", "tcp", "80"],
+                "invalid address \"fd00:9:::100\"",
+            ),
+            (
+                &["fd00:9::100", "tcp", "80-90", "remote", "[fd00:9::13]:5"],
+                "a connection (remote) is of one port, not of a port range",
+            ),
+        ] {
+            for op in [OwnerOp::Add, OwnerOp::Del] {
+                let mut args = os(args);
+                if op == OwnerOp::Add {
+                    args.extend(os(&["member", "2"]));
+                }
+                match parse_owner(op, &args) {
+                    Err(e) => {
+                        assert!(e.contains(msg), "{args:?}: {e}");
+                        if msg.starts_with("invalid remote") {
+                            assert!(e.ends_with(remote_msg), "{args:?}: {e}");
+                        }
+                    }
+                    Ok(a) => panic!("{args:?} parsed as {a:?}"),
+                }
+            }
+        }
+    }
+
     #[test]
     fn encode_dhost_set() {
         let args = parse_dhost_set(&os(&[
@@ -960,7 +1276,7 @@ mod tests {
             "1",
         ]))
         .expect("valid");
-        let msg = DhostMessage::set(args.addr.into(), 7, args.member, args.lead);
+        let msg = DhostMessage::set(args.addr, 7, args.member, args.lead);
         assert_eq!(msg.cmd, Cmd::DhostSet);
         assert_eq!(msg.version(), 1);
         let mut want = tlv(vr_netlink::dhost::ADDR, &[10, 0, 0, 100]);
@@ -1152,10 +1468,42 @@ mod tests {
 
     #[test]
     fn owner_text_is_what_owner_add_takes() {
-        for line in owners_text(&owners()).lines() {
+        let mut entries = owners();
+        // The same entries of an IPv6 address, with an IPv6 remote.
+        entries.extend(owners().into_iter().map(|o| Owner {
+            addr: ADDR6.into(),
+            remote: o.remote.map(|(_, port)| (REMOTE6.into(), port)),
+            ..o
+        }));
+        entries.push(Owner {
+            addr: "2001:db8::1".parse().expect("addr"),
+            remote: Some(("2001:db8:0:1::2".parse().expect("addr"), 65535)),
+            port: 65535,
+            port_last: 65535,
+            member: 65535,
+            vr: 65535,
+            ..owners().remove(0)
+        });
+        let text = owners_text(&entries);
+        assert!(
+            text.contains("fd00:9::100 tcp 80 remote [fd00:9::13]:40000 member 2 vr 1\n"),
+            "{text}"
+        );
+        assert_eq!(text.lines().count(), entries.len());
+        for (line, o) in text.lines().zip(&entries) {
             let args: Vec<std::ffi::OsString> = line.split(' ').map(Into::into).collect();
             let a = parse_owner(OwnerOp::Add, &args).expect("parses");
-            assert_eq!(a.addr, Ipv4Addr::new(10, 0, 0, 100), "{line}");
+            // Back to the entry it was printed from.
+            let want = OwnerArgs {
+                addr: o.addr,
+                vr: (o.vr != 0).then_some(o.vr),
+                proto: o.proto as u8,
+                port: o.port as u16,
+                port_last: (o.port_last != o.port).then_some(o.port_last as u16),
+                remote: o.remote.map(|(ip, port)| SocketAddr::new(ip, port as u16)),
+                member: Some(o.member),
+            };
+            assert_eq!(a, want, "{line}");
         }
     }
 
@@ -1177,7 +1525,7 @@ mod tests {
     }
 
     /// IPv6 entries print their addresses as `IpAddr` does, the remote of
-    /// a connection as `[ADDR]:PORT` (vrctl takes no IPv6 argument yet).
+    /// a connection as `[ADDR]:PORT`, as owner add takes them.
     #[test]
     fn ipv6_entries() {
         let addr: IpAddr = "fd00:9::100".parse().expect("addr");
@@ -1319,6 +1667,29 @@ mod tests {
         assert!(msg.contains("the last port is below the first"), "{msg}");
         let (cmd, _) = dhost_usage_error(&["owner", "delete", "10.0.0.100", "tcp"]);
         assert_eq!(cmd, ["dhost", "owner", "del"]);
+        // A remote of another family than the address: a usage error of
+        // the command (exit 2), before anything is sent.
+        let args = [
+            "owner",
+            "add",
+            "fd00:9::100",
+            "tcp",
+            "80",
+            "remote",
+            "10.0.0.2:40000",
+            "member",
+            "2",
+        ];
+        match dhost(&args) {
+            Err(e @ Error::Usage { cmd, .. }) => {
+                assert_eq!(cmd, ["dhost", "owner", "add"]);
+                assert_eq!(e.exit_code(), 2);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let (cmd, msg) = dhost_usage_error(&["del", "fd00:9::100::1"]);
+        assert_eq!(cmd, ["dhost", "del"]);
+        assert!(msg.contains("expected an IPv4 or IPv6 address"), "{msg}");
         // The daemon is vr-dhostd now: a usage error says so, with the
         // arguments given.
         let (cmd, msg) = dhost_usage_error(&["daemon", "members", "1,2", "lead-addr", "10.0.0.1"]);
@@ -1344,12 +1715,12 @@ mod tests {
             (
                 &["dhost", "owner", "add"],
                 "vrctl dhost owner add <ADDR> tcp|udp <PORT>[-<LAST>] member <N> \
-                 [remote <RADDR>:<RPORT>] [vr <VR>]",
+                 [remote <RADDR>:<RPORT>|[<RADDR6>]:<RPORT>] [vr <VR>]",
             ),
             (
                 &["dhost", "owner", "del"],
                 "vrctl dhost owner del <ADDR> tcp|udp <PORT>[-<LAST>] \
-                 [remote <RADDR>:<RPORT>] [vr <VR>]",
+                 [remote <RADDR>:<RPORT>|[<RADDR6>]:<RPORT>] [vr <VR>]",
             ),
         ] {
             let e = crate::usage_error(path, "bad thing");

@@ -439,6 +439,51 @@ fn dhost_usage() {
             &[
                 "dhost",
                 "owner",
+                "add",
+                "fd00:9::100",
+                "tcp",
+                "80",
+                "remote",
+                "10.0.0.2:40000",
+                "member",
+                "2",
+            ],
+            "remote 10.0.0.2:40000 is IPv4 but the address fd00:9::100 is IPv6",
+            owner_add,
+        ),
+        (
+            &[
+                "dhost",
+                "owner",
+                "del",
+                "fd00:9::100",
+                "tcp",
+                "80",
+                "remote",
+                "fd00:9::13:40000",
+            ],
+            "invalid remote \"fd00:9::13:40000\" (expected A.B.C.D:PORT or [X:X::X]:PORT",
+            owner_del,
+        ),
+        (
+            &[
+                "dhost",
+                "set",
+                "fd00:9::100/128",
+                "dev",
+                "eth0",
+                "member",
+                "2",
+                "lead",
+                "1",
+            ],
+            "invalid address \"fd00:9::100/128\" (expected an IPv4 or IPv6 address)",
+            set,
+        ),
+        (
+            &[
+                "dhost",
+                "owner",
                 "del",
                 "10.0.0.100",
                 "tcp",
@@ -484,21 +529,29 @@ fn dhost_daemon_is_vr_dhostd_now() {
 
 #[test]
 fn dhost_set_unknown_interface_exits_one() {
-    // The name is resolved before the kernel is asked anything.
-    let out = vrctl(&[
-        "dhost",
-        "set",
-        "10.0.0.100",
-        "dev",
-        "nosuchdev0",
-        "member",
-        "2",
-        "lead",
-        "1",
-    ]);
-    assert_eq!(out.status.code(), Some(1), "stderr {}", stderr(&out));
-    assert_eq!(stderr(&out), "Error: cannot find device \"nosuchdev0\"\n");
-    assert!(out.stdout.is_empty());
+    // The name is resolved before the kernel is asked anything, for
+    // either family.
+    for addr in ["10.0.0.100", "fd00:9::100"] {
+        let out = vrctl(&[
+            "dhost",
+            "set",
+            addr,
+            "dev",
+            "nosuchdev0",
+            "member",
+            "2",
+            "lead",
+            "1",
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{addr}: stderr {}",
+            stderr(&out)
+        );
+        assert_eq!(stderr(&out), "Error: cannot find device \"nosuchdev0\"\n");
+        assert!(out.stdout.is_empty());
+    }
 }
 
 #[test]
@@ -553,6 +606,14 @@ fn help_exits_zero() {
     for verb in ["set", "del", "show", "owner"] {
         assert!(dhost.contains(verb), "dhost --help lacks {verb}: {dhost}");
     }
+    for words in [
+        "IPv4 or IPv6 address",
+        "neighbour solicitations",
+        "ICMP/ICMPv6",
+        "ip -6 addr add ADDR/128 dev IF nodad",
+    ] {
+        assert!(dhost.contains(words), "dhost --help lacks {words}: {dhost}");
+    }
     let owner = stdout(&vrctl(&["dhost", "owner", "--help"]));
     for verb in ["add", "del", "show"] {
         assert!(owner.contains(verb), "owner --help lacks {verb}: {owner}");
@@ -565,11 +626,11 @@ fn help_exits_zero() {
         (&["dhost", "del", "--help"], "vrctl dhost del <ADDR> [vr <VR>]"),
         (
             &["dhost", "owner", "add", "--help"],
-            "vrctl dhost owner add <ADDR> tcp|udp <PORT>[-<LAST>] member <N> [remote <RADDR>:<RPORT>] [vr <VR>]",
+            "vrctl dhost owner add <ADDR> tcp|udp <PORT>[-<LAST>] member <N> [remote <RADDR>:<RPORT>|[<RADDR6>]:<RPORT>] [vr <VR>]",
         ),
         (
             &["dhost", "owner", "del", "--help"],
-            "vrctl dhost owner del <ADDR> tcp|udp <PORT>[-<LAST>] [remote <RADDR>:<RPORT>] [vr <VR>]",
+            "vrctl dhost owner del <ADDR> tcp|udp <PORT>[-<LAST>] [remote <RADDR>:<RPORT>|[<RADDR6>]:<RPORT>] [vr <VR>]",
         ),
     ] {
         let text = stdout(&vrctl(args));
