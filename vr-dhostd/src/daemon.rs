@@ -43,7 +43,10 @@
 //!   the key back with a `Release`);
 //! - a claim in flight when the link to the lead is lost is answered
 //!   `EHOSTUNREACH`;
-//! - beyond [`MAX_PENDING_CLAIMS`] claims in flight, `ENOBUFS`.
+//! - beyond [`MAX_PENDING_CLAIMS`] claims in flight, `ENOBUFS`;
+//! - a key that is not valid ([`db::Key::is_valid`], e.g. a remote of
+//!   another family than the address, which the wire format does not
+//!   carry) is answered `EINVAL` at once, as the lead would answer it.
 //!
 //! A [`KernelEvent::Release`] is forwarded to the lead, or, while out of
 //! sync, kept and sent once back in sync. The daemon remembers the keys its

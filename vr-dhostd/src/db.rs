@@ -15,8 +15,11 @@
 //!
 //! A [`Key`] is an address, a protocol and a local port (a *port key*:
 //! a bound or listening socket), plus the remote address and port for a
-//! connection (a *connection key*: a connected TCP or UDP socket). Each key
-//! has at most one owner. Between two different members:
+//! connection (a *connection key*: a connected TCP or UDP socket). The
+//! address is IPv4 or IPv6, and the remote of a connection is of the same
+//! family; an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) is the IPv4
+//! address, as the kernel keeps it. Each key has at most one owner.
+//! Between two different members:
 //! - a port key conflicts with every key on the same address, protocol and
 //!   port, whether a port key or a connection key;
 //! - a connection key conflicts with the port key of its port and with the
@@ -28,7 +31,9 @@
 //! connected from the same explicit port to a different peer); the
 //! ephemeral slices below keep that from happening to ports the kernels
 //! pick themselves. Claims are per protocol and per address: TCP and UDP
-//! port 53 are different keys, and so are 10.0.0.1:80 and 10.0.0.2:80.
+//! port 53 are different keys, and so are 10.0.0.1:80 and 10.0.0.2:80;
+//! so are the keys of the IPv4 and the IPv6 address of a host, which never
+//! conflict.
 //!
 //! # Ephemeral ports
 //!
@@ -36,9 +41,12 @@
 //! (32768-60999, Linux's default `ip_local_port_range`), which is split
 //! into one disjoint slice per configured member ([`ephemeral_range`]), so
 //! that a member picks source ports no other member picks and return
-//! traffic can be routed to it. The lead refuses a connection key whose
-//! local port is in [`EPHEMERAL`] but outside the claimer's slice, unless
-//! the claimer owns that port as a port key (it bound the port itself).
+//! traffic can be routed to it. One range serves both families: Linux
+//! picks the ephemeral ports of IPv6 sockets from
+//! `net.ipv4.ip_local_port_range` too. The lead refuses a connection key
+//! whose local port is in [`EPHEMERAL`] but outside the claimer's slice,
+//! unless the claimer owns that port as a port key (it bound the port
+//! itself).
 //! Port keys may be anywhere, as an explicit `bind` may be.
 //!
 //! # Liveness
@@ -53,7 +61,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, SocketAddr};
 use std::ops::RangeInclusive;
 
 /// How often a member's daemon sends a heartbeat to the lead, in ms.
@@ -67,7 +75,8 @@ pub const HEARTBEAT_MS: u64 = 1000;
 pub const LEASE_MS: u64 = 3 * HEARTBEAT_MS;
 
 /// The local ports of outgoing connections: Linux's default
-/// `net.ipv4.ip_local_port_range`, split among the members.
+/// `net.ipv4.ip_local_port_range` (IPv4 and IPv6), split among the
+/// members.
 pub const EPHEMERAL: RangeInclusive<u16> = 32768..=60999;
 
 /// The most ownerships a lead holds; claims beyond are refused
@@ -121,53 +130,66 @@ impl fmt::Display for Proto {
 
 /// What a member owns: a local port (`remote` None) or a connection.
 ///
-/// Keys are ordered by address, protocol, port, then remote with None
-/// first: the keys of one port are adjacent, its port key first.
+/// Keys are ordered by address (IPv4 before IPv6), protocol, port, then
+/// remote with None first: the keys of one port are adjacent, its port key
+/// first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key {
-    pub addr: Ipv4Addr,
+    /// An IPv4 or IPv6 address; never an IPv4-mapped IPv6 one in a valid
+    /// key (the constructors turn it into the IPv4 address).
+    pub addr: IpAddr,
     pub proto: Proto,
     pub port: u16,
-    pub remote: Option<(Ipv4Addr, u16)>,
+    /// The peer of a connection, of the family of `addr`.
+    pub remote: Option<(IpAddr, u16)>,
 }
 
 /// A local port: address, protocol, port.
-type PortId = (Ipv4Addr, Proto, u16);
+type PortId = (IpAddr, Proto, u16);
 
 impl Key {
-    /// The key of a bound or listening socket.
-    pub fn bound(addr: Ipv4Addr, proto: Proto, port: u16) -> Key {
+    /// The key of a bound or listening socket (an IPv4-mapped `addr` is
+    /// taken as the IPv4 address).
+    pub fn bound(addr: impl Into<IpAddr>, proto: Proto, port: u16) -> Key {
         Key {
-            addr,
+            addr: addr.into().to_canonical(),
             proto,
             port,
             remote: None,
         }
     }
 
-    /// The key of a connected socket.
+    /// The key of a connected socket (IPv4-mapped addresses are taken as
+    /// the IPv4 addresses).
     pub fn connection(
-        addr: Ipv4Addr,
+        addr: impl Into<IpAddr>,
         proto: Proto,
         port: u16,
-        remote_addr: Ipv4Addr,
+        remote_addr: impl Into<IpAddr>,
         remote_port: u16,
     ) -> Key {
         Key {
-            addr,
-            proto,
-            port,
-            remote: Some((remote_addr, remote_port)),
+            remote: Some((remote_addr.into().to_canonical(), remote_port)),
+            ..Key::bound(addr, proto, port)
         }
     }
 
     /// Whether a kernel could own this: no port 0 (a socket has its port
-    /// before it is claimed), no remote port 0 or remote address 0.0.0.0.
+    /// before it is claimed), no remote port 0 or unspecified remote
+    /// address (0.0.0.0, ::), no remote of another family than the
+    /// address, and no IPv4-mapped IPv6 address (a key has one form).
     pub fn is_valid(&self) -> bool {
+        let canonical = |a: IpAddr| a.to_canonical() == a;
         self.port != 0
+            && canonical(self.addr)
             && match self.remote {
                 None => true,
-                Some((addr, port)) => port != 0 && !addr.is_unspecified(),
+                Some((addr, port)) => {
+                    port != 0
+                        && !addr.is_unspecified()
+                        && canonical(addr)
+                        && addr.is_ipv4() == self.addr.is_ipv4()
+                }
             }
     }
 
@@ -177,10 +199,12 @@ impl Key {
 }
 
 impl fmt::Display for Key {
+    /// `tcp 10.0.0.1:80`, `udp [fd00::1]:53 peer [fd00::7]:4000`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}:{}", self.proto, self.addr, self.port)?;
+        let local = SocketAddr::new(self.addr, self.port);
+        write!(f, "{} {local}", self.proto)?;
         if let Some((addr, port)) = self.remote {
-            write!(f, " peer {addr}:{port}")?;
+            write!(f, " peer {}", SocketAddr::new(addr, port))?;
         }
         Ok(())
     }
@@ -219,10 +243,11 @@ pub enum Refusal {
     /// slice (None if the claimer has none), on a port it does not own.
     OutsideSlice { slice: Option<RangeInclusive<u16>> },
     /// This lead does not lead the key's address.
-    NotLead { addr: Ipv4Addr },
+    NotLead { addr: IpAddr },
     /// The claimer is not a configured member.
     NotMember,
-    /// Port 0, or a remote port 0 or address 0.0.0.0 (see [`Key::is_valid`]).
+    /// Port 0, a remote port 0, an unspecified remote address or one of
+    /// another family (see [`Key::is_valid`]).
     Invalid,
     /// The database holds [`MAX_ENTRIES`] ownerships.
     Full,
@@ -384,16 +409,16 @@ impl Table {
 
     fn owner_of(
         &self,
-        addr: Ipv4Addr,
+        addr: IpAddr,
         proto: Proto,
         port: u16,
-        remote: Option<(Ipv4Addr, u16)>,
+        remote: Option<(IpAddr, u16)>,
     ) -> Option<MemberId> {
         let key = Key {
-            addr,
+            addr: addr.to_canonical(),
             proto,
             port,
-            remote,
+            remote: remote.map(|(a, p)| (a.to_canonical(), p)),
         };
         if remote.is_some() {
             if let Some(owner) = self.get(&key) {
@@ -420,8 +445,8 @@ impl Table {
 /// addresses it leads.
 #[derive(Debug, Clone)]
 pub struct Lead {
-    /// The addresses this lead leads, sorted.
-    addrs: Vec<Ipv4Addr>,
+    /// The addresses this lead leads (IPv4 and IPv6), sorted.
+    addrs: Vec<IpAddr>,
     /// The configured members, sorted: a member's index is its slice.
     members: Vec<MemberId>,
     table: Table,
@@ -433,15 +458,16 @@ pub struct Lead {
 }
 
 impl Lead {
-    /// A lead of `addrs` for the configured `members` (duplicates are
-    /// ignored). Member i in increasing id order gets ephemeral slice i of
+    /// A lead of `addrs` (of either family; IPv4-mapped ones are the IPv4
+    /// addresses) for the configured `members` (duplicates are ignored).
+    /// Member i in increasing id order gets ephemeral slice i of
     /// `members.len()`, so every member computes the same slices from the
     /// same configuration.
     pub fn new(
-        addrs: impl IntoIterator<Item = Ipv4Addr>,
+        addrs: impl IntoIterator<Item = IpAddr>,
         members: impl IntoIterator<Item = MemberId>,
     ) -> Lead {
-        let mut addrs: Vec<_> = addrs.into_iter().collect();
+        let mut addrs: Vec<_> = addrs.into_iter().map(|a| a.to_canonical()).collect();
         addrs.sort_unstable();
         addrs.dedup();
         let mut members: Vec<_> = members.into_iter().collect();
@@ -590,10 +616,10 @@ impl Lead {
     /// As [`Replica::owner_of`], on the lead's own view.
     pub fn owner_of(
         &self,
-        addr: Ipv4Addr,
+        addr: IpAddr,
         proto: Proto,
         port: u16,
-        remote: Option<(Ipv4Addr, u16)>,
+        remote: Option<(IpAddr, u16)>,
     ) -> Option<MemberId> {
         self.table.owner_of(addr, proto, port, remote)
     }
@@ -675,10 +701,10 @@ impl Replica {
     /// the owner of the port key. With `remote` None, the port key's owner.
     pub fn owner_of(
         &self,
-        addr: Ipv4Addr,
+        addr: IpAddr,
         proto: Proto,
         port: u16,
-        remote: Option<(Ipv4Addr, u16)>,
+        remote: Option<(IpAddr, u16)>,
     ) -> Option<MemberId> {
         self.table.owner_of(addr, proto, port, remote)
     }
@@ -693,23 +719,27 @@ impl Replica {
 mod tests {
     use super::*;
 
-    const A: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
-    const B: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
-    const PEER: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 7);
-    const PEER2: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 8);
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    const A: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+    const B: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2));
+    const PEER: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7));
+    const PEER2: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 8));
+    const A6: IpAddr = IpAddr::V6(Ipv6Addr::new(0xfd00, 9, 0, 0, 0, 0, 0, 1));
+    const PEER6: IpAddr = IpAddr::V6(Ipv6Addr::new(0xfd00, 7, 0, 0, 0, 0, 0, 7));
     const M1: MemberId = MemberId(1);
     const M2: MemberId = MemberId(2);
     const M3: MemberId = MemberId(3);
 
     fn lead() -> Lead {
-        Lead::new([A, B], [M3, M1, M2, M1])
+        Lead::new([A, B, A6], [M3, M1, M2, M1])
     }
 
     fn port(p: u16) -> Key {
         Key::bound(A, Proto::Tcp, p)
     }
 
-    fn conn(p: u16, peer: Ipv4Addr, peer_port: u16) -> Key {
+    fn conn(p: u16, peer: IpAddr, peer_port: u16) -> Key {
         Key::connection(A, Proto::Tcp, p, peer, peer_port)
     }
 
@@ -806,7 +836,7 @@ mod tests {
     #[test]
     fn refusals() {
         let mut l = lead();
-        let other = Ipv4Addr::new(10, 9, 9, 9);
+        let other = IpAddr::from([10, 9, 9, 9]);
         let cases = [
             (
                 M1,
@@ -816,7 +846,11 @@ mod tests {
             (MemberId(9), port(80), Refusal::NotMember),
             (M1, port(0), Refusal::Invalid),
             (M1, conn(80, PEER, 0), Refusal::Invalid),
-            (M1, conn(80, Ipv4Addr::UNSPECIFIED, 1), Refusal::Invalid),
+            (
+                M1,
+                conn(80, Ipv4Addr::UNSPECIFIED.into(), 1),
+                Refusal::Invalid,
+            ),
         ];
         for (member, key, refusal) in cases {
             assert_eq!(l.claim(member, key, 0), Err(refusal), "{key}");
@@ -1145,9 +1179,11 @@ mod tests {
             } else {
                 *EPHEMERAL.start() + next(EPHEMERAL.len() as u64) as u16
             };
-            let remote = (next(2) == 0).then(|| (PEER, next(3) as u16 + 1));
+            let addr = [A, B, A6][next(3) as usize];
+            let peer = if addr.is_ipv4() { PEER } else { PEER6 };
+            let remote = (next(2) == 0).then(|| (peer, next(3) as u16 + 1));
             let key = Key {
-                addr: [A, B][next(2) as usize],
+                addr,
                 proto: [Proto::Tcp, Proto::Udp][next(2) as usize],
                 port: p,
                 remote,
@@ -1207,8 +1243,140 @@ mod tests {
         assert_eq!(full.table.ports, counts);
     }
 
+    /// The rules of the IPv4 tests above, on an IPv6 address.
+    #[test]
+    fn ipv6_keys_follow_the_same_rules() {
+        let mut l = lead();
+        let port6 = |p| Key::bound(A6, Proto::Tcp, p);
+        let conn6 = |p, peer_port| Key::connection(A6, Proto::Tcp, p, PEER6, peer_port);
+        granted(l.claim(M1, port6(80), 0));
+        assert_eq!(l.claim(M2, port6(80), 0), Err(Refusal::InUse { owner: M1 }));
+        assert_eq!(
+            l.claim(M2, conn6(80, 1234), 0),
+            Err(Refusal::InUse { owner: M1 })
+        );
+        granted(l.claim(M1, conn6(80, 1234), 0));
+        assert_eq!(
+            l.claim(M1, port6(80), 0),
+            Ok(Claimed::AlreadyOwned { seq: 2 })
+        );
+        // The ephemeral slices hold for IPv6 connections too.
+        let s1 = l.slice(M1).expect("configured");
+        let s2 = l.slice(M2).expect("configured");
+        granted(l.claim(M2, conn6(*s2.start(), 443), 0));
+        assert_eq!(
+            l.claim(M1, conn6(*s2.end(), 443), 0),
+            Err(Refusal::OutsideSlice {
+                slice: Some(s1.clone())
+            })
+        );
+        granted(l.claim(M1, conn6(*s1.end(), 443), 0));
+        // An IPv6 address the lead does not lead.
+        let other: IpAddr = "fd00:9::2".parse().expect("addr");
+        let r = l.claim(M1, Key::bound(other, Proto::Tcp, 80), 0);
+        assert_eq!(r, Err(Refusal::NotLead { addr: other }));
+        assert_eq!(r.unwrap_err().to_string(), "not the lead of fd00:9::2");
+        // Releases and the owner lookups of a replica.
+        let mut r = Replica::new();
+        r.load(l.snapshot());
+        assert_eq!(r.owner_of(A6, Proto::Tcp, 80, Some((PEER6, 9))), Some(M1));
+        assert_eq!(r.owner_of(A6, Proto::Tcp, 80, None), Some(M1));
+        assert_eq!(
+            r.owner_of(A6, Proto::Tcp, *s2.start(), Some((PEER6, 443))),
+            Some(M2)
+        );
+        assert_eq!(r.owner_of(A6, Proto::Udp, 80, None), None);
+        let u = l.release(M1, port6(80)).expect("owned");
+        r.apply(u).expect("next");
+        assert_eq!(r.owner_of(A6, Proto::Tcp, 80, None), None);
+        assert_eq!(
+            r.owner_of(A6, Proto::Tcp, 80, Some((PEER6, 1234))),
+            Some(M1)
+        );
+    }
+
+    /// The keys of the IPv4 and the IPv6 address of a port never
+    /// conflict; IPv4 keys come first.
+    #[test]
+    fn v4_and_v6_keys_of_the_same_port_are_independent() {
+        let mut l = lead();
+        granted(l.claim(M2, Key::bound(A6, Proto::Tcp, 80), 0));
+        granted(l.claim(M1, Key::bound(A, Proto::Tcp, 80), 0));
+        granted(l.claim(M3, Key::connection(A6, Proto::Udp, 53, PEER6, 9), 0));
+        granted(l.claim(M1, Key::bound(A, Proto::Udp, 53), 0));
+        assert_eq!(l.owner_of(A, Proto::Tcp, 80, None), Some(M1));
+        assert_eq!(l.owner_of(A6, Proto::Tcp, 80, None), Some(M2));
+        assert_eq!(
+            l.snapshot().entries,
+            [
+                (Key::bound(A, Proto::Tcp, 80), M1),
+                (Key::bound(A, Proto::Udp, 53), M1),
+                (Key::bound(A6, Proto::Tcp, 80), M2),
+                (Key::connection(A6, Proto::Udp, 53, PEER6, 9), M3),
+            ]
+        );
+        assert!(l.release(M1, Key::bound(A, Proto::Tcp, 80)).is_some());
+        assert_eq!(l.owner_of(A6, Proto::Tcp, 80, None), Some(M2));
+        assert_eq!(
+            l.claim(M1, Key::bound(A6, Proto::Tcp, 80), 0),
+            Err(Refusal::InUse { owner: M2 })
+        );
+    }
+
+    #[test]
+    fn families_and_mapped_addresses() {
+        let mut l = lead();
+        // A remote of another family is not a key a kernel could own.
+        let mixed = [
+            Key::connection(A, Proto::Tcp, 80, PEER6, 1),
+            Key::connection(A6, Proto::Tcp, 80, PEER, 1),
+            Key::connection(A6, Proto::Tcp, 80, Ipv6Addr::UNSPECIFIED, 1),
+            Key::connection(A6, Proto::Tcp, 80, PEER6, 0),
+        ];
+        for key in mixed {
+            assert!(!key.is_valid(), "{key}");
+            assert_eq!(l.claim(M1, key, 0), Err(Refusal::Invalid), "{key}");
+        }
+        // An IPv4-mapped address is the IPv4 address.
+        let mapped = |a: IpAddr| match a {
+            IpAddr::V4(a) => IpAddr::V6(a.to_ipv6_mapped()),
+            a => a,
+        };
+        assert_eq!(
+            Key::connection(mapped(A), Proto::Tcp, 80, mapped(PEER), 1),
+            conn(80, PEER, 1)
+        );
+        assert_eq!(Key::bound(mapped(A), Proto::Tcp, 80), port(80));
+        // Hand-made keys with a mapped address are not valid: a key has one
+        // form.
+        let hand = |addr, remote| Key {
+            addr,
+            proto: Proto::Tcp,
+            port: 80,
+            remote,
+        };
+        assert!(!hand(mapped(A), None).is_valid());
+        assert!(!hand(A, Some((mapped(PEER), 1))).is_valid());
+        assert!(!hand(mapped(A), Some((mapped(PEER), 1))).is_valid());
+        assert!(hand(A, Some((PEER, 1))).is_valid());
+        assert!(hand(A6, Some((PEER6, 1))).is_valid());
+        // A lead of a mapped address leads the IPv4 address; the lookups
+        // take either form.
+        let mut l = Lead::new([mapped(B)], [M1]);
+        granted(l.claim(M1, Key::bound(B, Proto::Udp, 53), 0));
+        assert_eq!(l.owner_of(mapped(B), Proto::Udp, 53, None), Some(M1));
+    }
+
     #[test]
     fn display() {
+        assert_eq!(
+            Key::connection(A6, Proto::Tcp, 80, PEER6, 4000).to_string(),
+            "tcp [fd00:9::1]:80 peer [fd00:7::7]:4000"
+        );
+        assert_eq!(
+            Key::bound(A6, Proto::Udp, 53).to_string(),
+            "udp [fd00:9::1]:53"
+        );
         assert_eq!(port(80).to_string(), "tcp 10.0.0.1:80");
         assert_eq!(
             Key::connection(A, Proto::Udp, 5353, PEER, 9).to_string(),

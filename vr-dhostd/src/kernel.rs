@@ -448,7 +448,7 @@ pub struct Plan {
 /// The owner-set arguments of `key` in `vr` (owner-del without `owner`).
 pub fn key_args(vr: u32, key: &Key, owner: Option<MemberId>) -> OwnerArgs {
     OwnerArgs {
-        addr: key.addr.into(),
+        addr: key.addr,
         vr: Some(vr),
         proto: key.proto.number(),
         port: key.port,
@@ -487,12 +487,12 @@ fn entry_key(o: &Owner) -> Option<Key> {
         return None;
     };
     let remote = match a.remote {
-        Some(SocketAddr::V4(r)) => Some((*r.ip(), r.port())),
+        Some(SocketAddr::V4(r)) => Some((IpAddr::V4(*r.ip()), r.port())),
         Some(SocketAddr::V6(_)) => return None,
         None => None,
     };
     Some(Key {
-        addr,
+        addr: addr.into(),
         proto: Proto::from_number(a.proto)?,
         port: a.port,
         remote,
@@ -1263,7 +1263,7 @@ mod tests {
         // EADDRNOTAVAIL is the lead's answer to a claim of an address it
         // does not serve.
         assert_eq!(
-            crate::db::Refusal::NotLead { addr: B }.errno(),
+            crate::db::Refusal::NotLead { addr: B.into() }.errno(),
             libc::EADDRNOTAVAIL
         );
     }

@@ -4,13 +4,13 @@
 //! 10-byte header and a body.
 //!
 //! ```text
-//! magic "VRDH" (4 bytes) | version u8 = 1 | type u8 | length u32 | body (length bytes)
+//! magic "VRDH" (4 bytes) | version u8 = 2 | type u8 | length u32 | body (length bytes)
 //! ```
 //!
 //! All integers are big-endian. `length` is the body's length, without the
 //! header. The body is a fixed binary layout per type, not JSON: the
 //! messages are small and of fixed shape except the snapshot, which is one
-//! 18-byte entry per ownership (about a fifth of its JSON size) and is
+//! 42-byte entry per ownership (smaller than its JSON) and is
 //! sent whole when a member (re)joins or misses an update; a fixed layout
 //! has exactly one encoding of each message, so the decoder can check the
 //! length of every field and that nothing trails, and `decode` followed by
@@ -28,12 +28,33 @@
 //! | 8    | `SnapshotRequest` | (empty)                                                  | member |
 //! | 9    | `Snapshot`        | seq u64, count u32, count × (key, member u32)            | lead   |
 //!
-//! A key is 14 bytes: address (4), protocol u8 (6 TCP, 17 UDP), port u16,
-//! has remote u8 (0/1), remote address (4), remote port u16; the remote
-//! fields (and `Refused`'s owner without one) are zero when absent. `errno`
-//! is a positive Linux errno (EADDRINUSE for a port in use). The body of a
-//! `Snapshot` is at most [`BODY_MAX`] bytes, the other bodies at most their
-//! fixed size (261 bytes for `Hello`).
+//! A key is 38 bytes:
+//!
+//! ```text
+//! address (16) | protocol u8 | port u16 | has remote u8 | remote address (16) | remote port u16
+//! ```
+//!
+//! The protocol is 6 (TCP) or 17 (UDP). An address is the 16 bytes of an
+//! IPv6 address in network order; an IPv4 address is sent IPv4-mapped
+//! (`::ffff:a.b.c.d`, as the kernel keeps it), and an IPv4-mapped address
+//! is decoded as the IPv4 address, so a key has one encoding. The remote
+//! address of a connection is of the family of the address (else the frame
+//! is rejected); the remote fields (and `Refused`'s owner without one) are
+//! all zero when absent (`has remote` 0). `errno` is a positive Linux errno
+//! (EADDRINUSE for a port in use). The body of a `Snapshot` is at most
+//! [`BODY_MAX`] bytes, the other bodies at most their fixed size (261 bytes
+//! for `Hello`).
+//!
+//! # Versions
+//!
+//! This is version 2 ([`VERSION`]); version 1 had 14-byte keys (4-byte
+//! IPv4 addresses) and could not carry the keys of IPv6 addresses. A daemon speaks one version and rejects a frame of another
+//! ([`DecodeError::BadVersion`]): the connection ends with "protocol
+//! version 1 is not supported (only 2)" in the log of a version 2 daemon,
+//! and the reverse in that of a version 1 daemon. The daemons of a cluster
+//! are upgraded together (the lead's database does not survive its restart
+//! anyway: the members claim their ports again). `Hello`'s version is the
+//! highest version the sender speaks.
 //!
 //! A session: the member connects to the lead and sends `Hello` (its
 //! protocol version, configured member id and host name); the lead answers
@@ -51,24 +72,25 @@
 //! A frame the decoder rejects ends the connection.
 
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv6Addr};
 
 use super::db::{self, Change, Key, MemberId, Proto, Snapshot, Update};
 
 /// The first four bytes of every frame.
 pub const MAGIC: [u8; 4] = *b"VRDH";
-/// The protocol version of this encoding.
-pub const VERSION: u8 = 1;
+/// The protocol version of this encoding: 2, with 16-byte addresses.
+pub const VERSION: u8 = 2;
 /// The length of a frame's header.
 pub const HEADER_LEN: usize = 10;
-/// The largest body (a `Snapshot`'s): 16 MiB, room for about 930000
+/// The largest body (a `Snapshot`'s): 32 MiB, room for about 800000
 /// ownerships, well above [`db::MAX_ENTRIES`]. It bounds how much a
 /// decoder buffers before it sees a whole frame.
-pub const BODY_MAX: u32 = 16 << 20;
+pub const BODY_MAX: u32 = 32 << 20;
 /// The longest member name in a `Hello`.
 pub const NAME_MAX: usize = 255;
 
-const KEY_LEN: usize = 14;
+const ADDR_LEN: usize = 16;
+const KEY_LEN: usize = ADDR_LEN + 1 + 2 + 1 + ADDR_LEN + 2;
 const ENTRY_LEN: usize = KEY_LEN + 4;
 const SNAPSHOT_FIXED: usize = 8 + 4;
 
@@ -188,6 +210,9 @@ pub enum EncodeError {
     NameTooLong(usize),
     /// A body longer than [`BODY_MAX`] (a snapshot too large).
     TooLong(usize),
+    /// A key whose remote is of another family than its address, which
+    /// the decoder rejects (no valid key is one, see [`Key::is_valid`]).
+    MixedKey(Key),
 }
 
 impl fmt::Display for EncodeError {
@@ -199,6 +224,7 @@ impl fmt::Display for EncodeError {
             EncodeError::TooLong(len) => {
                 write!(f, "message body of {len} bytes, longer than {BODY_MAX}")
             }
+            EncodeError::MixedKey(key) => write!(f, "key {key}: remote of another family"),
         }
     }
 }
@@ -234,7 +260,8 @@ impl Message {
         }
     }
 
-    /// The frame of this message, header included.
+    /// The frame of this message, header included; every frame it
+    /// returns decodes.
     pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
         let mut out = Vec::with_capacity(HEADER_LEN + 32);
         out.extend_from_slice(&MAGIC);
@@ -257,9 +284,9 @@ impl Message {
             Message::Heartbeat { member } => put_member(&mut out, *member),
             Message::Claim { req_id, key } => {
                 out.extend_from_slice(&req_id.to_be_bytes());
-                put_key(&mut out, key);
+                put_key(&mut out, key)?;
             }
-            Message::Release { key } => put_key(&mut out, key),
+            Message::Release { key } => put_key(&mut out, key)?,
             Message::Granted { req_id, seq } => {
                 out.extend_from_slice(&req_id.to_be_bytes());
                 out.extend_from_slice(&seq.to_be_bytes());
@@ -279,12 +306,12 @@ impl Message {
                 match update.change {
                     Change::Grant { key, member } => {
                         out.push(CHANGE_GRANT);
-                        put_key(&mut out, &key);
+                        put_key(&mut out, &key)?;
                         put_member(&mut out, member);
                     }
                     Change::Release { key } => {
                         out.push(CHANGE_RELEASE);
-                        put_key(&mut out, &key);
+                        put_key(&mut out, &key)?;
                     }
                 }
             }
@@ -295,7 +322,7 @@ impl Message {
                 out.extend_from_slice(&snapshot.seq.to_be_bytes());
                 out.extend_from_slice(&count.to_be_bytes());
                 for (key, member) in &snapshot.entries {
-                    put_key(&mut out, key);
+                    put_key(&mut out, key)?;
                     put_member(&mut out, *member);
                 }
             }
@@ -326,17 +353,32 @@ fn put_member(out: &mut Vec<u8>, member: MemberId) {
     out.extend_from_slice(&member.0.to_be_bytes());
 }
 
-fn put_key(out: &mut Vec<u8>, key: &Key) {
-    out.extend_from_slice(&key.addr.octets());
+/// The 16 bytes of `addr`: an IPv4 address IPv4-mapped.
+fn addr_octets(addr: IpAddr) -> [u8; ADDR_LEN] {
+    match addr {
+        IpAddr::V4(a) => a.to_ipv6_mapped().octets(),
+        IpAddr::V6(a) => a.octets(),
+    }
+}
+
+/// Writes `key`; an error for a remote of another family than the
+/// address (IPv4-mapped addresses count as IPv4 ones, as decoded).
+fn put_key(out: &mut Vec<u8>, key: &Key) -> Result<(), EncodeError> {
+    out.extend_from_slice(&addr_octets(key.addr));
     out.push(key.proto.number());
     out.extend_from_slice(&key.port.to_be_bytes());
-    let (has, (addr, port)) = match key.remote {
-        Some(remote) => (1, remote),
-        None => (0, (Ipv4Addr::UNSPECIFIED, 0)),
-    };
-    out.push(has);
-    out.extend_from_slice(&addr.octets());
-    out.extend_from_slice(&port.to_be_bytes());
+    match key.remote {
+        Some((addr, port)) => {
+            if addr.to_canonical().is_ipv4() != key.addr.to_canonical().is_ipv4() {
+                return Err(EncodeError::MixedKey(*key));
+            }
+            out.push(1);
+            out.extend_from_slice(&addr_octets(addr));
+            out.extend_from_slice(&port.to_be_bytes());
+        }
+        None => out.extend_from_slice(&[0; 1 + ADDR_LEN + 2]),
+    }
+    Ok(())
 }
 
 /// The message at the start of `buf` and the length of its frame (the
@@ -436,8 +478,10 @@ impl Reader<'_> {
         self.u32().map(MemberId)
     }
 
-    fn addr(&mut self) -> Result<Ipv4Addr, DecodeError> {
-        self.array::<4>().map(Ipv4Addr::from)
+    /// An address: IPv4 if IPv4-mapped.
+    fn addr(&mut self) -> Result<IpAddr, DecodeError> {
+        self.array::<ADDR_LEN>()
+            .map(|a| IpAddr::V6(Ipv6Addr::from(a)).to_canonical())
     }
 
     fn key(&mut self) -> Result<Key, DecodeError> {
@@ -447,8 +491,11 @@ impl Reader<'_> {
         let has_remote = self.flag()?;
         let remote = (self.addr()?, self.u16()?);
         let remote = if has_remote {
+            if remote.0.is_ipv4() != addr.is_ipv4() {
+                return Err(self.bad("remote of another family"));
+            }
             Some(remote)
-        } else if remote == (Ipv4Addr::UNSPECIFIED, 0) {
+        } else if remote == (IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0) {
             None
         } else {
             return Err(self.bad("remote without its flag"));
@@ -542,8 +589,12 @@ impl Reader<'_> {
 mod tests {
     use super::*;
 
+    use std::net::Ipv4Addr;
+
     const A: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
     const PEER: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 7);
+    const A6: Ipv6Addr = Ipv6Addr::new(0xfd00, 9, 0, 0, 0, 0, 0, 0x100);
+    const PEER6: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 7);
 
     fn conn() -> Key {
         Key::connection(A, Proto::Udp, 40000, PEER, 53)
@@ -551,6 +602,14 @@ mod tests {
 
     fn bound() -> Key {
         Key::bound(A, Proto::Tcp, 80)
+    }
+
+    fn conn6() -> Key {
+        Key::connection(A6, Proto::Tcp, 443, PEER6, 50000)
+    }
+
+    fn bound6() -> Key {
+        Key::bound(A6, Proto::Udp, 53)
     }
 
     /// One message of each type, and variants of their optional parts.
@@ -582,8 +641,17 @@ mod tests {
                 req_id: u32::MAX,
                 key: conn(),
             },
+            Message::Claim {
+                req_id: 7,
+                key: conn6(),
+            },
+            Message::Claim {
+                req_id: 8,
+                key: bound6(),
+            },
             Message::Release { key: conn() },
             Message::Release { key: bound() },
+            Message::Release { key: conn6() },
             Message::Granted {
                 req_id: 42,
                 seq: u64::MAX,
@@ -601,11 +669,27 @@ mod tests {
                 seq: 2,
                 change: Change::Release { key: bound() },
             }),
+            Message::Update(Update {
+                seq: 3,
+                change: Change::Grant {
+                    key: conn6(),
+                    member: MemberId(3),
+                },
+            }),
+            Message::Update(Update {
+                seq: 4,
+                change: Change::Release { key: bound6() },
+            }),
             Message::SnapshotRequest,
             Message::Snapshot(Snapshot::default()),
             Message::Snapshot(Snapshot {
                 seq: 99,
-                entries: vec![(bound(), MemberId(1)), (conn(), MemberId(2))],
+                entries: vec![
+                    (bound(), MemberId(1)),
+                    (conn(), MemberId(2)),
+                    (bound6(), MemberId(1)),
+                    (conn6(), MemberId(3)),
+                ],
             }),
         ]
     }
@@ -631,6 +715,14 @@ mod tests {
         assert_eq!(types, (1..=9).collect::<Vec<_>>(), "every type is sampled");
     }
 
+    /// The 16 bytes of an IPv4-mapped address.
+    fn mapped(a: [u8; 4]) -> Vec<u8> {
+        let mut v = vec![0; 10];
+        v.extend([0xff, 0xff]);
+        v.extend(a);
+        v
+    }
+
     #[test]
     fn layout() {
         // The documented layout, byte for byte.
@@ -638,15 +730,39 @@ mod tests {
             req_id: 0x0102_0304,
             key: conn(),
         });
+        let mut want = vec![b'V', b'R', b'D', b'H', 2, 3, 0, 0, 0, 42]; // header
+        want.extend([1, 2, 3, 4]); // req_id
+        want.extend(mapped([10, 0, 0, 1])); // addr
+        want.extend([17, 0x9c, 0x40]); // UDP, 40000
+        want.push(1); // has remote
+        want.extend(mapped([192, 0, 2, 7])); // remote
+        want.extend([0, 53]); // remote port
+        assert_eq!(frame, want);
+        assert_eq!(frame.len(), HEADER_LEN + 4 + KEY_LEN);
+        // An IPv6 port key: its 16 bytes, the remote fields all zero.
+        let frame = encode(&Message::Release { key: bound6() });
+        let mut want = vec![b'V', b'R', b'D', b'H', 2, 4, 0, 0, 0, 38];
+        want.extend(A6.octets());
+        want.extend([17, 0, 53]);
+        want.extend([0; 19]);
+        assert_eq!(frame, want);
+        let frame = encode(&Message::Claim {
+            req_id: 1,
+            key: conn6(),
+        });
+        assert_eq!(frame[HEADER_LEN + 4 + 19], 1, "has remote");
         assert_eq!(
-            frame,
-            [
-                b'V', b'R', b'D', b'H', 1, 3, 0, 0, 0, 18, // header
-                1, 2, 3, 4, // req_id
-                10, 0, 0, 1, 17, 0x9c, 0x40, // addr, UDP, 40000
-                1, 192, 0, 2, 7, 0, 53, // remote
-            ]
+            frame[HEADER_LEN + 4 + 20..HEADER_LEN + 4 + 36],
+            PEER6.octets()
         );
+        assert_eq!(frame[HEADER_LEN + 4 + 36..], [0xc3, 0x50]);
+        // A snapshot entry is a key and a member.
+        let frame = encode(&Message::Snapshot(Snapshot {
+            seq: 1,
+            entries: vec![(bound(), MemberId(5))],
+        }));
+        assert_eq!(frame.len(), HEADER_LEN + 8 + 4 + 42);
+        assert_eq!(frame[frame.len() - 4..], [0, 0, 0, 5]);
         let frame = encode(&Message::Refused {
             req_id: 1,
             errno: libc::EADDRINUSE,
@@ -657,7 +773,66 @@ mod tests {
             [0, 0, 0, 1, 0, 0, 0, 98, 0, 0, 0, 0, 0]
         );
         let frame = encode(&Message::SnapshotRequest);
-        assert_eq!(frame, [b'V', b'R', b'D', b'H', 1, 8, 0, 0, 0, 0]);
+        assert_eq!(frame, [b'V', b'R', b'D', b'H', 2, 8, 0, 0, 0, 0]);
+    }
+
+    /// A version 1 daemon's frames (14-byte keys) are refused by their
+    /// header, with an error that says which versions.
+    #[test]
+    fn version_1_frames_are_refused() {
+        let v1_claim = [
+            b'V', b'R', b'D', b'H', 1, 3, 0, 0, 0, 18, // header
+            1, 2, 3, 4, // req_id
+            10, 0, 0, 1, 17, 0x9c, 0x40, // addr, UDP, 40000
+            1, 192, 0, 2, 7, 0, 53, // remote
+        ];
+        let v1_hello = [b'V', b'R', b'D', b'H', 1, 1, 0, 0, 0, 6, 1, 0, 0, 0, 2, 0];
+        for frame in [&v1_claim[..], &v1_hello[..]] {
+            assert_eq!(decode(frame), Err(DecodeError::BadVersion(1)));
+            assert_eq!(decode(&frame[..5]), Err(DecodeError::BadVersion(1)));
+        }
+        assert_eq!(
+            decode(&v1_hello).unwrap_err().to_string(),
+            "protocol version 1 is not supported (only 2)"
+        );
+        // The same frame as version 2 is a valid Hello.
+        let mut v2 = v1_hello;
+        v2[4] = VERSION;
+        assert_eq!(
+            decode(&v2),
+            Ok((
+                Message::Hello {
+                    version: 1,
+                    member: MemberId(2),
+                    name: String::new()
+                },
+                v2.len()
+            ))
+        );
+    }
+
+    /// An IPv4-mapped address on the wire is the IPv4 address: the same
+    /// key as the IPv4 form, encoded the same.
+    #[test]
+    fn mapped_addresses_are_ipv4() {
+        let mapped = Key::connection(
+            A.to_ipv6_mapped(),
+            Proto::Udp,
+            40000,
+            PEER.to_ipv6_mapped(),
+            53,
+        );
+        assert_eq!(mapped, conn());
+        let hand = Key {
+            addr: IpAddr::V6(A.to_ipv6_mapped()),
+            ..bound()
+        };
+        let frame = encode(&Message::Release { key: hand });
+        assert_eq!(frame, encode(&Message::Release { key: bound() }));
+        assert_eq!(
+            decode(&frame),
+            Ok((Message::Release { key: bound() }, frame.len()))
+        );
     }
 
     #[test]
@@ -733,7 +908,7 @@ mod tests {
             assert_eq!(decode(&f[..=i]), Err(DecodeError::BadMagic));
         }
         assert_eq!(decode(b"GET / HTTP/1.1\r\n"), Err(DecodeError::BadMagic));
-        for v in [0, 2, 255] {
+        for v in [0, 1, 3, 255] {
             let f = header(v, T_HEARTBEAT, 4);
             assert_eq!(decode(&f), Err(DecodeError::BadVersion(v)));
             assert_eq!(decode(&f[..5]), Err(DecodeError::BadVersion(v)));
@@ -745,28 +920,28 @@ mod tests {
         }
         let too_long = |msg_type, len, max| Err(DecodeError::TooLong { msg_type, len, max });
         assert_eq!(
-            decode(&header(1, T_HEARTBEAT, 5)),
+            decode(&header(VERSION, T_HEARTBEAT, 5)),
             too_long(T_HEARTBEAT, 5, 4)
         );
         assert_eq!(
-            decode(&header(1, T_SNAPSHOT_REQUEST, 1)),
+            decode(&header(VERSION, T_SNAPSHOT_REQUEST, 1)),
             too_long(T_SNAPSHOT_REQUEST, 1, 0)
         );
         assert_eq!(
-            decode(&header(1, T_HELLO, 262)),
+            decode(&header(VERSION, T_HELLO, 262)),
             too_long(T_HELLO, 262, 261)
         );
         assert_eq!(
-            decode(&header(1, T_SNAPSHOT, BODY_MAX + 1)),
+            decode(&header(VERSION, T_SNAPSHOT, BODY_MAX + 1)),
             too_long(T_SNAPSHOT, BODY_MAX + 1, BODY_MAX)
         );
         assert_eq!(
-            decode(&header(1, T_SNAPSHOT, u32::MAX)),
+            decode(&header(VERSION, T_SNAPSHOT, u32::MAX)),
             too_long(T_SNAPSHOT, u32::MAX, BODY_MAX)
         );
         // At the cap, a snapshot is only incomplete.
         assert_eq!(
-            decode(&header(1, T_SNAPSHOT, BODY_MAX)),
+            decode(&header(VERSION, T_SNAPSHOT, BODY_MAX)),
             Err(DecodeError::Incomplete)
         );
     }
@@ -806,19 +981,43 @@ mod tests {
         let release = encode(&Message::Release { key: bound() });
         let body = &release[HEADER_LEN..];
         let mut b = body.to_vec();
-        b[4] = 1; // ICMP
+        b[16] = 1; // ICMP
         assert_eq!(with_body(T_RELEASE, &b), bad(T_RELEASE, "unknown protocol"));
         let mut b = body.to_vec();
-        b[7] = 2;
+        b[19] = 2;
         assert_eq!(
             with_body(T_RELEASE, &b),
             bad(T_RELEASE, "flag is neither 0 nor 1")
         );
-        let mut b = body.to_vec();
-        b[13] = 1; // a remote port without the flag
+        // A remote address or port without the flag; a remote of another
+        // family than the address (either way).
+        for at in [20, 35, 37] {
+            let mut b = body.to_vec();
+            b[at] = 1;
+            assert_eq!(
+                with_body(T_RELEASE, &b),
+                bad(T_RELEASE, "remote without its flag"),
+                "byte {at}"
+            );
+        }
+        let release = encode(&Message::Release { key: conn() });
+        let mut b = release[HEADER_LEN..].to_vec();
+        b[20..36].copy_from_slice(&PEER6.octets());
         assert_eq!(
             with_body(T_RELEASE, &b),
-            bad(T_RELEASE, "remote without its flag")
+            bad(T_RELEASE, "remote of another family")
+        );
+        let release = encode(&Message::Release { key: conn6() });
+        let mut b = release[HEADER_LEN..].to_vec();
+        b[20..36].copy_from_slice(&PEER.to_ipv6_mapped().octets());
+        assert_eq!(
+            with_body(T_RELEASE, &b),
+            bad(T_RELEASE, "remote of another family")
+        );
+        // A key is 38 bytes, not 14.
+        assert_eq!(
+            with_body(T_RELEASE, &body[..14]),
+            bad(T_RELEASE, "too short")
         );
         let refused = encode(&Message::refused(1, &db::Refusal::Full));
         let mut b = refused[HEADER_LEN..].to_vec();
@@ -882,6 +1081,37 @@ mod tests {
             EncodeError::NameTooLong(300).to_string(),
             "name of 300 bytes, longer than 255"
         );
+        // A remote of another family: the decoder would reject it.
+        let mixed = Key::connection(A, Proto::Tcp, 80, PEER6, 4000);
+        let err = Err(EncodeError::MixedKey(mixed));
+        assert_eq!(Message::Release { key: mixed }.encode(), err);
+        let grant = Change::Grant {
+            key: mixed,
+            member: MemberId(1),
+        };
+        let update = Message::Update(Update {
+            seq: 1,
+            change: grant,
+        });
+        assert_eq!(update.encode(), err);
+        let snap = Snapshot {
+            seq: 1,
+            entries: vec![(bound(), MemberId(1)), (mixed, MemberId(2))],
+        };
+        assert_eq!(Message::Snapshot(snap).encode(), err);
+        assert_eq!(
+            EncodeError::MixedKey(mixed).to_string(),
+            "key tcp 10.0.0.1:80 peer [2001:db8::7]:4000: remote of another family"
+        );
+        // A mapped remote of an IPv4 address is the IPv4 remote.
+        let hand = Key {
+            remote: Some((IpAddr::V6(PEER.to_ipv6_mapped()), 53)),
+            ..conn()
+        };
+        assert_eq!(
+            Message::Release { key: hand }.encode(),
+            Message::Release { key: conn() }.encode()
+        );
     }
 
     #[test]
@@ -904,8 +1134,8 @@ mod tests {
             "malformed Snapshot message: too short"
         );
         assert_eq!(
-            DecodeError::BadVersion(2).to_string(),
-            "protocol version 2 is not supported (only 1)"
+            DecodeError::BadVersion(1).to_string(),
+            "protocol version 1 is not supported (only 2)"
         );
         assert_eq!(
             DecodeError::BadType(0).to_string(),

@@ -260,6 +260,16 @@ mod tests {
         let e = r.next().await.expect_err("not a frame");
         assert_eq!(e.kind(), io::ErrorKind::InvalidData);
         assert!(e.to_string().contains("bad magic"), "{e}");
+        // A version 1 daemon's Hello: the reason the link is dropped says
+        // which versions.
+        let v1_hello = [b'V', b'R', b'D', b'H', 1, 1, 0, 0, 0, 6, 1, 0, 0, 0, 2, 0];
+        let mut r = FrameReader::new(&v1_hello[..], MEMBER_FRAME_MAX);
+        let e = r.next().await.expect_err("version 1");
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+        assert_eq!(
+            e.to_string(),
+            "protocol version 1 is not supported (only 2)"
+        );
         // A snapshot is valid, but too long for this side, whole or not.
         let snap = Message::Snapshot(crate::db::Snapshot {
             seq: 1,

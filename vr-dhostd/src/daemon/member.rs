@@ -360,6 +360,12 @@ impl Member {
                 if !self.in_sync() {
                     return self.answer(cookie, libc::EHOSTUNREACH).await;
                 }
+                if !key.is_valid() {
+                    // The lead refuses it as invalid (EINVAL), and the
+                    // wire format may not carry it (a remote of another
+                    // family than the address).
+                    return self.answer(cookie, libc::EINVAL).await;
+                }
                 if self.pending.len() >= MAX_PENDING_CLAIMS {
                     return self.answer(cookie, libc::ENOBUFS).await;
                 }

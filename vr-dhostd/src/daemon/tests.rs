@@ -391,6 +391,10 @@ async fn conflicting_claims_are_refused() {
     assert_eq!(c.k3.claim(in_m2_slice).await, libc::EADDRNOTAVAIL);
     let elsewhere = Key::bound(Ipv4Addr::new(10, 9, 9, 9), Proto::Tcp, 80);
     assert_eq!(c.k3.claim(elsewhere).await, libc::EADDRNOTAVAIL);
+    // A remote of another family: not a key, answered at once (the wire
+    // format does not carry it).
+    let mixed = Key::connection(A, Proto::Tcp, 80, std::net::Ipv6Addr::LOCALHOST, 1234);
+    assert_eq!(c.k3.claim(mixed).await, libc::EINVAL);
     // Nothing was installed for the refusals: the next change is the
     // next install everywhere.
     assert_eq!(c.k3.claim(port(81)).await, 0);
@@ -516,6 +520,37 @@ async fn bad_input_closes_the_link() {
     c.k1.wait_owner(port(80), Some(M2)).await;
 }
 
+/// The `Hello` of a version 1 daemon from `member` with an empty name.
+fn v1_hello(member: MemberId) -> Vec<u8> {
+    let mut frame = vec![b'V', b'R', b'D', b'H', 1, 1, 0, 0, 0, 6, 1];
+    frame.extend(member.0.to_be_bytes());
+    frame.push(0);
+    frame
+}
+
+/// A version 1 daemon (IPv4 keys of 14 bytes) and a version 2 one do not
+/// talk: the first frame of the version 1 side ends the connection, on
+/// either side.
+#[tokio::test]
+async fn a_version_1_daemon_is_refused() {
+    let mut c = cluster().await;
+    let mut raw = Raw::connect(c.addr).await;
+    raw.send_bytes(&v1_hello(M3)).await;
+    raw.closed().await;
+    // The lead serves the others as before.
+    assert_eq!(c.k2.claim(port(80)).await, 0);
+    c.k1.wait_owner(port(80), Some(M2)).await;
+    // A version 1 lead: the member drops the link, and is not in sync.
+    let (l, addr) = listener().await;
+    let (_d2, mut k2) = start(config(M2, Some(addr)));
+    let mut lead = accept_m2(&l).await;
+    lead.send_bytes(&v1_hello(M1)).await;
+    lead.closed().await;
+    assert_eq!(k2.claim(port(80)).await, libc::EHOSTUNREACH);
+    assert!(k2.replaced.is_empty());
+    assert!(k2.slices.is_empty(), "no slices before a lead's Hello");
+}
+
 #[tokio::test]
 async fn a_member_started_before_the_lead_syncs_when_it_is_up() {
     // A free port, for the lead to come.
@@ -590,7 +625,7 @@ async fn members_claim_their_keys_again_from_a_restarted_lead() {
 #[tokio::test]
 async fn slices_are_distinct_and_sent() {
     let mut c = cluster().await;
-    let lead = db::Lead::new([A], [M1, M2, M3]);
+    let lead = db::Lead::new([A.into()], [M1, M2, M3]);
     let expected: Vec<_> = [M1, M2, M3]
         .into_iter()
         .map(|m| (m, lead.slice(m).expect("configured")))
