@@ -105,7 +105,7 @@
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::ops::RangeInclusive;
 use std::pin::pin;
 use std::time::Duration;
@@ -221,9 +221,10 @@ pub struct Config {
     /// This host's name, sent in `Hello` for the other side's logs (at
     /// most [`proto::NAME_MAX`] bytes).
     pub name: String,
-    /// The distributed addresses; the lead refuses claims on others
-    /// (`EADDRNOTAVAIL`). Used by the lead only.
-    pub addrs: Vec<Ipv4Addr>,
+    /// The distributed addresses, IPv4 and IPv6; the lead refuses claims
+    /// on others (`EADDRNOTAVAIL`). The lead's [`db::Lead`] uses them, and
+    /// the kernel side (wildcard binds, slices).
+    pub addrs: Vec<IpAddr>,
     /// Every member, the lead and this one included, in any order. The
     /// ephemeral slices follow the sorted ids.
     pub members: Vec<MemberId>,

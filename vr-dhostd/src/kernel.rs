@@ -8,9 +8,15 @@
 //! most 5 s, for VR_CMD_CLAIM_ANSWER with that cookie; and each socket
 //! that was granted its claim, or whose bind timed out or was interrupted,
 //! sends one CLOSE when it gives the port up (same address, protocol and
-//! port, no cookie). A socket bound to 0.0.0.0 claims the port on every
-//! distributed address of its VR. IPv6 distributed addresses are not
-//! served yet (see `claim_addr`).
+//! port, no cookie). The distributed addresses are IPv4 and IPv6 ones. A
+//! socket on one address claims the port on it (an IPv6 socket on an
+//! IPv4-mapped address is told as an IPv4 one); a socket on a wildcard
+//! address claims the port on every distributed address of its VR of the
+//! families it receives ([`SockAddr::Wild`]): an IPv4 socket on 0.0.0.0
+//! those of IPv4, an IPv6 socket on :: with IPV6_V6ONLY those of IPv6, a
+//! dual-stack :: both. A wildcard of a family without distributed
+//! addresses in the VR claims nothing there (and nothing at all if the VR
+//! has none of its families: its bind is granted at once).
 //!
 //! The pure part, testable without a kernel:
 //! - [`Claims`] turns these socket events into the daemon's
@@ -34,7 +40,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::ops::RangeInclusive;
 use std::thread;
 
@@ -58,9 +64,10 @@ use vr_netlink::{sock_event, Cmd};
 /// ownership entries.
 pub const READY: &str = "dhost daemon: ready";
 
-/// Where the kernel's ephemeral ports are configured. This sysctl is per
-/// network namespace, not per VR: the daemons of several VRs of one
-/// namespace would overwrite each other's range.
+/// Where the kernel's ephemeral ports are configured, for IPv4 and IPv6
+/// sockets alike. This sysctl is per network namespace, not per VR: the
+/// daemons of several VRs of one namespace would overwrite each other's
+/// range.
 const PORT_RANGE_SYSCTL: &str = "/proc/sys/net/ipv4/ip_local_port_range";
 
 /// The receive buffer asked for the notification socket, so that a burst
@@ -72,28 +79,18 @@ const NTF_BUFFER: usize = 4 << 20;
 // Configuration
 
 /// The daemon's [`Config`] for the distributed addresses of `args.vr`
-/// among `dhosts` (a dhost-get dump): they must exist and agree on this
-/// kernel's member id and the lead's. A member needs `lead-addr` (a usage
-/// error without); the lead listens on `listen`.
+/// among `dhosts` (a dhost-get dump), IPv4 and IPv6 ones: they must exist
+/// and agree on this kernel's member id and the lead's. A member needs
+/// `lead-addr` (a usage error without); the lead listens on `listen`.
 pub fn config(args: &DaemonArgs, dhosts: &[Dhost], host_name: &str) -> Result<Config> {
     let vr = args.vr;
-    // IPv6 distributed addresses: not served yet (the binds on them are
-    // refused, see `claim_addr`).
-    let mut mine: Vec<(Ipv4Addr, &Dhost)> = dhosts
+    let mut mine: Vec<(IpAddr, &Dhost)> = dhosts
         .iter()
         .filter(|d| d.vr == vr)
-        .filter_map(|d| match d.addr {
-            IpAddr::V4(a) => Some((a, d)),
-            IpAddr::V6(_) => None,
-        })
+        .map(|d| (d.addr.to_canonical(), d))
         .collect();
     mine.sort_by_key(|(a, _)| *a);
     let Some(&(_, first)) = mine.first() else {
-        if dhosts.iter().any(|d| d.vr == vr) {
-            return Err(Error::Daemon(format!(
-                "VR {vr} has no distributed IPv4 address (IPv6 distributed addresses: not served yet)"
-            )));
-        }
         return Err(Error::Daemon(format!(
             "VR {vr} has no distributed address (vrctl dhost set <ADDR> dev <IFNAME> member <N> lead <M>)"
         )));
@@ -120,13 +117,15 @@ pub fn config(args: &DaemonArgs, dhosts: &[Dhost], host_name: &str) -> Result<Co
             ))
         })?)
     };
-    let mut addrs: Vec<Ipv4Addr> = mine.iter().map(|(a, _)| *a).collect();
+    let mut addrs: Vec<IpAddr> = mine.iter().map(|(a, _)| *a).collect();
     addrs.dedup();
     // The lead's own bind of its listening socket would be a claim that
-    // only the lead itself can answer, while it is busy binding.
+    // only the lead itself can answer, while it is busy binding: on a
+    // distributed address of either family, or on a wildcard (0.0.0.0,
+    // ::), which claims on those of its families.
     if member == lead {
-        let ip = args.listen.ip();
-        if ip.is_unspecified() || matches!(ip, IpAddr::V4(a) if addrs.contains(&a)) {
+        let ip = args.listen.ip().to_canonical();
+        if ip.is_unspecified() || addrs.contains(&ip) {
             return Err(Error::Daemon(format!(
                 "the lead cannot listen on {ip}: its bind would claim a port of a distributed \
                  address; give \"listen\" (or \"lead-addr\") an address of its own"
@@ -151,29 +150,6 @@ pub fn config(args: &DaemonArgs, dhosts: &[Dhost], host_name: &str) -> Result<Co
 
 // ---------------------------------------------------------------------
 // Claims
-
-/// The address of a socket event as [`Claims`] takes it: the IPv4 address
-/// of the socket, 0.0.0.0 for a wildcard that receives IPv4 (an IPv4
-/// socket on 0.0.0.0 or a dual-stack IPv6 socket on ::, whose IPv6 part
-/// claims nothing here).
-///
-/// IPv6 distributed addresses: not served yet. An event about IPv6 only
-/// is Err, with the errno that answers its bind, and its CLOSE has nothing
-/// to give back:
-/// - a socket on one IPv6 address is refused with EADDRNOTAVAIL, as the
-///   lead refuses the claim of an address it does not serve
-///   ([`Refusal::NotLead`](super::db::Refusal::NotLead));
-/// - an IPv6-only wildcard (:: with IPV6_V6ONLY) has no address the daemon
-///   serves to claim: it is granted with nothing claimed (0), as a bind to
-///   0.0.0.0 in a VR without distributed addresses is.
-fn claim_addr(addr: SockAddr) -> std::result::Result<Ipv4Addr, i32> {
-    match addr {
-        SockAddr::One(IpAddr::V4(a)) => Ok(a),
-        SockAddr::Wild { v4: true, .. } => Ok(Ipv4Addr::UNSPECIFIED),
-        SockAddr::One(IpAddr::V6(_)) => Err(libc::EADDRNOTAVAIL),
-        SockAddr::Wild { v4: false, .. } => Err(0),
-    }
-}
 
 /// What [`Claims`] asks of its caller, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,8 +201,9 @@ struct Bind {
 /// Pure: the caller does the I/O of the returned [`Action`]s.
 #[derive(Debug, Clone, Default)]
 pub struct Claims {
-    /// The distributed addresses of the VR, for binds to 0.0.0.0.
-    addrs: Vec<Ipv4Addr>,
+    /// The distributed addresses of the VR (IPv4 ones first), for the
+    /// binds to a wildcard.
+    addrs: Vec<IpAddr>,
     keys: HashMap<Key, Slot>,
     /// The daemon's cookie of each claim in flight, and its key.
     claims: HashMap<u32, Key>,
@@ -236,9 +213,10 @@ pub struct Claims {
 }
 
 impl Claims {
-    /// Claims of the sockets on `addrs` (the VR's distributed addresses).
-    pub fn new(addrs: &[Ipv4Addr]) -> Claims {
-        let mut addrs = addrs.to_vec();
+    /// Claims of the sockets on `addrs` (the VR's distributed addresses,
+    /// of either family).
+    pub fn new(addrs: &[IpAddr]) -> Claims {
+        let mut addrs: Vec<IpAddr> = addrs.iter().map(|a| a.to_canonical()).collect();
         addrs.sort_unstable();
         addrs.dedup();
         Claims {
@@ -248,16 +226,27 @@ impl Claims {
         }
     }
 
-    /// The keys of a socket on `addr` (every address for 0.0.0.0).
-    fn expand(&self, addr: Ipv4Addr, proto: Proto, port: u16) -> Vec<Key> {
-        if addr.is_unspecified() {
-            self.addrs
-                .iter()
-                .map(|&a| Key::bound(a, proto, port))
-                .collect()
-        } else {
-            vec![Key::bound(addr, proto, port)]
-        }
+    /// The keys of a socket on `addr`: that address, or for a wildcard
+    /// every distributed address of the families it covers (none if the
+    /// VR has no address of those families).
+    fn expand(&self, addr: SockAddr, proto: Proto, port: u16) -> Vec<Key> {
+        let (v4, v6) = match addr {
+            SockAddr::One(a) => {
+                let a = a.to_canonical();
+                if !a.is_unspecified() {
+                    return vec![Key::bound(a, proto, port)];
+                }
+                // Not sent by the kernel (a wildcard is SockAddr::Wild):
+                // the wildcard of its family.
+                (a.is_ipv4(), a.is_ipv6())
+            }
+            SockAddr::Wild { v4, v6 } => (v4, v6),
+        };
+        self.addrs
+            .iter()
+            .filter(|a| if a.is_ipv4() { v4 } else { v6 })
+            .map(|&a| Key::bound(a, proto, port))
+            .collect()
     }
 
     /// A cookie for the daemon not in use.
@@ -270,10 +259,11 @@ impl Claims {
         cookie
     }
 
-    /// A BIND event: the kernel's claim `cookie` of `port` on `addr`.
-    /// Keys held locally are granted at once; the others are claimed from
-    /// the daemon, once per key whatever the number of binds waiting.
-    pub fn bind(&mut self, cookie: u32, addr: Ipv4Addr, proto: Proto, port: u16) -> Vec<Action> {
+    /// A BIND event: the kernel's claim `cookie` of `port` on `addr` (see
+    /// [`Claims::expand`] for a wildcard). Keys held locally are granted at
+    /// once; the others are claimed from the daemon, once per key whatever
+    /// the number of binds waiting.
+    pub fn bind(&mut self, cookie: u32, addr: SockAddr, proto: Proto, port: u16) -> Vec<Action> {
         let keys = self.expand(addr, proto, port);
         let id = self.next_bind;
         self.next_bind = self.next_bind.wrapping_add(1);
@@ -314,8 +304,8 @@ impl Claims {
             }
         }
         if bind.waiting == 0 {
-            // All held already (or no distributed address for 0.0.0.0:
-            // nothing to claim).
+            // All held already (or a wildcard without a distributed
+            // address of its families: nothing to claim).
             actions.push(Action::Answer {
                 cookie,
                 errno: 0,
@@ -327,12 +317,13 @@ impl Claims {
         actions
     }
 
-    /// A CLOSE event: a socket gave up `port` on `addr`. The last socket
-    /// of a key releases it; a close while the key is being claimed is
+    /// A CLOSE event: a socket gave up `port` on `addr` (the keys its bind
+    /// claimed, the same for a wildcard). The last socket of a key
+    /// releases it; a close while the key is being claimed is
     /// that of a bind that gave up waiting, counted so that the key is
     /// released if it is granted to no one else; a close of a key not
     /// held (e.g. after a refusal) changes nothing.
-    pub fn close(&mut self, addr: Ipv4Addr, proto: Proto, port: u16) -> Vec<Action> {
+    pub fn close(&mut self, addr: SockAddr, proto: Proto, port: u16) -> Vec<Action> {
         let mut actions = Vec::new();
         for key in self.expand(addr, proto, port) {
             match self.keys.get_mut(&key) {
@@ -478,32 +469,15 @@ fn entry_args(o: &Owner) -> Option<OwnerArgs> {
     })
 }
 
-/// The key of an exact (one port or one connection) dumped entry of an
-/// IPv4 address; None for a remote of another family (the kernel never
-/// reports one).
+/// The key of an exact (one port or one connection) dumped entry, of
+/// either family; None for a protocol the daemon does not know.
 fn entry_key(o: &Owner) -> Option<Key> {
     let a = entry_args(o)?;
-    let IpAddr::V4(addr) = a.addr else {
-        return None;
-    };
-    let remote = match a.remote {
-        Some(SocketAddr::V4(r)) => Some((IpAddr::V4(*r.ip()), r.port())),
-        Some(SocketAddr::V6(_)) => return None,
-        None => None,
-    };
-    Some(Key {
-        addr: addr.into(),
-        proto: Proto::from_number(a.proto)?,
-        port: a.port,
-        remote,
+    let proto = Proto::from_number(a.proto)?;
+    Some(match a.remote {
+        Some(r) => Key::connection(a.addr, proto, a.port, r.ip(), r.port()),
+        None => Key::bound(a.addr, proto, a.port),
     })
-}
-
-/// Whether the daemon serves the address of a dumped entry: an IPv4 one.
-/// IPv6 distributed addresses: not served yet, so their entries are left
-/// alone.
-fn served(o: &Owner) -> bool {
-    o.addr.is_ipv4()
 }
 
 /// [`KernelCmd::Replace`]: the requests that make the exact entries (one
@@ -517,7 +491,7 @@ pub fn replace_plan(vr: u32, kernel: &[Owner], entries: &[(Key, MemberId)]) -> P
     let mut plan = Plan::default();
     for o in kernel
         .iter()
-        .filter(|o| o.vr == vr && o.port == o.port_last && served(o))
+        .filter(|o| o.vr == vr && o.port == o.port_last)
     {
         match entry_key(o) {
             Some(key) if want.contains_key(&key) => {
@@ -539,12 +513,13 @@ pub fn replace_plan(vr: u32, kernel: &[Owner], entries: &[(Key, MemberId)]) -> P
 }
 
 /// [`KernelCmd::Slices`]: one range entry per member slice of `all`, per
-/// address of `addrs` and per protocol (tcp and udp), in `vr`; the range
+/// address of `addrs` (IPv4 and IPv6: one `ip_local_port_range` serves
+/// both families) and per protocol (tcp and udp), in `vr`; the range
 /// entries of `vr` among `kernel` that overlap [`EPHEMERAL`] and are not
 /// one of them (e.g. the slices of an earlier member list) are deleted.
 pub fn slices_plan(
     vr: u32,
-    addrs: &[Ipv4Addr],
+    addrs: &[IpAddr],
     all: &[(MemberId, RangeInclusive<u16>)],
     kernel: &[Owner],
 ) -> Plan {
@@ -554,7 +529,7 @@ pub fn slices_plan(
             for (member, slice) in all {
                 let (first, last) = (*slice.start(), *slice.end());
                 plan.set.push(OwnerArgs {
-                    addr: addr.into(),
+                    addr,
                     vr: Some(vr),
                     proto: proto.number(),
                     port: first,
@@ -566,7 +541,7 @@ pub fn slices_plan(
         }
     }
     let (lo, hi) = (u32::from(*EPHEMERAL.start()), u32::from(*EPHEMERAL.end()));
-    for o in kernel.iter().filter(|o| served(o)) {
+    for o in kernel {
         let range = o.port != o.port_last && o.remote.is_none();
         if o.vr != vr || !range || o.port_last < lo || o.port > hi {
             continue;
@@ -628,7 +603,7 @@ struct KernelSide {
     sock: GenlSocket,
     vr: u32,
     me: MemberId,
-    addrs: Vec<Ipv4Addr>,
+    addrs: Vec<IpAddr>,
     claims: Claims,
     events: mpsc::Sender<KernelEvent>,
     sliced: bool,
@@ -694,31 +669,14 @@ impl KernelSide {
             }
             return Ok(());
         };
-        let addr = claim_addr(ntf.addr);
         let actions = if ntf.event == sock_event::BIND {
             let Some(cookie) = ntf.cookie else {
                 self.log(format_args!("bind event without a cookie, ignored"));
                 return Ok(());
             };
-            match addr {
-                Ok(addr) => self.claims.bind(cookie, addr, proto, port),
-                // IPv6 distributed addresses: not served yet.
-                Err(errno) => {
-                    if let SockAddr::One(ip) = ntf.addr {
-                        self.log(format_args!(
-                            "bind on {proto} [{ip}]:{port} refused: \
-                             IPv6 distributed addresses are not served yet"
-                        ));
-                    }
-                    return self.claim_answer(cookie, errno, &[]);
-                }
-            }
+            self.claims.bind(cookie, ntf.addr, proto, port)
         } else {
-            match addr {
-                Ok(addr) => self.claims.close(addr, proto, port),
-                // IPv6 only: nothing was claimed.
-                Err(_) => return Ok(()),
-            }
+            self.claims.close(ntf.addr, proto, port)
         };
         self.act(actions)
     }
@@ -823,6 +781,7 @@ impl KernelSide {
             KernelCmd::Slices { own, all } => {
                 let kernel = self.owners()?.unwrap_or_default();
                 self.apply(&slices_plan(self.vr, &self.addrs, &all, &kernel))?;
+                // Its own slice, for the sockets of both families.
                 let range = format!("{} {}\n", own.start(), own.end());
                 if let Err(e) = std::fs::write(PORT_RANGE_SYSCTL, &range) {
                     self.log(format_args!(
@@ -999,13 +958,36 @@ pub fn run(cfg: Config, vr: u32, ntf: GenlSocket, sock: GenlSocket) -> Result<()
 mod tests {
     use super::*;
 
-    const A: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 100);
-    const B: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 101);
-    const ANY: Ipv4Addr = Ipv4Addr::UNSPECIFIED;
-    const V6: std::net::Ipv6Addr = std::net::Ipv6Addr::new(0xfd00, 9, 0, 0, 0, 0, 0, 0x100);
+    use std::net::{Ipv4Addr, Ipv6Addr};
 
-    fn tcp(addr: Ipv4Addr, port: u16) -> Key {
+    const A: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 100));
+    const B: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 101));
+    const V6: IpAddr = IpAddr::V6(Ipv6Addr::new(0xfd00, 9, 0, 0, 0, 0, 0, 0x100));
+    const W6: IpAddr = IpAddr::V6(Ipv6Addr::new(0xfd00, 9, 0, 0, 0, 0, 0, 0x101));
+    /// An IPv4 socket on 0.0.0.0.
+    const ANY: SockAddr = SockAddr::Wild {
+        v4: true,
+        v6: false,
+    };
+    /// An IPv6 socket on :: with IPV6_V6ONLY.
+    const ANY6: SockAddr = SockAddr::Wild {
+        v4: false,
+        v6: true,
+    };
+    /// A dual-stack IPv6 socket on ::.
+    const DUAL: SockAddr = SockAddr::Wild { v4: true, v6: true };
+
+    /// A socket on `addr`.
+    fn on(addr: IpAddr) -> SockAddr {
+        SockAddr::One(addr)
+    }
+
+    fn tcp(addr: IpAddr, port: u16) -> Key {
         Key::bound(addr, Proto::Tcp, port)
+    }
+
+    fn udp(addr: IpAddr, port: u16) -> Key {
+        Key::bound(addr, Proto::Udp, port)
     }
 
     fn claim(cookie: u32, key: Key) -> Action {
@@ -1039,11 +1021,11 @@ mod tests {
     fn one_socket_claims_and_releases() {
         let mut c = Claims::new(&[A]);
         let k = tcp(A, 80);
-        let a = c.bind(7, A, Proto::Tcp, 80);
+        let a = c.bind(7, on(A), Proto::Tcp, 80);
         assert_eq!(a, [claim(1, k)]);
         assert_eq!(c.answer(1, 0), Some(vec![answer(7, 0, &[])]));
         assert_eq!(c.held(&k), 1);
-        assert_eq!(c.close(A, Proto::Tcp, 80), [release(k)]);
+        assert_eq!(c.close(on(A), Proto::Tcp, 80), [release(k)]);
         assert!(c.is_empty());
     }
 
@@ -1051,25 +1033,25 @@ mod tests {
     fn a_held_key_is_granted_at_once_and_counted() {
         let mut c = Claims::new(&[A]);
         let k = tcp(A, 80);
-        c.bind(7, A, Proto::Tcp, 80);
+        c.bind(7, on(A), Proto::Tcp, 80);
         c.answer(1, 0);
         // SO_REUSEPORT: a second and a third socket, no claim.
-        assert_eq!(c.bind(8, A, Proto::Tcp, 80), [answer(8, 0, &[k])]);
-        assert_eq!(c.bind(9, A, Proto::Tcp, 80), [answer(9, 0, &[k])]);
+        assert_eq!(c.bind(8, on(A), Proto::Tcp, 80), [answer(8, 0, &[k])]);
+        assert_eq!(c.bind(9, on(A), Proto::Tcp, 80), [answer(9, 0, &[k])]);
         assert_eq!(c.held(&k), 3);
-        assert_eq!(c.close(A, Proto::Tcp, 80), []);
-        assert_eq!(c.close(A, Proto::Tcp, 80), []);
-        assert_eq!(c.close(A, Proto::Tcp, 80), [release(k)]);
+        assert_eq!(c.close(on(A), Proto::Tcp, 80), []);
+        assert_eq!(c.close(on(A), Proto::Tcp, 80), []);
+        assert_eq!(c.close(on(A), Proto::Tcp, 80), [release(k)]);
         // UDP is another key.
-        assert_eq!(c.bind(10, A, Proto::Udp, 80).len(), 1);
+        assert_eq!(c.bind(10, on(A), Proto::Udp, 80).len(), 1);
     }
 
     #[test]
     fn binds_of_a_key_being_claimed_share_the_claim() {
         let mut c = Claims::new(&[A]);
         let k = tcp(A, 80);
-        assert_eq!(c.bind(7, A, Proto::Tcp, 80), [claim(1, k)]);
-        assert_eq!(c.bind(8, A, Proto::Tcp, 80), []);
+        assert_eq!(c.bind(7, on(A), Proto::Tcp, 80), [claim(1, k)]);
+        assert_eq!(c.bind(8, on(A), Proto::Tcp, 80), []);
         assert_eq!(
             c.answer(1, 0),
             Some(vec![answer(7, 0, &[]), answer(8, 0, &[])])
@@ -1077,8 +1059,8 @@ mod tests {
         assert_eq!(c.held(&k), 2);
         // Refused: both binds fail, nothing to give back.
         let mut c = Claims::new(&[A]);
-        c.bind(7, A, Proto::Tcp, 80);
-        c.bind(8, A, Proto::Tcp, 80);
+        c.bind(7, on(A), Proto::Tcp, 80);
+        c.bind(8, on(A), Proto::Tcp, 80);
         assert_eq!(
             c.answer(1, libc::EADDRINUSE),
             Some(vec![
@@ -1097,9 +1079,12 @@ mod tests {
         assert_eq!(c.answer(2, 0), Some(vec![]));
         assert_eq!(c.answer(1, 0), Some(vec![answer(7, 0, &[])]));
         // A bind on one address of a key the wildcard socket holds.
-        assert_eq!(c.bind(8, B, Proto::Tcp, 80), [answer(8, 0, &[tcp(B, 80)])]);
+        assert_eq!(
+            c.bind(8, on(B), Proto::Tcp, 80),
+            [answer(8, 0, &[tcp(B, 80)])]
+        );
         assert_eq!(c.close(ANY, Proto::Tcp, 80), [release(tcp(A, 80))]);
-        assert_eq!(c.close(B, Proto::Tcp, 80), [release(tcp(B, 80))]);
+        assert_eq!(c.close(on(B), Proto::Tcp, 80), [release(tcp(B, 80))]);
         assert!(c.is_empty());
     }
 
@@ -1130,7 +1115,7 @@ mod tests {
     #[test]
     fn giving_back_a_key_other_sockets_hold_keeps_it() {
         let mut c = Claims::new(&[A, B]);
-        c.bind(6, A, Proto::Tcp, 80);
+        c.bind(6, on(A), Proto::Tcp, 80);
         c.answer(1, 0);
         // The wildcard bind gets A at once, B is refused.
         assert_eq!(c.bind(7, ANY, Proto::Tcp, 80), [claim(2, tcp(B, 80))]);
@@ -1146,15 +1131,15 @@ mod tests {
     fn a_late_grant_to_a_bind_that_gave_up_is_released() {
         let mut c = Claims::new(&[A]);
         let k = tcp(A, 80);
-        c.bind(7, A, Proto::Tcp, 80);
+        c.bind(7, on(A), Proto::Tcp, 80);
         // The bind timed out in the kernel: its CLOSE comes first.
-        assert_eq!(c.close(A, Proto::Tcp, 80), []);
+        assert_eq!(c.close(on(A), Proto::Tcp, 80), []);
         // The grant arrives: given back; the answer will get ENOENT.
         assert_eq!(c.answer(1, 0), Some(vec![release(k), answer(7, 0, &[])]));
         assert!(c.is_empty());
         // The same after a refusal: nothing to release.
-        c.bind(8, A, Proto::Tcp, 80);
-        c.close(A, Proto::Tcp, 80);
+        c.bind(8, on(A), Proto::Tcp, 80);
+        c.close(on(A), Proto::Tcp, 80);
         assert_eq!(
             c.answer(2, libc::ETIMEDOUT),
             Some(vec![answer(8, libc::ETIMEDOUT, &[])])
@@ -1166,15 +1151,15 @@ mod tests {
     fn a_late_grant_shared_with_a_live_bind_is_kept() {
         let mut c = Claims::new(&[A]);
         let k = tcp(A, 80);
-        c.bind(7, A, Proto::Tcp, 80);
-        c.close(A, Proto::Tcp, 80);
-        c.bind(8, A, Proto::Tcp, 80);
+        c.bind(7, on(A), Proto::Tcp, 80);
+        c.close(on(A), Proto::Tcp, 80);
+        c.bind(8, on(A), Proto::Tcp, 80);
         assert_eq!(
             c.answer(1, 0),
             Some(vec![answer(7, 0, &[]), answer(8, 0, &[])])
         );
         assert_eq!(c.held(&k), 1);
-        assert_eq!(c.close(A, Proto::Tcp, 80), [release(k)]);
+        assert_eq!(c.close(on(A), Proto::Tcp, 80), [release(k)]);
         assert!(c.is_empty());
     }
 
@@ -1206,15 +1191,15 @@ mod tests {
     #[test]
     fn closes_of_keys_not_held_are_harmless() {
         let mut c = Claims::new(&[A]);
-        assert_eq!(c.close(A, Proto::Tcp, 80), []);
+        assert_eq!(c.close(on(A), Proto::Tcp, 80), []);
         assert_eq!(c.close(ANY, Proto::Udp, 80), []);
-        c.bind(7, A, Proto::Tcp, 80);
+        c.bind(7, on(A), Proto::Tcp, 80);
         c.answer(1, libc::EADDRINUSE);
-        assert_eq!(c.close(A, Proto::Tcp, 80), []);
+        assert_eq!(c.close(on(A), Proto::Tcp, 80), []);
         // More closes than binds waiting do not outlive the claim.
-        c.bind(8, A, Proto::Tcp, 80);
-        c.close(A, Proto::Tcp, 80);
-        c.close(A, Proto::Tcp, 80);
+        c.bind(8, on(A), Proto::Tcp, 80);
+        c.close(on(A), Proto::Tcp, 80);
+        c.close(on(A), Proto::Tcp, 80);
         assert_eq!(
             c.answer(2, 0),
             Some(vec![release(tcp(A, 80)), answer(8, 0, &[])])
@@ -1226,16 +1211,16 @@ mod tests {
     fn unknown_answers_and_cookies() {
         let mut c = Claims::new(&[A]);
         assert_eq!(c.answer(1, 0), None);
-        let first = cookies(&c.bind(7, A, Proto::Tcp, 80));
-        let second = cookies(&c.bind(8, A, Proto::Tcp, 81));
+        let first = cookies(&c.bind(7, on(A), Proto::Tcp, 80));
+        let second = cookies(&c.bind(8, on(A), Proto::Tcp, 81));
         assert_eq!((first, second), (vec![1], vec![2]));
         assert_eq!(c.answer(1, 0).map(|a| a.len()), Some(1));
         assert_eq!(c.answer(1, 0), None, "answered already");
         // Cookies in use are skipped, 0 is never one.
         c.next_cookie = u32::MAX;
-        assert_eq!(cookies(&c.bind(9, A, Proto::Tcp, 82)), [u32::MAX]);
-        assert_eq!(cookies(&c.bind(10, A, Proto::Tcp, 83)), [1]);
-        assert_eq!(cookies(&c.bind(11, A, Proto::Tcp, 84)), [3]);
+        assert_eq!(cookies(&c.bind(9, on(A), Proto::Tcp, 82)), [u32::MAX]);
+        assert_eq!(cookies(&c.bind(10, on(A), Proto::Tcp, 83)), [1]);
+        assert_eq!(cookies(&c.bind(11, on(A), Proto::Tcp, 84)), [3]);
     }
 
     #[test]
@@ -1245,27 +1230,128 @@ mod tests {
         assert_eq!(c.close(ANY, Proto::Tcp, 80), []);
     }
 
-    /// IPv6 distributed addresses: not served yet. A socket on one IPv6
-    /// address is refused (EADDRNOTAVAIL, as the lead refuses an address
-    /// it does not serve), an IPv6-only wildcard is granted with nothing
-    /// claimed, a dual-stack one claims on the IPv4 addresses.
+    /// A wildcard claims on the distributed addresses of the families it
+    /// covers, IPv4 ones first, and its CLOSE gives back the same keys.
     #[test]
-    fn socket_addresses_of_claims() {
-        let wild = |v4, v6| SockAddr::Wild { v4, v6 };
-        assert_eq!(claim_addr(SockAddr::One(A.into())), Ok(A));
-        assert_eq!(claim_addr(wild(true, false)), Ok(ANY));
-        assert_eq!(claim_addr(wild(true, true)), Ok(ANY));
+    fn wildcards_claim_by_family() {
+        let mut c = Claims::new(&[V6, B, A, W6]);
+        // Dual-stack ::: every address.
         assert_eq!(
-            claim_addr(SockAddr::One(V6.into())),
-            Err(libc::EADDRNOTAVAIL)
+            c.bind(7, DUAL, Proto::Tcp, 80),
+            [
+                claim(1, tcp(A, 80)),
+                claim(2, tcp(B, 80)),
+                claim(3, tcp(V6, 80)),
+                claim(4, tcp(W6, 80))
+            ]
         );
-        assert_eq!(claim_addr(wild(false, true)), Err(0));
-        // EADDRNOTAVAIL is the lead's answer to a claim of an address it
-        // does not serve.
+        for cookie in 1..4 {
+            assert_eq!(c.answer(cookie, 0), Some(vec![]));
+        }
+        assert_eq!(c.answer(4, 0), Some(vec![answer(7, 0, &[])]));
+        // IPv6 only: the IPv6 addresses; IPv4 only: the IPv4 ones.
         assert_eq!(
-            crate::db::Refusal::NotLead { addr: B.into() }.errno(),
-            libc::EADDRNOTAVAIL
+            c.bind(8, ANY6, Proto::Udp, 53),
+            [claim(5, udp(V6, 53)), claim(6, udp(W6, 53))]
         );
+        assert_eq!(
+            c.bind(9, ANY, Proto::Udp, 53),
+            [claim(7, udp(A, 53)), claim(8, udp(B, 53))]
+        );
+        // An IPv6-only socket on a port a dual-stack socket holds: granted
+        // at once, on the IPv6 addresses only.
+        assert_eq!(
+            c.bind(10, ANY6, Proto::Tcp, 80),
+            [answer(10, 0, &[tcp(V6, 80), tcp(W6, 80)])]
+        );
+        assert_eq!(c.held(&tcp(A, 80)), 1);
+        assert_eq!(c.held(&tcp(V6, 80)), 2);
+        // The dual-stack socket's CLOSE: the IPv4 keys go, the IPv6 ones
+        // are still held by the IPv6-only socket.
+        assert_eq!(
+            c.close(DUAL, Proto::Tcp, 80),
+            [release(tcp(A, 80)), release(tcp(B, 80))]
+        );
+        assert_eq!(
+            c.close(ANY6, Proto::Tcp, 80),
+            [release(tcp(V6, 80)), release(tcp(W6, 80))]
+        );
+        // The UDP binds gave up waiting: their CLOSEs count per family.
+        assert_eq!(c.close(ANY6, Proto::Udp, 53), []);
+        assert_eq!(c.answer(5, 0), Some(vec![release(udp(V6, 53))]));
+        assert_eq!(
+            c.answer(6, 0),
+            Some(vec![release(udp(W6, 53)), answer(8, 0, &[])])
+        );
+        assert_eq!(c.answer(7, 0), Some(vec![]));
+        assert_eq!(c.answer(8, 0), Some(vec![answer(9, 0, &[])]));
+        assert_eq!(
+            c.close(ANY, Proto::Udp, 53),
+            [release(udp(A, 53)), release(udp(B, 53))]
+        );
+        assert!(c.is_empty());
+    }
+
+    /// A wildcard of a family without a distributed address in the VR
+    /// claims nothing there.
+    #[test]
+    fn a_wildcard_claims_nothing_on_a_family_without_addresses() {
+        // IPv4 addresses only.
+        let mut c = Claims::new(&[A]);
+        assert_eq!(c.bind(7, ANY6, Proto::Tcp, 80), [answer(7, 0, &[])]);
+        assert_eq!(c.close(ANY6, Proto::Tcp, 80), []);
+        assert_eq!(c.bind(8, DUAL, Proto::Tcp, 80), [claim(1, tcp(A, 80))]);
+        assert_eq!(c.answer(1, 0), Some(vec![answer(8, 0, &[])]));
+        assert_eq!(c.close(DUAL, Proto::Tcp, 80), [release(tcp(A, 80))]);
+        assert!(c.is_empty());
+        // IPv6 addresses only.
+        let mut c = Claims::new(&[V6]);
+        assert_eq!(c.bind(7, ANY, Proto::Tcp, 80), [answer(7, 0, &[])]);
+        assert_eq!(c.close(ANY, Proto::Tcp, 80), []);
+        assert_eq!(c.bind(8, DUAL, Proto::Tcp, 80), [claim(1, tcp(V6, 80))]);
+        assert_eq!(
+            c.answer(1, libc::EADDRINUSE),
+            Some(vec![answer(8, libc::EADDRINUSE, &[])])
+        );
+        assert!(c.is_empty());
+    }
+
+    /// A socket on one IPv6 address claims it, as one on an IPv4 address
+    /// does; an IPv4-mapped address is the IPv4 address.
+    #[test]
+    fn a_socket_on_one_ipv6_address() {
+        let mut c = Claims::new(&[A, V6]);
+        assert_eq!(c.bind(7, on(V6), Proto::Tcp, 443), [claim(1, tcp(V6, 443))]);
+        assert_eq!(c.answer(1, 0), Some(vec![answer(7, 0, &[])]));
+        // A dual-stack bind on that port: V6 is held, only A is claimed.
+        assert_eq!(c.bind(8, DUAL, Proto::Tcp, 443), [claim(2, tcp(A, 443))]);
+        assert_eq!(c.answer(2, 0), Some(vec![answer(8, 0, &[])]));
+        assert_eq!(c.held(&tcp(V6, 443)), 2);
+        assert_eq!(c.close(on(V6), Proto::Tcp, 443), []);
+        assert_eq!(
+            c.close(DUAL, Proto::Tcp, 443),
+            [release(tcp(A, 443)), release(tcp(V6, 443))]
+        );
+        // An address that is not distributed is claimed all the same: the
+        // lead refuses it (EADDRNOTAVAIL).
+        assert_eq!(c.bind(9, on(W6), Proto::Udp, 53), [claim(3, udp(W6, 53))]);
+        assert_eq!(
+            c.answer(3, libc::EADDRNOTAVAIL),
+            Some(vec![answer(9, libc::EADDRNOTAVAIL, &[])])
+        );
+        // An IPv4-mapped address.
+        let IpAddr::V4(a) = A else { panic!("IPv4") };
+        let mapped = on(IpAddr::V6(a.to_ipv6_mapped()));
+        assert_eq!(c.bind(10, mapped, Proto::Tcp, 80), [claim(4, tcp(A, 80))]);
+        assert_eq!(c.answer(4, 0), Some(vec![answer(10, 0, &[])]));
+        assert_eq!(c.close(mapped, Proto::Tcp, 80), [release(tcp(A, 80))]);
+        // A wildcard told as one address (the kernel does not): that of
+        // its family.
+        let zero = on(Ipv4Addr::UNSPECIFIED.into());
+        assert_eq!(c.bind(11, zero, Proto::Tcp, 81), [claim(5, tcp(A, 81))]);
+        assert!(c.answer(5, 0).is_some());
+        assert_eq!(c.close(ANY, Proto::Tcp, 81), [release(tcp(A, 81))]);
+        assert!(c.is_empty());
     }
 
     fn entry(
@@ -1341,26 +1427,64 @@ mod tests {
         assert_eq!(replace_plan(0, &kernel[..1], &want[..1]), Plan::default());
     }
 
-    /// IPv6 distributed addresses: not served yet. Their entries (exact
-    /// or ranges) are left alone.
+    /// The entries of IPv6 addresses are the daemon's as IPv4 ones are.
     #[test]
-    fn plans_leave_ipv6_entries_alone() {
+    fn plans_handle_ipv6_entries() {
+        let r6 = |last: u16| -> IpAddr { format!("fd00:9::{last:x}").parse().expect("addr") };
         let kernel = vec![
+            // Kept.
             entry(0, V6, 6, (80, 80), 2),
+            // A connection that is gone.
             Owner {
-                remote: Some(("fd00:9::13".parse().expect("addr"), 5000)),
+                remote: Some((r6(0x13), 5000)),
                 ..entry(0, V6, 6, (80, 80), 2)
             },
+            // Another owner now.
+            entry(0, W6, 17, (53, 53), 1),
+            // A slice of an earlier member list; one of now.
             entry(0, V6, 6, (32768, 46883), 1),
+            entry(0, V6, 6, (32768, 60999), 1),
             entry(0, A, 6, (22, 22), 3),
         ];
-        let plan = replace_plan(0, &kernel, &[]);
-        assert_eq!(described(&plan.del), ["10.0.0.100 tcp 22"]);
-        assert!(plan.set.is_empty());
+        let conn6 = Key::connection(V6, Proto::Tcp, 80, r6(0x14), 6000);
+        let want = vec![
+            (tcp(V6, 80), MemberId(2)),
+            (conn6, MemberId(2)),
+            (udp(W6, 53), MemberId(3)),
+        ];
+        let plan = replace_plan(0, &kernel, &want);
+        assert_eq!(
+            described(&plan.set),
+            [
+                "fd00:9::100 tcp 80 remote [fd00:9::14]:6000 member 2",
+                "fd00:9::101 udp 53 member 3",
+            ]
+        );
+        assert_eq!(
+            described(&plan.del),
+            [
+                "fd00:9::100 tcp 80 remote [fd00:9::13]:5000",
+                "10.0.0.100 tcp 22",
+            ]
+        );
+        // The slices: range entries for the IPv6 addresses too, the stale
+        // one deleted.
         let all = vec![(MemberId(1), 32768..=60999)];
-        let plan = slices_plan(0, &[A], &all, &kernel);
-        assert!(plan.del.is_empty());
-        assert_eq!(plan.set.len(), 2);
+        let plan = slices_plan(0, &[A, V6], &all, &kernel);
+        assert_eq!(
+            described(&plan.set),
+            [
+                "10.0.0.100 tcp 32768-60999 member 1",
+                "10.0.0.100 udp 32768-60999 member 1",
+                "fd00:9::100 tcp 32768-60999 member 1",
+                "fd00:9::100 udp 32768-60999 member 1",
+            ]
+        );
+        assert_eq!(described(&plan.del), ["fd00:9::100 tcp 32768-46883"]);
+        assert_eq!(
+            key_args(3, &conn6, Some(MemberId(2))).remote,
+            Some(SocketAddr::new(r6(0x14), 6000))
+        );
     }
 
     #[test]
@@ -1409,7 +1533,7 @@ mod tests {
         assert_eq!(
             set,
             OwnerArgs {
-                addr: A.into(),
+                addr: A,
                 vr: Some(3),
                 proto: 17,
                 port: 53,
@@ -1487,24 +1611,44 @@ mod tests {
         assert!(config(&a, &member, "h").is_ok());
     }
 
-    /// IPv6 distributed addresses: not served yet. They are left out of the
-    /// configuration (and of the check of the ids).
+    /// The IPv6 distributed addresses are served with the IPv4 ones: they
+    /// must agree on the ids, and the lead listens on none of them.
     #[test]
-    fn configuration_leaves_ipv6_addresses_out() {
+    fn configuration_takes_both_families() {
         let a = args(&["members", "1,2,3", "lead-addr", "10.9.0.10:7400"]);
-        let dhosts = [dhost(V6, 0, 3, 3), dhost(B, 0, 2, 1), dhost(A, 0, 2, 1)];
+        let dhosts = [dhost(V6, 0, 2, 1), dhost(B, 0, 2, 1), dhost(A, 0, 2, 1)];
         let cfg = config(&a, &dhosts, "host2").expect("valid");
         assert_eq!((cfg.member, cfg.lead), (MemberId(2), MemberId(1)));
-        assert_eq!(cfg.addrs, [A, B]);
-        let err = config(&a, &[dhost(V6, 0, 2, 1)], "h").expect_err("refused");
-        assert_eq!(
-            (err.exit_code(), err.to_string()),
-            (
-                1,
-                "VR 0 has no distributed IPv4 address (IPv6 distributed addresses: not served yet)"
-                    .into()
-            )
+        assert_eq!(cfg.addrs, [A, B, V6]);
+        // A VR with IPv6 addresses only.
+        let cfg = config(&a, &[dhost(W6, 0, 2, 1), dhost(V6, 0, 2, 1)], "h").expect("valid");
+        assert_eq!(cfg.addrs, [V6, W6]);
+        // The ids must agree across the families.
+        let err = config(&a, &[dhost(V6, 0, 3, 3), dhost(A, 0, 2, 1)], "h").expect_err("refused");
+        assert_eq!(err.exit_code(), 1);
+        assert!(
+            err.to_string()
+                .contains("disagree: 10.0.0.100 is member 2 with lead 1, fd00:9::100 is member 3"),
+            "{err}"
         );
+        // The lead does not listen on an IPv6 distributed address, on ::,
+        // or on an IPv4 one written IPv4-mapped.
+        let lead = [dhost(A, 0, 1, 1), dhost(V6, 0, 1, 1)];
+        for listen in [
+            "[fd00:9::100]:7400",
+            "[::]:7400",
+            "[::ffff:10.0.0.100]:7400",
+        ] {
+            let err = config(&args(&["members", "1,2", "listen", listen]), &lead, "h")
+                .expect_err("refused");
+            assert!(
+                err.to_string().contains("the lead cannot listen on"),
+                "{listen}: {err}"
+            );
+        }
+        let a = args(&["members", "1,2", "listen", "[fd00:9::1]:7400"]);
+        let cfg = config(&a, &lead, "h").expect("an address of its own");
+        assert_eq!(cfg.listen, Some("[fd00:9::1]:7400".parse().expect("addr")));
     }
 
     #[test]

@@ -2,11 +2,12 @@
 //! vr-dhostd: the ownership-sync daemon of the distributed IP host.
 //!
 //! Distributed IP host: several members (kernels on separate machines on
-//! one L2 segment) serve one IPv4 address together. Each bound TCP/UDP port
-//! and each connection of such an address is owned by exactly one member.
-//! For each address one member is the lead: the single authority that
-//! grants or refuses the claims of the members and publishes every change
-//! with a sequence number. There is no consensus protocol.
+//! one L2 segment) serve one IPv4 or IPv6 address together. Each bound
+//! TCP/UDP port and each connection of such an address is owned by exactly
+//! one member. For each address one member is the lead: the single
+//! authority that grants or refuses the claims of the members and
+//! publishes every change with a sequence number. There is no consensus
+//! protocol.
 //!
 //! The pure logic, without I/O or clocks:
 //! - [`db`]: the ownership database (the lead's authority and the members'

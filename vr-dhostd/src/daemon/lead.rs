@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::time::Duration;
 
@@ -59,10 +59,7 @@ pub(super) async fn run<F: Future<Output = ()>>(
     mut shutdown: Pin<&mut F>,
 ) -> io::Result<()> {
     let mut lead = Lead {
-        db: db::Lead::new(
-            cfg.addrs.iter().copied().map(IpAddr::from),
-            cfg.members.iter().copied(),
-        ),
+        db: db::Lead::new(cfg.addrs.iter().copied(), cfg.members.iter().copied()),
         start: Instant::now(),
         cmds,
         conns: HashMap::new(),

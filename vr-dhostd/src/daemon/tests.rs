@@ -4,7 +4,8 @@
 //! [`WAIT`]; the only time measurements check the member-loss bound and
 //! the claim timeout.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -16,10 +17,15 @@ use tokio::time::{timeout, timeout_at, Instant};
 use super::link::{FrameReader, LEAD_FRAME_MAX};
 use super::*;
 use crate::db::{Change, Proto, Snapshot, Update};
+use crate::kernel::{self, Action, Claims};
 use crate::proto::Message;
+use vr_netlink::dhost_nl::SockAddr;
 
-const A: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
-const PEER: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 7);
+const A: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+const PEER: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7));
+/// The IPv6 distributed address, next to A.
+const A6: IpAddr = IpAddr::V6(Ipv6Addr::new(0xfd00, 9, 0, 0, 0, 0, 0, 1));
+const PEER6: IpAddr = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 7));
 const M1: MemberId = MemberId(1);
 const M2: MemberId = MemberId(2);
 const M3: MemberId = MemberId(3);
@@ -46,7 +52,7 @@ fn config(member: MemberId, lead_addr: Option<SocketAddr>) -> Config {
         member,
         lead: M1,
         name: format!("node-{}", member.0),
-        addrs: vec![A],
+        addrs: vec![A, A6],
         members: vec![M3, M1, M2],
         listen: None,
         lead_addr,
@@ -56,6 +62,10 @@ fn config(member: MemberId, lead_addr: Option<SocketAddr>) -> Config {
 
 fn port(p: u16) -> Key {
     Key::bound(A, Proto::Tcp, p)
+}
+
+fn port6(p: u16) -> Key {
+    Key::bound(A6, Proto::Tcp, p)
 }
 
 /// A kernel made of channels; it keeps its copy of the database as its
@@ -625,7 +635,7 @@ async fn members_claim_their_keys_again_from_a_restarted_lead() {
 #[tokio::test]
 async fn slices_are_distinct_and_sent() {
     let mut c = cluster().await;
-    let lead = db::Lead::new([A.into()], [M1, M2, M3]);
+    let lead = db::Lead::new([A], [M1, M2, M3]);
     let expected: Vec<_> = [M1, M2, M3]
         .into_iter()
         .map(|m| (m, lead.slice(m).expect("configured")))
@@ -821,4 +831,217 @@ async fn invalid_configurations_and_a_gone_kernel() {
         Timing::default().lease,
         Duration::from_millis(MEMBER_LOSS_BOUND_MS)
     );
+}
+
+/// The ephemeral slice a daemon gave its kernel.
+fn own_slice(k: &Kernel) -> RangeInclusive<u16> {
+    match k.slices.first() {
+        Some(KernelCmd::Slices { own, .. }) => own.clone(),
+        other => panic!("expected the slices, got {other:?}"),
+    }
+}
+
+/// Claims on the IPv6 distributed address are granted, installed and
+/// refused as those on the IPv4 one, and travel in the snapshots; the
+/// keys of the two addresses of a port are independent.
+#[tokio::test]
+async fn ipv6_claims_are_granted_and_refused() {
+    let mut c = cluster().await;
+    assert_eq!(c.k2.claim(port6(80)).await, 0);
+    assert_eq!(c.k2.copy.get(&port6(80)), Some(&M2));
+    c.wait_owner(port6(80), Some(M2)).await;
+    assert_eq!(c.k3.claim(port6(80)).await, libc::EADDRINUSE);
+    assert_eq!(c.k1.claim(port6(80)).await, libc::EADDRINUSE);
+    let on_80 = Key::connection(A6, Proto::Tcp, 80, PEER6, 1234);
+    assert_eq!(c.k3.claim(on_80).await, libc::EADDRINUSE);
+    // Port 80 of the IPv4 address is another key.
+    assert_eq!(c.k3.claim(port(80)).await, 0);
+    // IPv6 connections: from the member's own ephemeral slice, from
+    // another member's, to a peer of another family; an IPv6 address that
+    // is not distributed.
+    let conn = Key::connection(A6, Proto::Udp, *own_slice(&c.k3).start(), PEER6, 53);
+    assert_eq!(c.k3.claim(conn).await, 0);
+    let in_m2_slice = Key::connection(A6, Proto::Tcp, *own_slice(&c.k2).start(), PEER6, 80);
+    assert_eq!(c.k3.claim(in_m2_slice).await, libc::EADDRNOTAVAIL);
+    let mixed = Key::connection(A6, Proto::Tcp, 8080, PEER, 80);
+    assert_eq!(c.k3.claim(mixed).await, libc::EINVAL);
+    let elsewhere = Key::bound(Ipv6Addr::new(0xfd00, 9, 0, 0, 0, 0, 0, 2), Proto::Tcp, 80);
+    assert_eq!(c.k3.claim(elsewhere).await, libc::EADDRNOTAVAIL);
+    c.wait_owner(conn, Some(M3)).await;
+    for k in c.kernels() {
+        assert_eq!(k.installed, [(port6(80), M2), (port(80), M3), (conn, M3)]);
+    }
+    // Released, then another member's.
+    c.k2.release(port6(80)).await;
+    c.wait_owner(port6(80), None).await;
+    assert_eq!(c.k3.claim(port6(80)).await, 0);
+    c.wait_owner(port6(80), Some(M3)).await;
+    // A member that joins gets them in its snapshot, IPv4 keys first.
+    c.d2.kill().await;
+    let (_d2, k2) = start_member(M2, c.addr).await;
+    assert_eq!(
+        k2.replaced,
+        [vec![(port(80), M3), (port6(80), M3), (conn, M3)]]
+    );
+}
+
+/// A kernel side for a daemon's channel kernel: the socket events go
+/// through [`Claims`] as in the kernel thread of the real one.
+struct Sockets {
+    claims: Claims,
+    next_cookie: u32,
+}
+
+impl Sockets {
+    fn new(addrs: &[IpAddr]) -> Sockets {
+        Sockets {
+            claims: Claims::new(addrs),
+            next_cookie: 1000,
+        }
+    }
+
+    /// Sends the daemon the events among `actions` (`sent` gets the
+    /// cookies of the claims); the errno of the answer to the bind among
+    /// them. The kernel takes a refusal: the keys the bind got on other
+    /// addresses are given back.
+    async fn forward(
+        &mut self,
+        k: &mut Kernel,
+        actions: Vec<Action>,
+        sent: &mut VecDeque<u32>,
+    ) -> Option<i32> {
+        let mut answer = None;
+        let mut actions = VecDeque::from(actions);
+        while let Some(action) = actions.pop_front() {
+            match action {
+                Action::Daemon(ev) => {
+                    if let KernelEvent::Claim { cookie, .. } = ev {
+                        sent.push_back(cookie);
+                    }
+                    k.events.send(ev).await.expect("daemon alive");
+                }
+                Action::Answer { errno, granted, .. } => {
+                    if errno != 0 {
+                        actions.extend(self.claims.give_back(&granted));
+                    }
+                    answer = Some(errno);
+                }
+            }
+        }
+        answer
+    }
+
+    /// A socket's bind on `addr` (its BIND event, the claims, their
+    /// answers); the errno of its answer.
+    async fn bind(&mut self, k: &mut Kernel, addr: SockAddr, proto: Proto, port: u16) -> i32 {
+        let cookie = self.next_cookie;
+        self.next_cookie += 1;
+        let mut sent = VecDeque::new();
+        let actions = self.claims.bind(cookie, addr, proto, port);
+        let mut answer = self.forward(k, actions, &mut sent).await;
+        while answer.is_none() {
+            let claim = sent.pop_front().expect("a claim to wait for");
+            let errno = k.answer(claim).await;
+            let actions = self.claims.answer(claim, errno).expect("a claim of ours");
+            answer = self.forward(k, actions, &mut sent).await;
+        }
+        let errno = answer.unwrap_or(-1);
+        assert!(sent.is_empty(), "every claim answered");
+        errno
+    }
+
+    /// A socket's CLOSE.
+    async fn close(&mut self, k: &mut Kernel, addr: SockAddr, proto: Proto, port: u16) {
+        let actions = self.claims.close(addr, proto, port);
+        self.forward(k, actions, &mut VecDeque::new()).await;
+    }
+}
+
+/// Wildcard binds through the kernel side's claims: a dual-stack ::
+/// claims on both families, an IPv6-only :: on the IPv6 address, 0.0.0.0
+/// on the IPv4 one, and their CLOSEs give them back.
+#[tokio::test]
+async fn a_dual_stack_wildcard_claims_on_both_families() {
+    const DUAL: SockAddr = SockAddr::Wild { v4: true, v6: true };
+    const ANY6: SockAddr = SockAddr::Wild {
+        v4: false,
+        v6: true,
+    };
+    const ANY: SockAddr = SockAddr::Wild {
+        v4: true,
+        v6: false,
+    };
+    let mut c = cluster().await;
+    let addrs = config(M2, None).addrs;
+    let (mut s2, mut s3) = (Sockets::new(&addrs), Sockets::new(&addrs));
+    assert_eq!(s2.bind(&mut c.k2, DUAL, Proto::Tcp, 80).await, 0);
+    c.wait_owner(port(80), Some(M2)).await;
+    c.wait_owner(port6(80), Some(M2)).await;
+    // M3: refused on either family, whichever wildcard.
+    for addr in [DUAL, ANY6, ANY, SockAddr::One(A6)] {
+        let errno = s3.bind(&mut c.k3, addr, Proto::Tcp, 80).await;
+        assert_eq!(errno, libc::EADDRINUSE, "{addr:?}");
+    }
+    // An IPv6-only :: of M3 on a port M2 holds on IPv4 only.
+    assert_eq!(s2.bind(&mut c.k2, ANY, Proto::Udp, 53).await, 0);
+    assert_eq!(s3.bind(&mut c.k3, ANY6, Proto::Udp, 53).await, 0);
+    let udp = |a| Key::bound(a, Proto::Udp, 53);
+    c.wait_owner(udp(A), Some(M2)).await;
+    c.wait_owner(udp(A6), Some(M3)).await;
+    // A dual-stack bind refused on one family gives the other back.
+    assert_eq!(
+        s2.bind(&mut c.k2, DUAL, Proto::Udp, 53).await,
+        libc::EADDRINUSE
+    );
+    c.k2.wait_owner(udp(A6), Some(M3)).await;
+    // The CLOSE of the dual-stack socket frees both.
+    s2.close(&mut c.k2, DUAL, Proto::Tcp, 80).await;
+    c.wait_owner(port(80), None).await;
+    c.wait_owner(port6(80), None).await;
+    assert_eq!(s3.bind(&mut c.k3, ANY6, Proto::Tcp, 80).await, 0);
+    c.wait_owner(port6(80), Some(M3)).await;
+    assert_eq!(c.k1.copy.get(&port(80)), None);
+    // M2's 0.0.0.0 UDP socket still holds its key.
+    assert_eq!(c.k1.copy.get(&udp(A)), Some(&M2));
+}
+
+/// The kernel side programs every member's slice on the IPv6 address too,
+/// so that the answers to a member's IPv6 connections reach it.
+#[tokio::test]
+async fn slices_cover_the_ipv6_address() {
+    let mut c = cluster().await;
+    let addrs = config(M1, None).addrs;
+    for k in c.kernels() {
+        let Some(KernelCmd::Slices { all, .. }) = k.slices.first() else {
+            panic!("slices");
+        };
+        let plan = kernel::slices_plan(0, &addrs, all, &[]);
+        for addr in [A, A6] {
+            for proto in [Proto::Tcp, Proto::Udp] {
+                let ranges: Vec<_> = plan
+                    .set
+                    .iter()
+                    .filter(|a| a.addr == addr && a.proto == proto.number())
+                    .map(|a| (a.member, a.port, a.port_last))
+                    .collect();
+                let want: Vec<_> = all
+                    .iter()
+                    .map(|(m, s)| (Some(m.0), *s.start(), Some(*s.end())))
+                    .collect();
+                assert_eq!(ranges, want, "{addr} {proto}");
+            }
+        }
+        assert_eq!(plan.set.len(), 2 * 2 * 3);
+        assert!(plan.del.is_empty());
+    }
+    // A member's IPv6 connection from its own slice is its; from another
+    // member's slice it is refused.
+    let own3 = own_slice(&c.k3);
+    let conn = Key::connection(A6, Proto::Tcp, *own3.end(), PEER6, 443);
+    assert_eq!(c.k3.claim(conn).await, 0);
+    c.wait_owner(conn, Some(M3)).await;
+    let conn = Key::connection(A6, Proto::Tcp, *own3.end(), PEER6, 443);
+    assert_eq!(c.k2.claim(conn).await, libc::EADDRINUSE);
+    let theirs = Key::connection(A6, Proto::Tcp, *own3.start(), PEER6, 443);
+    assert_eq!(c.k2.claim(theirs).await, libc::EADDRNOTAVAIL);
 }
