@@ -4,12 +4,15 @@
  * host, to test the kernel's claim protocol on its own. It joins the "dhost"
  * group of the "vr" family, prints "ready", then one line per sock-ntf:
  *
- *   bind cookie=C addr=A vr=V proto=P port=N answer=E|none
- *   close|listen|accept|connect addr=A vr=V proto=P port=N [remote=R:RP]
+ *   bind cookie=C [addr=A] [addr6=A6] vr=V proto=P port=N answer=E|none
+ *   close|listen|accept|connect [addr=A] [addr6=A6] vr=V proto=P port=N [remote=R:RP]
  *
- * and answers each bind with claim-answer: errno E for a port given as
- * PORT=E (a number), no answer for PORT=none, else 0 (granted). The answer
- * to claim-answer itself is printed as "answer-ack errno=E".
+ * (addr6: the address of an IPv6 socket, which a dual-stack one on :: has
+ * with addr; addr is left out only when addr6 came alone; R is [R6] for the
+ * IPv6 peer of remote6) and answers each bind with claim-answer: errno E for
+ * a port given as PORT=E (a number), no answer for PORT=none, else 0
+ * (granted). The answer to claim-answer itself is printed as
+ * "answer-ack errno=E".
  *
  *   vr-claimd [-t MS] [PORT=E|PORT=none]...
  *
@@ -37,7 +40,7 @@
 enum { EV_BIND = 1, EV_CLOSE, EV_LISTEN, EV_ACCEPT, EV_CONNECT };
 enum {
 	A_EVENT = 1, A_COOKIE, A_ADDR, A_VR, A_PROTO, A_PORT, A_ERRNO,
-	A_REMOTE, A_REMOTE_PORT, A_MAX = A_REMOTE_PORT
+	A_REMOTE, A_REMOTE_PORT, A_ADDR6, A_REMOTE6, A_MAX = A_REMOTE6
 };
 
 static const char *const event_names[] = {
@@ -198,10 +201,14 @@ static long now_ms(void)
 static void handle(int fd, uint16_t family, struct nlmsghdr *nh)
 {
 	uint32_t v[A_MAX + 1] = { 0 };
-	int have_cookie = 0, have_remote = 0, len, ans;
+	struct in6_addr addr6 = IN6ADDR_ANY_INIT, remote6 = IN6ADDR_ANY_INIT;
+	unsigned int have = 0;	/* bit N: attribute N came */
+	int len, ans;
 	struct genlmsghdr *gh = NLMSG_DATA(nh);
 	struct nlattr *a;
-	char addr[INET_ADDRSTRLEN], remote[INET_ADDRSTRLEN];
+	char addr[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN], r6[INET6_ADDRSTRLEN];
+	char addrs[sizeof(" addr= addr6=") + INET_ADDRSTRLEN + INET6_ADDRSTRLEN];
+	char remote[INET6_ADDRSTRLEN + 2], *p = addrs;
 	struct req r;
 
 	if (nh->nlmsg_type == NLMSG_ERROR) {
@@ -217,21 +224,39 @@ static void handle(int fd, uint16_t family, struct nlmsghdr *nh)
 	     len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= len;
 	     len -= NLA_ALIGN(a->nla_len),
 	     a = (void *)((char *)a + NLA_ALIGN(a->nla_len))) {
-		if (a->nla_type > A_MAX || a->nla_len != NLA_HDRLEN + 4)
+		void *data = (char *)a + NLA_HDRLEN;
+
+		if (a->nla_type == A_ADDR6 || a->nla_type == A_REMOTE6) {
+			if (a->nla_len != NLA_HDRLEN + sizeof(addr6))
+				continue;
+			memcpy(a->nla_type == A_ADDR6 ? &addr6 : &remote6, data,
+			       sizeof(addr6));
+		} else if (a->nla_type > A_MAX || a->nla_len != NLA_HDRLEN + 4) {
 			continue;
-		v[a->nla_type] = *(uint32_t *)((char *)a + NLA_HDRLEN);
-		if (a->nla_type == A_COOKIE)
-			have_cookie = 1;
-		if (a->nla_type == A_REMOTE_PORT)
-			have_remote = 1;
+		} else {
+			v[a->nla_type] = *(uint32_t *)data;
+		}
+		have |= 1u << a->nla_type;
 	}
+	/* " addr=A" as before addr6 existed (also if neither came), " addr6=A6" */
 	inet_ntop(AF_INET, &v[A_ADDR], addr, sizeof(addr));
-	inet_ntop(AF_INET, &v[A_REMOTE], remote, sizeof(remote));
+	inet_ntop(AF_INET6, &addr6, a6, sizeof(a6));
+	*p = 0;
+	if (have & (1u << A_ADDR) || !(have & (1u << A_ADDR6)))
+		p += sprintf(p, " addr=%s", addr);
+	if (have & (1u << A_ADDR6))
+		sprintf(p, " addr6=%s", a6);
+	/* R or [R6] */
+	if (have & (1u << A_REMOTE6))
+		snprintf(remote, sizeof(remote), "[%s]",
+			 inet_ntop(AF_INET6, &remote6, r6, sizeof(r6)));
+	else
+		inet_ntop(AF_INET, &v[A_REMOTE], remote, sizeof(remote));
 	if (v[A_EVENT] >= EV_CLOSE && v[A_EVENT] <= EV_CONNECT) {
-		printf("%s%s addr=%s vr=%u proto=%u port=%u", event_names[v[A_EVENT]],
-		       have_cookie ? " cookie=?" : "", addr, v[A_VR],
+		printf("%s%s%s vr=%u proto=%u port=%u", event_names[v[A_EVENT]],
+		       have & (1u << A_COOKIE) ? " cookie=?" : "", addrs, v[A_VR],
 		       v[A_PROTO], v[A_PORT]);
-		if (have_remote)
+		if (have & (1u << A_REMOTE_PORT))
 			printf(" remote=%s:%u", remote, v[A_REMOTE_PORT]);
 		printf("\n");
 		return;
@@ -242,11 +267,11 @@ static void handle(int fd, uint16_t family, struct nlmsghdr *nh)
 	}
 	ans = answer_for(v[A_PORT]);
 	if (ans == NO_ANSWER)
-		printf("bind cookie=%u addr=%s vr=%u proto=%u port=%u answer=none\n",
-		       v[A_COOKIE], addr, v[A_VR], v[A_PROTO], v[A_PORT]);
+		printf("bind cookie=%u%s vr=%u proto=%u port=%u answer=none\n",
+		       v[A_COOKIE], addrs, v[A_VR], v[A_PROTO], v[A_PORT]);
 	else
-		printf("bind cookie=%u addr=%s vr=%u proto=%u port=%u answer=%d\n",
-		       v[A_COOKIE], addr, v[A_VR], v[A_PROTO], v[A_PORT], ans);
+		printf("bind cookie=%u%s vr=%u proto=%u port=%u answer=%d\n",
+		       v[A_COOKIE], addrs, v[A_VR], v[A_PROTO], v[A_PORT], ans);
 	if (ans == NO_ANSWER)
 		return;
 	init_req(&r);

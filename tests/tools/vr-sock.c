@@ -115,6 +115,15 @@
  *	result ("left" or an error) and exit.
  *   vr-sock [-v VR] join6 GROUP IF
  *	Join IPv6 multicast GROUP on interface IF and print "joined".
+ *   vr-sock [-v VR] ns IF TARGET
+ *	Send one neighbour solicitation for IPv6 address TARGET to its
+ *	solicited-node multicast group on interface IF, hop limit 255, with
+ *	IF's MAC address in a source link-layer address option (raw ICMPv6
+ *	socket, not looped back); print "sent".
+ *   vr-sock [-v VR] na IF TARGET
+ *	Send one unsolicited neighbour advertisement for TARGET (S clear, O
+ *	set) to ff02::1 on IF, likewise with IF's MAC address in a target
+ *	link-layer address option; print "sent".
  *   vr-sock sovr get
  *	Print the SO_VR of a new UDP socket.
  *   vr-sock sovr set VR [fresh|bound|addrbound|connected|listening]
@@ -200,7 +209,7 @@ static void __attribute__((noreturn)) usage(void)
 		"       vr-sock [-v VR] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS\n"
 		"       vr-sock [-v VR] [-i IF] [-m IF] [-p IF] [-f] [-s SRC] [-b] send ADDR PORT\n"
 		"       vr-sock [-v VR] srcaddr ADDR | pmtu ADDR | join GROUP [IF] | joinaddr GROUP ADDR\n"
-		"       vr-sock [-v VR] join6 GROUP IF\n"
+		"       vr-sock [-v VR] join6 GROUP IF | ns IF TARGET | na IF TARGET\n"
 		"       vr-sock fragneeded TO MTU QSRC QSPORT QDST QDPORT\n"
 		"       vr-sock frag SRC DST PORT ID first|last CHAR\n"
 		"       vr-sock [-v VR] [-t MS] recv ADDR PORT | racount PROTO | udpencap TYPE [VR]\n"
@@ -903,6 +912,68 @@ static int do_join6(const char *group, const char *ifname)
 	return 0;
 }
 
+/*
+ * ns: one neighbour solicitation for @target to its solicited-node group;
+ * na: one unsolicited neighbour advertisement of @target (S clear, O set)
+ * to ff02::1. Both from interface @ifname, with hop limit 255 and its MAC
+ * address (SIOCGIFHWADDR) in a source or target link-layer address option,
+ * through a raw ICMPv6 socket (the kernel fills in the checksum) that does
+ * not loop them back to this host.
+ */
+static int do_nd(const char *what, const char *ifname, const char *target)
+{
+	int fd = new_inet_socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
+	int solicit = !strcmp(what, "ns"), hops = 255, loop = 0;
+	struct sockaddr_in6 to = {
+		.sin6_family = AF_INET6,
+		.sin6_scope_id = ifindex_of(ifname),
+	};
+	struct ifreq ifr = { 0 };
+	struct in6_addr t;
+	struct {
+		union {
+			struct nd_neighbor_solicit ns;
+			struct nd_neighbor_advert na;
+		};
+		struct nd_opt_hdr opt;
+		unsigned char lladdr[6];	/* Ethernet */
+	} m = { 0 };
+
+	if (inet_pton(AF_INET6, target, &t) != 1 || strlen(ifname) >= IFNAMSIZ)
+		usage();
+	memcpy(ifr.ifr_name, ifname, strlen(ifname));	/* NUL: ifr is zeroed */
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+		fail(errno);
+	memcpy(m.lladdr, ifr.ifr_hwaddr.sa_data, sizeof(m.lladdr));
+	m.opt.nd_opt_len = 1;	/* in units of 8 bytes */
+	if (solicit) {
+		m.ns.nd_ns_type = ND_NEIGHBOR_SOLICIT;
+		m.ns.nd_ns_target = t;
+		m.opt.nd_opt_type = ND_OPT_SOURCE_LINKADDR;
+		/* ff02::1:ff00:0/104 and the low 24 bits of the target */
+		to.sin6_addr.s6_addr[0] = 0xff;
+		to.sin6_addr.s6_addr[1] = 0x02;
+		to.sin6_addr.s6_addr[11] = 0x01;
+		to.sin6_addr.s6_addr[12] = 0xff;
+		memcpy(&to.sin6_addr.s6_addr[13], &t.s6_addr[13], 3);
+	} else {
+		m.na.nd_na_type = ND_NEIGHBOR_ADVERT;
+		m.na.nd_na_flags_reserved = ND_NA_FLAG_OVERRIDE;
+		m.na.nd_na_target = t;
+		m.opt.nd_opt_type = ND_OPT_TARGET_LINKADDR;
+		inet_pton(AF_INET6, "ff02::1", &to.sin6_addr);
+	}
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &to.sin6_scope_id,
+		       sizeof(to.sin6_scope_id)) ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &loop, sizeof(loop)))
+		fail(errno);
+	if (sendto(fd, &m, sizeof(m), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		fail(errno);
+	printf("sent\n");
+	return 0;
+}
+
 static int do_fragneeded(struct sockaddr_in to, int mtu, struct sockaddr_in qsrc,
 			 struct sockaddr_in qdst)
 {
@@ -1570,6 +1641,8 @@ int main(int argc, char **argv)
 		return do_joinaddr(addr_of(argv[1], NULL), addr_of(argv[2], NULL));
 	if (!strcmp(argv[0], "join6") && argc == 3)
 		return do_join6(argv[1], argv[2]);
+	if ((!strcmp(argv[0], "ns") || !strcmp(argv[0], "na")) && argc == 3)
+		return do_nd(argv[0], argv[1], argv[2]);
 	if (!strcmp(argv[0], "join") && (argc == 2 || argc == 3))
 		return do_join(addr_of(argv[1], NULL), argc == 3 ? argv[2] : NULL);
 	if (!strcmp(argv[0], "sovr"))
