@@ -5,20 +5,22 @@
 //! (`include/net/vr.h`), which read the table under RCU.
 
 use crate::{
-    dhost_table::{Addr, AddrKey, Owner, OwnerKey, Packet, Refusal, Table, Verdict},
+    dhost_table::{is_v4, Addr, AddrKey, Owner, OwnerKey, Packet, Refusal, Table, Verdict},
     family, hold, vr_net, VrNet, VR_NET, VR_NLGRP_DHOST,
 };
+use core::net::{Ipv4Addr, Ipv6Addr};
 use kernel::uapi::{
     vr_sock_event_VR_SOCK_EVENT_ACCEPT as VR_SOCK_EVENT_ACCEPT,
     vr_sock_event_VR_SOCK_EVENT_BIND as VR_SOCK_EVENT_BIND,
     vr_sock_event_VR_SOCK_EVENT_CLOSE as VR_SOCK_EVENT_CLOSE,
     vr_sock_event_VR_SOCK_EVENT_CONNECT as VR_SOCK_EVENT_CONNECT,
-    vr_sock_event_VR_SOCK_EVENT_LISTEN as VR_SOCK_EVENT_LISTEN, VR_A_DHOST_ADDR,
+    vr_sock_event_VR_SOCK_EVENT_LISTEN as VR_SOCK_EVENT_LISTEN, VR_A_DHOST_ADDR, VR_A_DHOST_ADDR6,
     VR_A_DHOST_IFINDEX, VR_A_DHOST_LEAD, VR_A_DHOST_MEMBER, VR_A_DHOST_VR, VR_A_OWNER_ADDR,
-    VR_A_OWNER_MEMBER, VR_A_OWNER_PORT, VR_A_OWNER_PORT_LAST, VR_A_OWNER_PROTO, VR_A_OWNER_REMOTE,
-    VR_A_OWNER_REMOTE_PORT, VR_A_OWNER_VR, VR_A_SOCK_ADDR, VR_A_SOCK_COOKIE, VR_A_SOCK_ERRNO,
-    VR_A_SOCK_EVENT, VR_A_SOCK_PORT, VR_A_SOCK_PROTO, VR_A_SOCK_REMOTE, VR_A_SOCK_REMOTE_PORT,
-    VR_A_SOCK_VR, VR_CMD_DHOST_GET, VR_CMD_OWNER_GET, VR_CMD_SOCK_NTF,
+    VR_A_OWNER_ADDR6, VR_A_OWNER_MEMBER, VR_A_OWNER_PORT, VR_A_OWNER_PORT_LAST, VR_A_OWNER_PROTO,
+    VR_A_OWNER_REMOTE, VR_A_OWNER_REMOTE6, VR_A_OWNER_REMOTE_PORT, VR_A_OWNER_VR, VR_A_SOCK_ADDR,
+    VR_A_SOCK_ADDR6, VR_A_SOCK_COOKIE, VR_A_SOCK_ERRNO, VR_A_SOCK_EVENT, VR_A_SOCK_PORT,
+    VR_A_SOCK_PROTO, VR_A_SOCK_REMOTE, VR_A_SOCK_REMOTE6, VR_A_SOCK_REMOTE_PORT, VR_A_SOCK_VR,
+    VR_CMD_DHOST_GET, VR_CMD_OWNER_GET, VR_CMD_SOCK_NTF,
 };
 use kernel::{
     alloc::Flags,
@@ -26,7 +28,7 @@ use kernel::{
         genetlink::{Dump, Info, Message, Writer},
         namespace::{Net, NetRef},
         rtnl,
-        vr::{self as stack, SockEvent, SockKey},
+        vr::{self as stack, AddrState, SockEvent, SockKey, Wild},
     },
     prelude::*,
     sync::{rcu, CondVarTimeoutResult},
@@ -59,6 +61,57 @@ fn to_u16(info: &Info<'_>, kind: u32, value: u32) -> Result<u16> {
     })
 }
 
+/// An IPv4 address attribute (the bits of its `__be32`), as the table keeps it: IPv4-mapped.
+fn mapped(bits: u32) -> Ipv6Addr {
+    Ipv4Addr::from(bits.to_ne_bytes()).to_ipv6_mapped()
+}
+
+/// The address of a request, from the IPv4 attribute `v4` (kept IPv4-mapped) or the IPv6
+/// attribute `v6`, not both; `None` if neither came.
+fn addr_attr(info: &Info<'_>, v4: u32, v6: u32) -> Result<Option<Ipv6Addr>> {
+    match (info.attr(v4), info.attr(v6)) {
+        (Some(_), Some(a)) => {
+            info.set_err_msg_attr(a, c"give an IPv4 or an IPv6 address, not both");
+            Err(EINVAL)
+        }
+        (Some(a), None) => Ok(Some(mapped(a.u32()?))),
+        (None, Some(a)) => {
+            let addr = Ipv6Addr::from(a.array::<16>()?);
+            if is_v4(&addr) {
+                info.set_err_msg_attr(a, c"an IPv4-mapped address: give it as an IPv4 address");
+                return Err(EINVAL);
+            }
+            Ok(Some(addr))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+fn required_addr(info: &Info<'_>, v4: u32, v6: u32) -> Result<Ipv6Addr> {
+    addr_attr(info, v4, v6)?.ok_or_else(|| {
+        info.set_err_msg(c"address missing");
+        EINVAL
+    })
+}
+
+/// Whether an IPv6 address can be distributed: a global or unique-local unicast one (not
+/// multicast, unspecified, loopback or link-local, which belong to one interface).
+fn distributable(addr: &Ipv6Addr) -> bool {
+    is_v4(addr)
+        || !(addr.is_multicast()
+            || addr.is_unspecified()
+            || addr.is_loopback()
+            || addr.segments()[0] & 0xffc0 == 0xfe80)
+}
+
+/// Appends `addr` as the IPv4 attribute `v4` or, for an IPv6 address, as `v6`.
+fn put_addr(w: &mut Writer<'_>, v4: u32, v6: u32, addr: &Ipv6Addr) -> Result {
+    match addr.to_ipv4_mapped() {
+        Some(a) => w.put_u32(v4, u32::from_ne_bytes(a.octets())),
+        None => w.put_bytes(v6, &addr.octets()),
+    }
+}
+
 /// Publishes a new table for `net`.
 fn publish(net: &NetRef, rtnl: &mut rtnl::Guard, table: Table) -> Result {
     let data = vr_net(net)?;
@@ -85,22 +138,32 @@ fn update(
 }
 
 fn set(info: &Info<'_>) -> Result {
-    let addr = required_u32(info, VR_A_DHOST_ADDR, c"address missing")?;
+    let addr = required_addr(info, VR_A_DHOST_ADDR, VR_A_DHOST_ADDR6)?;
+    if !distributable(&addr) {
+        info.set_err_msg(c"not a global or unique-local unicast address");
+        return Err(EINVAL);
+    }
     let ifindex = required_u32(info, VR_A_DHOST_IFINDEX, c"interface index missing")?;
     let member = required_u32(info, VR_A_DHOST_MEMBER, c"member id missing")?;
     let lead = required_u32(info, VR_A_DHOST_LEAD, c"lead member id missing")?;
     let net = &hold(info.net())?;
-    let rtnl = rtnl::lock();
-    let dev = i32::try_from(ifindex)
-        .ok()
-        .and_then(|i| net.device_by_index(&rtnl, i))
-        .ok_or_else(|| {
-            info.set_err_msg(c"interface does not exist");
-            ENODEV
-        })?;
-    if !dev.has_ipv4_address(&rtnl, addr) {
-        info.set_err_msg(c"address is not configured on the interface");
-        return Err(EADDRNOTAVAIL);
+    let mut rtnl = rtnl::lock();
+    let ifindex = i32::try_from(ifindex).unwrap_or(0);
+    let no_dev = || {
+        info.set_err_msg(c"interface does not exist");
+        ENODEV
+    };
+    let dev = net.device_by_index(&rtnl, ifindex).ok_or_else(no_dev)?;
+    match dev.address_state(&rtnl, &addr) {
+        AddrState::Usable => (),
+        AddrState::Absent => {
+            info.set_err_msg(c"address is not configured on the interface");
+            return Err(EADDRNOTAVAIL);
+        }
+        AddrState::Tentative => {
+            info.set_err_msg(c"address is tentative or failed DAD (add it with nodad)");
+            return Err(EADDRNOTAVAIL);
+        }
     }
     let entry = Addr {
         key: AddrKey {
@@ -112,17 +175,28 @@ fn set(info: &Info<'_>) -> Result {
         lead,
     };
     stack::dhost_set_in_use(&rtnl);
-    update(info, net, rtnl, |t| t.with_addr(entry))
+    let empty = Table::default();
+    let old = current(net, &rtnl, &empty)?;
+    let was_lead = old.addr(entry.key).is_some_and(Addr::is_lead);
+    let table = old.with_addr(entry).map_err(|r| refuse(info, r))?;
+    publish(net, &mut rtnl, table)?;
+    // Now the lead (it was not, or the address was not distributed): tell the segment.
+    if entry.is_lead() && !was_lead {
+        if let Some(dev) = net.device_by_index(&rtnl, ifindex) {
+            dev.announce(&rtnl, &addr);
+        }
+    }
+    Ok(())
 }
 
-fn addr_key(info: &Info<'_>, addr_kind: u32, vr_kind: u32) -> Result<AddrKey> {
-    let addr = required_u32(info, addr_kind, c"address missing")?;
+fn addr_key(info: &Info<'_>, v4: u32, v6: u32, vr_kind: u32) -> Result<AddrKey> {
+    let addr = required_addr(info, v4, v6)?;
     let vr = to_u16(info, vr_kind, opt_u32(info, vr_kind)?.unwrap_or(0))?;
     Ok(AddrKey { vr, addr })
 }
 
 fn del(info: &Info<'_>) -> Result {
-    let key = addr_key(info, VR_A_DHOST_ADDR, VR_A_DHOST_VR)?;
+    let key = addr_key(info, VR_A_DHOST_ADDR, VR_A_DHOST_ADDR6, VR_A_DHOST_VR)?;
     update(info, &hold(info.net())?, rtnl::lock(), |t| {
         t.without_addr(key)
     })
@@ -130,7 +204,7 @@ fn del(info: &Info<'_>) -> Result {
 
 /// Reads an ownership key; the member attribute is read by the caller.
 fn owner_key(info: &Info<'_>) -> Result<OwnerKey> {
-    let addr = addr_key(info, VR_A_OWNER_ADDR, VR_A_OWNER_VR)?;
+    let addr = addr_key(info, VR_A_OWNER_ADDR, VR_A_OWNER_ADDR6, VR_A_OWNER_VR)?;
     let proto = required_u32(info, VR_A_OWNER_PROTO, c"protocol missing")?;
     let port = required_u32(info, VR_A_OWNER_PORT, c"port missing")?;
     let port = to_u16(info, VR_A_OWNER_PORT, port)?;
@@ -144,7 +218,11 @@ fn owner_key(info: &Info<'_>) -> Result<OwnerKey> {
         proto: u8::try_from(proto).map_err(|_| ERANGE)?,
         port,
         port_last,
-        remote: opt_u32(info, VR_A_OWNER_REMOTE)?.unwrap_or(0),
+        // 0.0.0.0 (or ::), as no remote at all, is no connection.
+        remote: match addr_attr(info, VR_A_OWNER_REMOTE, VR_A_OWNER_REMOTE6)? {
+            Some(a) if a != mapped(0) => a,
+            _ => Ipv6Addr::UNSPECIFIED,
+        },
         remote_port: to_u16(info, VR_A_OWNER_REMOTE_PORT, remote_port)?,
     })
 }
@@ -186,7 +264,7 @@ fn get_dump(dump: &mut Dump<'_>) -> Result {
     let empty = Table::default();
     let table = current(net, &rtnl, &empty)?;
     dump_all(dump, VR_CMD_DHOST_GET, table.addrs().iter(), |w, a| {
-        w.put_u32(VR_A_DHOST_ADDR, a.key.addr)?;
+        put_addr(w, VR_A_DHOST_ADDR, VR_A_DHOST_ADDR6, &a.key.addr)?;
         w.put_u32(VR_A_DHOST_VR, a.key.vr.into())?;
         // Interface indexes are positive.
         w.put_u32(VR_A_DHOST_IFINDEX, a.ifindex as u32)?;
@@ -202,13 +280,13 @@ fn owner_dump(dump: &mut Dump<'_>) -> Result {
     let table = current(net, &rtnl, &empty)?;
     dump_all(dump, VR_CMD_OWNER_GET, table.owners(), |w, o| {
         let k = &o.key;
-        w.put_u32(VR_A_OWNER_ADDR, k.addr.addr)?;
+        put_addr(w, VR_A_OWNER_ADDR, VR_A_OWNER_ADDR6, &k.addr.addr)?;
         w.put_u32(VR_A_OWNER_VR, k.addr.vr.into())?;
         w.put_u32(VR_A_OWNER_PROTO, k.proto.into())?;
         w.put_u32(VR_A_OWNER_PORT, k.port.into())?;
         w.put_u32(VR_A_OWNER_PORT_LAST, k.port_last.into())?;
         if k.remote_port != 0 {
-            w.put_u32(VR_A_OWNER_REMOTE, k.remote)?;
+            put_addr(w, VR_A_OWNER_REMOTE, VR_A_OWNER_REMOTE6, &k.remote)?;
             w.put_u32(VR_A_OWNER_REMOTE_PORT, k.remote_port.into())?;
         }
         w.put_u32(VR_A_OWNER_MEMBER, o.member)
@@ -263,12 +341,21 @@ fn sock_ntf(net: &NetRef, event: u32, cookie: Option<u32>, key: &SockKey, gfp: F
     if let Some(cookie) = cookie {
         w.put_u32(VR_A_SOCK_COOKIE, cookie)?;
     }
-    w.put_u32(VR_A_SOCK_ADDR, key.addr)?;
+    // A wildcard bind is told as 0.0.0.0 and/or :: (both for a dual-stack ::).
+    match key.wild {
+        Wild::None => put_addr(&mut w, VR_A_SOCK_ADDR, VR_A_SOCK_ADDR6, &key.addr)?,
+        Wild::V4 => w.put_u32(VR_A_SOCK_ADDR, 0)?,
+        Wild::V6 => w.put_bytes(VR_A_SOCK_ADDR6, &Ipv6Addr::UNSPECIFIED.octets())?,
+        Wild::Any => {
+            w.put_u32(VR_A_SOCK_ADDR, 0)?;
+            w.put_bytes(VR_A_SOCK_ADDR6, &Ipv6Addr::UNSPECIFIED.octets())?;
+        }
+    }
     w.put_u32(VR_A_SOCK_VR, key.vr.into())?;
     w.put_u32(VR_A_SOCK_PROTO, key.proto.into())?;
     w.put_u32(VR_A_SOCK_PORT, key.port.into())?;
     if key.conn {
-        w.put_u32(VR_A_SOCK_REMOTE, key.remote)?;
+        put_addr(&mut w, VR_A_SOCK_REMOTE, VR_A_SOCK_REMOTE6, &key.remote)?;
         w.put_u32(VR_A_SOCK_REMOTE_PORT, key.remote_port.into())?;
     }
     msg.multicast_to_listeners(family(), net, VR_NLGRP_DHOST)
@@ -279,7 +366,7 @@ fn distributed(data: &VrNet, key: &SockKey) -> bool {
     let guard = rcu::read_lock();
     data.dhost
         .get(&guard)
-        .is_some_and(|t| t.claims(key.vr, key.addr))
+        .is_some_and(|t| t.claims(key.vr, &key.addr, key.wild))
 }
 
 /// Waits for the answer to claim `cookie`; the claim is over when this returns.
@@ -413,10 +500,10 @@ pub(crate) fn verdict(net: &Net, pkt: &stack::Packet) -> stack::Verdict {
 
 /// Whether `addr` is distributed in VR `vr` of `net` with another member as its lead: then
 /// this kernel neither answers ARP for it nor announces it.
-pub(crate) fn follower(net: &Net, vr: u16, addr: u32) -> bool {
+pub(crate) fn follower(net: &Net, vr: u16, addr: &Ipv6Addr) -> bool {
     let guard = rcu::read_lock();
     VR_NET
         .get(net, &guard)
         .and_then(|d| d.dhost.get(&guard))
-        .is_some_and(|t| t.follower(AddrKey { vr, addr }))
+        .is_some_and(|t| t.follower(AddrKey { vr, addr: *addr }))
 }

@@ -6,7 +6,8 @@
 //! A table is never changed in place: a writer builds a new one (`with_*`, `without_*`) and
 //! publishes it, so packet handlers read a consistent table without a lock.
 
-use kernel::{alloc::AllocError, prelude::*};
+use core::net::Ipv6Addr;
+use kernel::{alloc::AllocError, net::vr::Wild, prelude::*};
 
 /// `IPPROTO_TCP`.
 pub(crate) const TCP: u8 = 6;
@@ -42,7 +43,7 @@ impl Refusal {
             Refusal::BadProto => c"protocol must be TCP (6) or UDP (17)",
             Refusal::BadRange => c"port-last is below port",
             Refusal::BadRemote => {
-                c"a connection needs remote and remote-port, for one port and not a range"
+                c"a connection needs remote (of the address's family) and remote-port, on one port"
             }
             Refusal::NoMemory => c"out of memory",
         }
@@ -61,12 +62,17 @@ impl From<AllocError> for Refusal {
     }
 }
 
-/// A distributed address, in the VR of its interface. Addresses are kept as the bits of the
-/// big-endian `__be32`, as the stack and netlink carry them.
+/// A distributed address, in the VR of its interface. IPv4 addresses are kept IPv4-mapped
+/// (`::ffff:a.b.c.d`), as the stack's keys carry them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct AddrKey {
     pub(crate) vr: u16,
-    pub(crate) addr: u32,
+    pub(crate) addr: Ipv6Addr,
+}
+
+/// Whether `addr` is an IPv4 address (IPv4-mapped).
+pub(crate) fn is_v4(addr: &Ipv6Addr) -> bool {
+    addr.to_ipv4_mapped().is_some()
 }
 
 /// How this kernel serves a distributed address.
@@ -86,15 +92,16 @@ impl Addr {
     }
 }
 
-/// What an ownership entry is about: a port range (`port..=port_last`, no remote) or one
-/// connection (`port == port_last`, remote address and port set). Ports in host order.
+/// What an ownership entry is about: a port range (`port..=port_last`, no remote: the
+/// unspecified address and port 0) or one connection (`port == port_last`, remote address and
+/// port set, the address of the family of `addr`). Ports in host order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct OwnerKey {
     pub(crate) addr: AddrKey,
     pub(crate) proto: u8,
     pub(crate) port: u16,
     pub(crate) port_last: u16,
-    pub(crate) remote: u32,
+    pub(crate) remote: Ipv6Addr,
     pub(crate) remote_port: u16,
 }
 
@@ -106,8 +113,17 @@ impl OwnerKey {
         if self.port_last < self.port {
             return Err(Refusal::BadRange);
         }
-        let connection = self.remote != 0 || self.remote_port != 0;
-        if connection && (self.remote == 0 || self.remote_port == 0 || self.port != self.port_last)
+        let no_remote = self.remote.is_unspecified()
+            || self
+                .remote
+                .to_ipv4_mapped()
+                .is_some_and(|a| a.is_unspecified());
+        let connection = !self.remote.is_unspecified() || self.remote_port != 0;
+        if connection
+            && (no_remote
+                || self.remote_port == 0
+                || self.port != self.port_last
+                || is_v4(&self.remote) != is_v4(&self.addr.addr))
         {
             return Err(Refusal::BadRemote);
         }
@@ -126,11 +142,11 @@ pub(crate) struct Owner {
 }
 
 /// An incoming packet, seen from the distributed address (`struct vr_dhost_pkt`).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Packet {
     pub(crate) vr: u16,
-    pub(crate) local: u32,
-    pub(crate) remote: u32,
+    pub(crate) local: Ipv6Addr,
+    pub(crate) remote: Ipv6Addr,
     pub(crate) lport: u16,
     pub(crate) rport: u16,
     pub(crate) proto: u8,
@@ -291,7 +307,7 @@ impl Table {
         if let Some(m) = find(&key) {
             return Some(m);
         }
-        key.remote = 0;
+        key.remote = Ipv6Addr::UNSPECIFIED;
         key.remote_port = 0;
         if let Some(m) = find(&key) {
             return Some(m);
@@ -336,13 +352,18 @@ impl Table {
         self.addr(key).is_some_and(|a| !a.is_lead())
     }
 
-    /// Whether a socket of VR `vr` bound to `addr` (raw `__be32` bits; 0 for the wildcard
-    /// address) must claim its port: `addr`, or for the wildcard any address of `vr`, is
-    /// distributed.
-    pub(crate) fn claims(&self, vr: u16, addr: u32) -> bool {
-        self.addrs
-            .iter()
-            .any(|a| a.key.vr == vr && (addr == 0 || a.key.addr == addr))
+    /// Whether a socket of VR `vr` bound to `addr` (`wild`: to a wildcard address) must claim
+    /// its port: `addr`, or an address of `vr` of a family of the wildcard, is distributed.
+    pub(crate) fn claims(&self, vr: u16, addr: &Ipv6Addr, wild: Wild) -> bool {
+        self.addrs.iter().any(|a| {
+            a.key.vr == vr
+                && match wild {
+                    Wild::None => a.key.addr == *addr,
+                    Wild::V4 => is_v4(&a.key.addr),
+                    Wild::V6 => !is_v4(&a.key.addr),
+                    Wild::Any => true,
+                }
+        })
     }
 }
 
@@ -403,9 +424,12 @@ impl Claims {
 #[kunit_tests(vr_dhost)]
 mod tests {
     use super::*;
+    use core::net::Ipv4Addr;
 
-    const D: u32 = 0x6400_000a; // the bits of 10.0.0.100 as a __be32 on little endian
-    const CLIENT: u32 = 0x0200_000a;
+    const D: Ipv6Addr = Ipv4Addr::new(10, 0, 0, 100).to_ipv6_mapped();
+    const CLIENT: Ipv6Addr = Ipv4Addr::new(10, 0, 0, 2).to_ipv6_mapped();
+    const D6: Ipv6Addr = Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 0x100);
+    const CLIENT6: Ipv6Addr = Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 2);
 
     fn addr(member: u32, lead: u32) -> Addr {
         Addr {
@@ -427,7 +451,7 @@ mod tests {
                 proto,
                 port,
                 port_last,
-                remote: 0,
+                remote: Ipv6Addr::UNSPECIFIED,
                 remote_port: 0,
             },
             member,
@@ -516,12 +540,50 @@ mod tests {
     #[test]
     fn which_binds_claim() -> Result {
         let t = table(2, 1)?;
-        assert!(t.claims(0, D));
-        assert!(t.claims(0, 0));
-        assert!(!t.claims(0, CLIENT));
-        assert!(!t.claims(1, 0));
-        assert!(!t.claims(1, D));
-        assert!(!Table::default().claims(0, 0));
+        let any = Ipv6Addr::UNSPECIFIED;
+        assert!(t.claims(0, &D, Wild::None));
+        assert!(t.claims(0, &any, Wild::V4));
+        assert!(t.claims(0, &any, Wild::Any));
+        // An IPv6-only wildcard is not on the IPv4 address.
+        assert!(!t.claims(0, &any, Wild::V6));
+        assert!(!t.claims(0, &CLIENT, Wild::None));
+        assert!(!t.claims(0, &any, Wild::None));
+        assert!(!t.claims(1, &any, Wild::V4));
+        assert!(!t.claims(1, &D, Wild::None));
+        assert!(!Table::default().claims(0, &any, Wild::Any));
+        Ok(())
+    }
+
+    #[test]
+    fn wildcards_claim_by_family() -> Result {
+        let mut a6 = addr(2, 1);
+        a6.key = AddrKey { vr: 1, addr: D6 };
+        let t = table(2, 1)?.with_addr(a6)?;
+        let any = Ipv6Addr::UNSPECIFIED;
+        assert!(t.claims(1, &any, Wild::V6));
+        assert!(t.claims(1, &any, Wild::Any));
+        assert!(!t.claims(1, &any, Wild::V4));
+        assert!(t.claims(1, &D6, Wild::None));
+        assert!(!t.claims(0, &D6, Wild::None));
+        Ok(())
+    }
+
+    #[test]
+    fn families_are_apart() -> Result {
+        let mut a6 = addr(2, 1);
+        a6.key.addr = D6;
+        let mut p6 = port(TCP, 80, 2);
+        p6.key.addr.addr = D6;
+        let t = table(2, 1)?.with_addr(a6)?.with_owner(p6)?;
+        // tcp 80 is member 1's on D and member 2's on D6.
+        assert_eq!(t.verdict(&pkt(TCP, 80, true)), Verdict::Drop);
+        let mut p = pkt(TCP, 80, true);
+        p.local = D6;
+        p.remote = CLIENT6;
+        assert_eq!(t.verdict(&p), Verdict::Accept);
+        // Nobody owns tcp 22 on D6.
+        p.lport = 22;
+        assert_eq!(t.verdict(&p), Verdict::Drop);
         Ok(())
     }
 
@@ -570,6 +632,15 @@ mod tests {
         conn.key.remote = CLIENT;
         conn.key.remote_port = 1;
         assert_eq!(t.with_owner(conn).err(), Some(Refusal::BadRemote));
+        // The remote address is of the distributed address's family, and not 0.0.0.0.
+        let mut conn = port(TCP, 80, 2);
+        conn.key.remote = CLIENT6;
+        conn.key.remote_port = 1;
+        assert_eq!(t.with_owner(conn).err(), Some(Refusal::BadRemote));
+        conn.key.remote = Ipv4Addr::UNSPECIFIED.to_ipv6_mapped();
+        assert_eq!(t.with_owner(conn).err(), Some(Refusal::BadRemote));
+        conn.key.remote = CLIENT;
+        assert!(t.with_owner(conn).is_ok());
         let mut other = port(TCP, 80, 2);
         other.key.addr.addr = CLIENT;
         assert_eq!(t.with_owner(other).err(), Some(Refusal::NotDistributed));

@@ -19,6 +19,7 @@
 //!         interfaces: eth1
 //! ```
 
+use core::net::Ipv6Addr;
 use kernel::{
     net::{
         device::{self, Device},
@@ -192,7 +193,7 @@ impl stack::Ops for VrOps {
         dhost::verdict(net, pkt)
     }
 
-    fn dhost_follower(net: &Net, vr: u16, addr: u32) -> bool {
+    fn dhost_follower(net: &Net, vr: u16, addr: &Ipv6Addr) -> bool {
         dhost::follower(net, vr, addr)
     }
 

@@ -44,7 +44,7 @@ add_counts() {	# add_counts "P F S" description
 # and KUnit with the others, the netlink fuzzer's 100,000 messages last (b).
 KOUT_DEBUG=${VR_KOUT_DEBUG:-$CACHE/build/kernel-debug}
 DEBUG_TESTS_A=vr/dataplane.sh,vr/random.sh,vr/bpf.sh
-DEBUG_TESTS_B=vr/netdev-events.sh,vr/vrf.sh,vr/isolation.sh,vr/dhost-claims.sh,vr/hardening.sh,vr/teardown.sh,vr/sysfuzz.sh,vr/genl.sh,vr/vrctl-dataplane.sh,vr/ss.sh,vr/nlfuzz.sh
+DEBUG_TESTS_B=vr/netdev-events.sh,vr/vrf.sh,vr/isolation.sh,vr/dhost-claims.sh,vr/dhost6.sh,vr/hardening.sh,vr/teardown.sh,vr/sysfuzz.sh,vr/genl.sh,vr/vrctl-dataplane.sh,vr/ss.sh,vr/nlfuzz.sh
 NLFUZZ_MIN=${VR_NLFUZZ_COUNT:-100000}
 PLAIN_TESTS=vr
 phase "build: deps, debug kernel, plain kernel, guest image"

@@ -359,6 +359,29 @@ static int has_addr(uint32_t ifindex, uint32_t addr)
 	return 0;
 }
 
+static int v4mapped(const unsigned char *a6)
+{
+	static const unsigned char pfx[12] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(a6, pfx, sizeof(pfx));
+}
+
+static int unspecified6(const unsigned char *a6)
+{
+	static const unsigned char zero[16];
+
+	return !memcmp(a6, zero, sizeof(zero));
+}
+
+/* A global or unique-local unicast address: what dhost-set takes. */
+static int distributable6(const unsigned char *a6)
+{
+	static const unsigned char lo[16] = { [15] = 1 };
+
+	return a6[0] != 0xff && !unspecified6(a6) && memcmp(a6, lo, 16) &&
+	       !(a6[0] == 0xfe && (a6[1] & 0xc0) == 0x80);
+}
+
 static void read_netns(void)
 {
 	struct if_nameindex *ni, *p;
@@ -378,6 +401,15 @@ static void read_netns(void)
 	for (a = ifa; a && n_addrs < MAX_ADDRS; a = a->ifa_next) {
 		unsigned int idx;
 
+		if (a->ifa_addr && a->ifa_addr->sa_family == AF_INET6) {
+			const unsigned char *a6 =
+				((struct sockaddr_in6 *)a->ifa_addr)->sin6_addr.s6_addr;
+
+			/* the model knows no distributed IPv6 address */
+			if (distributable6(a6))
+				die("%s has an IPv6 address dhost-set would take", a->ifa_name);
+			continue;
+		}
 		if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET)
 			continue;
 		idx = if_nametoindex(a->ifa_name);
@@ -1863,7 +1895,7 @@ static void pair_values(struct gen *g)
 {
 	struct item *a, *b;
 
-	/* The kernel refuses IPv6 distributed addresses: mostly leave them out. */
+	/* No IPv6 address can be distributed here (read_netns()): mostly leave them out. */
 	if (g->op == O_DSET || g->op == O_DDEL || g->op == O_OSET || g->op == O_ODEL) {
 		unsigned int v6[] = { A_D_ADDR6, A_O_ADDR6, A_O_REMOTE6 };
 		unsigned int j;
@@ -2920,10 +2952,19 @@ static void predict_do(const struct fz_op *op, const struct tb *tb, struct expec
 			return ex_err(e, EBUSY);
 		e->effect = EF_ASSIGN;
 	} else if ((op == O_DSET || op == O_DDEL) && tb_has(tb, A_D_ADDR6)) {
-		return ex_err(e, EOPNOTSUPP);
-	} else if ((op == O_OSET || op == O_ODEL) &&
-		   (tb_has(tb, A_O_ADDR6) || tb_has(tb, A_O_REMOTE6))) {
-		return ex_err(e, EOPNOTSUPP);
+		/* No IPv6 address of the namespace can be distributed (read_netns()). */
+		const unsigned char *a6 = tb->p[A_D_ADDR6];
+
+		if (tb_has(tb, A_D_ADDR) || v4mapped(a6))
+			return ex_err(e, EINVAL);
+		if (op == O_DDEL)
+			return ex_err(e, ENOENT);
+		if (!distributable6(a6) || !tb_has(tb, A_D_IFINDEX) ||
+		    !tb_has(tb, A_D_MEMBER) || !tb_has(tb, A_D_LEAD))
+			return ex_err(e, EINVAL);
+		if (!iface_by_index(tb_u32(tb, A_D_IFINDEX)))
+			return ex_err(e, ENODEV);
+		return ex_err(e, EADDRNOTAVAIL);
 	} else if (op == O_DSET) {
 		if (!tb_has(tb, A_D_ADDR) || !tb_has(tb, A_D_IFINDEX) ||
 		    !tb_has(tb, A_D_MEMBER) || !tb_has(tb, A_D_LEAD))
@@ -2949,14 +2990,23 @@ static void predict_do(const struct fz_op *op, const struct tb *tb, struct expec
 		e->effect = EF_DDEL;
 	} else if (op == O_OSET || op == O_ODEL) {
 		struct owner_key *k = &e->o.k;
-		int conn;
+		int conn, v6 = tb_has(tb, A_O_ADDR6), r6 = 0;
 
-		if (!tb_has(tb, A_O_ADDR) || !tb_has(tb, A_O_PROTO) || !tb_has(tb, A_O_PORT))
+		/* addr or addr6, remote or remote6, none IPv4-mapped */
+		if (v6 && (tb_has(tb, A_O_ADDR) || v4mapped(tb->p[A_O_ADDR6])))
+			return ex_err(e, EINVAL);
+		if (tb_has(tb, A_O_REMOTE6)) {
+			if (tb_has(tb, A_O_REMOTE) || v4mapped(tb->p[A_O_REMOTE6]))
+				return ex_err(e, EINVAL);
+			r6 = !unspecified6(tb->p[A_O_REMOTE6]);
+		}
+		if ((!tb_has(tb, A_O_ADDR) && !v6) || !tb_has(tb, A_O_PROTO) ||
+		    !tb_has(tb, A_O_PORT))
 			return ex_err(e, EINVAL);
 		if (op == O_OSET && !tb_has(tb, A_O_MEMBER))
 			return ex_err(e, EINVAL);
 		memset(k, 0, sizeof(*k));
-		k->addr = tb_u32(tb, A_O_ADDR);
+		k->addr = v6 ? 0 : tb_u32(tb, A_O_ADDR);
 		k->vr = tb_has(tb, A_O_VR) ? tb_u32(tb, A_O_VR) : 0;
 		k->proto = tb_u32(tb, A_O_PROTO);
 		k->port = tb_u32(tb, A_O_PORT);
@@ -2967,9 +3017,14 @@ static void predict_do(const struct fz_op *op, const struct tb *tb, struct expec
 			return ex_err(e, EINVAL);
 		if (k->port_last < k->port)
 			return ex_err(e, EINVAL);
-		conn = k->remote || k->remote_port;
-		if (conn && (!k->remote || !k->remote_port || k->port != k->port_last))
+		conn = k->remote || r6 || k->remote_port;
+		if (conn && ((!k->remote && !r6) || !k->remote_port || k->port != k->port_last))
 			return ex_err(e, EINVAL);
+		/* a remote of the address's family */
+		if ((k->remote && v6) || (r6 && !v6))
+			return ex_err(e, EINVAL);
+		if (v6)
+			return ex_err(e, ENOENT);
 		if (op == O_OSET) {
 			if (!dhost_find(k->vr, k->addr))
 				return ex_err(e, ENOENT);

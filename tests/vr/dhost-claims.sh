@@ -8,7 +8,11 @@
 # back. vr-claimd stands in for the daemon and answers as scripted.
 #
 #   netns vrc-PID: d0 (dummy) 10.7.0.1/24 distributed (member 2, lead 1)
-#                             10.7.0.2/24 ordinary; VR 5 exists
+#                             10.7.0.2/24 ordinary, fd07::1/64 ordinary;
+#                  VR 5 exists
+#
+# IPv6 sockets claim too: one on ::ffff:10.7.0.1, or on a dual-stack ::,
+# takes a port of the distributed IPv4 address.
 
 LC_ALL=C
 export LC_ALL
@@ -83,6 +87,7 @@ t_setup() {
 	ktap_run ip link set lo up && ktap_run ip link add d0 type dummy &&
 		ktap_run ip link set d0 up &&
 		ktap_run ip addr add $D/24 dev d0 && ktap_run ip addr add 10.7.0.2/24 dev d0 &&
+		ktap_run ip -6 addr add fd07::1/64 dev d0 nodad &&
 		ktap_run vrctl create 5 &&
 		ktap_run vrctl dhost set $D dev d0 member 2 lead 1
 }
@@ -94,6 +99,27 @@ t_no_daemon() {
 	ktap_expect_stdout "error: ENOTCONN"
 	ktap_run vr-sock bind tcp 0.0.0.0 8000
 	ktap_expect_stdout "error: ENOTCONN"
+}
+
+# IPv6 sockets that can receive D's packets claim as IPv4 ones do.
+t_v6_no_daemon() {
+	ktap_run vr-sock bind tcp :: 8000
+	ktap_expect_stdout "error: ENOTCONN"
+	ktap_run vr-sock bind udp "::ffff:$D" 8000
+	ktap_expect_stdout "error: ENOTCONN"
+}
+
+# An IPv6-only socket on :: and one on an IPv6 address receive nothing for
+# D: they bind without a daemon.
+t_v6_only_without_daemon() {
+	ktap_bg_ready "$T/v6o" vr-sock bind tcp fd07::1 8000 || return 1
+	ktap_bg_stop
+	ktap_run sysctl -qw net.ipv6.bindv6only=1 || return 1
+	ktap_bg_ready "$T/v6only" vr-sock bind tcp :: 8000
+	local rc=$?
+	ktap_bg_stop
+	ktap_run sysctl -qw net.ipv6.bindv6only=0
+	return $rc
 }
 
 t_ordinary_without_daemon() {
@@ -119,16 +145,17 @@ t_daemon() {
 	wait_line "$CLAIMD" "^ready$"
 }
 
-# bind_and_close PROTO ADDR PORT: the bind is claimed, and given back on close.
+# bind_and_close PROTO ADDR PORT [TOLD]: the bind is claimed, and given back
+# on close; TOLD is how the daemon is told the address (default addr=ADDR).
 bind_and_close() {
-	local proto=6
+	local proto=6 told="${4:-addr=$2}"
 	[ "$1" = udp ] && proto=17
 	ktap_bg_ready "$T/s-$1-$3" vr-sock bind "$1" "$2" "$3" || return 1
-	wait_line "$CLAIMD" "^bind cookie=[1-9][0-9]* addr=$2 vr=0 proto=$proto port=$3 answer=0$"
+	wait_line "$CLAIMD" "^bind cookie=[1-9][0-9]* $told vr=0 proto=$proto port=$3 answer=0$"
 	ktap_expect_eq "no close while the socket is open" 0 \
-		"$(count "^close addr=$2 vr=0 proto=$proto port=$3$")"
+		"$(count "^close $told vr=0 proto=$proto port=$3$")"
 	ktap_bg_stop
-	wait_line "$CLAIMD" "^close addr=$2 vr=0 proto=$proto port=$3$"
+	wait_line "$CLAIMD" "^close $told vr=0 proto=$proto port=$3$"
 }
 
 t_tcp() {
@@ -141,6 +168,71 @@ t_udp() {
 
 t_wildcard() {
 	bind_and_close tcp 0.0.0.0 8003
+}
+
+# A dual-stack :: is on every address of both families: told as 0.0.0.0
+# and ::; ::ffff:D is D, ::ffff:0.0.0.0 every IPv4 address.
+t_v6_wildcard() {
+	bind_and_close tcp :: 8010 "addr=0\.0\.0\.0 addr6=::" &&
+		bind_and_close udp :: 8010 "addr=0\.0\.0\.0 addr6=::"
+}
+
+t_v6_mapped() {
+	bind_and_close tcp "::ffff:$D" 8011 "addr=$D" &&
+		bind_and_close udp "::ffff:0.0.0.0" 8011 "addr=0\.0\.0\.0"
+}
+
+# A listener on :: and its connections from D: listen as a wildcard, the
+# connection with D's IPv4 key.
+t_v6_conn_events() {
+	local p
+	ktap_bg_ready "$T/srv7" vr-sock serve tcp :: 8012 hi || return 1
+	wait_line "$CLAIMD" "^listen addr=0\.0\.0\.0 addr6=:: vr=0 proto=6 port=8012$"
+	ktap_run vr-sock request tcp $D 8012
+	ktap_expect_stdout "hi"
+	wait_line "$CLAIMD" "^connect addr=$D vr=0 proto=6 port=[0-9]+ remote=$D:8012$" || return 1
+	p=$(sed -n "s/^connect addr=$D vr=0 proto=6 port=\([0-9]*\) remote=$D:8012$/\1/p" "$CLAIMD")
+	wait_line "$CLAIMD" "^accept addr=$D vr=0 proto=6 port=8012 remote=$D:$p$"
+	wait_line "$CLAIMD" "^close addr=$D vr=0 proto=6 port=8012 remote=$D:$p$"
+	ktap_bg_stop
+	wait_line "$CLAIMD" "^close addr=0\.0\.0\.0 addr6=:: vr=0 proto=6 port=8012$"
+}
+
+# Neither an IPv6-only :: nor an IPv6 address is on D: nothing is told.
+t_v6_not_distributed() {
+	ktap_bg_ready "$T/v6a" vr-sock bind udp fd07::1 8013 || return 1
+	ktap_bg_stop
+	ktap_run sysctl -qw net.ipv6.bindv6only=1 || return 1
+	ktap_bg_ready "$T/v6b" vr-sock bind tcp :: 8013
+	ktap_bg_stop
+	ktap_run sysctl -qw net.ipv6.bindv6only=0
+	bind_and_close udp $D 8097
+	ktap_expect_eq "no event for port 8013" 0 "$(count "port=8013")"
+}
+
+# A distributed IPv6 address: its sockets and an IPv6-only :: claim, told
+# with addr6; its connections with [remote]:port.
+t_v6_native() {
+	local d6=fd07::100 rc p
+	ktap_run ip -6 addr add $d6/128 dev d0 nodad &&
+		ktap_run vrctl dhost set $d6 dev d0 member 2 lead 1 || return 1
+	bind_and_close tcp $d6 8014 "addr6=$d6" && bind_and_close udp $d6 8014 "addr6=$d6" &&
+		ktap_run sysctl -qw net.ipv6.bindv6only=1 || return 1
+	bind_and_close tcp :: 8015 "addr6=::"
+	rc=$?
+	ktap_run sysctl -qw net.ipv6.bindv6only=0
+	[ $rc = 0 ] || return 1
+	ktap_bg_ready "$T/srv8" vr-sock serve tcp $d6 8016 hi || return 1
+	wait_line "$CLAIMD" "^listen addr6=$d6 vr=0 proto=6 port=8016$"
+	ktap_run vr-sock request tcp $d6 8016
+	ktap_expect_stdout "hi"
+	wait_line "$CLAIMD" "^connect addr6=$d6 vr=0 proto=6 port=[0-9]+ remote=\\[$d6\\]:8016$" ||
+		return 1
+	p=$(sed -n "s/^connect addr6=$d6 vr=0 proto=6 port=\([0-9]*\) remote=.*/\1/p" "$CLAIMD")
+	wait_line "$CLAIMD" "^accept addr6=$d6 vr=0 proto=6 port=8016 remote=\\[$d6\\]:$p$"
+	ktap_bg_stop
+	wait_line "$CLAIMD" "^close addr6=$d6 vr=0 proto=6 port=8016$"
+	ktap_run vrctl dhost del $d6
 }
 
 t_refused() {
@@ -236,12 +328,25 @@ suite() {
 	ktap_test_result "setup: $D distributed on d0, 10.7.0.2 ordinary" t_setup
 	ktap_test_result "bind on a distributed address without daemon: ENOTCONN" t_no_daemon
 	ktap_test_result "bind on an ordinary address needs no daemon" t_ordinary_without_daemon
+	ktap_test_result "IPv6 bind on a dual-stack :: or ::ffff:D without daemon: ENOTCONN" \
+		t_v6_no_daemon
+	ktap_test_result "IPv6 bind on an IPv6 address or an IPv6-only :: needs no daemon" \
+		t_v6_only_without_daemon
 	ktap_test_result "an unprivileged listener cannot join the dhost group" \
 		t_unprivileged_listener
 	ktap_test_result "a daemon joins the dhost group" t_daemon
 	ktap_test_result "TCP bind is claimed, close gives it back" t_tcp
 	ktap_test_result "UDP bind is claimed, close gives it back" t_udp
 	ktap_test_result "wildcard bind claims with address 0" t_wildcard
+	ktap_test_result "dual-stack :: bind claims with addr 0.0.0.0 and addr6 ::" t_v6_wildcard
+	ktap_test_result "IPv6 bind on ::ffff:D claims D, on ::ffff:0.0.0.0 address 0" \
+		t_v6_mapped
+	ktap_test_result "a dual-stack listener's events: a wildcard, then D's connections" \
+		t_v6_conn_events
+	ktap_test_result "IPv6-only sockets and IPv6 addresses claim nothing" \
+		t_v6_not_distributed
+	ktap_test_result "a distributed IPv6 address: binds, an IPv6-only :: and connections" \
+		t_v6_native
 	ktap_test_result "refused claim: the bind fails with the daemon's errno" t_refused
 	ktap_test_result "unanswered claim: ETIMEDOUT, then given back" t_timeout
 	ktap_test_result "ordinary addresses and other VRs claim nothing" t_not_distributed
