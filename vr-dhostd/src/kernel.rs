@@ -123,6 +123,16 @@ pub fn config(args: &DaemonArgs, dhosts: &[Dhost], host_name: &str) -> Result<Co
     // only the lead itself can answer, while it is busy binding: on a
     // distributed address of either family, or on a wildcard (0.0.0.0,
     // ::), which claims on those of its families.
+    // A member whose lead-addr is a distributed address would reach
+    // itself: every member holds those addresses.
+    if let Some(ip) = lead_addr.map(|a| a.ip().to_canonical()) {
+        if addrs.contains(&ip) {
+            return Err(Error::Daemon(format!(
+                "lead-addr {ip} is a distributed address, which this member holds too; \
+                 give the lead's own address"
+            )));
+        }
+    }
     if member == lead {
         let ip = args.listen.ip().to_canonical();
         if ip.is_unspecified() || addrs.contains(&ip) {
@@ -1606,9 +1616,28 @@ mod tests {
             );
         }
         // A member never listens: its defaults are fine.
-        let member = [dhost(A, 0, 2, 1)];
+        let member = [dhost(A, 0, 2, 1), dhost(V6, 0, 2, 1)];
         let a = args(&["members", "1,2", "lead-addr", "10.9.0.10"]);
         assert!(config(&a, &member, "h").is_ok());
+        // But it does not connect to a distributed address, of either
+        // family, which it holds itself.
+        for lead_addr in [
+            "10.0.0.100",
+            "[::ffff:10.0.0.100]:7400",
+            "[fd00:9::100]:7400",
+        ] {
+            let err = config(
+                &args(&["members", "1,2", "lead-addr", lead_addr]),
+                &member,
+                "h",
+            )
+            .expect_err("refused");
+            assert_eq!(err.exit_code(), 1);
+            assert!(
+                err.to_string().contains("is a distributed address"),
+                "{lead_addr}: {err}"
+            );
+        }
     }
 
     /// The IPv6 distributed addresses are served with the IPv4 ones: they

@@ -263,7 +263,7 @@ impl Message {
     /// The frame of this message, header included; every frame it
     /// returns decodes.
     pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
-        let mut out = Vec::with_capacity(HEADER_LEN + 32);
+        let mut out = Vec::with_capacity(HEADER_LEN + 64);
         out.extend_from_slice(&MAGIC);
         out.push(VERSION);
         out.push(self.msg_type());
