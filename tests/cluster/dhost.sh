@@ -7,8 +7,14 @@
 #
 #   node0  member 1, the lead     \
 #   node1  member 2                > all three serve D = 10.9.0.100
-#   node2  member 3               /
-#   node3  the client, 10.9.0.13
+#   node2  member 3               /  and D6 = fd00:9::100
+#   node3  the client, 10.9.0.13 and fd00:9::13
+#
+# (node i also has fd00:9::1i/64; every IPv6 address is added nodad.) The
+# IPv6 cases repeat the IPv4 ones on D6: neighbour solicitations instead of
+# ARP, ICMPv6 echo, the members' TCP and UDP servers (also a fragmented
+# datagram), unowned ports, claims, silence counters and outgoing
+# connections.
 #
 # Each member runs the ownership-sync daemon (`vr-dhostd`, member 1
 # the lead); its servers' binds on D are claims that the daemons record and
@@ -51,6 +57,7 @@ LIB=${VR_TEST_LIB:-$(dirname "$0")/../lib}
 KTAP_TIMEOUT=30
 ME=${VR_NODE:?}
 D=10.9.0.100
+D6=fd00:9::100
 LEAD_MAC=52:54:00:12:34:00
 CLIENT=3
 DONE=10.9.0.200
@@ -91,6 +98,11 @@ snmp() {
 	awk -v p="$1:" -v f="$2" '$1 == p { if (!n) { for (i = 2; i <= NF; i++) if ($i == f) c = i; n = 1 } else print $c }' /proc/net/snmp
 }
 
+# snmp6 FIELD: a counter of /proc/net/snmp6.
+snmp6() {
+	awk -v f="$1" '$1 == f { print $2 }' /proc/net/snmp6
+}
+
 # --- members -------------------------------------------------------------------
 
 # now_cs: uptime in centiseconds.
@@ -102,18 +114,25 @@ t_member_setup() {
 	local id=$((ME + 1))
 	ktap_run ip link set lo up && ktap_run ip link set eth0 up &&
 		ktap_run ip addr add "10.9.0.$((10 + ME))/24" dev eth0 &&
-		ktap_run ip addr add "$D/32" dev eth0 || return 1
+		ktap_run ip addr add "$D/32" dev eth0 &&
+		ktap_run ip -6 addr add "fd00:9::1$ME/64" dev eth0 nodad &&
+		ktap_run ip -6 addr add "$D6/128" dev eth0 nodad || return 1
 	# Bound before D is distributed: no claim, and silent from then on.
 	if [ "$id" != 2 ]; then
 		ktap_bg_ready "$T/decoy-tcp" vr-sock serve tcp "$D" 8002 "decoy-m$id" &&
-			ktap_bg_ready "$T/decoy-udp" vr-sock serve udp "$D" 9002 "decoy-m$id" || return 1
+			ktap_bg_ready "$T/decoy-udp" vr-sock serve udp "$D" 9002 "decoy-m$id" &&
+			ktap_bg_ready "$T/decoy-tcp6" vr-sock serve tcp "$D6" 8002 "decoy-m$id" &&
+			ktap_bg_ready "$T/decoy-udp6" vr-sock serve udp "$D6" 9002 "decoy-m$id" ||
+			return 1
 	else
 		# For member 3 to tell when member 2 is gone.
 		ktap_bg_ready "$T/alive" vr-sock echo udp "10.9.0.$((10 + ME))" 7000 || return 1
 	fi
-	ktap_run vrctl dhost set "$D" dev eth0 member "$id" lead 1 || return 1
+	ktap_run vrctl dhost set "$D" dev eth0 member "$id" lead 1 &&
+		ktap_run vrctl dhost set "$D6" dev eth0 member "$id" lead 1 || return 1
 	ktap_run vrctl dhost show
-	ktap_expect_match "this kernel is member $id, lead 1" "*$D*member $id*lead 1*" "$KTAP_STDOUT_TEXT"
+	ktap_expect_match "this kernel is member $id, lead 1, of D and D6" \
+		"*$D*member $id*lead 1*$D6*member $id*lead 1*" "$KTAP_STDOUT_TEXT"
 }
 
 t_member_daemon() {
@@ -137,15 +156,17 @@ t_member_daemon() {
 	ktap_expect_match "ephemeral ports: this member's slice" "*[0-9]*" "$KTAP_STDOUT_TEXT"
 	range=$(echo "$KTAP_STDOUT_TEXT" | awk '{ print $1 "-" $2 }')
 	ktap_run vrctl dhost owner show
-	ktap_expect_match "the slice routes to this member, for TCP and UDP" \
-		"*$D tcp $range member $((ME + 1))*$D udp $range member $((ME + 1))*" \
+	ktap_expect_match "the slice routes to this member, for TCP and UDP, on D and D6" \
+		"*$D tcp $range member $((ME + 1))*$D udp $range member $((ME + 1))*$D6 tcp $range member $((ME + 1))*$D6 udp $range member $((ME + 1))*" \
 		"$(echo "$KTAP_STDOUT_TEXT" | tr '\n' ' ')"
 }
 
 t_member_servers() {
 	local id=$((ME + 1))
 	ktap_bg_ready "$T/tcp" vr-sock serve tcp "$D" "800$id" "m$id" &&
-		ktap_bg_ready "$T/udp" vr-sock serve udp "$D" "900$id" "m$id" || return 1
+		ktap_bg_ready "$T/udp" vr-sock serve udp "$D" "900$id" "m$id" &&
+		ktap_bg_ready "$T/tcp6" vr-sock serve tcp "$D6" "800$id" "m$id" &&
+		ktap_bg_ready "$T/udp6" vr-sock serve udp "$D6" "900$id" "m$id" || return 1
 	case $id in
 	2) ktap_bg_ready "$T/tcp2" vr-sock serve tcp "$D" 8012 m2 || return 1 ;;
 	3) ktap_bg_ready "$T/echo" vr-sock echo tcp "$D" 8013 || return 1 ;;
@@ -163,6 +184,13 @@ t_member_collision() {
 	ktap_run vr-sock bind tcp 0.0.0.0 8012
 	ktap_expect_stdout "error: EADDRINUSE"
 	ktap_run vr-sock bind udp "$D" 9001
+	ktap_expect_stdout "error: EADDRINUSE"
+	# The same on D6, and an IPv6 socket on ::ffff:D claims D's port.
+	ktap_run vr-sock bind tcp "$D6" 8001
+	ktap_expect_stdout "error: EADDRINUSE"
+	ktap_run vr-sock bind udp "$D6" 9001
+	ktap_expect_stdout "error: EADDRINUSE"
+	ktap_run vr-sock bind tcp "::ffff:$D" 8012
 	ktap_expect_stdout "error: EADDRINUSE"
 	# A port nobody owns is granted.
 	ktap_run_bg "$T/free" vr-sock bind tcp "$D" 8023
@@ -188,6 +216,7 @@ t_member_entries() {
 		wait_addr "10.9.0.$((110 + i))" || ktap_check_fail "node$i not ready within ${DEADLINE}s"
 	done
 	want="*$D tcp 8001 member 1*$D tcp 8002 member 2*$D tcp 8003 member 3*$D tcp 8012 member 2*$D tcp 8013 member 3*$D udp 9001 member 1*$D udp 9002 member 2*$D udp 9003 member 3*"
+	want="$want$D6 tcp 8001 member 1*$D6 tcp 8002 member 2*$D6 tcp 8003 member 3*$D6 udp 9001 member 1*$D6 udp 9002 member 2*$D6 udp 9003 member 3*"
 	while [ $j -lt 50 ]; do
 		case $(vrctl dhost owner show | sort | tr '\n' ' ') in
 		$want) break ;;
@@ -205,16 +234,19 @@ t_member_wait() {
 }
 
 t_member_silent() {
-	local rsts unreach
+	local rsts unreach unreach6
 	rsts=$(snmp Tcp OutRsts)
 	unreach=$(snmp Icmp OutDestUnreachs)
-	echo "# Tcp OutRsts $rsts, Icmp OutDestUnreachs $unreach"
+	unreach6=$(snmp6 Icmp6OutDestUnreachs)
+	echo "# Tcp OutRsts $rsts (IPv4 and IPv6), Icmp OutDestUnreachs $unreach, Icmp6OutDestUnreachs $unreach6"
 	if [ "$ME" = 0 ]; then
-		ktap_expect_match "the lead sent the RST for the unowned port" "[1-9]*" "$rsts"
+		ktap_expect_match "the lead sent the RSTs for the unowned ports" "[1-9]*" "$rsts"
 		ktap_expect_match "the lead sent the port unreachable" "[1-9]*" "$unreach"
+		ktap_expect_match "the lead sent the ICMPv6 port unreachable" "[1-9]*" "$unreach6"
 	else
 		ktap_expect_eq "member sent no TCP RST" 0 "$rsts"
 		ktap_expect_eq "member sent no ICMP unreachable" 0 "$unreach"
+		ktap_expect_eq "member sent no ICMPv6 unreachable" 0 "$unreach6"
 	fi
 }
 
@@ -224,9 +256,12 @@ t_member_outgoing() {
 	local proto port slice_first slice_last
 	slice_first=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range)
 	slice_last=$(awk '{ print $2 }' /proc/sys/net/ipv4/ip_local_port_range)
-	for proto in tcp udp; do
-		ktap_run vr-sock -t "$(ms 3000)" -s "$D" request "$proto" "10.9.0.13" 7100
-		ktap_expect_stdout "client-$proto"
+	for proto in tcp udp tcp6 udp6; do
+		case $proto in
+		*6) ktap_run vr-sock -t "$(ms 3000)" -s "$D6" request "${proto%6}" fd00:9::13 7100 ;;
+		*) ktap_run vr-sock -t "$(ms 3000)" -s "$D" request "$proto" 10.9.0.13 7100 ;;
+		esac
+		ktap_expect_stdout "client-${proto%6}"
 		port=$(sed -n 's/^from port //p' "$KTAP_STDERR")
 		ktap_expect_eq "$proto source port $port in this member's slice $slice_first-$slice_last" \
 			yes "$([ "${port:-0}" -ge "$slice_first" ] && [ "${port:-0}" -le "$slice_last" ] && echo yes)"
@@ -315,10 +350,13 @@ member_suite() {
 t_client_setup() {
 	local i
 	ktap_run ip link set lo up && ktap_run ip link set eth0 up &&
-		ktap_run ip addr add "10.9.0.$((10 + ME))/24" dev eth0 || return 1
+		ktap_run ip addr add "10.9.0.$((10 + ME))/24" dev eth0 &&
+		ktap_run ip -6 addr add fd00:9::13/64 dev eth0 nodad || return 1
 	# For the members' outgoing connections.
 	ktap_bg_ready "$T/srv-tcp" vr-sock serve tcp 10.9.0.13 7100 client-tcp &&
-		ktap_bg_ready "$T/srv-udp" vr-sock serve udp 10.9.0.13 7100 client-udp || return 1
+		ktap_bg_ready "$T/srv-udp" vr-sock serve udp 10.9.0.13 7100 client-udp &&
+		ktap_bg_ready "$T/srv-tcp6" vr-sock serve tcp fd00:9::13 7100 client-tcp &&
+		ktap_bg_ready "$T/srv-udp6" vr-sock serve udp fd00:9::13 7100 client-udp || return 1
 	for i in 0 1 2; do
 		wait_addr "10.9.0.$((110 + i))" || ktap_check_fail "node$i not ready within ${DEADLINE}s"
 	done
@@ -387,6 +425,49 @@ t_unowned() {
 	ktap_expect_eq "one $3, from the lead" "$LEAD_MAC 1 total 1" "$CAPTURED"
 }
 
+# The IPv6 forms, on D6: neighbour solicitations instead of ARP.
+t_ns() {
+	ktap_run ip -6 neigh flush dev eth0
+	capture "$T/ns" na "$D6" || return 1
+	ktap_run vr-sock ns eth0 "$D6"
+	captured "$T/ns"
+	ktap_expect_eq "one NA for $D6, from the lead" "$LEAD_MAC 1 total 1" "$CAPTURED"
+}
+
+t_echo6() {
+	capture "$T/echo6" echo-reply "$D6" || return 1
+	ktap_run vr-sock -t "$(ms 2000)" rawping "$D6"
+	ktap_expect_stdout "reply from $D6"
+	captured "$T/echo6"
+	ktap_expect_eq "one echo reply, from the lead" "$LEAD_MAC 1 total 1" "$CAPTURED"
+}
+
+t_tcp6() {
+	local D=$D6
+	t_tcp "$@"
+}
+
+t_udp6() {
+	local D=$D6
+	t_udp "$@"
+}
+
+t_unowned6() {
+	local D=$D6
+	t_unowned "$@"
+}
+
+# The members' connections from D6 resolved the client with neighbour
+# solicitations from their link-local addresses: the client's entry for D6,
+# if any, is still the lead's.
+t_neigh6() {
+	ktap_run ip -6 neigh show "$D6" dev eth0
+	case $KTAP_STDOUT_TEXT in
+	*lladdr*) ktap_expect_match "the client's entry for $D6 is the lead's" \
+		"*lladdr $LEAD_MAC*" "$KTAP_STDOUT_TEXT" ;;
+	esac
+}
+
 # A TCP connection to member 3 that runs across member 2's loss.
 t_client_bench_start() {
 	ktap_run_bg "$T/bench" vr-sock bench tcp_rr "$D" 8013 20
@@ -429,10 +510,24 @@ client_suite() {
 	ktap_test_result "fragmented udp 9003 served by member 3" t_udp 9003 3 3000
 	ktap_test_result "unowned tcp port: one RST, from the lead" t_unowned tcp 8009 tcp-rst
 	ktap_test_result "unowned udp port: one port unreachable, from the lead" t_unowned udp 9009 port-unreach
+	ktap_test_result "NS for D6 answered once, by the lead" t_ns
+	ktap_test_result "ICMPv6 echo to D6 answered once, by the lead" t_echo6
+	ktap_test_result "tcp 8001 on D6 served by member 1 (the lead)" t_tcp6 8001 1
+	ktap_test_result "tcp 8002 on D6 served by member 2 only (decoys silent)" t_tcp6 8002 2
+	ktap_test_result "tcp 8003 on D6 served by member 3" t_tcp6 8003 3
+	ktap_test_result "udp 9001 on D6 served by member 1" t_udp6 9001 1
+	ktap_test_result "udp 9002 on D6 served by member 2 only (decoys silent)" t_udp6 9002 2
+	ktap_test_result "udp 9003 on D6 served by member 3" t_udp6 9003 3
+	ktap_test_result "fragmented udp 9002 on D6 served by member 2 only (decoys silent)" \
+		t_udp6 9002 2 3000
+	ktap_test_result "unowned tcp port on D6: one RST, from the lead" t_unowned6 tcp 8009 tcp-rst
+	ktap_test_result "unowned udp port on D6: one port unreachable, from the lead" \
+		t_unowned6 udp 9009 port-unreach
 	ktap_test_result "client: a TCP connection to member 3 is open" t_client_bench_start
 	ktap_test_result "client: done marker (member 2 stops)" t_client_done
 	ktap_test_result "client: member 3 took over port 8012" t_member_wait "$TAKEN"
 	ktap_test_result "tcp 8012 now served by member 3" t_tcp 8012 3
+	ktap_test_result "the client's neighbour entry for D6 is the lead's" t_neigh6
 	ktap_test_result "the connection to member 3 was not affected by the loss" t_client_bench_end
 	ktap_test_result "client: finished marker" t_client_finished
 }
