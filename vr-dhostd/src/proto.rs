@@ -508,6 +508,16 @@ impl Reader<'_> {
         })
     }
 
+    /// A key of the lead's database (an Update or a Snapshot): a valid one,
+    /// which a member programs into its kernel as it is.
+    fn valid_key(&mut self) -> Result<Key, DecodeError> {
+        let key = self.key()?;
+        if !key.is_valid() {
+            return Err(self.bad("invalid key"));
+        }
+        Ok(key)
+    }
+
     fn message(&mut self) -> Result<Message, DecodeError> {
         Ok(match self.msg_type {
             T_HELLO => {
@@ -558,10 +568,12 @@ impl Reader<'_> {
                 let seq = self.u64()?;
                 let change = match self.u8()? {
                     CHANGE_GRANT => Change::Grant {
-                        key: self.key()?,
+                        key: self.valid_key()?,
                         member: self.member()?,
                     },
-                    CHANGE_RELEASE => Change::Release { key: self.key()? },
+                    CHANGE_RELEASE => Change::Release {
+                        key: self.valid_key()?,
+                    },
                     _ => return Err(self.bad("unknown change")),
                 };
                 Message::Update(Update { seq, change })
@@ -575,7 +587,7 @@ impl Reader<'_> {
                 }
                 let mut entries = Vec::with_capacity(count);
                 for _ in 0..count {
-                    entries.push((self.key()?, self.member()?));
+                    entries.push((self.valid_key()?, self.member()?));
                 }
                 Message::Snapshot(Snapshot { seq, entries })
             }
@@ -1103,6 +1115,37 @@ mod tests {
             EncodeError::MixedKey(mixed).to_string(),
             "key tcp 10.0.0.1:80 peer [2001:db8::7]:4000: remote of another family"
         );
+        // The lead's database holds valid keys only: an Update or a
+        // Snapshot with another one (port 0 here) is refused whole.
+        let port0 = Key { port: 0, ..bound() };
+        let update = Message::Update(Update {
+            seq: 1,
+            change: Change::Release { key: port0 },
+        });
+        let frame = update.encode().expect("encodes");
+        assert!(
+            matches!(
+                decode(&frame),
+                Err(DecodeError::BadBody {
+                    what: "invalid key",
+                    ..
+                })
+            ),
+            "{:?}",
+            decode(&frame)
+        );
+        let snap = Snapshot {
+            seq: 1,
+            entries: vec![(bound(), MemberId(1)), (port0, MemberId(2))],
+        };
+        let frame = Message::Snapshot(snap).encode().expect("encodes");
+        assert!(matches!(
+            decode(&frame),
+            Err(DecodeError::BadBody {
+                what: "invalid key",
+                ..
+            })
+        ));
         // A mapped remote of an IPv4 address is the IPv4 remote.
         let hand = Key {
             remote: Some((IpAddr::V6(PEER.to_ipv6_mapped()), 53)),
