@@ -62,7 +62,8 @@ port slices (ip_local_port_range of the network namespace) in sync.
 members lists every member, the same list on every member. The lead
 listens on listen (default: lead-addr; port 7400 by default), which must
 not be the wildcard address or a distributed address; the others connect
-to lead-addr (required for them; default port 7400). Both may be given
+to lead-addr (required for them; default port 7400; not a distributed
+address; an IPv6 one in brackets before a port). Both may be given
 everywhere: each uses what its role needs. name is sent to the other daemons (default:
 the host name).
 
