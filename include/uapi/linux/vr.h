@@ -22,11 +22,11 @@
  *   errno.
  * @VR_SOCK_EVENT_CLOSE: Gave up the port it claimed at bind (closed, or its
  *   bind was undone), as the bind's notification without a cookie; or, with
- *   remote and remote-port, the end of a connection of an accept or connect
- *   event.
+ *   remote (remote6) and remote-port, the end of a connection of an accept or
+ *   connect event.
  * @VR_SOCK_EVENT_LISTEN: A TCP socket started listening (no answer expected).
- * @VR_SOCK_EVENT_ACCEPT: A TCP connection was accepted: addr, port, remote and
- *   remote-port are its four-tuple (no answer expected).
+ * @VR_SOCK_EVENT_ACCEPT: A TCP connection was accepted: addr (addr6), port,
+ *   remote (remote6) and remote-port are its four-tuple (no answer expected).
  * @VR_SOCK_EVENT_CONNECT: A TCP or UDP socket connected (a TCP connect in
  *   progress counts): its four-tuple, the port from the member's ephemeral
  *   range unless bound before (no answer expected).
