@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=dash disable=SC2317 # test functions are called indirectly
 #
-# Selftest: network namespaces with VRs and a distributed address are torn
-# down while traffic flows into them and a daemon listens to their dhost
+# Selftest: network namespaces with VRs and distributed IPv4 and IPv6 addresses
+# are torn down while traffic flows into them and a daemon listens to their dhost
 # group, as a busy host's containers are: the per-namespace state of net/vr
 # (registry, distributed-host table read per packet under RCU, waiting
 # claims) must go away without a use after free or a leak (on a debug
@@ -13,8 +13,9 @@
 #   netns vrtd-PID-N                         netns vrtp-PID-N
 #   +----------------------------------+     +---------------------------+
 #   | v0 10.8.0.1/24, D 10.8.0.100/32  |-----| v1 10.8.0.2/24            |
-#   | VR 3 (d3, dummy), D distributed  |     | UDP requests and pings    |
-#   | vr-claimd, a UDP server on D     |     | to D, without pause       |
+#   |    fd00:8::1/64, D6 fd00:8::100  |     |    fd00:8::2/64           |
+#   | VR 3 (d3, dummy), D, D6 distrib. |     | UDP requests and pings    |
+#   | vr-claimd, UDP servers on D, D6  |     | to D and D6, no pause     |
 #   +----------------------------------+     +---------------------------+
 
 LC_ALL=C
@@ -33,6 +34,7 @@ vr_require
 . "$LIB/ktap.sh"
 T=$(mktemp -d /tmp/vr-td.XXXXXX) || exit 1
 D=10.8.0.100
+D6=fd00:8::100
 ROUNDS=${VR_TEARDOWN_ROUNDS:-2}
 PIDS=
 cleanup() {
@@ -64,7 +66,7 @@ wait_file() {
 }
 
 round() {
-	local req="vr-sock -t 20 request udp $D"
+	local req="vr-sock -t 20 request udp"
 	ns=vrtd-$$-$1 peer=vrtp-$$-$1
 	ktap_run ip netns add "$ns" && ktap_run ip netns add "$peer" &&
 		ktap_run ip link add v0 netns "$ns" type veth peer name v1 netns "$peer" || return 1
@@ -73,16 +75,26 @@ round() {
 		ip link add d3 type dummy && ip link set d3 up && ip addr add 10.8.3.1/24 dev d3 &&
 		vrctl create 3 && vrctl assign d3 3 &&
 		vrctl dhost set $D dev v0 member 1 lead 1" || return 1
+	# iproute2's ip for nodad (busybox's in sh -c lacks it)
+	ktap_run ip -n "$ns" addr add fd00:8::1/64 dev v0 nodad &&
+	ktap_run ip -n "$ns" addr add $D6/128 dev v0 nodad &&
+	ktap_run ip netns exec "$ns" vrctl dhost set $D6 dev v0 member 1 lead 1 &&
 	ktap_run ip netns exec "$peer" sh -c "ip link set lo up && ip link set v1 up &&
-		ip addr add 10.8.0.2/24 dev v1" || return 1
+		ip addr add 10.8.0.2/24 dev v1" &&
+	ktap_run ip -n "$peer" addr add fd00:8::2/64 dev v1 nodad || return 1
 	# The daemon stand-in grants every claim; the server's bind is one.
 	bg "$ns" "$T/claimd-$1" vr-claimd -t 120000
 	wait_file "$T/claimd-$1" ready || return 1
 	bg "$ns" "$T/server-$1" vr-sock serve udp $D 7000 hi
 	wait_file "$T/server-$1" ready || return 1
+	bg "$ns" "$T/server6-$1" vr-sock serve udp $D6 7000 hi6
+	wait_file "$T/server6-$1" ready || return 1
 	ktap_run ip netns exec "$peer" vr-sock request udp $D 7000
-	ktap_expect_stdout hi
-	bg "$peer" "$T/traffic-$1" sh -c "while :; do $req 7000; $req 7001; done"
+	ktap_expect_stdout hi || return 1
+	ktap_run ip netns exec "$peer" vr-sock -t 3000 request udp $D6 7000
+	ktap_expect_stdout hi6 || return 1
+	bg "$peer" "$T/traffic-$1" sh -c "while :; do $req $D 7000; $req $D 7001;
+		$req $D6 7000; $req $D6 7001; vr-sock -t 20 rawping $D6; done"
 	traffic=$LAST
 	bg "$peer" "$T/ping-$1" ping -q -i 0.01 $D
 	ping=$LAST
@@ -101,7 +113,8 @@ round() {
 suite() {
 	r=1
 	while [ $r -le "$ROUNDS" ]; do
-		ktap_test_result "round $r: torn down with traffic and a daemon attached" round $r
+		ktap_test_result "round $r: torn down with traffic and a daemon attached" \
+			round $r
 		r=$((r + 1))
 	done
 }
