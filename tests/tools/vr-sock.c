@@ -124,6 +124,20 @@
  *	Send one unsolicited neighbour advertisement for TARGET (S clear, O
  *	set) to ff02::1 on IF, likewise with IF's MAC address in a target
  *	link-layer address option; print "sent".
+ *   vr-sock [-v VR] laddrs ADDR					[46]
+ *	Bind a new SCTP socket of ADDR's family to ADDR port 0 and print its
+ *	local addresses (SCTP_GET_LOCAL_ADDRS), one per line: for a wildcard
+ *	ADDR, every address SCTP offers to a socket bound to all of them.
+ *   vr-sock [-v VR] [-t MS] peeraddrs ADDR PORT			[46]
+ *	Open an SCTP association with ADDR:PORT, print "ready", keep it for
+ *	MS milliseconds or until SIGUSR1, then print the peer's addresses
+ *	(SCTP_GET_PEER_ADDRS), one per line: those of its INIT-ACK and those
+ *	its ASCONFs added since.
+ *   vr-sock mip6 rh2|hao SRC DST HOME
+ *	Send one IPv6 packet SRC -> DST with a Mobile IPv6 header naming
+ *	HOME: a type 2 routing header (segments left 1), or a destination
+ *	options header with a home address option; no payload (next header
+ *	59). Through a raw IPPROTO_RAW socket; print "sent".
  *   vr-sock sovr get
  *	Print the SO_VR of a new UDP socket.
  *   vr-sock sovr set VR [fresh|bound|addrbound|connected|listening]
@@ -155,11 +169,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <netinet/icmp6.h>
+#include <netinet/ip6.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
 #include <netinet/udp.h>
 #include <linux/mroute.h>
 #include <linux/mroute6.h>
+#include <linux/sctp.h>
 #include <linux/xfrm.h>
 #include <poll.h>
 #include <signal.h>
@@ -219,6 +235,8 @@ static void __attribute__((noreturn)) usage(void)
 		"       vr-sock rasend SRC DST PROTO\n"
 		"       vr-sock [-v VR] socket FAMILY TYPE PROTO\n"
 		"       vr-sock [-v VR] serve6 udp ADDR PORT REPLY | request6 udp ADDR PORT | send6 ADDR PORT\n"
+		"       vr-sock [-v VR] [-t MS] laddrs ADDR | peeraddrs ADDR PORT\n"
+		"       vr-sock mip6 rh2|hao SRC DST HOME\n"
 		"       vr-sock sovr get | sovr set VR [fresh|bound|addrbound|connected|listening]\n"
 		"ADDR and SRC may be IPv6 for serve, request, bind, echo, bench, send,\n"
 		"srcaddr, pmtu, recv, ping and rawping.\n");
@@ -974,6 +992,117 @@ static int do_nd(const char *what, const char *ifname, const char *target)
 	return 0;
 }
 
+/*
+ * Prints the addresses getsockopt() @opt (SCTP_GET_LOCAL_ADDRS or
+ * SCTP_GET_PEER_ADDRS) gives for SCTP socket @fd, one per line.
+ */
+static int print_sctp_addrs(int fd, int opt)
+{
+	union {
+		struct sctp_getaddrs ga;
+		char buf[16384];
+	} u = { 0 };
+	socklen_t len = sizeof(u);
+	char buf[INET6_ADDRSTRLEN];
+	const char *p = (const char *)u.ga.addrs;
+	__u32 i;
+
+	if (getsockopt(fd, IPPROTO_SCTP, opt, &u, &len))
+		fail(errno);
+	for (i = 0; i < u.ga.addr_num; i++) {
+		struct addr x = { 0 };
+		sa_family_t family;
+
+		memcpy(&family, p, sizeof(family));
+		x.len = family == AF_INET6 ? sizeof(x.in6) : sizeof(x.in);
+		/* @len: the bytes of addresses, the header not counted */
+		if ((size_t)(p + x.len - (const char *)u.ga.addrs) > len)
+			fail(EMSGSIZE);
+		memcpy(&x, p, x.len);
+		printf("%s\n", addr_str(&x, buf));
+		p += x.len;
+	}
+	return 0;
+}
+
+/* The local addresses of an SCTP socket bound to @a. */
+static int do_laddrs(struct addr a)
+{
+	int fd = new_inet_socket(a.sa.sa_family, SOCK_STREAM, IPPROTO_SCTP);
+
+	if (bind(fd, &a.sa, a.len))
+		fail(errno);
+	return print_sctp_addrs(fd, SCTP_GET_LOCAL_ADDRS);
+}
+
+static void on_usr1(int sig);
+
+/*
+ * An SCTP association with @a, kept for -t MS or until SIGUSR1; then the
+ * peer's addresses, as its INIT-ACK and any ASCONF since gave them.
+ */
+static int do_peeraddrs(struct addr a)
+{
+	int fd = new_inet_socket(a.sa.sa_family, SOCK_STREAM, IPPROTO_SCTP);
+	struct sigaction sa = { .sa_handler = on_usr1 };
+
+	sigaction(SIGUSR1, &sa, NULL);
+	if (connect(fd, &a.sa, a.len))
+		fail(errno);
+	ready();
+	poll(NULL, 0, timeout_ms);	/* cut short by SIGUSR1 */
+	return print_sctp_addrs(fd, SCTP_GET_PEER_ADDRS);
+}
+
+/*
+ * One IPv6 packet @src -> @dst with a Mobile IPv6 header naming @home: a
+ * type 2 routing header (RFC 6275 6.4) or a home address option (6.3) in a
+ * destination options header, either 24 bytes, then no next header.
+ */
+static int do_mip6(const char *what, const char *src, const char *dst,
+		   const char *home)
+{
+	int rh2 = !strcmp(what, "rh2");
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6 };
+	struct {
+		struct ip6_hdr ip6;
+		unsigned char ext[24];
+	} __attribute__((packed)) m = { 0 };
+	struct in6_addr h;
+	int fd;
+
+	if ((!rh2 && strcmp(what, "hao")) ||
+	    inet_pton(AF_INET6, src, &m.ip6.ip6_src) != 1 ||
+	    inet_pton(AF_INET6, dst, &m.ip6.ip6_dst) != 1 ||
+	    inet_pton(AF_INET6, home, &h) != 1)
+		usage();
+	fd = socket(AF_INET6, SOCK_RAW, IPPROTO_RAW);	/* header included */
+	if (fd < 0)
+		fail(errno);
+	m.ip6.ip6_flow = htonl(6 << 28);
+	m.ip6.ip6_plen = htons(sizeof(m.ext));
+	m.ip6.ip6_hlim = 64;
+	m.ext[0] = IPPROTO_NONE;
+	m.ext[1] = 2;			/* (2 + 1) * 8 bytes */
+	if (rh2) {
+		m.ip6.ip6_nxt = IPPROTO_ROUTING;
+		m.ext[2] = 2;		/* routing type 2 */
+		m.ext[3] = 1;		/* segments left */
+	} else {
+		m.ip6.ip6_nxt = IPPROTO_DSTOPTS;
+		m.ext[2] = 1;		/* PadN of 4 bytes: the option at 8n + 6 */
+		m.ext[3] = 2;
+		m.ext[6] = 0xc9;	/* home address option */
+		m.ext[7] = 16;
+	}
+	memcpy(&m.ext[8], &h, sizeof(h));
+	to.sin6_addr = m.ip6.ip6_dst;
+	if (sendto(fd, &m, sizeof(m), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		fail(errno);
+	printf("sent\n");
+	return 0;
+}
+
 static int do_fragneeded(struct sockaddr_in to, int mtu, struct sockaddr_in qsrc,
 			 struct sockaddr_in qdst)
 {
@@ -1645,6 +1774,12 @@ int main(int argc, char **argv)
 		return do_nd(argv[0], argv[1], argv[2]);
 	if (!strcmp(argv[0], "join") && (argc == 2 || argc == 3))
 		return do_join(addr_of(argv[1], NULL), argc == 3 ? argv[2] : NULL);
+	if (!strcmp(argv[0], "laddrs") && argc == 2)
+		return do_laddrs(addr46_of(argv[1], NULL));
+	if (!strcmp(argv[0], "peeraddrs") && argc == 3)
+		return do_peeraddrs(addr46_of(argv[1], argv[2]));
+	if (!strcmp(argv[0], "mip6") && argc == 5)
+		return do_mip6(argv[1], argv[2], argv[3], argv[4]);
 	if (!strcmp(argv[0], "sovr"))
 		return do_sovr(argc - 1, argv + 1);
 	usage();

@@ -509,6 +509,81 @@ t_proto_sctp() {
 	ktap_check "counted as an unknown protocol" [ "$(unknown_protos)" -gt "$unknown" ]
 }
 
+# lacks_line LINE FILE: FILE has no line LINE.
+lacks_line() {
+	! grep -qx "$1" "$2"
+}
+
+# SCTP is VR 0's: a VR 0 socket bound to every address is offered VR 0's
+# addresses, not VR 1's (10.7.5.1 on e1, fd00:71::1 on a1); 10.7.0.1 is
+# on an interface of each VR.
+t_sctp_laddrs() {
+	ktap_run vr-sock laddrs 0.0.0.0 || return 1
+	ktap_print_file "IPv4: " "$KTAP_STDOUT"
+	ktap_check "VR 0's 10.7.9.1 offered" grep -qx '10.7.9.1' "$KTAP_STDOUT" &&
+	ktap_expect_eq "10.7.0.1 offered once (VR 1's entry is not)" 1 \
+		"$(grep -cx '10.7.0.1' "$KTAP_STDOUT")" &&
+	ktap_check "VR 1's 10.7.5.1 not offered" lacks_line '10.7.5.1' "$KTAP_STDOUT" &&
+	ktap_run vr-sock laddrs :: || return 1
+	ktap_print_file "IPv6: " "$KTAP_STDOUT"
+	ktap_check "VR 0's fd00:7::1 offered" grep -qx 'fd00:7::1' "$KTAP_STDOUT" &&
+	ktap_check "VR 1's fd00:71::1 not offered" lacks_line 'fd00:71::1' "$KTAP_STDOUT"
+}
+
+# sctp_sysctls VALUE: net.sctp's ASCONF sysctls here and in VR 0's peer.
+sctp_sysctls() {
+	local ns f
+	for ns in - "$P0"; do
+		for f in addip_enable auth_enable default_auto_asconf; do
+			in_netns "$ns" sysctl -qw "net.sctp.$f=$1" || return 1
+		done
+	done
+}
+
+# SCTP announces (ASCONF) VR 0's new addresses only: with auto-ASCONF on, an
+# association of VR 0 learns the address VR 0 gains after VR 1 gained an
+# IPv6 and an IPv4 one, and not VR 1's. (VR 1's IPv6 address, never local
+# in VR 0, used to stall the queue, and VR 1's IPv4 one to be announced.)
+t_sctp_asconf() {
+	local pid
+	ktap_run sctp_sysctls 1 || return 1
+	ktap_bg_ready "$T/asconf-srv" vr-sock -v 0 serve sctp 0.0.0.0 7201 x || return 1
+	# the association lasts 4 s, then the peer prints what it learnt
+	ktap_bg_ready "$T/asconf" ip netns exec "$P0" vr-sock -t 4000 peeraddrs 10.7.9.1 7201 ||
+		return 1
+	pid=$KTAP_BG_PID
+	ktap_run ip addr add fd00:72::1/64 dev e1 nodad &&
+	ktap_run ip addr add 10.7.12.1/24 dev e1 &&
+	ktap_run ip addr add 10.7.10.1/24 dev a0
+	wait "$pid"
+	ip addr del fd00:72::1/64 dev e1
+	ip addr del 10.7.12.1/24 dev e1
+	ip addr del 10.7.10.1/24 dev a0
+	sctp_sysctls 0
+	ktap_print_file "peer's addresses: " "$T/asconf"
+	ktap_check "VR 0's new 10.7.10.1 announced" grep -qx '10.7.10.1' "$T/asconf" &&
+	ktap_check "VR 1's new 10.7.12.1 not announced" lacks_line '10.7.12.1' "$T/asconf"
+}
+
+# Mobile IPv6 is VR 0's. VR 0 processes a type 2 routing header and a home
+# address option naming its own address (and, with no binding, drops the
+# packet silently); VR 1 takes either for an unknown header and answers with
+# a parameter problem, whatever VR 0's Mobile IPv6 state.
+t_mip6_vr0() {
+	local what p0 p1
+	for what in rh2 hao; do
+		p0=$(snmp6 "$P0" Icmp6InParmProblems) p1=$(snmp6 "$P1" Icmp6InParmProblems)
+		ktap_run ip netns exec "$P0" vr-sock mip6 "$what" fd00:7::2 fd00:7::1 fd00:7::1 &&
+		ktap_run ip netns exec "$P1" vr-sock mip6 "$what" fd00:71::2 fd00:71::1 \
+			fd00:71::1 || return 1
+		sleep 1
+		ktap_expect_eq "VR 0: $what processed, no parameter problem" 0 \
+			$(($(snmp6 "$P0" Icmp6InParmProblems) - p0)) &&
+		ktap_expect_eq "VR 1: $what unknown, a parameter problem" 1 \
+			$(($(snmp6 "$P1" Icmp6InParmProblems) - p1)) || return 1
+	done
+}
+
 # vr_has_dev VR DEV: does vrctl list DEV among VR's interfaces?
 vr_has_dev() {
 	vrctl show "$1" | grep -q "interfaces:.* $2\( \|$\)"
@@ -2006,6 +2081,10 @@ suite() {
 	ktap_test_result "fragments with the same key in VR 1 and VR 0 are not merged" t_frag_cross
 	ktap_test_result "SCTP of VR 1's peer reaches no VR 0 socket: protocol unreachable" \
 		t_proto_sctp
+	ktap_test_result "SCTP offers a VR 0 socket bound to all addresses VR 0's only" \
+		t_sctp_laddrs
+	ktap_test_result "SCTP's ASCONF announces VR 0's new addresses, not VR 1's" t_sctp_asconf
+	ktap_test_result "Mobile IPv6 headers: processed in VR 0, unknown in VR 1" t_mip6_vr0
 	ktap_test_result "an MTU below 68 on a VR 1 interface is refused, it stays in VR 1" \
 		t_mtu_keeps_vr
 	ktap_test_result "a route's interface must be in its table's VR" t_route_dev_vr
