@@ -64,6 +64,8 @@ use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::ops::RangeInclusive;
 
+use serde::{Deserialize, Serialize};
+
 /// How often a member's daemon sends a heartbeat to the lead, in ms.
 pub const HEARTBEAT_MS: u64 = 1000;
 
@@ -85,7 +87,7 @@ pub const EPHEMERAL: RangeInclusive<u16> = 32768..=60999;
 pub const MAX_ENTRIES: usize = 500_000;
 
 /// A member of the cluster, as configured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct MemberId(pub u32);
 
 impl fmt::Display for MemberId {
@@ -95,7 +97,7 @@ impl fmt::Display for MemberId {
 }
 
 /// The transport protocol of a key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Proto {
     Tcp,
     Udp,
@@ -133,7 +135,7 @@ impl fmt::Display for Proto {
 /// Keys are ordered by address (IPv4 before IPv6), protocol, port, then
 /// remote with None first: the keys of one port are adjacent, its port key
 /// first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Key {
     /// An IPv4 or IPv6 address; never an IPv4-mapped IPv6 one in a valid
     /// key (the constructors turn it into the IPv4 address).
@@ -441,49 +443,58 @@ impl Table {
     }
 }
 
-/// The lead's database: the authority over the ownerships of the
-/// addresses it leads.
+/// The ownership database without liveness: the claims and releases of
+/// the members of some addresses, decided by the same rules wherever the
+/// same changes are applied in the same order. Nothing here reads a clock,
+/// so it can be a replicated state machine; [`Lead`] adds the leases.
 #[derive(Debug, Clone)]
-pub struct Lead {
-    /// The addresses this lead leads (IPv4 and IPv6), sorted.
+pub struct Ownership {
+    /// The addresses (IPv4 and IPv6), sorted.
     addrs: Vec<IpAddr>,
     /// The configured members, sorted: a member's index is its slice.
     members: Vec<MemberId>,
     table: Table,
-    /// When each member was last heard from (members that may own keys).
-    last_heard: BTreeMap<MemberId, u64>,
     /// The last update's sequence number, 0 before the first.
     seq: u64,
     max_entries: usize,
 }
 
-impl Lead {
-    /// A lead of `addrs` (of either family; IPv4-mapped ones are the IPv4
-    /// addresses) for the configured `members` (duplicates are ignored).
-    /// Member i in increasing id order gets ephemeral slice i of
+impl Ownership {
+    /// The ownerships of `addrs` (of either family; IPv4-mapped ones are
+    /// the IPv4 addresses) among the configured `members` (duplicates are
+    /// ignored). Member i in increasing id order gets ephemeral slice i of
     /// `members.len()`, so every member computes the same slices from the
     /// same configuration.
     pub fn new(
         addrs: impl IntoIterator<Item = IpAddr>,
         members: impl IntoIterator<Item = MemberId>,
-    ) -> Lead {
+    ) -> Ownership {
         let mut addrs: Vec<_> = addrs.into_iter().map(|a| a.to_canonical()).collect();
         addrs.sort_unstable();
         addrs.dedup();
         let mut members: Vec<_> = members.into_iter().collect();
         members.sort_unstable();
         members.dedup();
-        Lead {
+        Ownership {
             addrs,
             members,
             table: Table::default(),
-            last_heard: BTreeMap::new(),
             seq: 0,
             max_entries: MAX_ENTRIES,
         }
     }
 
-    /// The last published update's sequence number (0 before the first).
+    /// The addresses, sorted.
+    pub fn addrs(&self) -> &[IpAddr] {
+        &self.addrs
+    }
+
+    /// The configured members, sorted.
+    pub fn members(&self) -> &[MemberId] {
+        &self.members
+    }
+
+    /// The last update's sequence number (0 before the first).
     pub fn seq(&self) -> u64 {
         self.seq
     }
@@ -503,9 +514,9 @@ impl Lead {
         }
     }
 
-    /// `member` asks to own `key`; the claim also counts as a heartbeat.
-    /// Claiming a key one already owns changes nothing and succeeds.
-    pub fn claim(&mut self, member: MemberId, key: Key, now_ms: u64) -> Result<Claimed, Refusal> {
+    /// The refusals that do not depend on the table: an invalid key, an
+    /// address that is not one of these, a claimer that is not a member.
+    pub fn check(&self, member: MemberId, key: &Key) -> Result<(), Refusal> {
         if !key.is_valid() {
             return Err(Refusal::Invalid);
         }
@@ -515,7 +526,13 @@ impl Lead {
         if self.members.binary_search(&member).is_err() {
             return Err(Refusal::NotMember);
         }
-        self.heartbeat(member, now_ms);
+        Ok(())
+    }
+
+    /// `member` asks to own `key`. Claiming a key one already owns changes
+    /// nothing and succeeds.
+    pub fn claim(&mut self, member: MemberId, key: Key) -> Result<Claimed, Refusal> {
+        self.check(member, &key)?;
         match self.table.get(&key) {
             Some(owner) if owner == member => return Ok(Claimed::AlreadyOwned { seq: self.seq }),
             Some(owner) => return Err(Refusal::InUse { owner }),
@@ -560,8 +577,7 @@ impl Lead {
         Some(self.publish(Change::Release { key }))
     }
 
-    /// Releases every key of `member`, in key order (e.g. when its kernel
-    /// restarted and lost its sockets).
+    /// Releases every key of `member`, in key order.
     pub fn release_all(&mut self, member: MemberId) -> Vec<Update> {
         self.table
             .keys_of(member)
@@ -570,11 +586,94 @@ impl Lead {
             .collect()
     }
 
+    /// The whole database.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            seq: self.seq,
+            entries: self.table.entries(),
+        }
+    }
+
+    /// Replaces the ownerships by those of `snapshot`, its `seq` included
+    /// (the addresses and members stay).
+    pub fn load(&mut self, snapshot: Snapshot) {
+        self.table = Table::default();
+        for (key, member) in snapshot.entries {
+            self.table.insert(key, member);
+        }
+        self.seq = snapshot.seq;
+    }
+
+    /// As [`Replica::owner_of`].
+    pub fn owner_of(
+        &self,
+        addr: IpAddr,
+        proto: Proto,
+        port: u16,
+        remote: Option<(IpAddr, u16)>,
+    ) -> Option<MemberId> {
+        self.table.owner_of(addr, proto, port, remote)
+    }
+}
+
+/// The lead's database: the authority over the ownerships of the
+/// addresses it leads, with a lease per member.
+#[derive(Debug, Clone)]
+pub struct Lead {
+    own: Ownership,
+    /// When each member was last heard from (members that may own keys).
+    last_heard: BTreeMap<MemberId, u64>,
+}
+
+impl Lead {
+    /// A lead of `addrs` for the configured `members` (see
+    /// [`Ownership::new`]).
+    pub fn new(
+        addrs: impl IntoIterator<Item = IpAddr>,
+        members: impl IntoIterator<Item = MemberId>,
+    ) -> Lead {
+        Lead {
+            own: Ownership::new(addrs, members),
+            last_heard: BTreeMap::new(),
+        }
+    }
+
+    /// The last published update's sequence number (0 before the first).
+    pub fn seq(&self) -> u64 {
+        self.own.seq()
+    }
+
+    /// The ephemeral ports of `member`; None if it is not configured.
+    pub fn slice(&self, member: MemberId) -> Option<RangeInclusive<u16>> {
+        self.own.slice(member)
+    }
+
+    /// `member` asks to own `key`; the claim also counts as a heartbeat
+    /// (once the key, the address and the member are valid). Claiming a key
+    /// one already owns changes nothing and succeeds.
+    pub fn claim(&mut self, member: MemberId, key: Key, now_ms: u64) -> Result<Claimed, Refusal> {
+        self.own.check(member, &key)?;
+        self.heartbeat(member, now_ms);
+        self.own.claim(member, key)
+    }
+
+    /// `member` gives `key` up. None if it did not own it (a member cannot
+    /// release another's key): nothing changed, nothing to publish.
+    pub fn release(&mut self, member: MemberId, key: Key) -> Option<Update> {
+        self.own.release(member, key)
+    }
+
+    /// Releases every key of `member`, in key order (e.g. when its kernel
+    /// restarted and lost its sockets).
+    pub fn release_all(&mut self, member: MemberId) -> Vec<Update> {
+        self.own.release_all(member)
+    }
+
     /// `member` is alive at `now_ms`. Heartbeats of members that are not
     /// configured are ignored (they own nothing). A clock that went back
     /// does not shorten a lease.
     pub fn heartbeat(&mut self, member: MemberId, now_ms: u64) {
-        if self.members.binary_search(&member).is_err() {
+        if self.own.members.binary_search(&member).is_err() {
             return;
         }
         let last = self.last_heard.entry(member).or_insert(now_ms);
@@ -593,7 +692,7 @@ impl Lead {
         let mut updates = Vec::new();
         for member in silent {
             self.last_heard.remove(&member);
-            updates.extend(self.release_all(member));
+            updates.extend(self.own.release_all(member));
         }
         updates
     }
@@ -607,10 +706,7 @@ impl Lead {
 
     /// The whole database, for a member that (re)starts or missed updates.
     pub fn snapshot(&self) -> Snapshot {
-        Snapshot {
-            seq: self.seq,
-            entries: self.table.entries(),
-        }
+        self.own.snapshot()
     }
 
     /// As [`Replica::owner_of`], on the lead's own view.
@@ -621,7 +717,7 @@ impl Lead {
         port: u16,
         remote: Option<(IpAddr, u16)>,
     ) -> Option<MemberId> {
-        self.table.owner_of(addr, proto, port, remote)
+        self.own.owner_of(addr, proto, port, remote)
     }
 }
 
@@ -870,7 +966,7 @@ mod tests {
     #[test]
     fn full() {
         let mut l = lead();
-        l.max_entries = 2;
+        l.own.max_entries = 2;
         granted(l.claim(M1, port(1), 0));
         granted(l.claim(M1, port(2), 0));
         assert_eq!(l.claim(M1, port(3), 0), Err(Refusal::Full));
@@ -1239,7 +1335,7 @@ mod tests {
                 .entry(*member)
                 .or_default() += 1;
         }
-        assert_eq!(l.table.ports, counts);
+        assert_eq!(l.own.table.ports, counts);
         assert_eq!(full.table.ports, counts);
     }
 

@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//! Raft RPCs between the members' daemons over TCP: wire protocol 3.
+//!
+//! ```text
+//! magic "VRDH" (4 bytes) | version u8 = 3 | type u8 | length u32 | body (length bytes)
+//! ```
+//!
+//! The header has protocol 2's layout ([`crate::proto`], which the daemon
+//! still speaks until it runs on Raft); a daemon of one version rejects the
+//! frames of the other ("protocol version 2 is not supported (only 3)"). Integers of the header are big-endian; bodies are postcard
+//! (<https://postcard.jamesmunns.com/wire-format>) encodings of openraft
+//! 0.9.25's serde types and of [`Cmd`]/[`Reply`], so an openraft upgrade
+//! that changes them is a new protocol version.
+//!
+//! | type | message | body |
+//! |------|---------|------|
+//! | 1 | `Hello` | [`Hello`]: version, member id, cluster id (no request id) |
+//! | 16 / 17 | `AppendEntries` / reply | `AppendEntriesRequest` / `Result<AppendEntriesResponse, RaftError>` |
+//! | 18 / 19 | `Vote` / reply | `VoteRequest` / `Result<VoteResponse, RaftError>` |
+//! | 20 / 21 | `InstallSnapshot` / reply | `InstallSnapshotRequest` / `Result<InstallSnapshotResponse, RaftError<InstallSnapshotError>>` |
+//! | 32 / 33 | `Propose` / reply | [`Cmd`] / `Result<(log index, Reply), ProposeError>` |
+//!
+//! Every request and reply body starts with a request id (u32, big-endian),
+//! echoed in the reply, then the postcard encoding; nothing may trail it.
+//!
+//! A connection starts with `Hello` both ways (at most [`HELLO_MAX`]
+//! bytes, within [`HANDSHAKE_TIMEOUT`]); the side that connected then sends
+//! requests, one at a time, and the other answers each with the reply type
+//! (request type + 1) and the same id. openraft opens a client per target
+//! for replication, one for snapshots and one for each vote round; each is
+//! a connection, made when first used and closed on any failure, a timeout
+//! or a cancelled call included (so a late answer is never taken for the
+//! next request's). A `Hello` of another version or group, an unknown type,
+//! a body that does not decode or a reply with another id ends the
+//! connection. A daemon serves at most [`MAX_CONNECTIONS`] connections.
+//! There is no authentication: the daemons' addresses must be on a trusted
+//! segment.
+
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use openraft::error::{
+    ClientWriteError, InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError,
+    Timeout, Unreachable,
+};
+use openraft::network::{Backoff, RPCOption, RPCTypes, RaftNetwork, RaftNetworkFactory};
+use openraft::raft::{
+    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse,
+    VoteRequest, VoteResponse,
+};
+use openraft::{BasicNode, Raft};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+
+use super::{Cmd, Reply, TypeConfig};
+
+/// The first four bytes of every frame.
+pub const MAGIC: [u8; 4] = *b"VRDH";
+/// This protocol's version.
+pub const VERSION: u8 = 3;
+const HEADER_LEN: usize = 10;
+/// The largest body: 32 MiB (snapshots are sent in chunks of at most
+/// openraft's `snapshot_max_chunk_size`, below it).
+pub const BODY_MAX: u32 = 32 << 20;
+
+/// The largest `Hello` body.
+pub const HELLO_MAX: u32 = 64;
+/// How long a side waits for the other's `Hello`.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+/// The most connections a daemon serves at once.
+pub const MAX_CONNECTIONS: usize = 64;
+
+const T_HELLO: u8 = 1;
+const T_APPEND: u8 = 16;
+const T_VOTE: u8 = 18;
+const T_SNAPSHOT: u8 = 20;
+const T_PROPOSE: u8 = 32;
+
+/// The first frame of each side of a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hello {
+    /// [`VERSION`].
+    pub version: u8,
+    /// The sender's member id.
+    pub member: u64,
+    /// An id of the group (of the VR and the member list): daemons of two
+    /// groups do not talk.
+    pub cluster: u64,
+}
+
+/// Why a proposal was not applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProposeError {
+    /// The daemon asked does not lead; the leader it knows of, if any.
+    NotLeader { leader: Option<u64> },
+    /// The Raft node failed or stopped (the message says why).
+    Failed(String),
+}
+
+impl fmt::Display for ProposeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProposeError::NotLeader { leader: Some(l) } => {
+                write!(f, "not the leader (member {l} is)")
+            }
+            ProposeError::NotLeader { leader: None } => {
+                f.write_str("not the leader (no leader known)")
+            }
+            ProposeError::Failed(why) => write!(f, "proposal failed: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for ProposeError {}
+
+fn invalid(what: impl fmt::Display) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, what.to_string())
+}
+
+/// Reads one frame of at most `max` body bytes: its type and body.
+pub async fn read_frame(r: &mut (impl AsyncRead + Unpin), max: u32) -> io::Result<(u8, Vec<u8>)> {
+    let mut header = [0u8; HEADER_LEN];
+    r.read_exact(&mut header).await?;
+    if header[..4] != MAGIC {
+        return Err(invalid("not a vr-dhostd frame (bad magic)"));
+    }
+    if header[4] != VERSION {
+        return Err(invalid(format_args!(
+            "protocol version {} is not supported (only {VERSION})",
+            header[4]
+        )));
+    }
+    let len = u32::from_be_bytes([header[6], header[7], header[8], header[9]]);
+    if len > max {
+        return Err(invalid(format_args!(
+            "a body of {len} bytes (at most {max} for type {})",
+            header[5]
+        )));
+    }
+    let mut body = vec![0u8; len as usize];
+    r.read_exact(&mut body).await?;
+    Ok((header[5], body))
+}
+
+/// Writes one frame of type `t`.
+pub async fn write_frame(w: &mut (impl AsyncWrite + Unpin), t: u8, body: &[u8]) -> io::Result<()> {
+    let len = u32::try_from(body.len())
+        .ok()
+        .filter(|&l| l <= BODY_MAX)
+        .ok_or_else(|| invalid(format_args!("a body of {} bytes", body.len())))?;
+    let mut frame = Vec::with_capacity(HEADER_LEN + body.len());
+    frame.extend_from_slice(&MAGIC);
+    frame.push(VERSION);
+    frame.push(t);
+    frame.extend_from_slice(&len.to_be_bytes());
+    frame.extend_from_slice(body);
+    w.write_all(&frame).await
+}
+
+fn encode<T: Serialize>(value: &T) -> io::Result<Vec<u8>> {
+    postcard::to_stdvec(value).map_err(invalid)
+}
+
+/// The whole of `body`, nothing trailing.
+fn decode<T: DeserializeOwned>(body: &[u8]) -> io::Result<T> {
+    match postcard::take_from_bytes(body) {
+        Ok((value, [])) => Ok(value),
+        Ok((_, rest)) => Err(invalid(format_args!(
+            "{} bytes after the message",
+            rest.len()
+        ))),
+        Err(e) => Err(invalid(e)),
+    }
+}
+
+/// A request or reply body: `id`, then `value`.
+fn encode_with_id<T: Serialize>(id: u32, value: &T) -> io::Result<Vec<u8>> {
+    let mut body = id.to_be_bytes().to_vec();
+    body.extend(encode(value)?);
+    Ok(body)
+}
+
+/// The id and the value of a request or reply body.
+fn decode_with_id<T: DeserializeOwned>(body: &[u8]) -> io::Result<(u32, T)> {
+    let (id, rest) = body
+        .split_first_chunk::<4>()
+        .ok_or_else(|| invalid("a body shorter than its request id"))?;
+    Ok((u32::from_be_bytes(*id), decode(rest)?))
+}
+
+/// Sends our `Hello` and checks the peer's, within [`HANDSHAKE_TIMEOUT`].
+async fn handshake(stream: &mut TcpStream, me: Hello) -> io::Result<Hello> {
+    let exchange = async {
+        write_frame(stream, T_HELLO, &encode(&me)?).await?;
+        read_frame(stream, HELLO_MAX).await
+    };
+    let (t, body) = tokio::time::timeout(HANDSHAKE_TIMEOUT, exchange)
+        .await
+        .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "no Hello in time"))??;
+    if t != T_HELLO {
+        return Err(invalid(format_args!("message type {t} before Hello")));
+    }
+    let peer: Hello = decode(&body)?;
+    if peer.version != VERSION {
+        return Err(invalid(format_args!(
+            "member {} speaks protocol version {} (only {VERSION})",
+            peer.member, peer.version
+        )));
+    }
+    if peer.cluster != me.cluster {
+        return Err(invalid(format_args!(
+            "member {} is of another group (its member list or VR differs)",
+            peer.member
+        )));
+    }
+    Ok(peer)
+}
+
+/// Why an RPC did not get an answer.
+#[derive(Debug)]
+pub enum CallError {
+    /// No connection could be made.
+    Connect(io::Error),
+    /// The connection failed, or the answer was malformed.
+    Io(io::Error),
+    /// No answer within the time allowed.
+    Timeout,
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallError::Connect(e) => write!(f, "cannot connect: {e}"),
+            CallError::Io(e) => write!(f, "{e}"),
+            CallError::Timeout => f.write_str("no answer in time"),
+        }
+    }
+}
+
+impl std::error::Error for CallError {}
+
+/// A client of one peer: a connection made when needed, one request at a
+/// time; the connection is taken out for each request and only put back
+/// once its answer arrived, so a failed, timed out or cancelled request
+/// closes it.
+pub struct Peer {
+    hello: Hello,
+    target: u64,
+    addr: String,
+    conn: Option<TcpStream>,
+    next_id: u32,
+    backoff: Duration,
+}
+
+impl Peer {
+    /// A client of member `target` at `addr` (host:port), for member
+    /// `me` of group `cluster`; openraft waits `backoff` before it tries an
+    /// unreachable peer again.
+    pub fn new(me: u64, cluster: u64, target: u64, addr: String, backoff: Duration) -> Peer {
+        Peer {
+            hello: Hello {
+                version: VERSION,
+                member: me,
+                cluster,
+            },
+            target,
+            addr,
+            conn: None,
+            next_id: 0,
+            backoff,
+        }
+    }
+
+    async fn connect(&self) -> Result<TcpStream, CallError> {
+        let mut stream = TcpStream::connect(&self.addr)
+            .await
+            .map_err(CallError::Connect)?;
+        stream.set_nodelay(true).map_err(CallError::Connect)?;
+        let peer = handshake(&mut stream, self.hello)
+            .await
+            .map_err(CallError::Connect)?;
+        if peer.member != self.target {
+            return Err(CallError::Connect(invalid(format_args!(
+                "{} is member {}, not {}",
+                self.addr, peer.member, self.target
+            ))));
+        }
+        Ok(stream)
+    }
+
+    async fn exchange<A: DeserializeOwned>(
+        stream: &mut TcpStream,
+        t: u8,
+        id: u32,
+        body: &[u8],
+    ) -> Result<A, CallError> {
+        write_frame(stream, t, body).await.map_err(CallError::Io)?;
+        let (got, answer) = read_frame(stream, BODY_MAX).await.map_err(CallError::Io)?;
+        if got != t + 1 {
+            return Err(CallError::Io(invalid(format_args!(
+                "answer of type {got} to a request of type {t}"
+            ))));
+        }
+        let (got_id, value) = decode_with_id(&answer).map_err(CallError::Io)?;
+        if got_id != id {
+            return Err(CallError::Io(invalid(format_args!(
+                "answer to request {got_id} for request {id}"
+            ))));
+        }
+        Ok(value)
+    }
+
+    /// Sends a request of type `t` and waits at most `ttl` for its answer.
+    async fn call<Q: Serialize, A: DeserializeOwned>(
+        &mut self,
+        t: u8,
+        request: &Q,
+        ttl: Duration,
+    ) -> Result<A, CallError> {
+        self.next_id = self.next_id.wrapping_add(1);
+        let id = self.next_id;
+        let body = encode_with_id(id, request).map_err(CallError::Io)?;
+        let attempt = async {
+            let mut stream = match self.conn.take() {
+                Some(stream) => stream,
+                None => self.connect().await?,
+            };
+            let answer = Self::exchange::<A>(&mut stream, t, id, &body).await?;
+            Ok((stream, answer))
+        };
+        match tokio::time::timeout(ttl, attempt).await {
+            Ok(Ok((stream, answer))) => {
+                self.conn = Some(stream);
+                Ok(answer)
+            }
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(CallError::Timeout),
+        }
+    }
+
+    /// Proposes `cmd` to this peer, which must be the leader: the index of
+    /// the log entry and what applying it gave.
+    pub async fn propose(
+        &mut self,
+        cmd: &Cmd,
+        ttl: Duration,
+    ) -> Result<Result<(u64, Reply), ProposeError>, CallError> {
+        self.call(T_PROPOSE, cmd, ttl).await
+    }
+
+    /// The openraft error for a failed call of kind `action`.
+    fn rpc_error<E: std::error::Error>(
+        &self,
+        e: CallError,
+        action: RPCTypes,
+        ttl: Duration,
+    ) -> RPCError<u64, BasicNode, E> {
+        match e {
+            // openraft backs off before it tries an unreachable peer again
+            CallError::Connect(_) => RPCError::Unreachable(Unreachable::new(&e)),
+            // a slow answer (a follower's fsync) is no reason to back off
+            CallError::Timeout => RPCError::Timeout(Timeout {
+                action,
+                id: self.hello.member,
+                target: self.target,
+                timeout: ttl,
+            }),
+            CallError::Io(_) => RPCError::Network(NetworkError::new(&e)),
+        }
+    }
+}
+
+impl RaftNetwork<TypeConfig> for Peer {
+    async fn append_entries(
+        &mut self,
+        rpc: AppendEntriesRequest<TypeConfig>,
+        option: RPCOption,
+    ) -> Result<AppendEntriesResponse<u64>, RPCError<u64, BasicNode, RaftError<u64>>> {
+        let ttl = option.hard_ttl();
+        let answer: Result<_, RaftError<u64>> = self
+            .call(T_APPEND, &rpc, ttl)
+            .await
+            .map_err(|e| self.rpc_error(e, RPCTypes::AppendEntries, ttl))?;
+        answer.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        rpc: InstallSnapshotRequest<TypeConfig>,
+        option: RPCOption,
+    ) -> Result<
+        InstallSnapshotResponse<u64>,
+        RPCError<u64, BasicNode, RaftError<u64, InstallSnapshotError>>,
+    > {
+        let ttl = option.hard_ttl();
+        let answer: Result<_, RaftError<u64, InstallSnapshotError>> = self
+            .call(T_SNAPSHOT, &rpc, ttl)
+            .await
+            .map_err(|e| self.rpc_error(e, RPCTypes::InstallSnapshot, ttl))?;
+        answer.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
+    }
+
+    async fn vote(
+        &mut self,
+        rpc: VoteRequest<u64>,
+        option: RPCOption,
+    ) -> Result<VoteResponse<u64>, RPCError<u64, BasicNode, RaftError<u64>>> {
+        let ttl = option.hard_ttl();
+        let answer: Result<_, RaftError<u64>> = self
+            .call(T_VOTE, &rpc, ttl)
+            .await
+            .map_err(|e| self.rpc_error(e, RPCTypes::Vote, ttl))?;
+        answer.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
+    }
+
+    fn backoff(&self) -> Backoff {
+        Backoff::new(std::iter::repeat(self.backoff))
+    }
+}
+
+/// Makes a [`Peer`] for each target openraft replicates to.
+#[derive(Debug, Clone, Copy)]
+pub struct Network {
+    /// This member.
+    pub me: u64,
+    /// The group's id ([`Hello::cluster`]).
+    pub cluster: u64,
+    /// How long openraft waits before it tries an unreachable peer again
+    /// (a heartbeat interval: well below the election timeout).
+    pub backoff: Duration,
+}
+
+impl RaftNetworkFactory<TypeConfig> for Network {
+    type Network = Peer;
+
+    async fn new_client(&mut self, target: u64, node: &BasicNode) -> Peer {
+        Peer::new(
+            self.me,
+            self.cluster,
+            target,
+            node.addr.clone(),
+            self.backoff,
+        )
+    }
+}
+
+/// Answers the requests of one connection until it fails or ends.
+async fn serve_connection(
+    mut stream: TcpStream,
+    raft: Raft<TypeConfig>,
+    hello: Hello,
+) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    handshake(&mut stream, hello).await?;
+    loop {
+        let (t, body) = match read_frame(&mut stream, BODY_MAX).await {
+            Ok(frame) => frame,
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let answer = match t {
+            T_APPEND => {
+                let (id, rpc) = decode_with_id(&body)?;
+                encode_with_id(id, &raft.append_entries(rpc).await)?
+            }
+            T_VOTE => {
+                let (id, rpc) = decode_with_id(&body)?;
+                encode_with_id(id, &raft.vote(rpc).await)?
+            }
+            T_SNAPSHOT => {
+                let (id, rpc) = decode_with_id(&body)?;
+                encode_with_id(id, &raft.install_snapshot(rpc).await)?
+            }
+            T_PROPOSE => {
+                let (id, cmd): (u32, Cmd) = decode_with_id(&body)?;
+                let result = match raft.client_write(cmd).await {
+                    Ok(written) => Ok((written.log_id.index, written.data)),
+                    Err(RaftError::APIError(ClientWriteError::ForwardToLeader(to))) => {
+                        Err(ProposeError::NotLeader {
+                            leader: to.leader_id,
+                        })
+                    }
+                    Err(e) => Err(ProposeError::Failed(e.to_string())),
+                };
+                encode_with_id(id, &result)?
+            }
+            _ => return Err(invalid(format_args!("unknown message type {t}"))),
+        };
+        write_frame(&mut stream, t + 1, &answer).await?;
+    }
+}
+
+/// Accepts the connections of the peers on `listener` and answers their
+/// requests with `raft`, as member `me` of group `cluster`, until the task
+/// is dropped: at most [`MAX_CONNECTIONS`] at once (the others are closed
+/// at once). A connection that fails is logged and closed.
+pub async fn serve(listener: TcpListener, raft: Raft<TypeConfig>, me: u64, cluster: u64) {
+    let hello = Hello {
+        version: VERSION,
+        member: me,
+        cluster,
+    };
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let (stream, from) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                eprintln!("vr-dhostd: accept: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            eprintln!("vr-dhostd: connection from {from} refused: {MAX_CONNECTIONS} already");
+            continue;
+        };
+        let raft = raft.clone();
+        tokio::spawn(async move {
+            if let Err(e) = serve_connection(stream, raft, hello).await {
+                eprintln!("vr-dhostd: connection from {from}: {e}");
+            }
+            drop(slot);
+        });
+    }
+}

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//! The ownership database as a Raft state machine: [`db::Ownership`]
+//! applied in log order, the same way on every member (nothing here reads
+//! a clock or the network), with its snapshots.
+//!
+//! The state lives in memory; a snapshot is kept in the store's `meta`
+//! table, so a daemon that restarts loads its last snapshot and openraft
+//! applies the committed entries after it again (it keeps the committed
+//! log id, [`super::store`]).
+
+use std::io::Cursor;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use openraft::storage::RaftStateMachine;
+use openraft::{
+    BasicNode, Entry, EntryPayload, ErrorSubject, ErrorVerb, RaftSnapshotBuilder, Snapshot,
+    SnapshotMeta, StoredMembership,
+};
+use redb::{Database, ReadableTable};
+use serde::{Deserialize, Serialize};
+
+use super::store::{blocking, failed, read_meta, Failed, META};
+use super::{io_error, Cmd, LogId, Reply, StorageError, TypeConfig};
+use crate::db::{self, Claimed, Key, MemberId, Ownership};
+
+const SNAPSHOT: &str = "snapshot";
+
+/// The replicated state: None until the first [`Cmd::Configure`].
+#[derive(Debug, Clone, Default)]
+struct State {
+    own: Option<Ownership>,
+    last_applied: Option<LogId>,
+    membership: StoredMembership<u64, BasicNode>,
+}
+
+/// What a snapshot holds, postcard-encoded.
+#[derive(Debug, Serialize, Deserialize)]
+struct SnapshotData {
+    /// The configuration, if any: addresses and members.
+    config: Option<(Vec<IpAddr>, Vec<MemberId>)>,
+    /// The ownership database's change count.
+    seq: u64,
+    /// Every ownership, in key order.
+    entries: Vec<(Key, MemberId)>,
+}
+
+/// A snapshot as the store keeps it.
+#[derive(Debug, Serialize, Deserialize)]
+struct Stored {
+    meta: SnapshotMeta<u64, BasicNode>,
+    data: Vec<u8>,
+}
+
+impl State {
+    fn apply(&mut self, cmd: &Cmd) -> Reply {
+        match (cmd, &mut self.own) {
+            (Cmd::Configure { addrs, members }, own) => {
+                let new = Ownership::new(addrs.iter().copied(), members.iter().copied());
+                match own {
+                    None => {
+                        *own = Some(new);
+                        Reply::Done { released: 0 }
+                    }
+                    Some(o) if o.addrs() == new.addrs() && o.members() == new.members() => {
+                        Reply::Done { released: 0 }
+                    }
+                    Some(_) => Reply::Refused {
+                        errno: libc::EINVAL,
+                        owner: None,
+                    },
+                }
+            }
+            // Nothing is distributed before the configuration.
+            (Cmd::Claim { key, .. }, None) => Reply::Refused {
+                errno: db::Refusal::NotLead { addr: key.addr }.errno(),
+                owner: None,
+            },
+            (Cmd::Release { .. } | Cmd::ReleaseAll { .. }, None) => Reply::Done { released: 0 },
+            (Cmd::Claim { member, key }, Some(own)) => match own.claim(*member, *key) {
+                Ok(Claimed::Granted(_)) => Reply::Granted,
+                Ok(Claimed::AlreadyOwned { .. }) => Reply::AlreadyOwned,
+                Err(refusal) => Reply::Refused {
+                    errno: refusal.errno(),
+                    owner: refusal.owner(),
+                },
+            },
+            (Cmd::Release { member, key }, Some(own)) => Reply::Done {
+                released: usize::from(own.release(*member, *key).is_some()),
+            },
+            (Cmd::ReleaseAll { member }, Some(own)) => Reply::Done {
+                released: own.release_all(*member).len(),
+            },
+        }
+    }
+
+    fn data(&self) -> SnapshotData {
+        let snap = self
+            .own
+            .as_ref()
+            .map(Ownership::snapshot)
+            .unwrap_or_default();
+        SnapshotData {
+            config: self
+                .own
+                .as_ref()
+                .map(|o| (o.addrs().to_vec(), o.members().to_vec())),
+            seq: snap.seq,
+            entries: snap.entries,
+        }
+    }
+
+    fn load(&mut self, meta: &SnapshotMeta<u64, BasicNode>, data: SnapshotData) {
+        self.own = data.config.map(|(addrs, members)| {
+            let mut own = Ownership::new(addrs, members);
+            own.load(db::Snapshot {
+                seq: data.seq,
+                entries: data.entries,
+            });
+            own
+        });
+        self.last_applied = meta.last_log_id;
+        self.membership = meta.last_membership.clone();
+    }
+}
+
+/// Keeps `stored` as the current snapshot unless the one kept is of a
+/// later log id (a build that started before an install may end after
+/// it): read, compare and write in one transaction.
+fn save_snapshot(db: &Database, stored: &Stored) -> Result<(), Failed> {
+    let bytes = postcard::to_stdvec(stored).map_err(failed)?;
+    let txn = db.begin_write().map_err(failed)?;
+    {
+        let mut table = txn.open_table(META).map_err(failed)?;
+        let newer = match table.get(SNAPSHOT).map_err(failed)? {
+            Some(kept) => {
+                let kept: Stored = postcard::from_bytes(kept.value()).map_err(failed)?;
+                kept.meta.last_log_id > stored.meta.last_log_id
+            }
+            None => false,
+        };
+        if !newer {
+            table.insert(SNAPSHOT, bytes.as_slice()).map_err(failed)?;
+        }
+    }
+    txn.commit().map_err(failed)
+}
+
+fn snapshot_error(verb: ErrorVerb) -> impl FnOnce(Failed) -> StorageError {
+    move |e| io_error(ErrorSubject::Snapshot(None), verb, &e)
+}
+
+fn decode_data(bytes: &[u8], verb: ErrorVerb) -> Result<SnapshotData, StorageError> {
+    postcard::from_bytes(bytes).map_err(|e| io_error(ErrorSubject::Snapshot(None), verb, &e))
+}
+
+/// The state machine of one member.
+#[derive(Debug)]
+pub struct StateMachine {
+    db: Arc<Database>,
+    state: State,
+}
+
+impl StateMachine {
+    /// The state machine kept in `db` (from [`super::store::open`]), as of
+    /// its last snapshot.
+    pub fn new(db: Arc<Database>) -> Result<StateMachine, StorageError> {
+        let mut sm = StateMachine {
+            db,
+            state: State::default(),
+        };
+        let stored: Option<Stored> = read_meta(&sm.db, SNAPSHOT)
+            .map_err(|e| io_error(ErrorSubject::Snapshot(None), ErrorVerb::Read, &e))?;
+        if let Some(stored) = stored {
+            let data = decode_data(&stored.data, ErrorVerb::Read)?;
+            sm.state.load(&stored.meta, data);
+        }
+        Ok(sm)
+    }
+
+    /// The member that owns what a packet to `addr`:`port` over `proto`
+    /// from `remote` is for, as of the last applied entry (see
+    /// [`db::Replica::owner_of`]).
+    pub fn owner_of(
+        &self,
+        addr: IpAddr,
+        proto: db::Proto,
+        port: u16,
+        remote: Option<(IpAddr, u16)>,
+    ) -> Option<MemberId> {
+        self.state.own.as_ref()?.owner_of(addr, proto, port, remote)
+    }
+}
+
+/// Builds a snapshot of the state as it was when asked for.
+#[derive(Debug)]
+pub struct Builder {
+    db: Arc<Database>,
+    state: State,
+}
+
+impl RaftSnapshotBuilder<TypeConfig> for Builder {
+    async fn build_snapshot(&mut self) -> Result<Snapshot<TypeConfig>, StorageError> {
+        let last = self.state.last_applied;
+        let meta = SnapshotMeta {
+            last_log_id: last,
+            last_membership: self.state.membership.clone(),
+            snapshot_id: match last {
+                Some(id) => format!("{}-{}", id.leader_id, id.index),
+                None => "empty".to_string(),
+            },
+        };
+        let data = self.state.data();
+        let stored = blocking(&self.db, move |db| {
+            let stored = Stored {
+                meta,
+                data: postcard::to_stdvec(&data).map_err(failed)?,
+            };
+            save_snapshot(db, &stored)?;
+            Ok(stored)
+        })
+        .await
+        .map_err(snapshot_error(ErrorVerb::Write))?;
+        Ok(Snapshot {
+            meta: stored.meta,
+            snapshot: Box::new(Cursor::new(stored.data)),
+        })
+    }
+}
+
+impl RaftStateMachine<TypeConfig> for StateMachine {
+    type SnapshotBuilder = Builder;
+
+    async fn applied_state(
+        &mut self,
+    ) -> Result<(Option<LogId>, StoredMembership<u64, BasicNode>), StorageError> {
+        Ok((self.state.last_applied, self.state.membership.clone()))
+    }
+
+    async fn apply<I>(&mut self, entries: I) -> Result<Vec<Reply>, StorageError>
+    where
+        I: IntoIterator<Item = Entry<TypeConfig>> + Send,
+        I::IntoIter: Send,
+    {
+        let mut replies = Vec::new();
+        for entry in entries {
+            self.state.last_applied = Some(entry.log_id);
+            replies.push(match entry.payload {
+                EntryPayload::Blank => Reply::Done { released: 0 },
+                EntryPayload::Normal(cmd) => self.state.apply(&cmd),
+                EntryPayload::Membership(m) => {
+                    self.state.membership = StoredMembership::new(Some(entry.log_id), m);
+                    Reply::Done { released: 0 }
+                }
+            });
+        }
+        Ok(replies)
+    }
+
+    async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
+        Builder {
+            db: Arc::clone(&self.db),
+            state: self.state.clone(),
+        }
+    }
+
+    async fn begin_receiving_snapshot(&mut self) -> Result<Box<Cursor<Vec<u8>>>, StorageError> {
+        Ok(Box::new(Cursor::new(Vec::new())))
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        meta: &SnapshotMeta<u64, BasicNode>,
+        snapshot: Box<Cursor<Vec<u8>>>,
+    ) -> Result<(), StorageError> {
+        let stored = Stored {
+            meta: meta.clone(),
+            data: snapshot.into_inner(),
+        };
+        let data = blocking(&self.db, move |db| {
+            let data: SnapshotData = postcard::from_bytes(&stored.data).map_err(failed)?;
+            save_snapshot(db, &stored)?;
+            Ok(data)
+        })
+        .await
+        .map_err(snapshot_error(ErrorVerb::Write))?;
+        self.state.load(meta, data);
+        Ok(())
+    }
+
+    async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot<TypeConfig>>, StorageError> {
+        let stored: Option<Stored> = blocking(&self.db, |db| read_meta(db, SNAPSHOT))
+            .await
+            .map_err(snapshot_error(ErrorVerb::Read))?;
+        Ok(stored.map(|s| Snapshot {
+            meta: s.meta,
+            snapshot: Box::new(Cursor::new(s.data)),
+        }))
+    }
+}

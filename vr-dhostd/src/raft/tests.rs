@@ -1,0 +1,716 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//! The log store and the state machine: openraft's storage test suite on
+//! a real redb file, then what the ownership rules give through the state
+//! machine, its snapshots and a restart.
+
+use std::collections::BTreeSet;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use openraft::storage::{RaftLogStorage, RaftStateMachine};
+use openraft::testing::{StoreBuilder, Suite};
+use openraft::{CommittedLeaderId, Entry, EntryPayload, Membership, RaftSnapshotBuilder};
+
+use super::sm::StateMachine;
+use super::store::{self, LogStore};
+use super::{Cmd, LogId, Reply, StorageError, TypeConfig};
+use crate::db::{Key, MemberId, Proto};
+
+const A: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+const A6: IpAddr = IpAddr::V6(Ipv6Addr::new(0xfd00, 9, 0, 0, 0, 0, 0, 1));
+const M1: MemberId = MemberId(1);
+const M2: MemberId = MemberId(2);
+
+/// A directory of its own under the system's temporary directory, removed
+/// when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "vr-dhostd-raft-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("temporary directory");
+        TempDir(dir)
+    }
+
+    fn file(&self) -> PathBuf {
+        self.0.join("raft.redb")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+struct Builder;
+
+impl StoreBuilder<TypeConfig, LogStore, StateMachine, TempDir> for Builder {
+    async fn build(&self) -> Result<(TempDir, LogStore, StateMachine), StorageError> {
+        let dir = TempDir::new();
+        let db = store::open(&dir.file())?;
+        let sm = StateMachine::new(db.clone())?;
+        Ok((dir, LogStore::new(db), sm))
+    }
+}
+
+#[test]
+fn openraft_storage_suite() -> Result<(), StorageError> {
+    Suite::test_all(Builder)
+}
+
+fn log_id(term: u64, index: u64) -> LogId {
+    LogId::new(CommittedLeaderId::new(term, 1), index)
+}
+
+fn normal(index: u64, cmd: Cmd) -> Entry<TypeConfig> {
+    Entry {
+        log_id: log_id(1, index),
+        payload: EntryPayload::Normal(cmd),
+    }
+}
+
+fn configure() -> Cmd {
+    Cmd::Configure {
+        addrs: vec![A, A6],
+        members: vec![M1, M2],
+    }
+}
+
+fn claim(member: MemberId, port: u16) -> Cmd {
+    Cmd::Claim {
+        member,
+        key: Key::bound(A, Proto::Tcp, port),
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// The ownership rules through the state machine, entry by entry, on two
+/// state machines of their own (each in its own store).
+#[test]
+fn apply_claims_in_log_order() {
+    let rt = runtime();
+    let entries = vec![
+        normal(1, claim(M1, 80)),
+        normal(2, configure()),
+        normal(3, claim(M1, 80)),
+        normal(4, claim(M2, 80)),
+        normal(5, claim(M1, 80)),
+        normal(6, claim(M2, 81)),
+        normal(
+            7,
+            Cmd::Configure {
+                addrs: vec![A],
+                members: vec![M1],
+            },
+        ),
+        normal(
+            8,
+            Cmd::Release {
+                member: M2,
+                key: Key::bound(A, Proto::Tcp, 80),
+            },
+        ),
+        normal(9, Cmd::ReleaseAll { member: M1 }),
+        normal(10, claim(M2, 80)),
+        normal(11, claim(MemberId(3), 82)),
+        normal(
+            12,
+            Cmd::Claim {
+                member: M1,
+                key: Key::bound(Ipv4Addr::new(10, 0, 0, 9), Proto::Udp, 53),
+            },
+        ),
+    ];
+    let expect = [
+        Reply::Refused {
+            errno: libc::EADDRNOTAVAIL,
+            owner: None,
+        },
+        Reply::Done { released: 0 },
+        Reply::Granted,
+        Reply::Refused {
+            errno: libc::EADDRINUSE,
+            owner: Some(M1),
+        },
+        Reply::AlreadyOwned,
+        Reply::Granted,
+        Reply::Refused {
+            errno: libc::EINVAL,
+            owner: None,
+        },
+        // M2 does not own port 80: nothing
+        Reply::Done { released: 0 },
+        Reply::Done { released: 1 },
+        Reply::Granted,
+        Reply::Refused {
+            errno: libc::EACCES,
+            owner: None,
+        },
+        Reply::Refused {
+            errno: libc::EADDRNOTAVAIL,
+            owner: None,
+        },
+    ];
+    for _member in 0..2 {
+        let dir = TempDir::new();
+        let mut sm = StateMachine::new(store::open(&dir.file()).expect("open")).expect("sm");
+        let replies = rt.block_on(sm.apply(entries.clone())).expect("apply");
+        assert_eq!(replies, expect);
+        assert_eq!(sm.owner_of(A, Proto::Tcp, 80, None), Some(M2));
+        assert_eq!(sm.owner_of(A, Proto::Tcp, 81, None), Some(M2));
+        let (applied, _) = rt.block_on(sm.applied_state()).expect("applied");
+        assert_eq!(applied, Some(log_id(1, 12)));
+    }
+}
+
+/// A snapshot carries the configuration and the ownerships; another
+/// member installs it, and a restarted one loads it from its store.
+#[test]
+fn snapshot_install_and_restart() {
+    let rt = runtime();
+    let dir = TempDir::new();
+    let db = store::open(&dir.file()).expect("open");
+    let mut sm = StateMachine::new(db.clone()).expect("sm");
+    let members: BTreeSet<u64> = [1, 2].into();
+    let entries = vec![
+        Entry {
+            log_id: log_id(1, 1),
+            payload: EntryPayload::Membership(Membership::new(vec![members.clone()], None)),
+        },
+        normal(2, configure()),
+        normal(3, claim(M1, 80)),
+        normal(
+            4,
+            Cmd::Claim {
+                member: M2,
+                key: Key::connection(A6, Proto::Udp, 5353, Ipv6Addr::LOCALHOST, 9),
+            },
+        ),
+    ];
+    rt.block_on(sm.apply(entries)).expect("apply");
+    let mut builder = rt.block_on(sm.get_snapshot_builder());
+    let snap = rt.block_on(builder.build_snapshot()).expect("snapshot");
+    assert_eq!(snap.meta.last_log_id, Some(log_id(1, 4)));
+    // Applied after the snapshot: not in it.
+    rt.block_on(sm.apply(vec![normal(5, claim(M2, 81))]))
+        .expect("apply");
+
+    let other_dir = TempDir::new();
+    let mut other = StateMachine::new(store::open(&other_dir.file()).expect("open")).expect("sm");
+    rt.block_on(other.install_snapshot(&snap.meta, snap.snapshot))
+        .expect("install");
+    let (applied, membership) = rt.block_on(other.applied_state()).expect("applied");
+    assert_eq!(applied, Some(log_id(1, 4)));
+    assert_eq!(membership.voter_ids().collect::<BTreeSet<_>>(), members);
+    assert_eq!(other.owner_of(A, Proto::Tcp, 80, None), Some(M1));
+    assert_eq!(
+        other.owner_of(A6, Proto::Udp, 5353, Some((Ipv6Addr::LOCALHOST.into(), 9))),
+        Some(M2)
+    );
+    assert_eq!(other.owner_of(A, Proto::Tcp, 81, None), None);
+    // The configuration came with it: a claim is judged by it.
+    let replies = rt
+        .block_on(other.apply(vec![normal(5, claim(MemberId(7), 81))]))
+        .expect("apply");
+    assert_eq!(
+        replies,
+        [Reply::Refused {
+            errno: libc::EACCES,
+            owner: None
+        }]
+    );
+
+    // A restart: the state machine is the snapshot's again, entry 5 is for
+    // openraft to apply anew from the log.
+    drop((sm, builder, db));
+    let mut restarted = StateMachine::new(store::open(&dir.file()).expect("reopen")).expect("sm");
+    let (applied, _) = rt.block_on(restarted.applied_state()).expect("applied");
+    assert_eq!(applied, Some(log_id(1, 4)));
+    assert_eq!(restarted.owner_of(A, Proto::Tcp, 80, None), Some(M1));
+    assert_eq!(restarted.owner_of(A, Proto::Tcp, 81, None), None);
+    let current = rt
+        .block_on(restarted.get_current_snapshot())
+        .expect("current");
+    assert_eq!(
+        current.map(|s| s.meta.last_log_id),
+        Some(Some(log_id(1, 4)))
+    );
+}
+
+/// The vote, the committed log id and the entries survive reopening the
+/// store; truncate and purge remove what they name.
+#[test]
+fn log_survives_reopen() {
+    let rt = runtime();
+    let dir = TempDir::new();
+    {
+        let db = store::open(&dir.file()).expect("open");
+        let mut log = LogStore::new(db.clone());
+        let vote = openraft::Vote::new_committed(3, 2);
+        rt.block_on(log.save_vote(&vote)).expect("vote");
+        rt.block_on(log.save_committed(Some(log_id(3, 2))))
+            .expect("committed");
+        let entries: Vec<_> = (1..=4).map(|i| normal(i, claim(M1, 80))).collect();
+        store::put_entries(&db, entries).expect("append");
+        rt.block_on(log.truncate(log_id(3, 4))).expect("truncate");
+        rt.block_on(log.purge(log_id(1, 1))).expect("purge");
+    }
+    let mut log = LogStore::new(store::open(&dir.file()).expect("reopen"));
+    assert_eq!(
+        rt.block_on(log.read_vote()).expect("vote"),
+        Some(openraft::Vote::new_committed(3, 2))
+    );
+    assert_eq!(
+        rt.block_on(log.read_committed()).expect("committed"),
+        Some(log_id(3, 2))
+    );
+    let state = rt.block_on(log.get_log_state()).expect("state");
+    assert_eq!(state.last_purged_log_id, Some(log_id(1, 1)));
+    assert_eq!(state.last_log_id, Some(log_id(1, 3)));
+    let mut reader = rt.block_on(log.get_log_reader());
+    let left: Vec<u64> = rt
+        .block_on(openraft::RaftLogReader::try_get_log_entries(
+            &mut reader,
+            0..10,
+        ))
+        .expect("read")
+        .iter()
+        .map(|e| e.log_id.index)
+        .collect();
+    assert_eq!(left, [2, 3]);
+}
+
+/// One member of a group in this process: its Raft node, its RPC server
+/// and its address.
+struct Node {
+    id: u64,
+    raft: openraft::Raft<TypeConfig>,
+    server: tokio::task::JoinHandle<()>,
+    _dir: TempDir,
+}
+
+/// Starts a group of `n` members on loopback, member 1 initializing it.
+async fn group(n: u64) -> Vec<Node> {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    let cluster = 0x5eed;
+    let mut listeners = Vec::new();
+    let mut nodes = BTreeMap::new();
+    for id in 1..=n {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr").to_string();
+        nodes.insert(id, openraft::BasicNode { addr });
+        listeners.push((id, listener));
+    }
+    let config = Arc::new(
+        openraft::Config {
+            // Slower than the daemon's defaults: the test shares a loaded
+            // machine, and a leader must not change under it.
+            heartbeat_interval: 100,
+            election_timeout_min: 1000,
+            election_timeout_max: 2000,
+            ..Default::default()
+        }
+        .validate()
+        .expect("config"),
+    );
+    let mut group = Vec::new();
+    for (id, listener) in listeners {
+        let dir = TempDir::new();
+        let db = store::open(&dir.file()).expect("open");
+        let sm = StateMachine::new(db.clone()).expect("sm");
+        let raft = openraft::Raft::new(
+            id,
+            config.clone(),
+            super::net::Network {
+                me: id,
+                cluster,
+                backoff: std::time::Duration::from_millis(100),
+            },
+            LogStore::new(db),
+            sm,
+        )
+        .await
+        .expect("raft");
+        let server = tokio::spawn(super::net::serve(listener, raft.clone(), id, cluster));
+        group.push(Node {
+            id,
+            raft,
+            server,
+            _dir: dir,
+        });
+    }
+    group[0].raft.initialize(nodes).await.expect("initialize");
+    group
+}
+
+/// Waits up to `ms` for a leader among `nodes` that they all agree on.
+async fn leader(nodes: &[&Node], ms: u64) -> Option<u64> {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(ms);
+    while tokio::time::Instant::now() < deadline {
+        let leaders: BTreeSet<Option<u64>> = nodes
+            .iter()
+            .map(|n| n.raft.metrics().borrow().current_leader)
+            .collect();
+        if let [Some(l)] = leaders.into_iter().collect::<Vec<_>>()[..] {
+            if nodes.iter().any(|n| n.id == l) {
+                return Some(l);
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    None
+}
+
+/// Three daemons' Raft nodes over TCP on loopback: a leader is elected, a
+/// claim proposed through a follower's connection to it is applied on
+/// every member in the same way, and when the leader stops the other two
+/// elect a new one that keeps the table and grants new claims, a
+/// conflicting one refused.
+#[test]
+fn group_elects_replicates_and_survives_its_leader() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let nodes = group(3).await;
+        let all: Vec<&Node> = nodes.iter().collect();
+        let first = leader(&all, 30_000).await.expect("a leader");
+        let lead = &nodes[(first - 1) as usize];
+        let configured = lead
+            .raft
+            .client_write(Cmd::Configure {
+                addrs: vec![A],
+                members: vec![M1, M2, MemberId(3)],
+            })
+            .await
+            .expect("configure");
+        assert_eq!(configured.data, Reply::Done { released: 0 });
+
+        // A follower proposes through the network, as a member's daemon will.
+        let follower = nodes.iter().find(|n| n.id != first).expect("follower");
+        let leader_addr = lead
+            .raft
+            .metrics()
+            .borrow()
+            .membership_config
+            .membership()
+            .get_node(&first)
+            .expect("leader node")
+            .addr
+            .clone();
+        let mut peer = super::net::Peer::new(
+            follower.id,
+            0x5eed,
+            first,
+            leader_addr,
+            std::time::Duration::from_millis(100),
+        );
+        let ttl = std::time::Duration::from_secs(5);
+        let (index, reply) = peer
+            .propose(&claim(MemberId(follower.id as u32), 80), ttl)
+            .await
+            .expect("answer")
+            .expect("applied");
+        assert_eq!(reply, Reply::Granted);
+        // A member that is not the leader says who is.
+        let other = nodes
+            .iter()
+            .find(|n| n.id != first && n.id != follower.id)
+            .expect("other");
+        let other_addr = lead
+            .raft
+            .metrics()
+            .borrow()
+            .membership_config
+            .membership()
+            .get_node(&other.id)
+            .expect("node")
+            .addr
+            .clone();
+        let mut to_other = super::net::Peer::new(
+            follower.id,
+            0x5eed,
+            other.id,
+            other_addr,
+            std::time::Duration::from_millis(100),
+        );
+        let not = to_other
+            .propose(&claim(MemberId(1), 81), ttl)
+            .await
+            .expect("answer");
+        assert_eq!(
+            not,
+            Err(super::net::ProposeError::NotLeader {
+                leader: Some(first)
+            })
+        );
+
+        for n in &nodes {
+            n.raft
+                .wait(Some(ttl))
+                .applied_index_at_least(Some(index), "claim applied")
+                .await
+                .expect("applied everywhere");
+        }
+
+        // The leader stops: its node and its server.
+        lead.raft.shutdown().await.expect("shutdown");
+        lead.server.abort();
+        let rest: Vec<&Node> = nodes.iter().filter(|n| n.id != first).collect();
+        let started = std::time::Instant::now();
+        let second = leader(&rest, 30_000).await.expect("a new leader");
+        assert_ne!(second, first);
+        eprintln!("new leader {second} after {:?}", started.elapsed());
+        let new_lead = rest.iter().find(|n| n.id == second).expect("new leader");
+        let granted = new_lead
+            .raft
+            .client_write(claim(MemberId(second as u32), 82))
+            .await
+            .expect("write");
+        assert_eq!(granted.data, Reply::Granted);
+        // Port 80 is the first follower's: any other member is refused.
+        let claimer = rest
+            .iter()
+            .map(|n| n.id)
+            .find(|&id| id != follower.id)
+            .expect("another member");
+        let refused = new_lead
+            .raft
+            .client_write(claim(MemberId(claimer as u32), 80))
+            .await
+            .expect("write");
+        assert_eq!(
+            refused.data,
+            Reply::Refused {
+                errno: libc::EADDRINUSE,
+                owner: Some(MemberId(follower.id as u32))
+            }
+        );
+        for n in &rest {
+            n.raft
+                .wait(Some(ttl))
+                .applied_index_at_least(Some(refused.log_id.index), "applied")
+                .await
+                .expect("applied");
+        }
+        for n in rest {
+            n.raft.shutdown().await.expect("shutdown");
+            n.server.abort();
+        }
+    });
+}
+
+/// Protocol 3 byte for byte: the header, a `Hello`, a claim and a refusal.
+/// A change of postcard, openraft or these types that changes what goes on
+/// the wire fails here, and needs a new protocol version.
+#[test]
+fn wire_format() {
+    use super::net::{read_frame, write_frame, Hello, VERSION};
+
+    let rt = runtime();
+    let hello = Hello {
+        version: VERSION,
+        member: 2,
+        cluster: 0x0102,
+    };
+    let mut frame = Vec::new();
+    let body = postcard::to_stdvec(&hello).expect("encode");
+    rt.block_on(write_frame(&mut frame, 1, &body))
+        .expect("write");
+    assert_eq!(
+        frame,
+        [b'V', b'R', b'D', b'H', 3, 1, 0, 0, 0, 4, 3, 2, 0x82, 0x02]
+    );
+    let (t, back) = rt
+        .block_on(read_frame(&mut frame.as_slice(), 64))
+        .expect("read");
+    assert_eq!(
+        (t, postcard::from_bytes::<Hello>(&back).ok()),
+        (1, Some(hello))
+    );
+
+    // variant 1, member 2, V4 10.0.0.1, TCP, port 80, no remote
+    let cmd = claim(M2, 80);
+    assert_eq!(
+        postcard::to_stdvec(&cmd).expect("encode"),
+        [1, 2, 0, 10, 0, 0, 1, 0, 80, 0]
+    );
+    // variant 2, errno 98 (zigzag 196), Some(member 1)
+    let reply = Reply::Refused {
+        errno: libc::EADDRINUSE,
+        owner: Some(M1),
+    };
+    assert_eq!(
+        postcard::to_stdvec(&reply).expect("encode"),
+        [2, 0xc4, 1, 1, 1]
+    );
+
+    // Protocol 2's frames are refused, with a message saying so.
+    let mut v2 = frame.clone();
+    v2[4] = 2;
+    let err = rt
+        .block_on(read_frame(&mut v2.as_slice(), 64))
+        .expect_err("version 2");
+    assert_eq!(
+        err.to_string(),
+        "protocol version 2 is not supported (only 3)"
+    );
+    // A body above the limit of its type is refused before it is read.
+    let mut big = frame;
+    big[6..10].copy_from_slice(&65u32.to_be_bytes());
+    assert!(rt.block_on(read_frame(&mut big.as_slice(), 64)).is_err());
+
+    // openraft's messages as they go on the wire and into the log: a vote
+    // request (vote term 4 by 2, not committed; last log id term 3 by 1,
+    // index 9), a log entry (term 1 by 1, index 5, normal: the claim of
+    // port 443 by member 1) and an append of it.
+    let vote = openraft::raft::VoteRequest::new(openraft::Vote::new(4, 2), Some(log_id(3, 9)));
+    assert_eq!(
+        postcard::to_stdvec(&vote).expect("encode"),
+        [4, 2, 0, 1, 3, 1, 9]
+    );
+    let entry = normal(5, claim(M1, 443));
+    let entry_bytes = [1, 1, 5, 1, 1, 1, 0, 10, 0, 0, 1, 0, 187, 3, 0];
+    assert_eq!(postcard::to_stdvec(&entry).expect("encode"), entry_bytes);
+    let append = openraft::raft::AppendEntriesRequest::<TypeConfig> {
+        vote: openraft::Vote::new_committed(4, 2),
+        prev_log_id: Some(log_id(3, 9)),
+        entries: vec![entry],
+        leader_commit: Some(log_id(3, 8)),
+    };
+    let mut append_bytes = vec![4, 2, 1, 1, 3, 1, 9, 1];
+    append_bytes.extend(entry_bytes);
+    append_bytes.extend([1, 3, 1, 8]);
+    assert_eq!(postcard::to_stdvec(&append).expect("encode"), append_bytes);
+}
+
+/// A fake peer that does the handshake, then answers the request of each
+/// connection in turn after the delay given for that connection, echoing
+/// the request id, with `Ok((7, Granted))`.
+async fn slow_peer(listener: tokio::net::TcpListener, delays: Vec<u64>) -> usize {
+    use super::net::{read_frame, write_frame, Hello, BODY_MAX, VERSION};
+
+    let mut served = 0;
+    for delay in delays {
+        let Ok((mut stream, _)) = listener.accept().await else {
+            break;
+        };
+        let hello = Hello {
+            version: VERSION,
+            member: 9,
+            cluster: 0x5eed,
+        };
+        let body = postcard::to_stdvec(&hello).expect("encode");
+        if write_frame(&mut stream, 1, &body).await.is_err()
+            || read_frame(&mut stream, 64).await.is_err()
+        {
+            continue;
+        }
+        let Ok((t, request)) = read_frame(&mut stream, BODY_MAX).await else {
+            continue;
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+        let answer: Result<(u64, Reply), super::net::ProposeError> = Ok((7, Reply::Granted));
+        let mut reply = request[..4].to_vec();
+        reply.extend(postcard::to_stdvec(&answer).expect("encode"));
+        let _ = write_frame(&mut stream, t + 1, &reply).await;
+        served += 1;
+        // keep the connection open until the client is done with it
+        let _ = read_frame(&mut stream, BODY_MAX).await;
+    }
+    served
+}
+
+/// A request that times out closes its connection: the answer that comes
+/// late is never read as the next request's; the next request makes a new
+/// connection and gets its own answer. A peer of another group, or not the
+/// member expected, is refused at the handshake.
+#[test]
+fn peer_drops_a_connection_that_timed_out() {
+    use super::net::{CallError, Peer};
+    use std::time::Duration;
+
+    let rt = runtime();
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr").to_string();
+        let server = tokio::spawn(slow_peer(listener, vec![600, 0]));
+        let mut peer = Peer::new(1, 0x5eed, 9, addr.clone(), Duration::from_millis(100));
+        let cmd = claim(M1, 80);
+        let late = peer.propose(&cmd, Duration::from_millis(200)).await;
+        assert!(matches!(late, Err(CallError::Timeout)), "{late:?}");
+        // The first connection's answer arrives now, on a closed connection.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let answer = peer.propose(&cmd, Duration::from_secs(5)).await;
+        assert!(matches!(answer, Ok(Ok((7, Reply::Granted)))), "{answer:?}");
+        drop(peer);
+        assert_eq!(server.await.expect("server"), 2, "two connections served");
+
+        // Another group, or another member than expected.
+        for (cluster, target) in [(0x0bad, 9), (0x5eed, 8)] {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let addr = listener.local_addr().expect("addr").to_string();
+            let server = tokio::spawn(slow_peer(listener, vec![0]));
+            let mut peer = Peer::new(1, cluster, target, addr, Duration::from_millis(100));
+            let refused = peer.propose(&cmd, Duration::from_secs(5)).await;
+            assert!(matches!(refused, Err(CallError::Connect(_))), "{refused:?}");
+            drop(peer);
+            server.abort();
+        }
+    });
+}
+
+/// A snapshot built from an older state, finishing after a newer one was
+/// installed (openraft builds in a task of its own), does not replace it:
+/// the kept snapshot must not be older than what the log was purged to.
+#[test]
+fn older_snapshot_does_not_replace_newer() {
+    let rt = runtime();
+    let entries: Vec<_> = [configure(), claim(M1, 80), claim(M2, 81), claim(M1, 82)]
+        .into_iter()
+        .enumerate()
+        .map(|(i, cmd)| normal(i as u64 + 1, cmd))
+        .collect();
+    let dir = TempDir::new();
+    let mut a = StateMachine::new(store::open(&dir.file()).expect("open")).expect("sm");
+    rt.block_on(a.apply(entries[..2].to_vec())).expect("apply");
+    let mut stale = rt.block_on(a.get_snapshot_builder());
+
+    let other_dir = TempDir::new();
+    let mut b = StateMachine::new(store::open(&other_dir.file()).expect("open")).expect("sm");
+    rt.block_on(b.apply(entries.clone())).expect("apply");
+    let newer = rt
+        .block_on(rt.block_on(b.get_snapshot_builder()).build_snapshot())
+        .expect("snapshot");
+    rt.block_on(a.install_snapshot(&newer.meta, newer.snapshot))
+        .expect("install");
+
+    let old = rt.block_on(stale.build_snapshot()).expect("snapshot");
+    assert_eq!(old.meta.last_log_id, Some(log_id(1, 2)));
+    let kept = rt.block_on(a.get_current_snapshot()).expect("current");
+    assert_eq!(kept.map(|s| s.meta.last_log_id), Some(Some(log_id(1, 4))));
+    assert_eq!(a.owner_of(A, Proto::Tcp, 82, None), Some(M1));
+}
