@@ -351,6 +351,15 @@ struct Table {
 }
 
 impl Table {
+    /// The table of `entries` (a snapshot's).
+    fn from_entries(entries: Vec<(Key, MemberId)>) -> Table {
+        let mut table = Table::default();
+        for (key, member) in entries {
+            table.insert(key, member);
+        }
+        table
+    }
+
     fn len(&self) -> usize {
         self.owners.len()
     }
@@ -597,10 +606,7 @@ impl Ownership {
     /// Replaces the ownerships by those of `snapshot`, its `seq` included
     /// (the addresses and members stay).
     pub fn load(&mut self, snapshot: Snapshot) {
-        self.table = Table::default();
-        for (key, member) in snapshot.entries {
-            self.table.insert(key, member);
-        }
+        self.table = Table::from_entries(snapshot.entries);
         self.seq = snapshot.seq;
     }
 
@@ -785,10 +791,7 @@ impl Replica {
 
     /// Replaces the whole view by `snapshot`.
     pub fn load(&mut self, snapshot: Snapshot) {
-        self.table = Table::default();
-        for (key, member) in snapshot.entries {
-            self.table.insert(key, member);
-        }
+        self.table = Table::from_entries(snapshot.entries);
         self.seq = Some(snapshot.seq);
     }
 
