@@ -375,18 +375,39 @@ impl Peer {
     }
 }
 
+impl Peer {
+    /// One of openraft's RPCs: a request of type `t` (an `action`) and
+    /// the answer of the peer's Raft node, its errors as openraft takes
+    /// them.
+    async fn raft_rpc<Q, A, E>(
+        &mut self,
+        t: u8,
+        action: RPCTypes,
+        rpc: &Q,
+        option: RPCOption,
+    ) -> Result<A, RPCError<u64, BasicNode, RaftError<u64, E>>>
+    where
+        Q: Serialize,
+        A: DeserializeOwned,
+        E: std::error::Error + DeserializeOwned,
+    {
+        let ttl = option.hard_ttl();
+        let answer: Result<A, RaftError<u64, E>> = self
+            .call(t, rpc, ttl)
+            .await
+            .map_err(|e| self.rpc_error(e, action, ttl))?;
+        answer.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
+    }
+}
+
 impl RaftNetwork<TypeConfig> for Peer {
     async fn append_entries(
         &mut self,
         rpc: AppendEntriesRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<u64>, RPCError<u64, BasicNode, RaftError<u64>>> {
-        let ttl = option.hard_ttl();
-        let answer: Result<_, RaftError<u64>> = self
-            .call(T_APPEND, &rpc, ttl)
+        self.raft_rpc(T_APPEND, RPCTypes::AppendEntries, &rpc, option)
             .await
-            .map_err(|e| self.rpc_error(e, RPCTypes::AppendEntries, ttl))?;
-        answer.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
     }
 
     async fn install_snapshot(
@@ -397,12 +418,8 @@ impl RaftNetwork<TypeConfig> for Peer {
         InstallSnapshotResponse<u64>,
         RPCError<u64, BasicNode, RaftError<u64, InstallSnapshotError>>,
     > {
-        let ttl = option.hard_ttl();
-        let answer: Result<_, RaftError<u64, InstallSnapshotError>> = self
-            .call(T_SNAPSHOT, &rpc, ttl)
+        self.raft_rpc(T_SNAPSHOT, RPCTypes::InstallSnapshot, &rpc, option)
             .await
-            .map_err(|e| self.rpc_error(e, RPCTypes::InstallSnapshot, ttl))?;
-        answer.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
     }
 
     async fn vote(
@@ -410,12 +427,7 @@ impl RaftNetwork<TypeConfig> for Peer {
         rpc: VoteRequest<u64>,
         option: RPCOption,
     ) -> Result<VoteResponse<u64>, RPCError<u64, BasicNode, RaftError<u64>>> {
-        let ttl = option.hard_ttl();
-        let answer: Result<_, RaftError<u64>> = self
-            .call(T_VOTE, &rpc, ttl)
-            .await
-            .map_err(|e| self.rpc_error(e, RPCTypes::Vote, ttl))?;
-        answer.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
+        self.raft_rpc(T_VOTE, RPCTypes::Vote, &rpc, option).await
     }
 
     fn backoff(&self) -> Backoff {
