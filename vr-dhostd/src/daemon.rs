@@ -1,145 +1,113 @@
 // SPDX-License-Identifier: GPL-2.0-only
-//! The ownership-sync daemon of a distributed IP host: the I/O around the
-//! pure [`db`] and [`proto`] logic, on tokio.
+//! The ownership-sync daemon of a distributed IP host: a member of a Raft
+//! group (openraft) whose state machine is the ownership database
+//! ([`crate::raft`]), on tokio.
 //!
 //! One daemon runs next to each member's kernel. It talks to its kernel
 //! only through two channels ([`KernelEvent`] in, [`KernelCmd`] out), so it
 //! runs and is tested without a kernel; the generic netlink side is a
-//! separate task that owns the other ends. It talks to the other daemons
-//! over TCP with the framed wire format of [`proto`].
+//! separate task that owns the other ends. It talks to the other members'
+//! daemons over TCP with wire protocol 3 ([`crate::raft::net`]): every
+//! daemon listens, and connects to every other.
 //!
-//! # Roles
+//! # The replicated table
 //!
-//! The daemon whose [`Config::member`] is [`Config::lead`] is the lead: it
-//! holds the [`db::Lead`], the single authority over the ownerships, and
-//! listens for the members. Its own kernel's claims and releases go to the
-//! same [`db::Lead`] as the members' (no network in between). Every change
-//! is published, with its sequence number, to every connected member and
-//! to its own kernel ([`KernelCmd::Install`], [`KernelCmd::Remove`]).
-//!
-//! Every other daemon is a member: it connects to [`Config::lead_addr`]
-//! (retrying with an exponential backoff between [`Timing::reconnect_min`]
-//! and [`Timing::reconnect_max`]), says `Hello`, loads the lead's
-//! `Snapshot` into its [`db::Replica`] and its kernel
-//! ([`KernelCmd::Replace`]), then applies the lead's updates in sequence
-//! order. On a sequence gap it asks for a new snapshot; on a new
-//! connection it always gets one. There is no consensus protocol and no
-//! election: the lead is configured.
+//! Every change of the ownerships is a Raft proposal ([`crate::raft::Cmd`]),
+//! applied by every member's state machine in log order; each applied
+//! change goes to that member's kernel ([`KernelCmd::Install`],
+//! [`KernelCmd::Remove`]), an installed snapshot as a
+//! [`KernelCmd::Replace`]. The member with the smallest id initializes the
+//! group the first time (its store is empty); whoever leads proposes the
+//! configuration (addresses and members) once per term.
 //!
 //! # Claims
 //!
-//! A member forwards its kernel's [`KernelEvent::Claim`] to the lead and
-//! relays the answer as [`KernelCmd::Answer`]: 0 if granted (the kernel's
-//! copy shows the grant by then: the lead sends the update before the
-//! answer), else the lead's errno (`EADDRINUSE` for a key another member
-//! owns, see [`db::Refusal::errno`]). A member never decides a claim
+//! A daemon proposes its kernel's [`KernelEvent::Claim`]s and
+//! [`KernelEvent::Release`]s one at a time, in order, to the Raft leader
+//! (itself, or over a `Propose` RPC), and relays the answer as
+//! [`KernelCmd::Answer`]: 0 if granted, the kernel's copy showing the
+//! grant by then (a daemon answers once its own state machine applied the
+//! entry), else the errno of the refusal (`EADDRINUSE` for a key another
+//! member owns, see [`db::Refusal::errno`]). A daemon never decides a claim
 //! itself:
-//! - while it is not in sync with the lead (not connected, or connected
-//!   but the lead's snapshot has not arrived yet), it answers every claim
-//!   at once with `EHOSTUNREACH`: the daemon's or the lead's absence is a
-//!   clear error, never silent local-only operation;
-//! - a claim the lead has not answered within [`Timing::claim_timeout`]
-//!   is answered `ETIMEDOUT` (if the lead grants it later, the daemon gives
-//!   the key back with a `Release`);
-//! - a claim in flight when the link to the lead is lost is answered
-//!   `EHOSTUNREACH`;
+//! - until it is in sync (it knows a leader and applied the log it
+//!   received, the group being configured) it answers `EHOSTUNREACH` at
+//!   once;
+//! - a claim not applied within [`Timing::claim_timeout`] is answered
+//!   `EHOSTUNREACH` if no leader is known by then (no quorum), else
+//!   `ETIMEDOUT`;
 //! - beyond [`MAX_PENDING_CLAIMS`] claims in flight, `ENOBUFS`;
-//! - a key that is not valid ([`db::Key::is_valid`], e.g. a remote of
-//!   another family than the address, which the wire format does not
-//!   carry) is answered `EINVAL` at once, as the lead would answer it.
+//! - a key that is not valid ([`db::Key::is_valid`]) is answered `EINVAL`.
 //!
-//! A [`KernelEvent::Release`] is forwarded to the lead, or, while out of
-//! sync, kept and sent once back in sync. The daemon remembers the keys its
-//! kernel holds (granted and not released); when a new session's snapshot
-//! does not show one of them as this member's (the lead released it when
-//! the previous link was lost, or the lead restarted), the daemon claims it
-//! again. If that claim is refused (another member took the key in the
-//! meantime) the conflict is logged: the kernel's copy then shows the other
-//! owner, and the kernel side must deal with its local socket.
+//! Every [`Timing::lease`], an in-sync daemon compares the table with what
+//! its kernel holds: a key its kernel holds that the table does not show
+//! as its own (its lease ran out) is claimed again; a key the table shows
+//! as its own that its kernel does not hold (a grant that came after its
+//! claim timed out) and a release that could not be proposed are
+//! released.
 //!
 //! # Member loss
 //!
-//! Each side of a link sends a `Heartbeat` every [`Timing::heartbeat`] and
-//! drops the link when it has read nothing from the other side for
-//! [`Timing::lease`]. When the lead drops or loses the link of a member
-//! (end of stream, error, silence, a malformed or unexpected frame, or a
-//! member that does not read what the lead sends), it releases every key
-//! of that member at once and publishes the releases. Hence
-//! [`MEMBER_LOSS_BOUND_MS`]: the keys of a member whose daemon is killed or
-//! whose host shuts down (its kernel closes the TCP connection) are
-//! released as soon as the lead reads the end of the stream; those of a
-//! member that stops without closing the connection (a hung or powered-off
-//! host, a cut cable) at most [`Timing::lease`] after the last frame the
-//! lead read from it, that is, at most the lease after the member stopped.
-//! Add the lead's scheduling latency and one network hop for the other
-//! members' kernels to get the `Remove`; the keys are then free to claim.
-//! A live member sends a frame at least every heartbeat interval, so it is
-//! only taken for lost after `lease - heartbeat` of network trouble.
-//! (Liveness is tracked per link, where the frames are read, rather than
-//! with [`db::Lead::expire`]: the rule is the same, and a link that is
-//! gone must be released at once anyway.) A member "does not read" when
-//! the lead has 65536 frames queued for it that TCP does not take: it
-//! cannot follow the updates, and resyncs from a new link.
-//!
-//! A member that loses the lead (same rules) keeps its kernel's copy as it
-//! is (stale but the best it has), answers claims `EHOSTUNREACH`, and
-//! reconnects.
+//! The leader's daemon records when each member last answered one of its
+//! requests (openraft's heartbeats included, every [`Timing::heartbeat`]).
+//! A member that answered none sent in the last [`Timing::lease`] loses
+//! its keys: the leader proposes [`crate::raft::Cmd::ReleaseAll`] once per
+//! silence (a new leader counts from its election). Hence
+//! [`MEMBER_LOSS_BOUND_MS`].
 //!
 //! # Ephemeral ports
 //!
-//! Each daemon sends its kernel [`KernelCmd::Slices`] once: the lead when
-//! it starts, a member after the lead's first `Hello`. The slices derive
-//! from [`Config::members`] alone ([`db::ephemeral_range`] over the sorted
-//! ids, as [`db::Lead::slice`]), so all members must be configured with the
-//! same member list.
+//! Each daemon sends its kernel [`KernelCmd::Slices`] when it starts. The
+//! slices derive from the member ids alone ([`db::ephemeral_range`] over
+//! the sorted ids), the same list on every member.
 //!
-//! # Restarts
+//! # What this version does not do yet
 //!
-//! A daemon starts knowing no local sockets: a lead that restarts starts
-//! with an empty database (and tells its kernel with an empty
-//! [`KernelCmd::Replace`]), and the members claim their held keys again
-//! when they reconnect. After a member's daemon restarts, the kernel side
-//! must claim the keys of its existing sockets again, if it wants them
-//! kept: the lead released them when the old daemon's link closed.
+//! The kernel's lead (ARP, echo, bridging) is still the one
+//! `vrctl dhost set ... lead M` configures, not the Raft leader; a daemon
+//! that restarts does not learn its kernel's sockets (their keys are
+//! released, its sockets keep working locally until then). See
+//! `design/dhost-raft.md`.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::ops::RangeInclusive;
-use std::pin::pin;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use super::db::{self, Key, MemberId};
-use super::proto;
+use crate::args::NAME_MAX;
 
-mod lead;
-mod link;
-mod member;
+mod node;
 #[cfg(test)]
 mod tests;
 
+/// The default Raft heartbeat interval, in ms.
+pub const HEARTBEAT_MS: u64 = 50;
+
+/// The default election timeout range, in ms (openraft's defaults).
+pub const ELECTION_MS: (u64, u64) = (150, 300);
+
+/// The default member lease, in ms: a member that answered none of the
+/// leader's requests sent in the last lease loses its keys.
+pub const LEASE_MS: u64 = 1000;
+
 /// The longest a lost member's keys stay owned, in ms, with the default
-/// [`Timing`]: the lead releases them at most [`db::LEASE_MS`] after the
-/// last frame it read from the member, and as soon as it reads the end of
-/// the stream if the member's host closes the connection (see "Member
-/// loss" above). The other members' kernels get the `Remove` one network
-/// hop later.
+/// [`Timing`]: the lease counts from the send time of the last request
+/// the member answered, and the leader checks every heartbeat; the
+/// release is then one commit away (the other members' kernels get the
+/// `Remove` as they apply it).
 #[cfg_attr(not(test), allow(dead_code))]
-pub const MEMBER_LOSS_BOUND_MS: u64 = db::LEASE_MS;
+pub const MEMBER_LOSS_BOUND_MS: u64 = LEASE_MS + HEARTBEAT_MS;
 
-/// How long a member waits for the lead's answer to a claim by default,
-/// in ms: two heartbeats, below the lease, so a `bind` waits at most 2 s.
-pub const CLAIM_TIMEOUT_MS: u64 = 2 * db::HEARTBEAT_MS;
-
-/// The default first wait before a member connects again, in ms.
-pub const RECONNECT_MIN_MS: u64 = 100;
-
-/// The default longest wait between two connection attempts, in ms.
-pub const RECONNECT_MAX_MS: u64 = 2000;
+/// How long a claim may take by default, in ms (the kernel waits 5 s).
+pub const CLAIM_TIMEOUT_MS: u64 = 2000;
 
 /// The most claims a member has in flight; its kernel's claims beyond are
 /// answered `ENOBUFS`.
@@ -179,34 +147,34 @@ pub enum KernelCmd {
     },
 }
 
-/// The daemon's timers. [`Timing::default`] uses [`db::HEARTBEAT_MS`],
-/// [`db::LEASE_MS`], [`CLAIM_TIMEOUT_MS`], [`RECONNECT_MIN_MS`] and
-/// [`RECONNECT_MAX_MS`]; tests shorten them.
+/// The daemon's timers. [`Timing::default`] uses [`HEARTBEAT_MS`],
+/// [`ELECTION_MS`], [`LEASE_MS`] and [`CLAIM_TIMEOUT_MS`]; tests shorten
+/// them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timing {
-    /// How often each side of a link sends a heartbeat.
+    /// How often the Raft leader sends its heartbeat.
     pub heartbeat: Duration,
-    /// How long a side reads nothing from the other before it drops the
-    /// link (see "Member loss"). Longer than `heartbeat`.
+    /// A follower that hears no leader for a random time in this range
+    /// (after openraft's leader lease, the range's end) starts an election.
+    pub election: (Duration, Duration),
+    /// How long a member may answer none of the leader's requests before
+    /// its keys are released.
     pub lease: Duration,
-    /// How long a member waits for the lead's answer to a claim.
+    /// How long a claim may take before it is answered `ETIMEDOUT` (or
+    /// `EHOSTUNREACH` without a leader).
     pub claim_timeout: Duration,
-    /// The wait before a member's second connection attempt in a row; it
-    /// doubles at each failure up to `reconnect_max`. The first attempt
-    /// after a working session is immediate.
-    pub reconnect_min: Duration,
-    /// The longest wait between two connection attempts.
-    pub reconnect_max: Duration,
 }
 
 impl Default for Timing {
     fn default() -> Timing {
         Timing {
-            heartbeat: Duration::from_millis(db::HEARTBEAT_MS),
-            lease: Duration::from_millis(db::LEASE_MS),
+            heartbeat: Duration::from_millis(HEARTBEAT_MS),
+            election: (
+                Duration::from_millis(ELECTION_MS.0),
+                Duration::from_millis(ELECTION_MS.1),
+            ),
+            lease: Duration::from_millis(LEASE_MS),
             claim_timeout: Duration::from_millis(CLAIM_TIMEOUT_MS),
-            reconnect_min: Duration::from_millis(RECONNECT_MIN_MS),
-            reconnect_max: Duration::from_millis(RECONNECT_MAX_MS),
         }
     }
 }
@@ -216,22 +184,18 @@ impl Default for Timing {
 pub struct Config {
     /// This daemon's member id (1 and up).
     pub member: MemberId,
-    /// The lead's member id; this daemon is the lead if it is `member`.
-    pub lead: MemberId,
-    /// This host's name, sent in `Hello` for the other side's logs (at
-    /// most [`proto::NAME_MAX`] bytes).
+    /// The VR whose addresses are served (part of the group's id).
+    pub vr: u32,
+    /// This host's name, for the logs.
     pub name: String,
-    /// The distributed addresses, IPv4 and IPv6; the lead refuses claims
-    /// on others (`EADDRNOTAVAIL`). The lead's [`db::Lead`] uses them, and
-    /// the kernel side (wildcard binds, slices).
+    /// The distributed addresses, IPv4 and IPv6; claims on others are
+    /// refused (`EADDRNOTAVAIL`).
     pub addrs: Vec<IpAddr>,
-    /// Every member, the lead and this one included, in any order. The
-    /// ephemeral slices follow the sorted ids.
-    pub members: Vec<MemberId>,
-    /// Where the lead listens ([`run`] of the lead only).
-    pub listen: Option<SocketAddr>,
-    /// Where a member reaches the lead (members only).
-    pub lead_addr: Option<SocketAddr>,
+    /// Every member, this one included, with the address its daemon
+    /// listens on. The ephemeral slices follow the sorted ids.
+    pub members: BTreeMap<MemberId, SocketAddr>,
+    /// Where the Raft log, vote and snapshots are kept (`raft.redb`).
+    pub state_dir: PathBuf,
     /// The timers.
     pub timing: Timing,
 }
@@ -244,58 +208,58 @@ fn invalid(what: impl fmt::Display) -> io::Error {
 }
 
 impl Config {
-    /// Whether this daemon is the lead.
-    pub fn is_lead(&self) -> bool {
-        self.member == self.lead
-    }
-
-    /// Checks what does not depend on the role.
+    /// Checks the configuration.
     fn check(&self) -> io::Result<()> {
         let t = &self.timing;
-        if self.member.0 == 0 || self.lead.0 == 0 || self.members.contains(&MemberId(0)) {
+        if self.member.0 == 0 || self.members.contains_key(&MemberId(0)) {
             return Err(invalid("member ids start at 1"));
         }
-        for (m, what) in [(self.member, "this member"), (self.lead, "the lead")] {
-            if !self.members.contains(&m) {
-                return Err(invalid(format_args!(
-                    "{what} ({m}) is not in the member list"
-                )));
-            }
-        }
-        let distinct = sorted_members(&self.members).len();
-        if distinct > db::EPHEMERAL.len() {
+        if !self.members.contains_key(&self.member) {
             return Err(invalid(format_args!(
-                "{distinct} members, more than the {} ephemeral ports to share",
+                "this member ({}) is not in the member list",
+                self.member
+            )));
+        }
+        if self.members.len() > db::EPHEMERAL.len() {
+            return Err(invalid(format_args!(
+                "{} members, more than the {} ephemeral ports to share",
+                self.members.len(),
                 db::EPHEMERAL.len()
             )));
         }
-        if self.name.len() > proto::NAME_MAX {
+        if self.name.len() > NAME_MAX {
             return Err(invalid(format_args!(
-                "host name of {} bytes, longer than {}",
-                self.name.len(),
-                proto::NAME_MAX
+                "host name of {} bytes, longer than {NAME_MAX}",
+                self.name.len()
             )));
         }
-        if t.heartbeat.is_zero() || t.claim_timeout.is_zero() || t.reconnect_min.is_zero() {
-            return Err(invalid(
-                "the heartbeat, claim timeout and reconnect times must not be 0",
-            ));
+        if t.heartbeat.is_zero() || t.claim_timeout.is_zero() {
+            return Err(invalid("the heartbeat and claim timeout must not be 0"));
         }
-        if t.lease <= t.heartbeat {
-            return Err(invalid("the lease must be longer than the heartbeat"));
+        if !(t.heartbeat < t.election.0 && t.election.0 < t.election.1 && t.election.1 < t.lease) {
+            return Err(invalid(format_args!(
+                "timers must be heartbeat < election min < election max < lease \
+                 (here {} < {} < {} < {} ms)",
+                t.heartbeat.as_millis(),
+                t.election.0.as_millis(),
+                t.election.1.as_millis(),
+                t.lease.as_millis()
+            )));
         }
-        if t.reconnect_max < t.reconnect_min {
-            return Err(invalid("reconnect_max is below reconnect_min"));
-        }
-        if self.is_lead() && self.addrs.is_empty() {
-            return Err(invalid("the lead has no distributed address"));
+        if self.addrs.is_empty() {
+            return Err(invalid("no distributed address"));
         }
         Ok(())
     }
 
+    /// The member ids, sorted.
+    fn ids(&self) -> Vec<MemberId> {
+        self.members.keys().copied().collect()
+    }
+
     /// The [`KernelCmd::Slices`] of this member.
     fn slices(&self) -> io::Result<KernelCmd> {
-        let all = slices(&self.members);
+        let all = slices(&self.ids());
         let own = all
             .iter()
             .find(|(m, _)| *m == self.member)
@@ -303,20 +267,29 @@ impl Config {
             .ok_or_else(|| invalid(format_args!("{} has no ephemeral slice", self.member)))?;
         Ok(KernelCmd::Slices { own, all })
     }
+
+    /// The group's id: FNV-1a (64 bits) of the VR, the members with their
+    /// addresses and the distributed addresses, so that daemons configured
+    /// differently do not talk (their `Hello` is refused).
+    fn cluster(&self) -> u64 {
+        let mut text = format!("vr {}", self.vr);
+        for (m, addr) in &self.members {
+            text.push_str(&format!(" {m}={addr}"));
+        }
+        let mut addrs = self.addrs.clone();
+        addrs.sort_unstable();
+        for a in addrs {
+            text.push_str(&format!(" {a}"));
+        }
+        text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    }
 }
 
-/// The member ids, sorted and without duplicates.
-fn sorted_members(members: &[MemberId]) -> Vec<MemberId> {
-    let mut sorted = members.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    sorted
-}
-
-/// Every member's ephemeral slice, in member id order: the slices
-/// [`db::Lead::slice`] gives (members without one left out).
-fn slices(members: &[MemberId]) -> Vec<(MemberId, RangeInclusive<u16>)> {
-    let sorted = sorted_members(members);
+/// Every member's ephemeral slice, in member id order (members without
+/// one left out); `sorted` has no duplicates.
+fn slices(sorted: &[MemberId]) -> Vec<(MemberId, RangeInclusive<u16>)> {
     sorted
         .iter()
         .enumerate()
@@ -337,50 +310,20 @@ fn log(me: MemberId, what: fmt::Arguments<'_>) {
     eprintln!("dhost {me}: {what}");
 }
 
-/// Runs the daemon of `cfg.member` until `shutdown` completes (then
-/// `Ok`), or its kernel side closes a channel, or the configuration is
-/// invalid, or the lead cannot listen on [`Config::listen`] (then `Err`).
-/// Network errors are logged and never end the daemon.
+/// Runs the daemon of `cfg.member`, serving the other daemons on
+/// `listener`, until `shutdown` completes (then `Ok`), or its kernel side
+/// closes a channel, or the configuration is invalid, or its store cannot
+/// be opened (then `Err`). Network errors are logged and never end the
+/// daemon.
 ///
-/// `events` and `cmds` are the kernel's ends. A daemon that stops drops its
-/// links: the lead then releases that member's keys.
+/// `events` and `cmds` are the kernel's ends.
 pub async fn run(
-    cfg: Config,
-    events: mpsc::Receiver<KernelEvent>,
-    cmds: mpsc::Sender<KernelCmd>,
-    shutdown: impl Future<Output = ()>,
-) -> io::Result<()> {
-    cfg.check()?;
-    if cfg.is_lead() {
-        let addr = cfg
-            .listen
-            .ok_or_else(|| invalid("the lead has no listen address"))?;
-        let listener = TcpListener::bind(addr).await?;
-        lead::run(cfg, listener, events, cmds, pin!(shutdown)).await
-    } else {
-        let addr = cfg
-            .lead_addr
-            .ok_or_else(|| invalid("a member needs the lead's address"))?;
-        member::run(cfg, addr, events, cmds, pin!(shutdown)).await
-    }
-}
-
-/// As [`run`] for the lead, on a bound `listener` instead of
-/// [`Config::listen`] (for socket activation, or a test's port 0).
-#[cfg_attr(not(test), allow(dead_code))]
-pub async fn run_lead(
     cfg: Config,
     listener: TcpListener,
     events: mpsc::Receiver<KernelEvent>,
-    cmds: mpsc::Sender<KernelCmd>,
+    cmds: mpsc::UnboundedSender<KernelCmd>,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     cfg.check()?;
-    if !cfg.is_lead() {
-        return Err(invalid(format_args!(
-            "{} is not the lead ({})",
-            cfg.member, cfg.lead
-        )));
-    }
-    lead::run(cfg, listener, events, cmds, pin!(shutdown)).await
+    node::run(cfg, listener, events, cmds, shutdown).await
 }

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //! The ownership database of a distributed IP host, as a pure state
-//! machine: no I/O and no clock. Times are milliseconds of a monotonic
-//! clock (e.g. since the daemon started), passed in by the caller.
+//! machine: no I/O and no clock.
 //!
-//! The lead of a distributed address holds a [`Lead`]: it grants or
-//! refuses the claims of the members and turns every change into an
-//! [`Update`] whose sequence number is one above the previous one. Every
-//! member, the lead's own included, holds a [`Replica`] that applies the
-//! updates in order ([`Replica::apply`]), reloads a full [`Snapshot`] when
-//! it missed one ([`Replica::load`]), and tells per packet which member owns
-//! it ([`Replica::owner_of`]).
+//! [`Ownership`] is the state machine of the daemons' Raft group: every
+//! member's daemon applies the committed claims and releases to its own
+//! copy in Raft log order ([`crate::raft::sm`]), so that every copy grants
+//! and refuses the same claims and holds the same table. Each change is
+//! an [`Update`] whose sequence number is one above the previous one.
+//! Liveness is not the database's: the member leases are the Raft
+//! leader's, which releases the keys of a member silent for longer than
+//! the lease ([`Timing::lease`](crate::daemon::Timing::lease), in
+//! `src/daemon/node.rs`).
 //!
 //! # Keys and conflicts
 //!
@@ -43,21 +44,11 @@
 //! that a member picks source ports no other member picks and return
 //! traffic can be routed to it. One range serves both families: Linux
 //! picks the ephemeral ports of IPv6 sockets from
-//! `net.ipv4.ip_local_port_range` too. The lead refuses a connection key
-//! whose local port is in [`EPHEMERAL`] but outside the claimer's slice,
-//! unless the claimer owns that port as a port key (it bound the port
-//! itself).
+//! `net.ipv4.ip_local_port_range` too. A claim of a connection key whose
+//! local port is in [`EPHEMERAL`] but outside the claimer's slice is
+//! refused, unless the claimer owns that port as a port key (it bound the
+//! port itself).
 //! Port keys may be anywhere, as an explicit `bind` may be.
-//!
-//! # Liveness
-//!
-//! Members send a heartbeat every [`HEARTBEAT_MS`]; a claim counts as one.
-//! A member the lead has not heard from for longer than [`LEASE_MS`] loses
-//! all its ownerships at the next [`Lead::expire`]; [`Lead::next_expiry`]
-//! tells when that is, so a daemon that calls `expire` then releases the
-//! ports of a stopped member at most [`LEASE_MS`] after the last message
-//! it received from it (plus its own scheduling latency), and they become
-//! bindable by the other members once the release updates arrive.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -66,24 +57,14 @@ use std::ops::RangeInclusive;
 
 use serde::{Deserialize, Serialize};
 
-/// How often a member's daemon sends a heartbeat to the lead, in ms.
-pub const HEARTBEAT_MS: u64 = 1000;
-
-/// How long the lead keeps the ownerships of a silent member, in ms: three
-/// heartbeat intervals, so that two late or lost heartbeats (a TCP
-/// retransmission, a loaded machine) do not cost a live member its
-/// sockets, while the ports of a stopped member are free again after a
-/// few seconds.
-pub const LEASE_MS: u64 = 3 * HEARTBEAT_MS;
-
 /// The local ports of outgoing connections: Linux's default
 /// `net.ipv4.ip_local_port_range` (IPv4 and IPv6), split among the
 /// members.
 pub const EPHEMERAL: RangeInclusive<u16> = 32768..=60999;
 
-/// The most ownerships a lead holds; claims beyond are refused
-/// ([`Refusal::Full`]). It bounds the lead's memory and keeps a full
-/// [`Snapshot`] within the wire format's frame size limit.
+/// The most ownerships the database holds; claims beyond are refused
+/// ([`Refusal::Full`]). It bounds the memory of every member's copy and
+/// the size of a [`Snapshot`].
 pub const MAX_ENTRIES: usize = 500_000;
 
 /// A member of the cluster, as configured.
@@ -221,8 +202,8 @@ pub enum Change {
     Release { key: Key },
 }
 
-/// A change as the lead publishes it: `seq` is one above the previous
-/// update's (the first is 1).
+/// A change of the database: `seq` is one above the previous update's
+/// (the first is 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Update {
     pub seq: u64,
@@ -236,7 +217,7 @@ pub struct Snapshot {
     pub entries: Vec<(Key, MemberId)>,
 }
 
-/// Why the lead refused a claim.
+/// Why a claim was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     /// Another member owns the port or this connection.
@@ -244,7 +225,7 @@ pub enum Refusal {
     /// A connection from a port in [`EPHEMERAL`] outside the claimer's
     /// slice (None if the claimer has none), on a port it does not own.
     OutsideSlice { slice: Option<RangeInclusive<u16>> },
-    /// This lead does not lead the key's address.
+    /// The key's address is not one of the database's addresses.
     NotLead { addr: IpAddr },
     /// The claimer is not a configured member.
     NotMember,
@@ -298,19 +279,19 @@ impl fmt::Display for Refusal {
     }
 }
 
-/// A claim the lead accepted.
+/// A claim that was accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claimed {
-    /// A new ownership, to publish to every member.
+    /// A new ownership.
     Granted(Update),
-    /// The claimer already owned the key: nothing changed, nothing to
-    /// publish; a replica at update `seq` or later shows the ownership.
+    /// The claimer already owned the key: nothing changed; the database
+    /// shows the ownership as of update `seq`.
     AlreadyOwned { seq: u64 },
 }
 
 impl Claimed {
-    /// The update after which a replica shows the ownership (for the
-    /// reply to the claimer).
+    /// The update after which the database shows the ownership.
+    #[cfg(test)]
     pub fn seq(&self) -> u64 {
         match self {
             Claimed::Granted(update) => update.seq,
@@ -418,6 +399,7 @@ impl Table {
             .find(|&m| m != member)
     }
 
+    #[cfg(test)]
     fn owner_of(
         &self,
         addr: IpAddr,
@@ -452,10 +434,10 @@ impl Table {
     }
 }
 
-/// The ownership database without liveness: the claims and releases of
-/// the members of some addresses, decided by the same rules wherever the
-/// same changes are applied in the same order. Nothing here reads a clock,
-/// so it can be a replicated state machine; [`Lead`] adds the leases.
+/// The ownership database: the claims and releases of the members of
+/// some addresses, decided by the same rules wherever the same changes are
+/// applied in the same order. Nothing here reads a clock, so it is the
+/// state machine every member applies in Raft log order.
 #[derive(Debug, Clone)]
 pub struct Ownership {
     /// The addresses (IPv4 and IPv6), sorted.
@@ -504,6 +486,7 @@ impl Ownership {
     }
 
     /// The last update's sequence number (0 before the first).
+    #[cfg(test)]
     pub fn seq(&self) -> u64 {
         self.seq
     }
@@ -595,6 +578,11 @@ impl Ownership {
             .collect()
     }
 
+    /// The keys `member` owns, in key order.
+    pub fn keys_of(&self, member: MemberId) -> Vec<Key> {
+        self.table.keys_of(member)
+    }
+
     /// The whole database.
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
@@ -610,194 +598,10 @@ impl Ownership {
         self.seq = snapshot.seq;
     }
 
-    /// As [`Replica::owner_of`].
-    pub fn owner_of(
-        &self,
-        addr: IpAddr,
-        proto: Proto,
-        port: u16,
-        remote: Option<(IpAddr, u16)>,
-    ) -> Option<MemberId> {
-        self.table.owner_of(addr, proto, port, remote)
-    }
-}
-
-/// The lead's database: the authority over the ownerships of the
-/// addresses it leads, with a lease per member.
-#[derive(Debug, Clone)]
-pub struct Lead {
-    own: Ownership,
-    /// When each member was last heard from (members that may own keys).
-    last_heard: BTreeMap<MemberId, u64>,
-}
-
-impl Lead {
-    /// A lead of `addrs` for the configured `members` (see
-    /// [`Ownership::new`]).
-    pub fn new(
-        addrs: impl IntoIterator<Item = IpAddr>,
-        members: impl IntoIterator<Item = MemberId>,
-    ) -> Lead {
-        Lead {
-            own: Ownership::new(addrs, members),
-            last_heard: BTreeMap::new(),
-        }
-    }
-
-    /// The last published update's sequence number (0 before the first).
-    pub fn seq(&self) -> u64 {
-        self.own.seq()
-    }
-
-    /// The ephemeral ports of `member`; None if it is not configured.
-    pub fn slice(&self, member: MemberId) -> Option<RangeInclusive<u16>> {
-        self.own.slice(member)
-    }
-
-    /// `member` asks to own `key`; the claim also counts as a heartbeat
-    /// (once the key, the address and the member are valid). Claiming a key
-    /// one already owns changes nothing and succeeds.
-    pub fn claim(&mut self, member: MemberId, key: Key, now_ms: u64) -> Result<Claimed, Refusal> {
-        self.own.check(member, &key)?;
-        self.heartbeat(member, now_ms);
-        self.own.claim(member, key)
-    }
-
-    /// `member` gives `key` up. None if it did not own it (a member cannot
-    /// release another's key): nothing changed, nothing to publish.
-    pub fn release(&mut self, member: MemberId, key: Key) -> Option<Update> {
-        self.own.release(member, key)
-    }
-
-    /// Releases every key of `member`, in key order (e.g. when its kernel
-    /// restarted and lost its sockets).
-    pub fn release_all(&mut self, member: MemberId) -> Vec<Update> {
-        self.own.release_all(member)
-    }
-
-    /// `member` is alive at `now_ms`. Heartbeats of members that are not
-    /// configured are ignored (they own nothing). A clock that went back
-    /// does not shorten a lease.
-    pub fn heartbeat(&mut self, member: MemberId, now_ms: u64) {
-        if self.own.members.binary_search(&member).is_err() {
-            return;
-        }
-        let last = self.last_heard.entry(member).or_insert(now_ms);
-        *last = (*last).max(now_ms);
-    }
-
-    /// Releases every key of the members not heard from for longer than
-    /// [`LEASE_MS`] at `now_ms` (members in id order, keys in key order).
-    pub fn expire(&mut self, now_ms: u64) -> Vec<Update> {
-        let silent: Vec<MemberId> = self
-            .last_heard
-            .iter()
-            .filter(|&(_, &last)| now_ms.saturating_sub(last) > LEASE_MS)
-            .map(|(&m, _)| m)
-            .collect();
-        let mut updates = Vec::new();
-        for member in silent {
-            self.last_heard.remove(&member);
-            updates.extend(self.own.release_all(member));
-        }
-        updates
-    }
-
-    /// The earliest time at which [`Lead::expire`] may release something
-    /// if no one is heard from until then; None if no member is tracked.
-    pub fn next_expiry(&self) -> Option<u64> {
-        let oldest = self.last_heard.values().min()?;
-        Some(oldest.saturating_add(LEASE_MS + 1))
-    }
-
-    /// The whole database, for a member that (re)starts or missed updates.
-    pub fn snapshot(&self) -> Snapshot {
-        self.own.snapshot()
-    }
-
-    /// As [`Replica::owner_of`], on the lead's own view.
-    pub fn owner_of(
-        &self,
-        addr: IpAddr,
-        proto: Proto,
-        port: u16,
-        remote: Option<(IpAddr, u16)>,
-    ) -> Option<MemberId> {
-        self.own.owner_of(addr, proto, port, remote)
-    }
-}
-
-/// An update a replica cannot apply: it missed some (or the lead
-/// restarted) and needs a [`Snapshot`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Gap {
-    /// The last update the replica applied; None if it has no snapshot.
-    pub have: Option<u64>,
-    /// The update it was given.
-    pub got: u64,
-}
-
-impl fmt::Display for Gap {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.have {
-            Some(have) => write!(f, "update {} after update {have}", self.got)?,
-            None => write!(f, "update {} before any snapshot", self.got)?,
-        }
-        f.write_str(": a snapshot is needed")
-    }
-}
-
-/// A member's copy of a lead's database.
-///
-/// A new replica is out of sync: it applies no update before it loaded a
-/// snapshot. After a [`Gap`] it is out of sync again until the next
-/// snapshot, and its view is stale: the daemon must not answer ownership
-/// questions from an out-of-sync replica as if they were current.
-#[derive(Debug, Clone, Default)]
-pub struct Replica {
-    /// The last update applied; None when out of sync.
-    seq: Option<u64>,
-    table: Table,
-}
-
-impl Replica {
-    pub fn new() -> Replica {
-        Replica::default()
-    }
-
-    /// The last update applied; None when out of sync.
-    pub fn seq(&self) -> Option<u64> {
-        self.seq
-    }
-
-    /// Applies `update` if it is the one after the last; else the replica
-    /// is out of sync until [`Replica::load`], and the update is ignored.
-    pub fn apply(&mut self, update: Update) -> Result<(), Gap> {
-        match self.seq {
-            Some(last) if last.checked_add(1) == Some(update.seq) => {
-                self.table.apply(update.change);
-                self.seq = Some(update.seq);
-                Ok(())
-            }
-            have => {
-                self.seq = None;
-                Err(Gap {
-                    have,
-                    got: update.seq,
-                })
-            }
-        }
-    }
-
-    /// Replaces the whole view by `snapshot`.
-    pub fn load(&mut self, snapshot: Snapshot) {
-        self.table = Table::from_entries(snapshot.entries);
-        self.seq = Some(snapshot.seq);
-    }
-
     /// The member a packet to `addr`:`port` over `proto` from `remote`
     /// belongs to: the owner of the connection key if there is one, else
     /// the owner of the port key. With `remote` None, the port key's owner.
+    #[cfg(test)]
     pub fn owner_of(
         &self,
         addr: IpAddr,
@@ -806,11 +610,6 @@ impl Replica {
         remote: Option<(IpAddr, u16)>,
     ) -> Option<MemberId> {
         self.table.owner_of(addr, proto, port, remote)
-    }
-
-    /// Every ownership, in key order.
-    pub fn entries(&self) -> Vec<(Key, MemberId)> {
-        self.table.entries()
     }
 }
 
@@ -830,8 +629,8 @@ mod tests {
     const M2: MemberId = MemberId(2);
     const M3: MemberId = MemberId(3);
 
-    fn lead() -> Lead {
-        Lead::new([A, B, A6], [M3, M1, M2, M1])
+    fn own() -> Ownership {
+        Ownership::new([A, B, A6], [M3, M1, M2, M1])
     }
 
     fn port(p: u16) -> Key {
@@ -851,8 +650,8 @@ mod tests {
 
     #[test]
     fn port_conflicts_with_port() {
-        let mut l = lead();
-        let u = granted(l.claim(M1, port(80), 0));
+        let mut o = own();
+        let u = granted(o.claim(M1, port(80)));
         assert_eq!(u.seq, 1);
         assert_eq!(
             u.change,
@@ -861,80 +660,77 @@ mod tests {
                 member: M1
             }
         );
-        let r = l.claim(M2, port(80), 0);
+        let r = o.claim(M2, port(80));
         assert_eq!(r, Err(Refusal::InUse { owner: M1 }));
         assert_eq!(r.unwrap_err().errno(), libc::EADDRINUSE);
-        assert_eq!(l.seq(), 1, "a refusal publishes nothing");
+        assert_eq!(o.seq(), 1, "a refusal publishes nothing");
     }
 
     #[test]
     fn port_conflicts_with_connections_of_others() {
-        let mut l = lead();
+        let mut o = own();
         // M2 owns a connection from port 5000 (outside the ephemeral range).
-        granted(l.claim(M2, conn(5000, PEER, 443), 0));
-        let r = l.claim(M1, port(5000), 0);
+        granted(o.claim(M2, conn(5000, PEER, 443)));
+        let r = o.claim(M1, port(5000));
         assert_eq!(r, Err(Refusal::InUse { owner: M2 }));
         assert_eq!(r.unwrap_err().owner(), Some(M2));
         // M1 owns port 80: M2 cannot own a connection on it, M1 can.
-        granted(l.claim(M1, port(80), 0));
+        granted(o.claim(M1, port(80)));
         assert_eq!(
-            l.claim(M2, conn(80, PEER, 1234), 0),
+            o.claim(M2, conn(80, PEER, 1234)),
             Err(Refusal::InUse { owner: M1 })
         );
-        granted(l.claim(M1, conn(80, PEER, 1234), 0));
-        granted(l.claim(M1, conn(80, PEER2, 1234), 0));
+        granted(o.claim(M1, conn(80, PEER, 1234)));
+        granted(o.claim(M1, conn(80, PEER2, 1234)));
         // The same connection cannot be owned twice.
         assert_eq!(
-            l.claim(M2, conn(5000, PEER, 443), 0),
+            o.claim(M2, conn(5000, PEER, 443)),
             Ok(Claimed::AlreadyOwned { seq: 4 })
         );
         assert_eq!(
-            l.claim(M1, conn(5000, PEER, 443), 0),
+            o.claim(M1, conn(5000, PEER, 443)),
             Err(Refusal::InUse { owner: M2 })
         );
         // Different peers on an unowned port: both fine.
-        granted(l.claim(M1, conn(5000, PEER2, 443), 0));
+        granted(o.claim(M1, conn(5000, PEER2, 443)));
         // M2 can re-bind its own port with its own connections on it.
-        granted(l.claim(M2, port(6000), 0));
-        granted(l.claim(M2, conn(6000, PEER, 1), 0));
-        assert!(l.release(M2, port(6000)).is_some());
-        granted(l.claim(M2, port(6000), 0));
+        granted(o.claim(M2, port(6000)));
+        granted(o.claim(M2, conn(6000, PEER, 1)));
+        assert!(o.release(M2, port(6000)).is_some());
+        granted(o.claim(M2, port(6000)));
         // But not a port where someone else has a connection.
-        assert_eq!(
-            l.claim(M2, port(5000), 0),
-            Err(Refusal::InUse { owner: M1 })
-        );
+        assert_eq!(o.claim(M2, port(5000)), Err(Refusal::InUse { owner: M1 }));
     }
 
     #[test]
     fn reclaim_is_idempotent() {
-        let mut l = lead();
-        granted(l.claim(M1, port(80), 0));
-        granted(l.claim(M2, port(81), 0));
-        let before = l.snapshot();
-        let again = l.claim(M1, port(80), 5);
+        let mut o = own();
+        granted(o.claim(M1, port(80)));
+        granted(o.claim(M2, port(81)));
+        let before = o.snapshot();
+        let again = o.claim(M1, port(80));
         assert_eq!(again, Ok(Claimed::AlreadyOwned { seq: 2 }));
         assert_eq!(again.map(|c| c.seq()), Ok(2));
-        assert_eq!(l.snapshot(), before);
+        assert_eq!(o.snapshot(), before);
     }
 
     #[test]
     fn protocols_and_addresses_are_separate() {
-        let mut l = lead();
-        granted(l.claim(M1, Key::bound(A, Proto::Tcp, 53), 0));
-        granted(l.claim(M2, Key::bound(A, Proto::Udp, 53), 0));
-        granted(l.claim(M3, Key::bound(B, Proto::Tcp, 53), 0));
-        granted(l.claim(M3, Key::connection(B, Proto::Udp, 53, PEER, 9), 0));
-        let o = |addr, proto| l.owner_of(addr, proto, 53, None);
-        assert_eq!(o(A, Proto::Tcp), Some(M1));
-        assert_eq!(o(A, Proto::Udp), Some(M2));
-        assert_eq!(o(B, Proto::Tcp), Some(M3));
-        assert_eq!(o(B, Proto::Udp), None);
+        let mut o = own();
+        granted(o.claim(M1, Key::bound(A, Proto::Tcp, 53)));
+        granted(o.claim(M2, Key::bound(A, Proto::Udp, 53)));
+        granted(o.claim(M3, Key::bound(B, Proto::Tcp, 53)));
+        granted(o.claim(M3, Key::connection(B, Proto::Udp, 53, PEER, 9)));
+        let owner = |addr, proto| o.owner_of(addr, proto, 53, None);
+        assert_eq!(owner(A, Proto::Tcp), Some(M1));
+        assert_eq!(owner(A, Proto::Udp), Some(M2));
+        assert_eq!(owner(B, Proto::Tcp), Some(M3));
+        assert_eq!(owner(B, Proto::Udp), None);
     }
 
     #[test]
     fn refusals() {
-        let mut l = lead();
+        let mut o = own();
         let other = IpAddr::from([10, 9, 9, 9]);
         let cases = [
             (
@@ -952,7 +748,7 @@ mod tests {
             ),
         ];
         for (member, key, refusal) in cases {
-            assert_eq!(l.claim(member, key, 0), Err(refusal), "{key}");
+            assert_eq!(o.claim(member, key), Err(refusal), "{key}");
         }
         assert_eq!(
             Refusal::NotLead { addr: other }.errno(),
@@ -962,53 +758,49 @@ mod tests {
         assert_eq!(Refusal::Invalid.errno(), libc::EINVAL);
         assert_eq!(Refusal::Full.errno(), libc::ENOBUFS);
         assert_eq!(Refusal::NotMember.owner(), None);
-        assert_eq!(l.seq(), 0);
-        assert_eq!(l.next_expiry(), None, "refused non-members are not tracked");
+        assert_eq!(o.seq(), 0);
     }
 
     #[test]
     fn full() {
-        let mut l = lead();
-        l.own.max_entries = 2;
-        granted(l.claim(M1, port(1), 0));
-        granted(l.claim(M1, port(2), 0));
-        assert_eq!(l.claim(M1, port(3), 0), Err(Refusal::Full));
+        let mut o = own();
+        o.max_entries = 2;
+        granted(o.claim(M1, port(1)));
+        granted(o.claim(M1, port(2)));
+        assert_eq!(o.claim(M1, port(3)), Err(Refusal::Full));
         // Conflicts and re-claims are still answered as such.
-        assert_eq!(l.claim(M2, port(1), 0), Err(Refusal::InUse { owner: M1 }));
-        assert_eq!(
-            l.claim(M1, port(1), 0),
-            Ok(Claimed::AlreadyOwned { seq: 2 })
-        );
-        l.release(M1, port(2));
-        granted(l.claim(M1, port(3), 0));
+        assert_eq!(o.claim(M2, port(1)), Err(Refusal::InUse { owner: M1 }));
+        assert_eq!(o.claim(M1, port(1)), Ok(Claimed::AlreadyOwned { seq: 2 }));
+        o.release(M1, port(2));
+        granted(o.claim(M1, port(3)));
     }
 
     #[test]
     fn release() {
-        let mut l = lead();
-        granted(l.claim(M1, port(80), 0));
-        assert_eq!(l.release(M2, port(80)), None, "not M2's");
-        assert_eq!(l.release(M1, port(81)), None, "owned by no one");
-        assert_eq!(l.seq(), 1);
+        let mut o = own();
+        granted(o.claim(M1, port(80)));
+        assert_eq!(o.release(M2, port(80)), None, "not M2's");
+        assert_eq!(o.release(M1, port(81)), None, "owned by no one");
+        assert_eq!(o.seq(), 1);
         assert_eq!(
-            l.release(M1, port(80)),
+            o.release(M1, port(80)),
             Some(Update {
                 seq: 2,
                 change: Change::Release { key: port(80) }
             })
         );
-        assert_eq!(l.release(M1, port(80)), None, "already released");
-        granted(l.claim(M2, port(80), 0));
-        assert_eq!(l.owner_of(A, Proto::Tcp, 80, None), Some(M2));
+        assert_eq!(o.release(M1, port(80)), None, "already released");
+        granted(o.claim(M2, port(80)));
+        assert_eq!(o.owner_of(A, Proto::Tcp, 80, None), Some(M2));
     }
 
     #[test]
     fn release_all() {
-        let mut l = lead();
-        granted(l.claim(M1, port(80), 0));
-        granted(l.claim(M2, port(81), 0));
-        granted(l.claim(M1, conn(80, PEER, 1), 0));
-        let updates = l.release_all(M1);
+        let mut o = own();
+        granted(o.claim(M1, port(80)));
+        granted(o.claim(M2, port(81)));
+        granted(o.claim(M1, conn(80, PEER, 1)));
+        let updates = o.release_all(M1);
         let keys: Vec<_> = updates
             .iter()
             .map(|u| match u.change {
@@ -1017,71 +809,10 @@ mod tests {
             })
             .collect();
         assert_eq!(keys, [(4, port(80)), (5, conn(80, PEER, 1))]);
-        assert_eq!(l.snapshot().entries, [(port(81), M2)]);
-        assert!(l.release_all(M1).is_empty());
-    }
-
-    #[test]
-    fn expiry_after_the_lease_and_not_before() {
-        let mut l = lead();
-        granted(l.claim(M1, port(80), 1000));
-        granted(l.claim(M1, conn(80, PEER, 1), 1000));
-        granted(l.claim(M2, port(81), 1000));
-        // M2 keeps sending heartbeats, M1 stops.
-        let mut now = 1000;
-        while now < 1000 + LEASE_MS {
-            now += HEARTBEAT_MS;
-            l.heartbeat(M2, now);
-        }
-        assert_eq!(now, 1000 + LEASE_MS);
-        assert!(l.expire(now).is_empty(), "a lease is not over at its end");
-        assert_eq!(l.next_expiry(), Some(1000 + LEASE_MS + 1));
-        // M1 cannot be replaced before its lease is over.
-        assert_eq!(
-            l.claim(M2, port(80), now),
-            Err(Refusal::InUse { owner: M1 })
-        );
-        let updates = l.expire(now + 1);
-        assert_eq!(
-            updates.iter().map(|u| u.change).collect::<Vec<_>>(),
-            [
-                Change::Release { key: port(80) },
-                Change::Release {
-                    key: conn(80, PEER, 1)
-                }
-            ]
-        );
-        assert_eq!(updates.iter().map(|u| u.seq).collect::<Vec<_>>(), [4, 5]);
-        assert!(l.expire(now + 1).is_empty());
-        assert_eq!(l.next_expiry(), Some(now + LEASE_MS + 1), "only M2 is left");
-        // Its port is free for the others now.
-        granted(l.claim(M2, port(80), now + 1));
-        assert_eq!(l.snapshot().entries, [(port(80), M2), (port(81), M2)]);
-    }
-
-    #[test]
-    fn claims_and_heartbeats_extend_the_lease() {
-        let mut l = lead();
-        granted(l.claim(M1, port(80), 0));
-        granted(l.claim(M1, port(81), 2000));
-        assert!(l.expire(2000 + LEASE_MS).is_empty());
-        l.heartbeat(M1, 4000);
-        // A clock going back does not shorten the lease.
-        l.heartbeat(M1, 10);
-        assert!(l.expire(4000 + LEASE_MS).is_empty());
-        assert_eq!(l.expire(4000 + LEASE_MS + 1).len(), 2);
-        // Heartbeats of strangers are ignored.
-        l.heartbeat(MemberId(9), 0);
-        assert_eq!(l.next_expiry(), None);
-    }
-
-    #[test]
-    fn expired_member_can_come_back() {
-        let mut l = lead();
-        granted(l.claim(M1, port(80), 0));
-        assert_eq!(l.expire(LEASE_MS + 1).len(), 1);
-        l.heartbeat(M1, LEASE_MS + 2);
-        granted(l.claim(M1, port(80), LEASE_MS + 2));
+        assert_eq!(o.snapshot().entries, [(port(81), M2)]);
+        assert!(o.release_all(M1).is_empty());
+        // The member can claim its keys again.
+        granted(o.claim(M1, port(80)));
     }
 
     #[test]
@@ -1110,22 +841,23 @@ mod tests {
     }
 
     #[test]
-    fn lead_slices_follow_member_order() {
-        let l = lead();
-        assert_eq!(l.slice(M1), ephemeral_range(0, 3));
-        assert_eq!(l.slice(M2), ephemeral_range(1, 3));
-        assert_eq!(l.slice(M3), ephemeral_range(2, 3));
-        assert_eq!(l.slice(MemberId(9)), None);
+    fn slices_follow_member_order() {
+        let o = own();
+        assert_eq!(o.members(), [M1, M2, M3]);
+        assert_eq!(o.slice(M1), ephemeral_range(0, 3));
+        assert_eq!(o.slice(M2), ephemeral_range(1, 3));
+        assert_eq!(o.slice(M3), ephemeral_range(2, 3));
+        assert_eq!(o.slice(MemberId(9)), None);
     }
 
     #[test]
     fn connections_outside_the_slice_are_refused() {
-        let mut l = lead();
-        let s1 = l.slice(M1).expect("configured");
-        let s2 = l.slice(M2).expect("configured");
-        granted(l.claim(M1, conn(*s1.start(), PEER, 80), 0));
-        granted(l.claim(M1, conn(*s1.end(), PEER, 80), 0));
-        let r = l.claim(M1, conn(*s2.start(), PEER, 80), 0);
+        let mut o = own();
+        let s1 = o.slice(M1).expect("configured");
+        let s2 = o.slice(M2).expect("configured");
+        granted(o.claim(M1, conn(*s1.start(), PEER, 80)));
+        granted(o.claim(M1, conn(*s1.end(), PEER, 80)));
+        let r = o.claim(M1, conn(*s2.start(), PEER, 80));
         assert_eq!(
             r,
             Err(Refusal::OutsideSlice {
@@ -1133,19 +865,19 @@ mod tests {
             })
         );
         assert_eq!(r.unwrap_err().errno(), libc::EADDRNOTAVAIL);
-        granted(l.claim(M2, conn(*s2.start(), PEER, 80), 0));
+        granted(o.claim(M2, conn(*s2.start(), PEER, 80)));
         // A port key may be anywhere; once M1 bound a port in M2's slice,
         // its connections on it are fine, and M2's are not.
         let p = *s2.start() + 1;
-        granted(l.claim(M1, port(p), 0));
-        granted(l.claim(M1, conn(p, PEER, 80), 0));
+        granted(o.claim(M1, port(p)));
+        granted(o.claim(M1, conn(p, PEER, 80)));
         assert_eq!(
-            l.claim(M2, conn(p, PEER2, 80), 0),
+            o.claim(M2, conn(p, PEER2, 80)),
             Err(Refusal::InUse { owner: M1 })
         );
         // Outside the ephemeral range there are no slices.
-        granted(l.claim(M2, conn(1024, PEER, 80), 0));
-        granted(l.claim(M2, conn(*EPHEMERAL.end() + 1, PEER, 80), 0));
+        granted(o.claim(M2, conn(1024, PEER, 80)));
+        granted(o.claim(M2, conn(*EPHEMERAL.end() + 1, PEER, 80)));
         assert!(Refusal::OutsideSlice { slice: None }
             .to_string()
             .contains("no ephemeral ports"));
@@ -1153,108 +885,87 @@ mod tests {
 
     #[test]
     fn seq_is_strictly_increasing() {
-        let mut l = lead();
+        let mut o = own();
         let mut seqs = Vec::new();
         for p in 1..=5 {
-            seqs.push(granted(l.claim(M1, port(p), 0)).seq);
-            let _ = l.claim(M2, port(p), 0);
-            let _ = l.claim(M1, port(p), 0);
+            seqs.push(granted(o.claim(M1, port(p))).seq);
+            let _ = o.claim(M2, port(p));
+            let _ = o.claim(M1, port(p));
         }
-        seqs.extend(l.release(M1, port(1)).map(|u| u.seq));
-        seqs.push(granted(l.claim(M2, port(1), 10)).seq);
-        seqs.extend(l.expire(LEASE_MS + 1).iter().map(|u| u.seq));
+        seqs.extend(o.release(M1, port(1)).map(|u| u.seq));
+        seqs.push(granted(o.claim(M2, port(1))).seq);
+        seqs.extend(o.release_all(M1).iter().map(|u| u.seq));
         assert_eq!(seqs, (1..=11).collect::<Vec<_>>());
-        assert_eq!(l.seq(), 11);
+        assert_eq!(o.seq(), 11);
     }
 
     #[test]
     fn owner_of_prefers_the_connection() {
-        let mut l = lead();
-        let mut r = Replica::new();
-        r.load(l.snapshot());
-        let s2 = l.slice(M2).expect("configured");
-        let mut grant =
-            |claim: Result<Claimed, Refusal>| r.apply(granted(claim)).expect("in order");
-        grant(l.claim(M1, port(80), 0));
-        grant(l.claim(M1, conn(80, PEER, 1000), 0));
-        grant(l.claim(M2, conn(*s2.start(), PEER, 80), 0));
-        grant(l.claim(M3, conn(5000, PEER, 80), 0));
+        let mut o = own();
+        let s2 = o.slice(M2).expect("configured");
+        granted(o.claim(M1, port(80)));
+        granted(o.claim(M1, conn(80, PEER, 1000)));
+        granted(o.claim(M2, conn(*s2.start(), PEER, 80)));
+        granted(o.claim(M3, conn(5000, PEER, 80)));
         let tcp = Proto::Tcp;
-        assert_eq!(r.owner_of(A, tcp, 80, Some((PEER, 1000))), Some(M1));
-        assert_eq!(r.owner_of(A, tcp, 80, Some((PEER, 1001))), Some(M1));
-        assert_eq!(r.owner_of(A, tcp, 80, None), Some(M1));
-        assert_eq!(r.owner_of(A, tcp, *s2.start(), Some((PEER, 80))), Some(M2));
-        assert_eq!(r.owner_of(A, tcp, *s2.start(), Some((PEER, 81))), None);
-        assert_eq!(r.owner_of(A, tcp, *s2.start(), None), None);
-        assert_eq!(r.owner_of(A, tcp, 5000, Some((PEER, 80))), Some(M3));
-        assert_eq!(r.owner_of(A, Proto::Udp, 80, Some((PEER, 1000))), None);
-        assert_eq!(r.owner_of(B, tcp, 80, None), None);
+        assert_eq!(o.owner_of(A, tcp, 80, Some((PEER, 1000))), Some(M1));
+        assert_eq!(o.owner_of(A, tcp, 80, Some((PEER, 1001))), Some(M1));
+        assert_eq!(o.owner_of(A, tcp, 80, None), Some(M1));
+        assert_eq!(o.owner_of(A, tcp, *s2.start(), Some((PEER, 80))), Some(M2));
+        assert_eq!(o.owner_of(A, tcp, *s2.start(), Some((PEER, 81))), None);
+        assert_eq!(o.owner_of(A, tcp, *s2.start(), None), None);
+        assert_eq!(o.owner_of(A, tcp, 5000, Some((PEER, 80))), Some(M3));
+        assert_eq!(o.owner_of(A, Proto::Udp, 80, Some((PEER, 1000))), None);
+        assert_eq!(o.owner_of(B, tcp, 80, None), None);
     }
 
+    /// The table of [`Ownership::load`] is the snapshot's, its seq
+    /// included; the addresses and members stay, and the rules go on from
+    /// there.
     #[test]
-    fn replica_needs_a_snapshot_first() {
-        let mut l = lead();
-        let mut r = Replica::new();
-        assert_eq!(r.seq(), None);
-        let u = granted(l.claim(M1, port(80), 0));
-        let gap = r.apply(u);
-        assert_eq!(gap, Err(Gap { have: None, got: 1 }));
+    fn snapshot_and_load() {
+        let mut o = own();
+        assert_eq!(o.snapshot(), Snapshot::default());
+        granted(o.claim(M1, port(80)));
+        granted(o.claim(M2, port(81)));
+        granted(o.claim(M3, Key::connection(A6, Proto::Udp, 53, PEER6, 9)));
+        o.release(M1, port(80)).expect("owned");
+        let snap = o.snapshot();
+        assert_eq!(snap.seq, 4);
         assert_eq!(
-            gap.unwrap_err().to_string(),
-            "update 1 before any snapshot: a snapshot is needed"
+            snap.entries,
+            [
+                (port(81), M2),
+                (Key::connection(A6, Proto::Udp, 53, PEER6, 9), M3)
+            ]
         );
-        r.load(l.snapshot());
-        assert_eq!(r.seq(), Some(1));
-        assert_eq!(r.entries(), l.snapshot().entries);
+        let mut copy = own();
+        granted(copy.claim(M1, port(82)));
+        copy.load(snap.clone());
+        assert_eq!(copy.seq(), 4);
+        assert_eq!(copy.snapshot(), snap);
+        assert_eq!(copy.addrs(), o.addrs());
+        assert_eq!(copy.members(), o.members());
+        assert_eq!(copy.owner_of(A, Proto::Tcp, 82, None), None, "replaced");
+        assert_eq!(copy.owner_of(A, Proto::Tcp, 81, None), Some(M2));
+        assert_eq!(copy.keys_of(M3), o.keys_of(M3));
+        // The loaded copy decides as the original does.
+        assert_eq!(copy.claim(M1, port(81)), Err(Refusal::InUse { owner: M2 }));
+        assert_eq!(
+            copy.claim(M2, port(81)),
+            Ok(Claimed::AlreadyOwned { seq: 4 })
+        );
+        let u = granted(copy.claim(M3, port(82)));
+        assert_eq!(u, granted(o.claim(M3, port(82))));
+        assert_eq!(u.seq, 5);
+        assert_eq!(copy.snapshot(), o.snapshot());
     }
 
+    /// A random workload: a copy given the same commands in the same order,
+    /// and one that reloads a snapshot now and then, end with the same
+    /// table and decide every command the same way.
     #[test]
-    fn replica_gap_and_resync() {
-        let mut l = lead();
-        let mut r = Replica::new();
-        r.load(l.snapshot());
-        assert_eq!(r.seq(), Some(0));
-        let u1 = granted(l.claim(M1, port(80), 0));
-        let u2 = granted(l.claim(M2, port(81), 0));
-        let u3 = l.release(M1, port(80)).expect("owned");
-        r.apply(u1).expect("next");
-        // u2 is lost: u3 is a gap, and so is everything after until a snapshot.
-        let gap = r.apply(u3).unwrap_err();
-        assert_eq!(
-            gap,
-            Gap {
-                have: Some(1),
-                got: 3
-            }
-        );
-        assert_eq!(
-            gap.to_string(),
-            "update 3 after update 1: a snapshot is needed"
-        );
-        assert_eq!(r.seq(), None);
-        assert!(r.apply(u2).is_err(), "out of sync until a snapshot");
-        // A stale or repeated update is a gap too.
-        let mut r2 = Replica::new();
-        r2.load(l.snapshot());
-        assert_eq!(
-            r2.apply(u3),
-            Err(Gap {
-                have: Some(3),
-                got: 3
-            })
-        );
-        r.load(l.snapshot());
-        assert_eq!(r.seq(), Some(3));
-        assert_eq!(r.entries(), [(port(81), M2)]);
-        let u4 = granted(l.claim(M3, port(82), 0));
-        r.apply(u4).expect("in sync again");
-        assert_eq!(r.entries(), l.snapshot().entries);
-    }
-
-    /// A random workload: every replica that applies every update, or
-    /// misses some and resyncs from a snapshot, ends with the lead's view.
-    #[test]
-    fn replicas_follow_the_lead() {
+    fn copies_given_the_same_commands_agree() {
         let mut rng = 0x2545_f491_4f6c_dd1d_u64;
         let mut next = move |n: u64| {
             rng = rng
@@ -1263,15 +974,11 @@ mod tests {
             (rng >> 33) % n
         };
         let members = [M1, M2, M3];
-        let mut l = lead();
-        let mut full = Replica::new();
-        let mut lossy = Replica::new();
-        full.load(l.snapshot());
-        lossy.load(l.snapshot());
+        let mut o = own();
+        let mut same = own();
+        let mut loaded = own();
         let mut last_seq = 0;
-        let mut now = 0;
         for _ in 0..5000 {
-            now += next(300);
             let member = members[next(3) as usize];
             let p = if next(2) == 0 {
                 next(8) as u16 + 1
@@ -1287,45 +994,47 @@ mod tests {
                 port: p,
                 remote,
             };
-            let updates = match next(10) {
-                0..=5 => match l.claim(member, key, now) {
-                    Ok(Claimed::Granted(u)) => vec![u],
-                    _ => vec![],
-                },
-                6..=7 => l.release(member, key).into_iter().collect(),
-                8 => {
-                    for &m in &members {
-                        if next(4) != 0 {
-                            l.heartbeat(m, now);
-                        }
+            let updates = match next(20) {
+                0..=11 => {
+                    let claim = o.claim(member, key);
+                    assert_eq!(same.claim(member, key), claim);
+                    assert_eq!(loaded.claim(member, key), claim);
+                    match claim {
+                        Ok(Claimed::Granted(u)) => vec![u],
+                        _ => vec![],
                     }
-                    vec![]
                 }
-                _ => l.expire(now),
+                12..=18 => {
+                    let update = o.release(member, key);
+                    assert_eq!(same.release(member, key), update);
+                    assert_eq!(loaded.release(member, key), update);
+                    update.into_iter().collect()
+                }
+                _ => {
+                    let updates = o.release_all(member);
+                    assert_eq!(same.release_all(member), updates);
+                    assert_eq!(loaded.release_all(member), updates);
+                    updates
+                }
             };
             for u in updates {
                 assert_eq!(u.seq, last_seq + 1);
                 last_seq = u.seq;
-                full.apply(u).expect("no update missed");
-                // One update in 20 is lost; the next one is then a gap.
-                if next(20) != 0 && lossy.apply(u).is_err() {
-                    lossy.load(l.snapshot());
-                }
+            }
+            // One command in 50, a copy that starts over from a snapshot.
+            if next(50) == 0 {
+                loaded = own();
+                loaded.load(o.snapshot());
             }
         }
-        if lossy.seq() != Some(l.seq()) {
-            // The last update was lost: the next one would have told.
-            lossy.load(l.snapshot());
-        }
         assert!(last_seq > 500, "the workload did something ({last_seq})");
-        let snap = l.snapshot();
-        assert_eq!(full.seq(), Some(snap.seq));
-        assert_eq!(full.entries(), snap.entries);
-        assert_eq!(lossy.seq(), Some(snap.seq));
-        assert_eq!(lossy.entries(), snap.entries);
+        let snap = o.snapshot();
+        assert_eq!(snap.seq, last_seq);
+        assert_eq!(same.snapshot(), snap);
+        assert_eq!(loaded.snapshot(), snap);
         for (key, member) in &snap.entries {
             assert_eq!(
-                full.owner_of(key.addr, key.proto, key.port, key.remote),
+                o.owner_of(key.addr, key.proto, key.port, key.remote),
                 Some(*member)
             );
         }
@@ -1338,58 +1047,53 @@ mod tests {
                 .entry(*member)
                 .or_default() += 1;
         }
-        assert_eq!(l.own.table.ports, counts);
-        assert_eq!(full.table.ports, counts);
+        assert_eq!(o.table.ports, counts);
+        assert_eq!(same.table.ports, counts);
+        assert_eq!(loaded.table.ports, counts);
     }
 
     /// The rules of the IPv4 tests above, on an IPv6 address.
     #[test]
     fn ipv6_keys_follow_the_same_rules() {
-        let mut l = lead();
+        let mut o = own();
         let port6 = |p| Key::bound(A6, Proto::Tcp, p);
         let conn6 = |p, peer_port| Key::connection(A6, Proto::Tcp, p, PEER6, peer_port);
-        granted(l.claim(M1, port6(80), 0));
-        assert_eq!(l.claim(M2, port6(80), 0), Err(Refusal::InUse { owner: M1 }));
+        granted(o.claim(M1, port6(80)));
+        assert_eq!(o.claim(M2, port6(80)), Err(Refusal::InUse { owner: M1 }));
         assert_eq!(
-            l.claim(M2, conn6(80, 1234), 0),
+            o.claim(M2, conn6(80, 1234)),
             Err(Refusal::InUse { owner: M1 })
         );
-        granted(l.claim(M1, conn6(80, 1234), 0));
-        assert_eq!(
-            l.claim(M1, port6(80), 0),
-            Ok(Claimed::AlreadyOwned { seq: 2 })
-        );
+        granted(o.claim(M1, conn6(80, 1234)));
+        assert_eq!(o.claim(M1, port6(80)), Ok(Claimed::AlreadyOwned { seq: 2 }));
         // The ephemeral slices hold for IPv6 connections too.
-        let s1 = l.slice(M1).expect("configured");
-        let s2 = l.slice(M2).expect("configured");
-        granted(l.claim(M2, conn6(*s2.start(), 443), 0));
+        let s1 = o.slice(M1).expect("configured");
+        let s2 = o.slice(M2).expect("configured");
+        granted(o.claim(M2, conn6(*s2.start(), 443)));
         assert_eq!(
-            l.claim(M1, conn6(*s2.end(), 443), 0),
+            o.claim(M1, conn6(*s2.end(), 443)),
             Err(Refusal::OutsideSlice {
                 slice: Some(s1.clone())
             })
         );
-        granted(l.claim(M1, conn6(*s1.end(), 443), 0));
-        // An IPv6 address the lead does not lead.
+        granted(o.claim(M1, conn6(*s1.end(), 443)));
+        // An IPv6 address that is not one of the database's.
         let other: IpAddr = "fd00:9::2".parse().expect("addr");
-        let r = l.claim(M1, Key::bound(other, Proto::Tcp, 80), 0);
+        let r = o.claim(M1, Key::bound(other, Proto::Tcp, 80));
         assert_eq!(r, Err(Refusal::NotLead { addr: other }));
         assert_eq!(r.unwrap_err().to_string(), "not the lead of fd00:9::2");
-        // Releases and the owner lookups of a replica.
-        let mut r = Replica::new();
-        r.load(l.snapshot());
-        assert_eq!(r.owner_of(A6, Proto::Tcp, 80, Some((PEER6, 9))), Some(M1));
-        assert_eq!(r.owner_of(A6, Proto::Tcp, 80, None), Some(M1));
+        // Releases and the owner lookups.
+        assert_eq!(o.owner_of(A6, Proto::Tcp, 80, Some((PEER6, 9))), Some(M1));
+        assert_eq!(o.owner_of(A6, Proto::Tcp, 80, None), Some(M1));
         assert_eq!(
-            r.owner_of(A6, Proto::Tcp, *s2.start(), Some((PEER6, 443))),
+            o.owner_of(A6, Proto::Tcp, *s2.start(), Some((PEER6, 443))),
             Some(M2)
         );
-        assert_eq!(r.owner_of(A6, Proto::Udp, 80, None), None);
-        let u = l.release(M1, port6(80)).expect("owned");
-        r.apply(u).expect("next");
-        assert_eq!(r.owner_of(A6, Proto::Tcp, 80, None), None);
+        assert_eq!(o.owner_of(A6, Proto::Udp, 80, None), None);
+        o.release(M1, port6(80)).expect("owned");
+        assert_eq!(o.owner_of(A6, Proto::Tcp, 80, None), None);
         assert_eq!(
-            r.owner_of(A6, Proto::Tcp, 80, Some((PEER6, 1234))),
+            o.owner_of(A6, Proto::Tcp, 80, Some((PEER6, 1234))),
             Some(M1)
         );
     }
@@ -1398,15 +1102,15 @@ mod tests {
     /// conflict; IPv4 keys come first.
     #[test]
     fn v4_and_v6_keys_of_the_same_port_are_independent() {
-        let mut l = lead();
-        granted(l.claim(M2, Key::bound(A6, Proto::Tcp, 80), 0));
-        granted(l.claim(M1, Key::bound(A, Proto::Tcp, 80), 0));
-        granted(l.claim(M3, Key::connection(A6, Proto::Udp, 53, PEER6, 9), 0));
-        granted(l.claim(M1, Key::bound(A, Proto::Udp, 53), 0));
-        assert_eq!(l.owner_of(A, Proto::Tcp, 80, None), Some(M1));
-        assert_eq!(l.owner_of(A6, Proto::Tcp, 80, None), Some(M2));
+        let mut o = own();
+        granted(o.claim(M2, Key::bound(A6, Proto::Tcp, 80)));
+        granted(o.claim(M1, Key::bound(A, Proto::Tcp, 80)));
+        granted(o.claim(M3, Key::connection(A6, Proto::Udp, 53, PEER6, 9)));
+        granted(o.claim(M1, Key::bound(A, Proto::Udp, 53)));
+        assert_eq!(o.owner_of(A, Proto::Tcp, 80, None), Some(M1));
+        assert_eq!(o.owner_of(A6, Proto::Tcp, 80, None), Some(M2));
         assert_eq!(
-            l.snapshot().entries,
+            o.snapshot().entries,
             [
                 (Key::bound(A, Proto::Tcp, 80), M1),
                 (Key::bound(A, Proto::Udp, 53), M1),
@@ -1414,17 +1118,17 @@ mod tests {
                 (Key::connection(A6, Proto::Udp, 53, PEER6, 9), M3),
             ]
         );
-        assert!(l.release(M1, Key::bound(A, Proto::Tcp, 80)).is_some());
-        assert_eq!(l.owner_of(A6, Proto::Tcp, 80, None), Some(M2));
+        assert!(o.release(M1, Key::bound(A, Proto::Tcp, 80)).is_some());
+        assert_eq!(o.owner_of(A6, Proto::Tcp, 80, None), Some(M2));
         assert_eq!(
-            l.claim(M1, Key::bound(A6, Proto::Tcp, 80), 0),
+            o.claim(M1, Key::bound(A6, Proto::Tcp, 80)),
             Err(Refusal::InUse { owner: M2 })
         );
     }
 
     #[test]
     fn families_and_mapped_addresses() {
-        let mut l = lead();
+        let mut o = own();
         // A remote of another family is not a key a kernel could own.
         let mixed = [
             Key::connection(A, Proto::Tcp, 80, PEER6, 1),
@@ -1434,7 +1138,7 @@ mod tests {
         ];
         for key in mixed {
             assert!(!key.is_valid(), "{key}");
-            assert_eq!(l.claim(M1, key, 0), Err(Refusal::Invalid), "{key}");
+            assert_eq!(o.claim(M1, key), Err(Refusal::Invalid), "{key}");
         }
         // An IPv4-mapped address is the IPv4 address.
         let mapped = |a: IpAddr| match a {
@@ -1459,11 +1163,12 @@ mod tests {
         assert!(!hand(mapped(A), Some((mapped(PEER), 1))).is_valid());
         assert!(hand(A, Some((PEER, 1))).is_valid());
         assert!(hand(A6, Some((PEER6, 1))).is_valid());
-        // A lead of a mapped address leads the IPv4 address; the lookups
-        // take either form.
-        let mut l = Lead::new([mapped(B)], [M1]);
-        granted(l.claim(M1, Key::bound(B, Proto::Udp, 53), 0));
-        assert_eq!(l.owner_of(mapped(B), Proto::Udp, 53, None), Some(M1));
+        // The database of a mapped address is the IPv4 address's; the
+        // lookups take either form.
+        let mut o = Ownership::new([mapped(B)], [M1]);
+        assert_eq!(o.addrs(), [B]);
+        granted(o.claim(M1, Key::bound(B, Proto::Udp, 53)));
+        assert_eq!(o.owner_of(mapped(B), Proto::Udp, 53, None), Some(M1));
     }
 
     #[test]

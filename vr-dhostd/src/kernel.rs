@@ -37,12 +37,14 @@
 //! single-threaded tokio runtime in the calling thread until SIGINT or
 //! SIGTERM.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::ops::RangeInclusive;
+use std::path::PathBuf;
 use std::thread;
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -78,11 +80,20 @@ const NTF_BUFFER: usize = 4 << 20;
 // ---------------------------------------------------------------------
 // Configuration
 
-/// The daemon's [`Config`] for the distributed addresses of `args.vr`
-/// among `dhosts` (a dhost-get dump), IPv4 and IPv6 ones: they must exist
-/// and agree on this kernel's member id and the lead's. A member needs
-/// `lead-addr` (a usage error without); the lead listens on `listen`.
-pub fn config(args: &DaemonArgs, dhosts: &[Dhost], host_name: &str) -> Result<Config> {
+/// Where a daemon keeps its Raft state without `state-dir`.
+pub fn default_state_dir(vr: u32) -> PathBuf {
+    PathBuf::from(format!("/var/lib/vr-dhostd/vr{vr}"))
+}
+
+/// The daemon's [`Config`] and listening address for the distributed
+/// addresses of `args.vr` among `dhosts` (a dhost-get dump), IPv4 and IPv6
+/// ones: they must exist and agree on this kernel's member id and the
+/// lead's, and this member must be in `members`.
+pub fn config(
+    args: &DaemonArgs,
+    dhosts: &[Dhost],
+    host_name: &str,
+) -> Result<(Config, SocketAddr)> {
     let vr = args.vr;
     let mut mine: Vec<(IpAddr, &Dhost)> = dhosts
         .iter()
@@ -105,57 +116,71 @@ pub fn config(args: &DaemonArgs, dhosts: &[Dhost], host_name: &str) -> Result<Co
             first.addr, first.member, first.lead, other.addr, other.member, other.lead
         )));
     }
-    let (member, lead) = (MemberId(first.member), MemberId(first.lead));
-    let lead_addr = if member == lead {
-        None
-    } else {
-        Some(args.lead_addr.ok_or_else(|| {
-            Error::Usage(format!(
-                "\"lead-addr <ADDR[:PORT]>\" is required: this kernel is member {} of VR {vr}, \
-                 its lead is {}",
-                member.0, lead.0
-            ))
-        })?)
-    };
+    let member = MemberId(first.member);
     let mut addrs: Vec<IpAddr> = mine.iter().map(|(a, _)| *a).collect();
     addrs.dedup();
-    // The lead's own bind of its listening socket would be a claim that
-    // only the lead itself can answer, while it is busy binding: on a
-    // distributed address of either family, or on a wildcard (0.0.0.0,
-    // ::), which claims on those of its families.
-    // A member whose lead-addr is a distributed address would reach
-    // itself: every member holds those addresses.
-    if let Some(ip) = lead_addr.map(|a| a.ip().to_canonical()) {
-        if addrs.contains(&ip) {
+    let members: BTreeMap<MemberId, SocketAddr> = args
+        .members
+        .iter()
+        .map(|&(id, addr)| (MemberId(id), addr))
+        .collect();
+    let Some(&own) = members.get(&member) else {
+        return Err(Error::Daemon(format!(
+            "this kernel is member {} of VR {vr}, which \"members\" does not list",
+            member.0
+        )));
+    };
+    // A daemon's bind of its listening socket on a distributed address
+    // (or a wildcard, which claims on those of its family) would be a
+    // claim that only the group can answer, while the daemon is starting;
+    // and every member holds the distributed addresses, so connecting to
+    // one would reach any member.
+    for (m, addr) in &members {
+        let ip = addr.ip().to_canonical();
+        if ip.is_unspecified() || addrs.contains(&ip) {
             return Err(Error::Daemon(format!(
-                "lead-addr {ip} is a distributed address, which this member holds too; \
-                 give the lead's own address"
+                "member {m}'s daemon address {ip} is a wildcard or a distributed address; \
+                 give each member's own address"
             )));
         }
     }
-    if member == lead {
-        let ip = args.listen.ip().to_canonical();
-        if ip.is_unspecified() || addrs.contains(&ip) {
-            return Err(Error::Daemon(format!(
-                "the lead cannot listen on {ip}: its bind would claim a port of a distributed \
-                 address; give \"listen\" (or \"lead-addr\") an address of its own"
-            )));
-        }
+    let listen = args.listen.unwrap_or(own);
+    let ip = listen.ip().to_canonical();
+    if ip.is_unspecified() || addrs.contains(&ip) {
+        return Err(Error::Daemon(format!(
+            "the daemon cannot listen on {ip}: its bind would claim a port of a distributed \
+             address; give \"listen\" an address of its own"
+        )));
     }
     let mut name = args.name.clone().unwrap_or_else(|| host_name.to_owned());
     if name.is_empty() {
         name = format!("member-{}", member.0);
     }
-    Ok(Config {
-        member,
-        lead,
-        name,
-        addrs,
-        members: args.members.iter().copied().map(MemberId).collect(),
-        listen: (member == lead).then_some(args.listen),
-        lead_addr,
-        timing: Timing::default(),
-    })
+    let mut timing = Timing::default();
+    if let Some(ms) = args.heartbeat_ms {
+        timing.heartbeat = Duration::from_millis(ms);
+    }
+    if let Some((min, max)) = args.election_ms {
+        timing.election = (Duration::from_millis(min), Duration::from_millis(max));
+    }
+    if let Some(ms) = args.lease_ms {
+        timing.lease = Duration::from_millis(ms);
+    }
+    Ok((
+        Config {
+            member,
+            vr,
+            name,
+            addrs,
+            members,
+            state_dir: args
+                .state_dir
+                .clone()
+                .unwrap_or_else(|| default_state_dir(vr)),
+            timing,
+        },
+        listen,
+    ))
 }
 
 // ---------------------------------------------------------------------
@@ -891,11 +916,12 @@ fn shutdown_signal() -> Result<oneshot::Receiver<i32>> {
 /// already; `sock` is for the requests. Errors of requests are logged; the
 /// daemon stops with an error when a netlink socket fails, or the daemon
 /// cannot start (e.g. the lead cannot listen).
-pub fn run(cfg: Config, vr: u32, ntf: GenlSocket, sock: GenlSocket) -> Result<()> {
+pub fn run(cfg: Config, listen: SocketAddr, ntf: GenlSocket, sock: GenlSocket) -> Result<()> {
+    let vr = cfg.vr;
     let shutdown = shutdown_signal()?;
     let (input_tx, input_rx) = mpsc::unbounded_channel();
     let (events_tx, events_rx) = mpsc::channel(1024);
-    let (cmds_tx, mut cmds_rx) = mpsc::channel::<KernelCmd>(1024);
+    let (cmds_tx, mut cmds_rx) = mpsc::unbounded_channel::<KernelCmd>();
     let side = KernelSide {
         sock,
         vr,
@@ -920,12 +946,20 @@ pub fn run(cfg: Config, vr: u32, ntf: GenlSocket, sock: GenlSocket) -> Result<()
         .enable_all()
         .build()
         .map_err(|e| Error::io("cannot start the runtime", e))?;
-    let role = if cfg.is_lead() { "lead" } else { "member" };
     eprintln!(
-        "dhost daemon: {} ({role}, lead {}) of VR {vr}: {:?}",
-        cfg.member, cfg.lead.0, cfg.addrs
+        "dhost daemon: member {} ({}) of VR {vr}, {} members, listening on {listen}: {:?}",
+        cfg.member,
+        cfg.name,
+        cfg.members.len(),
+        cfg.addrs
     );
     let result = runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("distributed host: listen on {listen}: {e}"),
+            )
+        })?;
         // The commands go to the kernel thread's queue, which is never
         // full: the daemon never waits for the kernel thread while the
         // kernel thread waits for it to take an event. One queue keeps
@@ -947,7 +981,7 @@ pub fn run(cfg: Config, vr: u32, ntf: GenlSocket, sock: GenlSocket) -> Result<()
                 eprintln!("dhost daemon: {name}, stopping");
             }
         };
-        daemon::run(cfg, events_rx, cmds_tx, shutdown).await
+        daemon::run(cfg, listener, events_rx, cmds_tx, shutdown).await
     });
     match result {
         Ok(()) => Ok(()),
@@ -1571,86 +1605,107 @@ mod tests {
         crate::args::parse_dhost_daemon(&words).expect("valid")
     }
 
+    const MEMBERS: &str = "1=10.9.0.10,2=10.9.0.11:7401,3=fd00:9::13";
+
     #[test]
     fn configuration_from_the_kernel() {
-        let a = args(&["members", "1,2,3", "lead-addr", "10.9.0.10:7400"]);
+        let a = args(&["members", MEMBERS]);
         let dhosts = [dhost(B, 0, 2, 1), dhost(A, 0, 2, 1), dhost(A, 1, 5, 5)];
-        let cfg = config(&a, &dhosts, "host2").expect("valid");
-        assert_eq!((cfg.member, cfg.lead), (MemberId(2), MemberId(1)));
+        let (cfg, listen) = config(&a, &dhosts, "host2").expect("valid");
+        assert_eq!((cfg.member, cfg.vr), (MemberId(2), 0));
         assert_eq!(cfg.addrs, [A, B]);
         assert_eq!(cfg.name, "host2");
-        assert_eq!(cfg.lead_addr, Some("10.9.0.10:7400".parse().expect("addr")));
-        assert_eq!(cfg.listen, None);
-        assert_eq!(cfg.members, [MemberId(1), MemberId(2), MemberId(3)]);
-        // The lead of VR 1 listens on lead-addr by default; it is the only
-        // address a lead needs.
+        // This member listens on its own entry by default.
+        assert_eq!(listen, "10.9.0.11:7401".parse().expect("addr"));
+        assert_eq!(
+            cfg.members.keys().copied().collect::<Vec<_>>(),
+            [MemberId(1), MemberId(2), MemberId(3)]
+        );
+        assert_eq!(
+            cfg.members.get(&MemberId(3)),
+            Some(&"[fd00:9::13]:7400".parse().expect("addr"))
+        );
+        assert_eq!(cfg.state_dir, PathBuf::from("/var/lib/vr-dhostd/vr0"));
+        assert_eq!(cfg.timing, Timing::default());
+        // VR 1, with a name, another listening address and timers.
         let a = args(&[
             "members",
-            "5,6",
+            "5=10.9.0.10,6=10.9.0.11",
             "vr",
             "1",
             "name",
             "x",
-            "lead-addr",
-            "10.9.0.10",
+            "listen",
+            "10.9.0.99:9",
+            "state-dir",
+            "/tmp/s",
+            "heartbeat",
+            "20",
+            "election",
+            "100-200",
+            "lease",
+            "500",
         ]);
-        let cfg = config(&a, &dhosts, "host").expect("valid");
-        assert!(cfg.is_lead());
-        assert_eq!(cfg.listen, Some("10.9.0.10:7400".parse().expect("addr")));
+        let (cfg, listen) = config(&a, &dhosts, "host").expect("valid");
+        assert_eq!(listen, "10.9.0.99:9".parse().expect("addr"));
         assert_eq!((cfg.addrs.as_slice(), cfg.name.as_str()), (&[A][..], "x"));
+        assert_eq!(cfg.state_dir, PathBuf::from("/tmp/s"));
+        assert_eq!(
+            cfg.timing,
+            Timing {
+                heartbeat: Duration::from_millis(20),
+                election: (Duration::from_millis(100), Duration::from_millis(200)),
+                lease: Duration::from_millis(500),
+                ..Timing::default()
+            }
+        );
     }
 
     #[test]
-    fn the_lead_does_not_listen_on_a_distributed_address() {
-        let dhosts = [dhost(A, 0, 1, 1)];
-        for words in [
-            &["members", "1,2"][..],
-            &["members", "1,2", "listen", "0.0.0.0:7400"],
-            &["members", "1,2", "lead-addr", "10.0.0.100"],
+    fn no_daemon_address_is_distributed_or_a_wildcard() {
+        let dhosts = [dhost(A, 0, 1, 1), dhost(V6, 0, 1, 1)];
+        for members in [
+            "1=10.0.0.100,2=10.9.0.11",
+            "1=10.9.0.10,2=10.0.0.100",
+            "1=10.9.0.10,2=[::ffff:10.0.0.100]:7400",
+            "1=10.9.0.10,2=[fd00:9::100]:7400",
+            "1=0.0.0.0,2=10.9.0.11",
+            "1=10.9.0.10,2=[::]:7400",
         ] {
-            let err = config(&args(words), &dhosts, "h").expect_err("refused");
+            let err = config(&args(&["members", members]), &dhosts, "h").expect_err("refused");
             assert_eq!(err.exit_code(), 1);
             assert!(
-                err.to_string().contains("the lead cannot listen on"),
-                "{err}"
+                err.to_string()
+                    .contains("is a wildcard or a distributed address"),
+                "{members}: {err}"
             );
         }
-        // A member never listens: its defaults are fine.
-        let member = [dhost(A, 0, 2, 1), dhost(V6, 0, 2, 1)];
-        let a = args(&["members", "1,2", "lead-addr", "10.9.0.10"]);
-        assert!(config(&a, &member, "h").is_ok());
-        // But it does not connect to a distributed address, of either
-        // family, which it holds itself.
-        for lead_addr in [
-            "10.0.0.100",
-            "[::ffff:10.0.0.100]:7400",
+        for listen in [
             "[fd00:9::100]:7400",
+            "[::]:7400",
+            "0.0.0.0:7400",
+            "[::ffff:10.0.0.100]:7400",
         ] {
-            let err = config(
-                &args(&["members", "1,2", "lead-addr", lead_addr]),
-                &member,
-                "h",
-            )
-            .expect_err("refused");
-            assert_eq!(err.exit_code(), 1);
+            let a = args(&["members", "1=10.9.0.10,2=10.9.0.11", "listen", listen]);
+            let err = config(&a, &dhosts, "h").expect_err("refused");
             assert!(
-                err.to_string().contains("is a distributed address"),
-                "{lead_addr}: {err}"
+                err.to_string().contains("the daemon cannot listen on"),
+                "{listen}: {err}"
             );
         }
     }
 
     /// The IPv6 distributed addresses are served with the IPv4 ones: they
-    /// must agree on the ids, and the lead listens on none of them.
+    /// must agree on the ids.
     #[test]
     fn configuration_takes_both_families() {
-        let a = args(&["members", "1,2,3", "lead-addr", "10.9.0.10:7400"]);
+        let a = args(&["members", MEMBERS]);
         let dhosts = [dhost(V6, 0, 2, 1), dhost(B, 0, 2, 1), dhost(A, 0, 2, 1)];
-        let cfg = config(&a, &dhosts, "host2").expect("valid");
-        assert_eq!((cfg.member, cfg.lead), (MemberId(2), MemberId(1)));
+        let (cfg, _) = config(&a, &dhosts, "host2").expect("valid");
+        assert_eq!(cfg.member, MemberId(2));
         assert_eq!(cfg.addrs, [A, B, V6]);
         // A VR with IPv6 addresses only.
-        let cfg = config(&a, &[dhost(W6, 0, 2, 1), dhost(V6, 0, 2, 1)], "h").expect("valid");
+        let (cfg, _) = config(&a, &[dhost(W6, 0, 2, 1), dhost(V6, 0, 2, 1)], "h").expect("valid");
         assert_eq!(cfg.addrs, [V6, W6]);
         // The ids must agree across the families.
         let err = config(&a, &[dhost(V6, 0, 3, 3), dhost(A, 0, 2, 1)], "h").expect_err("refused");
@@ -1660,30 +1715,12 @@ mod tests {
                 .contains("disagree: 10.0.0.100 is member 2 with lead 1, fd00:9::100 is member 3"),
             "{err}"
         );
-        // The lead does not listen on an IPv6 distributed address, on ::,
-        // or on an IPv4 one written IPv4-mapped.
-        let lead = [dhost(A, 0, 1, 1), dhost(V6, 0, 1, 1)];
-        for listen in [
-            "[fd00:9::100]:7400",
-            "[::]:7400",
-            "[::ffff:10.0.0.100]:7400",
-        ] {
-            let err = config(&args(&["members", "1,2", "listen", listen]), &lead, "h")
-                .expect_err("refused");
-            assert!(
-                err.to_string().contains("the lead cannot listen on"),
-                "{listen}: {err}"
-            );
-        }
-        let a = args(&["members", "1,2", "listen", "[fd00:9::1]:7400"]);
-        let cfg = config(&a, &lead, "h").expect("an address of its own");
-        assert_eq!(cfg.listen, Some("[fd00:9::1]:7400".parse().expect("addr")));
     }
 
     #[test]
     fn configuration_errors() {
-        let a = args(&["members", "1,2"]);
-        let msg = |r: Result<Config>| r.err().map(|e| (e.exit_code(), e.to_string()));
+        let a = args(&["members", "1=10.9.0.10,2=10.9.0.11"]);
+        let msg = |r: Result<(Config, SocketAddr)>| r.err().map(|e| (e.exit_code(), e.to_string()));
         assert_eq!(
             msg(config(&a, &[dhost(A, 1, 1, 1)], "h")),
             Some((
@@ -1699,10 +1736,10 @@ mod tests {
             text.contains("disagree: 10.0.0.100 is member 1 with lead 1, 10.0.0.101 is member 2"),
             "{text}"
         );
-        let (code, text) = msg(config(&a, &[dhost(A, 0, 2, 1)], "h")).expect("error");
-        assert_eq!(code, 2);
+        let (code, text) = msg(config(&a, &[dhost(A, 0, 3, 1)], "h")).expect("error");
+        assert_eq!(code, 1);
         assert!(
-            text.contains("\"lead-addr <ADDR[:PORT]>\" is required"),
+            text.contains("this kernel is member 3 of VR 0, which \"members\" does not list"),
             "{text}"
         );
     }

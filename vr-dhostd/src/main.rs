@@ -4,20 +4,19 @@
 //! Distributed IP host: several members (kernels on separate machines on
 //! one L2 segment) serve one IPv4 or IPv6 address together. Each bound
 //! TCP/UDP port and each connection of such an address is owned by exactly
-//! one member. For each address one member is the lead: the single
-//! authority that grants or refuses the claims of the members and
-//! publishes every change with a sequence number. There is no consensus
-//! protocol.
+//! one member. The members' daemons form a Raft group (openraft) whose
+//! replicated state machine is the table of these ownerships.
 //!
 //! The pure logic, without I/O or clocks:
-//! - [`db`]: the ownership database (the lead's authority and the members'
-//!   replicas), with the conflict, lease and ephemeral-port rules;
-//! - [`proto`]: the framed wire format between the members' daemons and
-//!   the lead.
+//! - [`db`]: the ownership database, with the conflict and ephemeral-port
+//!   rules.
 //!
 //! And its I/O:
-//! - [`daemon`]: the ownership-sync daemon (tokio), which talks to the
-//!   other members' daemons over TCP and to its kernel through channels;
+//! - [`raft`]: the database as openraft's state machine, its log store
+//!   (redb) and wire protocol 3 between the daemons;
+//! - [`daemon`]: the ownership-sync daemon (tokio), a Raft node that turns
+//!   its kernel's claims into proposals, talking to its kernel through
+//!   channels;
 //! - [`kernel`]: the other ends of those channels, generic netlink to the
 //!   kernel, around its pure claim bookkeeping.
 //!
@@ -27,16 +26,9 @@
 
 mod args;
 mod daemon;
-// The whole of the pure database is tested; the daemon uses a part of it
-// (e.g. per-packet lookups are the kernel's, liveness is per link).
-#[cfg_attr(not(test), allow(dead_code))]
 mod db;
 mod error;
 mod kernel;
-mod proto;
-// The Raft storage of the ownership database, tested on its own: the
-// daemon runs on it from the next step of design/dhost-raft.md.
-#[cfg_attr(not(test), allow(dead_code))]
 mod raft;
 
 use std::ffi::OsString;
@@ -52,29 +44,44 @@ use crate::args::DaemonArgs;
 use crate::error::{Error, Result};
 
 /// The usage line of `--help` and of usage errors.
-const USAGE: &str = "vr-dhostd members <N,N,...> [lead-addr <ADDR[:PORT]>] [listen <ADDR[:PORT]>] [vr <VR>] [name <NAME>]";
+const USAGE: &str = "vr-dhostd members <N=ADDR[:PORT],...> [listen <ADDR[:PORT]>] [vr <VR>] [name <NAME>] [state-dir <DIR>] [heartbeat <MS>] [election <MIN-MAX>] [lease <MS>]";
 
 const DAEMON_HELP: &str = "\
 Serves the distributed addresses of VR (default 0): this kernel's member
-id, the lead's and the addresses come from the kernel (vrctl dhost set;
-they must agree on the ids). The kernel reports each bind on them to the
-daemon, which claims the port from the lead and answers the bind (granted,
-or e.g. EADDRINUSE when another member owns the port); the daemon keeps
-the kernel's ownership entries (vrctl dhost owner show) and the ephemeral
-port slices (ip_local_port_range of the network namespace) in sync.
+id and the addresses come from the kernel (vrctl dhost set; the ids must
+be those of members). The kernel reports each bind on them to the daemon,
+which claims the port and answers the bind (granted, EADDRINUSE when
+another member owns the port, EHOSTUNREACH when no Raft leader is
+reachable within 2 s); the daemon keeps the kernel's ownership entries
+(vrctl dhost owner show) and the ephemeral port slices
+(ip_local_port_range of the network namespace) in sync.
 
-members lists every member, the same list on every member. The lead
-listens on listen (default: lead-addr; port 7400 by default), which must
-not be the wildcard address or a distributed address; the others connect
-to lead-addr (required for them; default port 7400; not a distributed
-address; an IPv6 one in brackets before a port). Both may be given
-everywhere: each uses what its role needs. name is sent to the other daemons (default:
-the host name).
+Every member runs the same command with the same members list: each
+member id with the address its daemon listens on (port 7400 by default;
+an IPv6 address in brackets before a port: 2=[fd00:9::2]:7401). The
+daemons form a Raft group (openraft) that replicates the ownership
+database: each listens on its own entry of members (or on listen), which
+must not be a wildcard or a distributed address, and connects to every
+other. A claim is a proposal to the Raft leader, committed once a
+majority of the members' daemons has it.
 
-Logs go to stderr; \"dhost daemon: ready\" is printed once the daemon is in
-sync with the lead (the lead: listening) and has programmed the kernel.
-Runs until SIGINT or SIGTERM (exit status 0); 1 if it cannot start or its
-netlink socket fails, 2 on a usage error.";
+Timers, in ms: heartbeat (default 50), election MIN-MAX (default
+150-300), lease (default 1000: a member silent that long, as seen by the
+Raft leader, loses its ports); the daemon refuses timers that do not
+fit together. state-dir (default /var/lib/vr-dhostd/vr<VR>) holds
+raft.redb: the log, the vote and snapshots; a restarted daemon rejoins
+with it. name names this daemon in its logs (default: the host name).
+
+The kernel's lead (the member that answers ARP, neighbour solicitations
+and echo requests and re-sends what the others own) is still set with
+vrctl dhost set ... lead M on every member: in this version the Raft
+leader does not take it over, and when the lead fails its part stays
+undone until lead is set again (lead fail-over comes later).
+
+Logs go to stderr; \"dhost daemon: ready\" is printed once the daemon knows
+a Raft leader, has caught up with the replicated table and programmed its
+kernel. Runs until SIGINT or SIGTERM (exit status 0); 1 if it cannot
+start or its netlink socket fails, 2 on a usage error.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -85,7 +92,8 @@ netlink socket fails, 2 on a usage error.";
     after_help = DAEMON_HELP
 )]
 struct Cli {
-    /// members N,N,..., lead-addr ADDR[:PORT], listen ADDR[:PORT], vr VR, name NAME
+    /// members N=ADDR\[:PORT\],..., listen ADDR\[:PORT\], vr VR, name NAME, state-dir DIR,
+    /// heartbeat MS, election MIN-MAX, lease MS
     #[arg(required = true, value_name = "ARGS")]
     args: Vec<OsString>,
 }
@@ -107,8 +115,8 @@ fn run(args: &DaemonArgs) -> Result<()> {
     kernel::prepare_events(&mut ntf);
     ntf.subscribe(mcgrp::DHOST)?;
     let mut sock = GenlSocket::open_vr()?;
-    let cfg = kernel::config(args, &dhost_nl::dhosts(&mut sock)?, &host_name())?;
-    kernel::run(cfg, args.vr, ntf, sock)
+    let (cfg, listen) = kernel::config(args, &dhost_nl::dhosts(&mut sock)?, &host_name())?;
+    kernel::run(cfg, listen, ntf, sock)
 }
 
 /// Prints the message of `e` (clap's format for a usage error) and

@@ -5,8 +5,9 @@
 
 use std::process::{Command, Output};
 
-const USAGE: &str = "vr-dhostd members <N,N,...> [lead-addr <ADDR[:PORT]>] \
-                     [listen <ADDR[:PORT]>] [vr <VR>] [name <NAME>]";
+const USAGE: &str = "vr-dhostd members <N=ADDR[:PORT],...> [listen <ADDR[:PORT]>] [vr <VR>] \
+                     [name <NAME>] [state-dir <DIR>] [heartbeat <MS>] [election <MIN-MAX>] \
+                     [lease <MS>]";
 
 fn dhostd(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_vr-dhostd"))
@@ -44,34 +45,52 @@ fn usage_error(args: &[&str]) -> String {
 fn usage_errors() {
     usage_error(&[]);
     usage_error(&["--frobnicate"]);
+    let m = "1=10.9.0.10,2=10.9.0.11";
     for (args, msg) in [
         (
-            &["lead-addr", "10.9.0.11:7400"][..],
-            "\"members <N,N,...>\" is required",
+            &["vr", "1"][..],
+            "\"members <N=ADDR[:PORT],...>\" is required",
         ),
         (&["members"], "\"members\" needs a value"),
+        // The form of protocol 2 is refused, saying what to give instead.
         (
-            &["members", "1,0,2"],
+            &["members", "1,2,3"],
+            "entry \"1\" has no address; \"members\" takes N=ADDR[:PORT],...",
+        ),
+        (
+            &["members", m, "lead-addr", "10.9.0.10:7400"],
+            "\"lead-addr\" is gone",
+        ),
+        (
+            &["members", "1=10.9.0.10,0=10.9.0.11"],
             "invalid member id \"0\" (expected 1-65535)",
         ),
-        (&["members", "1,2,2"], "member 2 given twice"),
-        (&["members", "one,two"], "invalid member id \"one\""),
         (
-            &["members", "1,2", "lead-addr", "10.9.0.11:0"],
-            "invalid lead address \"10.9.0.11:0\"",
+            &["members", "2=10.9.0.10,2=10.9.0.11"],
+            "member 2 given twice",
         ),
         (
-            &["members", "1,2", "listen", "any"],
+            &["members", "1=10.9.0.10,2=10.9.0.10"],
+            "address 10.9.0.10:7400 given to members 1 and 2",
+        ),
+        (
+            &["members", m, "listen", "any"],
             "invalid listen address \"any\"",
         ),
-        (&["members", "1,2", "vr", "red"], "invalid VR id \"red\""),
-        (&["members", "1,2", "name", ""], "invalid name \"\""),
+        (&["members", m, "vr", "red"], "invalid VR id \"red\""),
+        (&["members", m, "name", ""], "invalid name \"\""),
+        (&["members", m, "vr", "1", "vr", "2"], "\"vr\" given twice"),
+        (&["members", m, "heartbeat", "0"], "invalid heartbeat \"0\""),
         (
-            &["members", "1,2", "vr", "1", "vr", "2"],
-            "\"vr\" given twice",
+            &["members", m, "election", "300-150"],
+            "MIN 300 is not below MAX 150",
         ),
         (
-            &["members", "1,2", "10.9.0.100"],
+            &["members", m, "state-dir", "var/lib"],
+            "is not an absolute path",
+        ),
+        (
+            &["members", m, "10.9.0.100"],
             "unexpected argument \"10.9.0.100\"",
         ),
     ] {

@@ -183,7 +183,7 @@ fn dhost_request(command: &DhostCommand) -> error::Result<DhostRequest> {
 /// with the same arguments.
 fn daemon_moved(args: &[OsString]) -> Error {
     let args = if args.is_empty() {
-        "members <N,N,...> [lead-addr <ADDR[:PORT]>] [listen <ADDR[:PORT]>] [vr <VR>] [name <NAME>]"
+        "members <N=ADDR[:PORT],...> [listen <ADDR[:PORT]>] [vr <VR>] [name <NAME>] ..."
             .to_owned()
     } else {
         args.iter()
@@ -1701,8 +1701,8 @@ mod tests {
         let (_, msg) = dhost_usage_error(&["daemon"]);
         assert!(
             msg.ends_with(
-                "now: vr-dhostd members <N,N,...> [lead-addr <ADDR[:PORT]>] \
-                 [listen <ADDR[:PORT]>] [vr <VR>] [name <NAME>]"
+                "now: vr-dhostd members <N=ADDR[:PORT],...> [listen <ADDR[:PORT]>] \
+                 [vr <VR>] [name <NAME>] ..."
             ),
             "{msg}"
         );

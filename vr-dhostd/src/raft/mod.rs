@@ -4,8 +4,8 @@
 //! the state machine ([`sm`]) and the log store ([`store`]) each member's
 //! daemon gives `openraft`.
 //!
-//! The daemon does not run a Raft node yet; this is the storage it will
-//! run on, tested on its own (openraft's storage test suite and the tests
+//! The daemon's node ([`crate::daemon`]) runs on them; they are also
+//! tested on their own (openraft's storage test suite and the tests
 //! below).
 
 pub mod net;

@@ -5,9 +5,10 @@
 //! magic "VRDH" (4 bytes) | version u8 = 3 | type u8 | length u32 | body (length bytes)
 //! ```
 //!
-//! The header has protocol 2's layout ([`crate::proto`], which the daemon
-//! still speaks until it runs on Raft); a daemon of one version rejects the
-//! frames of the other ("protocol version 2 is not supported (only 3)"). Integers of the header are big-endian; bodies are postcard
+//! The header has the layout of protocol 2 (a configured lead's, gone); a
+//! daemon of one version rejects the frames of the other ("protocol
+//! version 2 is not supported (only 3)"). Integers of the header are
+//! big-endian; bodies are postcard
 //! (<https://postcard.jamesmunns.com/wire-format>) encodings of openraft
 //! 0.9.25's serde types and of [`Cmd`]/[`Reply`], so an openraft upgrade
 //! that changes them is a new protocol version.
@@ -36,9 +37,10 @@
 //! There is no authentication: the daemons' addresses must be on a trusted
 //! segment.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use openraft::error::{
@@ -56,6 +58,8 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 use super::{Cmd, Reply, TypeConfig};
 
@@ -72,6 +76,9 @@ pub const BODY_MAX: u32 = 32 << 20;
 pub const HELLO_MAX: u32 = 64;
 /// How long a side waits for the other's `Hello`.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+/// The longest a daemon waits for its Raft node to apply a `Propose`
+/// (the kernel waits 5 s for a claim's answer).
+pub const PROPOSE_TIMEOUT: Duration = Duration::from_secs(5);
 /// The most connections a daemon serves at once.
 pub const MAX_CONNECTIONS: usize = 64;
 
@@ -214,7 +221,7 @@ async fn handshake(stream: &mut TcpStream, me: Hello) -> io::Result<Hello> {
     }
     if peer.cluster != me.cluster {
         return Err(invalid(format_args!(
-            "member {} is of another group (its member list or VR differs)",
+            "member {} is of another group (its member list, VR or distributed addresses differ)",
             peer.member
         )));
     }
@@ -244,6 +251,31 @@ impl fmt::Display for CallError {
 
 impl std::error::Error for CallError {}
 
+/// When each peer last answered: for each member, the send time of the
+/// latest request it answered (the Raft leader's measure of its members'
+/// liveness, as openraft measures its quorum's).
+#[derive(Debug, Clone, Default)]
+pub struct Acks(Arc<Mutex<HashMap<u64, Instant>>>);
+
+impl Acks {
+    /// Records an answer from `member` to a request sent at `sent`.
+    fn record(&self, member: u64, sent: Instant) {
+        // A poisoned lock only means another thread panicked while holding
+        // it; the map itself is always valid.
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let last = map.entry(member).or_insert(sent);
+        if *last < sent {
+            *last = sent;
+        }
+    }
+
+    /// The send time of the latest request `member` answered, if any.
+    pub fn last(&self, member: u64) -> Option<Instant> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&member).copied()
+    }
+}
+
 /// A client of one peer: a connection made when needed, one request at a
 /// time; the connection is taken out for each request and only put back
 /// once its answer arrived, so a failed, timed out or cancelled request
@@ -255,13 +287,22 @@ pub struct Peer {
     conn: Option<TcpStream>,
     next_id: u32,
     backoff: Duration,
+    acks: Acks,
 }
 
 impl Peer {
     /// A client of member `target` at `addr` (host:port), for member
     /// `me` of group `cluster`; openraft waits `backoff` before it tries an
     /// unreachable peer again.
-    pub fn new(me: u64, cluster: u64, target: u64, addr: String, backoff: Duration) -> Peer {
+    /// Every answer is recorded in `acks`.
+    pub fn new(
+        me: u64,
+        cluster: u64,
+        target: u64,
+        addr: String,
+        backoff: Duration,
+        acks: Acks,
+    ) -> Peer {
         Peer {
             hello: Hello {
                 version: VERSION,
@@ -273,6 +314,7 @@ impl Peer {
             conn: None,
             next_id: 0,
             backoff,
+            acks,
         }
     }
 
@@ -325,6 +367,7 @@ impl Peer {
         self.next_id = self.next_id.wrapping_add(1);
         let id = self.next_id;
         let body = encode_with_id(id, request).map_err(CallError::Io)?;
+        let sent = Instant::now();
         let attempt = async {
             let mut stream = match self.conn.take() {
                 Some(stream) => stream,
@@ -336,6 +379,7 @@ impl Peer {
         match tokio::time::timeout(ttl, attempt).await {
             Ok(Ok((stream, answer))) => {
                 self.conn = Some(stream);
+                self.acks.record(self.target, sent);
                 Ok(answer)
             }
             Ok(Err(e)) => Err(e),
@@ -436,7 +480,7 @@ impl RaftNetwork<TypeConfig> for Peer {
 }
 
 /// Makes a [`Peer`] for each target openraft replicates to.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Network {
     /// This member.
     pub me: u64,
@@ -445,6 +489,8 @@ pub struct Network {
     /// How long openraft waits before it tries an unreachable peer again
     /// (a heartbeat interval: well below the election timeout).
     pub backoff: Duration,
+    /// Where the peers' answers are recorded.
+    pub acks: Acks,
 }
 
 impl RaftNetworkFactory<TypeConfig> for Network {
@@ -457,7 +503,17 @@ impl RaftNetworkFactory<TypeConfig> for Network {
             target,
             node.addr.clone(),
             self.backoff,
+            self.acks.clone(),
         )
+    }
+}
+
+/// `result`, unless the Raft node stopped: then the connection ends
+/// unanswered (an answer would count as a sign of life).
+fn alive<T, E>(result: Result<T, RaftError<u64, E>>) -> io::Result<Result<T, RaftError<u64, E>>> {
+    match result {
+        Err(RaftError::Fatal(e)) => Err(io::Error::other(format!("the Raft node stopped: {e}"))),
+        other => Ok(other),
     }
 }
 
@@ -478,27 +534,31 @@ async fn serve_connection(
         let answer = match t {
             T_APPEND => {
                 let (id, rpc) = decode_with_id(&body)?;
-                encode_with_id(id, &raft.append_entries(rpc).await)?
+                encode_with_id(id, &alive(raft.append_entries(rpc).await)?)?
             }
             T_VOTE => {
                 let (id, rpc) = decode_with_id(&body)?;
-                encode_with_id(id, &raft.vote(rpc).await)?
+                encode_with_id(id, &alive(raft.vote(rpc).await)?)?
             }
             T_SNAPSHOT => {
                 let (id, rpc) = decode_with_id(&body)?;
-                encode_with_id(id, &raft.install_snapshot(rpc).await)?
+                encode_with_id(id, &alive(raft.install_snapshot(rpc).await)?)?
             }
             T_PROPOSE => {
                 let (id, cmd): (u32, Cmd) = decode_with_id(&body)?;
-                let result = match raft.client_write(cmd).await {
-                    Ok(written) => Ok((written.log_id.index, written.data)),
-                    Err(RaftError::APIError(ClientWriteError::ForwardToLeader(to))) => {
-                        Err(ProposeError::NotLeader {
-                            leader: to.leader_id,
-                        })
-                    }
-                    Err(e) => Err(ProposeError::Failed(e.to_string())),
-                };
+                // A leader without a quorum waits for ever: the slot
+                // is freed after the longest a kernel waits for a claim.
+                let result =
+                    match tokio::time::timeout(PROPOSE_TIMEOUT, raft.client_write(cmd)).await {
+                        Err(_) => Err(ProposeError::Failed("not applied in time".into())),
+                        Ok(Ok(written)) => Ok((written.log_id.index, written.data)),
+                        Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(to)))) => {
+                            Err(ProposeError::NotLeader {
+                                leader: to.leader_id,
+                            })
+                        }
+                        Ok(Err(e)) => Err(ProposeError::Failed(e.to_string())),
+                    };
                 encode_with_id(id, &result)?
             }
             _ => return Err(invalid(format_args!("unknown message type {t}"))),
@@ -518,7 +578,11 @@ pub async fn serve(listener: TcpListener, raft: Raft<TypeConfig>, me: u64, clust
         cluster,
     };
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    // The connections end with the server: a daemon that stops serving
+    // answers nothing more.
+    let mut conns = JoinSet::new();
     loop {
+        while conns.try_join_next().is_some() {}
         let (stream, from) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(e) => {
@@ -532,7 +596,7 @@ pub async fn serve(listener: TcpListener, raft: Raft<TypeConfig>, me: u64, clust
             continue;
         };
         let raft = raft.clone();
-        tokio::spawn(async move {
+        conns.spawn(async move {
             if let Err(e) = serve_connection(stream, raft, hello).await {
                 eprintln!("vr-dhostd: connection from {from}: {e}");
             }

@@ -10,7 +10,7 @@
 
 use std::io::Cursor;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use openraft::storage::RaftStateMachine;
 use openraft::{
@@ -19,10 +19,12 @@ use openraft::{
 };
 use redb::{Database, ReadableTable};
 use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
 
 use super::store::{blocking, failed, read_meta, Failed, META};
 use super::{io_error, Cmd, LogId, Reply, StorageError, TypeConfig};
-use crate::db::{self, Claimed, Key, MemberId, Ownership};
+use crate::daemon::KernelCmd;
+use crate::db::{self, Change, Claimed, Key, MemberId, Ownership, Update};
 
 const SNAPSHOT: &str = "snapshot";
 
@@ -30,6 +32,9 @@ const SNAPSHOT: &str = "snapshot";
 #[derive(Debug, Clone, Default)]
 struct State {
     own: Option<Ownership>,
+    /// The kernel is told the changes: from [`View::send_replace`] on (the
+    /// entries applied again when the daemon starts are in that Replace).
+    kernel_on: bool,
     last_applied: Option<LogId>,
     membership: StoredMembership<u64, BasicNode>,
 }
@@ -52,8 +57,25 @@ struct Stored {
     data: Vec<u8>,
 }
 
+/// What an applied command changed, for the kernel.
+fn kernel_cmd(update: &Update) -> KernelCmd {
+    match update.change {
+        Change::Grant { key, member } => KernelCmd::Install { key, owner: member },
+        Change::Release { key } => KernelCmd::Remove { key },
+    }
+}
+
 impl State {
-    fn apply(&mut self, cmd: &Cmd) -> Reply {
+    /// Applies `cmd`; each change of the table is sent to `kernel`.
+    fn apply(&mut self, cmd: &Cmd, kernel: Option<&mpsc::UnboundedSender<KernelCmd>>) -> Reply {
+        let send = |updates: &[Update]| {
+            if let Some(kernel) = kernel {
+                for update in updates {
+                    // The daemon is stopping if no one reads: nothing to do.
+                    let _ = kernel.send(kernel_cmd(update));
+                }
+            }
+        };
         match (cmd, &mut self.own) {
             (Cmd::Configure { addrs, members }, own) => {
                 let new = Ownership::new(addrs.iter().copied(), members.iter().copied());
@@ -78,19 +100,30 @@ impl State {
             },
             (Cmd::Release { .. } | Cmd::ReleaseAll { .. }, None) => Reply::Done { released: 0 },
             (Cmd::Claim { member, key }, Some(own)) => match own.claim(*member, *key) {
-                Ok(Claimed::Granted(_)) => Reply::Granted,
+                Ok(Claimed::Granted(update)) => {
+                    send(&[update]);
+                    Reply::Granted
+                }
                 Ok(Claimed::AlreadyOwned { .. }) => Reply::AlreadyOwned,
                 Err(refusal) => Reply::Refused {
                     errno: refusal.errno(),
                     owner: refusal.owner(),
                 },
             },
-            (Cmd::Release { member, key }, Some(own)) => Reply::Done {
-                released: usize::from(own.release(*member, *key).is_some()),
-            },
-            (Cmd::ReleaseAll { member }, Some(own)) => Reply::Done {
-                released: own.release_all(*member).len(),
-            },
+            (Cmd::Release { member, key }, Some(own)) => {
+                let updates: Vec<Update> = own.release(*member, *key).into_iter().collect();
+                send(&updates);
+                Reply::Done {
+                    released: updates.len(),
+                }
+            }
+            (Cmd::ReleaseAll { member }, Some(own)) => {
+                let updates = own.release_all(*member);
+                send(&updates);
+                Reply::Done {
+                    released: updates.len(),
+                }
+            }
         }
     }
 
@@ -154,33 +187,130 @@ fn decode_data(bytes: &[u8], verb: ErrorVerb) -> Result<SnapshotData, StorageErr
     postcard::from_bytes(bytes).map_err(|e| io_error(ErrorSubject::Snapshot(None), verb, &e))
 }
 
+/// The state and where its changes go, shared by the state machine and
+/// its [`View`]s.
+#[derive(Debug, Default)]
+struct Shared {
+    state: Mutex<State>,
+    /// The kernel's queue: every change of the table, in log order.
+    kernel: Option<mpsc::UnboundedSender<KernelCmd>>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A poisoned lock means a panic while applying: the state may be
+        // half-changed, but there is no better one to go on with.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 /// The state machine of one member.
 #[derive(Debug)]
 pub struct StateMachine {
     db: Arc<Database>,
-    state: State,
+    shared: Arc<Shared>,
+}
+
+/// A read-only handle on a [`StateMachine`]'s table, for the daemon.
+#[derive(Debug, Clone)]
+pub struct View(Arc<Shared>);
+
+impl View {
+    /// Whether the group's first [`Cmd::Configure`] was applied.
+    pub fn configured(&self) -> bool {
+        self.0.lock().own.is_some()
+    }
+
+    /// The keys `member` owns.
+    pub fn keys_of(&self, member: MemberId) -> Vec<Key> {
+        self.0
+            .lock()
+            .own
+            .as_ref()
+            .map(|o| o.keys_of(member))
+            .unwrap_or_default()
+    }
+
+    /// Whether `member` owns at least one key.
+    pub fn has_keys(&self, member: MemberId) -> bool {
+        self.0
+            .lock()
+            .own
+            .as_ref()
+            .is_some_and(|o| !o.keys_of(member).is_empty())
+    }
+
+    /// Sends the kernel the whole table ([`KernelCmd::Replace`]), then
+    /// every change as it is applied: none is applied between the read and
+    /// the send. False if there is no kernel queue or it is closed.
+    pub fn send_replace(&self) -> bool {
+        let mut state = self.0.lock();
+        state.kernel_on = true;
+        let entries = state
+            .own
+            .as_ref()
+            .map(|o| o.snapshot().entries)
+            .unwrap_or_default();
+        self.0
+            .kernel
+            .as_ref()
+            .is_some_and(|k| k.send(KernelCmd::Replace { entries }).is_ok())
+    }
+
+    /// The index of the last applied entry.
+    pub fn last_applied(&self) -> Option<u64> {
+        self.0.lock().last_applied.map(|id| id.index)
+    }
 }
 
 impl StateMachine {
     /// The state machine kept in `db` (from [`super::store::open`]), as of
-    /// its last snapshot.
+    /// its last snapshot, that tells no kernel.
+    #[cfg(test)]
     pub fn new(db: Arc<Database>) -> Result<StateMachine, StorageError> {
-        let mut sm = StateMachine {
-            db,
-            state: State::default(),
-        };
-        let stored: Option<Stored> = read_meta(&sm.db, SNAPSHOT)
+        StateMachine::open(db, None)
+    }
+
+    /// The state machine kept in `db`, as of its last snapshot, that
+    /// sends every change of the table to `kernel` in log order: a
+    /// [`KernelCmd::Install`] or [`KernelCmd::Remove`] per applied change,
+    /// a [`KernelCmd::Replace`] per installed snapshot.
+    pub fn with_kernel(
+        db: Arc<Database>,
+        kernel: mpsc::UnboundedSender<KernelCmd>,
+    ) -> Result<StateMachine, StorageError> {
+        StateMachine::open(db, Some(kernel))
+    }
+
+    fn open(
+        db: Arc<Database>,
+        kernel: Option<mpsc::UnboundedSender<KernelCmd>>,
+    ) -> Result<StateMachine, StorageError> {
+        let mut state = State::default();
+        let stored: Option<Stored> = read_meta(&db, SNAPSHOT)
             .map_err(|e| io_error(ErrorSubject::Snapshot(None), ErrorVerb::Read, &e))?;
         if let Some(stored) = stored {
             let data = decode_data(&stored.data, ErrorVerb::Read)?;
-            sm.state.load(&stored.meta, data);
+            state.load(&stored.meta, data);
         }
-        Ok(sm)
+        Ok(StateMachine {
+            db,
+            shared: Arc::new(Shared {
+                state: Mutex::new(state),
+                kernel,
+            }),
+        })
+    }
+
+    /// A handle on the table.
+    pub fn view(&self) -> View {
+        View(Arc::clone(&self.shared))
     }
 
     /// The member that owns what a packet to `addr`:`port` over `proto`
     /// from `remote` is for, as of the last applied entry (see
-    /// [`db::Replica::owner_of`]).
+    /// [`db::Ownership::owner_of`]).
+    #[cfg(test)]
     pub fn owner_of(
         &self,
         addr: IpAddr,
@@ -188,7 +318,11 @@ impl StateMachine {
         port: u16,
         remote: Option<(IpAddr, u16)>,
     ) -> Option<MemberId> {
-        self.state.own.as_ref()?.owner_of(addr, proto, port, remote)
+        self.shared
+            .lock()
+            .own
+            .as_ref()?
+            .owner_of(addr, proto, port, remote)
     }
 }
 
@@ -234,7 +368,8 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     async fn applied_state(
         &mut self,
     ) -> Result<(Option<LogId>, StoredMembership<u64, BasicNode>), StorageError> {
-        Ok((self.state.last_applied, self.state.membership.clone()))
+        let state = self.shared.lock();
+        Ok((state.last_applied, state.membership.clone()))
     }
 
     async fn apply<I>(&mut self, entries: I) -> Result<Vec<Reply>, StorageError>
@@ -243,13 +378,15 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         I::IntoIter: Send,
     {
         let mut replies = Vec::new();
+        let mut state = self.shared.lock();
+        let kernel = self.shared.kernel.as_ref().filter(|_| state.kernel_on);
         for entry in entries {
-            self.state.last_applied = Some(entry.log_id);
+            state.last_applied = Some(entry.log_id);
             replies.push(match entry.payload {
                 EntryPayload::Blank => Reply::Done { released: 0 },
-                EntryPayload::Normal(cmd) => self.state.apply(&cmd),
+                EntryPayload::Normal(cmd) => state.apply(&cmd, kernel),
                 EntryPayload::Membership(m) => {
-                    self.state.membership = StoredMembership::new(Some(entry.log_id), m);
+                    state.membership = StoredMembership::new(Some(entry.log_id), m);
                     Reply::Done { released: 0 }
                 }
             });
@@ -260,7 +397,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
         Builder {
             db: Arc::clone(&self.db),
-            state: self.state.clone(),
+            state: self.shared.lock().clone(),
         }
     }
 
@@ -284,7 +421,16 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         })
         .await
         .map_err(snapshot_error(ErrorVerb::Write))?;
-        self.state.load(meta, data);
+        let mut state = self.shared.lock();
+        state.load(meta, data);
+        if let Some(kernel) = self.shared.kernel.as_ref().filter(|_| state.kernel_on) {
+            let entries = state
+                .own
+                .as_ref()
+                .map(|o| o.snapshot().entries)
+                .unwrap_or_default();
+            let _ = kernel.send(KernelCmd::Replace { entries });
+        }
         Ok(())
     }
 

@@ -342,6 +342,7 @@ async fn group(n: u64) -> Vec<Node> {
                 me: id,
                 cluster,
                 backoff: std::time::Duration::from_millis(100),
+                acks: Default::default(),
             },
             LogStore::new(db),
             sm,
@@ -423,6 +424,7 @@ fn group_elects_replicates_and_survives_its_leader() {
             first,
             leader_addr,
             std::time::Duration::from_millis(100),
+            Default::default(),
         );
         let ttl = std::time::Duration::from_secs(5);
         let (index, reply) = peer
@@ -452,6 +454,7 @@ fn group_elects_replicates_and_survives_its_leader() {
             other.id,
             other_addr,
             std::time::Duration::from_millis(100),
+            Default::default(),
         );
         let not = to_other
             .propose(&claim(MemberId(1), 81), ttl)
@@ -656,7 +659,14 @@ fn peer_drops_a_connection_that_timed_out() {
             .expect("bind");
         let addr = listener.local_addr().expect("addr").to_string();
         let server = tokio::spawn(slow_peer(listener, vec![600, 0]));
-        let mut peer = Peer::new(1, 0x5eed, 9, addr.clone(), Duration::from_millis(100));
+        let mut peer = Peer::new(
+            1,
+            0x5eed,
+            9,
+            addr.clone(),
+            Duration::from_millis(100),
+            Default::default(),
+        );
         let cmd = claim(M1, 80);
         let late = peer.propose(&cmd, Duration::from_millis(200)).await;
         assert!(matches!(late, Err(CallError::Timeout)), "{late:?}");
@@ -674,7 +684,14 @@ fn peer_drops_a_connection_that_timed_out() {
                 .expect("bind");
             let addr = listener.local_addr().expect("addr").to_string();
             let server = tokio::spawn(slow_peer(listener, vec![0]));
-            let mut peer = Peer::new(1, cluster, target, addr, Duration::from_millis(100));
+            let mut peer = Peer::new(
+                1,
+                cluster,
+                target,
+                addr,
+                Duration::from_millis(100),
+                Default::default(),
+            );
             let refused = peer.propose(&cmd, Duration::from_secs(5)).await;
             assert!(matches!(refused, Err(CallError::Connect(_))), "{refused:?}");
             drop(peer);

@@ -1,0 +1,750 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//! The daemon as a Raft node: its store, its state machine, the server
+//! of the other daemons' RPCs, the proposer, and the main loop that turns
+//! the kernel's events into proposals and watches the members' leases.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
+use std::io;
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use openraft::error::{ClientWriteError, RaftError};
+use openraft::{BasicNode, Raft, RaftMetrics, ServerState, SnapshotPolicy};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio::time::{self, Instant, MissedTickBehavior};
+
+use super::{kernel_gone, log, Config, KernelCmd, KernelEvent, MAX_PENDING_CLAIMS};
+use crate::db::{Key, MemberId};
+use crate::raft::net::{self, Acks, Peer, ProposeError};
+use crate::raft::sm::{StateMachine, View};
+use crate::raft::store::{self, LogStore};
+use crate::raft::{Cmd, Reply, TypeConfig};
+
+/// The errnos the kernel takes in a claim answer (`claim-answer` refuses
+/// any other: see the `errno` attribute in
+/// Documentation/netlink/specs/vr.yaml).
+const CLAIM_ERRNOS: [i32; 10] = [
+    libc::EADDRINUSE,
+    libc::EADDRNOTAVAIL,
+    libc::EACCES,
+    libc::EPERM,
+    libc::EINVAL,
+    libc::ENOBUFS,
+    libc::ENOMEM,
+    libc::EHOSTUNREACH,
+    libc::ETIMEDOUT,
+    libc::ENOTCONN,
+];
+
+/// The errno a bind fails with when its claim is refused with `errno`:
+/// that one if the kernel takes it, else `EHOSTUNREACH`, as for a group
+/// whose answers cannot be used. Never 0: a refusal never reads as a
+/// grant.
+fn refusal_errno(errno: i32) -> i32 {
+    if CLAIM_ERRNOS.contains(&errno) {
+        errno
+    } else {
+        libc::EHOSTUNREACH
+    }
+}
+
+fn storage_error(e: impl std::fmt::Display) -> io::Error {
+    io::Error::other(format!("distributed host: Raft store: {e}"))
+}
+
+/// A proposal for the proposer task.
+struct Job {
+    id: u64,
+    cmd: Cmd,
+    /// Only this daemon may propose it, while it leads (a release for a
+    /// lease this daemon measured): never forwarded to another leader.
+    leader_only: bool,
+    /// Not sent after this; its outcome is known by then.
+    deadline: Instant,
+}
+
+/// What became of a proposal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Outcome {
+    /// Applied by the group and by this member's state machine.
+    Applied(Reply),
+    /// No leader known until the deadline.
+    NoLeader,
+    /// A leader was known, but the proposal was not applied here by the
+    /// deadline (it may still be applied later).
+    Timeout,
+    /// The Raft node stopped.
+    Failed(String),
+}
+
+/// What the proposer does after one try.
+enum Step {
+    Done(Outcome),
+    Retry,
+}
+
+/// Proposes the jobs one at a time, in order, to the leader of the moment.
+struct Proposer {
+    raft: Raft<TypeConfig>,
+    me: u64,
+    cluster: u64,
+    addrs: BTreeMap<u64, String>,
+    retry: Duration,
+    acks: Acks,
+    /// A client of the leader, kept between proposals.
+    peer: Option<(u64, Peer)>,
+}
+
+impl Proposer {
+    async fn run(
+        mut self,
+        mut jobs: mpsc::UnboundedReceiver<Job>,
+        done: mpsc::UnboundedSender<(u64, Outcome)>,
+    ) {
+        while let Some(job) = jobs.recv().await {
+            let outcome = self.propose(&job).await;
+            if done.send((job.id, outcome)).is_err() {
+                return;
+            }
+        }
+    }
+
+    async fn propose(&mut self, job: &Job) -> Outcome {
+        let (cmd, deadline) = (&job.cmd, job.deadline);
+        let mut metrics = self.raft.metrics();
+        loop {
+            let leader = metrics.borrow_and_update().current_leader;
+            if job.leader_only && leader != Some(self.me) {
+                return Outcome::Failed("this daemon no longer leads".into());
+            }
+            if Instant::now() >= deadline {
+                return match leader {
+                    Some(_) => Outcome::Timeout,
+                    None => Outcome::NoLeader,
+                };
+            }
+            let step = match leader {
+                None => {
+                    // Until a leader is known, or the deadline.
+                    if let Ok(Err(_)) = time::timeout_at(deadline, metrics.changed()).await {
+                        return Outcome::Failed("the Raft node stopped".into());
+                    }
+                    continue;
+                }
+                Some(l) if l == self.me => self.write_here(cmd, job.leader_only, deadline).await,
+                Some(l) => self.write_at(l, cmd, deadline).await,
+            };
+            match step {
+                Step::Done(outcome) => return outcome,
+                Step::Retry => {
+                    let _ = time::timeout_at(deadline, time::sleep(self.retry)).await;
+                }
+            }
+        }
+    }
+
+    /// As the leader.
+    async fn write_here(&self, cmd: &Cmd, leader_only: bool, deadline: Instant) -> Step {
+        match time::timeout_at(deadline, self.raft.client_write(cmd.clone())).await {
+            Err(_) => Step::Done(Outcome::Timeout),
+            Ok(Ok(written)) => Step::Done(Outcome::Applied(written.data)),
+            Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_)))) if leader_only => {
+                Step::Done(Outcome::Failed("this daemon no longer leads".into()))
+            }
+            Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_)))) => Step::Retry,
+            Ok(Err(e)) => Step::Done(Outcome::Failed(e.to_string())),
+        }
+    }
+
+    /// Through `leader`'s daemon; then until this member applied it.
+    async fn write_at(&mut self, leader: u64, cmd: &Cmd, deadline: Instant) -> Step {
+        let Some(addr) = self.addrs.get(&leader) else {
+            return Step::Retry;
+        };
+        let mut peer = match self.peer.take() {
+            Some((id, peer)) if id == leader => peer,
+            _ => Peer::new(
+                self.me,
+                self.cluster,
+                leader,
+                addr.clone(),
+                self.retry,
+                self.acks.clone(),
+            ),
+        };
+        let ttl = deadline.saturating_duration_since(Instant::now());
+        let index = match peer.propose(cmd, ttl).await {
+            Ok(Ok((index, reply))) => {
+                self.peer = Some((leader, peer));
+                (index, reply)
+            }
+            Ok(Err(ProposeError::NotLeader { .. } | ProposeError::Failed(_))) => {
+                self.peer = Some((leader, peer));
+                return Step::Retry;
+            }
+            Err(net::CallError::Timeout) => return Step::Done(Outcome::Timeout),
+            Err(_) => return Step::Retry,
+        };
+        // This member's kernel must show a grant before the answer: the
+        // state machine sends its Install on apply.
+        let ttl = deadline.saturating_duration_since(Instant::now());
+        match self
+            .raft
+            .wait(Some(ttl))
+            .applied_index_at_least(Some(index.0), "proposal applied here")
+            .await
+        {
+            Ok(_) => Step::Done(Outcome::Applied(index.1)),
+            Err(_) => Step::Done(Outcome::Timeout),
+        }
+    }
+}
+
+/// What a job in flight is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    /// A kernel's claim (`cookie`), or the daemon claiming again a key
+    /// its kernel holds (None).
+    Claim {
+        key: Key,
+        cookie: Option<u32>,
+    },
+    Release {
+        key: Key,
+    },
+    ReleaseAll {
+        member: MemberId,
+    },
+    Configure,
+}
+
+impl Pending {
+    fn key(&self) -> Option<Key> {
+        match self {
+            Pending::Claim { key, .. } | Pending::Release { key } => Some(*key),
+            _ => None,
+        }
+    }
+}
+
+struct Node {
+    cfg: Config,
+    raft: Raft<TypeConfig>,
+    view: View,
+    acks: Acks,
+    kernel: mpsc::UnboundedSender<KernelCmd>,
+    jobs: mpsc::UnboundedSender<Job>,
+    next_job: u64,
+    pending: HashMap<u64, Pending>,
+    /// The keys of the jobs in flight, with their count.
+    pending_keys: HashMap<Key, usize>,
+    /// The keys the kernel holds: granted and not released.
+    held: BTreeSet<Key>,
+    /// Released by the kernel, not proposed yet (or the proposal failed).
+    released: BTreeSet<Key>,
+    /// In sync: the group is configured, a leader known and the log
+    /// received applied; the kernel got the whole table.
+    ready: bool,
+    /// The leader this daemon last saw, for the log.
+    leader: Option<u64>,
+    /// While this daemon leads: its term, and since when it has had a
+    /// quorum's contact without a break (the members' leases count from
+    /// then at the earliest).
+    leading: Option<(u64, Instant)>,
+    /// The term this daemon proposed the configuration in.
+    configured_term: Option<u64>,
+    /// While this daemon leads: the send time of the last heartbeat a
+    /// quorum acknowledged, as of the last metrics.
+    quorum_at: Option<Instant>,
+    /// Silent members, with when their keys are next checked (released
+    /// again if a claim of theirs got through meanwhile).
+    silent: BTreeMap<MemberId, Instant>,
+    next_sweep: Instant,
+}
+
+impl Node {
+    fn me(&self) -> MemberId {
+        self.cfg.member
+    }
+
+    fn log(&self, what: std::fmt::Arguments<'_>) {
+        log(self.cfg.member, what);
+    }
+
+    fn to_kernel(&self, cmd: KernelCmd) -> io::Result<()> {
+        self.kernel.send(cmd).map_err(|_| kernel_gone())
+    }
+
+    fn answer(&self, cookie: u32, errno: i32) -> io::Result<()> {
+        self.to_kernel(KernelCmd::Answer { cookie, errno })
+    }
+
+    fn submit(&mut self, cmd: Cmd, what: Pending) {
+        let id = self.next_job;
+        self.next_job += 1;
+        let deadline = Instant::now() + self.cfg.timing.claim_timeout;
+        if let Some(key) = what.key() {
+            *self.pending_keys.entry(key).or_default() += 1;
+        }
+        let leader_only = matches!(what, Pending::ReleaseAll { .. } | Pending::Configure);
+        self.pending.insert(id, what);
+        // The proposer only stops with the node.
+        let _ = self.jobs.send(Job {
+            id,
+            cmd,
+            leader_only,
+            deadline,
+        });
+    }
+
+    /// Whether this daemon is in contact with a quorum: it follows a
+    /// known leader, or it leads with a quorum's acknowledgement younger
+    /// than the election timeout's end.
+    fn in_contact(&self) -> bool {
+        match self.leader {
+            None => false,
+            Some(l) if l == u64::from(self.me().0) => self
+                .quorum_at
+                .is_some_and(|t| t.elapsed() < self.cfg.timing.election.1),
+            Some(_) => true,
+        }
+    }
+
+    /// Takes the metrics in: the leader, and the quorum's acknowledgement.
+    fn metrics(&mut self, m: &RaftMetrics<u64, BasicNode>) {
+        if m.current_leader != self.leader {
+            match m.current_leader {
+                Some(l) => self.log(format_args!("member {l} leads (term {})", m.current_term)),
+                None => self.log(format_args!("no leader (term {})", m.current_term)),
+            }
+            self.leader = m.current_leader;
+        }
+        self.quorum_at = match (m.state, m.millis_since_quorum_ack) {
+            (ServerState::Leader, Some(ms)) => {
+                Instant::now().checked_sub(Duration::from_millis(ms))
+            }
+            _ => None,
+        };
+    }
+
+    fn busy(&self, key: &Key) -> bool {
+        self.pending_keys.contains_key(key)
+    }
+
+    fn kernel_event(&mut self, ev: KernelEvent) -> io::Result<()> {
+        let member = self.me();
+        match ev {
+            KernelEvent::Claim { cookie, key } => {
+                if !self.ready {
+                    return self.answer(cookie, libc::EHOSTUNREACH);
+                }
+                if !key.is_valid() {
+                    return self.answer(cookie, libc::EINVAL);
+                }
+                if self.pending.len() >= MAX_PENDING_CLAIMS {
+                    return self.answer(cookie, libc::ENOBUFS);
+                }
+                self.submit(
+                    Cmd::Claim { member, key },
+                    Pending::Claim {
+                        key,
+                        cookie: Some(cookie),
+                    },
+                );
+            }
+            KernelEvent::Release { key } => {
+                self.held.remove(&key);
+                if self.ready {
+                    self.submit(Cmd::Release { member, key }, Pending::Release { key });
+                } else {
+                    self.released.insert(key);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn done(&mut self, id: u64, outcome: Outcome) -> io::Result<()> {
+        let Some(what) = self.pending.remove(&id) else {
+            return Ok(());
+        };
+        if let Some(key) = what.key() {
+            if let Some(n) = self.pending_keys.get_mut(&key) {
+                *n -= 1;
+                if *n == 0 {
+                    self.pending_keys.remove(&key);
+                }
+            }
+        }
+        match (what, outcome) {
+            (Pending::Claim { key, cookie }, Outcome::Applied(reply)) => {
+                let errno = match reply {
+                    Reply::Granted | Reply::AlreadyOwned => {
+                        // A claim again is for a key held when it was
+                        // sent: if the kernel released it meanwhile, its
+                        // release follows this claim.
+                        if cookie.is_some() {
+                            self.held.insert(key);
+                        }
+                        0
+                    }
+                    Reply::Refused { errno, owner } => {
+                        if cookie.is_none() {
+                            self.held.remove(&key);
+                            self.log(format_args!(
+                                "{key}, which the kernel's sockets hold, is refused (errno {errno}, \
+                                 owner {owner:?}): the kernel's table shows the other owner"
+                            ));
+                        }
+                        refusal_errno(errno)
+                    }
+                    Reply::Done { .. } => libc::EHOSTUNREACH,
+                };
+                if let Some(cookie) = cookie {
+                    self.answer(cookie, errno)?;
+                }
+            }
+            (Pending::Claim { key, cookie }, outcome) => {
+                let errno = match outcome {
+                    Outcome::Timeout if self.in_contact() => libc::ETIMEDOUT,
+                    _ => libc::EHOSTUNREACH,
+                };
+                self.log(format_args!("claim of {key}: {outcome:?}"));
+                if let Some(cookie) = cookie {
+                    self.answer(cookie, errno)?;
+                }
+            }
+            (Pending::Release { .. }, Outcome::Applied(_)) => {}
+            (Pending::Release { key }, _) => {
+                if !self.held.contains(&key) {
+                    self.released.insert(key);
+                }
+            }
+            (Pending::ReleaseAll { member }, Outcome::Applied(reply)) => {
+                self.log(format_args!("member {member}'s lease ran out: {reply:?}"));
+            }
+            (Pending::ReleaseAll { member }, outcome) => {
+                self.log(format_args!(
+                    "releasing member {member}'s keys: {outcome:?}"
+                ));
+            }
+            (Pending::Configure, Outcome::Applied(Reply::Refused { errno, .. })) => {
+                self.log(format_args!(
+                    "the group was configured with other addresses or members (errno {errno}): \
+                     every member must be started with the same list, a changed one needs new state \
+                     directories"
+                ));
+            }
+            (Pending::Configure, Outcome::Applied(_)) => {}
+            (Pending::Configure, outcome) => {
+                self.log(format_args!(
+                    "configuring the group: {outcome:?}, tried again"
+                ));
+                self.configured_term = None;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every heartbeat: leadership, readiness, leases, the sweep.
+    fn tick(&mut self) -> io::Result<()> {
+        let now = Instant::now();
+        let m = self.raft.metrics().borrow().clone();
+        if let Err(e) = &m.running_state {
+            return Err(io::Error::other(format!(
+                "distributed host: the Raft node stopped: {e}"
+            )));
+        }
+        self.metrics(&m);
+        let me = u64::from(self.me().0);
+        if m.state == ServerState::Leader && m.current_leader == Some(me) {
+            let term = m.current_term;
+            let fresh = self
+                .quorum_at
+                .is_some_and(|t| now.saturating_duration_since(t) < self.cfg.timing.election.0);
+            match self.leading {
+                // Leases count from the election, or from when a quorum's
+                // contact came back: a leader that was cut off did not
+                // hear the others either.
+                Some((t, _)) if t == term && fresh => {}
+                _ => {
+                    self.leading = Some((term, now));
+                    self.silent.clear();
+                }
+            }
+            if self.configured_term != Some(term) {
+                self.configured_term = Some(term);
+                let cmd = Cmd::Configure {
+                    addrs: self.cfg.addrs.clone(),
+                    members: self.cfg.members.keys().copied().collect(),
+                };
+                self.submit(cmd, Pending::Configure);
+            }
+            if fresh {
+                self.leases(now);
+            }
+        } else {
+            self.leading = None;
+        }
+        if !self.ready {
+            let caught_up = m.last_applied.map(|id| id.index) >= m.last_log_index;
+            if m.current_leader.is_some() && self.view.configured() && caught_up {
+                if !self.view.send_replace() {
+                    return Err(kernel_gone());
+                }
+                self.ready = true;
+                self.next_sweep = now + self.cfg.timing.lease;
+                self.log(format_args!(
+                    "in sync with the group (applied {:?})",
+                    self.view.last_applied()
+                ));
+            }
+        } else if now >= self.next_sweep && m.current_leader.is_some() {
+            self.next_sweep = now + self.cfg.timing.lease;
+            self.sweep();
+        }
+        Ok(())
+    }
+
+    /// As the leader in contact with a quorum: releases the keys of the
+    /// members silent for longer than the lease, and again every lease
+    /// while they stay silent (a claim of theirs may get through in one
+    /// direction).
+    fn leases(&mut self, now: Instant) {
+        let Some((_, since)) = self.leading else {
+            return;
+        };
+        let lease = self.cfg.timing.lease;
+        let others: Vec<MemberId> = self
+            .cfg
+            .members
+            .keys()
+            .copied()
+            .filter(|&m| m != self.me())
+            .collect();
+        for member in others {
+            let last = self
+                .acks
+                .last(u64::from(member.0))
+                .map_or(since, |t| t.max(since));
+            let quiet = now.saturating_duration_since(last);
+            if quiet <= lease {
+                self.silent.remove(&member);
+                continue;
+            }
+            if self.silent.get(&member).is_some_and(|&next| now < next) {
+                continue;
+            }
+            self.silent.insert(member, now + lease);
+            let pending = self
+                .pending
+                .values()
+                .any(|p| *p == Pending::ReleaseAll { member });
+            if pending || !self.view.has_keys(member) {
+                continue;
+            }
+            self.log(format_args!(
+                "member {member} answered nothing sent in the last {} ms: releasing its keys",
+                quiet.as_millis()
+            ));
+            self.submit(Cmd::ReleaseAll { member }, Pending::ReleaseAll { member });
+        }
+    }
+
+    /// Brings the table and what the kernel holds together.
+    fn sweep(&mut self) {
+        let member = self.me();
+        for key in std::mem::take(&mut self.released) {
+            if !self.held.contains(&key) && !self.busy(&key) {
+                self.submit(Cmd::Release { member, key }, Pending::Release { key });
+            }
+        }
+        let mine: BTreeSet<Key> = self.view.keys_of(member).into_iter().collect();
+        let orphans: Vec<Key> = mine
+            .iter()
+            .filter(|k| !self.held.contains(k) && !self.busy(k))
+            .copied()
+            .collect();
+        for key in orphans {
+            self.log(format_args!("{key} is owned but not held here: released"));
+            self.submit(Cmd::Release { member, key }, Pending::Release { key });
+        }
+        let lost: Vec<Key> = self
+            .held
+            .iter()
+            .filter(|k| !mine.contains(k) && !self.busy(k))
+            .copied()
+            .collect();
+        if !lost.is_empty() {
+            self.log(format_args!(
+                "claiming again {} keys the kernel holds",
+                lost.len()
+            ));
+        }
+        for key in lost {
+            self.submit(
+                Cmd::Claim { member, key },
+                Pending::Claim { key, cookie: None },
+            );
+        }
+    }
+}
+
+/// The openraft configuration of the daemon's timers.
+fn raft_config(cfg: &Config) -> io::Result<Arc<openraft::Config>> {
+    let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    let t = &cfg.timing;
+    let config = openraft::Config {
+        cluster_name: format!("vr-dhostd-vr{}", cfg.vr),
+        heartbeat_interval: ms(t.heartbeat),
+        election_timeout_min: ms(t.election.0),
+        election_timeout_max: ms(t.election.1),
+        // A snapshot is sent whole: give it the claim timeout.
+        install_snapshot_timeout: ms(t.claim_timeout),
+        snapshot_policy: SnapshotPolicy::LogsSinceLast(5000),
+        max_in_snapshot_log_to_keep: 1000,
+        ..Default::default()
+    };
+    config.validate().map(Arc::new).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("distributed host: {e}"),
+        )
+    })
+}
+
+/// Runs the daemon (see [`super::run`]); `cfg` is checked.
+pub(super) async fn run(
+    cfg: Config,
+    listener: TcpListener,
+    events: mpsc::Receiver<KernelEvent>,
+    kernel: mpsc::UnboundedSender<KernelCmd>,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let member = cfg.member;
+    let me = u64::from(member.0);
+    let cluster = cfg.cluster();
+    let config = raft_config(&cfg)?;
+    std::fs::create_dir_all(&cfg.state_dir).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!(
+                "distributed host: state directory {}: {e}",
+                cfg.state_dir.display()
+            ),
+        )
+    })?;
+    let db = store::open(&cfg.state_dir.join("raft.redb")).map_err(storage_error)?;
+    let sm = StateMachine::with_kernel(Arc::clone(&db), kernel.clone()).map_err(storage_error)?;
+    let view = sm.view();
+    let acks = Acks::default();
+    let network = net::Network {
+        me,
+        cluster,
+        backoff: cfg.timing.heartbeat,
+        acks: acks.clone(),
+    };
+    let raft = Raft::new(me, config, network, LogStore::new(db), sm)
+        .await
+        .map_err(storage_error)?;
+    let server = tokio::spawn(net::serve(listener, raft.clone(), me, cluster));
+    let result = serve(cfg, raft.clone(), view, acks, events, kernel, shutdown).await;
+    server.abort();
+    if let Err(e) = raft.shutdown().await {
+        log(member, format_args!("stopping the Raft node: {e}"));
+    }
+    result
+}
+
+/// Runs the node on `raft` (whose server runs) until `shutdown`, or an
+/// error; the caller stops the Raft node.
+async fn serve(
+    cfg: Config,
+    raft: Raft<TypeConfig>,
+    view: View,
+    acks: Acks,
+    mut events: mpsc::Receiver<KernelEvent>,
+    kernel: mpsc::UnboundedSender<KernelCmd>,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let me = u64::from(cfg.member.0);
+    let nodes: BTreeMap<u64, BasicNode> = cfg
+        .members
+        .iter()
+        .map(|(m, addr)| (u64::from(m.0), BasicNode::new(addr.to_string())))
+        .collect();
+    // The smallest id starts the group, once: its store is empty.
+    let smallest = nodes.keys().next().copied().unwrap_or(me);
+    if !raft.is_initialized().await.map_err(storage_error)? {
+        if smallest == me {
+            if let Err(e) = raft.initialize(nodes.clone()).await {
+                log(cfg.member, format_args!("initializing the group: {e}"));
+            }
+        } else {
+            log(
+                cfg.member,
+                format_args!("a new group: waiting for member {smallest} to start it"),
+            );
+        }
+    }
+    kernel.send(cfg.slices()?).map_err(|_| kernel_gone())?;
+    let (jobs_tx, jobs_rx) = mpsc::unbounded_channel();
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel();
+    let proposer = Proposer {
+        raft: raft.clone(),
+        me,
+        cluster: cfg.cluster(),
+        addrs: nodes.iter().map(|(&id, n)| (id, n.addr.clone())).collect(),
+        retry: cfg.timing.heartbeat,
+        acks: acks.clone(),
+        peer: None,
+    };
+    // Dropped (so aborted) when this function returns.
+    let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(proposer.run(jobs_rx, done_tx));
+    let mut tick = time::interval(cfg.timing.heartbeat);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut metrics = raft.metrics();
+    let mut node = Node {
+        cfg,
+        raft,
+        view,
+        acks,
+        kernel,
+        jobs: jobs_tx,
+        next_job: 0,
+        pending: HashMap::new(),
+        pending_keys: HashMap::new(),
+        held: BTreeSet::new(),
+        released: BTreeSet::new(),
+        ready: false,
+        leader: None,
+        leading: None,
+        configured_term: None,
+        quorum_at: None,
+        silent: BTreeMap::new(),
+        next_sweep: Instant::now(),
+    };
+    let mut shutdown = pin!(shutdown);
+    loop {
+        let step = tokio::select! {
+            () = &mut shutdown => return Ok(()),
+            ev = events.recv() => match ev {
+                Some(ev) => node.kernel_event(ev),
+                None => Err(kernel_gone()),
+            },
+            Some((id, outcome)) = done_rx.recv() => node.done(id, outcome),
+            // The quorum's acknowledgements, as they come.
+            Ok(()) = metrics.changed() => {
+                let m = metrics.borrow_and_update().clone();
+                node.metrics(&m);
+                Ok(())
+            }
+            _ = tick.tick() => node.tick(),
+        };
+        step?;
+    }
+}
