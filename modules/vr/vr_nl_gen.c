@@ -26,7 +26,7 @@ static const struct netlink_range_validation vr_a_dhost_member_range = {
 };
 
 static const struct netlink_range_validation vr_a_dhost_lead_range = {
-	.min	= 0ULL,
+	.min	= 1ULL,
 	.max	= VR_MEMBER_MAX,
 };
 

@@ -53,8 +53,8 @@ use super::db::{Key, MemberId, Proto, EPHEMERAL};
 use crate::args::DaemonArgs;
 use crate::error::{Error, Result};
 use vr_netlink::dhost_nl::{
-    owner_request, proto_name, Dhost, DhostMessage, Owner, OwnerArgs, OwnerMessage, OwnerOp,
-    SockAddr, SockMessage, SockNtf,
+    owner_request, proto_name, Dhost, Owner, OwnerArgs, OwnerMessage, OwnerOp, SockAddr,
+    SockMessage, SockNtf,
 };
 use vr_netlink::socket::GenlSocket;
 use vr_netlink::Error as NlError;
@@ -85,15 +85,15 @@ pub fn default_state_dir(vr: u32) -> PathBuf {
     PathBuf::from(format!("/var/lib/vr-dhostd/vr{vr}"))
 }
 
-/// What the daemon starts with: its [`Config`], its listening address,
-/// and each distributed address with its interface index.
-pub type Setup = (Config, SocketAddr, Vec<(IpAddr, u32)>);
-
-/// The daemon's [`Setup`] for the distributed addresses of `args.vr` among
-/// `dhosts` (a dhost-get dump), IPv4 and IPv6 ones: they must exist and
-/// agree on this kernel's member id and the lead's, and this member must
-/// be in `members`.
-pub fn config(args: &DaemonArgs, dhosts: &[Dhost], host_name: &str) -> Result<Setup> {
+/// The daemon's [`Config`] and listening address for the distributed
+/// addresses of `args.vr` among `dhosts` (a dhost-get dump), IPv4 and IPv6
+/// ones: they must exist and agree on this kernel's member id and the
+/// lead's, and this member must be in `members`.
+pub fn config(
+    args: &DaemonArgs,
+    dhosts: &[Dhost],
+    host_name: &str,
+) -> Result<(Config, SocketAddr)> {
     let vr = args.vr;
     let mut mine: Vec<(IpAddr, &Dhost)> = dhosts
         .iter()
@@ -106,12 +106,14 @@ pub fn config(args: &DaemonArgs, dhosts: &[Dhost], host_name: &str) -> Result<Se
             "VR {vr} has no distributed address (vrctl dhost set <ADDR> dev <IFNAME> member <N> lead <M>)"
         )));
     };
-    // The leads may differ: the daemon sets them (one address at a time).
-    if let Some((_, other)) = mine.iter().find(|(_, d)| d.member != first.member) {
+    if let Some((_, other)) = mine
+        .iter()
+        .find(|(_, d)| (d.member, d.lead) != (first.member, first.lead))
+    {
         return Err(Error::Daemon(format!(
-            "the distributed addresses of VR {vr} disagree: {} is member {}, {} is member {}; \
-             one daemon serves one member",
-            first.addr, first.member, other.addr, other.member
+            "the distributed addresses of VR {vr} disagree: {} is member {} with lead {}, \
+             {} is member {} with lead {}; one daemon serves one member of one lead",
+            first.addr, first.member, first.lead, other.addr, other.member, other.lead
         )));
     }
     let member = MemberId(first.member);
@@ -178,7 +180,6 @@ pub fn config(args: &DaemonArgs, dhosts: &[Dhost], host_name: &str) -> Result<Se
             timing,
         },
         listen,
-        mine.iter().map(|(a, d)| (*a, d.ifindex)).collect(),
     ))
 }
 
@@ -638,8 +639,6 @@ struct KernelSide {
     vr: u32,
     me: MemberId,
     addrs: Vec<IpAddr>,
-    /// Each distributed address with its interface index, for `dhost-set`.
-    dhosts: Vec<(IpAddr, u32)>,
     claims: Claims,
     events: mpsc::Sender<KernelEvent>,
     sliced: bool,
@@ -827,16 +826,6 @@ impl KernelSide {
                 }
                 self.sliced = true;
             }
-            KernelCmd::Lead(lead) => {
-                let lead = lead.map_or(0, |m| m.0);
-                for &(addr, ifindex) in &self.dhosts {
-                    let msg = DhostMessage::set(addr, ifindex, self.me.0, lead);
-                    if let Err(e) = self.sock.request(msg) {
-                        self.failed(format_args!("dhost-set {addr} lead {lead}"), e)?;
-                    }
-                }
-            }
-            KernelCmd::Sync(ack) => ack.done(),
         }
         if self.sliced && self.replaced && !self.ready {
             self.ready = true;
@@ -927,8 +916,7 @@ fn shutdown_signal() -> Result<oneshot::Receiver<i32>> {
 /// already; `sock` is for the requests. Errors of requests are logged; the
 /// daemon stops with an error when a netlink socket fails, or the daemon
 /// cannot start (e.g. the lead cannot listen).
-pub fn run(setup: Setup, ntf: GenlSocket, sock: GenlSocket) -> Result<()> {
-    let (cfg, listen, dhosts) = setup;
+pub fn run(cfg: Config, listen: SocketAddr, ntf: GenlSocket, sock: GenlSocket) -> Result<()> {
     let vr = cfg.vr;
     let shutdown = shutdown_signal()?;
     let (input_tx, input_rx) = mpsc::unbounded_channel();
@@ -939,7 +927,6 @@ pub fn run(setup: Setup, ntf: GenlSocket, sock: GenlSocket) -> Result<()> {
         vr,
         me: cfg.member,
         addrs: cfg.addrs.clone(),
-        dhosts,
         claims: Claims::new(&cfg.addrs),
         events: events_tx,
         sliced: false,
@@ -1624,7 +1611,7 @@ mod tests {
     fn configuration_from_the_kernel() {
         let a = args(&["members", MEMBERS]);
         let dhosts = [dhost(B, 0, 2, 1), dhost(A, 0, 2, 1), dhost(A, 1, 5, 5)];
-        let (cfg, listen, _) = config(&a, &dhosts, "host2").expect("valid");
+        let (cfg, listen) = config(&a, &dhosts, "host2").expect("valid");
         assert_eq!((cfg.member, cfg.vr), (MemberId(2), 0));
         assert_eq!(cfg.addrs, [A, B]);
         assert_eq!(cfg.name, "host2");
@@ -1659,7 +1646,7 @@ mod tests {
             "lease",
             "500",
         ]);
-        let (cfg, listen, _) = config(&a, &dhosts, "host").expect("valid");
+        let (cfg, listen) = config(&a, &dhosts, "host").expect("valid");
         assert_eq!(listen, "10.9.0.99:9".parse().expect("addr"));
         assert_eq!((cfg.addrs.as_slice(), cfg.name.as_str()), (&[A][..], "x"));
         assert_eq!(cfg.state_dir, PathBuf::from("/tmp/s"));
@@ -1714,23 +1701,18 @@ mod tests {
     fn configuration_takes_both_families() {
         let a = args(&["members", MEMBERS]);
         let dhosts = [dhost(V6, 0, 2, 1), dhost(B, 0, 2, 1), dhost(A, 0, 2, 1)];
-        let (cfg, _, _) = config(&a, &dhosts, "host2").expect("valid");
+        let (cfg, _) = config(&a, &dhosts, "host2").expect("valid");
         assert_eq!(cfg.member, MemberId(2));
         assert_eq!(cfg.addrs, [A, B, V6]);
         // A VR with IPv6 addresses only.
-        let (cfg, _, _) =
-            config(&a, &[dhost(W6, 0, 2, 1), dhost(V6, 0, 2, 1)], "h").expect("valid");
+        let (cfg, _) = config(&a, &[dhost(W6, 0, 2, 1), dhost(V6, 0, 2, 1)], "h").expect("valid");
         assert_eq!(cfg.addrs, [V6, W6]);
-        // The leads may differ (the daemon sets them one address at a
-        // time, and may have stopped in between).
-        let (cfg, _, _) = config(&a, &[dhost(V6, 0, 2, 0), dhost(A, 0, 2, 1)], "h").expect("valid");
-        assert_eq!(cfg.member, MemberId(2));
-        // The member ids must agree across the families.
+        // The ids must agree across the families.
         let err = config(&a, &[dhost(V6, 0, 3, 3), dhost(A, 0, 2, 1)], "h").expect_err("refused");
         assert_eq!(err.exit_code(), 1);
         assert!(
             err.to_string()
-                .contains("disagree: 10.0.0.100 is member 2, fd00:9::100 is member 3"),
+                .contains("disagree: 10.0.0.100 is member 2 with lead 1, fd00:9::100 is member 3"),
             "{err}"
         );
     }
@@ -1738,7 +1720,7 @@ mod tests {
     #[test]
     fn configuration_errors() {
         let a = args(&["members", "1=10.9.0.10,2=10.9.0.11"]);
-        let msg = |r: Result<Setup>| r.err().map(|e| (e.exit_code(), e.to_string()));
+        let msg = |r: Result<(Config, SocketAddr)>| r.err().map(|e| (e.exit_code(), e.to_string()));
         assert_eq!(
             msg(config(&a, &[dhost(A, 1, 1, 1)], "h")),
             Some((
@@ -1751,7 +1733,7 @@ mod tests {
             msg(config(&a, &[dhost(A, 0, 1, 1), dhost(B, 0, 2, 1)], "h")).expect("error");
         assert_eq!(code, 1);
         assert!(
-            text.contains("disagree: 10.0.0.100 is member 1, 10.0.0.101 is member 2"),
+            text.contains("disagree: 10.0.0.100 is member 1 with lead 1, 10.0.0.101 is member 2"),
             "{text}"
         );
         let (code, text) = msg(config(&a, &[dhost(A, 0, 3, 1)], "h")).expect("error");

@@ -30,8 +30,6 @@ mod db;
 mod error;
 mod kernel;
 mod raft;
-#[cfg(test)]
-mod testing;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -117,8 +115,8 @@ fn run(args: &DaemonArgs) -> Result<()> {
     kernel::prepare_events(&mut ntf);
     ntf.subscribe(mcgrp::DHOST)?;
     let mut sock = GenlSocket::open_vr()?;
-    let setup = kernel::config(args, &dhost_nl::dhosts(&mut sock)?, &host_name())?;
-    kernel::run(setup, ntf, sock)
+    let (cfg, listen) = kernel::config(args, &dhost_nl::dhosts(&mut sock)?, &host_name())?;
+    kernel::run(cfg, listen, ntf, sock)
 }
 
 /// Prints the message of `e` (clap's format for a usage error) and

@@ -6,6 +6,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::oneshot;
@@ -14,7 +16,6 @@ use tokio::time::{sleep, Instant};
 
 use super::*;
 use crate::db::Proto;
-use crate::testing::TempDir;
 
 const A: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
 const A6: IpAddr = IpAddr::V6(Ipv6Addr::new(0xfd00, 9, 0, 0, 0, 0, 0, 1));
@@ -50,6 +51,28 @@ fn port6(p: u16) -> Key {
     Key::bound(A6, Proto::Udp, p)
 }
 
+/// A directory of its own under the system's temporary directory, removed
+/// when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "vr-dhostd-node-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// What a channel kernel was told.
 #[derive(Debug, Default)]
 struct KernelState {
@@ -61,9 +84,6 @@ struct KernelState {
     claims: HashMap<u32, Key>,
     replaced: usize,
     slices: Option<KernelCmd>,
-    /// The lead the daemon set last, and every change with its time.
-    lead: Option<MemberId>,
-    leads: Vec<(Instant, Option<MemberId>)>,
 }
 
 /// A kernel made of channels.
@@ -146,11 +166,6 @@ async fn kernel_task(
                 s.replaced += 1;
             }
             cmd @ KernelCmd::Slices { .. } => s.slices = Some(cmd),
-            KernelCmd::Lead(lead) => {
-                s.lead = lead;
-                s.leads.push((Instant::now(), lead));
-            }
-            KernelCmd::Sync(ack) => ack.done(),
         }
     }
 }
@@ -482,82 +497,6 @@ async fn a_leader_without_its_quorum_refuses_ehostunreach() {
     assert_eq!(ds[0].kernel.claim(port(8002)).await, libc::EHOSTUNREACH);
     // After the claim timeout, not at once: it may have been a pause.
     assert!(t0.elapsed() >= timing().claim_timeout);
-    for d in ds.drain(..) {
-        d.stop().await.expect("stopped");
-    }
-}
-
-/// The lead every kernel of `ds` shows, once they agree on one other
-/// than `not`.
-async fn agreed_lead(ds: &[Daemon], not: Option<MemberId>) -> MemberId {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let leads: Vec<Option<MemberId>> = ds.iter().map(|d| d.kernel.state().lead).collect();
-        if let Some(Some(l)) = leads.first() {
-            if Some(*l) != not && leads.iter().all(|x| *x == Some(*l)) {
-                return *l;
-            }
-        }
-        assert!(Instant::now() < deadline, "no agreed lead: {leads:?}");
-        sleep(Duration::from_millis(10)).await;
-    }
-}
-
-#[tokio::test]
-async fn the_raft_leader_is_every_kernels_lead() {
-    let (_g, mut ds) = group().await;
-    // Member 1 started the group and leads it.
-    assert_eq!(agreed_lead(&ds, None).await, M1);
-    // Before it led, no kernel had a lead.
-    for d in &ds {
-        assert_eq!(d.kernel.state().leads.first().map(|l| l.1), Some(None));
-    }
-    // The lead stops: its kernel stands down before it is gone, and the
-    // others agree on a new lead, one of them, within the election's
-    // bounds (openraft's leader lease, then an election timeout).
-    let d1 = ds.remove(0);
-    let k1 = Arc::clone(&d1.kernel.state);
-    let t0 = Instant::now();
-    d1.stop().await.expect("stopped");
-    assert_eq!(k1.lock().expect("kernel").lead, None);
-    let new = agreed_lead(&ds, Some(M1)).await;
-    let took = t0.elapsed();
-    assert!(new == M2 || new == M3, "{new}");
-    let t = timing();
-    assert!(
-        took <= 2 * t.election.1 + 3 * t.heartbeat + SLACK,
-        "a new lead after {took:?}"
-    );
-    for d in ds.drain(..) {
-        d.stop().await.expect("stopped");
-    }
-}
-
-#[tokio::test]
-async fn a_leader_without_its_quorum_stands_down() {
-    let (_g, mut ds) = group().await;
-    assert_eq!(agreed_lead(&ds, None).await, M1);
-    for d in ds.drain(1..) {
-        d.stop().await.expect("stopped");
-    }
-    let t0 = Instant::now();
-    // Member 1 still believes it leads (openraft steps no leader down),
-    // but its kernel is no longer the lead.
-    ds[0]
-        .kernel
-        .until("member 1 stood down", |s| s.lead.is_none().then_some(()))
-        .await;
-    let took = t0.elapsed();
-    let t = timing();
-    assert!(
-        took <= t.stepdown() + 2 * t.heartbeat + SLACK,
-        "stood down after {took:?}"
-    );
-    // Never before a quorum's acknowledgement was older than the stand-down time.
-    assert!(
-        took + 2 * t.heartbeat >= t.stepdown(),
-        "stood down after {took:?}"
-    );
     for d in ds.drain(..) {
         d.stop().await.expect("stopped");
     }
