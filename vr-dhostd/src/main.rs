@@ -30,6 +30,8 @@ mod db;
 mod error;
 mod kernel;
 mod raft;
+#[cfg(test)]
+mod testing;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
