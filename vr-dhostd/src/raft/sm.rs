@@ -127,6 +127,17 @@ impl State {
         }
     }
 
+    /// The whole table, as the kernel is given it.
+    fn replace(&self) -> KernelCmd {
+        KernelCmd::Replace {
+            entries: self
+                .own
+                .as_ref()
+                .map(|o| o.snapshot().entries)
+                .unwrap_or_default(),
+        }
+    }
+
     fn data(&self) -> SnapshotData {
         let snap = self
             .own
@@ -246,15 +257,11 @@ impl View {
     pub fn send_replace(&self) -> bool {
         let mut state = self.0.lock();
         state.kernel_on = true;
-        let entries = state
-            .own
-            .as_ref()
-            .map(|o| o.snapshot().entries)
-            .unwrap_or_default();
+        let replace = state.replace();
         self.0
             .kernel
             .as_ref()
-            .is_some_and(|k| k.send(KernelCmd::Replace { entries }).is_ok())
+            .is_some_and(|k| k.send(replace).is_ok())
     }
 
     /// The index of the last applied entry.
@@ -424,12 +431,8 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         let mut state = self.shared.lock();
         state.load(meta, data);
         if let Some(kernel) = self.shared.kernel.as_ref().filter(|_| state.kernel_on) {
-            let entries = state
-                .own
-                .as_ref()
-                .map(|o| o.snapshot().entries)
-                .unwrap_or_default();
-            let _ = kernel.send(KernelCmd::Replace { entries });
+            let replace = state.replace();
+            let _ = kernel.send(replace);
         }
         Ok(())
     }
