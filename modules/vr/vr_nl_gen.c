@@ -26,7 +26,7 @@ static const struct netlink_range_validation vr_a_dhost_member_range = {
 };
 
 static const struct netlink_range_validation vr_a_dhost_lead_range = {
-	.min	= 1ULL,
+	.min	= 0ULL,
 	.max	= VR_MEMBER_MAX,
 };
 

@@ -1656,6 +1656,9 @@ static uint32_t valid_u32(const struct fz_attr *a)
 		return pick_ifindex();
 	if (!strcmp(a->name, "id") || !strcmp(a->name, "vr"))
 		return pick_vr();
+	/* lead 0: no lead known, this kernel a member that is not the lead */
+	if (!strcmp(a->name, "lead") && pct(10))
+		return 0;
 	if (!strcmp(a->name, "member") || !strcmp(a->name, "lead"))
 		return pct(90) ? 1 + rnd(3) : FZ_C_MEMBER_MAX - rnd(2);
 	if (!strcmp(a->name, "proto"))

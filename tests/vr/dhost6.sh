@@ -236,6 +236,23 @@ t_lead_answers() {
 	ktap_expect_eq "one echo reply, from M" "$M_MAC 1 total 1" "$CAPTURED"
 }
 
+# Lead 0, what a daemon that stood down sets: no lead is known, M is a
+# member that is not the lead (silent); the lead again, it announces.
+t_no_lead() {
+	ktap_run m vrctl dhost set $D6 dev m0 member 1 lead 0 || return 1
+	ktap_run m vrctl dhost show
+	ktap_expect_match "no lead" "*$D6*member 1 lead - role member*" "$KTAP_STDOUT_TEXT" ||
+		return 1
+	capture "$T/na-none" na $D6 || return 1
+	ktap_run c vr-sock ns c0 $D6
+	captured "$T/na-none" "$CAP_PID"
+	ktap_expect_eq "no NA" "total 0" "$CAPTURED" || return 1
+	capture "$T/unsol3" unsol-na $D6 || return 1
+	ktap_run m vrctl dhost set $D6 dev m0 member 1 lead 1
+	captured "$T/unsol3" "$CAP_PID"
+	ktap_expect_eq "the lead again: one unsolicited NA, from M" "$M_MAC 1 total 1" "$CAPTURED"
+}
+
 # t_lead_bridges PROTO PORT [LEN]: what member 2 owns, the lead re-sends as
 # an L2 broadcast (a fragmented datagram once reassembled, in fragments
 # again: the capture counts first fragments).
@@ -309,6 +326,7 @@ suite() {
 	ktap_test_result "a member does not warn of the lead's NA for $D6" t_follower_no_warning
 	ktap_test_result "becoming the lead sends one unsolicited NA" t_becomes_lead
 	ktap_test_result "the lead answers NS and echo" t_lead_answers
+	ktap_test_result "lead 0: no lead, no NA; the lead again announces" t_no_lead
 	ktap_test_result "the lead bridges member 2's TCP port" t_lead_bridges tcp 8080
 	ktap_test_result "the lead bridges member 2's UDP port, a fragmented datagram too" \
 		t_lead_bridges udp 7000 3000

@@ -56,7 +56,10 @@ ADDR, an IPv4 or IPv6 address, must be configured on IFNAME; the address
 is in the VR of IFNAME. An IPv6 ADDR must be added with nodad on every
 member (ip -6 addr add ADDR/128 dev IF nodad): a tentative address is
 refused. N is this kernel's member id and M the lead's (1-65535); this
-kernel is the lead when N = M. The keywords may come in any order."
+kernel is the lead when N = M, and M = 0 says that no lead is known (this
+kernel is then a member that is not the lead). With vr-dhostd(8) running,
+the daemon sets M: the Raft leader's member id, or 0 when it stood down.
+The keywords may come in any order."
     )]
     Set {
         /// ADDR, dev IFNAME, member N, lead M
@@ -183,8 +186,7 @@ fn dhost_request(command: &DhostCommand) -> error::Result<DhostRequest> {
 /// with the same arguments.
 fn daemon_moved(args: &[OsString]) -> Error {
     let args = if args.is_empty() {
-        "members <N=ADDR[:PORT],...> [listen <ADDR[:PORT]>] [vr <VR>] [name <NAME>] ..."
-            .to_owned()
+        "members <N=ADDR[:PORT],...> [listen <ADDR[:PORT]>] [vr <VR>] [name <NAME>] ...".to_owned()
     } else {
         args.iter()
             .map(|a| a.to_string_lossy())
@@ -367,6 +369,8 @@ pub fn parse_dhost_set(args: &[OsString]) -> Result<DhostSet, String> {
         match keyword {
             "dev" => set_once(&mut dev, parse_dev(value)?, "\"dev\"")?,
             "member" => set_once(&mut member, parse_member(value, "member id")?, "\"member\"")?,
+            // 0: no lead known (what a daemon that stood down sets).
+            _ if value == "0" => set_once(&mut lead, 0, "\"lead\"")?,
             _ => set_once(
                 &mut lead,
                 parse_member(value, "lead member id")?,
@@ -469,7 +473,10 @@ pub fn dhosts_text(dhosts: &[Dhost]) -> String {
                 dev_name(d.ifindex, &d.dev),
                 d.vr,
                 d.member,
-                d.lead,
+                match d.lead {
+                    0 => "-".to_owned(),
+                    l => l.to_string(),
+                },
                 d.role()
             )
         })
@@ -614,6 +621,10 @@ mod tests {
         ]))
         .expect("valid");
         assert_eq!((a.member, a.lead), (65535, 65535));
+        // Lead 0: no lead known.
+        let a = parse_dhost_set(&os(&["10.0.0.1", "dev", "d", "member", "2", "lead", "0"]))
+            .expect("valid");
+        assert_eq!((a.member, a.lead), (2, 0));
     }
 
     #[test]
@@ -1411,6 +1422,13 @@ mod tests {
              10.1.0.100 dev if9 vr 1 member 1 lead 1 role lead\n"
         );
         assert_eq!(dhosts_text(&[]), "");
+        // No lead known: "-".
+        let mut d = dhosts()[0].clone();
+        d.lead = 0;
+        assert!(
+            dhosts_text(&[d]).contains(" lead - role member\n"),
+            "no lead"
+        );
     }
 
     #[test]

@@ -518,7 +518,10 @@ fn dhost_daemon_is_vr_dhostd_now() {
         "{err}"
     );
     let err = usage_error(&["dhost", "daemon"]);
-    assert!(err.contains("now: vr-dhostd members <N=ADDR[:PORT],...>"), "{err}");
+    assert!(
+        err.contains("now: vr-dhostd members <N=ADDR[:PORT],...>"),
+        "{err}"
+    );
     let dhost = stdout(&vrctl(&["dhost", "--help"]));
     // Hidden: dhost --help lists no daemon command.
     assert!(
