@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Self-test of the QEMU harness (host side): builds an initramfs holding
 # qemu/guest/, then checks that
+#   - hub.py forwards, cuts, isolates, heals and answers its in-band
+#     control frames (hub.py --selftest: a hub on temporary unix sockets,
+#     no VM),
 #   - a guest's exit status reaches vm.sh's exit status (0 and 3),
 #   - a hanging guest is killed at --timeout (124),
 #   - a kernel panic ends QEMU and gives 125 (no VR-GUEST-EXIT line),
@@ -23,7 +26,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) [ $# -ge 2 ] || { echo "selftest: --kernel needs a value" >&2; exit 2; }; kernel=$2; shift 2 ;;
 	--logdir) [ $# -ge 2 ] || { echo "selftest: --logdir needs a value" >&2; exit 2; }; logdir=$2; shift 2 ;;
-	-h|--help) sed -n '12,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	-h|--help) sed -n '15,18s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) echo "selftest: unknown argument: $1" >&2; exit 2 ;;
 	esac
 done
@@ -42,7 +45,7 @@ cp "$kernel" "$work/bzImage"
 
 passed=0 failed=0 n=0
 echo "KTAP version 1"
-echo "1..5"
+echo "1..6"
 echo "# kernel: $kernel"
 echo "# logs: $logdir"
 
@@ -68,6 +71,9 @@ check() {
 		failed=$((failed + 1))
 	fi
 }
+
+check "hub.py: forwarding and in-band control (cut, isolate, heal)" 0 "$logdir/hub.out" \
+	python3 "$here/hub.py" --selftest
 
 vm=("$here/vm.sh" --kernel "$work/bzImage" --initrd "$work/initrd.cpio.gz" --mem 256)
 
