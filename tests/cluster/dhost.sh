@@ -21,7 +21,8 @@
 # replicates the ownership table; member 1 is also the kernels' lead
 # (`vrctl dhost set ... lead 1`). The servers' binds on D are claims that
 # the group records and every daemon programs into its kernel: tcp 800i and udp 900i -> member i,
-# tcp 8012 -> member 2 and tcp 8013 (an echo server) -> member 3. Members 1 and 3 also run decoy
+# tcp 8012 and tcp 8022 (an echo server) -> member 2 and tcp 8013 (an echo
+# server) -> member 3. Members 1 and 3 also run decoy
 # servers on member 2's ports, bound before D became distributed (so never
 # claimed), which must never answer. Member 3's binds of the other members'
 # ports fail with EADDRINUSE.
@@ -34,6 +35,17 @@
 # port, from the lead; a fragmented datagram is answered by its owner only.
 # The members check their own counters: members 2 and 3
 # sent no RST from D or D6 (nft counter) and no ICMP unreachable at all.
+#
+# Then the lead's loss: the client probes ARP for D every 50 ms
+# (vr-arpprobe), runs transactions with members 2 and 3, and cuts node0 off the
+# segment (vr-hubctl: the hub drops its frames both ways). Members 2 and 3
+# elect a new lead, whose first ARP answer must come within 1 s of node0's
+# last frame (the time is printed as "# fail-over: N ms"), with no request
+# answered twice and the transactions going on; member 3 binds a new port
+# (granted without member 1); ARP and echo are then answered by the new
+# lead. Member 1, cut off, stands its kernel down (lead -) and refuses
+# claims (EHOSTUNREACH); once the client heals the segment it follows the
+# new lead.
 #
 # After the client's tests, each member connects from D to the client (TCP
 # and UDP): the source port comes from its slice and the answer comes back
@@ -63,6 +75,12 @@ D6=fd00:9::100
 LEAD_MAC=52:54:00:12:34:00
 CLIENT=3
 DONE=10.9.0.200
+# The lead-loss phase: the client adds LOST once a new lead answers,
+# member 3 adds BOUND once it bound a new port, the client adds HEALED
+# once node0 is back on the segment.
+LOST=10.9.0.204
+BOUND=10.9.0.205
+HEALED=10.9.0.206
 TAKEN=10.9.0.202
 FINISHED=10.9.0.203
 # Every member's daemon, on the member's own address.
@@ -188,7 +206,8 @@ t_member_servers() {
 		ktap_bg_ready "$T/tcp6" vr-sock serve tcp "$D6" "800$id" "m$id" &&
 		ktap_bg_ready "$T/udp6" vr-sock serve udp "$D6" "900$id" "m$id" || return 1
 	case $id in
-	2) ktap_bg_ready "$T/tcp2" vr-sock serve tcp "$D" 8012 m2 || return 1 ;;
+	2) ktap_bg_ready "$T/tcp2" vr-sock serve tcp "$D" 8012 m2 &&
+		ktap_bg_ready "$T/echo" vr-sock echo tcp "$D" 8022 || return 1 ;;
 	3) ktap_bg_ready "$T/echo" vr-sock echo tcp "$D" 8013 || return 1 ;;
 	esac
 }
@@ -235,7 +254,7 @@ t_member_entries() {
 		[ $i = "$ME" ] && continue
 		wait_addr "10.9.0.$((110 + i))" || ktap_check_fail "node$i not ready within ${DEADLINE}s"
 	done
-	want="*$D tcp 8001 member 1*$D tcp 8002 member 2*$D tcp 8003 member 3*$D tcp 8012 member 2*$D tcp 8013 member 3*$D udp 9001 member 1*$D udp 9002 member 2*$D udp 9003 member 3*"
+	want="*$D tcp 8001 member 1*$D tcp 8002 member 2*$D tcp 8003 member 3*$D tcp 8012 member 2*$D tcp 8013 member 3*$D tcp 8022 member 2*$D udp 9001 member 1*$D udp 9002 member 2*$D udp 9003 member 3*"
 	want="$want$D6 tcp 8001 member 1*$D6 tcp 8002 member 2*$D6 tcp 8003 member 3*$D6 udp 9001 member 1*$D6 udp 9002 member 2*$D6 udp 9003 member 3*"
 	while [ $j -lt 50 ]; do
 		case $(vrctl dhost owner show | sort | tr '\n' ' ') in
@@ -340,6 +359,55 @@ t_member_takeover() {
 	ktap_run ip addr add "$TAKEN/24" dev eth0
 }
 
+# Member 1 (the first lead): the client cuts node0 off the segment (hub
+# control). Cut off from the group, the daemon stands its kernel down (lead
+# -) within the stand-down time and refuses claims; once the segment heals
+# it follows the new lead.
+t_member_cut_off() {
+	local t0 lead i
+	# Until the client cuts us off (it no longer answers ARP), then until
+	# the daemon stands down.
+	while arping -q -c 1 -w 1 -I eth0 10.9.0.13 >/dev/null 2>&1; do
+		sleep 0.2
+	done
+	t0=$(now_cs)
+	echo "# cut off at uptime $t0 cs"
+	while :; do
+		lead=$(vrctl dhost show | awk -v d="$D" '$1 == d { print $9 }')
+		[ "$lead" = - ] && break
+		if [ $(($(now_cs) - t0)) -gt $((DEADLINE * 100)) ]; then
+			ktap_check_fail "the daemon did not stand down (lead $lead)"
+			return 1
+		fi
+		sleep 0.02
+	done
+	echo "# stood down at uptime $(now_cs) cs"
+	ktap_run vrctl dhost show
+	ktap_expect_match "no lead, on D and D6" "*$D*lead - role member*$D6*lead - role member*" \
+		"$KTAP_STDOUT_TEXT"
+	ktap_run vr-sock bind tcp "$D" 8041
+	ktap_expect_stdout "error: EHOSTUNREACH"
+	wait_addr "$HEALED" || { ktap_check_fail "the client did not heal the segment"; return 1; }
+	# Back on the segment: a follower of the new lead.
+	i=0
+	while [ $i -lt $((DEADLINE * 10)) ]; do
+		lead=$(vrctl dhost show | awk -v d="$D" '$1 == d { print $9 }')
+		case $lead in [23]) break ;; esac
+		sleep 0.1
+		i=$((i + 1))
+	done
+	ktap_run vrctl dhost show
+	ktap_expect_match "member 1 follows the new lead" "*$D*member 1 lead [23] role member*" \
+		"$KTAP_STDOUT_TEXT"
+}
+
+# Member 3: a new claim is granted by the group without member 1.
+t_member_claim_after_loss() {
+	wait_addr "$LOST" || { ktap_check_fail "the client did not see a new lead"; return 1; }
+	ktap_bg_ready "$T/after" vr-sock serve tcp "$D" 8033 m3 || return 1
+	ktap_run ip addr add "$BOUND/24" dev eth0
+}
+
 member_suite() {
 	local id=$((ME + 1))
 	ktap_test_result "member $id: D set distributed (decoys bound before)" t_member_setup
@@ -350,6 +418,12 @@ member_suite() {
 	fi
 	ktap_test_result "member $id: ready marker" t_member_ready
 	ktap_test_result "member $id: all claims programmed in this kernel" t_member_entries
+	case $id in
+	1) ktap_test_result "member 1: cut off, stands down and refuses claims; follows once back" \
+		t_member_cut_off ;;
+	3) ktap_test_result "member 3: binds a new port after the lead's loss (granted)" \
+		t_member_claim_after_loss ;;
+	esac
 	ktap_test_result "member $id: client finished" t_member_wait "$DONE"
 	ktap_test_result "member $id: silence counters" t_member_silent
 	ktap_test_result "member $id: connections from D to the client come back here" t_member_outgoing
@@ -515,6 +589,63 @@ t_client_finished() {
 	sleep 5
 }
 
+# The lead's loss: node0 (member 1, the lead) is cut off the segment while
+# the client probes ARP for D every 50 ms and runs transactions with
+# members 2 and 3. A new lead (member 2 or 3) must answer within 1 s of node0's last
+# frame (times SCALE on a debug kernel), no request may get two answers,
+# and the connection to member 3 must not notice.
+t_client_lead_loss() {
+	local summary failover multi after new rc
+	ktap_run_bg "$T/bench-loss3" vr-sock bench tcp_rr "$D" 8013 $((8 * SCALE))
+	RR3_PID=$KTAP_BG_PID
+	ktap_run_bg "$T/bench-loss2" vr-sock bench tcp_rr "$D" 8022 $((8 * SCALE))
+	RR2_PID=$KTAP_BG_PID
+	vr-arpprobe -i 50 -d $((5000 * SCALE)) -w "$LEAD_MAC" eth0 "$D" >"$T/probe" 2>&1 &
+	PROBE_PID=$!
+	sleep 1
+	ktap_run vr-hubctl eth0 isolate 0 || return 1
+	wait $PROBE_PID
+	rc=$?
+	ktap_print_file "probe: " "$T/probe"
+	ktap_expect_eq "vr-arpprobe ran" 0 "$rc"
+	summary=$(grep '^summary' "$T/probe")
+	echo "# $summary"
+	failover=$(echo "$summary" | sed -n 's/.*failover_ms=\(-*[0-9]*\).*/\1/p')
+	multi=$(echo "$summary" | sed -n 's/.* multi=\([0-9]*\).*/\1/p')
+	echo "# fail-over: ${failover} ms"
+	ktap_expect_eq "no ARP request answered by two members" 0 "$multi"
+	ktap_expect_eq "a new lead answered ARP within $((SCALE)) s of the old lead's last frame" yes \
+		"$([ "${failover:--1}" -ge 0 ] && [ "$failover" -le $((1000 * SCALE)) ] && echo yes)"
+	# Every request after the new lead's first answer got exactly one.
+	after=$(awk '/^req/ { split($3, t, "="); split($4, r, "="); split($5, m, "=");
+		if (seen && r[2] != 1) bad++; if (m[2] != "-" && m[2] != w) seen = 1 }
+		END { print bad + 0 }' w="$LEAD_MAC" "$T/probe")
+	ktap_expect_eq "every request after the fail-over answered once" 0 "$after"
+	new=$(awk '/^req/ { split($5, m, "="); if (m[2] != "-" && m[2] != w) l = m[2] } END { print l }' \
+		w="$LEAD_MAC" "$T/probe")
+	case $new in
+	52:54:00:12:34:01 | 52:54:00:12:34:02) ;;
+	*) ktap_check_fail "no new lead among members 2 and 3 ($new)"; return 1 ;;
+	esac
+	echo "# new lead: $new"
+	LEAD_MAC=$new
+	for m in 2 3; do
+		eval "wait \$RR${m}_PID"
+		rc=$?
+		ktap_print_file "bench: " "$T/bench-loss$m.err"
+		ktap_expect_eq "the connection to member $m went on across the fail-over" 0 "$rc"
+		ktap_expect_match "transactions with member $m went through" "tcp_rr [1-9]*" \
+			"$(cat "$T/bench-loss$m")"
+	done
+	ktap_run ip addr add "$LOST/24" dev eth0
+}
+
+t_client_heal() {
+	wait_addr "$BOUND" || { ktap_check_fail "member 3 did not bind a new port"; return 1; }
+	ktap_run vr-hubctl eth0 heal || return 1
+	ktap_run ip addr add "$HEALED/24" dev eth0
+}
+
 client_suite() {
 	ktap_test_result "client: all three members ready" t_client_setup
 	ktap_test_result "ARP for D answered once, by the lead" t_arp
@@ -543,6 +674,12 @@ client_suite() {
 	ktap_test_result "unowned tcp port on D6: one RST, from the lead" t_unowned6 tcp 8009 tcp-rst
 	ktap_test_result "unowned udp port on D6: one port unreachable, from the lead" \
 		t_unowned6 udp 9009 port-unreach
+	ktap_test_result "the lead's loss: a new lead within 1 s, one answer per request, TCP to members 2 and 3 unaffected" \
+		t_client_lead_loss
+	ktap_test_result "ARP for D answered once, by the new lead" t_arp
+	ktap_test_result "ICMP echo to D answered once, by the new lead" t_echo
+	ktap_test_result "tcp 8033 (bound after the loss) served by member 3" t_tcp 8033 3
+	ktap_test_result "client: node0 back on the segment" t_client_heal
 	ktap_test_result "client: a TCP connection to member 3 is open" t_client_bench_start
 	ktap_test_result "client: done marker (member 2 stops)" t_client_done
 	ktap_test_result "client: member 3 took over port 8012" t_member_wait "$TAKEN"

@@ -55,6 +55,18 @@
 //! silence (a new leader counts from its election). Hence
 //! [`MEMBER_LOSS_BOUND_MS`].
 //!
+//! # The lead
+//!
+//! The Raft leader is the addresses' lead: each daemon sets its kernel's
+//! lead ([`KernelCmd::Lead`]) to itself while it leads the group with a
+//! quorum's acknowledgement younger than [`Timing::stepdown`], to the
+//! leader it follows, or to none (lead 0) when it knows none, when it
+//! starts and when it stops (it waits for its kernel to take that). A
+//! kernel that becomes the lead announces itself. A leader cut off from
+//! its quorum stands down before the others can elect a new one: openraft's
+//! voters refuse votes for the election timeout's end after the last
+//! heartbeat they heard, and [`Timing::stepdown`] is two heartbeats less.
+//!
 //! # Ephemeral ports
 //!
 //! Each daemon sends its kernel [`KernelCmd::Slices`] when it starts. The
@@ -63,9 +75,7 @@
 //!
 //! # What this version does not do yet
 //!
-//! The kernel's lead (ARP, echo, bridging) is still the one
-//! `vrctl dhost set ... lead M` configures, not the Raft leader; a daemon
-//! that restarts does not learn its kernel's sockets (their keys are
+//! A daemon that restarts does not learn its kernel's sockets (their keys are
 //! released, its sockets keep working locally until then). See
 //! `design/dhost-raft.md`.
 
@@ -145,7 +155,39 @@ pub enum KernelCmd {
         own: RangeInclusive<u16>,
         all: Vec<(MemberId, RangeInclusive<u16>)>,
     },
+    /// The lead of every distributed address (`dhost-set ... lead`): this
+    /// member when its daemon leads the group with a quorum's contact
+    /// (its kernel then announces itself), the group's leader as this
+    /// daemon knows it, or None (lead 0) when it knows none or stood down.
+    Lead(Option<MemberId>),
+    /// Done once every command before it is: the daemon waits for it
+    /// before it exits, so its kernel stands down first.
+    Sync(Ack),
 }
+
+/// The kernel side's acknowledgement of a [`KernelCmd::Sync`].
+#[derive(Debug, Clone, Default)]
+pub struct Ack(std::sync::Arc<tokio::sync::Notify>);
+
+impl Ack {
+    /// Tells the waiter.
+    pub fn done(&self) {
+        self.0.notify_one();
+    }
+
+    /// Waits for [`Ack::done`].
+    async fn wait(&self) {
+        self.0.notified().await;
+    }
+}
+
+impl PartialEq for Ack {
+    fn eq(&self, other: &Ack) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Ack {}
 
 /// The daemon's timers. [`Timing::default`] uses [`HEARTBEAT_MS`],
 /// [`ELECTION_MS`], [`LEASE_MS`] and [`CLAIM_TIMEOUT_MS`]; tests shorten
@@ -163,6 +205,17 @@ pub struct Timing {
     /// How long a claim may take before it is answered `ETIMEDOUT` (or
     /// `EHOSTUNREACH` without a leader).
     pub claim_timeout: Duration,
+}
+
+impl Timing {
+    /// How long a leader may go without a quorum's acknowledgement before
+    /// its kernel stops acting as the lead: the election timeout's end
+    /// less two heartbeats, so it stands down before another member can
+    /// be elected (openraft's voters refuse votes for the election
+    /// timeout's end after a leader's last heartbeat).
+    pub fn stepdown(&self) -> Duration {
+        self.election.1.saturating_sub(2 * self.heartbeat)
+    }
 }
 
 impl Default for Timing {
@@ -232,6 +285,11 @@ impl Config {
                 "host name of {} bytes, longer than {NAME_MAX}",
                 self.name.len()
             )));
+        }
+        if t.election.1 <= 2 * t.heartbeat {
+            return Err(invalid(
+                "the election timeout's end must be above two heartbeats (the stand-down time)",
+            ));
         }
         if t.heartbeat.is_zero() || t.claim_timeout.is_zero() {
             return Err(invalid("the heartbeat and claim timeout must not be 0"));

@@ -53,8 +53,8 @@ use super::db::{Key, MemberId, Proto, EPHEMERAL};
 use crate::args::DaemonArgs;
 use crate::error::{Error, Result};
 use vr_netlink::dhost_nl::{
-    owner_request, proto_name, Dhost, Owner, OwnerArgs, OwnerMessage, OwnerOp, SockAddr,
-    SockMessage, SockNtf,
+    owner_request, proto_name, Dhost, DhostMessage, Owner, OwnerArgs, OwnerMessage, OwnerOp,
+    SockAddr, SockMessage, SockNtf,
 };
 use vr_netlink::socket::GenlSocket;
 use vr_netlink::Error as NlError;
@@ -85,15 +85,15 @@ pub fn default_state_dir(vr: u32) -> PathBuf {
     PathBuf::from(format!("/var/lib/vr-dhostd/vr{vr}"))
 }
 
-/// The daemon's [`Config`] and listening address for the distributed
-/// addresses of `args.vr` among `dhosts` (a dhost-get dump), IPv4 and IPv6
-/// ones: they must exist and agree on this kernel's member id and the
-/// lead's, and this member must be in `members`.
-pub fn config(
-    args: &DaemonArgs,
-    dhosts: &[Dhost],
-    host_name: &str,
-) -> Result<(Config, SocketAddr)> {
+/// What the daemon starts with: its [`Config`], its listening address,
+/// and each distributed address with its interface index.
+pub type Setup = (Config, SocketAddr, Vec<(IpAddr, u32)>);
+
+/// The daemon's [`Setup`] for the distributed addresses of `args.vr` among
+/// `dhosts` (a dhost-get dump), IPv4 and IPv6 ones: they must exist and
+/// agree on this kernel's member id and the lead's, and this member must
+/// be in `members`.
+pub fn config(args: &DaemonArgs, dhosts: &[Dhost], host_name: &str) -> Result<Setup> {
     let vr = args.vr;
     let mut mine: Vec<(IpAddr, &Dhost)> = dhosts
         .iter()
@@ -180,6 +180,7 @@ pub fn config(
             timing,
         },
         listen,
+        mine.iter().map(|(a, d)| (*a, d.ifindex)).collect(),
     ))
 }
 
@@ -639,6 +640,8 @@ struct KernelSide {
     vr: u32,
     me: MemberId,
     addrs: Vec<IpAddr>,
+    /// Each distributed address with its interface index, for `dhost-set`.
+    dhosts: Vec<(IpAddr, u32)>,
     claims: Claims,
     events: mpsc::Sender<KernelEvent>,
     sliced: bool,
@@ -826,6 +829,16 @@ impl KernelSide {
                 }
                 self.sliced = true;
             }
+            KernelCmd::Lead(lead) => {
+                let lead = lead.map_or(0, |m| m.0);
+                for &(addr, ifindex) in &self.dhosts {
+                    let msg = DhostMessage::set(addr, ifindex, self.me.0, lead);
+                    if let Err(e) = self.sock.request(msg) {
+                        self.failed(format_args!("dhost-set {addr} lead {lead}"), e)?;
+                    }
+                }
+            }
+            KernelCmd::Sync(ack) => ack.done(),
         }
         if self.sliced && self.replaced && !self.ready {
             self.ready = true;
@@ -916,7 +929,8 @@ fn shutdown_signal() -> Result<oneshot::Receiver<i32>> {
 /// already; `sock` is for the requests. Errors of requests are logged; the
 /// daemon stops with an error when a netlink socket fails, or the daemon
 /// cannot start (e.g. the lead cannot listen).
-pub fn run(cfg: Config, listen: SocketAddr, ntf: GenlSocket, sock: GenlSocket) -> Result<()> {
+pub fn run(setup: Setup, ntf: GenlSocket, sock: GenlSocket) -> Result<()> {
+    let (cfg, listen, dhosts) = setup;
     let vr = cfg.vr;
     let shutdown = shutdown_signal()?;
     let (input_tx, input_rx) = mpsc::unbounded_channel();
@@ -927,6 +941,7 @@ pub fn run(cfg: Config, listen: SocketAddr, ntf: GenlSocket, sock: GenlSocket) -
         vr,
         me: cfg.member,
         addrs: cfg.addrs.clone(),
+        dhosts,
         claims: Claims::new(&cfg.addrs),
         events: events_tx,
         sliced: false,
@@ -1611,7 +1626,7 @@ mod tests {
     fn configuration_from_the_kernel() {
         let a = args(&["members", MEMBERS]);
         let dhosts = [dhost(B, 0, 2, 1), dhost(A, 0, 2, 1), dhost(A, 1, 5, 5)];
-        let (cfg, listen) = config(&a, &dhosts, "host2").expect("valid");
+        let (cfg, listen, _) = config(&a, &dhosts, "host2").expect("valid");
         assert_eq!((cfg.member, cfg.vr), (MemberId(2), 0));
         assert_eq!(cfg.addrs, [A, B]);
         assert_eq!(cfg.name, "host2");
@@ -1646,7 +1661,7 @@ mod tests {
             "lease",
             "500",
         ]);
-        let (cfg, listen) = config(&a, &dhosts, "host").expect("valid");
+        let (cfg, listen, _) = config(&a, &dhosts, "host").expect("valid");
         assert_eq!(listen, "10.9.0.99:9".parse().expect("addr"));
         assert_eq!((cfg.addrs.as_slice(), cfg.name.as_str()), (&[A][..], "x"));
         assert_eq!(cfg.state_dir, PathBuf::from("/tmp/s"));
@@ -1701,11 +1716,12 @@ mod tests {
     fn configuration_takes_both_families() {
         let a = args(&["members", MEMBERS]);
         let dhosts = [dhost(V6, 0, 2, 1), dhost(B, 0, 2, 1), dhost(A, 0, 2, 1)];
-        let (cfg, _) = config(&a, &dhosts, "host2").expect("valid");
+        let (cfg, _, _) = config(&a, &dhosts, "host2").expect("valid");
         assert_eq!(cfg.member, MemberId(2));
         assert_eq!(cfg.addrs, [A, B, V6]);
         // A VR with IPv6 addresses only.
-        let (cfg, _) = config(&a, &[dhost(W6, 0, 2, 1), dhost(V6, 0, 2, 1)], "h").expect("valid");
+        let (cfg, _, _) =
+            config(&a, &[dhost(W6, 0, 2, 1), dhost(V6, 0, 2, 1)], "h").expect("valid");
         assert_eq!(cfg.addrs, [V6, W6]);
         // The ids must agree across the families.
         let err = config(&a, &[dhost(V6, 0, 3, 3), dhost(A, 0, 2, 1)], "h").expect_err("refused");
@@ -1720,7 +1736,7 @@ mod tests {
     #[test]
     fn configuration_errors() {
         let a = args(&["members", "1=10.9.0.10,2=10.9.0.11"]);
-        let msg = |r: Result<(Config, SocketAddr)>| r.err().map(|e| (e.exit_code(), e.to_string()));
+        let msg = |r: Result<Setup>| r.err().map(|e| (e.exit_code(), e.to_string()));
         assert_eq!(
             msg(config(&a, &[dhost(A, 1, 1, 1)], "h")),
             Some((

@@ -117,8 +117,8 @@ fn run(args: &DaemonArgs) -> Result<()> {
     kernel::prepare_events(&mut ntf);
     ntf.subscribe(mcgrp::DHOST)?;
     let mut sock = GenlSocket::open_vr()?;
-    let (cfg, listen) = kernel::config(args, &dhost_nl::dhosts(&mut sock)?, &host_name())?;
-    kernel::run(cfg, listen, ntf, sock)
+    let setup = kernel::config(args, &dhost_nl::dhosts(&mut sock)?, &host_name())?;
+    kernel::run(setup, ntf, sock)
 }
 
 /// Prints the message of `e` (clap's format for a usage error) and

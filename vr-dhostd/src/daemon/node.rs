@@ -259,6 +259,11 @@ struct Node {
     /// While this daemon leads: the send time of the last heartbeat a
     /// quorum acknowledged, as of the last metrics.
     quorum_at: Option<Instant>,
+    /// The group leads with this daemon (its Raft state), whatever its
+    /// quorum.
+    is_leader: bool,
+    /// The lead the kernel was last told ([`KernelCmd::Lead`]).
+    lead_sent: Option<Option<MemberId>>,
     /// Silent members, with when their keys are next checked (released
     /// again if a claim of theirs got through meanwhile).
     silent: BTreeMap<MemberId, Instant>,
@@ -322,6 +327,8 @@ impl Node {
             }
             self.leader = m.current_leader;
         }
+        self.is_leader =
+            m.state == ServerState::Leader && m.current_leader == Some(u64::from(self.me().0));
         self.quorum_at = match (m.state, m.millis_since_quorum_ack) {
             (ServerState::Leader, Some(ms)) => {
                 Instant::now().checked_sub(Duration::from_millis(ms))
@@ -449,6 +456,47 @@ impl Node {
         Ok(())
     }
 
+    /// The lead the kernel should have: this member while it leads with a
+    /// quorum's acknowledgement younger than [`super::Timing::stepdown`],
+    /// else the leader it follows, else none.
+    fn lead(&self, now: Instant) -> Option<MemberId> {
+        let me = self.me();
+        if self.is_leader {
+            let fresh = self
+                .quorum_at
+                .is_some_and(|t| now.saturating_duration_since(t) < self.cfg.timing.stepdown());
+            return fresh.then_some(me);
+        }
+        self.leader
+            .and_then(|l| u32::try_from(l).ok())
+            .map(MemberId)
+            .filter(|&l| l != me)
+    }
+
+    /// Tells the kernel its lead when it changes.
+    fn update_lead(&mut self) -> io::Result<()> {
+        let now = Instant::now();
+        let lead = self.lead(now);
+        let old = self.lead_sent.flatten();
+        if self.lead_sent == Some(lead) {
+            return Ok(());
+        }
+        if lead == Some(self.me()) {
+            self.log(format_args!(
+                "leads the group: this kernel is the addresses' lead (it announces itself)"
+            ));
+        } else if old == Some(self.me()) {
+            let quiet = self
+                .quorum_at
+                .map_or(0, |t| now.saturating_duration_since(t).as_millis());
+            self.log(format_args!(
+                "stood down as the lead: no quorum's acknowledgement for {quiet} ms"
+            ));
+        }
+        self.lead_sent = Some(lead);
+        self.to_kernel(KernelCmd::Lead(lead))
+    }
+
     /// Every heartbeat: leadership, readiness, leases, the sweep.
     fn tick(&mut self) -> io::Result<()> {
         let now = Instant::now();
@@ -506,7 +554,7 @@ impl Node {
             self.next_sweep = now + self.cfg.timing.lease;
             self.sweep();
         }
-        Ok(())
+        self.update_lead()
     }
 
     /// As the leader in contact with a quorum: releases the keys of the
@@ -552,6 +600,26 @@ impl Node {
             ));
             self.submit(Cmd::ReleaseAll { member }, Pending::ReleaseAll { member });
         }
+    }
+
+    /// On the way out: the kernel is told no lead, and the daemon waits
+    /// (a second at most) until it took it, so a leaving lead stops
+    /// answering for the addresses before another is elected.
+    async fn stand_down(&mut self) -> io::Result<()> {
+        self.is_leader = false;
+        self.leader = None;
+        self.update_lead()?;
+        let ack = super::Ack::default();
+        self.to_kernel(KernelCmd::Sync(ack.clone()))?;
+        if time::timeout(Duration::from_secs(1), ack.wait())
+            .await
+            .is_err()
+        {
+            self.log(format_args!(
+                "the kernel did not take the stand-down in time"
+            ));
+        }
+        Ok(())
     }
 
     /// Brings the table and what the kernel holds together.
@@ -725,13 +793,17 @@ async fn serve(
         leading: None,
         configured_term: None,
         quorum_at: None,
+        is_leader: false,
+        lead_sent: None,
         silent: BTreeMap::new(),
         next_sweep: Instant::now(),
     };
+    // No lead until this daemon knows the group's.
+    node.update_lead()?;
     let mut shutdown = pin!(shutdown);
     loop {
         let step = tokio::select! {
-            () = &mut shutdown => return Ok(()),
+            () = &mut shutdown => return node.stand_down().await,
             ev = events.recv() => match ev {
                 Some(ev) => node.kernel_event(ev),
                 None => Err(kernel_gone()),
@@ -741,7 +813,7 @@ async fn serve(
             Ok(()) = metrics.changed() => {
                 let m = metrics.borrow_and_update().clone();
                 node.metrics(&m);
-                Ok(())
+                node.update_lead()
             }
             _ = tick.tick() => node.tick(),
         };

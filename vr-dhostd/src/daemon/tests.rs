@@ -61,6 +61,9 @@ struct KernelState {
     claims: HashMap<u32, Key>,
     replaced: usize,
     slices: Option<KernelCmd>,
+    /// The lead the daemon set last, and every change with its time.
+    lead: Option<MemberId>,
+    leads: Vec<(Instant, Option<MemberId>)>,
 }
 
 /// A kernel made of channels.
@@ -143,6 +146,11 @@ async fn kernel_task(
                 s.replaced += 1;
             }
             cmd @ KernelCmd::Slices { .. } => s.slices = Some(cmd),
+            KernelCmd::Lead(lead) => {
+                s.lead = lead;
+                s.leads.push((Instant::now(), lead));
+            }
+            KernelCmd::Sync(ack) => ack.done(),
         }
     }
 }
@@ -474,6 +482,82 @@ async fn a_leader_without_its_quorum_refuses_ehostunreach() {
     assert_eq!(ds[0].kernel.claim(port(8002)).await, libc::EHOSTUNREACH);
     // After the claim timeout, not at once: it may have been a pause.
     assert!(t0.elapsed() >= timing().claim_timeout);
+    for d in ds.drain(..) {
+        d.stop().await.expect("stopped");
+    }
+}
+
+/// The lead every kernel of `ds` shows, once they agree on one other
+/// than `not`.
+async fn agreed_lead(ds: &[Daemon], not: Option<MemberId>) -> MemberId {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let leads: Vec<Option<MemberId>> = ds.iter().map(|d| d.kernel.state().lead).collect();
+        if let Some(Some(l)) = leads.first() {
+            if Some(*l) != not && leads.iter().all(|x| *x == Some(*l)) {
+                return *l;
+            }
+        }
+        assert!(Instant::now() < deadline, "no agreed lead: {leads:?}");
+        sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_raft_leader_is_every_kernels_lead() {
+    let (_g, mut ds) = group().await;
+    // Member 1 started the group and leads it.
+    assert_eq!(agreed_lead(&ds, None).await, M1);
+    // Before it led, no kernel had a lead.
+    for d in &ds {
+        assert_eq!(d.kernel.state().leads.first().map(|l| l.1), Some(None));
+    }
+    // The lead stops: its kernel stands down before it is gone, and the
+    // others agree on a new lead, one of them, within the election's
+    // bounds (openraft's leader lease, then an election timeout).
+    let d1 = ds.remove(0);
+    let k1 = Arc::clone(&d1.kernel.state);
+    let t0 = Instant::now();
+    d1.stop().await.expect("stopped");
+    assert_eq!(k1.lock().expect("kernel").lead, None);
+    let new = agreed_lead(&ds, Some(M1)).await;
+    let took = t0.elapsed();
+    assert!(new == M2 || new == M3, "{new}");
+    let t = timing();
+    assert!(
+        took <= 2 * t.election.1 + 3 * t.heartbeat + SLACK,
+        "a new lead after {took:?}"
+    );
+    for d in ds.drain(..) {
+        d.stop().await.expect("stopped");
+    }
+}
+
+#[tokio::test]
+async fn a_leader_without_its_quorum_stands_down() {
+    let (_g, mut ds) = group().await;
+    assert_eq!(agreed_lead(&ds, None).await, M1);
+    for d in ds.drain(1..) {
+        d.stop().await.expect("stopped");
+    }
+    let t0 = Instant::now();
+    // Member 1 still believes it leads (openraft steps no leader down),
+    // but its kernel is no longer the lead.
+    ds[0]
+        .kernel
+        .until("member 1 stood down", |s| s.lead.is_none().then_some(()))
+        .await;
+    let took = t0.elapsed();
+    let t = timing();
+    assert!(
+        took <= t.stepdown() + 2 * t.heartbeat + SLACK,
+        "stood down after {took:?}"
+    );
+    // Never before a quorum's acknowledgement was older than the stand-down time.
+    assert!(
+        took + 2 * t.heartbeat >= t.stepdown(),
+        "stood down after {took:?}"
+    );
     for d in ds.drain(..) {
         d.stop().await.expect("stopped");
     }
