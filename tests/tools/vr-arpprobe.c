@@ -335,8 +335,10 @@ int main(int argc, char **argv)
 		answered += reqs[i].replies > 0;
 		multi += reqs[i].nmacs > 1;
 	}
-	printf("summary requests=%ld answered=%ld multi=%ld last_watch_ms=%ld first_other_ms=%ld failover_ms=%ld\n",
-	       nreq, answered, multi, last_watch, first_other,
+	printf("summary requests=%ld answered=%ld multi=%ld ",
+	       nreq, answered, multi);
+	printf("last_watch_ms=%ld first_other_ms=%ld failover_ms=%ld\n",
+	       last_watch, first_other,
 	       last_watch >= 0 && first_other >= 0 ? first_other - last_watch : -1);
 	return 0;
 }
