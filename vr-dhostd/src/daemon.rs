@@ -286,9 +286,10 @@ impl Config {
                 self.name.len()
             )));
         }
-        if t.election.1 <= 2 * t.heartbeat {
+        if t.stepdown() < 2 * t.heartbeat {
             return Err(invalid(
-                "the election timeout's end must be above two heartbeats (the stand-down time)",
+                "the stand-down time (the election timeout's end less two heartbeats) \
+                 must be at least two heartbeats",
             ));
         }
         if t.heartbeat.is_zero() || t.claim_timeout.is_zero() {

@@ -106,14 +106,12 @@ pub fn config(args: &DaemonArgs, dhosts: &[Dhost], host_name: &str) -> Result<Se
             "VR {vr} has no distributed address (vrctl dhost set <ADDR> dev <IFNAME> member <N> lead <M>)"
         )));
     };
-    if let Some((_, other)) = mine
-        .iter()
-        .find(|(_, d)| (d.member, d.lead) != (first.member, first.lead))
-    {
+    // The leads may differ: the daemon sets them (one address at a time).
+    if let Some((_, other)) = mine.iter().find(|(_, d)| d.member != first.member) {
         return Err(Error::Daemon(format!(
-            "the distributed addresses of VR {vr} disagree: {} is member {} with lead {}, \
-             {} is member {} with lead {}; one daemon serves one member of one lead",
-            first.addr, first.member, first.lead, other.addr, other.member, other.lead
+            "the distributed addresses of VR {vr} disagree: {} is member {}, {} is member {}; \
+             one daemon serves one member",
+            first.addr, first.member, other.addr, other.member
         )));
     }
     let member = MemberId(first.member);
@@ -1723,12 +1721,16 @@ mod tests {
         let (cfg, _, _) =
             config(&a, &[dhost(W6, 0, 2, 1), dhost(V6, 0, 2, 1)], "h").expect("valid");
         assert_eq!(cfg.addrs, [V6, W6]);
-        // The ids must agree across the families.
+        // The leads may differ (the daemon sets them one address at a
+        // time, and may have stopped in between).
+        let (cfg, _, _) = config(&a, &[dhost(V6, 0, 2, 0), dhost(A, 0, 2, 1)], "h").expect("valid");
+        assert_eq!(cfg.member, MemberId(2));
+        // The member ids must agree across the families.
         let err = config(&a, &[dhost(V6, 0, 3, 3), dhost(A, 0, 2, 1)], "h").expect_err("refused");
         assert_eq!(err.exit_code(), 1);
         assert!(
             err.to_string()
-                .contains("disagree: 10.0.0.100 is member 2 with lead 1, fd00:9::100 is member 3"),
+                .contains("disagree: 10.0.0.100 is member 2, fd00:9::100 is member 3"),
             "{err}"
         );
     }
@@ -1749,7 +1751,7 @@ mod tests {
             msg(config(&a, &[dhost(A, 0, 1, 1), dhost(B, 0, 2, 1)], "h")).expect("error");
         assert_eq!(code, 1);
         assert!(
-            text.contains("disagree: 10.0.0.100 is member 1 with lead 1, 10.0.0.101 is member 2"),
+            text.contains("disagree: 10.0.0.100 is member 1, 10.0.0.101 is member 2"),
             "{text}"
         );
         let (code, text) = msg(config(&a, &[dhost(A, 0, 3, 1)], "h")).expect("error");

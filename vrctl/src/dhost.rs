@@ -370,7 +370,7 @@ pub fn parse_dhost_set(args: &[OsString]) -> Result<DhostSet, String> {
             "dev" => set_once(&mut dev, parse_dev(value)?, "\"dev\"")?,
             "member" => set_once(&mut member, parse_member(value, "member id")?, "\"member\"")?,
             // 0: no lead known (what a daemon that stood down sets).
-            _ if value == "0" => set_once(&mut lead, 0, "\"lead\"")?,
+            "lead" if value == "0" => set_once(&mut lead, 0, "\"lead\"")?,
             _ => set_once(
                 &mut lead,
                 parse_member(value, "lead member id")?,

@@ -318,8 +318,11 @@ impl Node {
         }
     }
 
-    /// Takes the metrics in: the leader, and the quorum's acknowledgement.
-    fn metrics(&mut self, m: &RaftMetrics<u64, BasicNode>) {
+    /// Takes the metrics in: the leader, and, if they were just published
+    /// (`fresh`), the quorum's acknowledgement. Metrics read again later
+    /// would make an old acknowledgement look recent: openraft publishes
+    /// none while its core is stuck or hears nobody.
+    fn metrics(&mut self, m: &RaftMetrics<u64, BasicNode>, fresh: bool) {
         if m.current_leader != self.leader {
             match m.current_leader {
                 Some(l) => self.log(format_args!("member {l} leads (term {})", m.current_term)),
@@ -329,12 +332,20 @@ impl Node {
         }
         self.is_leader =
             m.state == ServerState::Leader && m.current_leader == Some(u64::from(self.me().0));
-        self.quorum_at = match (m.state, m.millis_since_quorum_ack) {
-            (ServerState::Leader, Some(ms)) => {
-                Instant::now().checked_sub(Duration::from_millis(ms))
-            }
-            _ => None,
-        };
+        if !self.is_leader {
+            self.quorum_at = None;
+        } else if let (true, Some(ms)) = (fresh, m.millis_since_quorum_ack) {
+            self.quorum_at = Instant::now().checked_sub(Duration::from_millis(ms));
+        }
+    }
+
+    /// When this kernel, the lead, must stand down unless a quorum
+    /// acknowledges a heartbeat meanwhile.
+    fn stepdown_at(&self) -> Option<Instant> {
+        if self.lead_sent != Some(Some(self.me())) {
+            return None;
+        }
+        Some(self.quorum_at? + self.cfg.timing.stepdown())
     }
 
     fn busy(&self, key: &Key) -> bool {
@@ -462,6 +473,10 @@ impl Node {
     fn lead(&self, now: Instant) -> Option<MemberId> {
         let me = self.me();
         if self.is_leader {
+            // Not with a table its kernel does not have yet.
+            if !self.ready {
+                return None;
+            }
             let fresh = self
                 .quorum_at
                 .is_some_and(|t| now.saturating_duration_since(t) < self.cfg.timing.stepdown());
@@ -506,7 +521,7 @@ impl Node {
                 "distributed host: the Raft node stopped: {e}"
             )));
         }
-        self.metrics(&m);
+        self.metrics(&m, false);
         let me = u64::from(self.me().0);
         if m.state == ServerState::Leader && m.current_leader == Some(me) {
             let term = m.current_term;
@@ -801,9 +816,10 @@ async fn serve(
     // No lead until this daemon knows the group's.
     node.update_lead()?;
     let mut shutdown = pin!(shutdown);
-    loop {
+    let result = loop {
+        let stepdown = node.stepdown_at();
         let step = tokio::select! {
-            () = &mut shutdown => return node.stand_down().await,
+            () = &mut shutdown => break Ok(()),
             ev = events.recv() => match ev {
                 Some(ev) => node.kernel_event(ev),
                 None => Err(kernel_gone()),
@@ -812,11 +828,27 @@ async fn serve(
             // The quorum's acknowledgements, as they come.
             Ok(()) = metrics.changed() => {
                 let m = metrics.borrow_and_update().clone();
-                node.metrics(&m);
+                node.metrics(&m, true);
                 node.update_lead()
             }
+            // A lead without a quorum's acknowledgement stands down on
+            // time, whatever the tick.
+            () = sleep_until(stepdown) => node.update_lead(),
             _ = tick.tick() => node.tick(),
         };
-        step?;
+        if let Err(e) = step {
+            break Err(e);
+        }
+    };
+    // On every way out, errors included (the kernel may be gone).
+    let down = node.stand_down().await;
+    result.and(down)
+}
+
+/// Until `t`, or for ever.
+async fn sleep_until(t: Option<Instant>) {
+    match t {
+        Some(t) => time::sleep_until(t).await,
+        None => std::future::pending().await,
     }
 }
