@@ -50,7 +50,10 @@
 # After the client's tests, each member connects from D to the client (TCP
 # and UDP): the source port comes from its slice and the answer comes back
 # to it. Then member 2 is lost: it takes its eth0 down (for the others, a host that
-# stopped without closing its connections). Member 3 measures how long after
+# stopped without closing its connections), once members 1 and 3 are done
+# with their connections (member 2 may be the lead by then, the one that
+# bridges their answers). Member 2 may lead when it is lost: its loss is
+# then a second fail-over. Member 3 measures how long after
 # member 2 stopped answering it can bind member 2's port 8012, and serves it;
 # the client's TCP connection to member 3 (a tcp_rr benchmark running across
 # the loss) must not notice; member 2's own daemon, cut off from the
@@ -58,7 +61,8 @@
 #
 # Nodes meet through marker addresses: member i adds 10.9.0.(109+i) when its
 # servers run; the client waits for those, runs its tests and adds
-# 10.9.0.200 (member 2 then stops); member 3 adds 10.9.0.202 once it serves
+# 10.9.0.200; member i adds 10.9.0.(115+i) once its connections from D are
+# done, and member 2 stops once it sees those of members 1 and 3; member 3 adds 10.9.0.202 once it serves
 # port 8012; the client checks it and adds 10.9.0.203, which members 1 and 3
 # wait for before they check their counters and exit.
 
@@ -82,6 +86,10 @@ LOST=10.9.0.204
 BOUND=10.9.0.205
 HEALED=10.9.0.206
 TAKEN=10.9.0.202
+# Member i adds OUTGOING_BASE + i once its connections from D are done;
+# member 2 stops only once members 1 and 3 are done (it may be the lead
+# that bridges their answers) and member 3 watches it.
+OUTGOING_BASE=115
 FINISHED=10.9.0.203
 # Every member's daemon, on the member's own address.
 DAEMONS=1=10.9.0.10,2=10.9.0.11,3=10.9.0.12
@@ -317,11 +325,20 @@ t_member_outgoing() {
 		ktap_expect_eq "$proto source port $port in this member's slice $slice_first-$slice_last" \
 			yes "$([ "${port:-0}" -ge "$slice_first" ] && [ "${port:-0}" -le "$slice_last" ] && echo yes)"
 	done
+	ktap_run ip addr add "10.9.0.$((OUTGOING_BASE + ME + 1))/24" dev eth0
 }
 
 # Member 2: stop, as far as the others can tell; then the daemon, cut off
 # from the group (no leader), refuses claims.
 t_member_stop() {
+	local i
+	# Not while the others' connections from D may still run through
+	# this member (if it is the lead, it bridges their answers), and not
+	# before member 3 watches (it adds its marker just before).
+	for i in 1 3; do
+		wait_addr "10.9.0.$((OUTGOING_BASE + i))" ||
+			{ ktap_check_fail "member $i did not finish its connections from D"; return 1; }
+	done
 	ktap_run ip link set eth0 down || return 1
 	sleep 5
 	ktap_run vr-sock bind tcp "$D" 8024
@@ -617,9 +634,9 @@ t_client_finished() {
 # and the connection to member 3 must not notice.
 t_client_lead_loss() {
 	local summary failover multi after new rc
-	ktap_run_bg "$T/bench-loss3" vr-sock bench tcp_rr "$D" 8013 $((8 * SCALE))
+	ktap_run_bg "$T/bench-loss3" vr-sock -t $((15000 * SCALE)) bench tcp_rr "$D" 8013 $((8 * SCALE))
 	RR3_PID=$KTAP_BG_PID
-	ktap_run_bg "$T/bench-loss2" vr-sock bench tcp_rr "$D" 8022 $((8 * SCALE))
+	ktap_run_bg "$T/bench-loss2" vr-sock -t $((15000 * SCALE)) bench tcp_rr "$D" 8022 $((8 * SCALE))
 	RR2_PID=$KTAP_BG_PID
 	vr-arpprobe -i $((50 * SCALE)) -d $((5000 * SCALE)) -w "$LEAD_MAC" eth0 "$D" >"$T/probe" 2>&1 &
 	PROBE_PID=$!

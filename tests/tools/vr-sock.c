@@ -46,10 +46,11 @@
  *   vr-sock [-v VR] [-d DEV] echo tcp|udp ADDR PORT			[46]
  *	Bind ADDR:PORT, print "ready", echo every message back (TCP: one
  *	process per connection, for as long as it stays open).
- *   vr-sock [-v VR] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS	[46]
+ *   vr-sock [-v VR] [-t MS] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS [46]
  *	Transactions per second against an echo server: one-byte request and
  *	response over UDP or one TCP connection, or a new TCP connection per
- *	transaction. Prints "<kind> <transactions per second> <transactions>".
+ *	transaction, each answered within -t. Prints "<kind> <transactions
+ *	per second> <transactions>".
  *   vr-sock [-v VR] send ADDR PORT					[46]
  *	Send one UDP datagram from an unconnected socket and print "sent";
  *	with -p IF, through IP_PKTINFO (IPv6: IPV6_PKTINFO) naming interface
@@ -150,7 +151,7 @@
  * IF IP_MULTICAST_IF (IF: an interface name, or one of its addresses), -f
  * IP_FREEBIND; on the IPv6 sockets of the [46] commands IPV6_UNICAST_IF,
  * IPV6_MULTICAST_IF (IF: an interface name) and IPV6_FREEBIND. -t is the
- * timeout (default 1500 ms).
+ * timeout (default 1500 ms); for bench, each transaction's.
  * -l LEN makes request send LEN bytes ("hello" then 'x's) instead of "hello".
  *
  * Exit: 0 success, 1 other error, 2 usage, 10 timeout, 11 refused
@@ -222,7 +223,7 @@ static void __attribute__((noreturn)) usage(void)
 		"       vr-sock [-v VR] [-t MS] tsping ADDR STAMPADDR\n"
 		"       vr-sock [-v VR] [-t MS] rawcount TYPE | rawcount6 TYPE\n"
 		"       vr-sock [-v VR] [-d DEV] echo tcp|udp ADDR PORT\n"
-		"       vr-sock [-v VR] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS\n"
+		"       vr-sock [-v VR] [-t MS] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS\n"
 		"       vr-sock [-v VR] [-i IF] [-m IF] [-p IF] [-f] [-s SRC] [-b] send ADDR PORT\n"
 		"       vr-sock [-v VR] srcaddr ADDR | pmtu ADDR | join GROUP [IF] | joinaddr GROUP ADDR\n"
 		"       vr-sock [-v VR] join6 GROUP IF | ns IF TARGET | na IF TARGET\n"
@@ -695,7 +696,7 @@ static int do_bench(const char *kind, struct addr a, int seconds)
 	int crr = !strcmp(kind, "tcp_crr"), fd = -1;
 	int type = strcmp(kind, "udp_rr") ? SOCK_STREAM : SOCK_DGRAM;
 	long start = now_ms(), end = start + seconds * 1000L, count = 0;
-	struct timeval tv = { 1, 0 };
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
 
 	if (!crr && strcmp(kind, "tcp_rr") && type == SOCK_STREAM)
 		usage();
