@@ -55,6 +55,26 @@
 //! silence (a new leader counts from its election). Hence
 //! [`MEMBER_LOSS_BOUND_MS`].
 //!
+//! # Fencing
+//!
+//! A member that accepts no append from a leader (nor, while it leads,
+//! gets a quorum's acknowledgement) for [`Timing::fence`] fences itself
+//! before the leader can give its ports away: it removes its own exact
+//! entries from its kernel (its slice stays), so its sockets on them no
+//! longer get packets from the network, and refuses claims with
+//! `EHOSTUNREACH`. Answers to its own vote requests do not count (a
+//! member cut off from the leader alone still hears the others' refusals);
+//! in a group of three, a candidate's vote request does (the candidate and
+//! this member make a majority). In contact again, it
+//! proposes a barrier (the configuration again) through the leader; once
+//! that is applied here, so is every release committed before it, and it
+//! loads the whole table into its kernel: the ports given away meanwhile
+//! show their new owner, and its sockets on them stay deaf. Not covered: a
+//! member that still gets appends while its answers are lost (one-way
+//! loss), and, in a group of five or more, the followers of a former
+//! leader cut off with them in a minority; they apply the release from the
+//! log when they hear the group again.
+//!
 //! # The lead
 //!
 //! The Raft leader is the addresses' lead: each daemon sets its kernel's
@@ -216,6 +236,16 @@ impl Timing {
     pub fn stepdown(&self) -> Duration {
         self.election.1.saturating_sub(2 * self.heartbeat)
     }
+
+    /// How long a member may go without a leader's append (or, leading,
+    /// a quorum's acknowledgement) before it fences itself (its kernel
+    /// stops delivering its own ports): the lease less four heartbeats, so
+    /// it is fenced before the leader gives its ports away, a lease after
+    /// the send time of the member's last answer (the append it accepted
+    /// last may be one heartbeat younger, its answer lost).
+    pub fn fence(&self) -> Duration {
+        self.lease.saturating_sub(4 * self.heartbeat)
+    }
 }
 
 impl Default for Timing {
@@ -303,6 +333,18 @@ impl Config {
                 t.election.0.as_millis(),
                 t.election.1.as_millis(),
                 t.lease.as_millis()
+            )));
+        }
+        // A follower hears the candidates' vote requests at the latest
+        // the election timeout's end (openraft's leader lease) plus an
+        // election timeout after the last heartbeat.
+        if t.fence() < 2 * t.election.1 + t.heartbeat {
+            return Err(invalid(format_args!(
+                "the fence time (the lease less four heartbeats, {} ms) must be at least \
+                 twice the election timeout's end plus a heartbeat ({} ms): members would \
+                 fence themselves during elections",
+                t.fence().as_millis(),
+                (2 * t.election.1 + t.heartbeat).as_millis()
             )));
         }
         if self.addrs.is_empty() {

@@ -219,6 +219,10 @@ enum Pending {
         member: MemberId,
     },
     Configure,
+    /// The configuration proposed again as a barrier before this daemon
+    /// loads the table into its kernel: once it is applied here, every
+    /// entry the group committed before it is too.
+    Resync,
 }
 
 impl Pending {
@@ -245,8 +249,9 @@ struct Node {
     held: BTreeSet<Key>,
     /// Released by the kernel, not proposed yet (or the proposal failed).
     released: BTreeSet<Key>,
-    /// In sync: the group is configured, a leader known and the log
-    /// received applied; the kernel got the whole table.
+    /// In sync: the group is configured, a leader known, and a barrier
+    /// ([`Pending::Resync`]) proposed through it applied here; the kernel
+    /// got the whole table.
     ready: bool,
     /// The leader this daemon last saw, for the log.
     leader: Option<u64>,
@@ -268,6 +273,16 @@ struct Node {
     /// again if a claim of theirs got through meanwhile).
     silent: BTreeMap<MemberId, Instant>,
     next_sweep: Instant,
+    /// Since when this daemon is in sync (the earliest contact counted
+    /// while no peer has shown a sign of life yet).
+    ready_at: Instant,
+    /// Cut off from a quorum for [`super::Timing::fence`]: this member's
+    /// own entries are out of its kernel until it is in sync again.
+    fenced: bool,
+    /// A [`Pending::Resync`] is in flight.
+    resyncing: bool,
+    /// While this daemon leads: when it saw itself elected.
+    elected_at: Option<Instant>,
 }
 
 impl Node {
@@ -330,9 +345,15 @@ impl Node {
             }
             self.leader = m.current_leader;
         }
+        let was_leader = self.is_leader;
         self.is_leader =
             m.state == ServerState::Leader && m.current_leader == Some(u64::from(self.me().0));
+        if self.is_leader && !was_leader {
+            // A quorum granted its votes just now.
+            self.elected_at = Some(Instant::now());
+        }
         if !self.is_leader {
+            self.elected_at = None;
             self.quorum_at = None;
         } else if let (true, Some(ms)) = (fresh, m.millis_since_quorum_ack) {
             self.quorum_at = Instant::now().checked_sub(Duration::from_millis(ms));
@@ -346,6 +367,84 @@ impl Node {
             return None;
         }
         Some(self.quorum_at? + self.cfg.timing.stepdown())
+    }
+
+    /// Since when this daemon has had the contact that its lease counts
+    /// from: the latest leader's append it accepted, or, while it leads,
+    /// its election or the send time of its latest heartbeat a quorum
+    /// acknowledged; not before it got in sync.
+    fn contact_at(&self) -> Instant {
+        let mut t = self.ready_at;
+        if let Some(a) = self.acks.last_append() {
+            t = t.max(a);
+        }
+        // In a group of three, a candidate's vote request is contact too:
+        // with this member it makes a majority, so no other leader can
+        // give this member's ports away before a lease after it (and
+        // members do not fence during an election).
+        if self.cfg.members.len() <= 3 {
+            if let Some(v) = self.acks.last_vote_asked() {
+                t = t.max(v);
+            }
+        }
+        if self.is_leader {
+            for q in [self.quorum_at, self.elected_at].into_iter().flatten() {
+                t = t.max(q);
+            }
+        }
+        t
+    }
+
+    /// When this daemon must fence itself unless it hears from a leader
+    /// (or a quorum) meanwhile; None while it is not in sync.
+    fn fence_at(&self) -> Option<Instant> {
+        self.ready
+            .then(|| self.contact_at() + self.cfg.timing.fence())
+    }
+
+    /// Fences this daemon if its fence time has come.
+    fn check_fence(&mut self) -> io::Result<()> {
+        let now = Instant::now();
+        match self.fence_at() {
+            Some(t) if now >= t => self.fence(now),
+            _ => Ok(()),
+        }
+    }
+
+    /// The barrier applied: loads the whole table into the kernel.
+    fn in_sync(&mut self) -> io::Result<()> {
+        if self.ready {
+            return Ok(());
+        }
+        if !self.view.send_replace() {
+            return Err(kernel_gone());
+        }
+        let now = Instant::now();
+        self.ready = true;
+        self.ready_at = now;
+        self.fenced = false;
+        self.next_sweep = now + self.cfg.timing.lease;
+        self.log(format_args!(
+            "in sync with the group (applied {:?})",
+            self.view.last_applied()
+        ));
+        self.update_lead()
+    }
+
+    /// Cut off for the fence time: takes this member's own entries out of
+    /// its kernel, before the leader can give them away, and waits to be
+    /// in sync again.
+    fn fence(&mut self, now: Instant) -> io::Result<()> {
+        let quiet = now.saturating_duration_since(self.contact_at());
+        self.ready = false;
+        self.fenced = true;
+        let n = self.view.fence(self.me()).ok_or_else(kernel_gone)?;
+        self.log(format_args!(
+            "no contact with a leader for {} ms: fenced ({n} own entries out of the kernel, \
+             claims refused until in sync again)",
+            quiet.as_millis()
+        ));
+        self.update_lead()
     }
 
     fn busy(&self, key: &Key) -> bool {
@@ -457,6 +556,16 @@ impl Node {
                 ));
             }
             (Pending::Configure, Outcome::Applied(_)) => {}
+            // Applied, whatever its answer (the configuration is
+            // checked by the leader's own): the barrier holds.
+            (Pending::Resync, Outcome::Applied(_)) => {
+                self.resyncing = false;
+                self.in_sync()?;
+            }
+            (Pending::Resync, outcome) => {
+                self.resyncing = false;
+                self.log(format_args!("getting in sync: {outcome:?}, tried again"));
+            }
             (Pending::Configure, outcome) => {
                 self.log(format_args!(
                     "configuring the group: {outcome:?}, tried again"
@@ -552,18 +661,29 @@ impl Node {
         } else {
             self.leading = None;
         }
+        self.check_fence()?;
         if !self.ready {
             let caught_up = m.last_applied.map(|id| id.index) >= m.last_log_index;
-            if m.current_leader.is_some() && self.view.configured() && caught_up {
-                if !self.view.send_replace() {
-                    return Err(kernel_gone());
-                }
-                self.ready = true;
-                self.next_sweep = now + self.cfg.timing.lease;
-                self.log(format_args!(
-                    "in sync with the group (applied {:?})",
-                    self.view.last_applied()
-                ));
+            // A fenced member waits for the others' contact again, and a
+            // former leader for a quorum's (it still thinks it leads
+            // until a newer term reaches it, with an old table).
+            let contact = !self.fenced
+                || (now.saturating_duration_since(self.contact_at()) <= self.cfg.timing.fence()
+                    && self.in_contact());
+            if m.current_leader.is_some()
+                && self.view.configured()
+                && caught_up
+                && contact
+                && !self.resyncing
+            {
+                // Not from the local log alone: it may lack releases the
+                // group committed while this member was away.
+                self.resyncing = true;
+                let cmd = Cmd::Configure {
+                    addrs: self.cfg.addrs.clone(),
+                    members: self.cfg.members.keys().copied().collect(),
+                };
+                self.submit(cmd, Pending::Resync);
             }
         } else if now >= self.next_sweep && m.current_leader.is_some() {
             self.next_sweep = now + self.cfg.timing.lease;
@@ -733,7 +853,13 @@ pub(super) async fn run(
     let raft = Raft::new(me, config, network, LogStore::new(db), sm)
         .await
         .map_err(storage_error)?;
-    let server = tokio::spawn(net::serve(listener, raft.clone(), me, cluster));
+    let server = tokio::spawn(net::serve(
+        listener,
+        raft.clone(),
+        me,
+        cluster,
+        acks.clone(),
+    ));
     let result = serve(cfg, raft.clone(), view, acks, events, kernel, shutdown).await;
     server.abort();
     if let Err(e) = raft.shutdown().await {
@@ -812,12 +938,17 @@ async fn serve(
         lead_sent: None,
         silent: BTreeMap::new(),
         next_sweep: Instant::now(),
+        ready_at: Instant::now(),
+        fenced: false,
+        resyncing: false,
+        elected_at: None,
     };
     // No lead until this daemon knows the group's.
     node.update_lead()?;
     let mut shutdown = pin!(shutdown);
     let result = loop {
         let stepdown = node.stepdown_at();
+        let fence = node.fence_at();
         let step = tokio::select! {
             () = &mut shutdown => break Ok(()),
             ev = events.recv() => match ev {
@@ -834,6 +965,8 @@ async fn serve(
             // A lead without a quorum's acknowledgement stands down on
             // time, whatever the tick.
             () = sleep_until(stepdown) => node.update_lead(),
+            // And a member cut off fences itself on time.
+            () = sleep_until(fence) => node.check_fence(),
             _ = tick.tick() => node.tick(),
         };
         if let Err(e) = step {

@@ -37,7 +37,7 @@ fn timing() -> Timing {
     Timing {
         heartbeat: Duration::from_millis(50),
         election: (Duration::from_millis(500), Duration::from_millis(1000)),
-        lease: Duration::from_millis(1200),
+        lease: Duration::from_millis(2400),
         claim_timeout: Duration::from_millis(3000),
     }
 }
@@ -422,6 +422,12 @@ async fn invalid_configurations_are_refused() {
     c.timing.lease = Duration::from_millis(900);
     bad.push((c, "(here 50 < 500 < 1000 < 900 ms)"));
     let mut c = g.config(M1);
+    c.timing.lease = Duration::from_millis(2000);
+    bad.push((
+        c,
+        "the fence time (the lease less four heartbeats, 1800 ms)",
+    ));
+    let mut c = g.config(M1);
     c.addrs.clear();
     bad.push((c, "no distributed address"));
     let mut c = g.config(M1);
@@ -537,27 +543,87 @@ async fn the_raft_leader_is_every_kernels_lead() {
 async fn a_leader_without_its_quorum_stands_down() {
     let (_g, mut ds) = group().await;
     assert_eq!(agreed_lead(&ds, None).await, M1);
+    // The others answer until their stop begins, and no longer once it
+    // is over (stopping takes a while).
+    let before = Instant::now();
     for d in ds.drain(1..) {
         d.stop().await.expect("stopped");
     }
-    let t0 = Instant::now();
+    let after = Instant::now();
     // Member 1 still believes it leads (openraft steps no leader down),
     // but its kernel is no longer the lead.
     ds[0]
         .kernel
         .until("member 1 stood down", |s| s.lead.is_none().then_some(()))
         .await;
-    let took = t0.elapsed();
     let t = timing();
+    let took = after.elapsed();
     assert!(
         took <= t.stepdown() + 2 * t.heartbeat + SLACK,
-        "stood down after {took:?}"
+        "stood down {took:?} after the others stopped"
     );
     // Never before a quorum's acknowledgement was older than the stand-down time.
+    let took = before.elapsed();
     assert!(
         took + 2 * t.heartbeat >= t.stepdown(),
-        "stood down after {took:?}"
+        "stood down {took:?} after the others began to stop"
     );
+    for d in ds.drain(..) {
+        d.stop().await.expect("stopped");
+    }
+}
+
+#[tokio::test]
+async fn a_member_cut_off_fences_itself_and_loads_the_table_again() {
+    let (mut g, mut ds) = group().await;
+    assert_eq!(ds[2].kernel.claim(port(8003)).await, 0);
+    assert_eq!(ds[0].kernel.claim(port(8001)).await, 0);
+    ds[2].kernel.shows(port(8001), Some(M1)).await;
+    // Members 1 and 2 stop: member 3 hears no one. They answer until
+    // their stop begins, and no longer once it is over.
+    let before = Instant::now();
+    for d in ds.drain(..2) {
+        d.stop().await.expect("stopped");
+    }
+    let after = Instant::now();
+    let d3 = ds.remove(0);
+    d3.kernel.shows(port(8003), None).await;
+    let t = timing();
+    // Within the fence time of its last contact, not before.
+    let took = after.elapsed();
+    assert!(
+        took <= t.fence() + SLACK,
+        "fenced {took:?} after the others stopped"
+    );
+    let took = before.elapsed();
+    assert!(
+        took + 2 * t.heartbeat >= t.fence(),
+        "fenced {took:?} after the others began to stop"
+    );
+    // Only its own entries went; claims are refused at once.
+    assert_eq!(d3.kernel.state().copy.get(&port(8001)), Some(&M1));
+    let mut d3 = d3;
+    let t1 = Instant::now();
+    assert_eq!(d3.kernel.claim(port(8004)).await, libc::EHOSTUNREACH);
+    assert!(
+        t1.elapsed() < t.claim_timeout,
+        "refused after {:?}",
+        t1.elapsed()
+    );
+    // The others come back: member 3 loads the table again, its own
+    // entry included (it answered all along: no lease ran out).
+    let replaced = d3.kernel.state().replaced;
+    for m in [M1, M2] {
+        ds.push(g.start(m).await);
+    }
+    d3.kernel
+        .until("the table loaded again", |s| {
+            (s.replaced > replaced).then_some(())
+        })
+        .await;
+    d3.kernel.shows(port(8003), Some(M3)).await;
+    assert_eq!(d3.kernel.claim(port(8004)).await, 0);
+    ds.push(d3);
     for d in ds.drain(..) {
         d.stop().await.expect("stopped");
     }

@@ -251,28 +251,66 @@ impl fmt::Display for CallError {
 
 impl std::error::Error for CallError {}
 
-/// When each peer last answered: for each member, the send time of the
-/// latest request it answered (the Raft leader's measure of its members'
-/// liveness, as openraft measures its quorum's).
+/// Signs of life. `answered`: for each member, the send time of the latest
+/// request it answered (the Raft leader's measure of its members'
+/// liveness, as openraft measures its quorum's). `appended`: when the
+/// latest leader's append (heartbeat or entries) that this member accepted
+/// and answered arrived: a follower's contact with the leader that
+/// measures its lease. `vote_asked`: when a candidate's vote request last
+/// arrived.
 #[derive(Debug, Clone, Default)]
-pub struct Acks(Arc<Mutex<HashMap<u64, Instant>>>);
+pub struct Acks(Arc<Mutex<Contacts>>);
+
+#[derive(Debug, Default)]
+struct Contacts {
+    answered: HashMap<u64, Instant>,
+    appended: Option<Instant>,
+    vote_asked: Option<Instant>,
+}
 
 impl Acks {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Contacts> {
+        // A poisoned lock only means another thread panicked while holding
+        // it; the data itself is always valid.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Records an answer from `member` to a request sent at `sent`.
     fn record(&self, member: u64, sent: Instant) {
-        // A poisoned lock only means another thread panicked while holding
-        // it; the map itself is always valid.
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let last = map.entry(member).or_insert(sent);
+        let mut c = self.lock();
+        let last = c.answered.entry(member).or_insert(sent);
         if *last < sent {
             *last = sent;
         }
     }
 
+    /// Records that a leader's append, arrived at `at`, was accepted and
+    /// answered.
+    fn appended(&self, at: Instant) {
+        let mut c = self.lock();
+        if c.appended.is_none_or(|t| t < at) {
+            c.appended = Some(at);
+        }
+    }
+
+    /// Records that a candidate's vote request arrived now.
+    fn vote_asked(&self) {
+        self.lock().vote_asked = Some(Instant::now());
+    }
+
+    /// When a candidate's vote request last arrived, if ever.
+    pub fn last_vote_asked(&self) -> Option<Instant> {
+        self.lock().vote_asked
+    }
+
     /// The send time of the latest request `member` answered, if any.
     pub fn last(&self, member: u64) -> Option<Instant> {
-        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(&member).copied()
+        self.lock().answered.get(&member).copied()
+    }
+
+    /// When this member last accepted a leader's append, if ever.
+    pub fn last_append(&self) -> Option<Instant> {
+        self.lock().appended
     }
 }
 
@@ -522,6 +560,7 @@ async fn serve_connection(
     mut stream: TcpStream,
     raft: Raft<TypeConfig>,
     hello: Hello,
+    acks: Acks,
 ) -> io::Result<()> {
     stream.set_nodelay(true)?;
     handshake(&mut stream, hello).await?;
@@ -531,12 +570,24 @@ async fn serve_connection(
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
             Err(e) => return Err(e),
         };
+        let arrived = Instant::now();
+        let mut accepted = false;
         let answer = match t {
             T_APPEND => {
                 let (id, rpc) = decode_with_id(&body)?;
-                encode_with_id(id, &alive(raft.append_entries(rpc).await)?)?
+                let result = alive(raft.append_entries(rpc).await)?;
+                // From the leader of this member's term (a stale one is
+                // answered HigherVote).
+                accepted = matches!(
+                    result,
+                    Ok(AppendEntriesResponse::Success
+                        | AppendEntriesResponse::PartialSuccess(_)
+                        | AppendEntriesResponse::Conflict)
+                );
+                encode_with_id(id, &result)?
             }
             T_VOTE => {
+                acks.vote_asked();
                 let (id, rpc) = decode_with_id(&body)?;
                 encode_with_id(id, &alive(raft.vote(rpc).await)?)?
             }
@@ -564,14 +615,24 @@ async fn serve_connection(
             _ => return Err(invalid(format_args!("unknown message type {t}"))),
         };
         write_frame(&mut stream, t + 1, &answer).await?;
+        if accepted {
+            acks.appended(arrived);
+        }
     }
 }
 
 /// Accepts the connections of the peers on `listener` and answers their
 /// requests with `raft`, as member `me` of group `cluster`, until the task
 /// is dropped: at most [`MAX_CONNECTIONS`] at once (the others are closed
-/// at once). A connection that fails is logged and closed.
-pub async fn serve(listener: TcpListener, raft: Raft<TypeConfig>, me: u64, cluster: u64) {
+/// at once). A connection that fails is logged and closed. Every append
+/// accepted is recorded in `acks`.
+pub async fn serve(
+    listener: TcpListener,
+    raft: Raft<TypeConfig>,
+    me: u64,
+    cluster: u64,
+    acks: Acks,
+) {
     let hello = Hello {
         version: VERSION,
         member: me,
@@ -595,9 +656,9 @@ pub async fn serve(listener: TcpListener, raft: Raft<TypeConfig>, me: u64, clust
             eprintln!("vr-dhostd: connection from {from} refused: {MAX_CONNECTIONS} already");
             continue;
         };
-        let raft = raft.clone();
+        let (raft, acks) = (raft.clone(), acks.clone());
         conns.spawn(async move {
-            if let Err(e) = serve_connection(stream, raft, hello).await {
+            if let Err(e) = serve_connection(stream, raft, hello, acks).await {
                 eprintln!("vr-dhostd: connection from {from}: {e}");
             }
             drop(slot);

@@ -264,6 +264,26 @@ impl View {
             .is_some_and(|k| k.send(replace).is_ok())
     }
 
+    /// Fences `member`'s kernel: sends it a [`KernelCmd::Remove`] of each
+    /// key `member` owns, then nothing more until the next
+    /// [`View::send_replace`] (no change applied meanwhile can put one
+    /// back). The number of keys, or None if there is no kernel queue or
+    /// it is closed.
+    pub fn fence(&self, member: MemberId) -> Option<usize> {
+        let mut state = self.0.lock();
+        state.kernel_on = false;
+        let mine = state
+            .own
+            .as_ref()
+            .map(|o| o.keys_of(member))
+            .unwrap_or_default();
+        let kernel = self.0.kernel.as_ref()?;
+        for &key in &mine {
+            kernel.send(KernelCmd::Remove { key }).ok()?;
+        }
+        Some(mine.len())
+    }
+
     /// The index of the last applied entry.
     pub fn last_applied(&self) -> Option<u64> {
         self.0.lock().last_applied.map(|id| id.index)

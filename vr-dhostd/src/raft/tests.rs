@@ -321,7 +321,13 @@ async fn group(n: u64) -> Vec<Node> {
         )
         .await
         .expect("raft");
-        let server = tokio::spawn(super::net::serve(listener, raft.clone(), id, cluster));
+        let server = tokio::spawn(super::net::serve(
+            listener,
+            raft.clone(),
+            id,
+            cluster,
+            Default::default(),
+        ));
         group.push(Node {
             id,
             raft,
