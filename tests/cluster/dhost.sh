@@ -47,6 +47,16 @@
 # claims (EHOSTUNREACH); once the client heals the segment it follows the
 # new lead.
 #
+# Then a partition: the client cuts the lead (L) off from the two other
+# members but not from itself (vr-hubctl cut), probes ARP and polls every
+# member's ownership table (each member serves it on its own address,
+# vr-sock run). L stops answering ARP before another member answers, and
+# fences itself (its own entries leave its kernel, binds fail
+# EHOSTUNREACH); the majority's smaller member binds L's port 8050 once
+# L's lease ran out and alone answers for it; no table poll ever shows an
+# entry owned by two members; healed, L follows the new lead and every
+# table is the one before the cut with 8050 moved.
+#
 # After the client's tests, each member connects from D to the client (TCP
 # and UDP): the source port comes from its slice and the answer comes back
 # to it. Then member 2 is lost: it takes its eth0 down (for the others, a host that
@@ -85,6 +95,19 @@ DONE=10.9.0.200
 LOST=10.9.0.204
 BOUND=10.9.0.205
 HEALED=10.9.0.206
+# The partition phase: the client adds PART once node0 is back, the lead
+# adds PBOUND once it serves port 8050, the majority member that takes
+# 8050 over adds PTAKEN, the client adds PHEALED once the cut is healed.
+PART=10.9.0.207
+PBOUND=10.9.0.208
+PTAKEN=10.9.0.209
+PHEALED=10.9.0.210
+# The majority member that takes 8050 over adds PSEEN once its table shows
+# the lead's 8050: the client cuts the lead off only then.
+PSEEN=10.9.0.211
+# Every member serves its kernel's ownership table on its own address,
+# this port (vr-sock run): the client compares them.
+TABLE_PORT=7300
 TAKEN=10.9.0.202
 # Member i adds OUTGOING_BASE + i once its connections from D are done;
 # member 2 stops only once members 1 and 3 are done (it may be the lead
@@ -215,6 +238,8 @@ t_member_daemon() {
 
 t_member_servers() {
 	local id=$((ME + 1))
+	ktap_bg_ready "$T/table" vr-sock run "10.9.0.$((10 + ME))" "$TABLE_PORT" \
+		vrctl dhost owner show || return 1
 	ktap_bg_ready "$T/tcp" vr-sock serve tcp "$D" "800$id" "m$id" &&
 		ktap_bg_ready "$T/udp" vr-sock serve udp "$D" "900$id" "m$id" &&
 		ktap_bg_ready "$T/tcp6" vr-sock serve tcp "$D6" "800$id" "m$id" &&
@@ -437,6 +462,109 @@ t_member_claim_after_loss() {
 	ktap_run ip addr add "$BOUND/24" dev eth0
 }
 
+# late START: whether DEADLINE seconds have passed since START (now_cs).
+late() {
+	[ $(($(now_cs) - $1)) -gt $((DEADLINE * 100)) ]
+}
+
+# lead_of: the lead of D in this kernel (a member id, or -).
+lead_of() {
+	vrctl dhost show | awk -v d="$D" '$1 == d { print $9 }'
+}
+
+# The partition: the client cuts the lead (L) off from the two other
+# members, not from itself. L stands down and fences itself (its own
+# entries leave its kernel) before the majority's new leader gives its
+# port 8050 to the majority's smaller member, which serves it; once
+# healed, L follows the new lead with the new owner in its table.
+t_member_partition() {
+	local id=$((ME + 1)) lead m x t0 start i
+	wait_addr "$PART" || { ktap_check_fail "the client did not start the partition"; return 1; }
+	start=$(now_cs)
+	lead=$(lead_of)
+	echo "# the lead: member $lead"
+	if [ "$lead" = "$id" ]; then
+		ktap_bg_ready "$T/part" vr-sock serve tcp "$D" 8050 "m$id" || return 1
+		ktap_run ip addr add "$PBOUND/24" dev eth0
+		# Until the others are out of reach.
+		m=$((id % 3))
+		while arping -q -c 1 -w 1 -I eth0 "10.9.0.1$m" >/dev/null 2>&1; do
+			late "$start" && { ktap_check_fail "never cut off"; return 1; }
+			sleep 0.2
+		done
+		t0=$(now_cs)
+		echo "# cut off from member $((m + 1)) at uptime $t0 cs"
+		while [ "$(lead_of)" != - ] || vrctl dhost owner show | grep -q " 8050 member $id\$"; do
+			late "$t0" && { ktap_check_fail "not stood down and fenced (lead $(lead_of))"; return 1; }
+			sleep 0.1
+		done
+		echo "# stood down and fenced $(($(now_cs) - t0))0 ms after the cut showed"
+		ktap_run vrctl dhost owner show
+		ktap_expect_match "fenced: port 8050 is out of this kernel's table" "" \
+			"$(echo "$KTAP_STDOUT_TEXT" | grep " 8050 ")"
+		ktap_run vr-sock bind tcp "$D" 8051
+		ktap_expect_stdout "error: EHOSTUNREACH"
+		wait_addr "$PHEALED" || { ktap_check_fail "the client did not heal the segment"; return 1; }
+		# The majority's smaller member took 8050 over.
+		x=1
+		[ "$id" != 1 ] || x=2
+		t0=$(now_cs)
+		while :; do
+			lead=$(lead_of)
+			case $lead in
+			"$id" | - | "") ;;
+			*) vrctl dhost owner show | grep -q "^$D tcp 8050 member $x\$" && break ;;
+			esac
+			late "$t0" && break
+			sleep 0.1
+		done
+		ktap_expect_eq "member $id follows another member's lead ($lead)" yes \
+			"$([ "$lead" != "$id" ] && [ "$lead" != - ] && echo yes)"
+		ktap_run vrctl dhost owner show
+		ktap_expect_match "port 8050 now shows its new owner, member $x, here" \
+			"*$D tcp 8050 member $x *" "$(echo "$KTAP_STDOUT_TEXT" | tr '\n' ' ')"
+		return 0
+	fi
+	# Not the lead: the lead is the owner of 8050, once that shows here.
+	lead=
+	while [ -z "$lead" ]; do
+		late "$start" && { ktap_check_fail "no member bound 8050"; return 1; }
+		sleep 0.1
+		lead=$(vrctl dhost owner show | sed -n "s/^$D tcp 8050 member \([123]\)\$/\1/p")
+	done
+	x=1
+	[ "$lead" != 1 ] || x=2
+	[ "$x" = "$id" ] || return 0
+	# Seen: the client may cut member $lead off.
+	ktap_run ip addr add "$PSEEN/24" dev eth0
+	while arping -q -c 1 -w 1 -I eth0 "10.9.0.1$((lead - 1))" >/dev/null 2>&1; do
+		late "$start" && { ktap_check_fail "member $lead never cut off"; return 1; }
+		sleep 0.2
+	done
+	t0=$(now_cs)
+	i=0
+	while :; do
+		: >"$T/p8050"
+		vr-sock serve tcp "$D" 8050 "m$id" >"$T/p8050" 2>&1 &
+		P8050_PID=$!
+		while kill -0 $P8050_PID 2>/dev/null && ! grep -qx ready "$T/p8050"; do
+			sleep 0.02
+		done
+		grep -qx ready "$T/p8050" && break
+		wait $P8050_PID
+		i=$((i + 1))
+		if late "$t0"; then
+			ktap_print_file "bind: " "$T/p8050"
+			ktap_check_fail "port 8050 not bindable on the majority side"
+			return 1
+		fi
+		sleep 0.1
+	done
+	KTAP_BG_PIDS="$KTAP_BG_PIDS $P8050_PID"
+	echo "# partition: member $lead's port 8050 bindable here $(($(now_cs) - t0))0 ms after member $lead was out of reach ($i refused binds before)"
+	ktap_run ip addr add "$PTAKEN/24" dev eth0
+}
+
 member_suite() {
 	local id=$((ME + 1))
 	ktap_test_result "member $id: D set distributed (decoys bound before)" t_member_setup
@@ -453,6 +581,8 @@ member_suite() {
 	3) ktap_test_result "member 3: binds a new port after the lead's loss (granted)" \
 		t_member_claim_after_loss ;;
 	esac
+	ktap_test_result "member $id: the lead cut off from the others: fenced, then a follower" \
+		t_member_partition
 	ktap_test_result "member $id: client finished" t_member_wait "$DONE"
 	ktap_test_result "member $id: silence counters" t_member_silent
 	ktap_test_result "member $id: connections from D to the client come back here" t_member_outgoing
@@ -684,6 +814,145 @@ t_client_heal() {
 	ktap_run ip addr add "$HEALED/24" dev eth0
 }
 
+# tables OUT ROUND NODE...: each NODE's ownership table (from its vr-sock
+# run server), in that order, appended to OUT as "ROUND NODE LINE".
+tables() {
+	local out=$1 round=$2 n
+	shift 2
+	for n in "$@"; do
+		nc -w 2 "10.9.0.1$n" "$TABLE_PORT" </dev/null 2>/dev/null |
+			awk -v r="$round" -v n="$n" '{ print r, n, $0 }' >>"$out"
+	done
+}
+
+# same_tables NODE...: whether the nodes' tables are equal (and not empty).
+same_tables() {
+	local n first="" t
+	for n in "$@"; do
+		t=$(nc -w 2 "10.9.0.1$n" "$TABLE_PORT" </dev/null 2>/dev/null | sort)
+		[ -n "$t" ] || return 1
+		if [ -z "$first" ]; then
+			first=$t
+		elif [ "$t" != "$first" ]; then
+			return 1
+		fi
+	done
+}
+
+# member1_back: member 1's ports, released while node0 was cut off, are
+# its own again in node0's table.
+member1_back() {
+	local t k
+	t=$(nc -w 2 10.9.0.10 "$TABLE_PORT" </dev/null)
+	for k in "$D tcp 8001" "$D udp 9001" "$D6 tcp 8001" "$D6 udp 9001"; do
+		echo "$t" | grep -qx "$k member 1" || return 1
+	done
+}
+
+# The partition: the lead (L, whose MAC answers ARP for D now) is cut off
+# from the two other members, not from the client. The client probes ARP
+# for D (L must stop answering before another member answers, and no
+# request may get two answers) and polls the members' tables all along,
+# until they are equal again after the heal: no entry may show two
+# members each as its own owner (the majority's tables first, then L's: a
+# port L still showed after the majority's new owner did was owned
+# twice). The majority's smaller member binds L's port 8050 once L's lease
+# runs out; it alone answers for it. Healed, all three tables become the
+# ones before the cut, with 8050 moved (L's other ports, released by its
+# lease, claimed again by L).
+t_client_partition() {
+	local l lmac others list i start r=0 probe last_l first_new multi dup m x want new poll
+	# node0, back from the lead-loss phase, is in sync again, and has
+	# claimed again the ports its lease lost (one lease after).
+	start=$(now_cs)
+	until member1_back && same_tables 0 1 2; do
+		late "$start" && break
+		sleep 0.2
+	done
+	ktap_expect_eq "after the heal, the three members' tables are equal, member 1's ports back" yes \
+		"$(member1_back && same_tables 0 1 2 && echo yes)"
+	ktap_run ip addr add "$PART/24" dev eth0
+	wait_addr "$PBOUND" || { ktap_check_fail "the lead did not bind port 8050"; return 1; }
+	# L: the member that bound 8050 (the lead, as it saw itself).
+	start=$(now_cs)
+	l=
+	while [ -z "$l" ]; do
+		late "$start" && { ktap_check_fail "8050 in no member's table"; return 1; }
+		for i in 0 1 2; do
+			m=$(nc -w 2 "10.9.0.1$i" "$TABLE_PORT" </dev/null |
+				sed -n "s/^$D tcp 8050 member \([123]\)\$/\1/p")
+			[ -n "$m" ] && l=$((m - 1)) && break
+		done
+	done
+	lmac=$(mac_of "$l")
+	x=1
+	[ "$l" != 0 ] || x=2
+	others=$(for i in 0 1 2; do [ $i = "$l" ] || printf '%s ' $i; done)
+	list=$(echo $others | tr ' ' ',')
+	echo "# partition: member $((l + 1)) ($lmac) is cut off from nodes $list; member $x takes 8050 over"
+	wait_addr "$PSEEN" || { ktap_check_fail "member $x did not see 8050"; return 1; }
+	# What the tables must show once healed.
+	want=$(nc -w 2 "10.9.0.1$((x - 1))" "$TABLE_PORT" </dev/null |
+		sed "s/^$D tcp 8050 member $((l + 1))\$/$D tcp 8050 member $x/" | sort)
+	: >"$T/tables"
+	poll=$(awk -v s="$SCALE" 'BEGIN { print 0.1 * s }')
+	(
+		while [ ! -e "$T/stop-poll" ]; do
+			r=$((r + 1))
+			tables "$T/tables" $r $others "$l"
+			sleep "$poll"
+		done
+	) &
+	POLL_PID=$!
+	vr-arpprobe -i $((50 * SCALE)) -d $((6000 * SCALE)) eth0 "$D" >"$T/probe-part" 2>&1 &
+	PROBE_PID=$!
+	sleep 1
+	ktap_run vr-hubctl eth0 cut "$l" "$list"
+	wait $PROBE_PID
+	ktap_expect_eq "vr-arpprobe ran" 0 "$?"
+	probe=$(grep '^summary' "$T/probe-part")
+	echo "# $probe"
+	multi=$(echo "$probe" | sed -n 's/.* multi=\([0-9]*\).*/\1/p')
+	ktap_expect_eq "no ARP request answered by two members" 0 "$multi"
+	last_l=$(awk '/^req/ { split($3, t, "="); split($5, m, "="); if (m[2] == w) l = t[2] } END { print l + 0 }' \
+		w="$lmac" "$T/probe-part")
+	first_new=$(awk '/^req/ { split($3, t, "="); split($5, m, "=");
+		if (m[2] != "-" && m[2] != w && f == "") f = t[2] } END { print f }' w="$lmac" "$T/probe-part")
+	echo "# partition: last answer from the cut-off lead at $last_l ms, first from another at ${first_new:-never} ms"
+	ktap_expect_eq "the cut-off lead answered, then stopped before another member answered" yes \
+		"$([ "$last_l" -gt 0 ] && [ -n "$first_new" ] && [ "$last_l" -lt "$first_new" ] && echo yes)"
+	new=$(awk '/^req/ { split($5, m, "="); if (m[2] != "-") l = m[2] } END { print l }' "$T/probe-part")
+	case $new in
+	"$lmac") ktap_check_fail "the cut-off member still answers ARP" ;;
+	52:54:00:12:34:0[012]) LEAD_MAC=$new ;;
+	*) ktap_check_fail "no single new lead ($new)" ;;
+	esac
+	if wait_addr "$PTAKEN"; then
+		t_tcp 8050 "$x"
+	else
+		ktap_check_fail "member $x did not take port 8050"
+	fi
+	ktap_run vr-hubctl eth0 heal
+	ktap_run ip addr add "$PHEALED/24" dev eth0
+	start=$(now_cs)
+	until [ "$(nc -w 2 "10.9.0.1$l" "$TABLE_PORT" </dev/null | sort)" = "$want" ] && same_tables 0 1 2; do
+		late "$start" && break
+		sleep 0.2
+	done
+	touch "$T/stop-poll"
+	wait $POLL_PID
+	ktap_expect_eq "healed, every member's table is the one before the cut with 8050 moved" yes \
+		"$([ "$(nc -w 2 "10.9.0.1$l" "$TABLE_PORT" </dev/null | sort)" = "$want" ] && same_tables 0 1 2 && echo yes)"
+	# Per round, an entry shown by its own owner on two nodes.
+	dup=$(awk '{ if ($NF != $2 + 1 || $(NF - 1) != "member") next; k = $1 " " $3 " " $4 " " $5;
+		if (k in seen && seen[k] != $2) print "round " $1 ": " $3, $4, $5 " on nodes " seen[k] " and " $2;
+		seen[k] = $2 }' "$T/tables" | head -5)
+	echo "# partition: $(awk '{ print $1 }' "$T/tables" | sort -un | wc -l) rounds of the three tables"
+	ktap_expect_eq "no entry owned by two members in any round" "" "$dup"
+	ktap_expect_eq "the polls saw port 8050 move to member $x" yes \
+		"$(grep -q "^[0-9]* $((x - 1)) $D tcp 8050 member $x\$" "$T/tables" && echo yes)"
+}
+
 client_suite() {
 	ktap_test_result "client: all three members ready" t_client_setup
 	ktap_test_result "ARP for D answered once, by the lead" t_arp
@@ -718,6 +987,8 @@ client_suite() {
 	ktap_test_result "ICMP echo to D answered once, by the new lead" t_echo
 	ktap_test_result "tcp 8033 (bound after the loss) served by member 3" t_tcp 8033 3
 	ktap_test_result "client: node0 back on the segment" t_client_heal
+	ktap_test_result "partition: the lead cut off from the other members stops answering before a new lead does; no port owned twice" \
+		t_client_partition
 	ktap_test_result "client: a TCP connection to member 3 is open" t_client_bench_start
 	ktap_test_result "client: done marker (member 2 stops)" t_client_done
 	ktap_test_result "client: member 3 took over port 8012" t_member_wait "$TAKEN"

@@ -46,6 +46,10 @@
  *   vr-sock [-v VR] [-d DEV] echo tcp|udp ADDR PORT			[46]
  *	Bind ADDR:PORT, print "ready", echo every message back (TCP: one
  *	process per connection, for as long as it stays open).
+ *   vr-sock run ADDR PORT CMD [ARG...]					[46]
+ *	Listen on TCP ADDR:PORT, print "ready"; each connection gets the
+ *	output of CMD (run for it, its stdout on the connection) and is
+ *	closed: e.g. a member's ownership table for a test's other VMs.
  *   vr-sock [-v VR] [-t MS] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS [46]
  *	Transactions per second against an echo server: one-byte request and
  *	response over UDP or one TCP connection, or a new TCP connection per
@@ -223,6 +227,7 @@ static void __attribute__((noreturn)) usage(void)
 		"       vr-sock [-v VR] [-t MS] tsping ADDR STAMPADDR\n"
 		"       vr-sock [-v VR] [-t MS] rawcount TYPE | rawcount6 TYPE\n"
 		"       vr-sock [-v VR] [-d DEV] echo tcp|udp ADDR PORT\n"
+		"       vr-sock run ADDR PORT CMD [ARG...]\n"
 		"       vr-sock [-v VR] [-t MS] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS\n"
 		"       vr-sock [-v VR] [-i IF] [-m IF] [-p IF] [-f] [-s SRC] [-b] send ADDR PORT\n"
 		"       vr-sock [-v VR] srcaddr ADDR | pmtu ADDR | join GROUP [IF] | joinaddr GROUP ADDR\n"
@@ -239,7 +244,7 @@ static void __attribute__((noreturn)) usage(void)
 		"       vr-sock [-v VR] [-t MS] laddrs ADDR | peeraddrs ADDR PORT\n"
 		"       vr-sock mip6 rh2|hao SRC DST HOME\n"
 		"       vr-sock sovr get | sovr set VR [fresh|bound|addrbound|connected|listening]\n"
-		"ADDR and SRC may be IPv6 for serve, request, bind, echo, bench, send,\n"
+		"ADDR and SRC may be IPv6 for serve, request, bind, echo, run, bench, send,\n"
 		"srcaddr, pmtu, recv, ping and rawping.\n");
 	exit(2);
 }
@@ -666,6 +671,44 @@ static int do_echo(int type, struct addr a)
 					break;
 			_exit(0);
 		}
+		close(c);
+	}
+}
+
+/*
+ * Listens on TCP @a; each connection gets the output of @argv (a new
+ * process per connection, stdout on the connection), then is closed.
+ */
+static int do_run(struct addr a, char **argv)
+{
+	int one = 1, fd = new_inet_socket(a.sa.sa_family, SOCK_STREAM, 0);
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, &a.sa, a.len))
+		fail(errno);
+	if (listen(fd, 16))
+		fail(errno);
+	signal(SIGCHLD, SIG_IGN);	/* no zombies */
+	ready();
+	for (;;) {
+		int c = accept(fd, NULL, NULL);
+		pid_t pid;
+
+		if (c < 0) {
+			poll(NULL, 0, 10);	/* e.g. EMFILE: no busy loop */
+			continue;
+		}
+		pid = fork();
+		if (pid == 0) {
+			close(fd);
+			signal(SIGCHLD, SIG_DFL);
+			dup2(c, STDOUT_FILENO);
+			close(c);
+			execvp(argv[0], argv);
+			_exit(127);
+		}
+		if (pid < 0)
+			perror("fork");
 		close(c);
 	}
 }
@@ -1700,6 +1743,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[0], "request") && argc == 4)
 		return do_request(proto_type(argv[1]),
 				  addr46_of(argv[2], argv[3]));
+	if (!strcmp(argv[0], "run") && argc >= 4)
+		return do_run(addr46_of(argv[1], argv[2]), argv + 3);
 	if (!strcmp(argv[0], "echo") && argc == 4)
 		return do_echo(proto_type(argv[1]), addr46_of(argv[2], argv[3]));
 	if (!strcmp(argv[0], "bench") && argc == 5)
