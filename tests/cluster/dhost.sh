@@ -370,6 +370,30 @@ t_member_stop() {
 	ktap_expect_stdout "error: EHOSTUNREACH"
 }
 
+# serve_when_free OUT PORT TEXT T0 LIMIT_CS: serves tcp D:PORT (vr-sock
+# serve, its output in OUT) as soon as the bind is granted, trying every
+# 100 ms for LIMIT_CS centiseconds after T0 at most. Sets SERVE_PID (the
+# server, left running) and REFUSED (the binds refused before); false if
+# the time ran out.
+serve_when_free() {
+	local out=$1 port=$2 text=$3 t0=$4 limit=$5
+	REFUSED=0
+	while :; do
+		: >"$out"
+		vr-sock serve tcp "$D" "$port" "$text" >"$out" 2>&1 &
+		SERVE_PID=$!
+		# Until it is ready, or has failed.
+		while kill -0 $SERVE_PID 2>/dev/null && ! grep -qx ready "$out"; do
+			sleep 0.02
+		done
+		grep -qx ready "$out" && return 0
+		wait $SERVE_PID
+		REFUSED=$((REFUSED + 1))
+		[ $(($(now_cs) - t0)) -le "$limit" ] || return 1
+		sleep 0.1
+	done
+}
+
 # Member 3: take over member 2's port 8012 once member 2 is gone.
 t_member_takeover() {
 	local t0 t1 n=0
@@ -378,24 +402,13 @@ t_member_takeover() {
 	done
 	t0=$(now_cs)
 	echo "# member 2 stopped answering at uptime $t0 cs"
-	while :; do
-		: >"$T/taken"
-		vr-sock serve tcp "$D" 8012 m3 >"$T/taken" 2>&1 &
-		TAKEN_PID=$!
-		# Until it is ready, or has failed.
-		while kill -0 $TAKEN_PID 2>/dev/null && ! grep -qx ready "$T/taken"; do
-			sleep 0.02
-		done
-		grep -qx ready "$T/taken" && break
-		wait $TAKEN_PID
-		n=$((n + 1))
-		if [ $(($(now_cs) - t0)) -gt 3000 ]; then
-			ktap_print_file "bind: " "$T/taken"
-			ktap_check_fail "port 8012 still not bindable 30 s after member 2 stopped"
-			return 1
-		fi
-		sleep 0.1
-	done
+	if ! serve_when_free "$T/taken" 8012 m3 "$t0" 3000; then
+		ktap_print_file "bind: " "$T/taken"
+		ktap_check_fail "port 8012 still not bindable 30 s after member 2 stopped"
+		return 1
+	fi
+	TAKEN_PID=$SERVE_PID
+	n=$REFUSED
 	t1=$(now_cs)
 	KTAP_BG_PIDS="$KTAP_BG_PIDS $TAKEN_PID"
 	echo "# member loss: port 8012 bindable on member 3 $((t1 - t0))0 ms after member 2 stopped answering ($n refused binds before)"
@@ -542,24 +555,13 @@ t_member_partition() {
 		sleep 0.2
 	done
 	t0=$(now_cs)
-	i=0
-	while :; do
-		: >"$T/p8050"
-		vr-sock serve tcp "$D" 8050 "m$id" >"$T/p8050" 2>&1 &
-		P8050_PID=$!
-		while kill -0 $P8050_PID 2>/dev/null && ! grep -qx ready "$T/p8050"; do
-			sleep 0.02
-		done
-		grep -qx ready "$T/p8050" && break
-		wait $P8050_PID
-		i=$((i + 1))
-		if late "$t0"; then
-			ktap_print_file "bind: " "$T/p8050"
-			ktap_check_fail "port 8050 not bindable on the majority side"
-			return 1
-		fi
-		sleep 0.1
-	done
+	if ! serve_when_free "$T/p8050" 8050 "m$id" "$t0" $((DEADLINE * 100)); then
+		ktap_print_file "bind: " "$T/p8050"
+		ktap_check_fail "port 8050 not bindable on the majority side"
+		return 1
+	fi
+	P8050_PID=$SERVE_PID
+	i=$REFUSED
 	KTAP_BG_PIDS="$KTAP_BG_PIDS $P8050_PID"
 	echo "# partition: member $lead's port 8050 bindable here $(($(now_cs) - t0))0 ms after member $lead was out of reach ($i refused binds before)"
 	ktap_run ip addr add "$PTAKEN/24" dev eth0
