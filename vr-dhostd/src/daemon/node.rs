@@ -279,8 +279,6 @@ struct Node {
     /// Cut off from a quorum for [`super::Timing::fence`]: this member's
     /// own entries are out of its kernel until it is in sync again.
     fenced: bool,
-    /// A [`Pending::Resync`] is in flight.
-    resyncing: bool,
     /// While this daemon leads: when it saw itself elected.
     elected_at: Option<Instant>,
 }
@@ -447,6 +445,14 @@ impl Node {
         self.update_lead()
     }
 
+    /// The group's configuration, as this daemon was given it.
+    fn configure(&self) -> Cmd {
+        Cmd::Configure {
+            addrs: self.cfg.addrs.clone(),
+            members: self.cfg.members.keys().copied().collect(),
+        }
+    }
+
     fn busy(&self, key: &Key) -> bool {
         self.pending_keys.contains_key(key)
     }
@@ -558,12 +564,8 @@ impl Node {
             (Pending::Configure, Outcome::Applied(_)) => {}
             // Applied, whatever its answer (the configuration is
             // checked by the leader's own): the barrier holds.
-            (Pending::Resync, Outcome::Applied(_)) => {
-                self.resyncing = false;
-                self.in_sync()?;
-            }
+            (Pending::Resync, Outcome::Applied(_)) => self.in_sync()?,
             (Pending::Resync, outcome) => {
-                self.resyncing = false;
                 self.log(format_args!("getting in sync: {outcome:?}, tried again"));
             }
             (Pending::Configure, outcome) => {
@@ -649,11 +651,7 @@ impl Node {
             }
             if self.configured_term != Some(term) {
                 self.configured_term = Some(term);
-                let cmd = Cmd::Configure {
-                    addrs: self.cfg.addrs.clone(),
-                    members: self.cfg.members.keys().copied().collect(),
-                };
-                self.submit(cmd, Pending::Configure);
+                self.submit(self.configure(), Pending::Configure);
             }
             if fresh {
                 self.leases(now);
@@ -674,16 +672,11 @@ impl Node {
                 && self.view.configured()
                 && caught_up
                 && contact
-                && !self.resyncing
+                && !self.pending.values().any(|p| *p == Pending::Resync)
             {
                 // Not from the local log alone: it may lack releases the
                 // group committed while this member was away.
-                self.resyncing = true;
-                let cmd = Cmd::Configure {
-                    addrs: self.cfg.addrs.clone(),
-                    members: self.cfg.members.keys().copied().collect(),
-                };
-                self.submit(cmd, Pending::Resync);
+                self.submit(self.configure(), Pending::Resync);
             }
         } else if now >= self.next_sweep && m.current_leader.is_some() {
             self.next_sweep = now + self.cfg.timing.lease;
@@ -940,7 +933,6 @@ async fn serve(
         next_sweep: Instant::now(),
         ready_at: Instant::now(),
         fenced: false,
-        resyncing: false,
         elected_at: None,
     };
     // No lead until this daemon knows the group's.
