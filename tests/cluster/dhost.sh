@@ -816,13 +816,18 @@ t_client_heal() {
 	ktap_run ip addr add "$HEALED/24" dev eth0
 }
 
+# table_of NODE: NODE's ownership table (from its vr-sock run server).
+table_of() {
+	nc -w 2 "10.9.0.1$1" "$TABLE_PORT" </dev/null 2>/dev/null
+}
+
 # tables OUT ROUND NODE...: each NODE's ownership table (from its vr-sock
 # run server), in that order, appended to OUT as "ROUND NODE LINE".
 tables() {
 	local out=$1 round=$2 n
 	shift 2
 	for n in "$@"; do
-		nc -w 2 "10.9.0.1$n" "$TABLE_PORT" </dev/null 2>/dev/null |
+		table_of "$n" |
 			awk -v r="$round" -v n="$n" '{ print r, n, $0 }' >>"$out"
 	done
 }
@@ -831,7 +836,7 @@ tables() {
 same_tables() {
 	local n first="" t
 	for n in "$@"; do
-		t=$(nc -w 2 "10.9.0.1$n" "$TABLE_PORT" </dev/null 2>/dev/null | sort)
+		t=$(table_of "$n" | sort)
 		[ -n "$t" ] || return 1
 		if [ -z "$first" ]; then
 			first=$t
@@ -845,7 +850,7 @@ same_tables() {
 # its own again in node0's table.
 member1_back() {
 	local t k
-	t=$(nc -w 2 10.9.0.10 "$TABLE_PORT" </dev/null)
+	t=$(table_of 0)
 	for k in "$D tcp 8001" "$D udp 9001" "$D6 tcp 8001" "$D6 udp 9001"; do
 		echo "$t" | grep -qx "$k member 1" || return 1
 	done
@@ -881,7 +886,7 @@ t_client_partition() {
 	while [ -z "$l" ]; do
 		late "$start" && { ktap_check_fail "8050 in no member's table"; return 1; }
 		for i in 0 1 2; do
-			m=$(nc -w 2 "10.9.0.1$i" "$TABLE_PORT" </dev/null |
+			m=$(table_of "$i" |
 				sed -n "s/^$D tcp 8050 member \([123]\)\$/\1/p")
 			[ -n "$m" ] && l=$((m - 1)) && break
 		done
@@ -894,7 +899,7 @@ t_client_partition() {
 	echo "# partition: member $((l + 1)) ($lmac) is cut off from nodes $list; member $x takes 8050 over"
 	wait_addr "$PSEEN" || { ktap_check_fail "member $x did not see 8050"; return 1; }
 	# What the tables must show once healed.
-	want=$(nc -w 2 "10.9.0.1$((x - 1))" "$TABLE_PORT" </dev/null |
+	want=$(table_of $((x - 1)) |
 		sed "s/^$D tcp 8050 member $((l + 1))\$/$D tcp 8050 member $x/" | sort)
 	: >"$T/tables"
 	poll=$(awk -v s="$SCALE" 'BEGIN { print 0.1 * s }')
@@ -937,14 +942,14 @@ t_client_partition() {
 	ktap_run vr-hubctl eth0 heal
 	ktap_run ip addr add "$PHEALED/24" dev eth0
 	start=$(now_cs)
-	until [ "$(nc -w 2 "10.9.0.1$l" "$TABLE_PORT" </dev/null | sort)" = "$want" ] && same_tables 0 1 2; do
+	until [ "$(table_of "$l" | sort)" = "$want" ] && same_tables 0 1 2; do
 		late "$start" && break
 		sleep 0.2
 	done
 	touch "$T/stop-poll"
 	wait $POLL_PID
 	ktap_expect_eq "healed, every member's table is the one before the cut with 8050 moved" yes \
-		"$([ "$(nc -w 2 "10.9.0.1$l" "$TABLE_PORT" </dev/null | sort)" = "$want" ] && same_tables 0 1 2 && echo yes)"
+		"$([ "$(table_of "$l" | sort)" = "$want" ] && same_tables 0 1 2 && echo yes)"
 	# Per round, an entry shown by its own owner on two nodes.
 	dup=$(awk '{ if ($NF != $2 + 1 || $(NF - 1) != "member") next; k = $1 " " $3 " " $4 " " $5;
 		if (k in seen && seen[k] != $2) print "round " $1 ": " $3, $4, $5 " on nodes " seen[k] " and " $2;
