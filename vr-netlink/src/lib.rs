@@ -16,8 +16,9 @@
 //! sockets (generic netlink with family and group resolution, requests,
 //! dumps, notifications, extended ACKs); [`error`], what an exchange with
 //! the kernel can fail with; [`dhost_nl`], the decoded distributed
-//! addresses, ownership entries and socket events; [`args`], the words of
-//! their command lines.
+//! addresses, ownership entries and socket events; [`diag`], sock_diag
+//! dumps of the TCP, UDP and raw sockets with their VR; [`args`], the
+//! words of their command lines.
 
 use netlink_packet_core::{
     DecodeError, Emitable, Nla, NlaBuffer, Parseable, ParseableParametrized,
@@ -29,6 +30,7 @@ include!(concat!(env!("OUT_DIR"), "/vr_uapi.rs"));
 
 pub mod args;
 pub mod dhost_nl;
+pub mod diag;
 pub mod error;
 pub mod socket;
 #[doc(hidden)]

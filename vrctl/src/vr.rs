@@ -862,6 +862,7 @@ mod tests {
             proto,
             raw_protocol: None,
             state,
+            tcp_state: 0,
             local: Ipv4Addr::UNSPECIFIED.into(),
             lport: 0,
             remote: Ipv4Addr::UNSPECIFIED.into(),
@@ -870,6 +871,7 @@ mod tests {
             uid: 0,
             inode: 0,
             vr: 1,
+            v6only: None,
         }
     }
 
