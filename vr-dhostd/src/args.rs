@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //! The arguments of vr-dhostd, in the words vrctl's commands use:
 //! `members N=ADDR[:PORT],... [listen ADDR[:PORT]] [vr K] [name NAME]
-//! [state-dir DIR] [heartbeat MS] [election MIN-MAX] [lease MS]`.
+//! [state-dir DIR] [heartbeat MS] [election MIN-MAX] [lease MS]
+//! [restart-grace MS]`.
 //!
 //! Only the syntax and the ranges are checked here: how the timers relate
 //! (heartbeat below the election timeout, ...) and whether an address may
@@ -27,7 +28,7 @@ const LEASE_MAX: u64 = 600_000;
 
 /// `vr-dhostd members N=ADDR[:PORT],... [listen ADDR[:PORT]] [vr K]
 /// [name NAME] [state-dir DIR] [heartbeat MS] [election MIN-MAX]
-/// [lease MS]`.
+/// [lease MS] [restart-grace MS]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DaemonArgs {
     /// Every member with the address its daemon listens on, in the order
@@ -50,6 +51,9 @@ pub struct DaemonArgs {
     pub election_ms: Option<(u64, u64)>,
     /// The member lease in ms (1-600000).
     pub lease_ms: Option<u64>,
+    /// How long a daemon that stopped to restart keeps its ports, in ms
+    /// (0-600000; 0: it does not keep them).
+    pub restart_grace_ms: Option<u64>,
 }
 
 /// The keywords of the command line.
@@ -62,6 +66,7 @@ pub const KEYWORDS: &[&str] = &[
     "heartbeat",
     "election",
     "lease",
+    "restart-grace",
 ];
 
 /// The form of `members`, for the messages.
@@ -173,6 +178,16 @@ fn parse_timer(arg: &OsString, what: &str, max: u64) -> Result<u64, String> {
     parse_ms(s, max).ok_or_else(|| format!("invalid {what} {s:?} (expected 1-{max} ms)"))
 }
 
+/// `restart-grace`: milliseconds, 0 to [`LEASE_MAX`].
+fn parse_grace(arg: &OsString) -> Result<u64, String> {
+    let s = utf8(arg, "restart grace")?;
+    if s == "0" {
+        return Ok(0);
+    }
+    parse_ms(s, LEASE_MAX)
+        .ok_or_else(|| format!("invalid restart grace {s:?} (expected 0-{LEASE_MAX} ms)"))
+}
+
 /// `MIN-MAX`: milliseconds, each 1 to [`TIMER_MAX`], MIN below MAX.
 fn parse_election(arg: &OsString) -> Result<(u64, u64), String> {
     let s = utf8(arg, "election timeout")?;
@@ -191,8 +206,8 @@ fn parse_election(arg: &OsString) -> Result<(u64, u64), String> {
 }
 
 /// Parses `members N=ADDR[:PORT],...`, `listen ADDR[:PORT]`, `vr K`,
-/// `name NAME`, `state-dir DIR`, `heartbeat MS`, `election MIN-MAX` and
-/// `lease MS` in any order, each at most once; members is required. The
+/// `name NAME`, `state-dir DIR`, `heartbeat MS`, `election MIN-MAX`,
+/// `lease MS` and `restart-grace MS` in any order, each at most once; members is required. The
 /// same command line serves every member: which entry of `members` is this
 /// daemon's (and `listen`'s default) is the kernel's to say.
 pub fn parse_dhost_daemon(args: &[OsString]) -> Result<DaemonArgs, String> {
@@ -213,6 +228,7 @@ pub fn parse_dhost_daemon(args: &[OsString]) -> Result<DaemonArgs, String> {
     let mut heartbeat_ms = None;
     let mut election_ms = None;
     let mut lease_ms = None;
+    let mut restart_grace_ms = None;
     for (keyword, value) in split.keywords {
         match keyword {
             "members" => set_once(&mut members, parse_members(value)?, "\"members\"")?,
@@ -230,6 +246,11 @@ pub fn parse_dhost_daemon(args: &[OsString]) -> Result<DaemonArgs, String> {
                 "\"heartbeat\"",
             )?,
             "election" => set_once(&mut election_ms, parse_election(value)?, "\"election\"")?,
+            "restart-grace" => set_once(
+                &mut restart_grace_ms,
+                parse_grace(value)?,
+                "\"restart-grace\"",
+            )?,
             _ => set_once(
                 &mut lease_ms,
                 parse_timer(value, "lease", LEASE_MAX)?,
@@ -246,6 +267,7 @@ pub fn parse_dhost_daemon(args: &[OsString]) -> Result<DaemonArgs, String> {
         heartbeat_ms,
         election_ms,
         lease_ms,
+        restart_grace_ms,
     })
 }
 
@@ -280,6 +302,8 @@ mod tests {
             "300-600",
             "lease",
             "2000",
+            "restart-grace",
+            "0",
         ]))
         .expect("valid");
         assert_eq!(
@@ -297,6 +321,7 @@ mod tests {
                 heartbeat_ms: Some(100),
                 election_ms: Some((300, 600)),
                 lease_ms: Some(2000),
+                restart_grace_ms: Some(0),
             }
         );
         // Defaults: everything but members is the caller's to fill in.
@@ -312,6 +337,7 @@ mod tests {
                 heartbeat_ms: None,
                 election_ms: None,
                 lease_ms: None,
+                restart_grace_ms: None,
             }
         );
         // An IPv6 address alone is on the default port; one address on
@@ -326,6 +352,8 @@ mod tests {
             "election",
             "1-60000",
             "lease",
+            "600000",
+            "restart-grace",
             "600000",
         ]))
         .expect("valid");
@@ -342,6 +370,7 @@ mod tests {
             (a.heartbeat_ms, a.election_ms, a.lease_ms),
             (Some(60000), Some((1, 60000)), Some(600000))
         );
+        assert_eq!(a.restart_grace_ms, Some(600000));
         let a = parse_dhost_daemon(&os(&["lease", "1", "heartbeat", "1", "members", "1=::1"]))
             .expect("valid");
         assert_eq!((a.heartbeat_ms, a.lease_ms), (Some(1), Some(1)));
@@ -542,6 +571,14 @@ mod tests {
             ),
             (&["members", ok, "lease"], "\"lease\" needs a value"),
             (
+                &["members", ok, "restart-grace", "600001"],
+                "invalid restart grace \"600001\" (expected 0-600000 ms)",
+            ),
+            (
+                &["members", ok, "restart-grace", "-1"],
+                "invalid restart grace \"-1\"",
+            ),
+            (
                 &["members", ok, "10.0.0.1"],
                 "unexpected argument \"10.0.0.1\"",
             ),
@@ -550,8 +587,8 @@ mod tests {
                 "unexpected argument \"dev\"",
             ),
             (
-                &["members", ok, "restart-grace", "30"],
-                "unexpected argument \"restart-grace\"",
+                &["members", ok, "hold", "30"],
+                "unexpected argument \"hold\"",
             ),
         ] {
             match parse_dhost_daemon(&os(args)) {

@@ -7,7 +7,7 @@
 //! only through two channels ([`KernelEvent`] in, [`KernelCmd`] out), so it
 //! runs and is tested without a kernel; the generic netlink side is a
 //! separate task that owns the other ends. It talks to the other members'
-//! daemons over TCP with wire protocol 3 ([`crate::raft::net`]): every
+//! daemons over TCP with wire protocol 4 ([`crate::raft::net`]): every
 //! daemon listens, and connects to every other.
 //!
 //! # The replicated table
@@ -93,11 +93,16 @@
 //! slices derive from the member ids alone ([`db::ephemeral_range`] over
 //! the sorted ids), the same list on every member.
 //!
-//! # What this version does not do yet
+//! # Restarts
 //!
-//! A daemon that restarts does not learn its kernel's sockets (their keys are
-//! released, its sockets keep working locally until then). See
-//! `design/dhost-raft.md`.
+//! A daemon that stops on purpose (the `shutdown` future) proposes a
+//! hold of its member ([`crate::raft::Cmd::Hold`]) and waits for it a
+//! while: the leader then skips that member's lease for
+//! [`Timing::restart_grace`], counted from when it saw the hold. A daemon
+//! that starts is told the keys its kernel's sockets hold
+//! ([`KernelEvent::Held`], from a socket dump); once in sync it ends its
+//! hold, and its sweep claims again those the table no longer shows as its
+//! own and releases those it shows without a socket.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -136,6 +141,13 @@ pub const LEASE_MS: u64 = 1000;
 #[cfg_attr(not(test), allow(dead_code))]
 pub const MEMBER_LOSS_BOUND_MS: u64 = LEASE_MS + HEARTBEAT_MS;
 
+/// How long, by default, the leader keeps the keys of a member whose
+/// daemon stopped to restart ([`crate::raft::Cmd::Hold`]), in ms.
+pub const RESTART_GRACE_MS: u64 = 10_000;
+
+/// How long a stopping daemon waits for its hold to be applied.
+const HOLD_WAIT: Duration = Duration::from_secs(1);
+
 /// How long a claim may take by default, in ms (the kernel waits 5 s).
 pub const CLAIM_TIMEOUT_MS: u64 = 2000;
 
@@ -152,6 +164,9 @@ pub enum KernelEvent {
     Claim { cookie: u32, key: Key },
     /// The last local socket using `key` is gone.
     Release { key: Key },
+    /// The keys the kernel's sockets held when the daemon started (from
+    /// a socket dump): the daemon's predecessor claimed them.
+    Held { keys: Vec<Key> },
 }
 
 /// From the daemon to the kernel.
@@ -225,6 +240,10 @@ pub struct Timing {
     /// How long a claim may take before it is answered `ETIMEDOUT` (or
     /// `EHOSTUNREACH` without a leader).
     pub claim_timeout: Duration,
+    /// How long the leader keeps the keys of a silent member whose daemon
+    /// stopped to restart (it proposed a hold); 0: a stopping daemon
+    /// proposes none.
+    pub restart_grace: Duration,
 }
 
 impl Timing {
@@ -258,6 +277,7 @@ impl Default for Timing {
             ),
             lease: Duration::from_millis(LEASE_MS),
             claim_timeout: Duration::from_millis(CLAIM_TIMEOUT_MS),
+            restart_grace: Duration::from_millis(RESTART_GRACE_MS),
         }
     }
 }
@@ -367,6 +387,14 @@ impl Config {
             .map(|(_, s)| s.clone())
             .ok_or_else(|| invalid(format_args!("{} has no ephemeral slice", self.member)))?;
         Ok(KernelCmd::Slices { own, all })
+    }
+
+    /// This member's ephemeral slice.
+    pub fn own_slice(&self) -> io::Result<RangeInclusive<u16>> {
+        match self.slices()? {
+            KernelCmd::Slices { own, .. } => Ok(own),
+            _ => Err(invalid("no ephemeral slice")),
+        }
     }
 
     /// The group's id: FNV-1a (64 bits) of the VR, the members with their

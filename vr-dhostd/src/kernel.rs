@@ -56,6 +56,7 @@ use vr_netlink::dhost_nl::{
     owner_request, proto_name, Dhost, DhostMessage, Owner, OwnerArgs, OwnerMessage, OwnerOp,
     SockAddr, SockMessage, SockNtf,
 };
+use vr_netlink::diag::{self, DiagSocket};
 use vr_netlink::socket::GenlSocket;
 use vr_netlink::Error as NlError;
 use vr_netlink::{sock_event, Cmd};
@@ -163,6 +164,9 @@ pub fn config(args: &DaemonArgs, dhosts: &[Dhost], host_name: &str) -> Result<Se
     }
     if let Some(ms) = args.lease_ms {
         timing.lease = Duration::from_millis(ms);
+    }
+    if let Some(ms) = args.restart_grace_ms {
+        timing.restart_grace = Duration::from_millis(ms);
     }
     Ok((
         Config {
@@ -442,6 +446,35 @@ impl Claims {
         actions
     }
 
+    /// A socket of the kernel that was bound (on `addr`, `proto`,
+    /// `port`) before this daemon started: it holds the keys its bind
+    /// claimed from the daemon's predecessor, on the distributed addresses
+    /// (see [`Claims::expand`]), and sends a CLOSE when it gives them up.
+    pub fn adopt(&mut self, addr: SockAddr, proto: Proto, port: u16) {
+        for key in self.expand(addr, proto, port) {
+            if !self.addrs.contains(&key.addr) {
+                continue;
+            }
+            match self.keys.entry(key).or_insert(Slot::Held(0)) {
+                Slot::Held(n) => *n += 1,
+                // Not before the first bind event.
+                Slot::Claiming { .. } => {}
+            }
+        }
+    }
+
+    /// The keys local sockets hold, in key order.
+    pub fn held_keys(&self) -> Vec<Key> {
+        let mut keys: Vec<Key> = self
+            .keys
+            .iter()
+            .filter(|(_, slot)| matches!(slot, Slot::Held(_)))
+            .map(|(key, _)| *key)
+            .collect();
+        keys.sort_unstable();
+        keys
+    }
+
     /// How many local sockets hold `key` (0 while it is being claimed).
     #[cfg(test)]
     fn held(&self, key: &Key) -> u32 {
@@ -456,6 +489,68 @@ impl Claims {
     fn is_empty(&self) -> bool {
         self.keys.is_empty() && self.claims.is_empty() && self.binds.is_empty()
     }
+}
+
+/// What a socket of a sock_diag dump holds from its bind, as a socket
+/// event would say it: its address, protocol and port; None for a socket
+/// of another VR, one that bound no port, an accepted or connecting TCP
+/// socket (sock_diag cannot tell one that bound its port from one that
+/// did not: only listening and bound-only ones count), and a port of this
+/// member's ephemeral slice `own` (an automatic bind claims nothing; the
+/// slice sends that port's packets here anyway).
+pub fn diag_claim(
+    vr: u32,
+    own: &RangeInclusive<u16>,
+    s: &DiagSocket,
+) -> Option<(SockAddr, Proto, u16)> {
+    const TCP_CLOSE: u8 = 7;
+    const TCP_LISTEN: u8 = 10;
+    if s.vr != vr || s.lport == 0 || own.contains(&s.lport) {
+        return None;
+    }
+    let proto = match s.proto {
+        "tcp" if matches!(s.tcp_state, TCP_LISTEN | TCP_CLOSE) => Proto::Tcp,
+        "udp" => Proto::Udp,
+        _ => return None,
+    };
+    let addr = match s.local {
+        IpAddr::V4(a) if a.is_unspecified() => SockAddr::Wild {
+            v4: true,
+            v6: false,
+        },
+        // Dual-stack unless the kernel says IPV6_V6ONLY (it says it for
+        // listening and unconnected sockets).
+        IpAddr::V6(a) if a.is_unspecified() => SockAddr::Wild {
+            v4: s.v6only != Some(true),
+            v6: true,
+        },
+        a => SockAddr::One(a.to_canonical()),
+    };
+    Some((addr, proto, s.lport))
+}
+
+/// The keys the kernel's sockets of `vr` hold from before this daemon
+/// started (a sock_diag dump), in `claims`; the keys. A dump that fails
+/// is logged: the daemon then starts as if no socket held a key.
+fn adopt_sockets(vr: u32, own: &RangeInclusive<u16>, claims: &mut Claims) -> Vec<Key> {
+    let dumped = diag::socket().and_then(|mut nl| {
+        diag::dump(
+            &mut nl,
+            &[(diag::IPPROTO_TCP, "tcp"), (diag::IPPROTO_UDP, "udp")],
+        )
+    });
+    match dumped {
+        Ok(socks) => {
+            for (addr, proto, port) in socks.iter().filter_map(|s| diag_claim(vr, own, s)) {
+                claims.adopt(addr, proto, port);
+            }
+        }
+        Err(e) => eprintln!(
+            "dhost daemon: cannot list the kernel's sockets ({e}): the ports they hold are \
+             claimed again only as they bind again"
+        ),
+    }
+    claims.held_keys()
 }
 
 // ---------------------------------------------------------------------
@@ -934,13 +1029,23 @@ pub fn run(setup: Setup, ntf: GenlSocket, sock: GenlSocket) -> Result<()> {
     let (input_tx, input_rx) = mpsc::unbounded_channel();
     let (events_tx, events_rx) = mpsc::channel(1024);
     let (cmds_tx, mut cmds_rx) = mpsc::unbounded_channel::<KernelCmd>();
+    // After joining the group (a socket that binds from now on is an
+    // event), before reading events: the sockets of a previous daemon.
+    let mut claims = Claims::new(&cfg.addrs);
+    let own = cfg.own_slice().map_err(|e| Error::Daemon(e.to_string()))?;
+    let keys = adopt_sockets(vr, &own, &mut claims);
+    if !keys.is_empty() {
+        events_tx
+            .try_send(KernelEvent::Held { keys })
+            .map_err(|_| Error::Daemon("the daemon's event queue is gone".into()))?;
+    }
     let side = KernelSide {
         sock,
         vr,
         me: cfg.member,
         addrs: cfg.addrs.clone(),
         dhosts,
-        claims: Claims::new(&cfg.addrs),
+        claims,
         events: events_tx,
         sliced: false,
         replaced: false,
@@ -1409,6 +1514,117 @@ mod tests {
         assert!(c.answer(5, 0).is_some());
         assert_eq!(c.close(ANY, Proto::Tcp, 81), [release(tcp(A, 81))]);
         assert!(c.is_empty());
+    }
+
+    #[test]
+    fn sockets_of_a_previous_daemon_are_adopted() {
+        let mut c = Claims::new(&[A, B, V6]);
+        // Two sockets on A:80, a dual-stack one on [::]:53, one on an
+        // address that is not distributed.
+        c.adopt(on(A), Proto::Tcp, 80);
+        c.adopt(on(A), Proto::Tcp, 80);
+        c.adopt(DUAL, Proto::Udp, 53);
+        c.adopt(on(W6), Proto::Tcp, 80);
+        assert_eq!(
+            c.held_keys(),
+            [tcp(A, 80), udp(A, 53), udp(B, 53), udp(V6, 53),]
+                .into_iter()
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+        );
+        // A bind of a held key is granted at once; the last close
+        // releases.
+        assert_eq!(
+            c.bind(7, on(A), Proto::Tcp, 80),
+            [answer(7, 0, &[tcp(A, 80)])]
+        );
+        assert_eq!(c.close(on(A), Proto::Tcp, 80), []);
+        assert_eq!(c.close(on(A), Proto::Tcp, 80), []);
+        assert_eq!(c.close(on(A), Proto::Tcp, 80), [release(tcp(A, 80))]);
+        assert_eq!(
+            c.close(DUAL, Proto::Udp, 53),
+            [
+                release(udp(A, 53)),
+                release(udp(B, 53)),
+                release(udp(V6, 53))
+            ]
+        );
+        assert!(c.is_empty());
+    }
+
+    fn diag(proto: &'static str, state: u8, local: IpAddr, lport: u16) -> DiagSocket {
+        DiagSocket {
+            proto,
+            raw_protocol: None,
+            state: "",
+            tcp_state: state,
+            local,
+            lport,
+            remote: Ipv4Addr::UNSPECIFIED.into(),
+            rport: 0,
+            ifindex: 0,
+            uid: 0,
+            inode: 0,
+            vr: 2,
+            v6only: None,
+        }
+    }
+
+    #[test]
+    fn what_a_dumped_socket_holds() {
+        const LISTEN: u8 = 10;
+        const CLOSE: u8 = 7;
+        const ESTABLISHED: u8 = 1;
+        let own = 40000..=44999;
+        let any6 = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
+        let claim = |s: &DiagSocket| diag_claim(2, &own, s);
+        // Listening and bound-only TCP sockets, UDP sockets in any state.
+        assert_eq!(
+            claim(&diag("tcp", LISTEN, A, 80)),
+            Some((on(A), Proto::Tcp, 80))
+        );
+        assert_eq!(
+            claim(&diag("tcp", CLOSE, A, 81)),
+            Some((on(A), Proto::Tcp, 81))
+        );
+        assert_eq!(
+            claim(&diag("udp", ESTABLISHED, A, 53)),
+            Some((on(A), Proto::Udp, 53))
+        );
+        // Accepted connections, other VRs, unbound sockets, the own
+        // slice, raw sockets: nothing.
+        assert_eq!(claim(&diag("tcp", ESTABLISHED, A, 80)), None);
+        let mut other = diag("tcp", LISTEN, A, 80);
+        other.vr = 3;
+        assert_eq!(claim(&other), None);
+        assert_eq!(claim(&diag("tcp", CLOSE, A, 0)), None);
+        assert_eq!(claim(&diag("udp", CLOSE, A, 40000)), None);
+        assert_eq!(
+            claim(&diag("udp", CLOSE, A, 45000)).map(|c| c.2),
+            Some(45000)
+        );
+        assert_eq!(claim(&diag("raw", CLOSE, A, 1)), None);
+        // Wildcards: by family, IPV6_V6ONLY as the kernel says it.
+        assert_eq!(
+            claim(&diag("tcp", LISTEN, Ipv4Addr::UNSPECIFIED.into(), 80)).map(|c| c.0),
+            Some(ANY)
+        );
+        let mut v6only = diag("tcp", LISTEN, any6, 80);
+        v6only.v6only = Some(true);
+        assert_eq!(claim(&v6only).map(|c| c.0), Some(ANY6));
+        v6only.v6only = Some(false);
+        assert_eq!(claim(&v6only).map(|c| c.0), Some(DUAL));
+        assert_eq!(
+            claim(&diag("udp", ESTABLISHED, any6, 80)).map(|c| c.0),
+            Some(DUAL)
+        );
+        // An IPv4-mapped address is the IPv4 one.
+        let IpAddr::V4(a) = A else { panic!("IPv4") };
+        assert_eq!(
+            claim(&diag("tcp", LISTEN, IpAddr::V6(a.to_ipv6_mapped()), 80)).map(|c| c.0),
+            Some(on(A))
+        );
     }
 
     fn entry(

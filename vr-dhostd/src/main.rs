@@ -13,7 +13,7 @@
 //!
 //! And its I/O:
 //! - [`raft`]: the database as openraft's state machine, its log store
-//!   (redb) and wire protocol 3 between the daemons;
+//!   (redb) and wire protocol 4 between the daemons;
 //! - [`daemon`]: the ownership-sync daemon (tokio), a Raft node that turns
 //!   its kernel's claims into proposals, talking to its kernel through
 //!   channels;
@@ -46,7 +46,7 @@ use crate::args::DaemonArgs;
 use crate::error::{Error, Result};
 
 /// The usage line of `--help` and of usage errors.
-const USAGE: &str = "vr-dhostd members <N=ADDR[:PORT],...> [listen <ADDR[:PORT]>] [vr <VR>] [name <NAME>] [state-dir <DIR>] [heartbeat <MS>] [election <MIN-MAX>] [lease <MS>]";
+const USAGE: &str = "vr-dhostd members <N=ADDR[:PORT],...> [listen <ADDR[:PORT]>] [vr <VR>] [name <NAME>] [state-dir <DIR>] [heartbeat <MS>] [election <MIN-MAX>] [lease <MS>] [restart-grace <MS>]";
 
 const DAEMON_HELP: &str = "\
 Serves the distributed addresses of VR (default 0): this kernel's member
@@ -69,16 +69,18 @@ majority of the members' daemons has it.
 
 Timers, in ms: heartbeat (default 50), election MIN-MAX (default
 150-300), lease (default 1000: a member silent that long, as seen by the
-Raft leader, loses its ports); the daemon refuses timers that do not
-fit together. state-dir (default /var/lib/vr-dhostd/vr<VR>) holds
+Raft leader, loses its ports), restart-grace (default 10000: how long
+the Raft leader keeps the ports of a member whose daemon stopped by SIGINT
+or SIGTERM; 0: not at all); the daemon refuses timers that do not
+fit together. A starting daemon learns from the kernel (sock_diag) which
+ports its VR's sockets hold, and claims again those it lost. state-dir (default /var/lib/vr-dhostd/vr<VR>) holds
 raft.redb: the log, the vote and snapshots; a restarted daemon rejoins
 with it. name names this daemon in its logs (default: the host name).
 
 The kernel's lead (the member that answers ARP, neighbour solicitations
-and echo requests and re-sends what the others own) is still set with
-vrctl dhost set ... lead M on every member: in this version the Raft
-leader does not take it over, and when the lead fails its part stays
-undone until lead is set again (lead fail-over comes later).
+and echo requests and re-sends what the others own) is the Raft leader:
+each daemon sets its kernel's lead to it (give lead 0 to vrctl dhost
+set), and a leader without a majority's acknowledgement stands down.
 
 Logs go to stderr; \"dhost daemon: ready\" is printed once the daemon knows
 a Raft leader, has caught up with the replicated table and programmed its
@@ -95,7 +97,7 @@ start or its netlink socket fails, 2 on a usage error.";
 )]
 struct Cli {
     /// members N=ADDR\[:PORT\],..., listen ADDR\[:PORT\], vr VR, name NAME, state-dir DIR,
-    /// heartbeat MS, election MIN-MAX, lease MS
+    /// heartbeat MS, election MIN-MAX, lease MS, restart-grace MS
     #[arg(required = true, value_name = "ARGS")]
     args: Vec<OsString>,
 }

@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::time::{self, Instant, MissedTickBehavior};
 
-use super::{kernel_gone, log, Config, KernelCmd, KernelEvent, MAX_PENDING_CLAIMS};
+use super::{kernel_gone, log, Config, KernelCmd, KernelEvent, HOLD_WAIT, MAX_PENDING_CLAIMS};
 use crate::db::{Key, MemberId};
 use crate::raft::net::{self, Acks, Peer, ProposeError};
 use crate::raft::sm::{StateMachine, View};
@@ -223,6 +223,10 @@ enum Pending {
     /// loads the table into its kernel: once it is applied here, every
     /// entry the group committed before it is too.
     Resync,
+    /// This daemon stops to restart.
+    Hold,
+    /// This daemon is back after a hold.
+    Unhold,
 }
 
 impl Pending {
@@ -281,6 +285,9 @@ struct Node {
     fenced: bool,
     /// While this daemon leads: when it saw itself elected.
     elected_at: Option<Instant>,
+    /// While this daemon leads: since when it has seen each held member
+    /// held (their grace counts from then).
+    holds_seen: BTreeMap<MemberId, Instant>,
 }
 
 impl Node {
@@ -426,7 +433,16 @@ impl Node {
             "in sync with the group (applied {:?})",
             self.view.last_applied()
         ));
+        self.unhold();
         self.update_lead()
+    }
+
+    /// Ends this member's hold, if the table shows one and no unhold is
+    /// in flight: its daemon is back.
+    fn unhold(&mut self) {
+        if self.view.is_held(self.me()) && !self.pending.values().any(|p| *p == Pending::Unhold) {
+            self.submit(Cmd::Unhold { member: self.me() }, Pending::Unhold);
+        }
     }
 
     /// Cut off for the fence time: takes this member's own entries out of
@@ -485,6 +501,15 @@ impl Node {
                 } else {
                     self.released.insert(key);
                 }
+            }
+            // Before any claim: the sweep claims again those the table
+            // no longer shows as this member's.
+            KernelEvent::Held { keys } => {
+                self.log(format_args!(
+                    "the kernel's sockets hold {} keys from before this daemon started",
+                    keys.len()
+                ));
+                self.held.extend(keys);
             }
         }
         Ok(())
@@ -562,6 +587,19 @@ impl Node {
                 ));
             }
             (Pending::Configure, Outcome::Applied(_)) => {}
+            (Pending::Hold, outcome) => {
+                self.log(format_args!(
+                    "stopping to restart: ports kept for {} ms ({outcome:?})",
+                    self.cfg.timing.restart_grace.as_millis()
+                ));
+            }
+            (Pending::Unhold, Outcome::Applied(_)) => {
+                self.log(format_args!("back from a restart: the lease counts again"));
+            }
+            // Tried again by the next sweep.
+            (Pending::Unhold, outcome) => {
+                self.log(format_args!("ending the hold: {outcome:?}"));
+            }
             // Applied, whatever its answer (the configuration is
             // checked by the leader's own): the barrier holds.
             (Pending::Resync, Outcome::Applied(_)) => self.in_sync()?,
@@ -647,6 +685,7 @@ impl Node {
                 _ => {
                     self.leading = Some((term, now));
                     self.silent.clear();
+                    self.holds_seen.clear();
                 }
             }
             if self.configured_term != Some(term) {
@@ -702,6 +741,16 @@ impl Node {
             .filter(|&m| m != self.me())
             .collect();
         for member in others {
+            if self.view.is_held(member) {
+                let since = *self.holds_seen.entry(member).or_insert(now);
+                if now.saturating_duration_since(since) < self.cfg.timing.restart_grace {
+                    continue;
+                }
+                // The grace is over: the lease decides (a release of all
+                // its keys ends the hold).
+            } else {
+                self.holds_seen.remove(&member);
+            }
             let last = self
                 .acks
                 .last(u64::from(member.0))
@@ -750,8 +799,34 @@ impl Node {
         Ok(())
     }
 
+    /// On the way out (SIGTERM), in sync: proposes a hold of this
+    /// member, so that the leader keeps its keys for the restart grace
+    /// while its daemon is away, and waits for it a while (best effort).
+    async fn hold(&mut self, done: &mut mpsc::UnboundedReceiver<(u64, Outcome)>) -> io::Result<()> {
+        if !self.ready || self.cfg.timing.restart_grace.is_zero() {
+            return Ok(());
+        }
+        self.submit(Cmd::Hold { member: self.me() }, Pending::Hold);
+        let deadline = Instant::now() + HOLD_WAIT;
+        while self.pending.values().any(|p| *p == Pending::Hold) {
+            match time::timeout_at(deadline, done.recv()).await {
+                Ok(Some((id, outcome))) => self.done(id, outcome)?,
+                Ok(None) => break,
+                Err(_) => {
+                    self.log(format_args!(
+                        "stopping: the hold was not applied within {} ms, the lease decides",
+                        HOLD_WAIT.as_millis()
+                    ));
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Brings the table and what the kernel holds together.
     fn sweep(&mut self) {
+        self.unhold();
         let member = self.me();
         for key in std::mem::take(&mut self.released) {
             if !self.held.contains(&key) && !self.busy(&key) {
@@ -934,6 +1009,7 @@ async fn serve(
         ready_at: Instant::now(),
         fenced: false,
         elected_at: None,
+        holds_seen: BTreeMap::new(),
     };
     // No lead until this daemon knows the group's.
     node.update_lead()?;
@@ -942,7 +1018,7 @@ async fn serve(
         let stepdown = node.stepdown_at();
         let fence = node.fence_at();
         let step = tokio::select! {
-            () = &mut shutdown => break Ok(()),
+            () = &mut shutdown => break node.hold(&mut done_rx).await,
             ev = events.recv() => match ev {
                 Some(ev) => node.kernel_event(ev),
                 None => Err(kernel_gone()),

@@ -39,6 +39,8 @@ fn timing() -> Timing {
         election: (Duration::from_millis(500), Duration::from_millis(1000)),
         lease: Duration::from_millis(2400),
         claim_timeout: Duration::from_millis(3000),
+        // A stopped daemon is a lost member, but in the restart tests.
+        restart_grace: Duration::ZERO,
     }
 }
 
@@ -178,6 +180,8 @@ struct Group {
     members: BTreeMap<MemberId, SocketAddr>,
     listeners: BTreeMap<MemberId, TcpListener>,
     dirs: BTreeMap<MemberId, TempDir>,
+    /// The timers of the daemons started next.
+    timing: Timing,
 }
 
 impl Group {
@@ -186,6 +190,7 @@ impl Group {
             members: BTreeMap::new(),
             listeners: BTreeMap::new(),
             dirs: BTreeMap::new(),
+            timing: timing(),
         };
         for &m in ids {
             let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -204,7 +209,7 @@ impl Group {
             addrs: vec![A, A6],
             members: self.members.clone(),
             state_dir: self.dirs[&member].0.clone(),
-            timing: timing(),
+            timing: self.timing,
         }
     }
 
@@ -253,7 +258,13 @@ async fn ready(d: &Daemon) {
 
 /// A group of M1, M2, M3, all in sync.
 async fn group() -> (Group, Vec<Daemon>) {
+    group_with(timing()).await
+}
+
+/// A group of M1, M2, M3 with timers `t`, all in sync.
+async fn group_with(t: Timing) -> (Group, Vec<Daemon>) {
     let mut g = Group::new(&[M1, M2, M3]).await;
+    g.timing = t;
     let mut ds = Vec::new();
     for m in [M1, M2, M3] {
         ds.push(g.start(m).await);
@@ -398,6 +409,83 @@ async fn a_restarted_member_rejoins_with_its_store() {
     assert_eq!(d2.kernel.claim(port(8003)).await, libc::EADDRINUSE);
     assert_eq!(d2.kernel.claim(port(8002)).await, 0);
     ds[0].kernel.shows(port(8002), Some(M2)).await;
+    ds.push(d2);
+    for d in ds.drain(..) {
+        d.stop().await.expect("stopped");
+    }
+}
+
+#[tokio::test]
+async fn a_restarting_member_keeps_its_keys_and_learns_its_sockets() {
+    let grace = Duration::from_secs(8);
+    let (mut g, mut ds) = group_with(Timing {
+        restart_grace: grace,
+        ..timing()
+    })
+    .await;
+    assert_eq!(ds[1].kernel.claim(port(8002)).await, 0);
+    assert_eq!(ds[1].kernel.claim(port6(9002)).await, 0);
+    ds[0].kernel.shows(port6(9002), Some(M2)).await;
+    // Member 2's daemon stops to restart (SIGTERM): its keys outlive the
+    // lease.
+    let d2 = ds.remove(1);
+    d2.stop().await.expect("stopped");
+    sleep(timing().lease + Duration::from_secs(1)).await;
+    assert_eq!(ds[1].kernel.claim(port(8002)).await, libc::EADDRINUSE);
+    assert_eq!(ds[0].kernel.state().copy.get(&port6(9002)), Some(&M2));
+    // Back, its kernel's sockets still hold 8002 (9002's closed while it
+    // was away): 8002 stays its own, 9002 is released.
+    let d2 = g.start(M2).await;
+    d2.kernel
+        .events
+        .send(KernelEvent::Held {
+            keys: vec![port(8002)],
+        })
+        .await
+        .expect("daemon");
+    ready(&d2).await;
+    for d in [&ds[0], &ds[1], &d2] {
+        d.kernel.shows(port6(9002), None).await;
+    }
+    assert_eq!(ds[0].kernel.state().copy.get(&port(8002)), Some(&M2));
+    // The hold ended with the restart: stopped without one this time, it
+    // loses its keys after the lease.
+    d2.stop().await.expect("stopped");
+    let d2 = {
+        g.timing.restart_grace = Duration::ZERO;
+        g.start(M2).await
+    };
+    ready(&d2).await;
+    d2.stop().await.expect("stopped");
+    let t0 = Instant::now();
+    ds[0].kernel.shows(port(8002), None).await;
+    assert!(t0.elapsed() < grace, "kept for {:?}", t0.elapsed());
+    for d in ds.drain(..) {
+        d.stop().await.expect("stopped");
+    }
+}
+
+#[tokio::test]
+async fn a_crashed_member_claims_its_sockets_keys_again() {
+    let (mut g, mut ds) = group().await;
+    assert_eq!(ds[1].kernel.claim(port(8002)).await, 0);
+    // Stopped without a hold: its keys go after the lease.
+    let d2 = ds.remove(1);
+    d2.stop().await.expect("stopped");
+    ds[0].kernel.shows(port(8002), None).await;
+    // Back, its kernel's sockets still hold 8002: it claims it again.
+    let d2 = g.start(M2).await;
+    d2.kernel
+        .events
+        .send(KernelEvent::Held {
+            keys: vec![port(8002)],
+        })
+        .await
+        .expect("daemon");
+    ready(&d2).await;
+    for d in [&ds[0], &ds[1], &d2] {
+        d.kernel.shows(port(8002), Some(M2)).await;
+    }
     ds.push(d2);
     for d in ds.drain(..) {
         d.stop().await.expect("stopped");

@@ -37,8 +37,15 @@ pub enum Cmd {
     /// `member` gives `key` up; nothing if it does not own it.
     Release { member: MemberId, key: Key },
     /// Every key of `member` is released (its lease ran out, or its kernel
-    /// lost its sockets).
+    /// lost its sockets); a hold of it ends.
     ReleaseAll { member: MemberId },
+    /// `member`'s daemon stops to restart: the leader does not release its
+    /// keys when it goes silent, for the restart grace (the daemon's
+    /// `restart-grace`) at most. Nothing if `member` is not configured.
+    Hold { member: MemberId },
+    /// `member`'s daemon is back (or its keys were released): its lease
+    /// counts again.
+    Unhold { member: MemberId },
 }
 
 /// What a proposal gave, once applied.
@@ -51,7 +58,7 @@ pub enum Reply {
     /// The claim or the configuration was refused: the positive errno
     /// the claimer's kernel returns, and the owner for `EADDRINUSE`.
     Refused { errno: i32, owner: Option<MemberId> },
-    /// A configuration, release or membership change: how many
+    /// A configuration, release, hold or membership change: how many
     /// ownerships it removed.
     Done { released: usize },
 }

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
-//! Raft RPCs between the members' daemons over TCP: wire protocol 3.
+//! Raft RPCs between the members' daemons over TCP: wire protocol 4.
 //!
 //! ```text
-//! magic "VRDH" (4 bytes) | version u8 = 3 | type u8 | length u32 | body (length bytes)
+//! magic "VRDH" (4 bytes) | version u8 = 4 | type u8 | length u32 | body (length bytes)
 //! ```
 //!
 //! The header has the layout of protocol 2 (a configured lead's, gone); a
-//! daemon of one version rejects the frames of the other ("protocol
-//! version 2 is not supported (only 3)"). Integers of the header are
+//! daemon of one version rejects the frames of another ("protocol
+//! version 3 is not supported (only 4)"). Version 4 added
+//! [`Cmd::Hold`] and [`Cmd::Unhold`] to version 3. Integers of the header are
 //! big-endian; bodies are postcard
 //! (<https://postcard.jamesmunns.com/wire-format>) encodings of openraft
 //! 0.9.25's serde types and of [`Cmd`]/[`Reply`], so an openraft upgrade
@@ -66,7 +67,7 @@ use super::{Cmd, Reply, TypeConfig};
 /// The first four bytes of every frame.
 pub const MAGIC: [u8; 4] = *b"VRDH";
 /// This protocol's version.
-pub const VERSION: u8 = 3;
+pub const VERSION: u8 = 4;
 const HEADER_LEN: usize = 10;
 /// The largest body: 32 MiB (snapshots are sent in chunks of at most
 /// openraft's `snapshot_max_chunk_size`, below it).

@@ -8,6 +8,7 @@
 //! applies the committed entries after it again (it keeps the committed
 //! log id, [`super::store`]).
 
+use std::collections::BTreeSet;
 use std::io::Cursor;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -32,6 +33,8 @@ const SNAPSHOT: &str = "snapshot";
 #[derive(Debug, Clone, Default)]
 struct State {
     own: Option<Ownership>,
+    /// The members whose daemon stopped to restart ([`Cmd::Hold`]).
+    holds: BTreeSet<MemberId>,
     /// The kernel is told the changes: from [`View::send_replace`] on (the
     /// entries applied again when the daemon starts are in that Replace).
     kernel_on: bool,
@@ -48,6 +51,8 @@ struct SnapshotData {
     seq: u64,
     /// Every ownership, in key order.
     entries: Vec<(Key, MemberId)>,
+    /// The members held ([`Cmd::Hold`]), in order.
+    holds: Vec<MemberId>,
 }
 
 /// A snapshot as the store keeps it.
@@ -98,7 +103,13 @@ impl State {
                 errno: db::Refusal::NotLead { addr: key.addr }.errno(),
                 owner: None,
             },
-            (Cmd::Release { .. } | Cmd::ReleaseAll { .. }, None) => Reply::Done { released: 0 },
+            (
+                Cmd::Release { .. }
+                | Cmd::ReleaseAll { .. }
+                | Cmd::Hold { .. }
+                | Cmd::Unhold { .. },
+                None,
+            ) => Reply::Done { released: 0 },
             (Cmd::Claim { member, key }, Some(own)) => match own.claim(*member, *key) {
                 Ok(Claimed::Granted(update)) => {
                     send(&[update]);
@@ -120,9 +131,20 @@ impl State {
             (Cmd::ReleaseAll { member }, Some(own)) => {
                 let updates = own.release_all(*member);
                 send(&updates);
+                self.holds.remove(member);
                 Reply::Done {
                     released: updates.len(),
                 }
+            }
+            (Cmd::Hold { member }, Some(own)) => {
+                if own.members().contains(member) {
+                    self.holds.insert(*member);
+                }
+                Reply::Done { released: 0 }
+            }
+            (Cmd::Unhold { member }, Some(_)) => {
+                self.holds.remove(member);
+                Reply::Done { released: 0 }
             }
         }
     }
@@ -151,6 +173,7 @@ impl State {
                 .map(|o| (o.addrs().to_vec(), o.members().to_vec())),
             seq: snap.seq,
             entries: snap.entries,
+            holds: self.holds.iter().copied().collect(),
         }
     }
 
@@ -163,6 +186,7 @@ impl State {
             });
             own
         });
+        self.holds = data.holds.into_iter().collect();
         self.last_applied = meta.last_log_id;
         self.membership = meta.last_membership.clone();
     }
@@ -249,6 +273,11 @@ impl View {
             .own
             .as_ref()
             .is_some_and(|o| !o.keys_of(member).is_empty())
+    }
+
+    /// Whether `member`'s daemon stopped to restart ([`Cmd::Hold`]).
+    pub fn is_held(&self, member: MemberId) -> bool {
+        self.0.lock().holds.contains(&member)
     }
 
     /// Sends the kernel the whole table ([`KernelCmd::Replace`]), then

@@ -519,7 +519,7 @@ fn wire_format() {
         .expect("write");
     assert_eq!(
         frame,
-        [b'V', b'R', b'D', b'H', 3, 1, 0, 0, 0, 4, 3, 2, 0x82, 0x02]
+        [b'V', b'R', b'D', b'H', 4, 1, 0, 0, 0, 4, 4, 2, 0x82, 0x02]
     );
     let (t, back) = rt
         .block_on(read_frame(&mut frame.as_slice(), 64))
@@ -535,6 +535,15 @@ fn wire_format() {
         postcard::to_stdvec(&cmd).expect("encode"),
         [1, 2, 0, 10, 0, 0, 1, 0, 80, 0]
     );
+    // variants 4 and 5 (version 4), member 2
+    assert_eq!(
+        postcard::to_stdvec(&Cmd::Hold { member: M2 }).expect("encode"),
+        [4, 2]
+    );
+    assert_eq!(
+        postcard::to_stdvec(&Cmd::Unhold { member: M2 }).expect("encode"),
+        [5, 2]
+    );
     // variant 2, errno 98 (zigzag 196), Some(member 1)
     let reply = Reply::Refused {
         errno: libc::EADDRINUSE,
@@ -545,15 +554,16 @@ fn wire_format() {
         [2, 0xc4, 1, 1, 1]
     );
 
-    // Protocol 2's frames are refused, with a message saying so.
-    let mut v2 = frame.clone();
-    v2[4] = 2;
+    // Protocol 3's frames (no hold) are refused, with a message saying
+    // so.
+    let mut v3 = frame.clone();
+    v3[4] = 3;
     let err = rt
-        .block_on(read_frame(&mut v2.as_slice(), 64))
-        .expect_err("version 2");
+        .block_on(read_frame(&mut v3.as_slice(), 64))
+        .expect_err("version 3");
     assert_eq!(
         err.to_string(),
-        "protocol version 2 is not supported (only 3)"
+        "protocol version 3 is not supported (only 4)"
     );
     // A body above the limit of its type is refused before it is read.
     let mut big = frame;
