@@ -100,7 +100,9 @@
 //! while: the leader then skips that member's lease for
 //! [`Timing::restart_grace`], counted from when it saw the hold. A daemon
 //! that starts is told the keys its kernel's sockets hold
-//! ([`KernelEvent::Held`], from a socket dump); once in sync it ends its
+//! ([`KernelEvent::Held`], from a socket dump, those its kernel's copy
+//! shows as its own: a socket bound before its address became
+//! distributed claimed nothing); once in sync it ends its
 //! hold, and its sweep claims again those the table no longer shows as its
 //! own and releases those it shows without a socket.
 
@@ -165,7 +167,8 @@ pub enum KernelEvent {
     /// The last local socket using `key` is gone.
     Release { key: Key },
     /// The keys the kernel's sockets held when the daemon started (from
-    /// a socket dump): the daemon's predecessor claimed them.
+    /// a socket dump, those the kernel's copy showed as this member's):
+    /// the daemon's predecessor claimed them.
     Held { keys: Vec<Key> },
 }
 

@@ -37,7 +37,7 @@
 //! single-threaded tokio runtime in the calling thread until SIGINT or
 //! SIGTERM.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -447,12 +447,15 @@ impl Claims {
     }
 
     /// A socket of the kernel that was bound (on `addr`, `proto`,
-    /// `port`) before this daemon started: it holds the keys its bind
-    /// claimed from the daemon's predecessor, on the distributed addresses
-    /// (see [`Claims::expand`]), and sends a CLOSE when it gives them up.
-    pub fn adopt(&mut self, addr: SockAddr, proto: Proto, port: u16) {
+    /// `port`) before this daemon started: it holds the keys of its bind
+    /// (see [`Claims::expand`]) that the kernel's copy shows as this
+    /// member's (`owned`): its bind claimed them from the daemon's
+    /// predecessor, and it sends a CLOSE when it gives them up. (A socket
+    /// bound before its address became distributed claimed nothing: on a
+    /// key another member owns, or none, it holds nothing.)
+    pub fn adopt(&mut self, addr: SockAddr, proto: Proto, port: u16, owned: &HashSet<Key>) {
         for key in self.expand(addr, proto, port) {
-            if !self.addrs.contains(&key.addr) {
+            if !owned.contains(&key) {
                 continue;
             }
             match self.keys.entry(key).or_insert(Slot::Held(0)) {
@@ -529,28 +532,14 @@ pub fn diag_claim(
     Some((addr, proto, s.lport))
 }
 
-/// The keys the kernel's sockets of `vr` hold from before this daemon
-/// started (a sock_diag dump), in `claims`; the keys. A dump that fails
-/// is logged: the daemon then starts as if no socket held a key.
-fn adopt_sockets(vr: u32, own: &RangeInclusive<u16>, claims: &mut Claims) -> Vec<Key> {
-    let dumped = diag::socket().and_then(|mut nl| {
-        diag::dump(
-            &mut nl,
-            &[(diag::IPPROTO_TCP, "tcp"), (diag::IPPROTO_UDP, "udp")],
-        )
-    });
-    match dumped {
-        Ok(socks) => {
-            for (addr, proto, port) in socks.iter().filter_map(|s| diag_claim(vr, own, s)) {
-                claims.adopt(addr, proto, port);
-            }
-        }
-        Err(e) => eprintln!(
-            "dhost daemon: cannot list the kernel's sockets ({e}): the ports they hold are \
-             claimed again only as they bind again"
-        ),
-    }
-    claims.held_keys()
+/// The exact entries (one port, one connection) of `vr` that `kernel`
+/// (an owner-get dump) shows as `me`'s.
+pub fn own_keys(vr: u32, me: MemberId, kernel: &[Owner]) -> HashSet<Key> {
+    kernel
+        .iter()
+        .filter(|o| o.vr == vr && o.member == me.0 && o.port_last == o.port)
+        .filter_map(entry_key)
+        .collect()
 }
 
 // ---------------------------------------------------------------------
@@ -868,6 +857,43 @@ impl KernelSide {
     }
 
     /// The kernel's entries (all VRs); None (logged) if the dump failed.
+    /// Before the first event: the keys the kernel's sockets hold from
+    /// before this daemon started (a sock_diag dump, the keys the
+    /// kernel's copy shows as this member's) go to `claims`, and to the
+    /// daemon as a [`KernelEvent::Held`]. A dump that fails is logged: the
+    /// daemon then starts as if no socket held a key.
+    fn adopt_sockets(&mut self, own: &RangeInclusive<u16>) -> Result<()> {
+        let owned = match self.owners()? {
+            Some(kernel) => own_keys(self.vr, self.me, &kernel),
+            None => HashSet::new(),
+        };
+        let dumped = diag::socket().and_then(|mut nl| {
+            diag::dump(
+                &mut nl,
+                &[(diag::IPPROTO_TCP, "tcp"), (diag::IPPROTO_UDP, "udp")],
+            )
+        });
+        match dumped {
+            Ok(socks) => {
+                for (addr, proto, port) in socks.iter().filter_map(|s| diag_claim(self.vr, own, s))
+                {
+                    self.claims.adopt(addr, proto, port, &owned);
+                }
+            }
+            Err(e) => self.log(format_args!(
+                "cannot list the sockets ({e}): the ports they hold are claimed again only as \
+                 they bind again"
+            )),
+        }
+        let keys = self.claims.held_keys();
+        if !keys.is_empty() {
+            self.events
+                .try_send(KernelEvent::Held { keys })
+                .map_err(|_| Error::Daemon("the daemon's event queue is gone".into()))?;
+        }
+        Ok(())
+    }
+
     fn owners(&mut self) -> Result<Option<Vec<Owner>>> {
         let replies = match self.sock.dump(OwnerMessage::dump()) {
             Ok(r) => r,
@@ -1029,28 +1055,22 @@ pub fn run(setup: Setup, ntf: GenlSocket, sock: GenlSocket) -> Result<()> {
     let (input_tx, input_rx) = mpsc::unbounded_channel();
     let (events_tx, events_rx) = mpsc::channel(1024);
     let (cmds_tx, mut cmds_rx) = mpsc::unbounded_channel::<KernelCmd>();
-    // After joining the group (a socket that binds from now on is an
-    // event), before reading events: the sockets of a previous daemon.
-    let mut claims = Claims::new(&cfg.addrs);
     let own = cfg.own_slice().map_err(|e| Error::Daemon(e.to_string()))?;
-    let keys = adopt_sockets(vr, &own, &mut claims);
-    if !keys.is_empty() {
-        events_tx
-            .try_send(KernelEvent::Held { keys })
-            .map_err(|_| Error::Daemon("the daemon's event queue is gone".into()))?;
-    }
-    let side = KernelSide {
+    let mut side = KernelSide {
         sock,
         vr,
         me: cfg.member,
         addrs: cfg.addrs.clone(),
         dhosts,
-        claims,
+        claims: Claims::new(&cfg.addrs),
         events: events_tx,
         sliced: false,
         replaced: false,
         ready: false,
     };
+    // After joining the group (a socket that binds from now on is an
+    // event), before reading events: the sockets of a previous daemon.
+    side.adopt_sockets(&own)?;
     let reader_input = input_tx.clone();
     thread::Builder::new()
         .name("dhost-events".into())
@@ -1519,12 +1539,19 @@ mod tests {
     #[test]
     fn sockets_of_a_previous_daemon_are_adopted() {
         let mut c = Claims::new(&[A, B, V6]);
+        // What the kernel's copy shows as this member's.
+        let owned: HashSet<Key> = [tcp(A, 80), udp(A, 53), udp(B, 53), udp(V6, 53)]
+            .into_iter()
+            .collect();
         // Two sockets on A:80, a dual-stack one on [::]:53, one on an
-        // address that is not distributed.
-        c.adopt(on(A), Proto::Tcp, 80);
-        c.adopt(on(A), Proto::Tcp, 80);
-        c.adopt(DUAL, Proto::Udp, 53);
-        c.adopt(on(W6), Proto::Tcp, 80);
+        // address that is not distributed (the kernel would show no such
+        // entry), one bound before its address became distributed (on a
+        // key that is not this member's).
+        c.adopt(on(A), Proto::Tcp, 80, &owned);
+        c.adopt(on(A), Proto::Tcp, 80, &owned);
+        c.adopt(DUAL, Proto::Udp, 53, &owned);
+        c.adopt(on(W6), Proto::Tcp, 80, &owned);
+        c.adopt(on(B), Proto::Tcp, 80, &owned);
         assert_eq!(
             c.held_keys(),
             [tcp(A, 80), udp(A, 53), udp(B, 53), udp(V6, 53),]
@@ -1643,6 +1670,21 @@ mod tests {
             remote: None,
             member,
         }
+    }
+
+    #[test]
+    fn own_keys_are_this_members_exact_entries_of_its_vr() {
+        let me = MemberId(2);
+        let kernel = [
+            entry(1, A, 6, (80, 80), 2),
+            entry(1, V6, 17, (53, 53), 2),
+            // Another member's, another VR's, a slice.
+            entry(1, A, 6, (81, 81), 1),
+            entry(2, A, 6, (82, 82), 2),
+            entry(1, A, 6, (40000, 44999), 2),
+        ];
+        let want: HashSet<Key> = [tcp(A, 80), udp(V6, 53)].into_iter().collect();
+        assert_eq!(own_keys(1, me, &kernel), want);
     }
 
     fn described(args: &[OwnerArgs]) -> Vec<String> {

@@ -742,14 +742,26 @@ impl Node {
             .collect();
         for member in others {
             if self.view.is_held(member) {
-                let since = *self.holds_seen.entry(member).or_insert(now);
+                let since = *self.holds_seen.entry(member).or_insert_with(|| {
+                    log(
+                        self.cfg.member,
+                        format_args!(
+                            "member {member} stopped to restart: its keys kept for {} ms",
+                            self.cfg.timing.restart_grace.as_millis()
+                        ),
+                    );
+                    now
+                });
                 if now.saturating_duration_since(since) < self.cfg.timing.restart_grace {
                     continue;
                 }
                 // The grace is over: the lease decides (a release of all
                 // its keys ends the hold).
-            } else {
-                self.holds_seen.remove(&member);
+            } else if let Some(t) = self.holds_seen.remove(&member) {
+                self.log(format_args!(
+                    "member {member} is back after {} ms: its lease counts again",
+                    now.saturating_duration_since(t).as_millis()
+                ));
             }
             let last = self
                 .acks
