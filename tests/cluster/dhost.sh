@@ -36,6 +36,17 @@
 # The members check their own counters: members 2 and 3
 # sent no RST from D or D6 (nft counter) and no ICMP unreachable at all.
 #
+# Then member 2's daemon restarts (SIGTERM, then started again) while its
+# servers run: the client keeps requesting member 2's ports and polling
+# member 1's table across the restart; every request is answered by member
+# 2, every poll shows member 2's ports as its own, and its connection to
+# tcp 8022 goes on. Member 2 checks that binds fail with ENOTCONN while no
+# daemon runs, that the new daemon learnt its sockets' 6 ports from the
+# kernel, and that its table is the one before once the new daemon's first
+# sweep has run. Then member 2's daemon is killed (no hold: the group
+# releases its ports after the lease) and started again: it claims them
+# again, and every table is the one before.
+#
 # Then the lead's loss: the client probes ARP for D every 50 ms
 # (vr-arpprobe), runs transactions with members 2 and 3, and cuts node0 off the
 # segment (vr-hubctl: the hub drops its frames both ways). Members 2 and 3
@@ -105,6 +116,15 @@ PHEALED=10.9.0.210
 # The majority member that takes 8050 over adds PSEEN once its table shows
 # the lead's 8050: the client cuts the lead off only then.
 PSEEN=10.9.0.211
+# The restart phase: the client adds RESTART once it requests member 2's
+# ports; member 2 adds RESTARTED once its daemon is back and in sync.
+RESTART=10.9.0.212
+RESTARTED=10.9.0.213
+# The client adds RCHECKED once done with the restart; member 2 then
+# kills its daemon, and adds CRASHED once the next one claimed its ports
+# again.
+RCHECKED=10.9.0.215
+CRASHED=10.9.0.214
 # Every member serves its kernel's ownership table on its own address,
 # this port (vr-sock run): the client compares them.
 TABLE_PORT=7300
@@ -207,19 +227,21 @@ t_member_setup() {
 		"*$D*member $id*lead 1*$D6*member $id*lead 1*" "$KTAP_STDOUT_TEXT"
 }
 
-t_member_daemon() {
-	local i=0 range
+# start_daemon OUT: starts this member's daemon (its output in OUT and
+# OUT.err, its pid in DAEMON_PID) and waits until it is ready.
+start_daemon() {
+	local out=$1 i=0
 	# Every member runs the same command; each daemon listens on its
 	# member's own (not distributed) address. The Raft timers are the
-	# defaults (heartbeat 50 ms, election 150-300 ms, lease 1 s), times
-	# SCALE on a debug kernel.
-	ktap_run_bg "$T/daemon" vr-dhostd members "$DAEMONS" heartbeat "$(ms 50)" \
-		election "$(ms 150)-$(ms 300)" lease "$(ms 1000)"
+	# defaults (heartbeat 50 ms, election 150-300 ms, lease 1 s, restart
+	# grace 10 s), times SCALE on a debug kernel.
+	ktap_run_bg "$out" vr-dhostd members "$DAEMONS" heartbeat "$(ms 50)" \
+		election "$(ms 150)-$(ms 300)" lease "$(ms 1000)" restart-grace "$(ms 10000)"
 	KTAP_BG_PIDS="$KTAP_BG_PIDS $KTAP_BG_PID"
 	DAEMON_PID=$KTAP_BG_PID
-	while ! grep -qx "dhost daemon: ready" "$T/daemon.err"; do
+	while ! grep -qx "dhost daemon: ready" "$out.err"; do
 		if ! kill -0 "$DAEMON_PID" 2>/dev/null || [ $i -ge $((DEADLINE * 10)) ]; then
-			ktap_print_file "daemon: " "$T/daemon.err"
+			ktap_print_file "daemon: " "$out.err"
 			ktap_check_fail "the daemon did not get ready"
 			return 1
 		fi
@@ -227,6 +249,11 @@ t_member_daemon() {
 		i=$((i + 1))
 	done
 	echo "# check: daemon ready after $((i / 10)).$((i % 10)) s"
+}
+
+t_member_daemon() {
+	local range
+	start_daemon "$T/daemon" || return 1
 	ktap_run cat /proc/sys/net/ipv4/ip_local_port_range
 	ktap_expect_match "ephemeral ports: this member's slice" "*[0-9]*" "$KTAP_STDOUT_TEXT"
 	range=$(echo "$KTAP_STDOUT_TEXT" | awk '{ print $1 "-" $2 }')
@@ -271,15 +298,85 @@ t_member_collision() {
 	ktap_run vr-sock bind tcp "::ffff:$D" 8012
 	ktap_expect_stdout "error: EADDRINUSE"
 	# A port nobody owns is granted.
-	ktap_run_bg "$T/free" vr-sock bind tcp "$D" 8023
-	i=0
-	while [ $i -lt 50 ] && ! grep -qx ready "$T/free"; do
+	ktap_expect_eq "a port nobody owns is granted" ready "$(bind_briefly 8023)"
+}
+
+# bind_briefly PORT: binds tcp D:PORT, prints "ready" if the bind was
+# granted within 5 s, and closes the socket again.
+bind_briefly() {
+	local i=0 pid
+	vr-sock bind tcp "$D" "$1" >"$T/bind-$1" 2>&1 &
+	pid=$!
+	while [ $i -lt 50 ] && ! grep -qx ready "$T/bind-$1"; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	kill "$KTAP_BG_PID"
-	wait "$KTAP_BG_PID"
-	ktap_expect_eq "a port nobody owns is granted" ready "$(cat "$T/free")"
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	cat "$T/bind-$1"
+}
+
+# Member 2: its daemon stops (SIGTERM) and starts again while its servers
+# run. The stopping daemon asks the group to keep its ports (a hold); while
+# no daemon runs, binds fail with ENOTCONN; the new daemon learns from the
+# kernel (sock_diag) which ports its sockets hold. A lease after it is in
+# sync (its first sweep, which would release a port it did not learn),
+# this kernel's table is the one before the restart.
+t_member_restart() {
+	local before t0 i=0
+	wait_addr "$RESTART" || { ktap_check_fail "the client did not start the restart"; return 1; }
+	before=$(vrctl dhost owner show | sort)
+	t0=$(now_cs)
+	kill -TERM "$DAEMON_PID"
+	wait "$DAEMON_PID"
+	ktap_expect_eq "the daemon stopped on SIGTERM (status 0)" 0 "$?"
+	ktap_expect_match "it asked the group to keep its ports" "*stopping to restart: ports kept for*Applied*" \
+		"$(grep "stopping to restart" "$T/daemon.err")"
+	ktap_run vr-sock bind tcp "$D" 8026
+	ktap_expect_stdout "error: ENOTCONN"
+	# A restart slower than the lease: without the hold, the group would
+	# release the ports meanwhile.
+	sleep $((2 * SCALE))
+	start_daemon "$T/daemon2" || return 1
+	echo "# restart: the daemon ready again $(($(now_cs) - t0))0 ms after SIGTERM"
+	# tcp 8002, 8012, 8022 and udp 9002 on D, tcp 8002 and udp 9002 on D6
+	# (not the servers on this member's own address, nor the slice).
+	ktap_expect_match "it learnt the 6 ports its sockets hold" "*sockets hold 6 keys*" \
+		"$(grep "sockets hold" "$T/daemon2.err")"
+	ktap_expect_eq "a new bind is granted" ready "$(bind_briefly 8026)"
+	sleep "$SCALE"
+	while [ "$(vrctl dhost owner show | sort)" != "$before" ] && [ $i -lt $((20 * SCALE)) ]; do
+		sleep 0.5
+		i=$((i + 1))
+	done
+	ktap_run vrctl dhost owner show
+	ktap_expect_eq "a lease after it is in sync, this kernel's table is the one before the restart" \
+		"$before" "$(echo "$KTAP_STDOUT_TEXT" | sort)"
+	ktap_run ip addr add "$RESTARTED/24" dev eth0
+	RESTART_BEFORE=$before
+}
+
+# Member 2: its daemon is killed (SIGKILL: no hold) and started again two
+# leases later: the group released its ports meanwhile; the new daemon
+# claims again those its sockets hold, and this kernel's table becomes the
+# one before.
+t_member_crash() {
+	local t0 i=0
+	wait_addr "$RCHECKED" || { ktap_check_fail "the client did not check the restart"; return 1; }
+	kill -KILL "$DAEMON_PID"
+	wait "$DAEMON_PID"
+	t0=$(now_cs)
+	sleep $((2 * SCALE))
+	start_daemon "$T/daemon3" || return 1
+	while [ "$(vrctl dhost owner show | sort)" != "$RESTART_BEFORE" ] && [ $i -lt $((DEADLINE * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "# crash: the ports back $(($(now_cs) - t0))0 ms after SIGKILL"
+	ktap_run vrctl dhost owner show
+	ktap_expect_eq "this kernel's table is the one before the crash" \
+		"$RESTART_BEFORE" "$(echo "$KTAP_STDOUT_TEXT" | sort)"
+	ktap_run ip addr add "$CRASHED/24" dev eth0
 }
 
 t_member_ready() {
@@ -577,6 +674,12 @@ member_suite() {
 	fi
 	ktap_test_result "member $id: ready marker" t_member_ready
 	ktap_test_result "member $id: all claims programmed in this kernel" t_member_entries
+	if [ "$id" = 2 ]; then
+		ktap_test_result "member 2: its daemon restarts while its servers run: ports kept, sockets learnt" \
+			t_member_restart
+		ktap_test_result "member 2: its daemon killed and restarted: the ports its sockets hold claimed again" \
+			t_member_crash
+	fi
 	case $id in
 	1) ktap_test_result "member 1: cut off, stands down and refuses claims; follows once back" \
 		t_member_cut_off ;;
@@ -816,6 +919,79 @@ t_client_heal() {
 	ktap_run ip addr add "$HEALED/24" dev eth0
 }
 
+# The restart of member 2's daemon: across it, the client requests tcp
+# 8002 and udp 9002 (new connections, new datagrams) and polls member 1's
+# table, and runs transactions on a connection to tcp 8022. Every request
+# is answered by member 2, every poll shows member 2's ports as its own,
+# the transactions go on, and then the three tables are the ones before.
+t_client_restart() {
+	local before start rc ok fail polls kept
+	before=$(table_of 1 | sort)
+	ktap_expect_match "member 2's ports in its table" "*$D tcp 8002 member 2*$D6 udp 9002 member 2*" \
+		"$(echo "$before" | tr '\n' ' ')"
+	ktap_run_bg "$T/bench-restart" vr-sock -t $((15000 * SCALE)) bench tcp_rr "$D" 8022 $((6 * SCALE))
+	RR_PID=$KTAP_BG_PID
+	: >"$T/restart-log"
+	(
+		while [ ! -e "$T/stop-restart" ]; do
+			for p in tcp:8002 udp:9002; do
+				if r=$(vr-sock -t $((1000 * SCALE)) request "${p%:*}" "$D" "${p#*:}" 2>/dev/null); then
+					echo "req $p $r"
+				else
+					echo "req $p fail"
+				fi
+			done
+			echo "table $(table_of 0 | grep -cx -e "$D tcp 8002 member 2" -e "$D udp 9002 member 2" \
+				-e "$D6 tcp 8002 member 2" -e "$D6 udp 9002 member 2")"
+			sleep 0.1
+		done >>"$T/restart-log"
+	) &
+	POLL_PID=$!
+	sleep 1
+	ktap_run ip addr add "$RESTART/24" dev eth0
+	wait_addr "$RESTARTED" || ktap_check_fail "member 2's daemon did not come back"
+	sleep 1
+	touch "$T/stop-restart"
+	wait $POLL_PID
+	wait $RR_PID
+	rc=$?
+	ok=$(grep -c '^req .* m2$' "$T/restart-log")
+	fail=$(grep -c '^req .* fail$' "$T/restart-log")
+	polls=$(grep -c '^table ' "$T/restart-log")
+	kept=$(grep -c '^table 4$' "$T/restart-log")
+	echo "# restart: $ok requests answered by member 2, $fail failed; member 2's 4 ports in member 1's table in $kept of $polls polls"
+	grep '^req .* fail$' "$T/restart-log" | head -5 | sed 's/^/# /'
+	ktap_expect_eq "no request failed" 0 "$fail"
+	ktap_expect_eq "all requests answered by member 2" yes \
+		"$([ "$ok" -gt 0 ] && [ "$ok" = "$(grep -c '^req ' "$T/restart-log")" ] && echo yes)"
+	ktap_expect_eq "every poll showed member 2's ports as its own" "$polls" "$kept"
+	ktap_print_file "bench: " "$T/bench-restart"
+	ktap_expect_eq "the connection to member 2's tcp 8022 lasted" 0 "$rc"
+	start=$(now_cs)
+	until [ "$(table_of 1 | sort)" = "$before" ] && same_tables 0 1 2; do
+		late "$start" && break
+		sleep 0.2
+	done
+	ktap_expect_eq "the three tables are the ones before the restart" yes \
+		"$([ "$(table_of 1 | sort)" = "$before" ] && same_tables 0 1 2 && echo yes)"
+	RESTART_BEFORE=$before
+	ktap_run ip addr add "$RCHECKED/24" dev eth0
+}
+
+# Member 2's daemon killed and restarted: every member's table shows
+# member 2's ports as its own again.
+t_client_crash() {
+	local start
+	wait_addr "$CRASHED" || { ktap_check_fail "member 2 did not claim its ports again"; return 1; }
+	start=$(now_cs)
+	until [ "$(table_of 1 | sort)" = "$RESTART_BEFORE" ] && same_tables 0 1 2; do
+		late "$start" && break
+		sleep 0.2
+	done
+	ktap_expect_eq "the three tables are the ones before the crash" yes \
+		"$([ "$(table_of 1 | sort)" = "$RESTART_BEFORE" ] && same_tables 0 1 2 && echo yes)"
+}
+
 # table_of NODE: NODE's ownership table (from its vr-sock run server).
 table_of() {
 	nc -w 2 "10.9.0.1$1" "$TABLE_PORT" </dev/null 2>/dev/null
@@ -988,6 +1164,10 @@ client_suite() {
 	ktap_test_result "unowned tcp port on D6: one RST, from the lead" t_unowned6 tcp 8009 tcp-rst
 	ktap_test_result "unowned udp port on D6: one port unreachable, from the lead" \
 		t_unowned6 udp 9009 port-unreach
+	ktap_test_result "member 2's daemon restarts: its ports stay owned and answered, its connection unaffected" \
+		t_client_restart
+	ktap_test_result "member 2's daemon killed and restarted: its ports its own again everywhere" \
+		t_client_crash
 	ktap_test_result "the lead's loss: a new lead within 1 s, one answer per request, TCP to members 2 and 3 unaffected" \
 		t_client_lead_loss
 	ktap_test_result "ARP for D answered once, by the new lead" t_arp
