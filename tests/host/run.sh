@@ -95,8 +95,8 @@ else
 	result FAIL "rustfmt: the series' Rust code is formatted (make rustfmtcheck)"
 fi
 python3 "$TOP/tests/host/uapi_check.py" "$TOP" "$KSRC" 2>&1 | sed 's/^/# /'
-[ "${PIPESTATUS[0]}" = 0 ] && result OK "the module's multicast group indices and vrctl/src/sockets.rs match the headers" ||
-	result FAIL "the module's multicast group indices and vrctl/src/sockets.rs match the headers"
+[ "${PIPESTATUS[0]}" = 0 ] && result OK "the module's multicast group indices and vr-netlink/src/diag.rs match the headers" ||
+	result FAIL "the module's multicast group indices and vr-netlink/src/diag.rs match the headers"
 
 phase "cargo test"
 (cd "$TOP" && CARGO_TARGET_DIR=$CACHE/build/cargo cargo test --locked -j"$JOBS" 2>&1) > "$LOGS/cargo-test.log"

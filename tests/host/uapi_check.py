@@ -37,7 +37,7 @@ for mirror in sorted(glob.glob(f'{top}/modules/vr/*.rs')):
             bad += 1
 print(f'modules/vr: {checked} constants checked')
 bad += checked < 2
-# vrctl's sock_diag constants, against the patched kernel tree's headers.
+# vr-netlink's sock_diag constants, against the patched kernel tree's headers.
 if len(sys.argv) > 2:
     ksrc = sys.argv[2]
     diag = (open(f'{ksrc}/include/uapi/linux/inet_diag.h').read()
@@ -52,12 +52,12 @@ if len(sys.argv) > 2:
                 nxt = int(m.group(2))
             kvals.setdefault(m.group(1), nxt)
             nxt += 1
-    rs = open(f'{top}/vrctl/src/sockets.rs').read()
+    rs = open(f'{top}/vr-netlink/src/diag.rs').read()
     found = re.findall(r'const\s+((?:INET_DIAG|SOCK_DIAG)_\w+):\s*\w+\s*=\s*(\d+);', rs)
     for name, val in found:
         if kvals.get(name) != int(val):
-            print(f'{name}: vrctl/src/sockets.rs has {val}, the kernel headers {kvals.get(name)}')
+            print(f'{name}: vr-netlink/src/diag.rs has {val}, the kernel headers {kvals.get(name)}')
             bad += 1
-    print(f'vrctl/src/sockets.rs: {len(found)} constants checked')
-    bad += len(found) < 3
+    print(f'vr-netlink/src/diag.rs: {len(found)} constants checked')
+    bad += len(found) < 4
 sys.exit(1 if bad else 0)
