@@ -201,6 +201,11 @@ pub enum KernelCmd {
     /// Done once every command before it is: the daemon waits for it
     /// before it exits, so its kernel stands down first.
     Sync(Ack),
+    /// `key`, which the kernel's sockets hold, was claimed again and
+    /// refused (another member owns it now): the next local bind of it
+    /// must be claimed from the group, not granted because sockets hold
+    /// it.
+    Forget { key: Key },
 }
 
 /// The kernel side's acknowledgement of a [`KernelCmd::Sync`].
@@ -390,14 +395,6 @@ impl Config {
             .map(|(_, s)| s.clone())
             .ok_or_else(|| invalid(format_args!("{} has no ephemeral slice", self.member)))?;
         Ok(KernelCmd::Slices { own, all })
-    }
-
-    /// This member's ephemeral slice.
-    pub fn own_slice(&self) -> io::Result<RangeInclusive<u16>> {
-        match self.slices()? {
-            KernelCmd::Slices { own, .. } => Ok(own),
-            _ => Err(invalid("no ephemeral slice")),
-        }
     }
 
     /// The group's id: FNV-1a (64 bits) of the VR, the members with their

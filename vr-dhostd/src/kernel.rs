@@ -59,7 +59,7 @@ use vr_netlink::dhost_nl::{
 use vr_netlink::diag::{self, DiagSocket};
 use vr_netlink::socket::GenlSocket;
 use vr_netlink::Error as NlError;
-use vr_netlink::{sock_event, Cmd};
+use vr_netlink::{mcgrp, sock_event, Cmd};
 
 /// The line the daemon prints on stderr once it serves its kernel: the
 /// group is joined, it is in sync (the lead: listening; a member: it
@@ -466,6 +466,15 @@ impl Claims {
         }
     }
 
+    /// Forgets that local sockets hold `key` (it is another member's
+    /// now): the next bind of it is claimed, and their CLOSE changes
+    /// nothing.
+    pub fn forget(&mut self, key: &Key) {
+        if matches!(self.keys.get(key), Some(Slot::Held(_))) {
+            self.keys.remove(key);
+        }
+    }
+
     /// The keys local sockets hold, in key order.
     pub fn held_keys(&self) -> Vec<Key> {
         let mut keys: Vec<Key> = self
@@ -496,23 +505,21 @@ impl Claims {
 
 /// What a socket of a sock_diag dump holds from its bind, as a socket
 /// event would say it: its address, protocol and port; None for a socket
-/// of another VR, one that bound no port, an accepted or connecting TCP
-/// socket (sock_diag cannot tell one that bound its port from one that
-/// did not: only listening and bound-only ones count), and a port of this
-/// member's ephemeral slice `own` (an automatic bind claims nothing; the
-/// slice sends that port's packets here anyway).
-pub fn diag_claim(
-    vr: u32,
-    own: &RangeInclusive<u16>,
-    s: &DiagSocket,
-) -> Option<(SockAddr, Proto, u16)> {
+/// of another VR, one that bound no port, and a TCP socket that is neither
+/// listening nor bound without a peer (sock_diag cannot tell a connection
+/// that bound its port from an accepted one, nor from one that reset and
+/// stays bound until closed: none counts).
+pub fn diag_claim(vr: u32, s: &DiagSocket) -> Option<(SockAddr, Proto, u16)> {
     const TCP_CLOSE: u8 = 7;
     const TCP_LISTEN: u8 = 10;
-    if s.vr != vr || s.lport == 0 || own.contains(&s.lport) {
+    if s.vr != vr || s.lport == 0 {
         return None;
     }
+    let unconnected = s.rport == 0 && s.remote.is_unspecified();
     let proto = match s.proto {
-        "tcp" if matches!(s.tcp_state, TCP_LISTEN | TCP_CLOSE) => Proto::Tcp,
+        "tcp" if s.tcp_state == TCP_LISTEN || (s.tcp_state == TCP_CLOSE && unconnected) => {
+            Proto::Tcp
+        }
         "udp" => Proto::Udp,
         _ => return None,
     };
@@ -862,7 +869,7 @@ impl KernelSide {
     /// kernel's copy shows as this member's) go to `claims`, and to the
     /// daemon as a [`KernelEvent::Held`]. A dump that fails is logged: the
     /// daemon then starts as if no socket held a key.
-    fn adopt_sockets(&mut self, own: &RangeInclusive<u16>) -> Result<()> {
+    fn adopt_sockets(&mut self) -> Result<()> {
         let owned = match self.owners()? {
             Some(kernel) => own_keys(self.vr, self.me, &kernel),
             None => HashSet::new(),
@@ -875,8 +882,7 @@ impl KernelSide {
         });
         match dumped {
             Ok(socks) => {
-                for (addr, proto, port) in socks.iter().filter_map(|s| diag_claim(self.vr, own, s))
-                {
+                for (addr, proto, port) in socks.iter().filter_map(|s| diag_claim(self.vr, s)) {
                     self.claims.adopt(addr, proto, port, &owned);
                 }
             }
@@ -958,6 +964,7 @@ impl KernelSide {
                 }
             }
             KernelCmd::Sync(ack) => ack.done(),
+            KernelCmd::Forget { key } => self.claims.forget(&key),
         }
         if self.sliced && self.replaced && !self.ready {
             self.ready = true;
@@ -1044,18 +1051,18 @@ fn shutdown_signal() -> Result<oneshot::Receiver<i32>> {
 }
 
 /// Runs the daemon of `cfg` for the distributed addresses of `vr` until
-/// SIGINT or SIGTERM (then Ok). `ntf` is joined to the dhost group
-/// already; `sock` is for the requests. Errors of requests are logged; the
+/// SIGINT or SIGTERM (then Ok). `ntf` (see [`prepare_events`]) joins the
+/// dhost group once the sockets of a previous daemon are adopted; `sock`
+/// is for the requests. Errors of requests are logged; the
 /// daemon stops with an error when a netlink socket fails, or the daemon
 /// cannot start (e.g. the lead cannot listen).
-pub fn run(setup: Setup, ntf: GenlSocket, sock: GenlSocket) -> Result<()> {
+pub fn run(setup: Setup, mut ntf: GenlSocket, sock: GenlSocket) -> Result<()> {
     let (cfg, listen, dhosts) = setup;
     let vr = cfg.vr;
     let shutdown = shutdown_signal()?;
     let (input_tx, input_rx) = mpsc::unbounded_channel();
     let (events_tx, events_rx) = mpsc::channel(1024);
     let (cmds_tx, mut cmds_rx) = mpsc::unbounded_channel::<KernelCmd>();
-    let own = cfg.own_slice().map_err(|e| Error::Daemon(e.to_string()))?;
     let mut side = KernelSide {
         sock,
         vr,
@@ -1068,9 +1075,12 @@ pub fn run(setup: Setup, ntf: GenlSocket, sock: GenlSocket) -> Result<()> {
         replaced: false,
         ready: false,
     };
-    // After joining the group (a socket that binds from now on is an
-    // event), before reading events: the sockets of a previous daemon.
-    side.adopt_sockets(&own)?;
+    // The sockets of a previous daemon, before joining the group: until
+    // then binds fail (ENOTCONN), and a socket that closes between the
+    // dump and the join counts as a holder until the next restart; one
+    // that closes later sends its CLOSE.
+    side.adopt_sockets()?;
+    ntf.subscribe(mcgrp::DHOST)?;
     let reader_input = input_tx.clone();
     thread::Builder::new()
         .name("dhost-events".into())
@@ -1578,6 +1588,17 @@ mod tests {
             ]
         );
         assert!(c.is_empty());
+        // A held key another member got: forgotten, the next bind claims
+        // it, and the old sockets' close changes nothing.
+        c.adopt(on(A), Proto::Tcp, 80, &owned);
+        c.forget(&tcp(A, 80));
+        assert_eq!(c.bind(8, on(A), Proto::Tcp, 80), [claim(1, tcp(A, 80))]);
+        assert_eq!(
+            c.answer(1, libc::EADDRINUSE),
+            Some(vec![answer(8, libc::EADDRINUSE, &[])])
+        );
+        assert_eq!(c.close(on(A), Proto::Tcp, 80), []);
+        assert!(c.is_empty());
     }
 
     fn diag(proto: &'static str, state: u8, local: IpAddr, lport: u16) -> DiagSocket {
@@ -1603,9 +1624,8 @@ mod tests {
         const LISTEN: u8 = 10;
         const CLOSE: u8 = 7;
         const ESTABLISHED: u8 = 1;
-        let own = 40000..=44999;
         let any6 = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
-        let claim = |s: &DiagSocket| diag_claim(2, &own, s);
+        let claim = |s: &DiagSocket| diag_claim(2, s);
         // Listening and bound-only TCP sockets, UDP sockets in any state.
         assert_eq!(
             claim(&diag("tcp", LISTEN, A, 80)),
@@ -1619,18 +1639,17 @@ mod tests {
             claim(&diag("udp", ESTABLISHED, A, 53)),
             Some((on(A), Proto::Udp, 53))
         );
-        // Accepted connections, other VRs, unbound sockets, the own
-        // slice, raw sockets: nothing.
+        // Connections (also one that reset and stays bound until
+        // closed), other VRs, unbound sockets, raw sockets: nothing.
         assert_eq!(claim(&diag("tcp", ESTABLISHED, A, 80)), None);
+        let mut reset = diag("tcp", CLOSE, A, 80);
+        reset.remote = B;
+        reset.rport = 4000;
+        assert_eq!(claim(&reset), None);
         let mut other = diag("tcp", LISTEN, A, 80);
         other.vr = 3;
         assert_eq!(claim(&other), None);
         assert_eq!(claim(&diag("tcp", CLOSE, A, 0)), None);
-        assert_eq!(claim(&diag("udp", CLOSE, A, 40000)), None);
-        assert_eq!(
-            claim(&diag("udp", CLOSE, A, 45000)).map(|c| c.2),
-            Some(45000)
-        );
         assert_eq!(claim(&diag("raw", CLOSE, A, 1)), None);
         // Wildcards: by family, IPV6_V6ONLY as the kernel says it.
         assert_eq!(

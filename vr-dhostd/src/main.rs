@@ -39,7 +39,6 @@ use std::process::ExitCode;
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
 use vr_netlink::dhost_nl;
-use vr_netlink::mcgrp;
 use vr_netlink::socket::GenlSocket;
 
 use crate::args::DaemonArgs;
@@ -70,12 +69,13 @@ majority of the members' daemons has it.
 Timers, in ms: heartbeat (default 50), election MIN-MAX (default
 150-300), lease (default 1000: a member silent that long, as seen by the
 Raft leader, loses its ports), restart-grace (default 10000: how long
-the Raft leader keeps the ports of a member whose daemon stopped by SIGINT
-or SIGTERM; 0: not at all); the daemon refuses timers that do not
+the Raft leader keeps the ports of a member whose daemon stopped by
+SIGINT or SIGTERM; 0: not at all); the daemon refuses timers that do not
 fit together. A starting daemon learns from the kernel (sock_diag) which
-ports its VR's sockets hold, and claims again those it lost. state-dir (default /var/lib/vr-dhostd/vr<VR>) holds
-raft.redb: the log, the vote and snapshots; a restarted daemon rejoins
-with it. name names this daemon in its logs (default: the host name).
+ports its VR's sockets hold, and claims again those it lost. state-dir
+(default /var/lib/vr-dhostd/vr<VR>) holds raft.redb: the log, the vote
+and snapshots; a restarted daemon rejoins with it. name names this
+daemon in its logs (default: the host name).
 
 The kernel's lead (the member that answers ARP, neighbour solicitations
 and echo requests and re-sends what the others own) is the Raft leader:
@@ -109,15 +109,15 @@ fn host_name() -> String {
         .unwrap_or_default()
 }
 
-/// Joins the dhost group first (binds on a distributed address fail with
-/// ENOTCONN until someone listens), reads this kernel's member and lead
-/// ids and the distributed addresses of the VR, then runs the daemon in
-/// the foreground until SIGINT or SIGTERM. Its two sockets are its own (a
-/// thread reads one, a thread uses the other).
+/// Reads this kernel's member and lead ids and the distributed addresses
+/// of the VR, then runs the daemon in the foreground until SIGINT or
+/// SIGTERM; it joins the dhost group once it knows the sockets of a
+/// previous daemon (binds on a distributed address fail with ENOTCONN
+/// until someone listens). Its two sockets are its own (a thread reads
+/// one, a thread uses the other).
 fn run(args: &DaemonArgs) -> Result<()> {
     let mut ntf = GenlSocket::open_vr()?;
     kernel::prepare_events(&mut ntf);
-    ntf.subscribe(mcgrp::DHOST)?;
     let mut sock = GenlSocket::open_vr()?;
     let setup = kernel::config(args, &dhost_nl::dhosts(&mut sock)?, &host_name())?;
     kernel::run(setup, ntf, sock)

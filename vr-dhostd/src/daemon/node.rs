@@ -227,6 +227,10 @@ enum Pending {
     Hold,
     /// This daemon is back after a hold.
     Unhold,
+    /// As the leader: the hold of `member`, without keys, is over.
+    EndHold {
+        member: MemberId,
+    },
 }
 
 impl Pending {
@@ -314,7 +318,10 @@ impl Node {
         if let Some(key) = what.key() {
             *self.pending_keys.entry(key).or_default() += 1;
         }
-        let leader_only = matches!(what, Pending::ReleaseAll { .. } | Pending::Configure);
+        let leader_only = matches!(
+            what,
+            Pending::ReleaseAll { .. } | Pending::Configure | Pending::EndHold { .. }
+        );
         self.pending.insert(id, what);
         // The proposer only stops with the node.
         let _ = self.jobs.send(Job {
@@ -546,6 +553,7 @@ impl Node {
                                 "{key}, which the kernel's sockets hold, is refused (errno {errno}, \
                                  owner {owner:?}): the kernel's table shows the other owner"
                             ));
+                            self.to_kernel(KernelCmd::Forget { key })?;
                         }
                         refusal_errno(errno)
                     }
@@ -587,10 +595,14 @@ impl Node {
                 ));
             }
             (Pending::Configure, Outcome::Applied(_)) => {}
+            (Pending::Hold, Outcome::Applied(_)) => {
+                self.log(format_args!(
+                    "stopping to restart: the group keeps this member's ports for its restart grace"
+                ));
+            }
             (Pending::Hold, outcome) => {
                 self.log(format_args!(
-                    "stopping to restart: ports kept for {} ms ({outcome:?})",
-                    self.cfg.timing.restart_grace.as_millis()
+                    "stopping: the hold was not applied ({outcome:?}), the lease decides"
                 ));
             }
             (Pending::Unhold, Outcome::Applied(_)) => {
@@ -599,6 +611,11 @@ impl Node {
             // Tried again by the next sweep.
             (Pending::Unhold, outcome) => {
                 self.log(format_args!("ending the hold: {outcome:?}"));
+            }
+            (Pending::EndHold { member }, outcome) => {
+                self.log(format_args!(
+                    "member {member}'s restart grace is over: {outcome:?}"
+                ));
             }
             // Applied, whatever its answer (the configuration is
             // checked by the leader's own): the barrier holds.
@@ -685,7 +702,6 @@ impl Node {
                 _ => {
                     self.leading = Some((term, now));
                     self.silent.clear();
-                    self.holds_seen.clear();
                 }
             }
             if self.configured_term != Some(term) {
@@ -697,6 +713,8 @@ impl Node {
             }
         } else {
             self.leading = None;
+            // A new leader counts the holds' grace from when it sees them.
+            self.holds_seen.clear();
         }
         self.check_fence()?;
         if !self.ready {
@@ -756,7 +774,15 @@ impl Node {
                     continue;
                 }
                 // The grace is over: the lease decides (a release of all
-                // its keys ends the hold).
+                // its keys ends the hold; without keys, an unhold does).
+                if !self.view.has_keys(member)
+                    && !self
+                        .pending
+                        .values()
+                        .any(|p| *p == Pending::EndHold { member })
+                {
+                    self.submit(Cmd::Unhold { member }, Pending::EndHold { member });
+                }
             } else if let Some(t) = self.holds_seen.remove(&member) {
                 self.log(format_args!(
                     "member {member} is back after {} ms: its lease counts again",

@@ -66,6 +66,8 @@ struct KernelState {
     /// The lead the daemon set last, and every change with its time.
     lead: Option<MemberId>,
     leads: Vec<(Instant, Option<MemberId>)>,
+    /// The keys the daemon told this kernel to forget.
+    forgotten: Vec<Key>,
 }
 
 /// A kernel made of channels.
@@ -153,6 +155,7 @@ async fn kernel_task(
                 s.leads.push((Instant::now(), lead));
             }
             KernelCmd::Sync(ack) => ack.done(),
+            KernelCmd::Forget { key } => s.forgotten.push(key),
         }
     }
 }
@@ -451,11 +454,14 @@ async fn a_restarting_member_keeps_its_keys_and_learns_its_sockets() {
     // The hold ended with the restart: stopped without one this time, it
     // loses its keys after the lease.
     d2.stop().await.expect("stopped");
-    let d2 = {
+    // (The previous stop proposed a hold: this one ends it, once in sync,
+    // before the claim below, proposals being made in order.)
+    let mut d2 = {
         g.timing.restart_grace = Duration::ZERO;
         g.start(M2).await
     };
     ready(&d2).await;
+    assert_eq!(d2.kernel.claim(port(8005)).await, 0);
     d2.stop().await.expect("stopped");
     let t0 = Instant::now();
     ds[0].kernel.shows(port(8002), None).await;
@@ -469,23 +475,33 @@ async fn a_restarting_member_keeps_its_keys_and_learns_its_sockets() {
 async fn a_crashed_member_claims_its_sockets_keys_again() {
     let (mut g, mut ds) = group().await;
     assert_eq!(ds[1].kernel.claim(port(8002)).await, 0);
-    // Stopped without a hold: its keys go after the lease.
+    assert_eq!(ds[1].kernel.claim(port(8003)).await, 0);
+    // Stopped without a hold: its keys go after the lease; member 3
+    // takes 8003 meanwhile.
     let d2 = ds.remove(1);
     d2.stop().await.expect("stopped");
     ds[0].kernel.shows(port(8002), None).await;
-    // Back, its kernel's sockets still hold 8002: it claims it again.
+    assert_eq!(ds[1].kernel.claim(port(8003)).await, 0);
+    // Back, its kernel's sockets still hold 8002 and 8003: it claims them
+    // again, gets 8002, and its kernel forgets 8003 (another's now).
     let d2 = g.start(M2).await;
     d2.kernel
         .events
         .send(KernelEvent::Held {
-            keys: vec![port(8002)],
+            keys: vec![port(8002), port(8003)],
         })
         .await
         .expect("daemon");
     ready(&d2).await;
     for d in [&ds[0], &ds[1], &d2] {
         d.kernel.shows(port(8002), Some(M2)).await;
+        d.kernel.shows(port(8003), Some(M3)).await;
     }
+    d2.kernel
+        .until("8003 forgotten", |s| {
+            (s.forgotten == [port(8003)]).then_some(())
+        })
+        .await;
     ds.push(d2);
     for d in ds.drain(..) {
         d.stop().await.expect("stopped");

@@ -40,7 +40,7 @@ pub enum Cmd {
     /// lost its sockets); a hold of it ends.
     ReleaseAll { member: MemberId },
     /// `member`'s daemon stops to restart: the leader does not release its
-    /// keys when it goes silent, for the restart grace (the daemon's
+    /// keys when it goes silent, for the restart grace (the leader's
     /// `restart-grace`) at most. Nothing if `member` is not configured.
     Hold { member: MemberId },
     /// `member`'s daemon is back (or its keys were released): its lease

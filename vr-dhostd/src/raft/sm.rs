@@ -55,6 +55,30 @@ struct SnapshotData {
     holds: Vec<MemberId>,
 }
 
+/// A snapshot of protocol 3's daemons (no holds), which a store kept
+/// before the upgrade may still hold.
+#[derive(Debug, Deserialize)]
+struct SnapshotDataV3 {
+    config: Option<(Vec<IpAddr>, Vec<MemberId>)>,
+    seq: u64,
+    entries: Vec<(Key, MemberId)>,
+}
+
+impl SnapshotData {
+    /// Decodes a snapshot, of this version or of protocol 3's.
+    fn decode(bytes: &[u8]) -> postcard::Result<SnapshotData> {
+        postcard::from_bytes(bytes).or_else(|e| {
+            let old: SnapshotDataV3 = postcard::from_bytes(bytes).map_err(|_| e)?;
+            Ok(SnapshotData {
+                config: old.config,
+                seq: old.seq,
+                entries: old.entries,
+                holds: Vec::new(),
+            })
+        })
+    }
+}
+
 /// A snapshot as the store keeps it.
 #[derive(Debug, Serialize, Deserialize)]
 struct Stored {
@@ -219,7 +243,7 @@ fn snapshot_error(verb: ErrorVerb) -> impl FnOnce(Failed) -> StorageError {
 }
 
 fn decode_data(bytes: &[u8], verb: ErrorVerb) -> Result<SnapshotData, StorageError> {
-    postcard::from_bytes(bytes).map_err(|e| io_error(ErrorSubject::Snapshot(None), verb, &e))
+    SnapshotData::decode(bytes).map_err(|e| io_error(ErrorSubject::Snapshot(None), verb, &e))
 }
 
 /// The state and where its changes go, shared by the state machine and
@@ -471,7 +495,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             data: snapshot.into_inner(),
         };
         let data = blocking(&self.db, move |db| {
-            let data: SnapshotData = postcard::from_bytes(&stored.data).map_err(failed)?;
+            let data = SnapshotData::decode(&stored.data).map_err(failed)?;
             save_snapshot(db, &stored)?;
             Ok(data)
         })
@@ -494,5 +518,43 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             meta: s.meta,
             snapshot: Box::new(Cursor::new(s.data)),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct V3 {
+        config: Option<(Vec<IpAddr>, Vec<MemberId>)>,
+        seq: u64,
+        entries: Vec<(Key, MemberId)>,
+    }
+
+    #[test]
+    fn snapshots_keep_holds_and_those_of_protocol_3_load() {
+        let a = IpAddr::from([10, 0, 0, 1]);
+        let config = Some((vec![a], vec![MemberId(1), MemberId(2)]));
+        let entries = vec![(Key::bound(a, db::Proto::Tcp, 80), MemberId(2))];
+        let v4 = SnapshotData {
+            config: config.clone(),
+            seq: 7,
+            entries: entries.clone(),
+            holds: vec![MemberId(2)],
+        };
+        let back = SnapshotData::decode(&postcard::to_stdvec(&v4).expect("encode")).expect("v4");
+        assert_eq!(back.holds, [MemberId(2)]);
+        assert_eq!(back.entries, entries);
+        let v3 = postcard::to_stdvec(&V3 {
+            config: config.clone(),
+            seq: 7,
+            entries: entries.clone(),
+        })
+        .expect("encode");
+        let back = SnapshotData::decode(&v3).expect("v3");
+        assert_eq!((back.config, back.seq, back.entries), (config, 7, entries));
+        assert!(back.holds.is_empty());
+        assert!(SnapshotData::decode(&[0xff, 0xff]).is_err());
     }
 }
