@@ -330,7 +330,7 @@ t_member_restart() {
 	kill -TERM "$DAEMON_PID"
 	wait "$DAEMON_PID"
 	ktap_expect_eq "the daemon stopped on SIGTERM (status 0)" 0 "$?"
-	ktap_expect_match "it asked the group to keep its ports" "*stopping to restart: ports kept for*Applied*" \
+	ktap_expect_match "it asked the group to keep its ports" "*stopping to restart: the group keeps this member's ports*" \
 		"$(grep "stopping to restart" "$T/daemon.err")"
 	ktap_run vr-sock bind tcp "$D" 8026
 	ktap_expect_stdout "error: ENOTCONN"
