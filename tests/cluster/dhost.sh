@@ -323,7 +323,7 @@ bind_briefly() {
 # sync (its first sweep, which would release a port it did not learn),
 # this kernel's table is the one before the restart.
 t_member_restart() {
-	local before t0 i=0
+	local before t0
 	wait_addr "$RESTART" || { ktap_check_fail "the client did not start the restart"; return 1; }
 	before=$(vrctl dhost owner show | sort)
 	t0=$(now_cs)
@@ -346,10 +346,7 @@ t_member_restart() {
 	ktap_expect_eq "a new bind is granted" ready "$(bind_briefly 8026)"
 	# Past the new daemon's first sweep (a lease after it is in sync).
 	sleep $((2 * SCALE))
-	while [ "$(vrctl dhost owner show | sort)" != "$before" ] && [ $i -lt $((20 * SCALE)) ]; do
-		sleep 0.5
-		i=$((i + 1))
-	done
+	own_table_back "$before" $((1000 * SCALE))
 	ktap_run vrctl dhost owner show
 	ktap_expect_eq "a lease after it is in sync, this kernel's table is the one before the restart" \
 		"$before" "$(echo "$KTAP_STDOUT_TEXT" | sort)"
@@ -357,22 +354,29 @@ t_member_restart() {
 	RESTART_BEFORE=$before
 }
 
+# own_table_back WANT LIMIT_CS: waits until this kernel's ownership table
+# (sorted) is WANT, for LIMIT_CS centiseconds at most.
+own_table_back() {
+	local start
+	start=$(now_cs)
+	while [ "$(vrctl dhost owner show | sort)" != "$1" ] && [ $(($(now_cs) - start)) -le "$2" ]; do
+		sleep 0.1
+	done
+}
+
 # Member 2: its daemon is killed (SIGKILL: no hold) and started again two
 # leases later: the group released its ports meanwhile; the new daemon
 # claims again those its sockets hold, and this kernel's table becomes the
 # one before.
 t_member_crash() {
-	local t0 i=0
+	local t0
 	wait_addr "$RCHECKED" || { ktap_check_fail "the client did not check the restart"; return 1; }
 	kill -KILL "$DAEMON_PID"
 	wait "$DAEMON_PID"
 	t0=$(now_cs)
 	sleep $((2 * SCALE))
 	start_daemon "$T/daemon3" || return 1
-	while [ "$(vrctl dhost owner show | sort)" != "$RESTART_BEFORE" ] && [ $i -lt $((DEADLINE * 10)) ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	own_table_back "$RESTART_BEFORE" $((DEADLINE * 100))
 	echo "# crash: the ports back $(($(now_cs) - t0))0 ms after SIGKILL"
 	ktap_run vrctl dhost owner show
 	ktap_expect_eq "this kernel's table is the one before the crash" \

@@ -133,6 +133,13 @@ impl fmt::Display for DiagError {
 
 impl std::error::Error for DiagError {}
 
+/// `TCP_CLOSE` (include/net/tcp_states.h): a socket that is not
+/// connected (bound, or after a connection's end), every unconnected UDP
+/// socket.
+pub const TCP_CLOSE: u8 = 7;
+/// `TCP_LISTEN` (include/net/tcp_states.h).
+pub const TCP_LISTEN: u8 = 10;
+
 /// The name `ss` gives a socket state (include/net/tcp_states.h).
 pub fn state_name(state: u8) -> &'static str {
     match state {
@@ -142,10 +149,10 @@ pub fn state_name(state: u8) -> &'static str {
         4 => "FIN-WAIT-1",
         5 => "FIN-WAIT-2",
         6 => "TIME-WAIT",
-        7 => "UNCONN",
+        TCP_CLOSE => "UNCONN",
         8 => "CLOSE-WAIT",
         9 => "LAST-ACK",
-        10 => "LISTEN",
+        TCP_LISTEN => "LISTEN",
         11 => "CLOSING",
         12 => "NEW-SYN-RECV",
         _ => "UNKNOWN",

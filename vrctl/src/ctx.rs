@@ -2,7 +2,7 @@
 //! The context every command runs in: the netlink sockets vrctl keeps for
 //! one command or a whole batch, and the output options.
 
-use netlink_sys::protocols::{NETLINK_ROUTE, NETLINK_SOCK_DIAG};
+use netlink_sys::protocols::NETLINK_ROUTE;
 use vr_netlink::socket::{GenlSocket, NlSocket};
 use vr_netlink::Error as NlError;
 
@@ -84,9 +84,11 @@ impl Ctx {
 
     /// The sock_diag socket (`show`, `show VR sockets`).
     pub fn diag(&mut self) -> Result<&mut NlSocket> {
-        kept(&mut self.diag, &mut self.opened.diag, || {
-            NlSocket::open(NETLINK_SOCK_DIAG)
-        })
+        kept(
+            &mut self.diag,
+            &mut self.opened.diag,
+            vr_netlink::diag::socket,
+        )
     }
 
     /// After `err`, whether the next command may use the same sockets: a

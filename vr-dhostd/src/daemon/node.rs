@@ -447,7 +447,7 @@ impl Node {
     /// Ends this member's hold, if the table shows one and no unhold is
     /// in flight: its daemon is back.
     fn unhold(&mut self) {
-        if self.view.is_held(self.me()) && !self.pending.values().any(|p| *p == Pending::Unhold) {
+        if self.view.is_held(self.me()) && !self.in_flight(Pending::Unhold) {
             self.submit(Cmd::Unhold { member: self.me() }, Pending::Unhold);
         }
     }
@@ -474,6 +474,11 @@ impl Node {
             addrs: self.cfg.addrs.clone(),
             members: self.cfg.members.keys().copied().collect(),
         }
+    }
+
+    /// Whether a job for `what` is in flight.
+    fn in_flight(&self, what: Pending) -> bool {
+        self.pending.values().any(|p| *p == what)
     }
 
     fn busy(&self, key: &Key) -> bool {
@@ -729,7 +734,7 @@ impl Node {
                 && self.view.configured()
                 && caught_up
                 && contact
-                && !self.pending.values().any(|p| *p == Pending::Resync)
+                && !self.in_flight(Pending::Resync)
             {
                 // Not from the local log alone: it may lack releases the
                 // group committed while this member was away.
@@ -775,12 +780,7 @@ impl Node {
                 }
                 // The grace is over: the lease decides (a release of all
                 // its keys ends the hold; without keys, an unhold does).
-                if !self.view.has_keys(member)
-                    && !self
-                        .pending
-                        .values()
-                        .any(|p| *p == Pending::EndHold { member })
-                {
+                if !self.view.has_keys(member) && !self.in_flight(Pending::EndHold { member }) {
                     self.submit(Cmd::Unhold { member }, Pending::EndHold { member });
                 }
             } else if let Some(t) = self.holds_seen.remove(&member) {
@@ -802,11 +802,7 @@ impl Node {
                 continue;
             }
             self.silent.insert(member, now + lease);
-            let pending = self
-                .pending
-                .values()
-                .any(|p| *p == Pending::ReleaseAll { member });
-            if pending || !self.view.has_keys(member) {
+            if self.in_flight(Pending::ReleaseAll { member }) || !self.view.has_keys(member) {
                 continue;
             }
             self.log(format_args!(
@@ -846,7 +842,7 @@ impl Node {
         }
         self.submit(Cmd::Hold { member: self.me() }, Pending::Hold);
         let deadline = Instant::now() + HOLD_WAIT;
-        while self.pending.values().any(|p| *p == Pending::Hold) {
+        while self.in_flight(Pending::Hold) {
             match time::timeout_at(deadline, done.recv()).await {
                 Ok(Some((id, outcome))) => self.done(id, outcome)?,
                 Ok(None) => break,

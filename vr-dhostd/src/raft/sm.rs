@@ -58,6 +58,7 @@ struct SnapshotData {
 /// A snapshot of protocol 3's daemons (no holds), which a store kept
 /// before the upgrade may still hold.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(Serialize))]
 struct SnapshotDataV3 {
     config: Option<(Vec<IpAddr>, Vec<MemberId>)>,
     seq: u64,
@@ -525,13 +526,6 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
 mod tests {
     use super::*;
 
-    #[derive(Serialize)]
-    struct V3 {
-        config: Option<(Vec<IpAddr>, Vec<MemberId>)>,
-        seq: u64,
-        entries: Vec<(Key, MemberId)>,
-    }
-
     #[test]
     fn snapshots_keep_holds_and_those_of_protocol_3_load() {
         let a = IpAddr::from([10, 0, 0, 1]);
@@ -546,7 +540,7 @@ mod tests {
         let back = SnapshotData::decode(&postcard::to_stdvec(&v4).expect("encode")).expect("v4");
         assert_eq!(back.holds, [MemberId(2)]);
         assert_eq!(back.entries, entries);
-        let v3 = postcard::to_stdvec(&V3 {
+        let v3 = postcard::to_stdvec(&SnapshotDataV3 {
             config: config.clone(),
             seq: 7,
             entries: entries.clone(),
