@@ -343,6 +343,9 @@ pub struct SockNtf {
     /// The event is about a connection (accepted or connected; it has
     /// VR_A_SOCK_REMOTE_PORT), not about a port.
     pub connection: bool,
+    /// The remote address and port of a connection, when the event has
+    /// both (remote or remote6, and remote-port).
+    pub remote: Option<(IpAddr, u16)>,
 }
 
 impl SockNtf {
@@ -352,6 +355,7 @@ impl SockNtf {
     pub fn from_attrs(attrs: &[SockAttr]) -> Result<SockNtf, String> {
         let (mut event, mut cookie, mut addr, mut addr6) = (None, None, None, None);
         let (mut vr, mut proto, mut port, mut connection) = (0, None, None, false);
+        let (mut remote, mut remote_port) = (None, None);
         for attr in attrs {
             match attr {
                 SockAttr::Event(v) => event = Some(*v),
@@ -361,11 +365,13 @@ impl SockNtf {
                 SockAttr::Vr(v) => vr = *v,
                 SockAttr::Proto(v) => proto = Some(*v),
                 SockAttr::Port(v) => port = Some(*v),
-                SockAttr::RemotePort(_) => connection = true,
-                SockAttr::Remote(_)
-                | SockAttr::Remote6(_)
-                | SockAttr::Errno(_)
-                | SockAttr::Other(_) => {}
+                SockAttr::RemotePort(v) => {
+                    connection = true;
+                    remote_port = u16::try_from(*v).ok();
+                }
+                SockAttr::Remote(a) => remote = Some(IpAddr::V4(*a)),
+                SockAttr::Remote6(a) => remote = Some(IpAddr::V6(*a)),
+                SockAttr::Errno(_) | SockAttr::Other(_) => {}
             }
         }
         let missing = |what: &str| format!("socket event without {what}");
@@ -377,6 +383,7 @@ impl SockNtf {
             proto: proto.ok_or_else(|| missing("VR_A_SOCK_PROTO"))?,
             port: port.ok_or_else(|| missing("VR_A_SOCK_PORT"))?,
             connection,
+            remote: remote.zip(remote_port),
         })
     }
 }
@@ -600,6 +607,7 @@ mod tests {
                 proto: 6,
                 port: 8080,
                 connection: false,
+                remote: None,
             })
         );
         // A close of a wildcard socket: no cookie; unknown attributes
@@ -632,7 +640,9 @@ mod tests {
         b.extend(tlv(8, &[10, 0, 0, 2]));
         b.extend(u32_attr(crate::sock::REMOTE_PORT, 40000));
         let msg = SockMessage::parse_with_param(&b[..], header(ntf_cmd)).expect("decodes");
-        assert!(SockNtf::from_attrs(&msg.attrs).expect("valid").connection);
+        let ntf = SockNtf::from_attrs(&msg.attrs).expect("valid");
+        assert!(ntf.connection);
+        assert_eq!(ntf.remote, Some((Ipv4Addr::new(10, 0, 0, 2).into(), 40000)));
         let b = u32_attr(crate::sock::EVENT, 1);
         let msg = SockMessage::parse_with_param(&b[..], header(ntf_cmd)).expect("decodes");
         assert_eq!(
@@ -937,6 +947,7 @@ mod tests {
                 proto: 6,
                 port: 80,
                 connection: false,
+                remote: None,
             }
         );
         let ntf = sock_event(&[addr(Ipv4Addr::UNSPECIFIED)]).expect("valid");
@@ -967,6 +978,7 @@ mod tests {
             (ntf.addr, ntf.cookie, ntf.connection),
             (SockAddr::One(ADDR6.into()), None, true)
         );
+        assert_eq!(ntf.remote, Some((REMOTE6.into(), 40000)));
     }
 
     #[test]
