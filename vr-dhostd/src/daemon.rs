@@ -170,6 +170,28 @@ pub enum KernelEvent {
     /// a socket dump, those the kernel's copy showed as this member's):
     /// the daemon's predecessor claimed them.
     Held { keys: Vec<Key> },
+    /// A local request (`vrctl dhost drain`, through the control socket)
+    /// to move the port `key` to member `to`, waiting `wait_ms` at most;
+    /// answered with [`KernelCmd::Drained`] with the same `id`.
+    Drain {
+        id: u32,
+        key: Key,
+        to: MemberId,
+        wait_ms: u32,
+    },
+    /// The answer to [`KernelCmd::Quiesce`]: the connections on the port
+    /// now pinned to this member in its kernel; None if the kernel's
+    /// sockets could not be listed (nothing was changed).
+    Quiesced { key: Key, pins: Option<Vec<Key>> },
+}
+
+/// How a drain asked with [`KernelEvent::Drain`] ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DrainResult {
+    /// The port is `to`'s; `pins` connections stay with `from`.
+    Moved { from: MemberId, pins: usize },
+    /// Not moved: a positive errno and why.
+    Failed { errno: i32, why: String },
 }
 
 /// From the daemon to the kernel.
@@ -206,6 +228,15 @@ pub enum KernelCmd {
     /// must be claimed from the group, not granted because sockets hold
     /// it.
     Forget { key: Key },
+    /// This member's port `key` is being drained to `to`, whose socket is
+    /// bound: pin the connections on it to this member in this kernel
+    /// (connection entries), then (TCP) give the port to `to` in this
+    /// kernel only, so that new connections are no longer accepted here,
+    /// then pin the connections that came meanwhile. Answered with
+    /// [`KernelEvent::Quiesced`].
+    Quiesce { key: Key, to: MemberId },
+    /// The answer to the local request [`KernelEvent::Drain`] `id`.
+    Drained { id: u32, result: DrainResult },
 }
 
 /// The kernel side's acknowledgement of a [`KernelCmd::Sync`].

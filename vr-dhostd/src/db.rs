@@ -21,13 +21,16 @@
 //! family; an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) is the IPv4
 //! address, as the kernel keeps it. Each key has at most one owner.
 //! Between two different members:
-//! - a port key conflicts with every key on the same address, protocol and
-//!   port, whether a port key or a connection key;
+//! - a port key conflicts with the same port key only;
 //! - a connection key conflicts with the port key of its port and with the
 //!   same connection key.
 //!
 //! A member's own keys never conflict: the member that owns a port also
-//! owns the connections accepted on it. Connection keys of different
+//! owns the connections accepted on it. A port key may be granted while
+//! other members own connection keys on its port: a connection's packets
+//! go to the connection's owner whoever owns the port, which is how a
+//! drained port keeps its established connections on the old owner
+//! ([`Ownership::move_port`]). Connection keys of different
 //! members may share a local port that no one owns as a port key (each
 //! connected from the same explicit port to a different peer); the
 //! ephemeral slices below keep that from happening to ports the kernels
@@ -323,22 +326,19 @@ pub fn ephemeral_range(index: usize, members: usize) -> Option<RangeInclusive<u1
     Some(first..=last)
 }
 
-/// The ownerships, with the count of keys of each member on each port so
-/// that conflicts are found without walking a port's connections.
+/// The ownerships, in key order (the keys of one port are adjacent,
+/// its port key first).
 #[derive(Debug, Clone, Default)]
 struct Table {
     owners: BTreeMap<Key, MemberId>,
-    ports: BTreeMap<PortId, BTreeMap<MemberId, usize>>,
 }
 
 impl Table {
     /// The table of `entries` (a snapshot's).
     fn from_entries(entries: Vec<(Key, MemberId)>) -> Table {
-        let mut table = Table::default();
-        for (key, member) in entries {
-            table.insert(key, member);
+        Table {
+            owners: entries.into_iter().collect(),
         }
-        table
     }
 
     fn len(&self) -> usize {
@@ -349,54 +349,29 @@ impl Table {
         self.owners.get(key).copied()
     }
 
-    fn insert(&mut self, key: Key, member: MemberId) {
-        if let Some(old) = self.owners.insert(key, member) {
-            self.uncount(key.port_id(), old);
-        }
-        *self
-            .ports
-            .entry(key.port_id())
-            .or_default()
-            .entry(member)
-            .or_default() += 1;
-    }
-
-    fn remove(&mut self, key: &Key) -> Option<MemberId> {
-        let old = self.owners.remove(key)?;
-        self.uncount(key.port_id(), old);
-        Some(old)
-    }
-
-    fn uncount(&mut self, port: PortId, member: MemberId) {
-        if let Some(counts) = self.ports.get_mut(&port) {
-            if let Some(n) = counts.get_mut(&member) {
-                *n -= 1;
-                if *n == 0 {
-                    counts.remove(&member);
-                }
-            }
-            if counts.is_empty() {
-                self.ports.remove(&port);
-            }
-        }
-    }
-
     fn apply(&mut self, change: Change) {
         match change {
-            Change::Grant { key, member } => self.insert(key, member),
+            Change::Grant { key, member } => {
+                self.owners.insert(key, member);
+            }
             Change::Release { key } => {
-                self.remove(&key);
+                self.owners.remove(&key);
             }
         }
     }
 
-    /// A member other than `member` with a key on `port`.
-    fn other_on_port(&self, port: PortId, member: MemberId) -> Option<MemberId> {
-        self.ports
-            .get(&port)?
-            .keys()
-            .copied()
-            .find(|&m| m != member)
+    /// The connection keys on the port of `key` that `member` owns.
+    fn connections_of(&self, key: &Key, member: MemberId) -> Vec<Key> {
+        let port = Key {
+            remote: None,
+            ..*key
+        };
+        self.owners
+            .range(port..)
+            .take_while(|(k, _)| k.port_id() == port.port_id())
+            .filter(|&(k, &m)| k.remote.is_some() && m == member)
+            .map(|(&k, _)| k)
+            .collect()
     }
 
     #[cfg(test)]
@@ -530,25 +505,19 @@ impl Ownership {
             Some(owner) => return Err(Refusal::InUse { owner }),
             None => {}
         }
-        match key.remote {
-            None => {
-                if let Some(owner) = self.table.other_on_port(key.port_id(), member) {
-                    return Err(Refusal::InUse { owner });
-                }
+        // A port key conflicts with the same key only, checked above.
+        if key.remote.is_some() {
+            let port_owner = self.table.get(&Key {
+                remote: None,
+                ..key
+            });
+            if let Some(owner) = port_owner.filter(|&o| o != member) {
+                return Err(Refusal::InUse { owner });
             }
-            Some(_) => {
-                let port_owner = self.table.get(&Key {
-                    remote: None,
-                    ..key
-                });
-                if let Some(owner) = port_owner.filter(|&o| o != member) {
-                    return Err(Refusal::InUse { owner });
-                }
-                if port_owner.is_none() && EPHEMERAL.contains(&key.port) {
-                    let slice = self.slice(member);
-                    if !slice.as_ref().is_some_and(|s| s.contains(&key.port)) {
-                        return Err(Refusal::OutsideSlice { slice });
-                    }
+            if port_owner.is_none() && EPHEMERAL.contains(&key.port) {
+                let slice = self.slice(member);
+                if !slice.as_ref().is_some_and(|s| s.contains(&key.port)) {
+                    return Err(Refusal::OutsideSlice { slice });
                 }
             }
         }
@@ -567,6 +536,74 @@ impl Ownership {
             return None;
         }
         Some(self.publish(Change::Release { key }))
+    }
+
+    /// Moves the port `key` from `from` to `to`, leaving `pins`, the
+    /// connections on that port that stay with `from`, to `from`: grants
+    /// each pin not yet `from`'s to `from`, then the port to `to`, in that
+    /// order (a kernel that applies the updates in order never sends a
+    /// packet of a pinned connection to `to`). Nothing changes on a
+    /// refusal: `Invalid` for a pin that is not a connection of the
+    /// port, an address or member the database does not know, or
+    /// `to == from`; `InUse` if `from` does not own the port (with its
+    /// owner, if any) or another member owns a pin; `Full` if the pins do
+    /// not fit. A move already done (`to` owns the port and every pin is
+    /// `from`'s) changes nothing and succeeds.
+    pub fn move_port(
+        &mut self,
+        key: Key,
+        from: MemberId,
+        to: MemberId,
+        pins: &[Key],
+    ) -> Result<Vec<Update>, Refusal> {
+        self.check(from, &key)?;
+        self.check(to, &key)?;
+        if key.remote.is_some() || from == to {
+            return Err(Refusal::Invalid);
+        }
+        let mut new = Vec::new();
+        for pin in pins {
+            if !pin.is_valid() || pin.remote.is_none() || pin.port_id() != key.port_id() {
+                return Err(Refusal::Invalid);
+            }
+            match self.table.get(pin) {
+                Some(owner) if owner == from => {}
+                Some(owner) => return Err(Refusal::InUse { owner }),
+                None => new.push(*pin),
+            }
+        }
+        new.sort_unstable();
+        new.dedup();
+        match self.table.get(&key) {
+            Some(owner) if owner == from => {}
+            Some(owner) if owner == to && new.is_empty() => return Ok(Vec::new()),
+            owner => return Err(owner.map_or(Refusal::Invalid, |owner| Refusal::InUse { owner })),
+        }
+        if self.table.len() + new.len() > self.max_entries {
+            return Err(Refusal::Full);
+        }
+        let mut updates: Vec<Update> = new
+            .into_iter()
+            .map(|pin| {
+                self.publish(Change::Grant {
+                    key: pin,
+                    member: from,
+                })
+            })
+            .collect();
+        updates.push(self.publish(Change::Grant { key, member: to }));
+        Ok(updates)
+    }
+
+    /// The owner of `key` (exactly that key: a port, or a connection).
+    pub fn owner(&self, key: &Key) -> Option<MemberId> {
+        self.table.get(key)
+    }
+
+    /// The connection keys on the port of `key` that `member` owns, in
+    /// key order.
+    pub fn connections_of(&self, key: &Key, member: MemberId) -> Vec<Key> {
+        self.table.connections_of(key, member)
     }
 
     /// Releases every key of `member`, in key order.
@@ -667,19 +704,15 @@ mod tests {
     }
 
     #[test]
-    fn port_conflicts_with_connections_of_others() {
+    fn connections_conflict_with_the_port_of_others() {
         let mut o = own();
         // M2 owns a connection from port 5000 (outside the ephemeral range).
         granted(o.claim(M2, conn(5000, PEER, 443)));
-        let r = o.claim(M1, port(5000));
-        assert_eq!(r, Err(Refusal::InUse { owner: M2 }));
-        assert_eq!(r.unwrap_err().owner(), Some(M2));
         // M1 owns port 80: M2 cannot own a connection on it, M1 can.
         granted(o.claim(M1, port(80)));
-        assert_eq!(
-            o.claim(M2, conn(80, PEER, 1234)),
-            Err(Refusal::InUse { owner: M1 })
-        );
+        let r = o.claim(M2, conn(80, PEER, 1234));
+        assert_eq!(r, Err(Refusal::InUse { owner: M1 }));
+        assert_eq!(r.unwrap_err().owner(), Some(M1));
         granted(o.claim(M1, conn(80, PEER, 1234)));
         granted(o.claim(M1, conn(80, PEER2, 1234)));
         // The same connection cannot be owned twice.
@@ -698,8 +731,126 @@ mod tests {
         granted(o.claim(M2, conn(6000, PEER, 1)));
         assert!(o.release(M2, port(6000)).is_some());
         granted(o.claim(M2, port(6000)));
-        // But not a port where someone else has a connection.
-        assert_eq!(o.claim(M2, port(5000)), Err(Refusal::InUse { owner: M1 }));
+        // And a port where others have connections: theirs stay theirs.
+        granted(o.claim(M2, port(5000)));
+        assert_eq!(
+            o.owner_of(A, Proto::Tcp, 5000, Some((PEER2, 443))),
+            Some(M1)
+        );
+        assert_eq!(o.owner_of(A, Proto::Tcp, 5000, Some((PEER, 9))), Some(M2));
+    }
+
+    #[test]
+    fn a_move_pins_the_connections_then_moves_the_port() {
+        let mut o = own();
+        granted(o.claim(M2, port(8060)));
+        granted(o.claim(M2, conn(8060, PEER, 1000)));
+        let pins = [
+            conn(8060, PEER, 1000),
+            conn(8060, PEER, 1001),
+            conn(8060, PEER2, 7),
+        ];
+        let updates = o.move_port(port(8060), M2, M3, &pins).expect("moved");
+        let changes: Vec<Change> = updates.iter().map(|u| u.change).collect();
+        assert_eq!(
+            changes,
+            [
+                Change::Grant {
+                    key: pins[1],
+                    member: M2
+                },
+                Change::Grant {
+                    key: pins[2],
+                    member: M2
+                },
+                Change::Grant {
+                    key: port(8060),
+                    member: M3
+                },
+            ],
+            "the pins first, the port last"
+        );
+        assert_eq!(o.owner(&port(8060)), Some(M3));
+        assert_eq!(o.connections_of(&port(8060), M2), pins);
+        assert_eq!(
+            o.owner_of(A, Proto::Tcp, 8060, Some((PEER, 1001))),
+            Some(M2)
+        );
+        assert_eq!(
+            o.owner_of(A, Proto::Tcp, 8060, Some((PEER, 1002))),
+            Some(M3)
+        );
+        // Again: nothing to do.
+        assert_eq!(o.move_port(port(8060), M2, M3, &pins), Ok(Vec::new()));
+        // The new owner's listener goes and comes back: the pins stay.
+        assert!(o.release(M3, port(8060)).is_some());
+        granted(o.claim(M1, port(8060)));
+        assert_eq!(o.connections_of(&port(8060), M2).len(), 3);
+        // A pin closes.
+        assert!(o.release(M2, pins[0]).is_some());
+        assert_eq!(o.connections_of(&port(8060), M2).len(), 2);
+    }
+
+    #[test]
+    fn refused_moves_change_nothing() {
+        let mut o = own();
+        granted(o.claim(M2, port(8060)));
+        granted(o.claim(M1, conn(9000, PEER, 1)));
+        let before = o.snapshot();
+        let cases = [
+            (port(8060), M1, M3, vec![], Refusal::InUse { owner: M2 }),
+            (port(8061), M2, M3, vec![], Refusal::Invalid),
+            (port(8060), M2, M2, vec![], Refusal::Invalid),
+            (port(8060), M2, MemberId(9), vec![], Refusal::NotMember),
+            (conn(8060, PEER, 1), M2, M3, vec![], Refusal::Invalid),
+            (port(8060), M2, M3, vec![port(8060)], Refusal::Invalid),
+            (
+                port(8060),
+                M2,
+                M3,
+                vec![conn(8061, PEER, 1)],
+                Refusal::Invalid,
+            ),
+            (
+                port(8060),
+                M2,
+                M3,
+                vec![conn(8060, PEER, 0)],
+                Refusal::Invalid,
+            ),
+        ];
+        for (key, from, to, pins, refusal) in cases {
+            assert_eq!(
+                o.move_port(key, from, to, &pins),
+                Err(refusal),
+                "{key} {pins:?}"
+            );
+        }
+        // Someone else's connection on the port cannot be pinned.
+        granted(o.claim(M2, conn(8060, PEER, 5)));
+        let before2 = o.snapshot();
+        assert!(before2.seq > before.seq);
+        o.max_entries = o.snapshot().entries.len() + 1;
+        assert_eq!(
+            o.move_port(
+                port(8060),
+                M2,
+                M3,
+                &[conn(8060, PEER, 6), conn(8060, PEER, 7)]
+            ),
+            Err(Refusal::Full)
+        );
+        assert_eq!(o.snapshot(), before2);
+        o.max_entries = MAX_ENTRIES;
+        granted(o.claim(M3, port(8062)));
+        granted(o.claim(M3, conn(8062, PEER, 5)));
+        granted(o.claim(M2, port(8063)));
+        assert!(o.release(M3, port(8062)).is_some());
+        granted(o.claim(M2, port(8062)));
+        assert_eq!(
+            o.move_port(port(8062), M2, M1, &[conn(8062, PEER, 5)]),
+            Err(Refusal::InUse { owner: M3 })
+        );
     }
 
     #[test]
@@ -1038,18 +1189,6 @@ mod tests {
                 Some(*member)
             );
         }
-        // The per-port counts match the entries.
-        let mut counts: BTreeMap<PortId, BTreeMap<MemberId, usize>> = BTreeMap::new();
-        for (key, member) in &snap.entries {
-            *counts
-                .entry(key.port_id())
-                .or_default()
-                .entry(*member)
-                .or_default() += 1;
-        }
-        assert_eq!(o.table.ports, counts);
-        assert_eq!(same.table.ports, counts);
-        assert_eq!(loaded.table.ports, counts);
     }
 
     /// The rules of the IPv4 tests above, on an IPv6 address.

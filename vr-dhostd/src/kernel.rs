@@ -48,7 +48,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::daemon::{self, Config, KernelCmd, KernelEvent, Timing};
+use super::daemon::{self, Config, DrainResult, KernelCmd, KernelEvent, Timing};
 use super::db::{Key, MemberId, Proto, EPHEMERAL};
 use crate::args::DaemonArgs;
 use crate::error::{Error, Result};
@@ -550,6 +550,85 @@ pub fn own_keys(vr: u32, me: MemberId, kernel: &[Owner]) -> HashSet<Key> {
         .collect()
 }
 
+/// The connection key of a socket of a sock_diag dump that is a
+/// connection on the port `port` (a port key): same VR, protocol, address
+/// and port, a peer, and for TCP a state with a peer that still sends
+/// (SYN_SENT, SYN_RECV and a request socket, ESTABLISHED, FIN_WAIT1/2,
+/// CLOSE_WAIT, LAST_ACK, CLOSING; not TIME_WAIT or CLOSE, not LISTEN).
+pub fn diag_conn(vr: u32, port: &Key, s: &DiagSocket) -> Option<Key> {
+    const LIVE: [u8; 9] = [1, 2, 3, 4, 5, 8, 9, 11, 12];
+    let proto = match s.proto {
+        "tcp" if LIVE.contains(&s.tcp_state) => Proto::Tcp,
+        "udp" => Proto::Udp,
+        _ => return None,
+    };
+    if s.vr != vr
+        || proto != port.proto
+        || s.lport != port.port
+        || s.local.to_canonical() != port.addr
+        || s.rport == 0
+        || s.remote.is_unspecified()
+    {
+        return None;
+    }
+    let key = Key::connection(s.local, proto, s.lport, s.remote, s.rport);
+    key.is_valid().then_some(key)
+}
+
+/// The abstract name of the control socket of the daemon of `vr`
+/// (`vrctl dhost drain` connects to it): one per VR and network
+/// namespace.
+pub fn control_name(vr: u32) -> String {
+    format!("vr-dhostd/vr{vr}")
+}
+
+/// A control request, one line: `drain ADDR tcp|udp PORT to MEMBER wait
+/// MS` (the port key, the target and the wait in ms).
+pub fn parse_control(line: &str) -> std::result::Result<(Key, MemberId, u32), String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let ["drain", addr, proto, port, "to", to, "wait", ms] = words[..] else {
+        return Err(format!(
+            "expected \"drain ADDR tcp|udp PORT to MEMBER wait MS\", got {:?}",
+            line.trim_end()
+        ));
+    };
+    let addr: IpAddr = addr.parse().map_err(|_| format!("bad address {addr:?}"))?;
+    let proto = match proto {
+        "tcp" => Proto::Tcp,
+        "udp" => Proto::Udp,
+        _ => return Err(format!("bad protocol {proto:?}")),
+    };
+    let port = port
+        .parse::<u16>()
+        .ok()
+        .filter(|&p| p != 0)
+        .ok_or_else(|| format!("bad port {port:?}"))?;
+    let to = to
+        .parse::<u32>()
+        .ok()
+        .filter(|m| (1..=65535).contains(m))
+        .ok_or_else(|| format!("bad member {to:?}"))?;
+    let ms = ms
+        .parse::<u32>()
+        .ok()
+        .filter(|&m| m != 0)
+        .ok_or_else(|| format!("bad wait {ms:?}"))?;
+    Ok((Key::bound(addr, proto, port), MemberId(to), ms))
+}
+
+/// The answer line to a control request.
+pub fn format_result(result: &DrainResult) -> String {
+    match result {
+        DrainResult::Moved { from, pins } => format!("ok from {} pins {pins}\n", from.0),
+        DrainResult::Failed { errno, why } => {
+            format!("error {errno} {}\n", why.replace('\n', " "))
+        }
+    }
+}
+
+/// The control requests waiting for their answer, by id.
+type Waiting = std::sync::Arc<std::sync::Mutex<HashMap<u32, oneshot::Sender<DrainResult>>>>;
+
 // ---------------------------------------------------------------------
 // The kernel's ownership entries
 
@@ -737,6 +816,10 @@ struct KernelSide {
     sliced: bool,
     replaced: bool,
     ready: bool,
+    /// The connections pinned to this member by a drain
+    /// ([`KernelCmd::Quiesce`]): their CLOSE releases them.
+    pinned: HashSet<Key>,
+    waiting: Waiting,
 }
 
 /// Whether a request failed for good: the kernel's refusals and
@@ -774,6 +857,18 @@ impl KernelSide {
     }
 
     fn sock_event(&mut self, ntf: &SockNtf) -> Result<()> {
+        if let (true, sock_event::CLOSE, SockAddr::One(addr), Some((raddr, rport))) =
+            (ntf.connection, ntf.event, ntf.addr, ntf.remote)
+        {
+            let proto = u8::try_from(ntf.proto).ok().and_then(Proto::from_number);
+            let port = u16::try_from(ntf.port).ok();
+            if let (true, Some(proto), Some(port)) = (ntf.vr == self.vr, proto, port) {
+                let key = Key::connection(addr, proto, port, raddr, rport);
+                if self.pinned.remove(&key) {
+                    return self.act(vec![Action::Daemon(KernelEvent::Release { key })]);
+                }
+            }
+        }
         if ntf.vr != self.vr
             || ntf.connection
             || !matches!(ntf.event, sock_event::BIND | sock_event::CLOSE)
@@ -886,19 +981,96 @@ impl KernelSide {
                 for (addr, proto, port) in socks.iter().filter_map(|s| diag_claim(self.vr, s)) {
                     self.claims.adopt(addr, proto, port, &owned);
                 }
+                // The connections a drain pinned to this member.
+                for s in &socks {
+                    let port = Key::bound(s.local, Proto::Tcp, s.lport);
+                    let port = match s.proto {
+                        "udp" => Key {
+                            proto: Proto::Udp,
+                            ..port
+                        },
+                        _ => port,
+                    };
+                    if let Some(key) = diag_conn(self.vr, &port, s).filter(|k| owned.contains(k)) {
+                        self.pinned.insert(key);
+                    }
+                }
             }
             Err(e) => self.log(format_args!(
                 "cannot list the sockets ({e}): the ports they hold are claimed again only as \
                  they bind again"
             )),
         }
-        let keys = self.claims.held_keys();
+        let mut keys = self.claims.held_keys();
+        keys.extend(self.pinned.iter().copied());
+        keys.sort_unstable();
         if !keys.is_empty() {
             self.events
                 .try_send(KernelEvent::Held { keys })
                 .map_err(|_| Error::Daemon("the daemon's event queue is gone".into()))?;
         }
         Ok(())
+    }
+
+    /// The connections of this kernel's sockets on the port `key`; None
+    /// (logged) if the sockets cannot be listed.
+    fn connections(&self, key: &Key) -> Option<Vec<Key>> {
+        let proto = match key.proto {
+            Proto::Tcp => (diag::IPPROTO_TCP, "tcp"),
+            Proto::Udp => (diag::IPPROTO_UDP, "udp"),
+        };
+        match diag::socket().and_then(|mut nl| diag::dump(&mut nl, &[proto])) {
+            Ok(socks) => Some(
+                socks
+                    .iter()
+                    .filter_map(|s| diag_conn(self.vr, key, s))
+                    .collect(),
+            ),
+            Err(e) => {
+                self.log(format_args!("cannot list the sockets on {key}: {e}"));
+                None
+            }
+        }
+    }
+
+    /// [`KernelCmd::Quiesce`]: pins the connections on `key` to this
+    /// member, turns (TCP) new connections away from this kernel, pins
+    /// those that came meanwhile, and tells the daemon.
+    fn quiesce(&mut self, key: Key, to: MemberId) -> Result<()> {
+        let me = self.me;
+        let Some(mut pins) = self.connections(&key) else {
+            return self.quiesced(key, None);
+        };
+        for pin in &pins {
+            self.owner_set(&key_args(self.vr, pin, Some(me)))?;
+        }
+        // From here this kernel drops new TCP connections to the port (no
+        // RST: the client sends its SYN again) until the move gives them
+        // to `to` everywhere. A UDP datagram has no handshake to lose.
+        if key.proto == Proto::Tcp {
+            self.owner_set(&key_args(self.vr, &key, Some(to)))?;
+            match self.connections(&key) {
+                Some(again) => {
+                    for pin in again {
+                        if !pins.contains(&pin) {
+                            self.owner_set(&key_args(self.vr, &pin, Some(me)))?;
+                            pins.push(pin);
+                        }
+                    }
+                }
+                None => self.log(format_args!(
+                    "{key}: the connections accepted while pinning may be reset"
+                )),
+            }
+        }
+        pins.sort_unstable();
+        pins.dedup();
+        self.pinned.extend(pins.iter().copied());
+        self.quiesced(key, Some(pins))
+    }
+
+    fn quiesced(&mut self, key: Key, pins: Option<Vec<Key>>) -> Result<()> {
+        self.act(vec![Action::Daemon(KernelEvent::Quiesced { key, pins })])
     }
 
     fn owners(&mut self) -> Result<Option<Vec<Owner>>> {
@@ -935,7 +1107,10 @@ impl KernelSide {
             KernelCmd::Install { key, owner } => {
                 self.owner_set(&key_args(self.vr, &key, Some(owner)))?
             }
-            KernelCmd::Remove { key } => self.owner_del(&key_args(self.vr, &key, None))?,
+            KernelCmd::Remove { key } => {
+                self.pinned.remove(&key);
+                self.owner_del(&key_args(self.vr, &key, None))?
+            }
             KernelCmd::Replace { entries } => {
                 if let Some(kernel) = self.owners()? {
                     self.apply(&replace_plan(self.vr, &kernel, &entries))?;
@@ -966,6 +1141,18 @@ impl KernelSide {
             }
             KernelCmd::Sync(ack) => ack.done(),
             KernelCmd::Forget { key } => self.claims.forget(&key),
+            KernelCmd::Quiesce { key, to } => self.quiesce(key, to)?,
+            KernelCmd::Drained { id, result } => {
+                let waiter = self
+                    .waiting
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&id);
+                // The asker may be gone.
+                if let Some(waiter) = waiter {
+                    let _ = waiter.send(result);
+                }
+            }
         }
         if self.sliced && self.replaced && !self.ready {
             self.ready = true;
@@ -1013,6 +1200,94 @@ fn read_events(mut ntf: GenlSocket, input: mpsc::UnboundedSender<Input>) {
             }
         }
     }
+}
+
+/// The daemon's control socket: the abstract Unix socket
+/// [`control_name`] of `vr`.
+fn control_listener(vr: u32) -> io::Result<tokio::net::UnixListener> {
+    use std::os::linux::net::SocketAddrExt;
+    let addr = std::os::unix::net::SocketAddr::from_abstract_name(control_name(vr))?;
+    let listener = std::os::unix::net::UnixListener::bind_addr(&addr)?;
+    listener.set_nonblocking(true)?;
+    tokio::net::UnixListener::from_std(listener)
+}
+
+/// Serves the control socket: one request per connection, from this
+/// daemon's user or root.
+async fn control(
+    listener: tokio::net::UnixListener,
+    events: mpsc::Sender<KernelEvent>,
+    waiting: Waiting,
+) {
+    let mut next_id: u32 = 0;
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                eprintln!("dhost daemon: control socket: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        next_id = next_id.wrapping_add(1);
+        tokio::spawn(control_request(
+            stream,
+            next_id,
+            events.clone(),
+            waiting.clone(),
+        ));
+    }
+}
+
+/// One control request: reads its line (5 s at most), asks the daemon,
+/// writes the answer.
+async fn control_request(
+    stream: tokio::net::UnixStream,
+    id: u32,
+    events: mpsc::Sender<KernelEvent>,
+    waiting: Waiting,
+) {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    let allowed = stream
+        .peer_cred()
+        .is_ok_and(|c| c.uid() == 0 || c.uid() == euid);
+    let (rd, mut wr) = stream.into_split();
+    let mut line = String::new();
+    let mut rd = tokio::io::BufReader::new(rd.take(4096));
+    let read = tokio::time::timeout(Duration::from_secs(5), rd.read_line(&mut line)).await;
+    let failed = |errno: i32, why: String| DrainResult::Failed { errno, why };
+    let result = match (allowed, read) {
+        (false, _) => failed(
+            libc::EPERM,
+            "only root or the daemon's user may ask vr-dhostd".into(),
+        ),
+        (true, Err(_) | Ok(Err(_))) => failed(libc::EINVAL, "no request".into()),
+        (true, Ok(Ok(_))) => match parse_control(&line) {
+            Err(why) => failed(libc::EINVAL, why),
+            Ok((key, to, wait_ms)) => {
+                let (tx, rx) = oneshot::channel();
+                waiting
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(id, tx);
+                let ev = KernelEvent::Drain {
+                    id,
+                    key,
+                    to,
+                    wait_ms,
+                };
+                match events.send(ev).await {
+                    Ok(()) => rx.await.unwrap_or_else(|_| {
+                        failed(libc::EHOSTUNREACH, "the daemon is stopping".into())
+                    }),
+                    Err(_) => failed(libc::EHOSTUNREACH, "the daemon is stopping".into()),
+                }
+            }
+        },
+    };
+    let _ = wr.write_all(format_result(&result).as_bytes()).await;
 }
 
 /// Blocks SIGINT and SIGTERM in the calling thread (and so in every
@@ -1075,7 +1350,11 @@ pub fn run(setup: Setup, mut ntf: GenlSocket, sock: GenlSocket) -> Result<()> {
         sliced: false,
         replaced: false,
         ready: false,
+        pinned: HashSet::new(),
+        waiting: Waiting::default(),
     };
+    let waiting = side.waiting.clone();
+    let control_events = side.events.clone();
     // The sockets of a previous daemon, before joining the group: until
     // then binds fail (ENOTCONN), and a socket that closes between the
     // dump and the join counts as a holder until the next restart; one
@@ -1109,6 +1388,16 @@ pub fn run(setup: Setup, mut ntf: GenlSocket, sock: GenlSocket) -> Result<()> {
                 format!("distributed host: listen on {listen}: {e}"),
             )
         })?;
+        match control_listener(vr) {
+            Ok(listener) => {
+                tokio::spawn(control(listener, control_events, waiting));
+            }
+            Err(e) => eprintln!(
+                "dhost daemon: no control socket @{} ({e}): vrctl dhost drain cannot reach \
+                 this daemon",
+                control_name(vr)
+            ),
+        }
         // The commands go to the kernel thread's queue, which is never
         // full: the daemon never waits for the kernel thread while the
         // kernel thread waits for it to take an event. One queue keeps
@@ -1666,6 +1955,92 @@ mod tests {
         assert_eq!(
             claim(&diag("tcp", LISTEN, IpAddr::V6(a.to_ipv6_mapped()), 80)).map(|c| c.0),
             Some(on(A))
+        );
+    }
+
+    #[test]
+    fn the_connections_a_drain_pins() {
+        let peer = IpAddr::V4(Ipv4Addr::new(10, 9, 0, 13));
+        let conn = |proto, state, local, lport, rport| DiagSocket {
+            remote: peer,
+            rport,
+            ..diag(proto, state, local, lport)
+        };
+        let port = tcp(A, 8060);
+        let key = Key::connection(A, Proto::Tcp, 8060, peer, 40000);
+        // Established, a request socket, closing states with a peer.
+        for state in [1, 3, 4, 5, 8, 9, 11, 12] {
+            assert_eq!(
+                diag_conn(2, &port, &conn("tcp", state, A, 8060, 40000)),
+                Some(key),
+                "state {state}"
+            );
+        }
+        // TIME_WAIT, CLOSE, LISTEN; another VR, port, address, protocol;
+        // no peer.
+        for state in [6, 7, 10] {
+            assert_eq!(
+                diag_conn(2, &port, &conn("tcp", state, A, 8060, 40000)),
+                None
+            );
+        }
+        assert_eq!(diag_conn(3, &port, &conn("tcp", 1, A, 8060, 40000)), None);
+        assert_eq!(diag_conn(2, &port, &conn("tcp", 1, A, 8061, 40000)), None);
+        assert_eq!(diag_conn(2, &port, &conn("tcp", 1, B, 8060, 40000)), None);
+        assert_eq!(diag_conn(2, &port, &conn("udp", 1, A, 8060, 40000)), None);
+        assert_eq!(diag_conn(2, &port, &conn("tcp", 1, A, 8060, 0)), None);
+        // A connected UDP socket; an IPv4-mapped local address.
+        let mapped = IpAddr::V6(Ipv4Addr::new(10, 0, 0, 100).to_ipv6_mapped());
+        assert_eq!(
+            diag_conn(2, &udp(A, 53), &conn("udp", 7, A, 53, 9)),
+            Some(Key::connection(A, Proto::Udp, 53, peer, 9))
+        );
+        let s = DiagSocket {
+            remote: IpAddr::V6(Ipv4Addr::new(10, 9, 0, 13).to_ipv6_mapped()),
+            ..conn("tcp", 1, mapped, 8060, 40000)
+        };
+        assert_eq!(diag_conn(2, &port, &s), Some(key));
+    }
+
+    #[test]
+    fn control_requests_and_answers() {
+        assert_eq!(control_name(3), "vr-dhostd/vr3");
+        assert_eq!(
+            parse_control("drain 10.0.0.100 tcp 8060 to 3 wait 10000\n"),
+            Ok((tcp(A, 8060), MemberId(3), 10000))
+        );
+        assert_eq!(
+            parse_control("drain fd00:9::100 udp 53 to 65535 wait 1"),
+            Ok((udp(V6, 53), MemberId(65535), 1))
+        );
+        for bad in [
+            "",
+            "drain 10.0.0.100 tcp 8060 to 3",
+            "drain 10.0.0.100 tcp 8060 to 3 wait 10 extra",
+            "drain 10.0.0.1000 tcp 8060 to 3 wait 10",
+            "drain 10.0.0.100 sctp 8060 to 3 wait 10",
+            "drain 10.0.0.100 tcp 0 to 3 wait 10",
+            "drain 10.0.0.100 tcp 8060-8061 to 3 wait 10",
+            "drain 10.0.0.100 tcp 8060 to 0 wait 10",
+            "drain 10.0.0.100 tcp 8060 to 65536 wait 10",
+            "drain 10.0.0.100 tcp 8060 to 3 wait 0",
+            "move 10.0.0.100 tcp 8060 to 3 wait 10",
+        ] {
+            assert!(parse_control(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            format_result(&DrainResult::Moved {
+                from: MemberId(2),
+                pins: 20
+            }),
+            "ok from 2 pins 20\n"
+        );
+        assert_eq!(
+            format_result(&DrainResult::Failed {
+                errno: libc::ETIMEDOUT,
+                why: "member 3 bound\nno socket".into()
+            }),
+            "error 110 member 3 bound no socket\n"
         );
     }
 

@@ -16,7 +16,9 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::time::{self, Instant, MissedTickBehavior};
 
-use super::{kernel_gone, log, Config, KernelCmd, KernelEvent, HOLD_WAIT, MAX_PENDING_CLAIMS};
+use super::{
+    kernel_gone, log, Config, DrainResult, KernelCmd, KernelEvent, HOLD_WAIT, MAX_PENDING_CLAIMS,
+};
 use crate::db::{Key, MemberId};
 use crate::raft::net::{self, Acks, Peer, ProposeError};
 use crate::raft::sm::{StateMachine, View};
@@ -231,6 +233,37 @@ enum Pending {
     EndHold {
         member: MemberId,
     },
+    /// The local drain request `id` ([`KernelEvent::Drain`]).
+    Drain {
+        id: u32,
+    },
+    /// The move of this member's drained port `key` (its pins are in
+    /// [`Node::moving`]).
+    Move {
+        key: Key,
+    },
+    /// The end of the drain of `key` (timed out, or its move failed).
+    DrainAbort {
+        key: Key,
+    },
+}
+
+/// A local drain request: waiting for the drain to be applied, then for
+/// the port to move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct DrainWait {
+    key: Key,
+    to: MemberId,
+    /// The port's owner, once the drain is applied.
+    from: Option<MemberId>,
+    deadline: Instant,
+}
+
+/// A local drain request, with why it timed out once it has.
+#[derive(Debug, Clone)]
+struct Waiter {
+    wait: DrainWait,
+    timed_out: Option<String>,
 }
 
 impl Pending {
@@ -292,6 +325,16 @@ struct Node {
     /// While this daemon leads: since when it has seen each held member
     /// held (their grace counts from then).
     holds_seen: BTreeMap<MemberId, Instant>,
+    /// While this daemon leads: since when it has seen each drain (it
+    /// cancels those not moved within their wait).
+    drains_seen: BTreeMap<Key, Instant>,
+    /// The local drain requests, by id.
+    drain_waits: BTreeMap<u32, Waiter>,
+    /// This member's ports being drained, quiesced or being quiesced in
+    /// its kernel, with the drain's target.
+    quiescing: BTreeMap<Key, MemberId>,
+    /// The pins of each move in flight ([`Pending::Move`]).
+    moving: BTreeMap<Key, Vec<Key>>,
 }
 
 impl Node {
@@ -483,6 +526,135 @@ impl Node {
 
     fn busy(&self, key: &Key) -> bool {
         self.pending_keys.contains_key(key)
+            || (key.remote.is_some() && self.moving.values().any(|pins| pins.contains(key)))
+    }
+
+    fn drained(&mut self, id: u32, result: DrainResult) -> io::Result<()> {
+        self.drain_waits.remove(&id);
+        self.to_kernel(KernelCmd::Drained { id, result })
+    }
+
+    fn drain_failed(&mut self, id: u32, errno: i32, why: String) -> io::Result<()> {
+        self.drained(id, DrainResult::Failed { errno, why })
+    }
+
+    /// Every tick: the local drain requests whose drain ended (moved, or
+    /// cancelled) or whose wait ran out (then cancelled, and answered once
+    /// the cancel is applied, or a claim timeout later).
+    fn drain_waits(&mut self, now: Instant) -> io::Result<()> {
+        let drains: BTreeMap<Key, crate::raft::sm::Drain> =
+            self.view.drains().into_iter().collect();
+        let waits: Vec<(u32, Waiter)> = self
+            .drain_waits
+            .iter()
+            .map(|(&i, w)| (i, w.clone()))
+            .collect();
+        for (id, Waiter { wait: w, timed_out }) in waits {
+            let Some(from) = w.from else {
+                continue;
+            };
+            match drains.get(&w.key) {
+                Some(d) if d.to == w.to => {
+                    if now >= w.deadline + self.cfg.timing.claim_timeout {
+                        let why = timed_out.unwrap_or_default();
+                        self.drain_failed(id, libc::ETIMEDOUT, why)?;
+                    } else if now >= w.deadline && timed_out.is_none() {
+                        let key = w.key;
+                        if !self.in_flight(Pending::DrainAbort { key }) {
+                            self.submit(Cmd::DrainAbort { key }, Pending::DrainAbort { key });
+                        }
+                        let why = if d.standby {
+                            format!("{from} did not move the port in time")
+                        } else {
+                            format!("{} bound no socket to the port in time", w.to)
+                        };
+                        if let Some(waiter) = self.drain_waits.get_mut(&id) {
+                            waiter.timed_out = Some(why);
+                        }
+                    }
+                }
+                _ if self.view.owner(&w.key) == Some(w.to) => {
+                    let pins = self.view.connections_of(&w.key, from).len();
+                    self.drained(id, DrainResult::Moved { from, pins })?;
+                }
+                _ => match timed_out {
+                    Some(why) => self.drain_failed(id, libc::ETIMEDOUT, why)?,
+                    None => self.drain_failed(
+                        id,
+                        libc::ECANCELED,
+                        "the drain was cancelled: a member went away, the source's socket \
+                         closed or the move failed"
+                            .into(),
+                    )?,
+                },
+            }
+        }
+        Ok(())
+    }
+
+    /// Every tick, in sync: quiesces this member's ports whose drain
+    /// target is bound.
+    fn drains_from_me(&mut self) -> io::Result<()> {
+        if !self.ready {
+            return Ok(());
+        }
+        let me = self.me();
+        for (key, d) in self.view.drains() {
+            if d.from == me && d.standby && !self.quiescing.contains_key(&key) {
+                self.log(format_args!(
+                    "{key}: draining to {}, its socket is bound: pinning the connections",
+                    d.to
+                ));
+                self.quiescing.insert(key, d.to);
+                self.to_kernel(KernelCmd::Quiesce { key, to: d.to })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A move that will not happen: the kernel's entries of `key` and
+    /// `pins` back as the table has them, and the drain cancelled.
+    fn unquiesce(
+        &mut self,
+        key: Key,
+        pins: &[Key],
+        why: std::fmt::Arguments<'_>,
+    ) -> io::Result<()> {
+        self.log(format_args!(
+            "{key}: not moved ({why}): the drain is cancelled"
+        ));
+        self.quiescing.remove(&key);
+        let mut keys = vec![key];
+        keys.extend_from_slice(pins);
+        if !self.view.restore(&keys) {
+            return Err(kernel_gone());
+        }
+        if !self.in_flight(Pending::DrainAbort { key }) {
+            self.submit(Cmd::DrainAbort { key }, Pending::DrainAbort { key });
+        }
+        Ok(())
+    }
+
+    /// As the leader: cancels the drains not moved within their wait (the
+    /// member that asked may be gone).
+    fn drain_timeouts(&mut self, now: Instant) {
+        let drains = self.view.drains();
+        self.drains_seen
+            .retain(|k, _| drains.iter().any(|(key, _)| key == k));
+        for (key, d) in drains {
+            let since = *self.drains_seen.entry(key).or_insert(now);
+            let wait = Duration::from_millis(d.wait_ms.into()) + self.cfg.timing.claim_timeout;
+            if now.saturating_duration_since(since) > wait
+                && !self.in_flight(Pending::DrainAbort { key })
+            {
+                self.log(format_args!(
+                    "{key}: not moved to {} within {} ms: the drain is cancelled",
+                    d.to,
+                    wait.as_millis()
+                ));
+                self.submit(Cmd::DrainAbort { key }, Pending::DrainAbort { key });
+            }
+        }
     }
 
     fn kernel_event(&mut self, ev: KernelEvent) -> io::Result<()> {
@@ -523,6 +695,71 @@ impl Node {
                 ));
                 self.held.extend(keys);
             }
+            KernelEvent::Drain {
+                id,
+                key,
+                to,
+                wait_ms,
+            } => {
+                if !self.ready {
+                    return self.drain_failed(
+                        id,
+                        libc::EHOSTUNREACH,
+                        "this member is not in sync with the group".into(),
+                    );
+                }
+                if !key.is_valid() || key.remote.is_some() {
+                    return self.drain_failed(id, libc::EINVAL, format!("{key}: not a port"));
+                }
+                let deadline = Instant::now() + Duration::from_millis(wait_ms.into());
+                self.drain_waits.insert(
+                    id,
+                    Waiter {
+                        wait: DrainWait {
+                            key,
+                            to,
+                            from: None,
+                            deadline,
+                        },
+                        timed_out: None,
+                    },
+                );
+                self.submit(Cmd::Drain { key, to, wait_ms }, Pending::Drain { id });
+            }
+            KernelEvent::Quiesced { key, pins } => {
+                let Some(to) = self.quiescing.get(&key).copied() else {
+                    return Ok(());
+                };
+                let still = self
+                    .view
+                    .drains()
+                    .iter()
+                    .any(|(k, d)| *k == key && d.from == member && d.to == to);
+                match pins {
+                    None => {
+                        return self.unquiesce(key, &[], format_args!("cannot list the sockets"))
+                    }
+                    Some(pins) if !still => {
+                        return self.unquiesce(key, &pins, format_args!("the drain was cancelled"))
+                    }
+                    Some(pins) => {
+                        self.log(format_args!(
+                            "{key}: {} connections pinned here, moving the port to {to}",
+                            pins.len()
+                        ));
+                        self.submit(
+                            Cmd::Move {
+                                key,
+                                from: member,
+                                to,
+                                pins: pins.clone(),
+                            },
+                            Pending::Move { key },
+                        );
+                        self.moving.insert(key, pins);
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -562,7 +799,9 @@ impl Node {
                         }
                         refusal_errno(errno)
                     }
-                    Reply::Done { .. } => libc::EHOSTUNREACH,
+                    Reply::Done { .. } | Reply::Draining { .. } | Reply::Moved { .. } => {
+                        libc::EHOSTUNREACH
+                    }
                 };
                 if let Some(cookie) = cookie {
                     self.answer(cookie, errno)?;
@@ -616,6 +855,75 @@ impl Node {
             // Tried again by the next sweep.
             (Pending::Unhold, outcome) => {
                 self.log(format_args!("ending the hold: {outcome:?}"));
+            }
+            (Pending::Drain { id }, Outcome::Applied(Reply::Draining { from })) => {
+                if let Some(w) = self.drain_waits.get_mut(&id) {
+                    w.wait.from = Some(from);
+                    let (key, to) = (w.wait.key, w.wait.to);
+                    self.log(format_args!("{key}: draining from {from} to {to}"));
+                }
+            }
+            (Pending::Drain { id }, Outcome::Applied(Reply::Refused { errno, .. })) => {
+                let why = match errno {
+                    libc::ENOENT => "no member owns the port".to_string(),
+                    libc::EALREADY => "the member owns the port already".to_string(),
+                    libc::EBUSY => "the port is being drained to another member".to_string(),
+                    _ => "not a port of a distributed address, or not a member".to_string(),
+                };
+                self.drain_failed(id, errno, why)?;
+            }
+            (Pending::Drain { id }, outcome) => {
+                let errno = match outcome {
+                    Outcome::Timeout if self.in_contact() => libc::ETIMEDOUT,
+                    _ => libc::EHOSTUNREACH,
+                };
+                self.drain_failed(id, errno, format!("the drain was not applied: {outcome:?}"))?;
+            }
+            (Pending::Move { key }, Outcome::Applied(Reply::Moved { pins })) => {
+                let pinned = self.moving.remove(&key).unwrap_or_default();
+                let to = self.quiescing.remove(&key);
+                // The pins are this member's now, held by its sockets
+                // (each CLOSE releases one); the port is not.
+                self.held.extend(pinned);
+                self.held.remove(&key);
+                self.to_kernel(KernelCmd::Forget { key })?;
+                self.log(format_args!(
+                    "{key}: moved to {}, {pins} connections stay here",
+                    to.map_or_else(|| "?".to_string(), |m| m.to_string())
+                ));
+            }
+            (Pending::Move { key }, Outcome::Applied(reply)) => {
+                let pins = self.moving.remove(&key).unwrap_or_default();
+                self.unquiesce(key, &pins, format_args!("{reply:?}"))?;
+            }
+            // May still be applied: proposed again (a move applied twice
+            // gives the same answer), unless the drain is gone.
+            (Pending::Move { key }, outcome) => {
+                let pins = self.moving.remove(&key).unwrap_or_default();
+                match self.quiescing.get(&key).copied() {
+                    Some(to)
+                        if self.view.drains().iter().any(|(k, _)| *k == key)
+                            || self.view.owner(&key) == Some(to) =>
+                    {
+                        self.log(format_args!("{key}: move {outcome:?}, proposed again"));
+                        self.submit(
+                            Cmd::Move {
+                                key,
+                                from: self.me(),
+                                to,
+                                pins: pins.clone(),
+                            },
+                            Pending::Move { key },
+                        );
+                        self.moving.insert(key, pins);
+                    }
+                    _ => self.unquiesce(key, &pins, format_args!("{outcome:?}"))?,
+                }
+            }
+            (Pending::DrainAbort { key }, outcome) => {
+                if !matches!(outcome, Outcome::Applied(_)) {
+                    self.log(format_args!("{key}: cancelling the drain: {outcome:?}"));
+                }
             }
             (Pending::EndHold { member }, outcome) => {
                 self.log(format_args!(
@@ -715,13 +1023,17 @@ impl Node {
             }
             if fresh {
                 self.leases(now);
+                self.drain_timeouts(now);
             }
         } else {
             self.leading = None;
             // A new leader counts the holds' grace from when it sees them.
             self.holds_seen.clear();
+            self.drains_seen.clear();
         }
         self.check_fence()?;
+        self.drains_from_me()?;
+        self.drain_waits(now)?;
         if !self.ready {
             let caught_up = m.last_applied.map(|id| id.index) >= m.last_log_index;
             // A fenced member waits for the others' contact again, and a
@@ -877,10 +1189,18 @@ impl Node {
             self.log(format_args!("{key} is owned but not held here: released"));
             self.submit(Cmd::Release { member, key }, Pending::Release { key });
         }
+        // A standby of a drain to this member is held, not owned.
+        let standby: BTreeSet<Key> = self
+            .view
+            .drains()
+            .into_iter()
+            .filter(|(_, d)| d.to == member)
+            .map(|(k, _)| k)
+            .collect();
         let lost: Vec<Key> = self
             .held
             .iter()
-            .filter(|k| !mine.contains(k) && !self.busy(k))
+            .filter(|k| !mine.contains(k) && !self.busy(k) && !standby.contains(k))
             .copied()
             .collect();
         if !lost.is_empty() {
@@ -1044,6 +1364,10 @@ async fn serve(
         fenced: false,
         elected_at: None,
         holds_seen: BTreeMap::new(),
+        drains_seen: BTreeMap::new(),
+        drain_waits: BTreeMap::new(),
+        quiescing: BTreeMap::new(),
+        moving: BTreeMap::new(),
     };
     // No lead until this daemon knows the group's.
     node.update_lead()?;

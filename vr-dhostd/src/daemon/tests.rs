@@ -68,6 +68,12 @@ struct KernelState {
     leads: Vec<(Instant, Option<MemberId>)>,
     /// The keys the daemon told this kernel to forget.
     forgotten: Vec<Key>,
+    /// The connections this kernel's sockets have, by port.
+    conns: BTreeMap<Key, Vec<Key>>,
+    /// The copy's entries of each quiesced port when it was quiesced
+    /// (the port, then its pins), and the answers to drain requests.
+    quiesced: Vec<Key>,
+    drained: HashMap<u32, DrainResult>,
 }
 
 /// A kernel made of channels.
@@ -94,6 +100,16 @@ impl Kernel {
     }
 
     async fn claim(&mut self, key: Key) -> i32 {
+        let (errno, shown) = self.claim_shown(key).await;
+        if errno == 0 {
+            assert!(shown, "{key} granted before the kernel's copy showed it");
+        }
+        errno
+    }
+
+    /// A claim: its answer, and whether the kernel's copy showed the key
+    /// as this member's when it came (not for a drain's standby).
+    async fn claim_shown(&mut self, key: Key) -> (i32, bool) {
         self.next_cookie += 1;
         let cookie = self.next_cookie;
         self.state().claims.insert(cookie, key);
@@ -101,13 +117,23 @@ impl Kernel {
             .send(KernelEvent::Claim { cookie, key })
             .await
             .expect("daemon");
-        let (errno, shown) = self
-            .until("an answer", |s| s.answers.get(&cookie).copied())
-            .await;
-        if errno == 0 {
-            assert!(shown, "{key} granted before the kernel's copy showed it");
-        }
-        errno
+        self.until("an answer", |s| s.answers.get(&cookie).copied())
+            .await
+    }
+
+    /// A local drain request of `key` to `to`; its answer.
+    async fn drain(&self, id: u32, key: Key, to: MemberId, wait_ms: u32) -> DrainResult {
+        self.events
+            .send(KernelEvent::Drain {
+                id,
+                key,
+                to,
+                wait_ms,
+            })
+            .await
+            .expect("daemon");
+        self.until("a drain's answer", |s| s.drained.get(&id).cloned())
+            .await
     }
 
     async fn release(&self, key: Key) {
@@ -130,10 +156,36 @@ async fn kernel_task(
     me: MemberId,
     mut cmds: mpsc::UnboundedReceiver<KernelCmd>,
     state: Arc<std::sync::Mutex<KernelState>>,
+    events: mpsc::WeakSender<KernelEvent>,
 ) {
     while let Some(cmd) = cmds.recv().await {
+        // As the real kernel side: the pins first, then the port.
+        if let KernelCmd::Quiesce { key, to } = cmd {
+            let pins = {
+                let mut s = state.lock().expect("kernel state");
+                let pins = s.conns.get(&key).cloned().unwrap_or_default();
+                for &pin in &pins {
+                    s.copy.insert(pin, me);
+                }
+                s.copy.insert(key, to);
+                s.quiesced.push(key);
+                pins
+            };
+            let quiesced = KernelEvent::Quiesced {
+                key,
+                pins: Some(pins),
+            };
+            if let Some(events) = events.upgrade() {
+                let _ = events.send(quiesced).await;
+            }
+            continue;
+        }
         let mut s = state.lock().expect("kernel state");
         match cmd {
+            KernelCmd::Quiesce { .. } => {}
+            KernelCmd::Drained { id, result } => {
+                s.drained.insert(id, result);
+            }
             KernelCmd::Answer { cookie, errno } => {
                 let key = s.claims.get(&cookie).copied();
                 let shown = key.is_some_and(|k| s.copy.get(&k) == Some(&me));
@@ -233,7 +285,12 @@ fn start_with(cfg: Config, listener: TcpListener) -> Daemon {
     let (events, events_rx) = mpsc::channel(1024);
     let (cmds_tx, cmds_rx) = mpsc::unbounded_channel();
     let state = Arc::new(std::sync::Mutex::new(KernelState::default()));
-    tokio::spawn(kernel_task(member, cmds_rx, Arc::clone(&state)));
+    tokio::spawn(kernel_task(
+        member,
+        cmds_rx,
+        Arc::clone(&state),
+        events.downgrade(),
+    ));
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(run(cfg, listener, events_rx, cmds_tx, async {
         let _ = stopped.await;
@@ -728,6 +785,175 @@ async fn a_member_cut_off_fences_itself_and_loads_the_table_again() {
     d3.kernel.shows(port(8003), Some(M3)).await;
     assert_eq!(d3.kernel.claim(port(8004)).await, 0);
     ds.push(d3);
+    for d in ds.drain(..) {
+        d.stop().await.expect("stopped");
+    }
+}
+
+fn conn(p: u16, peer_port: u16) -> Key {
+    Key::connection(
+        A,
+        Proto::Tcp,
+        p,
+        IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7)),
+        peer_port,
+    )
+}
+
+#[tokio::test]
+async fn a_drain_moves_the_port_and_leaves_the_connections() {
+    let (_g, mut ds) = group().await;
+    assert_eq!(ds[1].kernel.claim(port(8060)).await, 0);
+    let pins = vec![conn(8060, 1000), conn(8060, 1001)];
+    ds[1].kernel.state().conns.insert(port(8060), pins.clone());
+    // Member 3 cannot bind the port before the drain.
+    assert_eq!(ds[2].kernel.claim(port(8060)).await, libc::EADDRINUSE);
+    // Member 1 asks; member 3 binds while the drain waits (a standby:
+    // the port stays member 2's everywhere until the move).
+    let asker = tokio::spawn({
+        let events = ds[0].kernel.events.clone();
+        async move {
+            events
+                .send(KernelEvent::Drain {
+                    id: 7,
+                    key: port(8060),
+                    to: M3,
+                    wait_ms: 8000,
+                })
+                .await
+        }
+    });
+    asker.await.expect("task").expect("daemon");
+    loop {
+        match ds[2].kernel.claim_shown(port(8060)).await {
+            (0, shown) => {
+                assert!(!shown, "a standby, not the owner");
+                break;
+            }
+            (errno, _) => assert_eq!(errno, libc::EADDRINUSE, "before the drain is applied"),
+        }
+        sleep(Duration::from_millis(50)).await;
+    }
+    let result = ds[0]
+        .kernel
+        .until("the drain's answer", |s| s.drained.get(&7).cloned())
+        .await;
+    assert_eq!(result, DrainResult::Moved { from: M2, pins: 2 });
+    for d in &ds {
+        d.kernel.shows(port(8060), Some(M3)).await;
+        for &pin in &pins {
+            d.kernel.shows(pin, Some(M2)).await;
+        }
+    }
+    assert_eq!(ds[1].kernel.state().quiesced, [port(8060)]);
+    assert!(ds[1].kernel.state().forgotten.contains(&port(8060)));
+    // A pinned connection closes: released everywhere.
+    ds[1].kernel.release(pins[0]).await;
+    for d in &ds {
+        d.kernel.shows(pins[0], None).await;
+        d.kernel.shows(pins[1], Some(M2)).await;
+    }
+    // Refusals: the port is member 3's now; no one owns 8061; a port is
+    // not a connection.
+    let r = ds[0].kernel.drain(8, port(8060), M3, 1000).await;
+    assert!(
+        matches!(
+            r,
+            DrainResult::Failed {
+                errno: libc::EALREADY,
+                ..
+            }
+        ),
+        "{r:?}"
+    );
+    let r = ds[1].kernel.drain(9, port(8061), M1, 1000).await;
+    assert!(
+        matches!(
+            r,
+            DrainResult::Failed {
+                errno: libc::ENOENT,
+                ..
+            }
+        ),
+        "{r:?}"
+    );
+    let r = ds[1].kernel.drain(10, pins[1], M1, 1000).await;
+    assert!(
+        matches!(
+            r,
+            DrainResult::Failed {
+                errno: libc::EINVAL,
+                ..
+            }
+        ),
+        "{r:?}"
+    );
+    for d in ds.drain(..) {
+        d.stop().await.expect("stopped");
+    }
+}
+
+#[tokio::test]
+async fn a_drain_without_a_target_socket_times_out_and_changes_nothing() {
+    let (_g, mut ds) = group().await;
+    assert_eq!(ds[1].kernel.claim(port(8070)).await, 0);
+    let r = ds[2].kernel.drain(1, port(8070), M1, 500).await;
+    assert!(
+        matches!(
+            r,
+            DrainResult::Failed {
+                errno: libc::ETIMEDOUT,
+                ..
+            }
+        ),
+        "{r:?}"
+    );
+    // The drain was cancelled before the answer: member 1's bind is
+    // refused, member 2 still owns the port.
+    assert_eq!(ds[0].kernel.claim(port(8070)).await, libc::EADDRINUSE);
+    for d in &ds {
+        d.kernel.shows(port(8070), Some(M2)).await;
+    }
+    assert!(ds[1].kernel.state().quiesced.is_empty());
+    for d in ds.drain(..) {
+        d.stop().await.expect("stopped");
+    }
+}
+
+#[tokio::test]
+async fn a_drained_source_that_dies_hands_the_port_to_the_standby() {
+    let (_g, mut ds) = group().await;
+    assert_eq!(ds[1].kernel.claim(port(8080)).await, 0);
+    // Member 2's daemon is gone (no quiesce will come), member 3 is bound.
+    let m2 = ds.remove(1);
+    let _ = m2.stop().await;
+    ds[0]
+        .kernel
+        .events
+        .send(KernelEvent::Drain {
+            id: 1,
+            key: port(8080),
+            to: M3,
+            wait_ms: 9000,
+        })
+        .await
+        .expect("daemon");
+    loop {
+        match ds[1].kernel.claim_shown(port(8080)).await {
+            (0, _) => break,
+            (libc::EADDRINUSE, _) => sleep(Duration::from_millis(50)).await,
+            (errno, _) => panic!("claim: {errno}"),
+        }
+    }
+    // Member 2's lease runs out: the standby owns the port.
+    let r = ds[0]
+        .kernel
+        .until("the drain's answer", |s| s.drained.get(&1).cloned())
+        .await;
+    assert_eq!(r, DrainResult::Moved { from: M2, pins: 0 });
+    for d in &ds {
+        d.kernel.shows(port(8080), Some(M3)).await;
+    }
     for d in ds.drain(..) {
         d.stop().await.expect("stopped");
     }

@@ -46,6 +46,30 @@ pub enum Cmd {
     /// `member`'s daemon is back (or its keys were released): its lease
     /// counts again.
     Unhold { member: MemberId },
+    /// Starts moving the port `key` from its owner to `to` (`vrctl dhost
+    /// drain`): `to`'s claim of it is then granted as a standby (its
+    /// socket binds; the port stays the owner's), and the owner answers
+    /// with a [`Cmd::Move`]. The leader cancels a drain not moved within
+    /// `wait_ms`. Refused `EINVAL` for a connection key, an unknown member
+    /// or address, `ENOENT` if no one owns the port, `EALREADY` if `to`
+    /// does, `EBUSY` if it is draining to another member.
+    Drain {
+        key: Key,
+        to: MemberId,
+        wait_ms: u32,
+    },
+    /// The drain of `key` from `from` to `to`, whose standby is bound:
+    /// `pins` (connections on the port) become `from`'s, then the port
+    /// `to`'s, in one entry; the drain ends. Again after it was applied:
+    /// nothing changes, the same reply.
+    Move {
+        key: Key,
+        from: MemberId,
+        to: MemberId,
+        pins: Vec<Key>,
+    },
+    /// Cancels the drain of `key`, if any.
+    DrainAbort { key: Key },
 }
 
 /// What a proposal gave, once applied.
@@ -58,9 +82,15 @@ pub enum Reply {
     /// The claim or the configuration was refused: the positive errno
     /// the claimer's kernel returns, and the owner for `EADDRINUSE`.
     Refused { errno: i32, owner: Option<MemberId> },
-    /// A configuration, release, hold or membership change: how many
-    /// ownerships it removed.
+    /// A configuration, release, hold, drain or membership change: how
+    /// many ownerships it removed.
     Done { released: usize },
+    /// A [`Cmd::Drain`] was applied (or was already going): the port's
+    /// owner, which moves it.
+    Draining { from: MemberId },
+    /// A [`Cmd::Move`] was applied: `pins` connections stay with the old
+    /// owner.
+    Moved { pins: usize },
 }
 
 openraft::declare_raft_types!(

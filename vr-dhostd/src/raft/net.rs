@@ -67,7 +67,7 @@ use super::{Cmd, Reply, TypeConfig};
 /// The first four bytes of every frame.
 pub const MAGIC: [u8; 4] = *b"VRDH";
 /// This protocol's version.
-pub const VERSION: u8 = 4;
+pub const VERSION: u8 = 5;
 const HEADER_LEN: usize = 10;
 /// The largest body: 32 MiB (snapshots are sent in chunks of at most
 /// openraft's `snapshot_max_chunk_size`, below it).

@@ -8,7 +8,7 @@
 //! applies the committed entries after it again (it keeps the committed
 //! log id, [`super::store`]).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Cursor;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -35,11 +35,26 @@ struct State {
     own: Option<Ownership>,
     /// The members whose daemon stopped to restart ([`Cmd::Hold`]).
     holds: BTreeSet<MemberId>,
+    /// The ports being drained ([`Cmd::Drain`]).
+    drains: BTreeMap<Key, Drain>,
     /// The kernel is told the changes: from [`View::send_replace`] on (the
     /// entries applied again when the daemon starts are in that Replace).
     kernel_on: bool,
     last_applied: Option<LogId>,
     membership: StoredMembership<u64, BasicNode>,
+}
+
+/// A port being moved from its owner to another member ([`Cmd::Drain`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Drain {
+    /// The port's owner when the drain started.
+    pub from: MemberId,
+    pub to: MemberId,
+    /// How long the drain may wait for `to`'s socket and the move.
+    pub wait_ms: u32,
+    /// `to` claimed the port: its socket is bound (a standby, not an
+    /// owner), `from` may move it.
+    pub standby: bool,
 }
 
 /// What a snapshot holds, postcard-encoded.
@@ -52,6 +67,18 @@ struct SnapshotData {
     /// Every ownership, in key order.
     entries: Vec<(Key, MemberId)>,
     /// The members held ([`Cmd::Hold`]), in order.
+    holds: Vec<MemberId>,
+    /// The drains, in key order.
+    drains: Vec<(Key, Drain)>,
+}
+
+/// A snapshot of protocol 4's daemons (no drains).
+#[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(Serialize))]
+struct SnapshotDataV4 {
+    config: Option<(Vec<IpAddr>, Vec<MemberId>)>,
+    seq: u64,
+    entries: Vec<(Key, MemberId)>,
     holds: Vec<MemberId>,
 }
 
@@ -66,15 +93,25 @@ struct SnapshotDataV3 {
 }
 
 impl SnapshotData {
-    /// Decodes a snapshot, of this version or of protocol 3's.
+    /// Decodes a snapshot, of this version or of protocol 4's or 3's.
     fn decode(bytes: &[u8]) -> postcard::Result<SnapshotData> {
         postcard::from_bytes(bytes).or_else(|e| {
+            if let Ok(old) = postcard::from_bytes::<SnapshotDataV4>(bytes) {
+                return Ok(SnapshotData {
+                    config: old.config,
+                    seq: old.seq,
+                    entries: old.entries,
+                    holds: old.holds,
+                    drains: Vec::new(),
+                });
+            }
             let old: SnapshotDataV3 = postcard::from_bytes(bytes).map_err(|_| e)?;
             Ok(SnapshotData {
                 config: old.config,
                 seq: old.seq,
                 entries: old.entries,
                 holds: Vec::new(),
+                drains: Vec::new(),
             })
         })
     }
@@ -128,13 +165,31 @@ impl State {
                 errno: db::Refusal::NotLead { addr: key.addr }.errno(),
                 owner: None,
             },
+            (Cmd::Drain { .. } | Cmd::Move { .. }, None) => Reply::Refused {
+                errno: libc::ENOENT,
+                owner: None,
+            },
             (
                 Cmd::Release { .. }
                 | Cmd::ReleaseAll { .. }
                 | Cmd::Hold { .. }
-                | Cmd::Unhold { .. },
+                | Cmd::Unhold { .. }
+                | Cmd::DrainAbort { .. },
                 None,
             ) => Reply::Done { released: 0 },
+            // The drain's target binds: a standby, the port stays its
+            // owner's until the move.
+            (Cmd::Claim { member, key }, Some(own))
+                if self
+                    .drains
+                    .get(key)
+                    .is_some_and(|d| d.to == *member && own.owner(key) == Some(d.from)) =>
+            {
+                if let Some(d) = self.drains.get_mut(key) {
+                    d.standby = true;
+                }
+                Reply::Granted
+            }
             (Cmd::Claim { member, key }, Some(own)) => match own.claim(*member, *key) {
                 Ok(Claimed::Granted(update)) => {
                     send(&[update]);
@@ -149,17 +204,115 @@ impl State {
             (Cmd::Release { member, key }, Some(own)) => {
                 let updates: Vec<Update> = own.release(*member, *key).into_iter().collect();
                 send(&updates);
-                Reply::Done {
-                    released: updates.len(),
+                let released = updates.len();
+                match self.drains.get_mut(key) {
+                    // The target's socket went before the move.
+                    Some(d) if d.to == *member => d.standby = false,
+                    // The source's listener went: the target takes over.
+                    Some(d) if d.from == *member && released > 0 => {
+                        let d = *d;
+                        self.drains.remove(key);
+                        if d.standby {
+                            send(&Self::hand_over(own, key, d.to));
+                        }
+                    }
+                    _ => {}
                 }
+                Reply::Done { released }
             }
             (Cmd::ReleaseAll { member }, Some(own)) => {
                 let updates = own.release_all(*member);
                 send(&updates);
                 self.holds.remove(member);
+                // Drains to the member end; those from it hand the port to
+                // a standby target at once.
+                let ended: Vec<(Key, Drain)> = self
+                    .drains
+                    .iter()
+                    .filter(|(_, d)| d.to == *member || d.from == *member)
+                    .map(|(k, d)| (*k, *d))
+                    .collect();
+                for (key, d) in ended {
+                    self.drains.remove(&key);
+                    if d.from == *member && d.standby {
+                        send(&Self::hand_over(own, &key, d.to));
+                    }
+                }
                 Reply::Done {
                     released: updates.len(),
                 }
+            }
+            (Cmd::Drain { key, to, wait_ms }, Some(own)) => {
+                let refused = |errno| Reply::Refused { errno, owner: None };
+                if key.remote.is_some() || own.check(*to, key).is_err() {
+                    return refused(libc::EINVAL);
+                }
+                let Some(from) = own.owner(key) else {
+                    return refused(libc::ENOENT);
+                };
+                if from == *to {
+                    return refused(libc::EALREADY);
+                }
+                match self.drains.get(key) {
+                    Some(d) if d.to == *to => Reply::Draining { from },
+                    Some(_) => refused(libc::EBUSY),
+                    None => {
+                        self.drains.insert(
+                            *key,
+                            Drain {
+                                from,
+                                to: *to,
+                                wait_ms: *wait_ms,
+                                standby: false,
+                            },
+                        );
+                        Reply::Draining { from }
+                    }
+                }
+            }
+            (
+                Cmd::Move {
+                    key,
+                    from,
+                    to,
+                    pins,
+                },
+                Some(own),
+            ) => {
+                let drain = Drain {
+                    from: *from,
+                    to: *to,
+                    wait_ms: 0,
+                    standby: true,
+                };
+                let drained = self
+                    .drains
+                    .get(key)
+                    .is_some_and(|d| Drain { wait_ms: 0, ..*d } == drain);
+                // Proposed again after it was applied: the same answer.
+                if !drained && own.owner(key) != Some(*to) {
+                    return Reply::Refused {
+                        errno: libc::ENOENT,
+                        owner: None,
+                    };
+                }
+                match own.move_port(*key, *from, *to, pins) {
+                    Ok(updates) => {
+                        send(&updates);
+                        self.drains.remove(key);
+                        Reply::Moved {
+                            pins: own.connections_of(key, *from).len(),
+                        }
+                    }
+                    Err(refusal) => Reply::Refused {
+                        errno: refusal.errno(),
+                        owner: refusal.owner(),
+                    },
+                }
+            }
+            (Cmd::DrainAbort { key }, Some(_)) => {
+                self.drains.remove(key);
+                Reply::Done { released: 0 }
             }
             (Cmd::Hold { member }, Some(own)) => {
                 if own.members().contains(member) {
@@ -171,6 +324,15 @@ impl State {
                 self.holds.remove(member);
                 Reply::Done { released: 0 }
             }
+        }
+    }
+
+    /// Grants the drained port `key`, which its owner gave up, to the
+    /// drain's target `to` (its socket is bound).
+    fn hand_over(own: &mut Ownership, key: &Key, to: MemberId) -> Vec<Update> {
+        match own.claim(to, *key) {
+            Ok(Claimed::Granted(update)) => vec![update],
+            _ => Vec::new(),
         }
     }
 
@@ -199,6 +361,7 @@ impl State {
             seq: snap.seq,
             entries: snap.entries,
             holds: self.holds.iter().copied().collect(),
+            drains: self.drains.iter().map(|(k, d)| (*k, *d)).collect(),
         }
     }
 
@@ -212,6 +375,7 @@ impl State {
             own
         });
         self.holds = data.holds.into_iter().collect();
+        self.drains = data.drains.into_iter().collect();
         self.last_applied = meta.last_log_id;
         self.membership = meta.last_membership.clone();
     }
@@ -303,6 +467,45 @@ impl View {
     /// Whether `member`'s daemon stopped to restart ([`Cmd::Hold`]).
     pub fn is_held(&self, member: MemberId) -> bool {
         self.0.lock().holds.contains(&member)
+    }
+
+    /// The drains, in key order.
+    pub fn drains(&self) -> Vec<(Key, Drain)> {
+        self.0.lock().drains.iter().map(|(k, d)| (*k, *d)).collect()
+    }
+
+    /// The owner of `key` (exactly that key).
+    pub fn owner(&self, key: &Key) -> Option<MemberId> {
+        self.0.lock().own.as_ref()?.owner(key)
+    }
+
+    /// The connections on the port of `key` that `member` owns.
+    pub fn connections_of(&self, key: &Key, member: MemberId) -> Vec<Key> {
+        self.0
+            .lock()
+            .own
+            .as_ref()
+            .map(|o| o.connections_of(key, member))
+            .unwrap_or_default()
+    }
+
+    /// Puts `keys` in the kernel back as the table has them (an
+    /// [`KernelCmd::Install`] of each owned key, a [`KernelCmd::Remove`]
+    /// of the others), under the state's lock: no change applied
+    /// meanwhile comes before. Nothing while the kernel is fenced. False
+    /// if the kernel queue is closed.
+    pub fn restore(&self, keys: &[Key]) -> bool {
+        let state = self.0.lock();
+        let Some(kernel) = self.0.kernel.as_ref().filter(|_| state.kernel_on) else {
+            return true;
+        };
+        keys.iter().all(|&key| {
+            let cmd = match state.own.as_ref().and_then(|o| o.owner(&key)) {
+                Some(owner) => KernelCmd::Install { key, owner },
+                None => KernelCmd::Remove { key },
+            };
+            kernel.send(cmd).is_ok()
+        })
     }
 
     /// Sends the kernel the whole table ([`KernelCmd::Replace`]), then
@@ -536,6 +739,7 @@ mod tests {
             seq: 7,
             entries: entries.clone(),
             holds: vec![MemberId(2)],
+            drains: Vec::new(),
         };
         let back = SnapshotData::decode(&postcard::to_stdvec(&v4).expect("encode")).expect("v4");
         assert_eq!(back.holds, [MemberId(2)]);

@@ -20,6 +20,7 @@ const A: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
 const A6: IpAddr = IpAddr::V6(Ipv6Addr::new(0xfd00, 9, 0, 0, 0, 0, 0, 1));
 const M1: MemberId = MemberId(1);
 const M2: MemberId = MemberId(2);
+const M3: MemberId = MemberId(3);
 
 struct Builder;
 
@@ -60,6 +61,10 @@ fn claim(member: MemberId, port: u16) -> Cmd {
         member,
         key: Key::bound(A, Proto::Tcp, port),
     }
+}
+
+fn claim_key(port: u16) -> Key {
+    Key::bound(A, Proto::Tcp, port)
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -146,6 +151,141 @@ fn apply_claims_in_log_order() {
         let (applied, _) = rt.block_on(sm.applied_state()).expect("applied");
         assert_eq!(applied, Some(log_id(1, 12)));
     }
+}
+
+/// A drain through the state machine: the target's claim is a standby
+/// (nothing reaches the kernel), the move installs the pins before the
+/// port; the cases that end a drain.
+#[test]
+fn apply_drains_in_log_order() {
+    use crate::daemon::KernelCmd;
+    let rt = runtime();
+    let peer = IpAddr::from([192, 0, 2, 7]);
+    let pin = |p| Key::connection(A, Proto::Tcp, 80, peer, p);
+    let p80 = claim_key(80);
+    let drain = |key, to| Cmd::Drain {
+        key,
+        to,
+        wait_ms: 1000,
+    };
+    let mv = |pins: Vec<Key>| Cmd::Move {
+        key: p80,
+        from: M2,
+        to: M3,
+        pins,
+    };
+    let cmds = vec![
+        Cmd::Configure {
+            addrs: vec![A],
+            members: vec![M1, M2, M3],
+        },
+        claim(M2, 80),
+        drain(claim_key(81), M3),
+        drain(p80, M2),
+        drain(pin(1), M3),
+        drain(p80, MemberId(9)),
+        drain(p80, M3),
+        drain(p80, M3),
+        drain(p80, M1),
+        // Not yet bound: no move.
+        mv(vec![pin(1)]),
+        claim(M1, 80),
+        claim(M3, 80),
+        claim(M3, 80),
+        mv(vec![pin(1), pin(2)]),
+        mv(vec![pin(1), pin(2)]),
+        claim(M2, 81),
+        drain(claim_key(81), M1),
+        claim(M1, 81),
+        // The source's listener closes: the standby takes the port.
+        Cmd::Release {
+            member: M2,
+            key: claim_key(81),
+        },
+        claim(M2, 82),
+        drain(claim_key(82), M1),
+        Cmd::DrainAbort { key: claim_key(82) },
+        claim(M1, 82),
+        drain(claim_key(82), M3),
+        claim(M3, 82),
+        // The source is lost: the standby takes the port.
+        Cmd::ReleaseAll { member: M2 },
+    ];
+    let refused = |errno| Reply::Refused { errno, owner: None };
+    let expect = vec![
+        Reply::Done { released: 0 },
+        Reply::Granted,
+        refused(libc::ENOENT),
+        refused(libc::EALREADY),
+        refused(libc::EINVAL),
+        refused(libc::EINVAL),
+        Reply::Draining { from: M2 },
+        Reply::Draining { from: M2 },
+        refused(libc::EBUSY),
+        refused(libc::ENOENT),
+        Reply::Refused {
+            errno: libc::EADDRINUSE,
+            owner: Some(M2),
+        },
+        Reply::Granted,
+        Reply::Granted,
+        Reply::Moved { pins: 2 },
+        Reply::Moved { pins: 2 },
+        Reply::Granted,
+        Reply::Draining { from: M2 },
+        Reply::Granted,
+        Reply::Done { released: 1 },
+        Reply::Granted,
+        Reply::Draining { from: M2 },
+        Reply::Done { released: 0 },
+        Reply::Refused {
+            errno: libc::EADDRINUSE,
+            owner: Some(M2),
+        },
+        Reply::Draining { from: M2 },
+        Reply::Granted,
+        Reply::Done { released: 3 },
+    ];
+    let dir = TempDir::new();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut sm =
+        StateMachine::with_kernel(store::open(&dir.file()).expect("open"), tx).expect("sm");
+    let view = sm.view();
+    assert!(view.send_replace());
+    let entries: Vec<_> = (1u64..).zip(cmds).map(|(i, cmd)| normal(i, cmd)).collect();
+    let replies = rt.block_on(sm.apply(entries)).expect("apply");
+    assert_eq!(replies, expect);
+    let mut sent = Vec::new();
+    while let Ok(cmd) = rx.try_recv() {
+        sent.push(cmd);
+    }
+    let install = |key, owner| KernelCmd::Install { key, owner };
+    let remove = |key| KernelCmd::Remove { key };
+    assert_eq!(
+        sent,
+        [
+            KernelCmd::Replace {
+                entries: Vec::new()
+            },
+            install(p80, M2),
+            // The move: the pins first, the port last; a standby
+            // claim and a move again install nothing.
+            install(pin(1), M2),
+            install(pin(2), M2),
+            install(p80, M3),
+            install(claim_key(81), M2),
+            remove(claim_key(81)),
+            install(claim_key(81), M1),
+            install(claim_key(82), M2),
+            // The source's keys go, in key order; the standby gets 82.
+            remove(pin(1)),
+            remove(pin(2)),
+            remove(claim_key(82)),
+            install(claim_key(82), M3),
+        ]
+    );
+    assert!(view.drains().is_empty());
+    assert_eq!(view.owner(&p80), Some(M3));
 }
 
 /// A snapshot carries the configuration and the ownerships; another
@@ -519,7 +659,7 @@ fn wire_format() {
         .expect("write");
     assert_eq!(
         frame,
-        [b'V', b'R', b'D', b'H', 4, 1, 0, 0, 0, 4, 4, 2, 0x82, 0x02]
+        [b'V', b'R', b'D', b'H', 5, 1, 0, 0, 0, 4, 5, 2, 0x82, 0x02]
     );
     let (t, back) = rt
         .block_on(read_frame(&mut frame.as_slice(), 64))
@@ -544,6 +684,51 @@ fn wire_format() {
         postcard::to_stdvec(&Cmd::Unhold { member: M2 }).expect("encode"),
         [5, 2]
     );
+    // variants 6, 7 and 8 (version 5): the key as above, member 3,
+    // wait 1000 ms (varint e8 07); from 2, to 3, one pin (remote Some,
+    // V4 192.0.2.7, port 4000 = a0 1f)
+    assert_eq!(
+        postcard::to_stdvec(&Cmd::Drain {
+            key: claim_key(80),
+            to: M3,
+            wait_ms: 1000
+        })
+        .expect("encode"),
+        [6, 0, 10, 0, 0, 1, 0, 80, 0, 3, 0xe8, 0x07]
+    );
+    let pin = Key::connection(
+        claim_key(80).addr,
+        Proto::Tcp,
+        80,
+        IpAddr::from([192, 0, 2, 7]),
+        4000,
+    );
+    assert_eq!(
+        postcard::to_stdvec(&Cmd::Move {
+            key: claim_key(80),
+            from: M2,
+            to: M3,
+            pins: vec![pin]
+        })
+        .expect("encode"),
+        [
+            7, 0, 10, 0, 0, 1, 0, 80, 0, 2, 3, 1, 0, 10, 0, 0, 1, 0, 80, 1, 0, 192, 0, 2, 7, 0xa0,
+            0x1f
+        ]
+    );
+    assert_eq!(
+        postcard::to_stdvec(&Cmd::DrainAbort { key: claim_key(80) }).expect("encode"),
+        [8, 0, 10, 0, 0, 1, 0, 80, 0]
+    );
+    // variants 4 and 5: Draining from 2, Moved with 3 pins
+    assert_eq!(
+        postcard::to_stdvec(&Reply::Draining { from: M2 }).expect("encode"),
+        [4, 2]
+    );
+    assert_eq!(
+        postcard::to_stdvec(&Reply::Moved { pins: 3 }).expect("encode"),
+        [5, 3]
+    );
     // variant 2, errno 98 (zigzag 196), Some(member 1)
     let reply = Reply::Refused {
         errno: libc::EADDRINUSE,
@@ -554,16 +739,16 @@ fn wire_format() {
         [2, 0xc4, 1, 1, 1]
     );
 
-    // Protocol 3's frames (no hold) are refused, with a message saying
+    // Protocol 4's frames (no drain) are refused, with a message saying
     // so.
     let mut v3 = frame.clone();
-    v3[4] = 3;
+    v3[4] = 4;
     let err = rt
         .block_on(read_frame(&mut v3.as_slice(), 64))
         .expect_err("version 3");
     assert_eq!(
         err.to_string(),
-        "protocol version 3 is not supported (only 4)"
+        "protocol version 4 is not supported (only 5)"
     );
     // A body above the limit of its type is refused before it is read.
     let mut big = frame;
