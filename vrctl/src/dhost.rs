@@ -2,11 +2,15 @@
 //! `vrctl dhost`: distributed addresses and the kernel's copy of the
 //! ownership database. Its CLI and arguments, its requests and their
 //! output. The messages and decoded entries are the library's
-//! ([`vr_netlink::dhost_nl`]), under the same names here.
+//! ([`vr_netlink::dhost_nl`]), under the same names here. `dhost drain`
+//! asks vr-dhostd instead, one line each way on its control socket.
 
 use std::ffi::OsString;
-use std::io::Write;
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, SocketAddr};
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::net::{SocketAddr as UnixSocketAddr, UnixStream};
+use std::time::Duration;
 
 use clap::Subcommand;
 use serde::Serialize;
@@ -14,6 +18,7 @@ use vr_netlink::args::{
     parse_member, parse_number, parse_vr_id, set_once, split, unexpected, utf8,
 };
 pub use vr_netlink::dhost_nl::*;
+use vr_netlink::MEMBER_MAX;
 
 use crate::ctx::{Ctx, Format};
 use crate::error::{self, Error};
@@ -92,6 +97,16 @@ array of {addr, vr, ifindex, ifname, member, lead, role}."
         #[command(subcommand)]
         command: OwnerCommand,
     },
+    /// Move a port of a distributed address to another member (asks vr-dhostd)
+    #[command(
+        override_usage = "vrctl dhost drain <ADDR> tcp|udp <PORT> to <MEMBER> [wait <MS>]",
+        after_help = DRAIN_HELP
+    )]
+    Drain {
+        /// ADDR tcp|udp PORT, to MEMBER, wait MS
+        #[arg(required = true, value_name = "ARGS")]
+        args: Vec<OsString>,
+    },
     /// Moved: the ownership-sync daemon is vr-dhostd(8) now (a usage
     /// error that says so)
     #[command(hide = true)]
@@ -100,6 +115,18 @@ array of {addr, vr, ifindex, ifname, member, lead, role}."
         args: Vec<OsString>,
     },
 }
+
+const DRAIN_HELP: &str = "\
+The vr-dhostd(8) of the VR of ADDR (an IPv4 or IPv6 distributed address,
+see dhost show) moves port PORT (1-65535) of ADDR to member MEMBER
+(1-65535) once MEMBER's kernel has a socket bound to the port: while the
+drain waits, MEMBER's bind is granted as a standby. The connections
+established by then stay with the old owner, through an entry each, until
+they close; new connections go to MEMBER. MS (1-600000, default 10000) is
+how long to wait for MEMBER's socket; the drain is cancelled then
+(ETIMEDOUT). Any member can run it, as the user of the daemon or root.
+Prints \"tcp ADDR:PORT moved to member MEMBER; N connections stay with
+member FROM\"; with -j an object {addr, proto, port, to, from, pins}.";
 
 const OWNER_ARGS_HELP: &str = "\
 ADDR is an IPv4 or IPv6 address. PORT is one port or a range FIRST-LAST
@@ -153,6 +180,7 @@ enum DhostRequest {
     Show,
     Owner(OwnerOp, OwnerArgs),
     OwnerShow,
+    Drain(DhostDrain),
 }
 
 /// Parses the arguments of a `vrctl dhost` command; a bad argument is a
@@ -167,6 +195,9 @@ fn dhost_request(command: &DhostCommand) -> error::Result<DhostRequest> {
             DhostRequest::Del(parse_dhost_del(args).map_err(usage(&["dhost", "del"]))?)
         }
         DhostCommand::Show => DhostRequest::Show,
+        DhostCommand::Drain { args } => {
+            DhostRequest::Drain(parse_dhost_drain(args).map_err(usage(&["dhost", "drain"]))?)
+        }
         DhostCommand::Owner { command } => match command {
             OwnerCommand::Add { args } => DhostRequest::Owner(
                 OwnerOp::Add,
@@ -208,6 +239,7 @@ pub fn run(ctx: &mut Ctx, command: Command, fmt: Format, out: &mut dyn Write) ->
         DhostRequest::Show => show(ctx, fmt, out),
         DhostRequest::Owner(op, args) => owner_modify(ctx, op, &args),
         DhostRequest::OwnerShow => owner_show(ctx, fmt, out),
+        DhostRequest::Drain(args) => drain(ctx, &args, fmt, out),
     }
 }
 
@@ -264,6 +296,262 @@ pub fn owner_show(ctx: &mut Ctx, fmt: Format, out: &mut dyn Write) -> error::Res
     write_out(out, &text)
 }
 
+/// `dhost drain`: the VR of the address from the kernel, then the request
+/// to the vr-dhostd of that VR, which answers once the port moved (or
+/// the drain failed).
+pub fn drain(
+    ctx: &mut Ctx,
+    args: &DhostDrain,
+    fmt: Format,
+    out: &mut dyn Write,
+) -> error::Result<()> {
+    let vr = drain_vr(&dhosts(ctx.genl()?)?, args.addr)?;
+    match ask_daemon(vr, &drain_request_line(args), args.wait_ms)? {
+        DrainAnswer::Moved { from, pins } => {
+            let text = if fmt.json {
+                drain_json(args, from, pins, fmt.pretty).map_err(json_error)?
+            } else {
+                drain_text(args, from, pins)
+            };
+            write_out(out, &text)
+        }
+        // The daemon's refusal, printed as the kernel's are.
+        DrainAnswer::Refused { errno, text } => Err(Error::Netlink(vr_netlink::Error::Kernel {
+            errno,
+            msg: (!text.is_empty()).then_some(text),
+        })),
+    }
+}
+
+/// An error of `dhost drain` printed as a refusal of the kernel is:
+/// `MSG (strerror)`.
+fn drain_error(errno: i32, msg: String) -> Error {
+    Error::Netlink(vr_netlink::Error::Kernel {
+        errno,
+        msg: Some(msg),
+    })
+}
+
+/// The VR of the distributed address `addr` among `dhosts` (a dump of
+/// the kernel's): ENOENT if it is not distributed, EINVAL if it is in
+/// several VRs (`dhost drain` cannot choose).
+fn drain_vr(dhosts: &[Dhost], addr: IpAddr) -> error::Result<u32> {
+    let mut vrs: Vec<u32> = dhosts
+        .iter()
+        .filter(|d| d.addr.to_canonical() == addr)
+        .map(|d| d.vr)
+        .collect();
+    vrs.sort_unstable();
+    vrs.dedup();
+    match vrs[..] {
+        [vr] => Ok(vr),
+        [] => Err(drain_error(
+            libc::ENOENT,
+            format!("{addr} is not a distributed address"),
+        )),
+        _ => Err(drain_error(
+            libc::EINVAL,
+            format!(
+                "{addr} is a distributed address of several VRs ({})",
+                vrs.iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    }
+}
+
+/// The abstract name (without its leading NUL) of the control socket of
+/// the vr-dhostd of VR `vr`.
+pub fn drain_socket_name(vr: u32) -> String {
+    format!("vr-dhostd/vr{vr}")
+}
+
+/// How much longer than the drain's own wait vrctl waits for the answer.
+const DRAIN_ANSWER_GRACE_MS: u64 = 5000;
+
+/// The longest answer line of the daemon, newline included.
+const DRAIN_ANSWER_MAX: usize = 4096;
+
+/// Sends `request` (one line) to the vr-dhostd of VR `vr` and reads its
+/// answer (one line), waiting `wait_ms` and a grace period for it.
+fn ask_daemon(vr: u32, request: &str, wait_ms: u32) -> error::Result<DrainAnswer> {
+    let name = UnixSocketAddr::from_abstract_name(drain_socket_name(vr))
+        .map_err(|e| Error::io("cannot name the socket of vr-dhostd", e))?;
+    let timeout = Duration::from_millis(u64::from(wait_ms) + DRAIN_ANSWER_GRACE_MS);
+    exchange(&name, vr, request, timeout)
+}
+
+/// The exchange of [`ask_daemon`] on the socket `name`, the answer awaited
+/// for `timeout`.
+fn exchange(
+    name: &UnixSocketAddr,
+    vr: u32,
+    request: &str,
+    timeout: Duration,
+) -> error::Result<DrainAnswer> {
+    let stream = UnixStream::connect_addr(name).map_err(|e| {
+        let errno = e.raw_os_error().unwrap_or(libc::EIO);
+        match errno {
+            libc::ECONNREFUSED | libc::ENOENT => {
+                drain_error(errno, format!("no vr-dhostd runs for VR {vr}"))
+            }
+            _ => drain_error(errno, format!("cannot connect to the vr-dhostd of VR {vr}")),
+        }
+    })?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .map_err(|e| Error::io("cannot set the timeout of the vr-dhostd socket", e))?;
+    (&stream)
+        .write_all(request.as_bytes())
+        .map_err(|e| Error::io("cannot send the request to vr-dhostd", e))?;
+    let line = match read_answer(&stream) {
+        Ok(Some(line)) => line,
+        Ok(None) => {
+            return Err(Error::io(
+                "vr-dhostd gave no answer",
+                io::Error::new(io::ErrorKind::UnexpectedEof, "it closed the connection"),
+            ))
+        }
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
+            return Err(Error::io(
+                "vr-dhostd gave no answer",
+                io::Error::from_raw_os_error(libc::ETIMEDOUT),
+            ))
+        }
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+            return Err(Error::io("unexpected answer from vr-dhostd", e))
+        }
+        Err(e) => return Err(Error::io("cannot read the answer of vr-dhostd", e)),
+    };
+    let line = String::from_utf8_lossy(&line);
+    parse_drain_answer(&line).ok_or_else(|| {
+        Error::io(
+            "unexpected answer from vr-dhostd",
+            io::Error::new(io::ErrorKind::InvalidData, format!("{line:?}")),
+        )
+    })
+}
+
+/// Reads one line, up to its newline (dropped) and at most
+/// [`DRAIN_ANSWER_MAX`] bytes with it: None at the end of the input before
+/// a newline, an InvalidData error for a longer line.
+fn read_answer(r: impl Read) -> io::Result<Option<Vec<u8>>> {
+    let mut line = Vec::new();
+    BufReader::new(r.take(DRAIN_ANSWER_MAX as u64)).read_until(b'\n', &mut line)?;
+    if line.pop() == Some(b'\n') {
+        return Ok(Some(line));
+    }
+    if line.len() + 1 >= DRAIN_ANSWER_MAX {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("a line longer than {DRAIN_ANSWER_MAX} bytes"),
+        ));
+    }
+    Ok(None)
+}
+
+/// The request line of `dhost drain` to vr-dhostd, newline included:
+/// `drain ADDR tcp|udp PORT to MEMBER wait MS`, ADDR as `IpAddr` prints
+/// it (an IPv6 address without brackets).
+pub fn drain_request_line(d: &DhostDrain) -> String {
+    format!(
+        "drain {} {} {} to {} wait {}\n",
+        d.addr,
+        proto_name(u32::from(d.proto)),
+        d.port,
+        d.to,
+        d.wait_ms
+    )
+}
+
+/// The answer of vr-dhostd to a drain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DrainAnswer {
+    /// `ok from FROM pins N`: the port moved from member FROM, which keeps
+    /// N connections.
+    Moved { from: u32, pins: u32 },
+    /// `error ERRNO TEXT`: the drain failed; ERRNO is a positive errno,
+    /// TEXT (maybe empty) says why.
+    Refused { errno: i32, text: String },
+}
+
+/// Parses an answer line of vr-dhostd (without its newline); None for
+/// anything else than the two forms of [`DrainAnswer`].
+pub fn parse_drain_answer(line: &str) -> Option<DrainAnswer> {
+    /// Decimal digits only (no sign, no blank).
+    fn number<T: std::str::FromStr>(s: &str) -> Option<T> {
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        s.parse().ok()
+    }
+    if let Some(rest) = line.strip_prefix("ok ") {
+        let words: Vec<&str> = rest.split(' ').collect();
+        let ["from", from, "pins", pins] = words[..] else {
+            return None;
+        };
+        let from = number(from).filter(|f| (1..=MEMBER_MAX).contains(f))?;
+        return Some(DrainAnswer::Moved {
+            from,
+            pins: number(pins)?,
+        });
+    }
+    let rest = line.strip_prefix("error ")?;
+    let (errno, text) = rest.split_once(' ').unwrap_or((rest, ""));
+    Some(DrainAnswer::Refused {
+        errno: number(errno).filter(|&e: &i32| e > 0)?,
+        text: text.to_owned(),
+    })
+}
+
+/// `vrctl dhost drain`'s line, e.g. `tcp 10.9.0.100:8060 moved to member
+/// 3; 20 connections stay with member 2`.
+pub fn drain_text(d: &DhostDrain, from: u32, pins: u32) -> String {
+    format!(
+        "{} {} moved to member {}; {pins} connections stay with member {from}\n",
+        proto_name(u32::from(d.proto)),
+        SocketAddr::new(d.addr, d.port),
+        d.to
+    )
+}
+
+#[derive(Serialize)]
+struct DrainJson {
+    addr: IpAddr,
+    proto: String,
+    port: u16,
+    to: u32,
+    from: u32,
+    pins: u32,
+}
+
+/// `vrctl -j dhost drain`: one JSON object.
+pub fn drain_json(
+    d: &DhostDrain,
+    from: u32,
+    pins: u32,
+    pretty: bool,
+) -> serde_json::Result<String> {
+    to_json(
+        &DrainJson {
+            addr: d.addr,
+            proto: proto_name(u32::from(d.proto)),
+            port: d.port,
+            to: d.to,
+            from,
+            pins,
+        },
+        pretty,
+    )
+}
+
 /// `vrctl dhost set ADDR dev IFNAME member N lead M`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DhostSet {
@@ -280,6 +568,25 @@ pub struct DhostDel {
     /// IPv4 or IPv6; never an IPv4-mapped IPv6 address.
     pub addr: IpAddr,
     pub vr: Option<u32>,
+}
+
+/// The default wait of `dhost drain`, in ms.
+pub const DRAIN_WAIT_MS: u32 = 10_000;
+
+/// The longest wait of `dhost drain`, in ms.
+pub const DRAIN_WAIT_MAX_MS: u32 = 600_000;
+
+/// `vrctl dhost drain ADDR tcp|udp PORT to MEMBER [wait MS]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DhostDrain {
+    /// IPv4 or IPv6; never an IPv4-mapped IPv6 address.
+    pub addr: IpAddr,
+    pub proto: u8,
+    pub port: u16,
+    /// The member the port goes to.
+    pub to: u32,
+    /// How long the daemon waits for the socket of `to`.
+    pub wait_ms: u32,
 }
 
 /// An IPv4 (`A.B.C.D`) or IPv6 address; an IPv4-mapped IPv6 one
@@ -458,6 +765,42 @@ pub fn parse_owner(op: OwnerOp, args: &[OsString]) -> Result<OwnerArgs, String> 
         port_last,
         remote,
         member,
+    })
+}
+
+/// Parses `ADDR tcp|udp PORT` (in this order, the keywords may come
+/// between them), `to MEMBER` and the optional `wait MS`. A drain moves
+/// one port, not a range.
+pub fn parse_dhost_drain(args: &[OsString]) -> Result<DhostDrain, String> {
+    let split = split(args, &["to", "wait"])?;
+    let mut positional = split.positional.into_iter();
+    let mut next = |missing: &str| positional.next().ok_or_else(|| missing.to_string());
+    let addr = parse_addr(next("an address is required")?)?;
+    let proto = parse_proto(next("a protocol is required (tcp or udp)")?)?;
+    let (port, last) = parse_ports(next("a port is required")?)?;
+    if last.is_some() {
+        return Err("a drain moves one port, not a port range".into());
+    }
+    if let Some(arg) = positional.next() {
+        return Err(unexpected(arg));
+    }
+    let (mut to, mut wait_ms) = (None, None);
+    for (keyword, value) in split.keywords {
+        match keyword {
+            "to" => set_once(&mut to, parse_member(value, "member id")?, "\"to\"")?,
+            _ => set_once(
+                &mut wait_ms,
+                parse_number(value, "wait", DRAIN_WAIT_MAX_MS)?,
+                "\"wait\"",
+            )?,
+        }
+    }
+    Ok(DhostDrain {
+        addr,
+        proto,
+        port,
+        to: to.ok_or("\"to <MEMBER>\" is required")?,
+        wait_ms: wait_ms.unwrap_or(DRAIN_WAIT_MS),
     })
 }
 
@@ -1663,6 +2006,15 @@ mod tests {
             dhost(&["owner", "show"]),
             Ok(DhostRequest::OwnerShow)
         ));
+        assert!(matches!(
+            dhost(&["drain", "10.0.0.100", "tcp", "80", "to", "3"]),
+            Ok(DhostRequest::Drain(DhostDrain {
+                port: 80,
+                to: 3,
+                wait_ms: DRAIN_WAIT_MS,
+                ..
+            }))
+        ));
         // Global options anywhere, also among the keywords.
         let cli = crate::Cli::try_parse_from(["vrctl", "dhost", "owner", "show", "-j", "-p"])
             .expect("parses");
@@ -1680,6 +2032,9 @@ mod tests {
         assert_eq!(msg, "\"member <N>\" is required");
         let (cmd, _) = dhost_usage_error(&["del", "10.0.0.1000"]);
         assert_eq!(cmd, ["dhost", "del"]);
+        let (cmd, msg) = dhost_usage_error(&["drain", "10.0.0.100", "tcp", "80"]);
+        assert_eq!(cmd, ["dhost", "drain"]);
+        assert_eq!(msg, "\"to <MEMBER>\" is required");
         let (cmd, msg) = dhost_usage_error(&["owner", "add", "10.0.0.100", "tcp", "9-8"]);
         assert_eq!(cmd, ["dhost", "owner", "add"]);
         assert!(msg.contains("the last port is below the first"), "{msg}");
@@ -1731,6 +2086,10 @@ mod tests {
             ),
             (&["dhost", "del"], "vrctl dhost del <ADDR> [vr <VR>]"),
             (
+                &["dhost", "drain"],
+                "vrctl dhost drain <ADDR> tcp|udp <PORT> to <MEMBER> [wait <MS>]",
+            ),
+            (
                 &["dhost", "owner", "add"],
                 "vrctl dhost owner add <ADDR> tcp|udp <PORT>[-<LAST>] member <N> \
                  [remote <RADDR>:<RPORT>|[<RADDR6>]:<RPORT>] [vr <VR>]",
@@ -1746,5 +2105,438 @@ mod tests {
             let text = e.render().to_string();
             assert!(text.contains(usage), "{text}");
         }
+    }
+
+    fn drain_args(args: &[&str]) -> Result<DhostDrain, String> {
+        parse_dhost_drain(&os(args))
+    }
+
+    #[test]
+    fn drain_arguments() {
+        let want = DhostDrain {
+            addr: ADDR.into(),
+            proto: IPPROTO_TCP,
+            port: 8060,
+            to: 3,
+            wait_ms: DRAIN_WAIT_MS,
+        };
+        assert_eq!(
+            drain_args(&["10.0.0.100", "tcp", "8060", "to", "3"]),
+            Ok(want.clone())
+        );
+        // Keywords in any order, between the positional arguments too.
+        assert_eq!(
+            drain_args(&["to", "3", "10.0.0.100", "tcp", "wait", "20000", "8060"]),
+            Ok(DhostDrain {
+                wait_ms: 20000,
+                ..want.clone()
+            })
+        );
+        // An IPv4-mapped address is that IPv4 address; a range of one
+        // port is that port.
+        assert_eq!(
+            drain_args(&["::ffff:10.0.0.100", "tcp", "8060-8060", "to", "3"]),
+            Ok(want.clone())
+        );
+        assert_eq!(
+            drain_args(&[
+                "fd00:9::100",
+                "udp",
+                "65535",
+                "to",
+                "65535",
+                "wait",
+                "600000"
+            ]),
+            Ok(DhostDrain {
+                addr: ADDR6.into(),
+                proto: IPPROTO_UDP,
+                port: 65535,
+                to: 65535,
+                wait_ms: DRAIN_WAIT_MAX_MS,
+            })
+        );
+        assert_eq!(
+            drain_args(&["10.0.0.100", "tcp", "1", "to", "1", "wait", "1"])
+                .map(|d| (d.port, d.to, d.wait_ms)),
+            Ok((1, 1, 1))
+        );
+    }
+
+    #[test]
+    fn drain_argument_errors() {
+        for (args, msg) in [
+            (&["to", "3"][..], "an address is required"),
+            (
+                &["10.0.0.100", "to", "3"],
+                "a protocol is required (tcp or udp)",
+            ),
+            (&["10.0.0.100", "tcp", "to", "3"], "a port is required"),
+            (&["10.0.0.100", "tcp", "80"], "\"to <MEMBER>\" is required"),
+            (
+                &["10.0.0.100", "tcp", "80", "3"],
+                "unexpected argument \"3\"",
+            ),
+            (
+                &["10.0.0.100", "tcp", "80", "member", "3"],
+                "unexpected argument \"member\"",
+            ),
+            (&["10.0.0.100", "tcp", "80", "to"], "\"to\" needs a value"),
+            (
+                &["10.0.0.100", "tcp", "80", "to", "3", "to", "4"],
+                "\"to\" given twice",
+            ),
+            (
+                &[
+                    "10.0.0.100",
+                    "tcp",
+                    "80",
+                    "to",
+                    "3",
+                    "wait",
+                    "1",
+                    "wait",
+                    "2",
+                ],
+                "\"wait\" given twice",
+            ),
+            (
+                &["10.0.0.1000", "tcp", "80", "to", "3"],
+                "invalid address \"10.0.0.1000\" (expected an IPv4 or IPv6 address)",
+            ),
+            (
+                &["[fd00:9::100]", "tcp", "80", "to", "3"],
+                "invalid address \"[fd00:9::100]\"",
+            ),
+            (
+                &["10.0.0.100", "sctp", "80", "to", "3"],
+                "invalid protocol \"sctp\" (expected tcp or udp)",
+            ),
+            (
+                &["10.0.0.100", "tcp", "0", "to", "3"],
+                "invalid port \"0\" (expected 1-65535)",
+            ),
+            (
+                &["10.0.0.100", "tcp", "65536", "to", "3"],
+                "invalid port \"65536\" (expected 1-65535)",
+            ),
+            (
+                &["10.0.0.100", "tcp", "http", "to", "3"],
+                "invalid port \"http\"",
+            ),
+            (
+                &["10.0.0.100", "tcp", "80-90", "to", "3"],
+                "a drain moves one port, not a port range",
+            ),
+            (
+                &["10.0.0.100", "tcp", "90-80", "to", "3"],
+                "invalid port range \"90-80\"",
+            ),
+            (
+                &["10.0.0.100", "tcp", "80", "to", "0"],
+                "invalid member id \"0\" (expected 1-65535)",
+            ),
+            (
+                &["10.0.0.100", "tcp", "80", "to", "65536"],
+                "invalid member id \"65536\" (expected 1-65535)",
+            ),
+            (
+                &["10.0.0.100", "tcp", "80", "to", "+3"],
+                "invalid member id \"+3\"",
+            ),
+            (
+                &["10.0.0.100", "tcp", "80", "to", "3", "wait", "0"],
+                "invalid wait \"0\" (expected 1-600000)",
+            ),
+            (
+                &["10.0.0.100", "tcp", "80", "to", "3", "wait", "600001"],
+                "invalid wait \"600001\" (expected 1-600000)",
+            ),
+            (
+                &["10.0.0.100", "tcp", "80", "to", "3", "wait", "5s"],
+                "invalid wait \"5s\"",
+            ),
+            (
+                &["10.0.0.100", "tcp", "80", "to", "3", "vr", "1"],
+                "unexpected argument \"vr\"",
+            ),
+        ] {
+            match drain_args(args) {
+                Err(e) => assert!(e.contains(msg), "{args:?}: {e}"),
+                Ok(a) => panic!("{args:?} parsed as {a:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn drain_request_lines() {
+        let line = |args: &[&str]| drain_request_line(&drain_args(args).expect("valid"));
+        assert_eq!(
+            line(&["10.0.0.100", "tcp", "8060", "to", "3"]),
+            "drain 10.0.0.100 tcp 8060 to 3 wait 10000\n"
+        );
+        assert_eq!(
+            line(&["::ffff:10.0.0.100", "udp", "53", "to", "2", "wait", "1"]),
+            "drain 10.0.0.100 udp 53 to 2 wait 1\n"
+        );
+        // IPv6 as IpAddr prints it: compressed, lowercase, no brackets.
+        assert_eq!(
+            line(&[
+                "FD00:9:0:0:0:0:0:100",
+                "tcp",
+                "80",
+                "to",
+                "65535",
+                "wait",
+                "600000"
+            ]),
+            "drain fd00:9::100 tcp 80 to 65535 wait 600000\n"
+        );
+        assert_eq!(drain_socket_name(0), "vr-dhostd/vr0");
+        assert_eq!(drain_socket_name(65535), "vr-dhostd/vr65535");
+    }
+
+    #[test]
+    fn drain_answers() {
+        use DrainAnswer::{Moved, Refused};
+        for (line, want) in [
+            ("ok from 2 pins 20", Moved { from: 2, pins: 20 }),
+            (
+                "ok from 65535 pins 0",
+                Moved {
+                    from: 65535,
+                    pins: 0,
+                },
+            ),
+            (
+                "error 110 member 3 bound no socket to the port in 10000 ms",
+                Refused {
+                    errno: libc::ETIMEDOUT,
+                    text: "member 3 bound no socket to the port in 10000 ms".into(),
+                },
+            ),
+            (
+                "error 16 port  already draining",
+                Refused {
+                    errno: libc::EBUSY,
+                    text: "port  already draining".into(),
+                },
+            ),
+            (
+                "error 2",
+                Refused {
+                    errno: libc::ENOENT,
+                    text: String::new(),
+                },
+            ),
+        ] {
+            assert_eq!(parse_drain_answer(line), Some(want), "{line}");
+        }
+        for line in [
+            "",
+            "ok",
+            "ok ",
+            "ok from 2",
+            "ok from 2 pins",
+            "ok from 2 pins 20 ",
+            "ok from 2 pins 20 extra",
+            "ok from 0 pins 20",
+            "ok from 65536 pins 20",
+            "ok from -2 pins 20",
+            "ok from 2 pins -1",
+            "ok from 2 pins x",
+            "ok pins 20 from 2",
+            "ok  from 2 pins 20",
+            "OK from 2 pins 20",
+            "ok from 2 pins 20\r",
+            "error",
+            "error ",
+            "error 0 nothing",
+            "error -1 negative",
+            "error +5 signed",
+            "error EBUSY busy",
+            "error 99999999999 too big",
+            "moved",
+            "VRDHCTL1 ok",
+        ] {
+            assert_eq!(parse_drain_answer(line), None, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn drain_refusals_print_as_the_kernels() {
+        let e = Error::Netlink(vr_netlink::Error::Kernel {
+            errno: libc::ETIMEDOUT,
+            msg: Some("member 3 bound no socket".into()),
+        });
+        assert_eq!(
+            e.to_string(),
+            "member 3 bound no socket (Connection timed out)"
+        );
+        assert_eq!(e.exit_code(), 1);
+    }
+
+    #[test]
+    fn drain_output() {
+        let d = drain_args(&["10.9.0.100", "tcp", "8060", "to", "3"]).expect("valid");
+        assert_eq!(
+            drain_text(&d, 2, 20),
+            "tcp 10.9.0.100:8060 moved to member 3; 20 connections stay with member 2\n"
+        );
+        assert_eq!(
+            drain_json(&d, 2, 20, false).expect("serializes"),
+            "{\"addr\":\"10.9.0.100\",\"proto\":\"tcp\",\"port\":8060,\"to\":3,\
+             \"from\":2,\"pins\":20}\n"
+        );
+        let d6 = drain_args(&["fd00:9::100", "udp", "53", "to", "1"]).expect("valid");
+        assert_eq!(
+            drain_text(&d6, 4, 0),
+            "udp [fd00:9::100]:53 moved to member 1; 0 connections stay with member 4\n"
+        );
+        let pretty = drain_json(&d6, 4, 0, true).expect("serializes");
+        let v: serde_json::Value = serde_json::from_str(&pretty).expect("valid JSON");
+        assert_eq!(v["addr"], "fd00:9::100");
+        assert_eq!(v["proto"], "udp");
+        assert_eq!((v["port"].as_u64(), v["to"].as_u64()), (Some(53), Some(1)));
+        assert_eq!((v["from"].as_u64(), v["pins"].as_u64()), (Some(4), Some(0)));
+    }
+
+    #[test]
+    fn drain_finds_the_vr_of_the_address() {
+        let mut ds = dhosts();
+        assert_eq!(drain_vr(&ds, ADDR.into()).ok(), Some(0));
+        assert_eq!(
+            drain_vr(&ds, Ipv4Addr::new(10, 1, 0, 100).into()).ok(),
+            Some(1)
+        );
+        let e = drain_vr(&ds, Ipv4Addr::new(10, 0, 0, 1).into()).expect_err("none");
+        assert_eq!(
+            e.to_string(),
+            "10.0.0.1 is not a distributed address (No such file or directory)"
+        );
+        assert_eq!(e.exit_code(), 1);
+        // An IPv6 address is not its IPv4-mapped twin's.
+        assert!(drain_vr(&ds, "::a00:64".parse().expect("addr")).is_err());
+        assert!(drain_vr(&[], ADDR.into()).is_err());
+        // The same address in two VRs: vrctl cannot choose.
+        ds.push(Dhost {
+            vr: 7,
+            ..ds[0].clone()
+        });
+        let e = drain_vr(&ds, ADDR.into()).expect_err("two VRs");
+        assert_eq!(
+            e.to_string(),
+            "10.0.0.100 is a distributed address of several VRs (0, 7) (Invalid argument)"
+        );
+    }
+
+    #[test]
+    fn drain_answer_lines_are_read_up_to_the_newline() {
+        let read = |bytes: &[u8]| read_answer(bytes).map_err(|e| e.kind());
+        assert_eq!(
+            read(b"ok from 2 pins 3\n"),
+            Ok(Some(b"ok from 2 pins 3".to_vec()))
+        );
+        // One line: what follows is not read.
+        assert_eq!(read(b"error 5 x\nok\n"), Ok(Some(b"error 5 x".to_vec())));
+        assert_eq!(read(b"\n"), Ok(Some(Vec::new())));
+        // The end before a newline: no answer.
+        assert_eq!(read(b""), Ok(None));
+        assert_eq!(read(b"ok from 2 pins 3"), Ok(None));
+        // At most 4096 bytes, the newline included.
+        let mut long = vec![b'x'; DRAIN_ANSWER_MAX - 1];
+        long.push(b'\n');
+        assert_eq!(read(&long).map(|l| l.map(|l| l.len())), Ok(Some(4095)));
+        long.insert(0, b'x');
+        assert_eq!(read(&long), Err(io::ErrorKind::InvalidData));
+    }
+
+    /// The error of a drain as vrctl prints it.
+    fn drain_failure(r: error::Result<DrainAnswer>) -> String {
+        match r {
+            Err(e) => {
+                assert_eq!(e.exit_code(), 1, "{e}");
+                e.to_string()
+            }
+            Ok(a) => panic!("unexpected {a:?}"),
+        }
+    }
+
+    #[test]
+    fn no_daemon_no_drain() {
+        // No vr-dhostd serves this VR id (the kernel's are 0-65535).
+        let vr = u32::MAX;
+        assert_eq!(
+            drain_failure(ask_daemon(vr, "drain\n", 1)),
+            format!("no vr-dhostd runs for VR {vr} (Connection refused)")
+        );
+    }
+
+    /// The client's side of the exchange over a real socket, with a peer
+    /// of the test's (not a vr-dhostd: what the daemon does is its own
+    /// tests'): `answer` is what the peer writes after it read the request
+    /// line, which the peer returns, before it closes the connection.
+    fn exchange_with(
+        answer: &'static [u8],
+        timeout_ms: u64,
+    ) -> (error::Result<DrainAnswer>, String) {
+        use std::os::unix::net::UnixListener;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "vrctl-test/{}/{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        let addr = UnixSocketAddr::from_abstract_name(&name).expect("name");
+        let listener = UnixListener::bind_addr(&addr).expect("bound");
+        let peer = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().expect("accepted");
+            let mut request = Vec::new();
+            BufReader::new(&stream)
+                .read_until(b'\n', &mut request)
+                .expect("read");
+            (&stream).write_all(answer).expect("written");
+            // Keep the connection open past the client's timeout when
+            // the answer is no line.
+            if !answer.ends_with(b"\n") && !answer.is_empty() {
+                std::thread::sleep(Duration::from_millis(timeout_ms * 3));
+            }
+            String::from_utf8(request).expect("UTF-8")
+        });
+        let request = "drain 10.0.0.100 tcp 80 to 3 wait 1\n";
+        let r = exchange(&addr, 7, request, Duration::from_millis(timeout_ms));
+        let got = peer.join().expect("peer");
+        (r, got)
+    }
+
+    #[test]
+    fn drain_exchange() {
+        let (r, request) = exchange_with(b"ok from 2 pins 20\n", 5000);
+        assert_eq!(request, "drain 10.0.0.100 tcp 80 to 3 wait 1\n");
+        assert_eq!(r.ok(), Some(DrainAnswer::Moved { from: 2, pins: 20 }));
+        let (r, _) = exchange_with(b"error 110 member 3 bound no socket\n", 5000);
+        assert_eq!(
+            drain_failure(r.and_then(|a| match a {
+                DrainAnswer::Refused { errno, text } => Err(drain_error(errno, text)),
+                a => Ok(a),
+            })),
+            "member 3 bound no socket (Connection timed out)"
+        );
+        let (r, _) = exchange_with(b"", 5000);
+        assert_eq!(
+            drain_failure(r),
+            "vr-dhostd gave no answer: it closed the connection"
+        );
+        let (r, _) = exchange_with(b"moved\n", 5000);
+        assert_eq!(
+            drain_failure(r),
+            "unexpected answer from vr-dhostd: \"moved\""
+        );
+        let (r, _) = exchange_with(b"ok from 2", 100);
+        assert_eq!(
+            drain_failure(r),
+            "vr-dhostd gave no answer: Connection timed out"
+        );
     }
 }

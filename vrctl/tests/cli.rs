@@ -502,6 +502,99 @@ fn dhost_usage() {
 }
 
 #[test]
+fn dhost_drain_usage() {
+    let drain = "vrctl dhost drain <ADDR> tcp|udp <PORT> to <MEMBER> [wait <MS>]";
+    usage_error(&["dhost", "drain"]);
+    for (args, msg) in [
+        (
+            &["10.0.0.100", "tcp", "80"][..],
+            "\"to <MEMBER>\" is required",
+        ),
+        (
+            &["10.0.0.100", "tcp", "80", "3"],
+            "unexpected argument \"3\"",
+        ),
+        (&["10.0.0.100", "tcp", "80", "to"], "\"to\" needs a value"),
+        (&["10.0.0.100", "tcp", "to", "3"], "a port is required"),
+        (
+            &["10.0.0.100", "tcp", "0", "to", "3"],
+            "invalid port \"0\" (expected 1-65535)",
+        ),
+        (
+            &["10.0.0.100", "tcp", "65536", "to", "3"],
+            "invalid port \"65536\" (expected 1-65535)",
+        ),
+        (
+            &["10.0.0.100", "tcp", "80-90", "to", "3"],
+            "a drain moves one port, not a port range",
+        ),
+        (
+            &["10.0.0.100", "sctp", "80", "to", "3"],
+            "invalid protocol \"sctp\" (expected tcp or udp)",
+        ),
+        (
+            &["10.0.0.300", "tcp", "80", "to", "3"],
+            "invalid address \"10.0.0.300\"",
+        ),
+        (
+            &["fd00:9::100", "tcp", "80", "to", "0"],
+            "invalid member id \"0\" (expected 1-65535)",
+        ),
+        (
+            &["fd00:9::100", "tcp", "80", "to", "65536"],
+            "invalid member id \"65536\" (expected 1-65535)",
+        ),
+        (
+            &["10.0.0.100", "udp", "53", "to", "3", "wait", "0"],
+            "invalid wait \"0\" (expected 1-600000)",
+        ),
+        (
+            &["10.0.0.100", "udp", "53", "to", "3", "wait", "600001"],
+            "invalid wait \"600001\" (expected 1-600000)",
+        ),
+        (
+            &["10.0.0.100", "udp", "53", "to", "3", "wait", "1s"],
+            "invalid wait \"1s\"",
+        ),
+        (
+            &["10.0.0.100", "udp", "53", "to", "3", "vr", "1"],
+            "unexpected argument \"vr\"",
+        ),
+    ] {
+        let args: Vec<&str> = ["dhost", "drain"].iter().chain(args).copied().collect();
+        let err = usage_error(&args);
+        assert!(err.contains(msg), "{args:?}: {err}");
+        assert!(err.contains(drain), "{args:?}: {err}");
+        // The same in a batch file: status 2, before anything is asked.
+        let out = vrctl_stdin(&["-batch", "-"], &format!("{}\n", args.join(" ")));
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains(msg), "{args:?}: {err}");
+        assert!(err.ends_with("Command failed -:1\n"), "{args:?}: {err}");
+    }
+    let help = stdout(&vrctl(&["dhost", "drain", "--help"]));
+    assert!(help.contains(drain), "{help}");
+    for words in [
+        "vr-dhostd(8)",
+        "standby",
+        "new connections go to MEMBER",
+        "default 10000",
+        "ETIMEDOUT",
+        "user of the daemon",
+    ] {
+        assert!(
+            help.contains(words),
+            "dhost drain --help lacks {words}: {help}"
+        );
+    }
+    let dhost = stdout(&vrctl(&["dhost", "--help"]));
+    assert!(
+        dhost.lines().any(|l| l.trim_start().starts_with("drain")),
+        "{dhost}"
+    );
+}
+
+#[test]
 fn dhost_daemon_is_vr_dhostd_now() {
     let err = usage_error(&[
         "dhost",
@@ -575,6 +668,8 @@ fn help_exits_zero() {
         &["dhost", "--help"],
         &["dhost", "owner", "--help"],
         &["help", "dhost", "owner", "add"],
+        &["dhost", "drain", "--help"],
+        &["help", "dhost", "drain"],
     ] {
         let out = vrctl(args);
         assert_eq!(
@@ -606,7 +701,7 @@ fn help_exits_zero() {
         "{add}"
     );
     let dhost = stdout(&vrctl(&["dhost", "--help"]));
-    for verb in ["set", "del", "show", "owner"] {
+    for verb in ["set", "del", "show", "owner", "drain"] {
         assert!(dhost.contains(verb), "dhost --help lacks {verb}: {dhost}");
     }
     for words in [
