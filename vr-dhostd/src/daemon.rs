@@ -7,7 +7,7 @@
 //! only through two channels ([`KernelEvent`] in, [`KernelCmd`] out), so it
 //! runs and is tested without a kernel; the generic netlink side is a
 //! separate task that owns the other ends. It talks to the other members'
-//! daemons over TCP with wire protocol 4 ([`crate::raft::net`]): every
+//! daemons over TCP with wire protocol 5 ([`crate::raft::net`]): every
 //! daemon listens, and connects to every other.
 //!
 //! # The replicated table
@@ -28,7 +28,9 @@
 //! [`KernelCmd::Answer`]: 0 if granted, the kernel's copy showing the
 //! grant by then (a daemon answers once its own state machine applied the
 //! entry), else the errno of the refusal (`EADDRINUSE` for a key another
-//! member owns, see [`db::Refusal::errno`]). A daemon never decides a claim
+//! member owns, see [`db::Refusal::errno`]; a drain's target is granted
+//! its port as a standby, which its kernel does not show as its own until
+//! the move, see Drains below). A daemon never decides a claim
 //! itself:
 //! - until it is in sync (it knows a leader and applied the log it
 //!   received, the group being configured) it answers `EHOSTUNREACH` at
@@ -92,6 +94,23 @@
 //! Each daemon sends its kernel [`KernelCmd::Slices`] when it starts. The
 //! slices derive from the member ids alone ([`db::ephemeral_range`] over
 //! the sorted ids), the same list on every member.
+//!
+//! # Drains
+//!
+//! A local request ([`KernelEvent::Drain`], from `vrctl dhost drain`
+//! through the control socket) moves a port key from its owner A to
+//! another member B without breaking A's connections: the group records
+//! the drain ([`crate::raft::Cmd::Drain`]); B's claim of the port is then
+//! granted as a standby (B's kernel still shows A); A's daemon has its
+//! kernel pin the connections on the port to A and turn new ones away
+//! ([`KernelCmd::Quiesce`]), then proposes [`crate::raft::Cmd::Move`]: the
+//! pins are installed, then the port as B's, on every member in log
+//! order. A's sockets hold the pins (each connection's CLOSE releases its
+//! pin), no longer the port. A move that fails puts A's kernel back as
+//! the table has it ([`crate::raft::sm::View::restore`]) and cancels the
+//! drain; the leader cancels a drain not moved within its wait and a
+//! claim timeout. The request is answered ([`KernelCmd::Drained`]) once
+//! the port is B's, or the drain is refused, cancelled or timed out.
 //!
 //! # Restarts
 //!
@@ -237,6 +256,10 @@ pub enum KernelCmd {
     Quiesce { key: Key, to: MemberId },
     /// The answer to the local request [`KernelEvent::Drain`] `id`.
     Drained { id: u32, result: DrainResult },
+    /// Release (as [`KernelEvent::Release`]) the pins of connections
+    /// that have no socket any more: never accepted, or whose CLOSE was
+    /// lost.
+    CheckPins,
 }
 
 /// The kernel side's acknowledgement of a [`KernelCmd::Sync`].

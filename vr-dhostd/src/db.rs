@@ -547,8 +547,8 @@ impl Ownership {
     /// port, an address or member the database does not know, or
     /// `to == from`; `InUse` if `from` does not own the port (with its
     /// owner, if any) or another member owns a pin; `Full` if the pins do
-    /// not fit. A move already done (`to` owns the port and every pin is
-    /// `from`'s) changes nothing and succeeds.
+    /// not fit. A move already done (`to` owns the port) grants the pins
+    /// still free to `from` and succeeds.
     pub fn move_port(
         &mut self,
         key: Key,
@@ -574,11 +574,12 @@ impl Ownership {
         }
         new.sort_unstable();
         new.dedup();
-        match self.table.get(&key) {
-            Some(owner) if owner == from => {}
-            Some(owner) if owner == to && new.is_empty() => return Ok(Vec::new()),
+        let moved = match self.table.get(&key) {
+            Some(owner) if owner == from => false,
+            // Again after the move: the pins still free are granted.
+            Some(owner) if owner == to => true,
             owner => return Err(owner.map_or(Refusal::Invalid, |owner| Refusal::InUse { owner })),
-        }
+        };
         if self.table.len() + new.len() > self.max_entries {
             return Err(Refusal::Full);
         }
@@ -591,7 +592,9 @@ impl Ownership {
                 })
             })
             .collect();
-        updates.push(self.publish(Change::Grant { key, member: to }));
+        if !moved {
+            updates.push(self.publish(Change::Grant { key, member: to }));
+        }
         Ok(updates)
     }
 
@@ -780,8 +783,18 @@ mod tests {
             o.owner_of(A, Proto::Tcp, 8060, Some((PEER, 1002))),
             Some(M3)
         );
-        // Again: nothing to do.
+        // Again: nothing to do; with a pin that went meanwhile, it
+        // comes back.
         assert_eq!(o.move_port(port(8060), M2, M3, &pins), Ok(Vec::new()));
+        assert!(o.release(M2, pins[2]).is_some());
+        let again = o.move_port(port(8060), M2, M3, &pins).expect("again");
+        assert_eq!(
+            again.iter().map(|u| u.change).collect::<Vec<_>>(),
+            [Change::Grant {
+                key: pins[2],
+                member: M2
+            }]
+        );
         // The new owner's listener goes and comes back: the pins stay.
         assert!(o.release(M3, port(8060)).is_some());
         granted(o.claim(M1, port(8060)));

@@ -575,6 +575,17 @@ pub fn diag_conn(vr: u32, port: &Key, s: &DiagSocket) -> Option<Key> {
     key.is_valid().then_some(key)
 }
 
+/// The connection key of a socket of a sock_diag dump, as
+/// [`diag_conn`] takes it, on whatever port it is.
+pub fn diag_any_conn(vr: u32, s: &DiagSocket) -> Option<Key> {
+    let proto = match s.proto {
+        "tcp" => Proto::Tcp,
+        "udp" => Proto::Udp,
+        _ => return None,
+    };
+    diag_conn(vr, &Key::bound(s.local, proto, s.lport), s)
+}
+
 /// The abstract name of the control socket of the daemon of `vr`
 /// (`vrctl dhost drain` connects to it): one per VR and network
 /// namespace.
@@ -983,15 +994,7 @@ impl KernelSide {
                 }
                 // The connections a drain pinned to this member.
                 for s in &socks {
-                    let port = Key::bound(s.local, Proto::Tcp, s.lport);
-                    let port = match s.proto {
-                        "udp" => Key {
-                            proto: Proto::Udp,
-                            ..port
-                        },
-                        _ => port,
-                    };
-                    if let Some(key) = diag_conn(self.vr, &port, s).filter(|k| owned.contains(k)) {
+                    if let Some(key) = diag_any_conn(self.vr, s).filter(|k| owned.contains(k)) {
                         self.pinned.insert(key);
                     }
                 }
@@ -1033,6 +1036,53 @@ impl KernelSide {
         }
     }
 
+    /// Sets an entry; false (logged) if the kernel refused it.
+    fn try_owner_set(&mut self, args: &OwnerArgs) -> Result<bool> {
+        match self.sock.request(owner_request(OwnerOp::Add, args)) {
+            Ok(_) => Ok(true),
+            Err(e) => self
+                .failed(format_args!("owner-set {}", Described(args)), e)
+                .map(|()| false),
+        }
+    }
+
+    /// [`KernelCmd::CheckPins`].
+    fn check_pins(&mut self) -> Result<()> {
+        if self.pinned.is_empty() {
+            return Ok(());
+        }
+        let dumped = diag::socket().and_then(|mut nl| {
+            diag::dump(
+                &mut nl,
+                &[(diag::IPPROTO_TCP, "tcp"), (diag::IPPROTO_UDP, "udp")],
+            )
+        });
+        let live: HashSet<Key> = match dumped {
+            Ok(socks) => socks
+                .iter()
+                .filter_map(|s| diag_any_conn(self.vr, s))
+                .collect(),
+            Err(e) => {
+                self.log(format_args!(
+                    "cannot list the sockets to check the pins: {e}"
+                ));
+                return Ok(());
+            }
+        };
+        let gone: Vec<Key> = self
+            .pinned
+            .iter()
+            .filter(|k| !live.contains(k))
+            .copied()
+            .collect();
+        for key in gone {
+            self.pinned.remove(&key);
+            self.log(format_args!("{key}: no socket, its pin is released"));
+            self.act(vec![Action::Daemon(KernelEvent::Release { key })])?;
+        }
+        Ok(())
+    }
+
     /// [`KernelCmd::Quiesce`]: pins the connections on `key` to this
     /// member, turns (TCP) new connections away from this kernel, pins
     /// those that came meanwhile, and tells the daemon.
@@ -1041,19 +1091,31 @@ impl KernelSide {
         let Some(mut pins) = self.connections(&key) else {
             return self.quiesced(key, None);
         };
-        for pin in &pins {
-            self.owner_set(&key_args(self.vr, pin, Some(me)))?;
+        for (i, pin) in pins.iter().enumerate() {
+            if !self.try_owner_set(&key_args(self.vr, pin, Some(me)))? {
+                // Not all pinned: none is (the daemon cancels the drain).
+                for set in &pins[..i] {
+                    self.owner_del(&key_args(self.vr, set, None))?;
+                }
+                return self.quiesced(key, None);
+            }
         }
         // From here this kernel drops new TCP connections to the port (no
         // RST: the client sends its SYN again) until the move gives them
         // to `to` everywhere. A UDP datagram has no handshake to lose.
         if key.proto == Proto::Tcp {
-            self.owner_set(&key_args(self.vr, &key, Some(to)))?;
+            if !self.try_owner_set(&key_args(self.vr, &key, Some(to)))? {
+                for set in pins.clone() {
+                    self.owner_del(&key_args(self.vr, &set, None))?;
+                }
+                return self.quiesced(key, None);
+            }
             match self.connections(&key) {
                 Some(again) => {
                     for pin in again {
-                        if !pins.contains(&pin) {
-                            self.owner_set(&key_args(self.vr, &pin, Some(me)))?;
+                        if !pins.contains(&pin)
+                            && self.try_owner_set(&key_args(self.vr, &pin, Some(me)))?
+                        {
                             pins.push(pin);
                         }
                     }
@@ -1142,6 +1204,7 @@ impl KernelSide {
             KernelCmd::Sync(ack) => ack.done(),
             KernelCmd::Forget { key } => self.claims.forget(&key),
             KernelCmd::Quiesce { key, to } => self.quiesce(key, to)?,
+            KernelCmd::CheckPins => self.check_pins()?,
             KernelCmd::Drained { id, result } => {
                 let waiter = self
                     .waiting

@@ -13,7 +13,7 @@
 //!
 //! And its I/O:
 //! - [`raft`]: the database as openraft's state machine, its log store
-//!   (redb) and wire protocol 4 between the daemons;
+//!   (redb) and wire protocol 5 between the daemons;
 //! - [`daemon`]: the ownership-sync daemon (tokio), a Raft node that turns
 //!   its kernel's claims into proposals, talking to its kernel through
 //!   channels;

@@ -502,6 +502,9 @@ impl Node {
         let quiet = now.saturating_duration_since(self.contact_at());
         self.ready = false;
         self.fenced = true;
+        // The kernel gets the whole table again once in sync (pins that
+        // only it had go then): a drain still going quiesces again.
+        self.quiescing.clear();
         let n = self.view.fence(self.me()).ok_or_else(kernel_gone)?;
         self.log(format_args!(
             "no contact with a leader for {} ms: fenced ({n} own entries out of the kernel, \
@@ -599,8 +602,19 @@ impl Node {
             return Ok(());
         }
         let me = self.me();
-        for (key, d) in self.view.drains() {
-            if d.from == me && d.standby && !self.quiescing.contains_key(&key) {
+        let drains = self.view.drains();
+        // A quiesce whose drain is gone, not answered yet: its answer
+        // restores the kernel (see KernelEvent::Quiesced).
+        let moving = &self.moving;
+        self.quiescing.retain(|key, _| {
+            moving.contains_key(key) || drains.iter().any(|(k, d)| k == key && d.from == me)
+        });
+        for (key, d) in drains {
+            if d.from == me
+                && d.standby
+                && !self.quiescing.contains_key(&key)
+                && !self.moving.contains_key(&key)
+            {
                 self.log(format_args!(
                     "{key}: draining to {}, its socket is bound: pinning the connections",
                     d.to
@@ -612,8 +626,11 @@ impl Node {
         Ok(())
     }
 
-    /// A move that will not happen: the kernel's entries of `key` and
-    /// `pins` back as the table has them, and the drain cancelled.
+    /// A move that will not happen (or whose outcome is unknown): the
+    /// kernel's entries of `key` and `pins` back as the table has them,
+    /// the drain cancelled. A pin the table shows as this member's (a move
+    /// applied after all) is held; a port that is no longer this member's
+    /// is not.
     fn unquiesce(
         &mut self,
         key: Key,
@@ -624,10 +641,19 @@ impl Node {
             "{key}: not moved ({why}): the drain is cancelled"
         ));
         self.quiescing.remove(&key);
+        let me = self.me();
         let mut keys = vec![key];
         keys.extend_from_slice(pins);
         if !self.view.restore(&keys) {
             return Err(kernel_gone());
+        }
+        for pin in pins {
+            if self.view.owner(pin) == Some(me) {
+                self.held.insert(*pin);
+            }
+        }
+        if self.view.owner(&key) != Some(me) && self.held.remove(&key) {
+            self.to_kernel(KernelCmd::Forget { key })?;
         }
         if !self.in_flight(Pending::DrainAbort { key }) {
             self.submit(Cmd::DrainAbort { key }, Pending::DrainAbort { key });
@@ -680,6 +706,13 @@ impl Node {
             }
             KernelEvent::Release { key } => {
                 self.held.remove(&key);
+                // A pin whose connection closed before its move was
+                // applied: not held once moved (the sweep releases it).
+                if key.remote.is_some() {
+                    for pins in self.moving.values_mut() {
+                        pins.retain(|k| *k != key);
+                    }
+                }
                 if self.ready {
                     self.submit(Cmd::Release { member, key }, Pending::Release { key });
                 } else {
@@ -728,7 +761,14 @@ impl Node {
             }
             KernelEvent::Quiesced { key, pins } => {
                 let Some(to) = self.quiescing.get(&key).copied() else {
-                    return Ok(());
+                    // Its drain is gone: the kernel back as the table has it.
+                    let mut keys = vec![key];
+                    keys.extend(pins.unwrap_or_default());
+                    return if self.view.restore(&keys) {
+                        Ok(())
+                    } else {
+                        Err(kernel_gone())
+                    };
                 };
                 let still = self
                     .view
@@ -1149,6 +1189,14 @@ impl Node {
     /// member, so that the leader keeps its keys for the restart grace
     /// while its daemon is away, and waits for it a while (best effort).
     async fn hold(&mut self, done: &mut mpsc::UnboundedReceiver<(u64, Outcome)>) -> io::Result<()> {
+        // A drain from here that has not moved yet: the kernel's entries
+        // back as the table has them (the next daemon adopts the port's
+        // sockets from them), the drain cancelled.
+        for key in self.quiescing.keys().copied().collect::<Vec<_>>() {
+            if !self.moving.contains_key(&key) {
+                self.unquiesce(key, &[], format_args!("the daemon stops"))?;
+            }
+        }
         if !self.ready || self.cfg.timing.restart_grace.is_zero() {
             return Ok(());
         }
@@ -1189,12 +1237,14 @@ impl Node {
             self.log(format_args!("{key} is owned but not held here: released"));
             self.submit(Cmd::Release { member, key }, Pending::Release { key });
         }
-        // A standby of a drain to this member is held, not owned.
+        // A standby of a drain to this member is held, not owned (a held
+        // key draining to this member without a standby yet is claimed:
+        // the claim makes it one).
         let standby: BTreeSet<Key> = self
             .view
             .drains()
             .into_iter()
-            .filter(|(_, d)| d.to == member)
+            .filter(|(_, d)| d.to == member && d.standby)
             .map(|(k, _)| k)
             .collect();
         let lost: Vec<Key> = self
@@ -1214,6 +1264,12 @@ impl Node {
                 Cmd::Claim { member, key },
                 Pending::Claim { key, cookie: None },
             );
+        }
+        // Connections that ended without a CLOSE (never accepted, or the
+        // event was lost) release their pins.
+        if self.held.iter().any(|k| k.remote.is_some()) {
+            // The kernel side is gone if this fails: the next send says so.
+            let _ = self.to_kernel(KernelCmd::CheckPins);
         }
     }
 }

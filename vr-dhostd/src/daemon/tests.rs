@@ -74,6 +74,8 @@ struct KernelState {
     /// (the port, then its pins), and the answers to drain requests.
     quiesced: Vec<Key>,
     drained: HashMap<u32, DrainResult>,
+    /// Quiesce requests go unanswered (a kernel side that hangs).
+    mute_quiesce: bool,
 }
 
 /// A kernel made of channels.
@@ -163,6 +165,9 @@ async fn kernel_task(
         if let KernelCmd::Quiesce { key, to } = cmd {
             let pins = {
                 let mut s = state.lock().expect("kernel state");
+                if s.mute_quiesce {
+                    continue;
+                }
                 let pins = s.conns.get(&key).cloned().unwrap_or_default();
                 for &pin in &pins {
                     s.copy.insert(pin, me);
@@ -208,6 +213,7 @@ async fn kernel_task(
             }
             KernelCmd::Sync(ack) => ack.done(),
             KernelCmd::Forget { key } => s.forgotten.push(key),
+            KernelCmd::CheckPins => {}
         }
     }
 }
@@ -953,6 +959,60 @@ async fn a_drained_source_that_dies_hands_the_port_to_the_standby() {
     assert_eq!(r, DrainResult::Moved { from: M2, pins: 0 });
     for d in &ds {
         d.kernel.shows(port(8080), Some(M3)).await;
+    }
+    for d in ds.drain(..) {
+        d.stop().await.expect("stopped");
+    }
+}
+
+#[tokio::test]
+async fn a_drain_again_to_a_target_still_bound_completes() {
+    let (_g, mut ds) = group().await;
+    assert_eq!(ds[1].kernel.claim(port(8090)).await, 0);
+    ds[1].kernel.state().mute_quiesce = true;
+    ds[0]
+        .kernel
+        .events
+        .send(KernelEvent::Drain {
+            id: 1,
+            key: port(8090),
+            to: M3,
+            wait_ms: 1500,
+        })
+        .await
+        .expect("daemon");
+    loop {
+        match ds[2].kernel.claim_shown(port(8090)).await {
+            (0, _) => break,
+            (libc::EADDRINUSE, _) => sleep(Duration::from_millis(50)).await,
+            (errno, _) => panic!("claim: {errno}"),
+        }
+    }
+    // Member 2 never moves it: cancelled; member 3's socket stays bound.
+    let r = ds[0]
+        .kernel
+        .until("the drain's answer", |s| s.drained.get(&1).cloned())
+        .await;
+    assert!(
+        matches!(
+            r,
+            DrainResult::Failed {
+                errno: libc::ETIMEDOUT,
+                ..
+            }
+        ),
+        "{r:?}"
+    );
+    for d in &ds {
+        d.kernel.shows(port(8090), Some(M2)).await;
+    }
+    // Asked again: member 3's daemon claims for the socket it still has,
+    // which makes it the standby again, and the port moves.
+    ds[1].kernel.state().mute_quiesce = false;
+    let r = ds[0].kernel.drain(2, port(8090), M3, 8000).await;
+    assert_eq!(r, DrainResult::Moved { from: M2, pins: 0 });
+    for d in &ds {
+        d.kernel.shows(port(8090), Some(M3)).await;
     }
     for d in ds.drain(..) {
         d.stop().await.expect("stopped");

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
-//! Raft RPCs between the members' daemons over TCP: wire protocol 4.
+//! Raft RPCs between the members' daemons over TCP: wire protocol 5.
 //!
 //! ```text
-//! magic "VRDH" (4 bytes) | version u8 = 4 | type u8 | length u32 | body (length bytes)
+//! magic "VRDH" (4 bytes) | version u8 = 5 | type u8 | length u32 | body (length bytes)
 //! ```
 //!
 //! The header has the layout of protocol 2 (a configured lead's, gone); a
 //! daemon of one version rejects the frames of another ("protocol
-//! version 3 is not supported (only 4)"). Version 4 added
-//! [`Cmd::Hold`] and [`Cmd::Unhold`] to version 3. Integers of the header are
+//! version 4 is not supported (only 5)"). Version 4 added
+//! [`Cmd::Hold`] and [`Cmd::Unhold`] to version 3; version 5 added
+//! [`Cmd::Drain`], [`Cmd::Move`], [`Cmd::DrainAbort`] and their replies
+//! (and snapshots with the drains). Integers of the header are
 //! big-endian; bodies are postcard
 //! (<https://postcard.jamesmunns.com/wire-format>) encodings of openraft
 //! 0.9.25's serde types and of [`Cmd`]/[`Reply`], so an openraft upgrade
