@@ -50,11 +50,12 @@
  *	Listen on TCP ADDR:PORT, print "ready"; each connection gets the
  *	output of CMD (run for it, its stdout on the connection) and is
  *	closed: e.g. a member's ownership table for a test's other VMs.
- *   vr-sock [-v VR] [-t MS] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS [46]
+ *   vr-sock [-v VR] [-t MS] [-w MS] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS [46]
  *	Transactions per second against an echo server: one-byte request and
  *	response over UDP or one TCP connection, or a new TCP connection per
- *	transaction, each answered within -t. Prints "<kind> <transactions
- *	per second> <transactions>".
+ *	transaction, each answered within -t, with a pause of -w ms after
+ *	each (default none). Prints "<kind> <transactions per second>
+ *	<transactions>".
  *   vr-sock [-v VR] send ADDR PORT					[46]
  *	Send one UDP datagram from an unconnected socket and print "sent";
  *	with -p IF, through IP_PKTINFO (IPv6: IPV6_PKTINFO) naming interface
@@ -215,6 +216,7 @@ static int broadcast;
 static const char *unicast_if, *mcast_if, *pktinfo_if;
 static int freebind;
 static int timeout_ms = 1500;
+static int pause_ms;	/* bench: after each transaction */
 /* what request sends: "hello", or -l LEN bytes */
 static char request_buf[65000] = "hello";
 static size_t request_len = 5;
@@ -228,7 +230,7 @@ static void __attribute__((noreturn)) usage(void)
 		"       vr-sock [-v VR] [-t MS] rawcount TYPE | rawcount6 TYPE\n"
 		"       vr-sock [-v VR] [-d DEV] echo tcp|udp ADDR PORT\n"
 		"       vr-sock run ADDR PORT CMD [ARG...]\n"
-		"       vr-sock [-v VR] [-t MS] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS\n"
+		"       vr-sock [-v VR] [-t MS] [-w MS] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS\n"
 		"       vr-sock [-v VR] [-i IF] [-m IF] [-p IF] [-f] [-s SRC] [-b] send ADDR PORT\n"
 		"       vr-sock [-v VR] srcaddr ADDR | pmtu ADDR | join GROUP [IF] | joinaddr GROUP ADDR\n"
 		"       vr-sock [-v VR] join6 GROUP IF | ns IF TARGET | na IF TARGET\n"
@@ -758,6 +760,8 @@ static int do_bench(const char *kind, struct addr a, int seconds)
 		count++;
 		if (crr)
 			close(fd);
+		if (pause_ms)
+			usleep(pause_ms * 1000L);
 	}
 	printf("%s %ld %ld\n", kind, count * 1000 / (now_ms() - start), count);
 	return 0;
@@ -1679,8 +1683,13 @@ int main(int argc, char **argv)
 	int opt;
 
 	signal(SIGPIPE, SIG_IGN);
-	while ((opt = getopt(argc, argv, "+v:t:d:s:bi:m:p:fl:")) != -1) {
+	while ((opt = getopt(argc, argv, "+v:t:w:d:s:bi:m:p:fl:")) != -1) {
 		switch (opt) {
+		case 'w':
+			pause_ms = atoi(optarg);
+			if (pause_ms < 0 || pause_ms > 60000)
+				usage();
+			break;
 		case 'l':
 			request_len = strtoul(optarg, NULL, 10);
 			if (request_len < 5 || request_len > sizeof(request_buf))
