@@ -68,6 +68,16 @@
 # entry owned by two members; healed, L follows the new lead and every
 # table is the one before the cut with 8050 moved.
 #
+# Then a drain: the client opens 20 connections to member 2's echo server
+# on tcp 8060 (a transaction every 100 ms for 12 s each); member 3 binds
+# 8060 over and over (refused, then granted as the drain's standby) and
+# member 1 runs vrctl dhost drain D tcp 8060 to 3. Every table then shows
+# 8060 as member 3's and the 20 connections as member 2's (pins); a new
+# connection gets its SYN-ACK and answer from member 3; all 20 finish
+# without a missed answer, their pins go as they close, and the silence
+# counters below show that member 3 never saw a packet of theirs (it would
+# have sent a RST).
+#
 # After the client's tests, each member connects from D to the client (TCP
 # and UDP): the source port comes from its slice and the answer comes back
 # to it. Then member 2 is lost: it takes its eth0 down (for the others, a host that
@@ -125,6 +135,18 @@ RESTARTED=10.9.0.213
 # again.
 RCHECKED=10.9.0.215
 CRASHED=10.9.0.214
+# The drain phase: the client adds DSTART once done with the partition,
+# member 2 adds DSERVED once it echoes on tcp 8060, the
+# client adds DCONN once its 20 connections to it run, member 1 adds
+# DMOVED once vrctl dhost drain moved 8060 to member 3, and the client adds
+# DNEW once the connections finished and the new ones went to member 3.
+DSTART=10.9.0.220
+DSERVED=10.9.0.216
+DCONN=10.9.0.217
+DMOVED=10.9.0.218
+DNEW=10.9.0.219
+# The client's connections across the drain.
+DRAIN_CONNS=20
 # Every member serves its kernel's ownership table on its own address,
 # this port (vr-sock run): the client compares them.
 TABLE_PORT=7300
@@ -239,6 +261,7 @@ start_daemon() {
 		election "$(ms 150)-$(ms 300)" lease "$(ms 1000)" restart-grace "$(ms 10000)"
 	KTAP_BG_PIDS="$KTAP_BG_PIDS $KTAP_BG_PID"
 	DAEMON_PID=$KTAP_BG_PID
+	DAEMON_ERR=$out.err
 	while ! grep -qx "dhost daemon: ready" "$out.err"; do
 		if ! kill -0 "$DAEMON_PID" 2>/dev/null || [ $i -ge $((DEADLINE * 10)) ]; then
 			ktap_print_file "daemon: " "$out.err"
@@ -672,6 +695,63 @@ t_member_partition() {
 	ktap_run ip addr add "$PTAKEN/24" dev eth0
 }
 
+# The drain: member 2 echoes on tcp 8060 (one process per connection);
+# member 3 binds 8060 over and over (refused until the drain starts, then
+# granted as a standby); once the client's connections run, member 1 asks its
+# daemon to drain 8060 to member 3. Member 2 then pins the connections to
+# itself and moves the port; the connections finish on member 2, new
+# ones go to member 3, and the pins go as the connections close. The
+# silence counters (after the client's tests) show that no packet of a
+# pinned connection reached member 3 (it would have answered a RST).
+t_member_drain() {
+	local id=$((ME + 1)) t0 out
+	wait_addr "$DSTART" || { ktap_check_fail "the client did not start the drain"; return 1; }
+	case $id in
+	2)
+		ktap_bg_ready "$T/e8060" vr-sock echo tcp "$D" 8060 || return 1
+		ktap_run ip addr add "$DSERVED/24" dev eth0
+		wait_addr "$DNEW" || { ktap_check_fail "the client did not finish the drain"; return 1; }
+		ktap_expect_match "this member's daemon pinned the $DRAIN_CONNS connections and moved the port" \
+			"*$D:8060: moved to member 3, $DRAIN_CONNS connections stay here*" \
+			"$(grep "8060: moved" "$DAEMON_ERR")"
+		ktap_run vrctl dhost owner show
+		ktap_expect_eq "no pinned connection left in this kernel" "" \
+			"$(echo "$KTAP_STDOUT_TEXT" | grep " 8060 remote ")"
+		grep "8060" "$DAEMON_ERR" | sed 's/^/# daemon: /'
+		;;
+	3)
+		# From before the connections start: refused until the drain.
+		wait_addr "$DSERVED" || { ktap_check_fail "member 2 does not serve 8060"; return 1; }
+		t0=$(now_cs)
+		if ! serve_when_free "$T/d8060" 8060 m3 "$t0" $((DEADLINE * 100)); then
+			ktap_print_file "bind: " "$T/d8060"
+			ktap_check_fail "port 8060 never bindable here"
+			return 1
+		fi
+		KTAP_BG_PIDS="$KTAP_BG_PIDS $SERVE_PID"
+		echo "# drain: tcp 8060 bound here (standby) $(($(now_cs) - t0))0 ms after member 2 served it ($REFUSED refused binds before)"
+		ktap_expect_eq "the binds before the drain were refused" yes "$([ "$REFUSED" -gt 0 ] && echo yes)"
+		grep "8060" "$DAEMON_ERR" | sed 's/^/# daemon: /'
+		;;
+	1)
+		wait_addr "$DCONN" || { ktap_check_fail "the client's connections did not start"; return 1; }
+		t0=$(now_cs)
+		ktap_run vrctl dhost drain "$D" tcp 8060 to 3 wait $((10000 * SCALE))
+		ktap_expect_rc 0
+		out=$KTAP_STDOUT_TEXT
+		echo "# drain: vrctl answered $(($(now_cs) - t0))0 ms after the request: $out"
+		ktap_expect_match "moved, the connections left with member 2" \
+			"tcp $D:8060 moved to member 3; $DRAIN_CONNS connections stay with member 2" "$out"
+		ktap_run ip addr add "$DMOVED/24" dev eth0
+		# Asked again: member 3 owns it already.
+		ktap_run vrctl dhost drain "$D" tcp 8060 to 3 wait 1000
+		ktap_expect_rc 1
+		ktap_expect_match "a drain to the owner is refused" "*owns the port already*" \
+			"$KTAP_STDERR_TEXT$KTAP_STDOUT_TEXT"
+		;;
+	esac
+}
+
 member_suite() {
 	local id=$((ME + 1))
 	ktap_test_result "member $id: D set distributed (decoys bound before)" t_member_setup
@@ -696,6 +776,11 @@ member_suite() {
 	esac
 	ktap_test_result "member $id: the lead cut off from the others: fenced, then a follower" \
 		t_member_partition
+	case $id in
+	1) ktap_test_result "member 1: vrctl dhost drain moves tcp 8060 from member 2 to member 3" t_member_drain ;;
+	2) ktap_test_result "member 2: the drained port's connections stay here until they close" t_member_drain ;;
+	3) ktap_test_result "member 3: binds tcp 8060 as the drain's standby" t_member_drain ;;
+	esac
 	ktap_test_result "member $id: client finished" t_member_wait "$DONE"
 	ktap_test_result "member $id: silence counters" t_member_silent
 	ktap_test_result "member $id: connections from D to the client come back here" t_member_outgoing
@@ -1144,6 +1229,73 @@ t_client_partition() {
 		"$(grep -q "^[0-9]* $((x - 1)) $D tcp 8050 member $x\$" "$T/tables" && echo yes)"
 }
 
+# The drain: DRAIN_CONNS connections to member 2's echo on tcp 8060, each a
+# request and its answer every 100 ms for 12 s; member 1 drains 8060 to
+# member 3 while they run. Every table then shows 8060 as member 3's and
+# the connections as member 2's; a new connection is member 3's; every
+# connection finishes without a missed answer; once they closed, their
+# entries are gone from every table.
+t_client_drain() {
+	local i pids="" alive rc n start
+	ktap_run ip addr add "$DSTART/24" dev eth0
+	wait_addr "$DSERVED" || { ktap_check_fail "member 2 does not serve 8060"; return 1; }
+	for i in $(seq "$DRAIN_CONNS"); do
+		vr-sock -t "$(ms 3000)" -w 100 bench tcp_rr "$D" 8060 $((12 * SCALE)) \
+			>"$T/drain$i" 2>&1 &
+		pids="$pids $!"
+	done
+	sleep $((2 * SCALE))
+	alive=0
+	for i in $pids; do
+		kill -0 "$i" 2>/dev/null && alive=$((alive + 1))
+	done
+	ktap_expect_eq "the $DRAIN_CONNS connections run" "$DRAIN_CONNS" "$alive"
+	ktap_run ip addr add "$DCONN/24" dev eth0
+	wait_addr "$DMOVED" || { ktap_check_fail "member 1 did not drain 8060"; return 1; }
+	alive=0
+	for i in $pids; do
+		kill -0 "$i" 2>/dev/null && alive=$((alive + 1))
+	done
+	ktap_expect_eq "the connections still ran when the port moved" "$DRAIN_CONNS" "$alive"
+	# Every member applies the move a commit after the asker at most.
+	start=$(now_cs)
+	for i in 0 1 2; do
+		while table_of "$i" >"$T/dtable$i" &&
+			[ "$(grep -cx "$D tcp 8060 member 3" "$T/dtable$i")" != 1 ]; do
+			late "$start" && break
+			sleep 0.1
+		done
+		ktap_expect_eq "node$i: 8060 is member 3's, with $DRAIN_CONNS connections of member 2" \
+			"1 $DRAIN_CONNS" \
+			"$(grep -cx "$D tcp 8060 member 3" "$T/dtable$i") $(grep -c "^$D tcp 8060 remote 10.9.0.13:[0-9]* member 2\$" "$T/dtable$i")"
+	done
+	t_tcp 8060 3
+	n=0
+	for i in $pids; do
+		n=$((n + 1))
+		wait "$i"
+		rc=$?
+		if [ $rc != 0 ] || ! grep -q "^tcp_rr [1-9]" "$T/drain$n"; then
+			ktap_print_file "bench $n: " "$T/drain$n"
+			ktap_expect_eq "connection $n finished its transfer" 0 "$rc"
+		fi
+	done
+	ktap_expect_eq "all $DRAIN_CONNS connections finished without a missed answer" "$DRAIN_CONNS" \
+		"$(cat "$T"/drain[0-9]* | grep -c "^tcp_rr [1-9]")"
+	echo "# drain: transactions per connection: $(cat "$T"/drain[0-9]* | awk '{ print $3 }' | tr '\n' ' ')"
+	start=$(now_cs)
+	until ! table_of 0 | grep -q " 8060 remote " && ! table_of 2 | grep -q " 8060 remote " &&
+		same_tables 0 1 2; do
+		late "$start" && break
+		sleep 0.2
+	done
+	echo "# drain: pins gone $(($(now_cs) - start))0 ms after the last connection ended"
+	ktap_expect_eq "closed, the connections' entries are gone from every table" "" \
+		"$(for i in 0 1 2; do table_of "$i"; done | grep " 8060 remote ")"
+	ktap_expect_eq "the three tables are equal" yes "$(same_tables 0 1 2 && echo yes)"
+	ktap_run ip addr add "$DNEW/24" dev eth0
+}
+
 client_suite() {
 	ktap_test_result "client: all three members ready" t_client_setup
 	ktap_test_result "ARP for D answered once, by the lead" t_arp
@@ -1184,6 +1336,8 @@ client_suite() {
 	ktap_test_result "client: node0 back on the segment" t_client_heal
 	ktap_test_result "partition: the lead cut off from the other members stops answering before a new lead does; no port owned twice" \
 		t_client_partition
+	ktap_test_result "drain: $DRAIN_CONNS connections to member 2 finish across vrctl dhost drain to member 3; new ones go to member 3" \
+		t_client_drain
 	ktap_test_result "client: a TCP connection to member 3 is open" t_client_bench_start
 	ktap_test_result "client: done marker (member 2 stops)" t_client_done
 	ktap_test_result "client: member 3 took over port 8012" t_member_wait "$TAKEN"
