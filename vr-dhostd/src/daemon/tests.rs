@@ -123,8 +123,8 @@ impl Kernel {
             .await
     }
 
-    /// A local drain request of `key` to `to`; its answer.
-    async fn drain(&self, id: u32, key: Key, to: MemberId, wait_ms: u32) -> DrainResult {
+    /// Sends a local drain request of `key` to `to`, without waiting.
+    async fn ask_drain(&self, id: u32, key: Key, to: MemberId, wait_ms: u32) {
         self.events
             .send(KernelEvent::Drain {
                 id,
@@ -134,8 +134,31 @@ impl Kernel {
             })
             .await
             .expect("daemon");
+    }
+
+    /// The answer to the drain request `id`, once it comes.
+    async fn drained(&self, id: u32) -> DrainResult {
         self.until("a drain's answer", |s| s.drained.get(&id).cloned())
             .await
+    }
+
+    /// Claims `key` every 50 ms while it is refused `EADDRINUSE`, until
+    /// it is granted; whether the kernel's copy then showed it as this
+    /// member's.
+    async fn claim_until_granted(&mut self, key: Key) -> bool {
+        loop {
+            match self.claim_shown(key).await {
+                (0, shown) => return shown,
+                (libc::EADDRINUSE, _) => sleep(Duration::from_millis(50)).await,
+                (errno, _) => panic!("claim of {key}: errno {errno}"),
+            }
+        }
+    }
+
+    /// A local drain request of `key` to `to`; its answer.
+    async fn drain(&self, id: u32, key: Key, to: MemberId, wait_ms: u32) -> DrainResult {
+        self.ask_drain(id, key, to, wait_ms).await;
+        self.drained(id).await
     }
 
     async fn release(&self, key: Key) {
@@ -816,34 +839,10 @@ async fn a_drain_moves_the_port_and_leaves_the_connections() {
     assert_eq!(ds[2].kernel.claim(port(8060)).await, libc::EADDRINUSE);
     // Member 1 asks; member 3 binds while the drain waits (a standby:
     // the port stays member 2's everywhere until the move).
-    let asker = tokio::spawn({
-        let events = ds[0].kernel.events.clone();
-        async move {
-            events
-                .send(KernelEvent::Drain {
-                    id: 7,
-                    key: port(8060),
-                    to: M3,
-                    wait_ms: 8000,
-                })
-                .await
-        }
-    });
-    asker.await.expect("task").expect("daemon");
-    loop {
-        match ds[2].kernel.claim_shown(port(8060)).await {
-            (0, shown) => {
-                assert!(!shown, "a standby, not the owner");
-                break;
-            }
-            (errno, _) => assert_eq!(errno, libc::EADDRINUSE, "before the drain is applied"),
-        }
-        sleep(Duration::from_millis(50)).await;
-    }
-    let result = ds[0]
-        .kernel
-        .until("the drain's answer", |s| s.drained.get(&7).cloned())
-        .await;
+    ds[0].kernel.ask_drain(7, port(8060), M3, 8000).await;
+    let shown = ds[2].kernel.claim_until_granted(port(8060)).await;
+    assert!(!shown, "a standby, not the owner");
+    let result = ds[0].kernel.drained(7).await;
     assert_eq!(result, DrainResult::Moved { from: M2, pins: 2 });
     for d in &ds {
         d.kernel.shows(port(8060), Some(M3)).await;
@@ -933,29 +932,10 @@ async fn a_drained_source_that_dies_hands_the_port_to_the_standby() {
     // Member 2's daemon is gone (no quiesce will come), member 3 is bound.
     let m2 = ds.remove(1);
     let _ = m2.stop().await;
-    ds[0]
-        .kernel
-        .events
-        .send(KernelEvent::Drain {
-            id: 1,
-            key: port(8080),
-            to: M3,
-            wait_ms: 9000,
-        })
-        .await
-        .expect("daemon");
-    loop {
-        match ds[1].kernel.claim_shown(port(8080)).await {
-            (0, _) => break,
-            (libc::EADDRINUSE, _) => sleep(Duration::from_millis(50)).await,
-            (errno, _) => panic!("claim: {errno}"),
-        }
-    }
+    ds[0].kernel.ask_drain(1, port(8080), M3, 9000).await;
+    ds[1].kernel.claim_until_granted(port(8080)).await;
     // Member 2's lease runs out: the standby owns the port.
-    let r = ds[0]
-        .kernel
-        .until("the drain's answer", |s| s.drained.get(&1).cloned())
-        .await;
+    let r = ds[0].kernel.drained(1).await;
     assert_eq!(r, DrainResult::Moved { from: M2, pins: 0 });
     for d in &ds {
         d.kernel.shows(port(8080), Some(M3)).await;
@@ -970,29 +950,10 @@ async fn a_drain_again_to_a_target_still_bound_completes() {
     let (_g, mut ds) = group().await;
     assert_eq!(ds[1].kernel.claim(port(8090)).await, 0);
     ds[1].kernel.state().mute_quiesce = true;
-    ds[0]
-        .kernel
-        .events
-        .send(KernelEvent::Drain {
-            id: 1,
-            key: port(8090),
-            to: M3,
-            wait_ms: 1500,
-        })
-        .await
-        .expect("daemon");
-    loop {
-        match ds[2].kernel.claim_shown(port(8090)).await {
-            (0, _) => break,
-            (libc::EADDRINUSE, _) => sleep(Duration::from_millis(50)).await,
-            (errno, _) => panic!("claim: {errno}"),
-        }
-    }
+    ds[0].kernel.ask_drain(1, port(8090), M3, 1500).await;
+    ds[2].kernel.claim_until_granted(port(8090)).await;
     // Member 2 never moves it: cancelled; member 3's socket stays bound.
-    let r = ds[0]
-        .kernel
-        .until("the drain's answer", |s| s.drained.get(&1).cloned())
-        .await;
+    let r = ds[0].kernel.drained(1).await;
     assert!(
         matches!(
             r,
