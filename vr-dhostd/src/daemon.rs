@@ -257,8 +257,9 @@ pub enum KernelCmd {
     /// The answer to the local request [`KernelEvent::Drain`] `id`.
     Drained { id: u32, result: DrainResult },
     /// Release (as [`KernelEvent::Release`]) the pins of connections
-    /// that have no socket any more: never accepted, or whose CLOSE was
-    /// lost.
+    /// that have no socket any more (never accepted, or whose CLOSE was
+    /// lost), missing from this dump and the one before (a dump is not
+    /// atomic).
     CheckPins,
 }
 

@@ -830,6 +830,9 @@ struct KernelSide {
     /// The connections pinned to this member by a drain
     /// ([`KernelCmd::Quiesce`]): their CLOSE releases them.
     pinned: HashSet<Key>,
+    /// The pins the last [`KernelCmd::CheckPins`] did not find (a dump
+    /// is not atomic: a pin goes when two in a row miss it).
+    missed: HashSet<Key>,
     waiting: Waiting,
 }
 
@@ -1049,6 +1052,7 @@ impl KernelSide {
     /// [`KernelCmd::CheckPins`].
     fn check_pins(&mut self) -> Result<()> {
         if self.pinned.is_empty() {
+            self.missed.clear();
             return Ok(());
         }
         let dumped = diag::socket().and_then(|mut nl| {
@@ -1069,13 +1073,16 @@ impl KernelSide {
                 return Ok(());
             }
         };
-        let gone: Vec<Key> = self
+        let missing: HashSet<Key> = self
             .pinned
             .iter()
             .filter(|k| !live.contains(k))
             .copied()
             .collect();
+        let gone: Vec<Key> = missing.intersection(&self.missed).copied().collect();
+        self.missed = missing;
         for key in gone {
+            self.missed.remove(&key);
             self.pinned.remove(&key);
             self.log(format_args!("{key}: no socket, its pin is released"));
             self.act(vec![Action::Daemon(KernelEvent::Release { key })])?;
@@ -1414,6 +1421,7 @@ pub fn run(setup: Setup, mut ntf: GenlSocket, sock: GenlSocket) -> Result<()> {
         replaced: false,
         ready: false,
         pinned: HashSet::new(),
+        missed: HashSet::new(),
         waiting: Waiting::default(),
     };
     let waiting = side.waiting.clone();

@@ -327,7 +327,7 @@ struct Node {
     holds_seen: BTreeMap<MemberId, Instant>,
     /// While this daemon leads: since when it has seen each drain (it
     /// cancels those not moved within their wait).
-    drains_seen: BTreeMap<Key, Instant>,
+    drains_seen: BTreeMap<Key, (crate::raft::sm::Drain, Instant)>,
     /// The local drain requests, by id.
     drain_waits: BTreeMap<u32, Waiter>,
     /// This member's ports being drained, quiesced or being quiesced in
@@ -503,8 +503,10 @@ impl Node {
         self.ready = false;
         self.fenced = true;
         // The kernel gets the whole table again once in sync (pins that
-        // only it had go then): a drain still going quiesces again.
-        self.quiescing.clear();
+        // only it had go then): a drain still going quiesces again. A
+        // move in flight is proposed again until its outcome is known.
+        let moving = &self.moving;
+        self.quiescing.retain(|key, _| moving.contains_key(key));
         let n = self.view.fence(self.me()).ok_or_else(kernel_gone)?;
         self.log(format_args!(
             "no contact with a leader for {} ms: fenced ({n} own entries out of the kernel, \
@@ -562,10 +564,7 @@ impl Node {
                         let why = timed_out.unwrap_or_default();
                         self.drain_failed(id, libc::ETIMEDOUT, why)?;
                     } else if now >= w.deadline && timed_out.is_none() {
-                        let key = w.key;
-                        if !self.in_flight(Pending::DrainAbort { key }) {
-                            self.submit(Cmd::DrainAbort { key }, Pending::DrainAbort { key });
-                        }
+                        self.abort_drain(w.key, from, w.to);
                         let why = if d.standby {
                             format!("{from} did not move the port in time")
                         } else {
@@ -606,8 +605,11 @@ impl Node {
         // A quiesce whose drain is gone, not answered yet: its answer
         // restores the kernel (see KernelEvent::Quiesced).
         let moving = &self.moving;
-        self.quiescing.retain(|key, _| {
-            moving.contains_key(key) || drains.iter().any(|(k, d)| k == key && d.from == me)
+        self.quiescing.retain(|key, to| {
+            moving.contains_key(key)
+                || drains
+                    .iter()
+                    .any(|(k, d)| k == key && d.from == me && d.to == *to)
         });
         for (key, d) in drains {
             if d.from == me
@@ -640,8 +642,8 @@ impl Node {
         self.log(format_args!(
             "{key}: not moved ({why}): the drain is cancelled"
         ));
-        self.quiescing.remove(&key);
         let me = self.me();
+        let to = self.quiescing.remove(&key);
         let mut keys = vec![key];
         keys.extend_from_slice(pins);
         if !self.view.restore(&keys) {
@@ -655,20 +657,35 @@ impl Node {
         if self.view.owner(&key) != Some(me) && self.held.remove(&key) {
             self.to_kernel(KernelCmd::Forget { key })?;
         }
-        if !self.in_flight(Pending::DrainAbort { key }) {
-            self.submit(Cmd::DrainAbort { key }, Pending::DrainAbort { key });
+        if let Some(to) = to {
+            self.abort_drain(key, me, to);
         }
         Ok(())
+    }
+
+    /// Proposes the end of the drain of `key` from `from` to `to` (not
+    /// of a later one of the same port), unless one is in flight.
+    fn abort_drain(&mut self, key: Key, from: MemberId, to: MemberId) {
+        if !self.in_flight(Pending::DrainAbort { key }) {
+            self.submit(
+                Cmd::DrainAbort { key, from, to },
+                Pending::DrainAbort { key },
+            );
+        }
     }
 
     /// As the leader: cancels the drains not moved within their wait (the
     /// member that asked may be gone).
     fn drain_timeouts(&mut self, now: Instant) {
         let drains = self.view.drains();
-        self.drains_seen
-            .retain(|k, _| drains.iter().any(|(key, _)| key == k));
+        // A later drain of the same port counts from when it is seen.
+        self.drains_seen.retain(|k, (seen, _)| {
+            drains
+                .iter()
+                .any(|(key, d)| key == k && (d.from, d.to) == (seen.from, seen.to))
+        });
         for (key, d) in drains {
-            let since = *self.drains_seen.entry(key).or_insert(now);
+            let since = self.drains_seen.entry(key).or_insert((d, now)).1;
             let wait = Duration::from_millis(d.wait_ms.into()) + self.cfg.timing.claim_timeout;
             if now.saturating_duration_since(since) > wait
                 && !self.in_flight(Pending::DrainAbort { key })
@@ -678,7 +695,7 @@ impl Node {
                     d.to,
                     wait.as_millis()
                 ));
-                self.submit(Cmd::DrainAbort { key }, Pending::DrainAbort { key });
+                self.abort_drain(key, d.from, d.to);
             }
         }
     }
@@ -940,9 +957,12 @@ impl Node {
             // gives the same answer), unless the drain is gone.
             (Pending::Move { key }, outcome) => {
                 let pins = self.moving.remove(&key).unwrap_or_default();
+                // While fenced the table may be behind: only proposing it
+                // again tells.
                 match self.quiescing.get(&key).copied() {
                     Some(to)
-                        if self.view.drains().iter().any(|(k, _)| *k == key)
+                        if !self.ready
+                            || self.view.drains().iter().any(|(k, _)| *k == key)
                             || self.view.owner(&key) == Some(to) =>
                     {
                         self.log(format_args!("{key}: move {outcome:?}, proposed again"));

@@ -68,8 +68,13 @@ pub enum Cmd {
         to: MemberId,
         pins: Vec<Key>,
     },
-    /// Cancels the drain of `key`, if any.
-    DrainAbort { key: Key },
+    /// Cancels the drain of `key` from `from` to `to`, if it is still
+    /// going (not a later drain of the same port).
+    DrainAbort {
+        key: Key,
+        from: MemberId,
+        to: MemberId,
+    },
 }
 
 /// What a proposal gave, once applied.

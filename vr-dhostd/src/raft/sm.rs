@@ -299,7 +299,10 @@ impl State {
                 match own.move_port(*key, *from, *to, pins) {
                     Ok(updates) => {
                         send(&updates);
-                        self.drains.remove(key);
+                        // Not a later drain of the port, on a move again.
+                        if drained {
+                            self.drains.remove(key);
+                        }
                         Reply::Moved {
                             pins: own.connections_of(key, *from).len(),
                         }
@@ -310,8 +313,14 @@ impl State {
                     },
                 }
             }
-            (Cmd::DrainAbort { key }, Some(_)) => {
-                self.drains.remove(key);
+            (Cmd::DrainAbort { key, from, to }, Some(_)) => {
+                if self
+                    .drains
+                    .get(key)
+                    .is_some_and(|d| d.from == *from && d.to == *to)
+                {
+                    self.drains.remove(key);
+                }
                 Reply::Done { released: 0 }
             }
             (Cmd::Hold { member }, Some(own)) => {

@@ -204,7 +204,17 @@ fn apply_drains_in_log_order() {
         },
         claim(M2, 82),
         drain(claim_key(82), M1),
-        Cmd::DrainAbort { key: claim_key(82) },
+        // Not that drain: nothing.
+        Cmd::DrainAbort {
+            key: claim_key(82),
+            from: M2,
+            to: M3,
+        },
+        Cmd::DrainAbort {
+            key: claim_key(82),
+            from: M2,
+            to: M1,
+        },
         claim(M1, 82),
         drain(claim_key(82), M3),
         claim(M3, 82),
@@ -237,6 +247,7 @@ fn apply_drains_in_log_order() {
         Reply::Done { released: 1 },
         Reply::Granted,
         Reply::Draining { from: M2 },
+        Reply::Done { released: 0 },
         Reply::Done { released: 0 },
         Reply::Refused {
             errno: libc::EADDRINUSE,
@@ -717,8 +728,13 @@ fn wire_format() {
         ]
     );
     assert_eq!(
-        postcard::to_stdvec(&Cmd::DrainAbort { key: claim_key(80) }).expect("encode"),
-        [8, 0, 10, 0, 0, 1, 0, 80, 0]
+        postcard::to_stdvec(&Cmd::DrainAbort {
+            key: claim_key(80),
+            from: M2,
+            to: M3
+        })
+        .expect("encode"),
+        [8, 0, 10, 0, 0, 1, 0, 80, 0, 2, 3]
     );
     // variants 4 and 5: Draining from 2, Moved with 3 pins
     assert_eq!(
