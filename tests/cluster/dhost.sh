@@ -135,7 +135,8 @@ RESTARTED=10.9.0.213
 # again.
 RCHECKED=10.9.0.215
 CRASHED=10.9.0.214
-# The drain phase: the client adds DSTART once done with the partition,
+# The drain phase (after the restarts, before the lead's loss): the client
+# adds DSTART once done with the daemon restarts,
 # member 2 adds DSERVED once it echoes on tcp 8060, the
 # client adds DCONN once its 20 connections to it run, member 1 adds
 # DMOVED once vrctl dhost drain moved 8060 to member 3, and the client adds
@@ -769,6 +770,11 @@ member_suite() {
 			t_member_crash
 	fi
 	case $id in
+	1) ktap_test_result "member 1: vrctl dhost drain moves tcp 8060 from member 2 to member 3" t_member_drain ;;
+	2) ktap_test_result "member 2: the drained port's connections stay here until they close" t_member_drain ;;
+	3) ktap_test_result "member 3: binds tcp 8060 as the drain's standby" t_member_drain ;;
+	esac
+	case $id in
 	1) ktap_test_result "member 1: cut off, stands down and refuses claims; follows once back" \
 		t_member_cut_off ;;
 	3) ktap_test_result "member 3: binds a new port after the lead's loss (granted)" \
@@ -776,11 +782,6 @@ member_suite() {
 	esac
 	ktap_test_result "member $id: the lead cut off from the others: fenced, then a follower" \
 		t_member_partition
-	case $id in
-	1) ktap_test_result "member 1: vrctl dhost drain moves tcp 8060 from member 2 to member 3" t_member_drain ;;
-	2) ktap_test_result "member 2: the drained port's connections stay here until they close" t_member_drain ;;
-	3) ktap_test_result "member 3: binds tcp 8060 as the drain's standby" t_member_drain ;;
-	esac
 	ktap_test_result "member $id: client finished" t_member_wait "$DONE"
 	ktap_test_result "member $id: silence counters" t_member_silent
 	ktap_test_result "member $id: connections from D to the client come back here" t_member_outgoing
@@ -1328,6 +1329,8 @@ client_suite() {
 		t_client_restart
 	ktap_test_result "member 2's daemon killed and restarted: its ports its own again everywhere" \
 		t_client_crash
+	ktap_test_result "drain: $DRAIN_CONNS connections to member 2 finish across vrctl dhost drain to member 3; new ones go to member 3" \
+		t_client_drain
 	ktap_test_result "the lead's loss: a new lead within 1 s, one answer per request, TCP to members 2 and 3 unaffected" \
 		t_client_lead_loss
 	ktap_test_result "ARP for D answered once, by the new lead" t_arp
@@ -1336,8 +1339,6 @@ client_suite() {
 	ktap_test_result "client: node0 back on the segment" t_client_heal
 	ktap_test_result "partition: the lead cut off from the other members stops answering before a new lead does; no port owned twice" \
 		t_client_partition
-	ktap_test_result "drain: $DRAIN_CONNS connections to member 2 finish across vrctl dhost drain to member 3; new ones go to member 3" \
-		t_client_drain
 	ktap_test_result "client: a TCP connection to member 3 is open" t_client_bench_start
 	ktap_test_result "client: done marker (member 2 stops)" t_client_done
 	ktap_test_result "client: member 3 took over port 8012" t_member_wait "$TAKEN"
