@@ -68,7 +68,8 @@
 # entry owned by two members; healed, L follows the new lead and every
 # table is the one before the cut with 8050 moved.
 #
-# Then a drain: the client opens 20 connections to member 2's echo server
+# Between the restarts and the lead's loss, a drain: the client opens 20
+# connections to member 2's echo server
 # on tcp 8060 (a transaction every 100 ms for 12 s each); member 3 binds
 # 8060 over and over (refused, then granted as the drain's standby) and
 # member 1 runs vrctl dhost drain D tcp 8060 to 3. Every table then shows
