@@ -575,6 +575,11 @@ pub fn diag_conn(vr: u32, port: &Key, s: &DiagSocket) -> Option<Key> {
     key.is_valid().then_some(key)
 }
 
+/// The sockets of `protos` (all VRs), from a sock_diag dump.
+fn dump_sockets(protos: &[(u8, &'static str)]) -> std::result::Result<Vec<DiagSocket>, NlError> {
+    diag::socket().and_then(|mut nl| diag::dump(&mut nl, protos))
+}
+
 /// The connection key of a socket of a sock_diag dump, as
 /// [`diag_conn`] takes it, on whatever port it is.
 pub fn diag_any_conn(vr: u32, s: &DiagSocket) -> Option<Key> {
@@ -984,12 +989,7 @@ impl KernelSide {
             Some(kernel) => own_keys(self.vr, self.me, &kernel),
             None => HashSet::new(),
         };
-        let dumped = diag::socket().and_then(|mut nl| {
-            diag::dump(
-                &mut nl,
-                &[(diag::IPPROTO_TCP, "tcp"), (diag::IPPROTO_UDP, "udp")],
-            )
-        });
+        let dumped = dump_sockets(&[(diag::IPPROTO_TCP, "tcp"), (diag::IPPROTO_UDP, "udp")]);
         match dumped {
             Ok(socks) => {
                 for (addr, proto, port) in socks.iter().filter_map(|s| diag_claim(self.vr, s)) {
@@ -1025,7 +1025,7 @@ impl KernelSide {
             Proto::Tcp => (diag::IPPROTO_TCP, "tcp"),
             Proto::Udp => (diag::IPPROTO_UDP, "udp"),
         };
-        match diag::socket().and_then(|mut nl| diag::dump(&mut nl, &[proto])) {
+        match dump_sockets(&[proto]) {
             Ok(socks) => Some(
                 socks
                     .iter()
@@ -1055,12 +1055,7 @@ impl KernelSide {
             self.missed.clear();
             return Ok(());
         }
-        let dumped = diag::socket().and_then(|mut nl| {
-            diag::dump(
-                &mut nl,
-                &[(diag::IPPROTO_TCP, "tcp"), (diag::IPPROTO_UDP, "udp")],
-            )
-        });
+        let dumped = dump_sockets(&[(diag::IPPROTO_TCP, "tcp"), (diag::IPPROTO_UDP, "udp")]);
         let live: HashSet<Key> = match dumped {
             Ok(socks) => socks
                 .iter()
