@@ -9,7 +9,10 @@ Binds N unix datagram sockets SOCKDIR/hub-<i>.sock. VM i runs QEMU with
                         remote.type=unix,remote.path=SOCKDIR/hub-<i>.sock
 so each datagram is one Ethernet frame. Every frame received from VM i is
 sent to every other VM (a hub: tests see floods too). A frame for a VM whose
-socket is not there yet, or whose queue is full, is dropped silently.
+socket is not there yet is dropped silently. A VM whose socket queue is full
+(QEMU not scheduled: the kernel queues 10 datagrams per unix socket by
+default) gets its frames from a backlog of up to MAX_BACKLOG frames kept in
+order, as a switch's port buffer would, and loses frames only beyond that.
 Traffic never leaves these unix sockets. Runs until killed (SIGTERM/SIGINT);
 removes its sockets on exit. Prints "hub: ready" on stdout once all sockets
 are bound. Optional: --stats prints per-port counters on exit to stderr
@@ -40,6 +43,7 @@ other frame (another EtherType, destination or payload) is a plain frame.
 the control commands and their answers; exit status 0 iff all passed.
 """
 
+import collections
 import errno
 import os
 import re
@@ -52,8 +56,11 @@ import tempfile
 import time
 
 MAX_FRAME = 65536
-DROP_ERRNOS = {errno.ENOENT, errno.ECONNREFUSED, errno.EAGAIN,
-               errno.ENOBUFS, errno.EPERM, errno.ENOTCONN}
+MAX_BACKLOG = 4096
+# The receiver's queue is full: keep the frame and retry.
+FULL_ERRNOS = {errno.EAGAIN, errno.ENOBUFS}
+# No receiver: drop the frame.
+DROP_ERRNOS = {errno.ENOENT, errno.ECONNREFUSED, errno.EPERM, errno.ENOTCONN}
 
 CTRL_MAC = bytes.fromhex("0200000000ff")
 CTRL_TYPE = b"\x88\xb5"
@@ -155,15 +162,33 @@ def hub(sockdir, n, stats):
     def on_signal(signum, _frame):
         raise SystemExit(0)
 
-    def send(j, frame):
+    backlog = [collections.deque() for _ in range(n)]
+
+    def try_send(j, frame):
+        """Send @frame to VM @j; False if its queue is full."""
         try:
             # From hub-<j>: the peer QEMU j is connected to.
             socks[j].sendto(frame, socket.MSG_DONTWAIT, vm_paths[j])
             tx[j] += 1
         except OSError as e:
+            if e.errno in FULL_ERRNOS:
+                return False
             if e.errno not in DROP_ERRNOS:
                 raise
             drop[j] += 1
+        return True
+
+    def send(j, frame):
+        if backlog[j] or not try_send(j, frame):
+            if len(backlog[j]) < MAX_BACKLOG:
+                backlog[j].append(frame)
+            else:
+                drop[j] += 1
+
+    def flush():
+        for j in range(n):
+            while backlog[j] and try_send(j, backlog[j][0]):
+                backlog[j].popleft()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -184,7 +209,9 @@ def hub(sockdir, n, stats):
         print("hub: ready", flush=True)
 
         while True:
-            for key, _ in sel.select():
+            # While a VM's queue is full, look again every 2 ms.
+            waiting = any(backlog)
+            for key, _ in sel.select(0.002 if waiting else None):
                 i = key.data
                 while True:
                     try:
@@ -205,6 +232,7 @@ def hub(sockdir, n, stats):
                     cut[i] += n - 1 - len(dests[i])
                     for j in dests[i]:
                         send(j, frame)
+            flush()
     except SystemExit:
         pass
     finally:
@@ -360,6 +388,22 @@ def selftest():
                 got = sync(0, b"heal")
                 check(f"{what}: forwarded", got is not None and
                       got[0] == [] and all(got[j] == [frame] for j in (1, 2, 3)))
+            # A burst larger than a unix socket's queue (10 datagrams by
+            # default) to ports that do not read meanwhile: all of it
+            # arrives, in order, once they read.
+            burst = [b"\xff" * 6 + mac(0) + b"\x08\x00" + f"burst {k}".encode()
+                     for k in range(300)]
+            for frame in burst:
+                tx(0, frame)
+            got = [[] for _ in range(n)]
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and \
+                    any(len(got[j]) < len(burst) for j in (1, 2, 3)):
+                for j, frames in enumerate(rx_all()):
+                    got[j] += frames
+                time.sleep(0.01)
+            check(f"a burst of {len(burst)} frames arrives whole and in order",
+                  all(got[j] == burst for j in (1, 2, 3)) and got[0] == [])
         finally:
             proc.terminate()
             proc.wait(timeout=10)
