@@ -548,13 +548,20 @@ t_sctp_asconf() {
 	local pid
 	ktap_run sctp_sysctls 1 || return 1
 	ktap_bg_ready "$T/asconf-srv" vr-sock -v 0 serve sctp 0.0.0.0 7201 x || return 1
-	# the association lasts 4 s, then the peer prints what it learnt
-	ktap_bg_ready "$T/asconf" ip netns exec "$P0" vr-sock -t 4000 peeraddrs 10.7.9.1 7201 ||
-		return 1
+	# The association lasts until 4 s after the last address was added
+	# (the ASCONF leaves on a 0.5 s timer), then the peer prints what it
+	# learnt (SIGUSR1); 4 s from the association's start were too short
+	# for the three additions on the debug kernel.
+	# "$IPROUTE2", not the ip function: the background pid must be
+	# vr-sock's (ip netns exec execs it), not a subshell's.
+	ktap_bg_ready "$T/asconf" "$IPROUTE2" netns exec "$P0" vr-sock -t 60000 \
+		peeraddrs 10.7.9.1 7201 || return 1
 	pid=$KTAP_BG_PID
 	ktap_run ip addr add fd00:72::1/64 dev e1 nodad &&
 	ktap_run ip addr add 10.7.12.1/24 dev e1 &&
 	ktap_run ip addr add 10.7.10.1/24 dev a0
+	sleep 4
+	kill -USR1 "$pid"
 	wait "$pid"
 	ip addr del fd00:72::1/64 dev e1
 	ip addr del 10.7.12.1/24 dev e1
