@@ -144,7 +144,7 @@ check_vm() {
 }
 
 t_vms=$SECONDS
-start_vm debug-a "$dkernel" "$DEBUG_TESTS_A" ""
+start_vm debug-a "$dkernel" "$DEBUG_TESTS_A" "VR_DP_VRS=0,1"
 start_vm debug-b "$dkernel" "$DEBUG_TESTS_B" "kunit.enable=1 VR_NLFUZZ_COUNT=$NLFUZZ_MIN VR_NLFUZZ_TIME=1800"
 check_vm debug-a
 echo "# debug VM a: $((SECONDS - t_vms)) s"

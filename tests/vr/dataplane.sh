@@ -28,6 +28,8 @@
 # broadcast has the all-nodes multicast ff02::1 as its IPv6 counterpart,
 # and IPv6 adds link-local, DAD, dual-stack and path MTU cases.
 #
+# VR_DP_VRS=0,1 builds VRs 0 and 1 only (see VRS below).
+#
 # Uses vrctl, ip (iproute2) and the vr-sock helper.
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -47,7 +49,11 @@ vr_require
 fresh_netns "$HERE/$(basename "$0")" dp
 
 KTAP_TIMEOUT=30
-VRS="0 1 2"
+# The VRs of the matrices: 0 1 2 by default; VR_DP_VRS=0,1 (make check's
+# debug-kernel VM) keeps VR 0 and one other VR, which still walks every
+# path (same VR, across VRs, VR 0 and not) in four ninths of the pairs.
+VRS=$(echo "${VR_DP_VRS:-0,1,2}" | tr , ' ')
+PEERS=$(for v in $VRS; do printf 'dp-p%s ' "$v"; done)
 T=$(mktemp -d /tmp/vr-dp.XXXXXX) || exit 1
 
 cleanup() {
@@ -322,10 +328,12 @@ t_rawrecv() {
 # ICMP message.
 t_echo() {
 	local b=$1 before after c
-	before=$(counters "$ICMP" InMsgs dp-p0 dp-p1 dp-p2)
+	# shellcheck disable=SC2086
+	before=$(counters "$ICMP" InMsgs $PEERS)
 	ktap_run in_peer "dp-p$b" vr-sock rawping "$A1"
 	ktap_expect_rc 0
-	after=$(counters "$ICMP" InMsgs dp-p0 dp-p1 dp-p2)
+	# shellcheck disable=SC2086
+	after=$(counters "$ICMP" InMsgs $PEERS)
 	for c in $VRS; do
 		[ "$c" -eq "$b" ] && continue
 		expect_counter_delta "no ICMP to dp-p$c" "$before" "$after" "dp-p$c" 0
@@ -338,11 +346,11 @@ t_refused() {
 	local proto=$1 b=$2 before after c field
 	if [ "$proto" = tcp ]; then field="Tcp InSegs"; else field="$ICMP InMsgs"; fi
 	# shellcheck disable=SC2086
-	before=$(counters $field dp-p0 dp-p1 dp-p2)
+	before=$(counters $field $PEERS)
 	ktap_run in_peer "dp-p$b" vr-sock request "$proto" "$A1" 5999
 	ktap_expect_rc 11
 	# shellcheck disable=SC2086
-	after=$(counters $field dp-p0 dp-p1 dp-p2)
+	after=$(counters $field $PEERS)
 	for c in $VRS; do
 		[ "$c" -eq "$b" ] && continue
 		expect_counter_delta "nothing reached dp-p$c" "$before" "$after" "dp-p$c" 0
@@ -817,10 +825,10 @@ matrices() {
 		done
 	done
 	for b in $VRS; do
-		ktap_test_result "$FAM DAD: fd00::1 and fe80::1 of d$b valid, held in 3 VRs" \
+		ktap_test_result "$FAM DAD: fd00::1 and fe80::1 of d$b valid, held in every VR" \
 			t_dad "$b"
 	done
-	for b in 1 2; do
+	for b in $VRS; do
 		ktap_test_result "$FAM DAD on d$b of VR 1's peer's fd00::99: fails iff VR 1" \
 			t_dad_dup "$b"
 	done
