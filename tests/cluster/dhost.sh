@@ -754,6 +754,15 @@ t_member_drain() {
 	esac
 }
 
+# member_log: this member's daemon's own account of the run (the latest
+# daemon's; it starts again in the restart cases), for a failure seen on
+# another node: e.g. the leader's release of a member's keys.
+member_log() {
+	[ -n "${DAEMON_ERR:-}" ] && [ -e "$DAEMON_ERR" ] || return 0
+	echo "# --- member $((ME + 1))'s daemon log, last 300 lines"
+	tail -n 300 "$DAEMON_ERR" | sed 's/^/# daemon log: /'
+}
+
 member_suite() {
 	local id=$((ME + 1))
 	ktap_test_result "member $id: D set distributed (decoys bound before)" t_member_setup
@@ -796,6 +805,7 @@ member_suite() {
 	if [ "$id" = 3 ]; then
 		ktap_test_result "member 3: silence counters after the takeover" t_member_silent
 	fi
+	member_log
 }
 
 # --- client --------------------------------------------------------------------
