@@ -112,6 +112,10 @@
 //! claim timeout. The request is answered ([`KernelCmd::Drained`]) once
 //! the port is B's, or the drain is refused, cancelled or timed out.
 //!
+//! A leave ([`KernelEvent::Leave`], from `vrctl dhost leave`) is a drain
+//! of every port its member owns, to one target, all at once; it is
+//! answered ([`KernelCmd::Left`]) once each of them ended.
+//!
 //! # Restarts
 //!
 //! A daemon that stops on purpose (the `shutdown` future) proposes a
@@ -198,6 +202,11 @@ pub enum KernelEvent {
         to: MemberId,
         wait_ms: u32,
     },
+    /// A local request (`vrctl dhost leave`, through the control socket)
+    /// to drain every port this member owns to member `to`, each waiting
+    /// `wait_ms` at most; answered with [`KernelCmd::Left`] with the same
+    /// `id` once every drain ended.
+    Leave { id: u32, to: MemberId, wait_ms: u32 },
     /// The answer to [`KernelCmd::Quiesce`]: the connections on the port
     /// now pinned to this member in its kernel; None if the kernel's
     /// sockets could not be listed (nothing was changed).
@@ -210,6 +219,17 @@ pub enum DrainResult {
     /// The port is `to`'s; `pins` connections stay with `from`.
     Moved { from: MemberId, pins: usize },
     /// Not moved: a positive errno and why.
+    Failed { errno: i32, why: String },
+}
+
+/// How a leave asked with [`KernelEvent::Leave`] ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeaveResult {
+    /// Every port this member owned is `to`'s; `pins` connections stay
+    /// with this member until they close.
+    Left { ports: usize, pins: usize },
+    /// Not every port moved: a positive errno and why (the ports that did
+    /// move stay moved).
     Failed { errno: i32, why: String },
 }
 
@@ -256,6 +276,8 @@ pub enum KernelCmd {
     Quiesce { key: Key, to: MemberId },
     /// The answer to the local request [`KernelEvent::Drain`] `id`.
     Drained { id: u32, result: DrainResult },
+    /// The answer to the local request [`KernelEvent::Leave`] `id`.
+    Left { id: u32, result: LeaveResult },
     /// Release (as [`KernelEvent::Release`]) the pins of connections
     /// that have no socket any more (never accepted, or whose CLOSE was
     /// lost), missing from this dump and the one before (a dump is not

@@ -48,7 +48,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::daemon::{self, Config, DrainResult, KernelCmd, KernelEvent, Timing};
+use super::daemon::{self, Config, DrainResult, KernelCmd, KernelEvent, LeaveResult, Timing};
 use super::db::{Key, MemberId, Proto, EPHEMERAL};
 use crate::args::DaemonArgs;
 use crate::error::{Error, Result};
@@ -598,13 +598,49 @@ pub fn control_name(vr: u32) -> String {
     format!("vr-dhostd/vr{vr}")
 }
 
+/// A request on the control socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// `drain ADDR tcp|udp PORT to MEMBER wait MS`: the port key, the
+    /// target and the wait in ms.
+    Drain {
+        key: Key,
+        to: MemberId,
+        wait_ms: u32,
+    },
+    /// `leave to MEMBER wait MS`: every port of this member to the target.
+    Leave { to: MemberId, wait_ms: u32 },
+}
+
+fn parse_member(to: &str) -> std::result::Result<MemberId, String> {
+    to.parse::<u32>()
+        .ok()
+        .filter(|m| (1..=65535).contains(m))
+        .map(MemberId)
+        .ok_or_else(|| format!("bad member {to:?}"))
+}
+
+fn parse_wait(ms: &str) -> std::result::Result<u32, String> {
+    ms.parse::<u32>()
+        .ok()
+        .filter(|&m| m != 0)
+        .ok_or_else(|| format!("bad wait {ms:?}"))
+}
+
 /// A control request, one line: `drain ADDR tcp|udp PORT to MEMBER wait
-/// MS` (the port key, the target and the wait in ms).
-pub fn parse_control(line: &str) -> std::result::Result<(Key, MemberId, u32), String> {
+/// MS` or `leave to MEMBER wait MS`.
+pub fn parse_control(line: &str) -> std::result::Result<Control, String> {
     let words: Vec<&str> = line.split_whitespace().collect();
+    if let ["leave", "to", to, "wait", ms] = words[..] {
+        return Ok(Control::Leave {
+            to: parse_member(to)?,
+            wait_ms: parse_wait(ms)?,
+        });
+    }
     let ["drain", addr, proto, port, "to", to, "wait", ms] = words[..] else {
         return Err(format!(
-            "expected \"drain ADDR tcp|udp PORT to MEMBER wait MS\", got {:?}",
+            "expected \"drain ADDR tcp|udp PORT to MEMBER wait MS\" or \
+             \"leave to MEMBER wait MS\", got {:?}",
             line.trim_end()
         ));
     };
@@ -619,17 +655,11 @@ pub fn parse_control(line: &str) -> std::result::Result<(Key, MemberId, u32), St
         .ok()
         .filter(|&p| p != 0)
         .ok_or_else(|| format!("bad port {port:?}"))?;
-    let to = to
-        .parse::<u32>()
-        .ok()
-        .filter(|m| (1..=65535).contains(m))
-        .ok_or_else(|| format!("bad member {to:?}"))?;
-    let ms = ms
-        .parse::<u32>()
-        .ok()
-        .filter(|&m| m != 0)
-        .ok_or_else(|| format!("bad wait {ms:?}"))?;
-    Ok((Key::bound(addr, proto, port), MemberId(to), ms))
+    Ok(Control::Drain {
+        key: Key::bound(addr, proto, port),
+        to: parse_member(to)?,
+        wait_ms: parse_wait(ms)?,
+    })
 }
 
 /// The answer line to a control request.
@@ -642,8 +672,18 @@ pub fn format_result(result: &DrainResult) -> String {
     }
 }
 
-/// The control requests waiting for their answer, by id.
-type Waiting = std::sync::Arc<std::sync::Mutex<HashMap<u32, oneshot::Sender<DrainResult>>>>;
+/// The answer line to a leave request.
+pub fn format_leave(result: &LeaveResult) -> String {
+    match result {
+        LeaveResult::Left { ports, pins } => format!("ok ports {ports} pins {pins}\n"),
+        LeaveResult::Failed { errno, why } => {
+            format!("error {errno} {}\n", why.replace('\n', " "))
+        }
+    }
+}
+
+/// The control requests waiting for their answer line, by id.
+type Waiting = std::sync::Arc<std::sync::Mutex<HashMap<u32, oneshot::Sender<String>>>>;
 
 // ---------------------------------------------------------------------
 // The kernel's ownership entries
@@ -1049,6 +1089,19 @@ impl KernelSide {
         }
     }
 
+    /// Gives the control request `id` its answer line (its asker may be
+    /// gone).
+    fn answer(&self, id: u32, line: String) {
+        let waiter = self
+            .waiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+        if let Some(waiter) = waiter {
+            let _ = waiter.send(line);
+        }
+    }
+
     /// [`KernelCmd::CheckPins`].
     fn check_pins(&mut self) -> Result<()> {
         if self.pinned.is_empty() {
@@ -1207,17 +1260,8 @@ impl KernelSide {
             KernelCmd::Forget { key } => self.claims.forget(&key),
             KernelCmd::Quiesce { key, to } => self.quiesce(key, to)?,
             KernelCmd::CheckPins => self.check_pins()?,
-            KernelCmd::Drained { id, result } => {
-                let waiter = self
-                    .waiting
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .remove(&id);
-                // The asker may be gone.
-                if let Some(waiter) = waiter {
-                    let _ = waiter.send(result);
-                }
-            }
+            KernelCmd::Drained { id, result } => self.answer(id, format_result(&result)),
+            KernelCmd::Left { id, result } => self.answer(id, format_leave(&result)),
         }
         if self.sliced && self.replaced && !self.ready {
             self.ready = true;
@@ -1322,37 +1366,45 @@ async fn control_request(
     let mut line = String::new();
     let mut rd = tokio::io::BufReader::new(rd.take(4096));
     let read = tokio::time::timeout(Duration::from_secs(5), rd.read_line(&mut line)).await;
-    let failed = |errno: i32, why: String| DrainResult::Failed { errno, why };
-    let result = match (allowed, read) {
+    let failed = |errno: i32, why: &str| {
+        format_result(&DrainResult::Failed {
+            errno,
+            why: why.into(),
+        })
+    };
+    let answer = match (allowed, read) {
         (false, _) => failed(
             libc::EPERM,
-            "only root or the daemon's user may ask vr-dhostd".into(),
+            "only root or the daemon's user may ask vr-dhostd",
         ),
-        (true, Err(_) | Ok(Err(_))) => failed(libc::EINVAL, "no request".into()),
+        (true, Err(_) | Ok(Err(_))) => failed(libc::EINVAL, "no request"),
         (true, Ok(Ok(_))) => match parse_control(&line) {
-            Err(why) => failed(libc::EINVAL, why),
-            Ok((key, to, wait_ms)) => {
+            Err(why) => failed(libc::EINVAL, &why),
+            Ok(request) => {
                 let (tx, rx) = oneshot::channel();
                 waiting
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(id, tx);
-                let ev = KernelEvent::Drain {
-                    id,
-                    key,
-                    to,
-                    wait_ms,
+                let ev = match request {
+                    Control::Drain { key, to, wait_ms } => KernelEvent::Drain {
+                        id,
+                        key,
+                        to,
+                        wait_ms,
+                    },
+                    Control::Leave { to, wait_ms } => KernelEvent::Leave { id, to, wait_ms },
                 };
                 match events.send(ev).await {
-                    Ok(()) => rx.await.unwrap_or_else(|_| {
-                        failed(libc::EHOSTUNREACH, "the daemon is stopping".into())
-                    }),
-                    Err(_) => failed(libc::EHOSTUNREACH, "the daemon is stopping".into()),
+                    Ok(()) => rx
+                        .await
+                        .unwrap_or_else(|_| failed(libc::EHOSTUNREACH, "the daemon is stopping")),
+                    Err(_) => failed(libc::EHOSTUNREACH, "the daemon is stopping"),
                 }
             }
         },
     };
-    let _ = wr.write_all(format_result(&result).as_bytes()).await;
+    let _ = wr.write_all(answer.as_bytes()).await;
 }
 
 /// Blocks SIGINT and SIGTERM in the calling thread (and so in every
@@ -2073,11 +2125,26 @@ mod tests {
         assert_eq!(control_name(3), "vr-dhostd/vr3");
         assert_eq!(
             parse_control("drain 10.0.0.100 tcp 8060 to 3 wait 10000\n"),
-            Ok((tcp(A, 8060), MemberId(3), 10000))
+            Ok(Control::Drain {
+                key: tcp(A, 8060),
+                to: MemberId(3),
+                wait_ms: 10000
+            })
         );
         assert_eq!(
             parse_control("drain fd00:9::100 udp 53 to 65535 wait 1"),
-            Ok((udp(V6, 53), MemberId(65535), 1))
+            Ok(Control::Drain {
+                key: udp(V6, 53),
+                to: MemberId(65535),
+                wait_ms: 1
+            })
+        );
+        assert_eq!(
+            parse_control("leave to 3 wait 5000\n"),
+            Ok(Control::Leave {
+                to: MemberId(3),
+                wait_ms: 5000
+            })
         );
         for bad in [
             "",
@@ -2091,6 +2158,12 @@ mod tests {
             "drain 10.0.0.100 tcp 8060 to 65536 wait 10",
             "drain 10.0.0.100 tcp 8060 to 3 wait 0",
             "move 10.0.0.100 tcp 8060 to 3 wait 10",
+            "leave to 3",
+            "leave 3 wait 10",
+            "leave to 0 wait 10",
+            "leave to 3 wait 0",
+            "leave to 3 wait 10 now",
+            "leave 10.0.0.100 to 3 wait 10",
         ] {
             assert!(parse_control(bad).is_err(), "{bad:?}");
         }
@@ -2107,6 +2180,17 @@ mod tests {
                 why: "member 3 bound\nno socket".into()
             }),
             "error 110 member 3 bound no socket\n"
+        );
+        assert_eq!(
+            format_leave(&LeaveResult::Left { ports: 4, pins: 20 }),
+            "ok ports 4 pins 20\n"
+        );
+        assert_eq!(
+            format_leave(&LeaveResult::Failed {
+                errno: libc::ETIMEDOUT,
+                why: "1 of 2 ports moved;\ntcp 10.0.0.100:80: no socket".into()
+            }),
+            "error 110 1 of 2 ports moved; tcp 10.0.0.100:80: no socket\n"
         );
     }
 

@@ -17,7 +17,8 @@ use tokio::sync::mpsc;
 use tokio::time::{self, Instant, MissedTickBehavior};
 
 use super::{
-    kernel_gone, log, Config, DrainResult, KernelCmd, KernelEvent, HOLD_WAIT, MAX_PENDING_CLAIMS,
+    kernel_gone, log, Config, DrainResult, KernelCmd, KernelEvent, LeaveResult, HOLD_WAIT,
+    MAX_PENDING_CLAIMS,
 };
 use crate::db::{Key, MemberId};
 use crate::raft::net::{self, Acks, Peer, ProposeError};
@@ -233,9 +234,9 @@ enum Pending {
     EndHold {
         member: MemberId,
     },
-    /// The local drain request `id` ([`KernelEvent::Drain`]).
+    /// The drain `id` of [`Node::drain_waits`].
     Drain {
-        id: u32,
+        id: u64,
     },
     /// The move of this member's drained port `key` (its pins are in
     /// [`Node::moving`]).
@@ -257,6 +258,20 @@ struct DrainWait {
     /// The port's owner, once the drain is applied.
     from: Option<MemberId>,
     deadline: Instant,
+}
+
+/// A local leave request: its drains not ended yet, and how those that
+/// ended did.
+#[derive(Debug, Default)]
+struct Leaving {
+    left: usize,
+    moved: usize,
+    pins: usize,
+    /// Ports no longer this member's when their drain came (released
+    /// meanwhile): nothing to move.
+    gone: usize,
+    /// The drains that failed: the port, errno and why.
+    failed: Vec<(Key, i32, String)>,
 }
 
 /// A local drain request, with why it timed out once it has.
@@ -328,8 +343,15 @@ struct Node {
     /// While this daemon leads: since when it has seen each drain (it
     /// cancels those not moved within their wait).
     drains_seen: BTreeMap<Key, (crate::raft::sm::Drain, Instant)>,
-    /// The local drain requests, by id.
-    drain_waits: BTreeMap<u32, Waiter>,
+    /// The drains asked here, by id: a local drain request's id
+    /// ([`KernelEvent::Drain`]), or above `u32::MAX` one of a leave's.
+    drain_waits: BTreeMap<u64, Waiter>,
+    /// The local leave requests ([`KernelEvent::Leave`]), by id.
+    leaves: BTreeMap<u32, Leaving>,
+    /// The leave each of a leave's drains is part of, and its port.
+    leave_of: BTreeMap<u64, (u32, Key)>,
+    /// The id of the last drain of a leave, less `u32::MAX`.
+    next_leave_drain: u64,
     /// This member's ports being drained, quiesced or being quiesced in
     /// its kernel, with the drain's target.
     quiescing: BTreeMap<Key, MemberId>,
@@ -534,12 +556,91 @@ impl Node {
             || (key.remote.is_some() && self.moving.values().any(|pins| pins.contains(key)))
     }
 
-    fn drained(&mut self, id: u32, result: DrainResult) -> io::Result<()> {
+    fn drained(&mut self, id: u64, result: DrainResult) -> io::Result<()> {
         self.drain_waits.remove(&id);
-        self.to_kernel(KernelCmd::Drained { id, result })
+        if let Ok(id) = u32::try_from(id) {
+            return self.to_kernel(KernelCmd::Drained { id, result });
+        }
+        let Some((lid, key)) = self.leave_of.remove(&id) else {
+            return Ok(());
+        };
+        let Some(l) = self.leaves.get_mut(&lid) else {
+            return Ok(());
+        };
+        l.left = l.left.saturating_sub(1);
+        match result {
+            DrainResult::Moved { pins, .. } => {
+                l.moved += 1;
+                l.pins += pins;
+            }
+            // Released since the leave listed it: nothing to move.
+            DrainResult::Failed {
+                errno: libc::ENOENT,
+                ..
+            } => l.gone += 1,
+            DrainResult::Failed { errno, why } => l.failed.push((key, errno, why)),
+        }
+        if l.left > 0 {
+            return Ok(());
+        }
+        let Some(l) = self.leaves.remove(&lid) else {
+            return Ok(());
+        };
+        self.left(lid, l)
     }
 
-    fn drain_failed(&mut self, id: u32, errno: i32, why: String) -> io::Result<()> {
+    /// Answers the leave `id`, all of whose drains ended.
+    fn left(&mut self, id: u32, l: Leaving) -> io::Result<()> {
+        let result = match l.failed.first() {
+            None => {
+                self.log(format_args!(
+                    "left: {} ports moved ({} released meanwhile), {} connections stay here",
+                    l.moved, l.gone, l.pins
+                ));
+                LeaveResult::Left {
+                    ports: l.moved,
+                    pins: l.pins,
+                }
+            }
+            Some(&(_, errno, _)) => {
+                let ports = l.moved + l.failed.len();
+                let failures: Vec<String> = l
+                    .failed
+                    .iter()
+                    .map(|(key, _, why)| format!("{key}: {why}"))
+                    .collect();
+                LeaveResult::Failed {
+                    errno,
+                    why: format!(
+                        "{} of {ports} ports moved; {}",
+                        l.moved,
+                        failures.join("; ")
+                    ),
+                }
+            }
+        };
+        self.to_kernel(KernelCmd::Left { id, result })
+    }
+
+    /// Starts the drain `id` of this member's port `key` to `to`.
+    fn start_drain(&mut self, id: u64, key: Key, to: MemberId, wait_ms: u32) {
+        let deadline = Instant::now() + Duration::from_millis(wait_ms.into());
+        self.drain_waits.insert(
+            id,
+            Waiter {
+                wait: DrainWait {
+                    key,
+                    to,
+                    from: None,
+                    deadline,
+                },
+                timed_out: None,
+            },
+        );
+        self.submit(Cmd::Drain { key, to, wait_ms }, Pending::Drain { id });
+    }
+
+    fn drain_failed(&mut self, id: u64, errno: i32, why: String) -> io::Result<()> {
         self.drained(id, DrainResult::Failed { errno, why })
     }
 
@@ -549,7 +650,7 @@ impl Node {
     fn drain_waits(&mut self, now: Instant) -> io::Result<()> {
         let drains: BTreeMap<Key, crate::raft::sm::Drain> =
             self.view.drains().into_iter().collect();
-        let waits: Vec<(u32, Waiter)> = self
+        let waits: Vec<(u64, Waiter)> = self
             .drain_waits
             .iter()
             .map(|(&i, w)| (i, w.clone()))
@@ -751,6 +852,7 @@ impl Node {
                 to,
                 wait_ms,
             } => {
+                let id = u64::from(id);
                 if !self.ready {
                     return self.drain_failed(
                         id,
@@ -761,20 +863,64 @@ impl Node {
                 if !key.is_valid() || key.remote.is_some() {
                     return self.drain_failed(id, libc::EINVAL, format!("{key}: not a port"));
                 }
-                let deadline = Instant::now() + Duration::from_millis(wait_ms.into());
-                self.drain_waits.insert(
+                self.start_drain(id, key, to, wait_ms);
+            }
+            KernelEvent::Leave { id, to, wait_ms } => {
+                let failed = |errno, why: &str| LeaveResult::Failed {
+                    errno,
+                    why: why.into(),
+                };
+                let refused = if !self.ready {
+                    Some(failed(
+                        libc::EHOSTUNREACH,
+                        "this member is not in sync with the group",
+                    ))
+                } else if to == self.me() {
+                    Some(failed(libc::EINVAL, "a member cannot leave to itself"))
+                } else if !self.cfg.members.contains_key(&to) {
+                    Some(failed(libc::EINVAL, "the target is not a member"))
+                } else if self.leaves.contains_key(&id) {
+                    Some(failed(libc::EBUSY, "this leave is under way"))
+                } else if self.view.drains().iter().any(|(_, d)| d.to == self.me()) {
+                    // The port would move here once this member has left.
+                    Some(failed(
+                        libc::EBUSY,
+                        "a port is being drained to this member: wait for it, or stop it",
+                    ))
+                } else {
+                    None
+                };
+                if let Some(result) = refused {
+                    return self.to_kernel(KernelCmd::Left { id, result });
+                }
+                // Its ports, not the connections pinned to it.
+                let ports: Vec<Key> = self
+                    .view
+                    .keys_of(self.me())
+                    .into_iter()
+                    .filter(|k| k.remote.is_none())
+                    .collect();
+                self.log(format_args!(
+                    "leaving: draining {} ports to {to}",
+                    ports.len()
+                ));
+                self.leaves.insert(
                     id,
-                    Waiter {
-                        wait: DrainWait {
-                            key,
-                            to,
-                            from: None,
-                            deadline,
-                        },
-                        timed_out: None,
+                    Leaving {
+                        left: ports.len(),
+                        ..Leaving::default()
                     },
                 );
-                self.submit(Cmd::Drain { key, to, wait_ms }, Pending::Drain { id });
+                if ports.is_empty() {
+                    let l = self.leaves.remove(&id).unwrap_or_default();
+                    return self.left(id, l);
+                }
+                for key in ports {
+                    self.next_leave_drain += 1;
+                    let sub = u64::from(u32::MAX) + self.next_leave_drain;
+                    self.leave_of.insert(sub, (id, key));
+                    self.start_drain(sub, key, to, wait_ms);
+                }
             }
             KernelEvent::Quiesced { key, pins } => {
                 let Some(to) = self.quiescing.get(&key).copied() else {
@@ -912,6 +1058,16 @@ impl Node {
             // Tried again by the next sweep.
             (Pending::Unhold, outcome) => {
                 self.log(format_args!("ending the hold: {outcome:?}"));
+            }
+            (Pending::Drain { id }, Outcome::Applied(Reply::Draining { from }))
+                if self.leave_of.contains_key(&id) && from != self.me() =>
+            {
+                // A leave's port another member claimed since the leave
+                // listed it: not this member's to move.
+                if let Some(w) = self.drain_waits.get(&id).map(|w| w.wait) {
+                    self.abort_drain(w.key, from, w.to);
+                }
+                self.drain_failed(id, libc::ENOENT, format!("the port is {from}'s now"))?;
             }
             (Pending::Drain { id }, Outcome::Applied(Reply::Draining { from })) => {
                 if let Some(w) = self.drain_waits.get_mut(&id) {
@@ -1442,6 +1598,9 @@ async fn serve(
         holds_seen: BTreeMap::new(),
         drains_seen: BTreeMap::new(),
         drain_waits: BTreeMap::new(),
+        leaves: BTreeMap::new(),
+        leave_of: BTreeMap::new(),
+        next_leave_drain: 0,
         quiescing: BTreeMap::new(),
         moving: BTreeMap::new(),
     };

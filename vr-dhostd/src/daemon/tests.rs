@@ -74,6 +74,8 @@ struct KernelState {
     /// (the port, then its pins), and the answers to drain requests.
     quiesced: Vec<Key>,
     drained: HashMap<u32, DrainResult>,
+    /// The answers to leave requests.
+    left: HashMap<u32, LeaveResult>,
     /// Quiesce requests go unanswered (a kernel side that hangs).
     mute_quiesce: bool,
 }
@@ -161,6 +163,21 @@ impl Kernel {
         self.drained(id).await
     }
 
+    /// A local leave request to `to`, without waiting.
+    async fn ask_leave(&self, id: u32, to: MemberId, wait_ms: u32) {
+        self.events
+            .send(KernelEvent::Leave { id, to, wait_ms })
+            .await
+            .expect("daemon");
+    }
+
+    /// A local leave request to `to`; its answer.
+    async fn leave(&self, id: u32, to: MemberId, wait_ms: u32) -> LeaveResult {
+        self.ask_leave(id, to, wait_ms).await;
+        self.until("a leave's answer", |s| s.left.get(&id).cloned())
+            .await
+    }
+
     async fn release(&self, key: Key) {
         self.events
             .send(KernelEvent::Release { key })
@@ -213,6 +230,9 @@ async fn kernel_task(
             KernelCmd::Quiesce { .. } => {}
             KernelCmd::Drained { id, result } => {
                 s.drained.insert(id, result);
+            }
+            KernelCmd::Left { id, result } => {
+                s.left.insert(id, result);
             }
             KernelCmd::Answer { cookie, errno } => {
                 let key = s.claims.get(&cookie).copied();
@@ -974,6 +994,114 @@ async fn a_drain_again_to_a_target_still_bound_completes() {
     assert_eq!(r, DrainResult::Moved { from: M2, pins: 0 });
     for d in &ds {
         d.kernel.shows(port(8090), Some(M3)).await;
+    }
+    for d in ds.drain(..) {
+        d.stop().await.expect("stopped");
+    }
+}
+
+#[tokio::test]
+async fn a_leaving_member_drains_every_port_it_owns() {
+    let (_g, mut ds) = group().await;
+    // Member 2's ports, one with two connections; member 1's own port.
+    let ports = [port(8100), port6(8101), port(8102)];
+    for &p in &ports {
+        assert_eq!(ds[1].kernel.claim(p).await, 0);
+    }
+    assert_eq!(ds[0].kernel.claim(port(8103)).await, 0);
+    let pins = vec![conn(8100, 2000), conn(8100, 2001)];
+    ds[1].kernel.state().conns.insert(port(8100), pins.clone());
+    // Refusals first: to itself, to a stranger.
+    for (to, errno) in [(M2, libc::EINVAL), (MemberId(9), libc::EINVAL)] {
+        let r = ds[1].kernel.leave(1, to, 1000).await;
+        assert!(
+            matches!(r, LeaveResult::Failed { errno: e, .. } if e == errno),
+            "{r:?}"
+        );
+        ds[1].kernel.state().left.clear();
+    }
+    // Member 2 leaves to member 3, which binds each port meanwhile (its
+    // services start): each move waits for the target's socket.
+    ds[1].kernel.ask_leave(2, M3, 8000).await;
+    for &p in &ports {
+        assert!(!ds[2].kernel.claim_until_granted(p).await, "a standby");
+    }
+    let r = ds[1]
+        .kernel
+        .until("the leave's answer", |s| s.left.get(&2).cloned())
+        .await;
+    assert_eq!(r, LeaveResult::Left { ports: 3, pins: 2 });
+    for d in &ds {
+        for &p in &ports {
+            d.kernel.shows(p, Some(M3)).await;
+        }
+        for &pin in &pins {
+            d.kernel.shows(pin, Some(M2)).await;
+        }
+        // Not member 2's port: untouched.
+        d.kernel.shows(port(8103), Some(M1)).await;
+    }
+    // Nothing left to move: done at once.
+    assert_eq!(
+        ds[1].kernel.leave(3, M3, 1000).await,
+        LeaveResult::Left { ports: 0, pins: 0 }
+    );
+    for d in ds.drain(..) {
+        d.stop().await.expect("stopped");
+    }
+}
+
+#[tokio::test]
+async fn a_leave_reports_the_ports_that_did_not_move() {
+    let (_g, mut ds) = group().await;
+    assert_eq!(ds[1].kernel.claim(port(8110)).await, 0);
+    assert_eq!(ds[1].kernel.claim(port(8111)).await, 0);
+    ds[1].kernel.ask_leave(1, M3, 800).await;
+    // Member 3 binds only one of the two ports.
+    ds[2].kernel.claim_until_granted(port(8110)).await;
+    let r = ds[1]
+        .kernel
+        .until("the leave's answer", |s| s.left.get(&1).cloned())
+        .await;
+    match &r {
+        LeaveResult::Failed { errno, why } => {
+            assert_eq!(*errno, libc::ETIMEDOUT, "{r:?}");
+            assert!(why.starts_with("1 of 2 ports moved; "), "{why}");
+            assert!(why.contains(":8111"), "{why}");
+        }
+        _ => panic!("{r:?}"),
+    }
+    for d in &ds {
+        d.kernel.shows(port(8110), Some(M3)).await;
+        d.kernel.shows(port(8111), Some(M2)).await;
+    }
+    for d in ds.drain(..) {
+        d.stop().await.expect("stopped");
+    }
+}
+
+#[tokio::test]
+async fn a_member_a_port_drains_to_cannot_leave() {
+    let (_g, mut ds) = group().await;
+    assert_eq!(ds[2].kernel.claim(port(8120)).await, 0);
+    assert_eq!(ds[1].kernel.claim(port(8121)).await, 0);
+    // Member 3's port is being drained to member 2, whose socket is a
+    // standby once the drain is applied; member 3 never moves it (its
+    // kernel side hangs).
+    ds[2].kernel.state().mute_quiesce = true;
+    ds[0].kernel.ask_drain(1, port(8120), M2, 5000).await;
+    ds[1].kernel.claim_until_granted(port(8120)).await;
+    sleep(4 * timing().heartbeat).await;
+    match ds[1].kernel.leave(2, M1, 1000).await {
+        LeaveResult::Failed {
+            errno: libc::EBUSY,
+            why,
+        } => assert!(why.contains("drained to this member"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    // Nothing moved.
+    for d in &ds {
+        d.kernel.shows(port(8121), Some(M2)).await;
     }
     for d in ds.drain(..) {
         d.stop().await.expect("stopped");
