@@ -107,6 +107,16 @@ array of {addr, vr, ifindex, ifname, member, lead, role}."
         #[arg(required = true, value_name = "ARGS")]
         args: Vec<OsString>,
     },
+    /// Move every port this member owns to another member (asks vr-dhostd)
+    #[command(
+        override_usage = "vrctl dhost leave <ADDR> to <MEMBER> [wait <MS>]",
+        after_help = LEAVE_HELP
+    )]
+    Leave {
+        /// ADDR, to MEMBER, wait MS
+        #[arg(required = true, value_name = "ARGS")]
+        args: Vec<OsString>,
+    },
     /// Moved: the ownership-sync daemon is vr-dhostd(8) now (a usage
     /// error that says so)
     #[command(hide = true)]
@@ -127,6 +137,24 @@ how long to wait for MEMBER's socket; the drain is cancelled then
 (ETIMEDOUT). Any member can run it, as the user of the daemon or root.
 Prints \"tcp ADDR:PORT moved to member MEMBER; N connections stay with
 member FROM\"; with -j an object {addr, proto, port, to, from, pins}.";
+
+const LEAVE_HELP: &str = "\
+This member leaves the distributed host: the vr-dhostd(8) of the VR of
+ADDR (one of the host's distributed addresses, see dhost show) drains
+every port this member owns, on every distributed address it serves, to
+member MEMBER (1-65535), all at once, as dhost drain does for one: each
+moves once MEMBER's kernel has a socket bound to it, so start MEMBER's
+services first. The connections established by then stay here, through an
+entry each, until they close; stop this member's daemon only once dhost
+owner show lists none of them, or they are reset. MS (1-600000, default
+10000) is how long each port waits for MEMBER's socket; ports not moved
+by then stay this member's, and it fails naming them (the errno of the
+first: ETIMEDOUT for no socket in time). A port released meanwhile is
+skipped; a port of this member's ephemeral slice bound explicitly counts
+too. Refused (EBUSY) while a port is being drained to this member. Run it
+on the member that leaves, as the user of the daemon or root. Prints \"member left to
+member MEMBER: N ports moved; P connections stay here\"; with -j an object
+{addr, to, ports, pins}.";
 
 const OWNER_ARGS_HELP: &str = "\
 ADDR is an IPv4 or IPv6 address. PORT is one port or a range FIRST-LAST
@@ -181,6 +209,7 @@ enum DhostRequest {
     Owner(OwnerOp, OwnerArgs),
     OwnerShow,
     Drain(DhostDrain),
+    Leave(DhostLeave),
 }
 
 /// Parses the arguments of a `vrctl dhost` command; a bad argument is a
@@ -197,6 +226,9 @@ fn dhost_request(command: &DhostCommand) -> error::Result<DhostRequest> {
         DhostCommand::Show => DhostRequest::Show,
         DhostCommand::Drain { args } => {
             DhostRequest::Drain(parse_dhost_drain(args).map_err(usage(&["dhost", "drain"]))?)
+        }
+        DhostCommand::Leave { args } => {
+            DhostRequest::Leave(parse_dhost_leave(args).map_err(usage(&["dhost", "leave"]))?)
         }
         DhostCommand::Owner { command } => match command {
             OwnerCommand::Add { args } => DhostRequest::Owner(
@@ -240,6 +272,7 @@ pub fn run(ctx: &mut Ctx, command: Command, fmt: Format, out: &mut dyn Write) ->
         DhostRequest::Owner(op, args) => owner_modify(ctx, op, &args),
         DhostRequest::OwnerShow => owner_show(ctx, fmt, out),
         DhostRequest::Drain(args) => drain(ctx, &args, fmt, out),
+        DhostRequest::Leave(args) => leave(ctx, &args, fmt, out),
     }
 }
 
@@ -315,11 +348,52 @@ pub fn drain(
             };
             write_out(out, &text)
         }
-        // The daemon's refusal, printed as the kernel's are.
-        DrainAnswer::Refused { errno, text } => Err(Error::Netlink(vr_netlink::Error::Kernel {
+        answer => Err(daemon_refusal(answer)),
+    }
+}
+
+/// `dhost leave`: as `dhost drain`, for every port of this member.
+pub fn leave(
+    ctx: &mut Ctx,
+    args: &DhostLeave,
+    fmt: Format,
+    out: &mut dyn Write,
+) -> error::Result<()> {
+    let vr = drain_vr(&dhosts(ctx.genl()?)?, args.addr)?;
+    match ask_daemon(vr, &leave_request_line(args), args.wait_ms)? {
+        DrainAnswer::Left { ports, pins } => {
+            let text = if fmt.json {
+                to_json(
+                    &LeaveJson {
+                        addr: args.addr,
+                        to: args.to,
+                        ports,
+                        pins,
+                    },
+                    fmt.pretty,
+                )
+                .map_err(json_error)?
+            } else {
+                leave_text(args, ports, pins)
+            };
+            write_out(out, &text)
+        }
+        answer => Err(daemon_refusal(answer)),
+    }
+}
+
+/// The daemon's refusal, printed as the kernel's are; an answer of the
+/// other request's form is an unexpected answer.
+fn daemon_refusal(answer: DrainAnswer) -> Error {
+    match answer {
+        DrainAnswer::Refused { errno, text } => Error::Netlink(vr_netlink::Error::Kernel {
             errno,
             msg: (!text.is_empty()).then_some(text),
-        })),
+        }),
+        other => Error::io(
+            "unexpected answer from vr-dhostd",
+            io::Error::new(io::ErrorKind::InvalidData, format!("{other:?}")),
+        ),
     }
 }
 
@@ -471,12 +545,20 @@ pub fn drain_request_line(d: &DhostDrain) -> String {
     )
 }
 
-/// The answer of vr-dhostd to a drain.
+/// The request line of `dhost leave` to vr-dhostd, newline included:
+/// `leave to MEMBER wait MS`.
+pub fn leave_request_line(l: &DhostLeave) -> String {
+    format!("leave to {} wait {}\n", l.to, l.wait_ms)
+}
+
+/// The answer of vr-dhostd to a drain or a leave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DrainAnswer {
     /// `ok from FROM pins N`: the port moved from member FROM, which keeps
     /// N connections.
     Moved { from: u32, pins: u32 },
+    /// `ok ports N pins P` (a leave): N ports moved, P connections stay.
+    Left { ports: u32, pins: u32 },
     /// `error ERRNO TEXT`: the drain failed; ERRNO is a positive errno,
     /// TEXT (maybe empty) says why.
     Refused { errno: i32, text: String },
@@ -494,6 +576,12 @@ pub fn parse_drain_answer(line: &str) -> Option<DrainAnswer> {
     }
     if let Some(rest) = line.strip_prefix("ok ") {
         let words: Vec<&str> = rest.split(' ').collect();
+        if let ["ports", ports, "pins", pins] = words[..] {
+            return Some(DrainAnswer::Left {
+                ports: number(ports)?,
+                pins: number(pins)?,
+            });
+        }
         let ["from", from, "pins", pins] = words[..] else {
             return None;
         };
@@ -520,6 +608,23 @@ pub fn drain_text(d: &DhostDrain, from: u32, pins: u32) -> String {
         SocketAddr::new(d.addr, d.port),
         d.to
     )
+}
+
+/// `vrctl dhost leave`'s line, e.g. `member left to member 3: 4 ports
+/// moved; 20 connections stay here`.
+pub fn leave_text(l: &DhostLeave, ports: u32, pins: u32) -> String {
+    format!(
+        "member left to member {}: {ports} ports moved; {pins} connections stay here\n",
+        l.to
+    )
+}
+
+#[derive(Serialize)]
+struct LeaveJson {
+    addr: IpAddr,
+    to: u32,
+    ports: u32,
+    pins: u32,
 }
 
 #[derive(Serialize)]
@@ -586,6 +691,17 @@ pub struct DhostDrain {
     /// The member the port goes to.
     pub to: u32,
     /// How long the daemon waits for the socket of `to`.
+    pub wait_ms: u32,
+}
+
+/// `vrctl dhost leave ADDR to MEMBER [wait MS]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DhostLeave {
+    /// A distributed address of the host (its VR names the daemon).
+    pub addr: IpAddr,
+    /// The member the ports go to.
+    pub to: u32,
+    /// How long the daemon waits for each socket of `to`.
     pub wait_ms: u32,
 }
 
@@ -799,6 +915,32 @@ pub fn parse_dhost_drain(args: &[OsString]) -> Result<DhostDrain, String> {
         addr,
         proto,
         port,
+        to: to.ok_or("\"to <MEMBER>\" is required")?,
+        wait_ms: wait_ms.unwrap_or(DRAIN_WAIT_MS),
+    })
+}
+
+/// Parses `ADDR`, `to MEMBER` and the optional `wait MS`.
+pub fn parse_dhost_leave(args: &[OsString]) -> Result<DhostLeave, String> {
+    let split = split(args, &["to", "wait"])?;
+    let mut positional = split.positional.into_iter();
+    let addr = parse_addr(positional.next().ok_or("an address is required")?)?;
+    if let Some(arg) = positional.next() {
+        return Err(unexpected(arg));
+    }
+    let (mut to, mut wait_ms) = (None, None);
+    for (keyword, value) in split.keywords {
+        match keyword {
+            "to" => set_once(&mut to, parse_member(value, "member id")?, "\"to\"")?,
+            _ => set_once(
+                &mut wait_ms,
+                parse_number(value, "wait", DRAIN_WAIT_MAX_MS)?,
+                "\"wait\"",
+            )?,
+        }
+    }
+    Ok(DhostLeave {
+        addr,
         to: to.ok_or("\"to <MEMBER>\" is required")?,
         wait_ms: wait_ms.unwrap_or(DRAIN_WAIT_MS),
     })
@@ -2298,9 +2440,11 @@ mod tests {
 
     #[test]
     fn drain_answers() {
-        use DrainAnswer::{Moved, Refused};
+        use DrainAnswer::{Left, Moved, Refused};
         for (line, want) in [
             ("ok from 2 pins 20", Moved { from: 2, pins: 20 }),
+            ("ok ports 4 pins 20", Left { ports: 4, pins: 20 }),
+            ("ok ports 0 pins 0", Left { ports: 0, pins: 0 }),
             (
                 "ok from 65535 pins 0",
                 Moved {
@@ -2346,6 +2490,11 @@ mod tests {
             "ok from 2 pins -1",
             "ok from 2 pins x",
             "ok pins 20 from 2",
+            "ok ports 4",
+            "ok ports 4 pins",
+            "ok ports -4 pins 2",
+            "ok ports 4 pins 2 extra",
+            "ok pins 2 ports 4",
             "ok  from 2 pins 20",
             "OK from 2 pins 20",
             "ok from 2 pins 20\r",
@@ -2399,6 +2548,52 @@ mod tests {
         assert_eq!(v["proto"], "udp");
         assert_eq!((v["port"].as_u64(), v["to"].as_u64()), (Some(53), Some(1)));
         assert_eq!((v["from"].as_u64(), v["pins"].as_u64()), (Some(4), Some(0)));
+    }
+
+    fn leave_args(args: &[&str]) -> Result<DhostLeave, String> {
+        parse_dhost_leave(&args.iter().map(OsString::from).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn leave_arguments_lines_and_output() {
+        let l = leave_args(&["10.9.0.100", "to", "3"]).expect("valid");
+        assert_eq!(
+            l,
+            DhostLeave {
+                addr: Ipv4Addr::new(10, 9, 0, 100).into(),
+                to: 3,
+                wait_ms: DRAIN_WAIT_MS
+            }
+        );
+        assert_eq!(leave_request_line(&l), "leave to 3 wait 10000\n");
+        let l6 =
+            leave_args(&["wait", "600000", "::ffff:10.9.0.100", "to", "65535"]).expect("valid");
+        assert_eq!(l6.addr, IpAddr::from(Ipv4Addr::new(10, 9, 0, 100)));
+        assert_eq!(leave_request_line(&l6), "leave to 65535 wait 600000\n");
+        assert_eq!(
+            leave_text(&l, 4, 20),
+            "member left to member 3: 4 ports moved; 20 connections stay here\n"
+        );
+        for (args, msg) in [
+            (&[][..], "an address is required"),
+            (&["10.9.0.100"], "\"to <MEMBER>\" is required"),
+            (
+                &["10.9.0.100", "tcp", "to", "3"],
+                "unexpected argument \"tcp\"",
+            ),
+            (&["10.9.0.100", "to", "0"], "invalid member id \"0\""),
+            (&["10.9.0.100", "to", "3", "to", "2"], "\"to\""),
+            (
+                &["10.9.0.100", "to", "3", "wait", "0"],
+                "invalid wait \"0\"",
+            ),
+            (&["10.9.0.300", "to", "3"], "invalid address \"10.9.0.300\""),
+        ] {
+            match leave_args(args) {
+                Err(e) => assert!(e.contains(msg), "{args:?}: {e}"),
+                Ok(a) => panic!("{args:?} parsed as {a:?}"),
+            }
+        }
     }
 
     #[test]

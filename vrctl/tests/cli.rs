@@ -595,6 +595,50 @@ fn dhost_drain_usage() {
 }
 
 #[test]
+fn dhost_leave_usage() {
+    let leave = "vrctl dhost leave <ADDR> to <MEMBER> [wait <MS>]";
+    usage_error(&["dhost", "leave"]);
+    for (args, msg) in [
+        (&["10.0.0.100"][..], "\"to <MEMBER>\" is required"),
+        (&["to", "3"], "an address is required"),
+        (
+            &["10.0.0.100", "tcp", "80", "to", "3"],
+            "unexpected argument \"tcp\"",
+        ),
+        (
+            &["10.0.0.100", "to", "65536"],
+            "invalid member id \"65536\" (expected 1-65535)",
+        ),
+        (
+            &["10.0.0.100", "to", "3", "wait", "600001"],
+            "invalid wait \"600001\" (expected 1-600000)",
+        ),
+    ] {
+        let args: Vec<&str> = ["dhost", "leave"].iter().chain(args).copied().collect();
+        let err = usage_error(&args);
+        assert!(err.contains(msg), "{args:?}: {err}");
+        assert!(err.contains(leave), "{args:?}: {err}");
+        let out = vrctl_stdin(&["-batch", "-"], &format!("{}\n", args.join(" ")));
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+    let help = stdout(&vrctl(&["dhost", "leave", "--help"]));
+    assert!(help.contains(leave), "{help}");
+    for words in [
+        "vr-dhostd(8)",
+        "every port this member owns",
+        "services first",
+        "lists none of them",
+        "MS (1-600000, default",
+        "ETIMEDOUT for no socket in time",
+    ] {
+        assert!(
+            help.contains(words),
+            "dhost leave --help lacks {words}: {help}"
+        );
+    }
+}
+
+#[test]
 fn dhost_daemon_is_vr_dhostd_now() {
     let err = usage_error(&[
         "dhost",
@@ -701,7 +745,7 @@ fn help_exits_zero() {
         "{add}"
     );
     let dhost = stdout(&vrctl(&["dhost", "--help"]));
-    for verb in ["set", "del", "show", "owner", "drain"] {
+    for verb in ["set", "del", "show", "owner", "drain", "leave"] {
         assert!(dhost.contains(verb), "dhost --help lacks {verb}: {dhost}");
     }
     for words in [
