@@ -149,6 +149,14 @@ DMOVED=10.9.0.218
 DNEW=10.9.0.219
 # The client's connections across the drain.
 DRAIN_CONNS=20
+# The leave (at the end): member 1 adds LREADY once it binds, over and
+# over, every port member 3 owns; member 3 adds LLEFT once vrctl dhost
+# leave moved them all to member 1.
+LREADY=10.9.0.221
+LLEFT=10.9.0.222
+# The client adds LCHECKED once it reached them on member 1: members 1
+# and 3 (the group's quorum, member 2 being gone) stay up until then.
+LCHECKED=10.9.0.223
 # Every member serves its kernel's ownership table on its own address,
 # this port (vr-sock run): the client compares them.
 TABLE_PORT=7300
@@ -506,11 +514,17 @@ t_member_stop() {
 # server, left running) and REFUSED (the binds refused before); false if
 # the time ran out.
 serve_when_free() {
-	local out=$1 port=$2 text=$3 t0=$4 limit=$5
+	serve_proto_when_free tcp "$D" "$@"
+}
+
+# serve_proto_when_free PROTO ADDR OUT PORT TEXT T0 LIMIT: as
+# serve_when_free, for PROTO on ADDR.
+serve_proto_when_free() {
+	local proto=$1 addr=$2 out=$3 port=$4 text=$5 t0=$6 limit=$7
 	REFUSED=0
 	while :; do
 		: >"$out"
-		vr-sock serve tcp "$D" "$port" "$text" >"$out" 2>&1 &
+		vr-sock serve "$proto" "$addr" "$port" "$text" >"$out" 2>&1 &
 		SERVE_PID=$!
 		# Until it is ready, or has failed.
 		while kill -0 $SERVE_PID 2>/dev/null && ! grep -qx ready "$out"; do
@@ -522,6 +536,63 @@ serve_when_free() {
 		[ $(($(now_cs) - t0)) -le "$limit" ] || return 1
 		sleep 0.1
 	done
+}
+
+# own_ports MEMBER: MEMBER's ports (not its slices, not its connections)
+# in this kernel's table, one "ADDR PROTO PORT" per line, sorted.
+own_ports() {
+	vrctl dhost owner show |
+		awk -v m="$1" 'NF == 5 && $4 == "member" && $5 == m && $3 !~ /-/ { print $1, $2, $3 }' |
+		sort
+}
+
+# The leave, at the end (member 2 is gone): member 1 starts the services
+# of every port member 3 owns (each bind refused until the leave drains
+# its port, then granted as a standby); member 3 runs vrctl dhost leave to
+# member 1, which moves them all; the client then reaches them on member 1.
+t_member_leave() {
+	local id=$((ME + 1)) t0 n out ports addr proto port pids="" bound mine
+	case $id in
+	1)
+		ports=$(own_ports 3)
+		n=$(echo "$ports" | grep -c .)
+		echo "# leave: member 3's ports here: $(echo "$ports" | tr '\n' ',')"
+		ktap_expect_eq "member 3 owns ports" yes "$([ "$n" -gt 0 ] && echo yes)" || return 1
+		t0=$(now_cs)
+		echo "$ports" | while read -r addr proto port; do
+			serve_proto_when_free "$proto" "$addr" "$T/leave-$proto-$port-$addr" "$port" m1 \
+				"$t0" $((DEADLINE * 100)) && echo "$SERVE_PID" >"$T/leave-pid-$proto-$port-$addr"
+		done &
+		pids=$!
+		ktap_run ip addr add "$LREADY/24" dev eth0
+		wait $pids
+		bound=$(cat "$T"/leave-pid-* 2>/dev/null | wc -l)
+		KTAP_BG_PIDS="$KTAP_BG_PIDS $(cat "$T"/leave-pid-* 2>/dev/null | tr '\n' ' ')"
+		echo "# leave: $bound of member 3's $n ports bound here (standby) $(($(now_cs) - t0))0 ms after the start"
+		ktap_expect_eq "every port of member 3 bound here" "$n" "$bound"
+		wait_addr "$LLEFT" || { ktap_check_fail "member 3 did not leave"; return 1; }
+		ktap_expect_eq "member 3 owns no port in this table" "" "$(own_ports 3)"
+		mine=$(own_ports 1)
+		ktap_expect_eq "member 3's ports are this member's now" "" \
+			"$(echo "$ports" | while read -r line; do
+				echo "$mine" | grep -qFx "$line" || echo "$line"
+			done)"
+		;;
+	3)
+		wait_addr "$LREADY" || { ktap_check_fail "member 1 did not get ready for the leave"; return 1; }
+		ports=$(own_ports 3)
+		n=$(echo "$ports" | grep -c .)
+		t0=$(now_cs)
+		ktap_run vrctl dhost leave "$D" to 1 wait $((10000 * SCALE))
+		ktap_expect_rc 0
+		out=$KTAP_STDOUT_TEXT
+		echo "# leave: vrctl answered $(($(now_cs) - t0))0 ms after the request: $out"
+		ktap_expect_match "all $n ports moved" "member left to member 1: $n ports moved; * connections stay here" "$out"
+		ktap_expect_eq "this member owns no port any more" "" "$(own_ports 3)"
+		grep -e leav -e left "$DAEMON_ERR" | sed 's/^/# daemon: /'
+		ktap_run ip addr add "$LLEFT/24" dev eth0
+		;;
+	esac
 }
 
 # Member 3: take over member 2's port 8012 once member 2 is gone.
@@ -805,6 +876,13 @@ member_suite() {
 	if [ "$id" = 3 ]; then
 		ktap_test_result "member 3: silence counters after the takeover" t_member_silent
 	fi
+	case $id in
+	1) ktap_test_result "member 1: binds member 3's ports, which the leave moves here" t_member_leave ;;
+	3) ktap_test_result "member 3: vrctl dhost leave moves all its ports to member 1" t_member_leave ;;
+	esac
+	if [ "$id" != 2 ]; then
+		ktap_test_result "member $id: the client checked the leave" t_member_wait "$LCHECKED"
+	fi
 	member_log
 }
 
@@ -964,6 +1042,12 @@ t_client_bench_end() {
 t_client_finished() {
 	ktap_run ip addr add "$FINISHED/24" dev eth0
 	# The members see the marker and check their counters; stay up meanwhile.
+	sleep 5
+}
+
+t_client_leave_checked() {
+	ktap_run ip addr add "$LCHECKED/24" dev eth0
+	# Members 1 and 3 see the marker and end; stay up meanwhile.
 	sleep 5
 }
 
@@ -1357,6 +1441,11 @@ client_suite() {
 	ktap_test_result "the client's neighbour entry for D6 is the lead's" t_neigh6
 	ktap_test_result "the connection to member 3 was not affected by the loss" t_client_bench_end
 	ktap_test_result "client: finished marker" t_client_finished
+	ktap_test_result "client: member 3 left" t_member_wait "$LLEFT"
+	ktap_test_result "after member 3 left: tcp 8003 served by member 1" t_tcp 8003 1
+	ktap_test_result "after member 3 left: udp 9003 served by member 1" t_udp 9003 1
+	ktap_test_result "after member 3 left: tcp 8012 served by member 1" t_tcp 8012 1
+	ktap_test_result "client: leave checked marker" t_client_leave_checked
 }
 
 if [ "$ME" = "$CLIENT" ]; then
