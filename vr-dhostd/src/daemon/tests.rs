@@ -1081,6 +1081,49 @@ async fn a_leave_reports_the_ports_that_did_not_move() {
 }
 
 #[tokio::test]
+async fn a_former_leader_keeps_the_ports_it_binds_after_the_heal() {
+    let (g, mut ds) = group().await;
+    let cluster = g.config(M1).cluster();
+    assert_eq!(agreed_lead(&ds, None).await, M1);
+    assert_eq!(ds[0].kernel.claim(port(8200)).await, 0);
+    ds[2].kernel.shows(port(8200), Some(M1)).await;
+    // The leader is cut off from the others: they elect another, which
+    // releases its keys after the lease; it fences itself.
+    crate::raft::net::cuts::cut(cluster, &[1], &[2, 3]);
+    ds[2].kernel.shows(port(8200), None).await;
+    ds[0].kernel.shows(port(8200), None).await;
+    crate::raft::net::cuts::heal(cluster);
+    // Back as a follower, in sync: its claim is granted and stays.
+    let t = timing();
+    let granted = async {
+        loop {
+            match ds[0].kernel.claim(port(8201)).await {
+                0 => break,
+                _ => sleep(t.heartbeat).await,
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), granted)
+        .await
+        .expect("member 1's claim granted after the heal");
+    for d in &ds {
+        d.kernel.shows(port(8201), Some(M1)).await;
+    }
+    sleep(3 * t.lease + t.claim_timeout).await;
+    for d in &ds {
+        assert_eq!(
+            d.kernel.state().copy.get(&port(8201)),
+            Some(&M1),
+            "member {}'s copy",
+            d.member
+        );
+    }
+    for d in ds.drain(..) {
+        d.stop().await.expect("stopped");
+    }
+}
+
+#[tokio::test]
 async fn a_member_a_port_drains_to_cannot_leave() {
     let (_g, mut ds) = group().await;
     assert_eq!(ds[2].kernel.claim(port(8120)).await, 0);

@@ -409,6 +409,14 @@ impl Peer {
         let id = self.next_id;
         let body = encode_with_id(id, request).map_err(CallError::Io)?;
         let sent = Instant::now();
+        #[cfg(test)]
+        if cuts::is_cut(self.hello.cluster, self.hello.member, self.target) {
+            // As on a segment that drops the frames: no answer in time,
+            // and the connection is not used again.
+            self.conn = None;
+            tokio::time::sleep(ttl).await;
+            return Err(CallError::Timeout);
+        }
         let attempt = async {
             let mut stream = match self.conn.take() {
                 Some(stream) => stream,
@@ -666,5 +674,42 @@ pub async fn serve(
             }
             drop(slot);
         });
+    }
+}
+
+/// Network partitions for the tests: the calls between two members of a
+/// group go unanswered while the pair is cut.
+#[cfg(test)]
+pub mod cuts {
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+
+    static CUTS: Mutex<Vec<(u64, u64, u64)>> = Mutex::new(Vec::new());
+
+    fn cuts() -> std::sync::MutexGuard<'static, Vec<(u64, u64, u64)>> {
+        CUTS.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Cuts every member of `a` from every member of `b`, both ways, in
+    /// the group `cluster`.
+    pub fn cut(cluster: u64, a: &[u64], b: &[u64]) {
+        let mut c = cuts();
+        for &x in a {
+            for &y in b {
+                c.push((cluster, x, y));
+                c.push((cluster, y, x));
+            }
+        }
+    }
+
+    /// Removes every cut of the group `cluster`.
+    pub fn heal(cluster: u64) {
+        cuts().retain(|&(c, _, _)| c != cluster);
+    }
+
+    /// Whether calls from `from` to `to` in `cluster` are cut.
+    pub fn is_cut(cluster: u64, from: u64, to: u64) -> bool {
+        let set: HashSet<_> = cuts().iter().copied().collect();
+        set.contains(&(cluster, from, to))
     }
 }
