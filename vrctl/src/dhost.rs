@@ -900,8 +900,21 @@ pub fn parse_dhost_drain(args: &[OsString]) -> Result<DhostDrain, String> {
     if let Some(arg) = positional.next() {
         return Err(unexpected(arg));
     }
+    let (to, wait_ms) = parse_to_wait(&split.keywords)?;
+    Ok(DhostDrain {
+        addr,
+        proto,
+        port,
+        to,
+        wait_ms,
+    })
+}
+
+/// The `to MEMBER` (required) and `wait MS` (default [`DRAIN_WAIT_MS`])
+/// of `dhost drain` and `dhost leave`, from the keywords of [`split`].
+fn parse_to_wait(keywords: &[(&'static str, &OsString)]) -> Result<(u32, u32), String> {
     let (mut to, mut wait_ms) = (None, None);
-    for (keyword, value) in split.keywords {
+    for &(keyword, value) in keywords {
         match keyword {
             "to" => set_once(&mut to, parse_member(value, "member id")?, "\"to\"")?,
             _ => set_once(
@@ -911,13 +924,10 @@ pub fn parse_dhost_drain(args: &[OsString]) -> Result<DhostDrain, String> {
             )?,
         }
     }
-    Ok(DhostDrain {
-        addr,
-        proto,
-        port,
-        to: to.ok_or("\"to <MEMBER>\" is required")?,
-        wait_ms: wait_ms.unwrap_or(DRAIN_WAIT_MS),
-    })
+    Ok((
+        to.ok_or("\"to <MEMBER>\" is required")?,
+        wait_ms.unwrap_or(DRAIN_WAIT_MS),
+    ))
 }
 
 /// Parses `ADDR`, `to MEMBER` and the optional `wait MS`.
@@ -928,22 +938,8 @@ pub fn parse_dhost_leave(args: &[OsString]) -> Result<DhostLeave, String> {
     if let Some(arg) = positional.next() {
         return Err(unexpected(arg));
     }
-    let (mut to, mut wait_ms) = (None, None);
-    for (keyword, value) in split.keywords {
-        match keyword {
-            "to" => set_once(&mut to, parse_member(value, "member id")?, "\"to\"")?,
-            _ => set_once(
-                &mut wait_ms,
-                parse_number(value, "wait", DRAIN_WAIT_MAX_MS)?,
-                "\"wait\"",
-            )?,
-        }
-    }
-    Ok(DhostLeave {
-        addr,
-        to: to.ok_or("\"to <MEMBER>\" is required")?,
-        wait_ms: wait_ms.unwrap_or(DRAIN_WAIT_MS),
-    })
+    let (to, wait_ms) = parse_to_wait(&split.keywords)?;
+    Ok(DhostLeave { addr, to, wait_ms })
 }
 
 /// `vrctl dhost show`: one line per distributed address, e.g.
