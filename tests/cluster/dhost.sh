@@ -1127,10 +1127,20 @@ t_client_restart() {
 	(
 		while [ ! -e "$T/stop-restart" ]; do
 			for p in tcp:8002 udp:9002; do
-				if r=$(vr-sock -t $((1000 * SCALE)) request "${p%:*}" "$D" "${p#*:}" 2>/dev/null); then
+				# A request with no answer in time is asked again once
+				# (a debug kernel's VM can stall that long while the
+				# daemon starts); a refusal, or no answer twice, fails.
+				r=$(vr-sock -t $((1000 * SCALE)) request "${p%:*}" "$D" "${p#*:}" 2>/dev/null)
+				rc=$?
+				if [ $rc = 10 ]; then
+					echo "late $p"
+					r=$(vr-sock -t $((1000 * SCALE)) request "${p%:*}" "$D" "${p#*:}" 2>/dev/null)
+					rc=$?
+				fi
+				if [ $rc = 0 ]; then
 					echo "req $p $r"
 				else
-					echo "req $p fail"
+					echo "req $p fail (exit $rc)"
 				fi
 			done
 			echo "table $(table_of 0 | grep -cx -e "$D tcp 8002 member 2" -e "$D udp 9002 member 2" \
@@ -1148,11 +1158,11 @@ t_client_restart() {
 	wait $RR_PID
 	rc=$?
 	ok=$(grep -c '^req .* m2$' "$T/restart-log")
-	fail=$(grep -c '^req .* fail$' "$T/restart-log")
+	fail=$(grep -c '^req .* fail ' "$T/restart-log")
 	polls=$(grep -c '^table ' "$T/restart-log")
 	kept=$(grep -c '^table 4$' "$T/restart-log")
-	echo "# restart: $ok requests answered by member 2, $fail failed; member 2's 4 ports in member 1's table in $kept of $polls polls"
-	grep '^req .* fail$' "$T/restart-log" | head -5 | sed 's/^/# /'
+	echo "# restart: $ok requests answered by member 2, $fail failed, $(grep -c '^late ' "$T/restart-log") asked twice; member 2's 4 ports in member 1's table in $kept of $polls polls"
+	grep '^req .* fail ' "$T/restart-log" | head -5 | sed 's/^/# /'
 	ktap_expect_eq "no request failed" 0 "$fail"
 	ktap_expect_eq "all requests answered by member 2" yes \
 		"$([ "$ok" -gt 0 ] && [ "$ok" = "$(grep -c '^req ' "$T/restart-log")" ] && echo yes)"
