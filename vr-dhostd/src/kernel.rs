@@ -662,13 +662,17 @@ pub fn parse_control(line: &str) -> std::result::Result<Control, String> {
     })
 }
 
+/// The answer line of a failed control request: `error ERRNO TEXT`, on
+/// one line.
+fn format_error(errno: i32, why: &str) -> String {
+    format!("error {errno} {}\n", why.replace('\n', " "))
+}
+
 /// The answer line to a control request.
 pub fn format_result(result: &DrainResult) -> String {
     match result {
         DrainResult::Moved { from, pins } => format!("ok from {} pins {pins}\n", from.0),
-        DrainResult::Failed { errno, why } => {
-            format!("error {errno} {}\n", why.replace('\n', " "))
-        }
+        DrainResult::Failed { errno, why } => format_error(*errno, why),
     }
 }
 
@@ -676,9 +680,7 @@ pub fn format_result(result: &DrainResult) -> String {
 pub fn format_leave(result: &LeaveResult) -> String {
     match result {
         LeaveResult::Left { ports, pins } => format!("ok ports {ports} pins {pins}\n"),
-        LeaveResult::Failed { errno, why } => {
-            format!("error {errno} {}\n", why.replace('\n', " "))
-        }
+        LeaveResult::Failed { errno, why } => format_error(*errno, why),
     }
 }
 
@@ -1366,12 +1368,7 @@ async fn control_request(
     let mut line = String::new();
     let mut rd = tokio::io::BufReader::new(rd.take(4096));
     let read = tokio::time::timeout(Duration::from_secs(5), rd.read_line(&mut line)).await;
-    let failed = |errno: i32, why: &str| {
-        format_result(&DrainResult::Failed {
-            errno,
-            why: why.into(),
-        })
-    };
+    let failed = format_error;
     let answer = match (allowed, read) {
         (false, _) => failed(
             libc::EPERM,
