@@ -5,7 +5,7 @@
 //! (`include/net/vr.h`), which read the table under RCU.
 
 use crate::{
-    dhost_table::{is_v4, Addr, AddrKey, Owner, OwnerKey, Packet, Refusal, Table, Verdict},
+    dhost_table::{is_v4, Addr, AddrKey, Owner, OwnerKey, OwnersWalk, Packet, Refusal, Verdict},
     family, hold, vr_net, VrNet, VR_NET, VR_NLGRP_DHOST,
 };
 use core::net::{Ipv4Addr, Ipv6Addr};
@@ -112,31 +112,6 @@ fn put_addr(w: &mut Writer<'_>, v4: u32, v6: u32, addr: &Ipv6Addr) -> Result {
     }
 }
 
-/// Publishes a new table for `net`.
-fn publish(net: &NetRef, rtnl: &mut rtnl::Guard, table: Table) -> Result {
-    let data = vr_net(net)?;
-    // The old table is freed after a grace period, without waiting for it under the RTNL.
-    data.dhost.set(rtnl, Some(table), GFP_KERNEL_ACCOUNT)?;
-    Ok(())
-}
-
-/// The current table of `net`, or an empty one.
-fn current<'a>(net: &'a NetRef, rtnl: &'a rtnl::Guard, empty: &'a Table) -> Result<&'a Table> {
-    Ok(vr_net(net)?.dhost.get_locked(rtnl).unwrap_or(empty))
-}
-
-/// Publishes `change` of the current table of `net`, or refuses the request with its reason.
-fn update(
-    info: &Info<'_>,
-    net: &NetRef,
-    mut rtnl: rtnl::Guard,
-    change: impl FnOnce(&Table) -> Result<Table, Refusal>,
-) -> Result {
-    let empty = Table::default();
-    let table = change(current(net, &rtnl, &empty)?).map_err(|r| refuse(info, r))?;
-    publish(net, &mut rtnl, table)
-}
-
 fn set(info: &Info<'_>) -> Result {
     let addr = required_addr(info, VR_A_DHOST_ADDR, VR_A_DHOST_ADDR6)?;
     if !distributable(&addr) {
@@ -147,7 +122,7 @@ fn set(info: &Info<'_>) -> Result {
     let member = required_u32(info, VR_A_DHOST_MEMBER, c"member id missing")?;
     let lead = required_u32(info, VR_A_DHOST_LEAD, c"lead member id missing")?;
     let net = &hold(info.net())?;
-    let mut rtnl = rtnl::lock();
+    let rtnl = rtnl::lock();
     let ifindex = i32::try_from(ifindex).unwrap_or(0);
     let no_dev = || {
         info.set_err_msg(c"interface does not exist");
@@ -175,11 +150,10 @@ fn set(info: &Info<'_>) -> Result {
         lead,
     };
     stack::dhost_set_in_use(&rtnl);
-    let empty = Table::default();
-    let old = current(net, &rtnl, &empty)?;
-    let was_lead = old.addr(entry.key).is_some_and(Addr::is_lead);
-    let table = old.with_addr(entry).map_err(|r| refuse(info, r))?;
-    publish(net, &mut rtnl, table)?;
+    let was_lead = vr_net(net)?
+        .dhost
+        .set_addr(&rtnl, entry)
+        .map_err(|r| refuse(info, r))?;
     // Now the lead (it was not, or the address was not distributed): tell the segment.
     if entry.is_lead() && !was_lead {
         if let Some(dev) = net.device_by_index(&rtnl, ifindex) {
@@ -197,9 +171,12 @@ fn addr_key(info: &Info<'_>, v4: u32, v6: u32, vr_kind: u32) -> Result<AddrKey> 
 
 fn del(info: &Info<'_>) -> Result {
     let key = addr_key(info, VR_A_DHOST_ADDR, VR_A_DHOST_ADDR6, VR_A_DHOST_VR)?;
-    update(info, &hold(info.net())?, rtnl::lock(), |t| {
-        t.without_addr(key)
-    })
+    let net = &hold(info.net())?;
+    let rtnl = rtnl::lock();
+    vr_net(net)?
+        .dhost
+        .del_addr(rtnl, key)
+        .map_err(|r| refuse(info, r))
 }
 
 /// Reads an ownership key; the member attribute is read by the caller.
@@ -230,16 +207,18 @@ fn owner_key(info: &Info<'_>) -> Result<OwnerKey> {
 fn owner_set(info: &Info<'_>) -> Result {
     let key = owner_key(info)?;
     let member = required_u32(info, VR_A_OWNER_MEMBER, c"owning member missing")?;
-    update(info, &hold(info.net())?, rtnl::lock(), |t| {
-        t.with_owner(Owner { key, member })
-    })
+    vr_net(&hold(info.net())?)?
+        .dhost
+        .set_owner(Owner { key, member })
+        .map_err(|r| refuse(info, r))
 }
 
 fn owner_del(info: &Info<'_>) -> Result {
     let key = owner_key(info)?;
-    update(info, &hold(info.net())?, rtnl::lock(), |t| {
-        t.without_owner(key)
-    })
+    vr_net(&hold(info.net())?)?
+        .dhost
+        .del_owner(key)
+        .map_err(|r| refuse(info, r))
 }
 
 /// Dumps `items` from the dump's position on, one message each.
@@ -260,9 +239,9 @@ fn dump_all<T>(
 
 fn get_dump(dump: &mut Dump<'_>) -> Result {
     let net = &hold(dump.net())?;
-    let rtnl = rtnl::lock();
-    let empty = Table::default();
-    let table = current(net, &rtnl, &empty)?;
+    let data = vr_net(net)?;
+    let guard = rcu::read_lock();
+    let table = data.dhost.view(&guard).table();
     dump_all(dump, VR_CMD_DHOST_GET, table.addrs().iter(), |w, a| {
         put_addr(w, VR_A_DHOST_ADDR, VR_A_DHOST_ADDR6, &a.key.addr)?;
         w.put_u32(VR_A_DHOST_VR, a.key.vr.into())?;
@@ -273,24 +252,43 @@ fn get_dump(dump: &mut Dump<'_>) -> Result {
     })
 }
 
-fn owner_dump(dump: &mut Dump<'_>) -> Result {
+/// `owner-get`: the ranges, by position, then a walk of the ports and connections kept in
+/// `walk` between the calls.
+fn owner_dump(dump: &mut Dump<'_>, walk: &mut Option<KBox<OwnersWalk>>) -> Result {
     let net = &hold(dump.net())?;
-    let rtnl = rtnl::lock();
-    let empty = Table::default();
-    let table = current(net, &rtnl, &empty)?;
-    dump_all(dump, VR_CMD_OWNER_GET, table.owners(), |w, o| {
-        let k = &o.key;
-        put_addr(w, VR_A_OWNER_ADDR, VR_A_OWNER_ADDR6, &k.addr.addr)?;
-        w.put_u32(VR_A_OWNER_VR, k.addr.vr.into())?;
-        w.put_u32(VR_A_OWNER_PROTO, k.proto.into())?;
-        w.put_u32(VR_A_OWNER_PORT, k.port.into())?;
-        w.put_u32(VR_A_OWNER_PORT_LAST, k.port_last.into())?;
-        if k.remote_port != 0 {
-            put_addr(w, VR_A_OWNER_REMOTE, VR_A_OWNER_REMOTE6, &k.remote)?;
-            w.put_u32(VR_A_OWNER_REMOTE_PORT, k.remote_port.into())?;
+    let dhost = &vr_net(net)?.dhost;
+    if walk.is_none() {
+        // The position: how many ranges were dumped already.
+        let mut pos = dump.position();
+        let from = usize::try_from(pos).unwrap_or(usize::MAX);
+        dhost.ranges_from(from, |o| {
+            dump.put_entry(family(), VR_CMD_OWNER_GET, |w| owner_fill(w, o))?;
+            pos += 1;
+            dump.set_position(pos);
+            Ok(())
+        })?;
+        *walk = Some(KBox::new(dhost.owners_walk()?, GFP_KERNEL)?);
+    }
+    match walk {
+        Some(walk) => {
+            walk.walk(|o| dump.put_entry(family(), VR_CMD_OWNER_GET, |w| owner_fill(w, o)))
         }
-        w.put_u32(VR_A_OWNER_MEMBER, o.member)
-    })
+        None => Ok(()),
+    }
+}
+
+fn owner_fill(w: &mut Writer<'_>, o: &Owner) -> Result {
+    let k = &o.key;
+    put_addr(w, VR_A_OWNER_ADDR, VR_A_OWNER_ADDR6, &k.addr.addr)?;
+    w.put_u32(VR_A_OWNER_VR, k.addr.vr.into())?;
+    w.put_u32(VR_A_OWNER_PROTO, k.proto.into())?;
+    w.put_u32(VR_A_OWNER_PORT, k.port.into())?;
+    w.put_u32(VR_A_OWNER_PORT_LAST, k.port_last.into())?;
+    if k.remote_port != 0 {
+        put_addr(w, VR_A_OWNER_REMOTE, VR_A_OWNER_REMOTE6, &k.remote)?;
+        w.put_u32(VR_A_OWNER_REMOTE_PORT, k.remote_port.into())?;
+    }
+    w.put_u32(VR_A_OWNER_MEMBER, o.member)
 }
 
 /// The errnos a claim may be refused with (`claim-answer` in `vr.yaml`): what the ownership
@@ -365,8 +363,9 @@ fn sock_ntf(net: &NetRef, event: u32, cookie: Option<u32>, key: &SockKey, gfp: F
 fn distributed(data: &VrNet, key: &SockKey) -> bool {
     let guard = rcu::read_lock();
     data.dhost
-        .get(&guard)
-        .is_some_and(|t| t.claims(key.vr, &key.addr, key.wild))
+        .view(&guard)
+        .table()
+        .claims(key.vr, &key.addr, key.wild)
 }
 
 /// Waits for the answer to claim `cookie`; the claim is over when this returns.
@@ -430,7 +429,7 @@ kernel::genl_handlers! {
     dumpit dhost_get => get_dump;
     doit owner_set => owner_set;
     doit owner_del => owner_del;
-    dumpit owner_get => owner_dump;
+    dumpit owner_get => owner_dump, state OwnersWalk;
     doit claim_answer => claim_answer;
 }
 
@@ -478,7 +477,7 @@ pub(crate) fn notify(net: &Net, key: &SockKey, event: SockEvent) -> bool {
 /// The fate of a packet for local delivery; called in softirq.
 pub(crate) fn verdict(net: &Net, pkt: &stack::Packet) -> stack::Verdict {
     let guard = rcu::read_lock();
-    let Some(table) = VR_NET.get(net, &guard).and_then(|d| d.dhost.get(&guard)) else {
+    let Some(data) = VR_NET.get(net, &guard) else {
         return stack::Verdict::Pass;
     };
     let packet = Packet {
@@ -490,7 +489,7 @@ pub(crate) fn verdict(net: &Net, pkt: &stack::Packet) -> stack::Verdict {
         proto: pkt.proto,
         l2_bcast: pkt.l2_bcast,
     };
-    match table.verdict(&packet) {
+    match data.dhost.view(&guard).verdict(&packet) {
         Verdict::Pass => stack::Verdict::Pass,
         Verdict::Accept => stack::Verdict::Accept,
         Verdict::Drop => stack::Verdict::Drop,
@@ -502,8 +501,10 @@ pub(crate) fn verdict(net: &Net, pkt: &stack::Packet) -> stack::Verdict {
 /// this kernel neither answers ARP for it nor announces it.
 pub(crate) fn follower(net: &Net, vr: u16, addr: &Ipv6Addr) -> bool {
     let guard = rcu::read_lock();
-    VR_NET
-        .get(net, &guard)
-        .and_then(|d| d.dhost.get(&guard))
-        .is_some_and(|t| t.follower(AddrKey { vr, addr: *addr }))
+    VR_NET.get(net, &guard).is_some_and(|d| {
+        d.dhost
+            .view(&guard)
+            .table()
+            .follower(AddrKey { vr, addr: *addr })
+    })
 }

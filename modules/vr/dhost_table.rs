@@ -1,13 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
 //! The distributed addresses of a network namespace and this kernel's copy of their ownership
-//! database, with the per-packet decision: pure logic, no kernel state.
+//! database, with the per-packet decision.
 //!
-//! A table is never changed in place: a writer builds a new one (`with_*`, `without_*`) and
-//! publishes it, so packet handlers read a consistent table without a lock.
+//! Addresses and port ranges are few: a writer builds a new table and publishes it whole.
+//! Single ports and connections, up to [`OWNER_MAX`], are entries of an RCU hash table, each
+//! changed on its own. Packet handlers read both under RCU, without a lock.
 
-use core::net::Ipv6Addr;
-use kernel::{alloc::AllocError, net::vr::Wild, prelude::*};
+use core::{
+    net::Ipv6Addr,
+    ops::ControlFlow,
+    sync::atomic::{AtomicU32, Ordering},
+};
+use kernel::{
+    alloc::AllocError,
+    net::{rcu_cell::RcuCell, rtnl, vr::Wild},
+    new_mutex,
+    prelude::*,
+    rhashtable::{RhashMap, Walker},
+    sync::{rcu, Arc, Mutex},
+};
+
+/// The most single ports and connections of a network namespace (`owner-max` in `vr.yaml`).
+const OWNER_MAX: usize = kernel::uapi::VR_OWNER_MAX as usize;
+/// The most port ranges of a network namespace (`range-max` in `vr.yaml`).
+const RANGE_MAX: usize = kernel::uapi::VR_RANGE_MAX as usize;
 
 /// `IPPROTO_TCP`.
 pub(crate) const TCP: u8 = 6;
@@ -23,6 +40,9 @@ pub(crate) enum Refusal {
     BadRange,
     BadRemote,
     NoMemory,
+    Full,
+    TooManyRanges,
+    Busy,
 }
 
 impl Refusal {
@@ -32,6 +52,8 @@ impl Refusal {
             Refusal::NotDistributed | Refusal::NoEntry => ENOENT,
             Refusal::BadProto | Refusal::BadRange | Refusal::BadRemote => EINVAL,
             Refusal::NoMemory => ENOMEM,
+            Refusal::Full | Refusal::TooManyRanges => ENOSPC,
+            Refusal::Busy => EBUSY,
         }
     }
 
@@ -46,6 +68,9 @@ impl Refusal {
                 c"a connection needs remote (of the address's family) and remote-port, on one port"
             }
             Refusal::NoMemory => c"out of memory",
+            Refusal::Full => c"ownership table is full",
+            Refusal::TooManyRanges => c"too many port ranges",
+            Refusal::Busy => c"ownership table is growing: try again",
         }
     }
 }
@@ -166,15 +191,20 @@ pub(crate) enum Verdict {
     Bridge,
 }
 
-/// The distributed addresses and the ownership entries, each sorted by key.
+/// The distributed addresses and the port ranges, each sorted by key: few, changed by
+/// configuration (`dhost-set`, `dhost-del`, slices), so copied whole on each change.
 #[derive(Default)]
 pub(crate) struct Table {
     addrs: KVec<Addr>,
-    /// Single ports and connections, found by binary search.
-    exact: KVec<Owner>,
     /// Port ranges (a few per member, e.g. the ephemeral slices), scanned in order.
     ranges: KVec<Owner>,
 }
+
+/// The table of a namespace without a distributed address.
+static EMPTY: Table = Table {
+    addrs: KVec::new(),
+    ranges: KVec::new(),
+};
 
 fn copy<T: Copy>(from: &[T], keep: impl Fn(&T) -> bool) -> Result<KVec<T>, Refusal> {
     let mut v = KVec::with_capacity(from.len() + 1, GFP_KERNEL_ACCOUNT)?;
@@ -213,11 +243,6 @@ impl Table {
         &self.addrs
     }
 
-    /// Ownership entries: single ports and connections, then ranges.
-    pub(crate) fn owners(&self) -> impl Iterator<Item = &Owner> {
-        Iterator::chain(self.exact.iter(), self.ranges.iter())
-    }
-
     /// Whether an address of interface `ifindex` is distributed.
     pub(crate) fn on_interface(&self, ifindex: i32) -> bool {
         self.addrs.iter().any(|a| a.ifindex == ifindex)
@@ -230,121 +255,62 @@ impl Table {
             .map(|i| &self.addrs[i])
     }
 
-    /// A copy with `addr` added or changed.
-    pub(crate) fn with_addr(&self, addr: Addr) -> Result<Table, Refusal> {
+    fn try_clone(&self) -> Result<Table, Refusal> {
         Ok(Table {
-            addrs: copy_with(&self.addrs, addr, |a| a.key)?,
-            exact: copy(&self.exact, |_| true)?,
+            addrs: copy(&self.addrs, |_| true)?,
             ranges: copy(&self.ranges, |_| true)?,
         })
     }
 
-    /// A copy without the address and its ownership entries.
-    pub(crate) fn without_addr(&self, key: AddrKey) -> Result<Table, Refusal> {
+    /// A copy with `addr` added or changed.
+    fn with_addr(&self, addr: Addr) -> Result<Table, Refusal> {
+        Ok(Table {
+            addrs: copy_with(&self.addrs, addr, |a| a.key)?,
+            ranges: copy(&self.ranges, |_| true)?,
+        })
+    }
+
+    /// A copy without the address and its ranges.
+    fn without_addr(&self, key: AddrKey) -> Result<Table, Refusal> {
         self.addr(key).ok_or(Refusal::NotDistributed)?;
         Ok(Table {
             addrs: copy(&self.addrs, |a| a.key != key)?,
-            exact: copy(&self.exact, |o| o.key.addr != key)?,
             ranges: copy(&self.ranges, |o| o.key.addr != key)?,
         })
     }
 
-    /// A copy with the owner of `owner.key` set.
-    pub(crate) fn with_owner(&self, owner: Owner) -> Result<Table, Refusal> {
-        owner.key.check()?;
-        self.addr(owner.key.addr).ok_or(Refusal::NotDistributed)?;
-        let (exact, ranges) = if owner.key.is_range() {
-            (
-                copy(&self.exact, |_| true)?,
-                copy_with(&self.ranges, owner, |o| o.key)?,
-            )
-        } else {
-            (
-                copy_with(&self.exact, owner, |o| o.key)?,
-                copy(&self.ranges, |_| true)?,
-            )
-        };
+    /// A copy with the owner of range `owner.key` set.
+    fn with_range(&self, owner: Owner) -> Result<Table, Refusal> {
+        if self.ranges.len() >= RANGE_MAX && !self.ranges.iter().any(|o| o.key == owner.key) {
+            return Err(Refusal::TooManyRanges);
+        }
         Ok(Table {
             addrs: copy(&self.addrs, |_| true)?,
-            exact,
-            ranges,
+            ranges: copy_with(&self.ranges, owner, |o| o.key)?,
         })
     }
 
-    /// A copy without the entry of `key`.
-    pub(crate) fn without_owner(&self, key: OwnerKey) -> Result<Table, Refusal> {
-        key.check()?;
-        if !self.owners().any(|o| o.key == key) {
+    /// A copy without the range of `key`.
+    fn without_range(&self, key: OwnerKey) -> Result<Table, Refusal> {
+        if !self.ranges.iter().any(|o| o.key == key) {
             return Err(Refusal::NoEntry);
         }
         Ok(Table {
             addrs: copy(&self.addrs, |_| true)?,
-            exact: copy(&self.exact, |o| o.key != key)?,
             ranges: copy(&self.ranges, |o| o.key != key)?,
         })
     }
 
-    /// The member owning the flow of `pkt`: its connection, else its port, else a range.
-    pub(crate) fn owner_of(&self, pkt: &Packet) -> Option<u32> {
-        let addr = AddrKey {
-            vr: pkt.vr,
-            addr: pkt.local,
-        };
-        let mut key = OwnerKey {
-            addr,
-            proto: pkt.proto,
-            port: pkt.lport,
-            port_last: pkt.lport,
-            remote: pkt.remote,
-            remote_port: pkt.rport,
-        };
-        let find = |key: &OwnerKey| {
-            self.exact
-                .binary_search_by(|o| o.key.cmp(key))
-                .ok()
-                .map(|i| self.exact[i].member)
-        };
-        if let Some(m) = find(&key) {
-            return Some(m);
-        }
-        key.remote = Ipv6Addr::UNSPECIFIED;
-        key.remote_port = 0;
-        if let Some(m) = find(&key) {
-            return Some(m);
-        }
+    /// The member owning `port` of `addr` by a range: the first range, in key order, that holds it.
+    fn range_owner(&self, addr: AddrKey, proto: u8, port: u16) -> Option<u32> {
         self.ranges
             .iter()
             .find(|o| {
                 o.key.addr == addr
-                    && o.key.proto == pkt.proto
-                    && (o.key.port..=o.key.port_last).contains(&pkt.lport)
+                    && o.key.proto == proto
+                    && (o.key.port..=o.key.port_last).contains(&port)
             })
             .map(|o| o.member)
-    }
-
-    /// The fate of an incoming packet.
-    ///
-    /// The lead alone answers for the host as a whole (ICMP, and TCP/UDP that nobody owns, so
-    /// the RST or port unreachable comes once, from it) and bridges what another member owns;
-    /// every other member delivers only what it owns and stays silent otherwise.
-    pub(crate) fn verdict(&self, pkt: &Packet) -> Verdict {
-        let Some(addr) = self.addr(AddrKey {
-            vr: pkt.vr,
-            addr: pkt.local,
-        }) else {
-            return Verdict::Pass;
-        };
-        let lead = addr.is_lead();
-        if pkt.proto != TCP && pkt.proto != UDP {
-            return if lead { Verdict::Pass } else { Verdict::Drop };
-        }
-        match self.owner_of(pkt) {
-            Some(m) if m == addr.member => Verdict::Accept,
-            // A lead bridges only what reached it as unicast: broadcasts come from a lead.
-            Some(_) if lead && !pkt.l2_bcast => Verdict::Bridge,
-            None if lead && !pkt.l2_bcast => Verdict::Pass,
-            _ => Verdict::Drop,
-        }
     }
 
     /// Whether this kernel serves `key` as a member that is not its lead.
@@ -364,6 +330,298 @@ impl Table {
                     Wild::Any => true,
                 }
         })
+    }
+}
+
+/// The key of a single port or a connection in the map: VR and protocol, port and remote port,
+/// the address, the remote address (`::` for a port). Ten words without padding, so equal keys
+/// have equal bytes.
+type MapKey = [u32; 10];
+
+fn words(a: &Ipv6Addr) -> [u32; 4] {
+    let o = a.octets();
+    [0, 1, 2, 3].map(|i| u32::from_be_bytes([o[4 * i], o[4 * i + 1], o[4 * i + 2], o[4 * i + 3]]))
+}
+
+fn addr_of(w: &[u32]) -> Ipv6Addr {
+    let mut o = [0u8; 16];
+    for (chunk, word) in o.chunks_exact_mut(4).zip(w) {
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+    Ipv6Addr::from(o)
+}
+
+impl OwnerKey {
+    /// The map key of a single port or a connection (`port == port_last`).
+    fn map_key(&self) -> MapKey {
+        let a = words(&self.addr.addr);
+        let r = words(&self.remote);
+        [
+            u32::from(self.addr.vr) << 16 | u32::from(self.proto),
+            u32::from(self.port) << 16 | u32::from(self.remote_port),
+            a[0],
+            a[1],
+            a[2],
+            a[3],
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+        ]
+    }
+
+    fn from_map_key(k: &MapKey) -> OwnerKey {
+        let port = (k[1] >> 16) as u16;
+        OwnerKey {
+            addr: map_key_addr(k),
+            proto: (k[0] & 0xff) as u8,
+            port,
+            port_last: port,
+            remote: addr_of(&k[6..10]),
+            remote_port: (k[1] & 0xffff) as u16,
+        }
+    }
+}
+
+fn map_key_addr(k: &MapKey) -> AddrKey {
+    AddrKey {
+        vr: (k[0] >> 16) as u16,
+        addr: addr_of(&k[2..6]),
+    }
+}
+
+/// Single ports and connections: their owning member, changed in place.
+type Map = RhashMap<MapKey, AtomicU32>;
+
+/// The most buckets of a namespace's map: its table never refuses an entry below
+/// [`OWNER_MAX`] (it holds up to twice as many entries as buckets), and chains stay short.
+const MAP_BUCKETS_MAX: u32 = 1 << 19;
+
+/// The distributed addresses of a network namespace and this kernel's copy of their ownership
+/// database.
+///
+/// Packet handlers read it under RCU without a lock ([`Dhost::view`]). Writers serialise on
+/// `writer`, which holds their copy of the table: a change of addresses or ranges publishes a
+/// new table (copied whole); a change of a single port or a connection changes that entry of
+/// the map only, in place when it moves between members. No writer waits for a grace period.
+/// Addresses change only under the RTNL too (for the device checks), so RTNL holders read them
+/// exactly; the lock order is RTNL, then `writer`.
+#[pin_data]
+pub(crate) struct Dhost {
+    table: RcuCell<Table>,
+    /// Counted: an `owner-get` dump's walk holds a reference.
+    owners: Arc<Map>,
+    #[pin]
+    writer: Mutex<Table>,
+}
+
+impl Dhost {
+    pub(crate) fn new() -> impl PinInit<Self, Error> {
+        try_pin_init!(Dhost {
+            table: RcuCell::new(),
+            owners: Arc::pin_init(RhashMap::new(MAP_BUCKETS_MAX), GFP_KERNEL_ACCOUNT)?,
+            writer <- new_mutex!(Table::default()),
+        }? Error)
+    }
+
+    /// What readers see, during the read-side section of `guard`.
+    pub(crate) fn view<'a>(&'a self, guard: &'a rcu::Guard) -> View<'a> {
+        View {
+            table: self.table.get(guard).unwrap_or(&EMPTY),
+            owners: &self.owners,
+            guard,
+        }
+    }
+
+    /// Publishes `new` to the readers and keeps it as the writers' copy.
+    fn publish(&self, copy: &mut Table, new: Table) -> Result<(), Refusal> {
+        self.table
+            .replace(Some(new.try_clone()?), GFP_KERNEL_ACCOUNT)?;
+        *copy = new;
+        Ok(())
+    }
+
+    /// Adds or changes a distributed address; returns whether this kernel was its lead before.
+    pub(crate) fn set_addr(&self, _rtnl: &rtnl::Guard, addr: Addr) -> Result<bool, Refusal> {
+        let mut w = self.writer.lock();
+        let was_lead = w.addr(addr.key).is_some_and(Addr::is_lead);
+        let new = w.with_addr(addr)?;
+        self.publish(&mut *w, new)?;
+        Ok(was_lead)
+    }
+
+    /// Removes a distributed address and its ownership entries. The RTNL is released before
+    /// the entries go (one walk of the map), the writer lock only after.
+    pub(crate) fn del_addr(&self, rtnl: rtnl::Guard, key: AddrKey) -> Result<(), Refusal> {
+        let mut w = self.writer.lock();
+        let new = w.without_addr(key)?;
+        // Its packets pass from now on; then its ports and connections go.
+        self.publish(&mut *w, new)?;
+        drop(rtnl);
+        self.owners.retain(|k, _| map_key_addr(k) != key);
+        Ok(())
+    }
+
+    /// Sets the owner of a port, a range or a connection of a distributed address.
+    pub(crate) fn set_owner(&self, owner: Owner) -> Result<(), Refusal> {
+        owner.key.check()?;
+        let mut w = self.writer.lock();
+        w.addr(owner.key.addr).ok_or(Refusal::NotDistributed)?;
+        if owner.key.is_range() {
+            let new = w.with_range(owner)?;
+            return self.publish(&mut *w, new);
+        }
+        let key = owner.key.map_key();
+        {
+            let guard = rcu::read_lock();
+            if let Some(member) = self.owners.get(&key, &guard) {
+                // A move: the entry never goes missing on the way.
+                member.store(owner.member, Ordering::Relaxed);
+                return Ok(());
+            }
+        }
+        if self.entries() >= OWNER_MAX {
+            return Err(Refusal::Full);
+        }
+        // The writer lock excludes another insert of the key: no EEXIST. EBUSY: the table is
+        // due to grow and cannot take more until it has.
+        self.owners
+            .insert(key, AtomicU32::new(owner.member), GFP_KERNEL_ACCOUNT)
+            .map_err(|e| match e {
+                e if e == ENOMEM => Refusal::NoMemory,
+                e if e == E2BIG => Refusal::Full,
+                _ => Refusal::Busy,
+            })
+    }
+
+    /// Removes the entry of `key`.
+    pub(crate) fn del_owner(&self, key: OwnerKey) -> Result<(), Refusal> {
+        key.check()?;
+        let mut w = self.writer.lock();
+        if key.is_range() {
+            let new = w.without_range(key)?;
+            return self.publish(&mut *w, new);
+        }
+        if self.owners.remove(&key.map_key()) {
+            Ok(())
+        } else {
+            Err(Refusal::NoEntry)
+        }
+    }
+
+    /// How many single ports and connections the map holds.
+    pub(crate) fn entries(&self) -> usize {
+        self.owners.len()
+    }
+
+    /// Calls `f` on the port ranges from the `from`th on (counting from 0); stops at the first
+    /// error of `f` and returns it. `f` runs under RCU and must not sleep.
+    pub(crate) fn ranges_from(&self, from: usize, mut f: impl FnMut(&Owner) -> Result) -> Result {
+        let guard = rcu::read_lock();
+        for o in self.view(&guard).table.ranges.iter().skip(from) {
+            f(o)?;
+        }
+        Ok(())
+    }
+
+    /// A walk of the single ports and connections, lasting across the calls of a dump.
+    pub(crate) fn owners_walk(&self) -> Result<OwnersWalk> {
+        Ok(OwnersWalk(self.owners.walker(GFP_KERNEL)?))
+    }
+}
+
+/// A walk of a namespace's single ports and connections (for `owner-get`).
+pub(crate) struct OwnersWalk(Walker<MapKey, AtomicU32>);
+
+impl OwnersWalk {
+    /// Calls `f` on the next entries until it fails, and returns its error; the entry it failed
+    /// on comes first in the next call. `Ok` once the walk is over. `f` runs under RCU and must
+    /// not sleep. After a resize of the table the walk starts over: an entry may come twice.
+    pub(crate) fn walk(&mut self, mut f: impl FnMut(&Owner) -> Result) -> Result {
+        let mut res = Ok(());
+        self.0.walk(|k, m| {
+            let o = Owner {
+                key: OwnerKey::from_map_key(k),
+                member: m.load(Ordering::Relaxed),
+            };
+            match f(&o) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    res = Err(e);
+                    ControlFlow::Break(())
+                }
+            }
+        });
+        res
+    }
+}
+
+/// The table and the map as a reader sees them, during an RCU read-side section.
+pub(crate) struct View<'a> {
+    table: &'a Table,
+    owners: &'a Map,
+    guard: &'a rcu::Guard,
+}
+
+impl<'a> View<'a> {
+    /// The addresses and ranges.
+    pub(crate) fn table(&self) -> &'a Table {
+        self.table
+    }
+
+    /// The member owning the flow of `pkt`: its connection, else its port, else a range.
+    pub(crate) fn owner_of(&self, pkt: &Packet) -> Option<u32> {
+        let addr = AddrKey {
+            vr: pkt.vr,
+            addr: pkt.local,
+        };
+        let mut key = OwnerKey {
+            addr,
+            proto: pkt.proto,
+            port: pkt.lport,
+            port_last: pkt.lport,
+            remote: pkt.remote,
+            remote_port: pkt.rport,
+        };
+        let find = |key: &OwnerKey| {
+            if self.owners.is_empty() {
+                return None;
+            }
+            self.owners
+                .get(&key.map_key(), self.guard)
+                .map(|m| m.load(Ordering::Relaxed))
+        };
+        if let Some(m) = find(&key) {
+            return Some(m);
+        }
+        key.remote = Ipv6Addr::UNSPECIFIED;
+        key.remote_port = 0;
+        find(&key).or_else(|| self.table.range_owner(addr, pkt.proto, pkt.lport))
+    }
+
+    /// The fate of an incoming packet.
+    ///
+    /// The lead alone answers for the host as a whole (ICMP, and TCP/UDP that nobody owns, so
+    /// the RST or port unreachable comes once, from it) and bridges what another member owns;
+    /// every other member delivers only what it owns and stays silent otherwise.
+    pub(crate) fn verdict(&self, pkt: &Packet) -> Verdict {
+        let Some(addr) = self.table.addr(AddrKey {
+            vr: pkt.vr,
+            addr: pkt.local,
+        }) else {
+            return Verdict::Pass;
+        };
+        let lead = addr.is_lead();
+        if pkt.proto != TCP && pkt.proto != UDP {
+            return if lead { Verdict::Pass } else { Verdict::Drop };
+        }
+        match self.owner_of(pkt) {
+            Some(m) if m == addr.member => Verdict::Accept,
+            // A lead bridges only what reached it as unicast: broadcasts come from a lead.
+            Some(_) if lead && !pkt.l2_bcast => Verdict::Bridge,
+            None if lead && !pkt.l2_bcast => Verdict::Pass,
+            _ => Verdict::Drop,
+        }
     }
 }
 
@@ -470,41 +728,70 @@ mod tests {
         }
     }
 
-    fn table(me: u32, lead: u32) -> Result<Table> {
-        Table::default()
-            .with_addr(addr(me, lead))?
-            .with_owner(port(TCP, 80, 1))?
-            .with_owner(port(TCP, 22, 2))?
-            .with_owner(port(UDP, 53, 3))?
-            .with_owner(range(TCP, 40000, 49999, 3))
-            .map_err(Refusal::error)
+    /// A namespace's state: address D, served as member `me` with lead `lead`, and four
+    /// entries: tcp 80 (member 1), tcp 22 (2), udp 53 (3), tcp 40000-49999 (3).
+    fn table(me: u32, lead: u32) -> Result<Pin<KBox<Dhost>>> {
+        let d = KBox::pin_init(Dhost::new(), GFP_KERNEL)?;
+        d.set_addr(&rtnl::lock(), addr(me, lead))?;
+        for o in [
+            port(TCP, 80, 1),
+            port(TCP, 22, 2),
+            port(UDP, 53, 3),
+            range(TCP, 40000, 49999, 3),
+        ] {
+            d.set_owner(o)?;
+        }
+        Ok(d)
+    }
+
+    fn verdict(d: &Dhost, p: &Packet) -> Verdict {
+        d.view(&rcu::read_lock()).verdict(p)
+    }
+
+    fn owner_of(d: &Dhost, p: &Packet) -> Option<u32> {
+        d.view(&rcu::read_lock()).owner_of(p)
+    }
+
+    /// Every entry, as `owner-get` dumps them: ranges, then the walk of the map.
+    fn all(d: &Dhost) -> Result<KVec<Owner>> {
+        // The callbacks run under RCU: no allocation there.
+        let mut v = KVec::with_capacity(64, GFP_KERNEL)?;
+        d.ranges_from(0, |o| v.push_within_capacity(*o).map_err(|_| ENOMEM))?;
+        d.owners_walk()?
+            .walk(|o| v.push_within_capacity(*o).map_err(|_| ENOMEM))?;
+        Ok(v)
+    }
+
+    fn count(d: &Dhost) -> usize {
+        all(d).map_or(usize::MAX, |v| v.len())
     }
 
     #[test]
     fn lead_keeps_bridges_and_answers() -> Result {
         let t = table(1, 1)?;
-        assert_eq!(t.verdict(&pkt(TCP, 80, false)), Verdict::Accept);
-        assert_eq!(t.verdict(&pkt(TCP, 22, false)), Verdict::Bridge);
-        assert_eq!(t.verdict(&pkt(UDP, 53, false)), Verdict::Bridge);
-        assert_eq!(t.verdict(&pkt(TCP, 45000, false)), Verdict::Bridge);
+        assert_eq!(verdict(&t, &pkt(TCP, 80, false)), Verdict::Accept);
+        assert_eq!(verdict(&t, &pkt(TCP, 22, false)), Verdict::Bridge);
+        assert_eq!(verdict(&t, &pkt(UDP, 53, false)), Verdict::Bridge);
+        assert_eq!(verdict(&t, &pkt(TCP, 45000, false)), Verdict::Bridge);
         // Nobody owns it: the lead's stack answers (RST, port unreachable).
-        assert_eq!(t.verdict(&pkt(TCP, 81, false)), Verdict::Pass);
-        assert_eq!(t.verdict(&pkt(UDP, 80, false)), Verdict::Pass);
-        assert_eq!(t.verdict(&pkt(1, 0, false)), Verdict::Pass);
-        assert_eq!(t.verdict(&pkt(TCP, 22, true)), Verdict::Drop);
+        assert_eq!(verdict(&t, &pkt(TCP, 81, false)), Verdict::Pass);
+        assert_eq!(verdict(&t, &pkt(UDP, 80, false)), Verdict::Pass);
+        assert_eq!(verdict(&t, &pkt(1, 0, false)), Verdict::Pass);
+        assert_eq!(verdict(&t, &pkt(TCP, 22, true)), Verdict::Drop);
         Ok(())
     }
 
     #[test]
     fn member_is_silent_where_it_does_not_own() -> Result {
         let t = table(2, 1)?;
-        assert_eq!(t.verdict(&pkt(TCP, 22, true)), Verdict::Accept);
-        assert_eq!(t.verdict(&pkt(TCP, 22, false)), Verdict::Accept);
-        assert_eq!(t.verdict(&pkt(TCP, 80, true)), Verdict::Drop);
-        assert_eq!(t.verdict(&pkt(TCP, 81, true)), Verdict::Drop);
-        assert_eq!(t.verdict(&pkt(1, 0, false)), Verdict::Drop);
-        assert!(t.follower(AddrKey { vr: 0, addr: D }));
-        assert!(!table(1, 1)?.follower(AddrKey { vr: 0, addr: D }));
+        assert_eq!(verdict(&t, &pkt(TCP, 22, true)), Verdict::Accept);
+        assert_eq!(verdict(&t, &pkt(TCP, 22, false)), Verdict::Accept);
+        assert_eq!(verdict(&t, &pkt(TCP, 80, true)), Verdict::Drop);
+        assert_eq!(verdict(&t, &pkt(TCP, 81, true)), Verdict::Drop);
+        assert_eq!(verdict(&t, &pkt(1, 0, false)), Verdict::Drop);
+        let key = AddrKey { vr: 0, addr: D };
+        assert!(t.view(&rcu::read_lock()).table().follower(key));
+        assert!(!table(1, 1)?.view(&rcu::read_lock()).table().follower(key));
         Ok(())
     }
 
@@ -513,10 +800,10 @@ mod tests {
         let t = table(2, 1)?;
         let mut p = pkt(TCP, 22, false);
         p.vr = 1;
-        assert_eq!(t.verdict(&p), Verdict::Pass);
+        assert_eq!(verdict(&t, &p), Verdict::Pass);
         p.vr = 0;
         p.local = CLIENT;
-        assert_eq!(t.verdict(&p), Verdict::Pass);
+        assert_eq!(verdict(&t, &p), Verdict::Pass);
         Ok(())
     }
 
@@ -525,21 +812,23 @@ mod tests {
         let mut conn = port(TCP, 80, 2);
         conn.key.remote = CLIENT;
         conn.key.remote_port = 40000;
-        let t = table(2, 1)?
-            .with_owner(conn)?
-            .with_owner(port(TCP, 45000, 1))?;
-        assert_eq!(t.verdict(&pkt(TCP, 80, true)), Verdict::Accept);
+        let t = table(2, 1)?;
+        t.set_owner(conn)?;
+        t.set_owner(port(TCP, 45000, 1))?;
+        assert_eq!(verdict(&t, &pkt(TCP, 80, true)), Verdict::Accept);
         let mut other = pkt(TCP, 80, true);
         other.rport = 40001;
-        assert_eq!(t.verdict(&other), Verdict::Drop);
-        assert_eq!(t.owner_of(&pkt(TCP, 45000, false)), Some(1));
-        assert_eq!(t.owner_of(&pkt(TCP, 45001, false)), Some(3));
+        assert_eq!(verdict(&t, &other), Verdict::Drop);
+        assert_eq!(owner_of(&t, &pkt(TCP, 45000, false)), Some(1));
+        assert_eq!(owner_of(&t, &pkt(TCP, 45001, false)), Some(3));
         Ok(())
     }
 
     #[test]
     fn which_binds_claim() -> Result {
-        let t = table(2, 1)?;
+        let d = table(2, 1)?;
+        let guard = rcu::read_lock();
+        let t = d.view(&guard).table();
         let any = Ipv6Addr::UNSPECIFIED;
         assert!(t.claims(0, &D, Wild::None));
         assert!(t.claims(0, &any, Wild::V4));
@@ -558,7 +847,10 @@ mod tests {
     fn wildcards_claim_by_family() -> Result {
         let mut a6 = addr(2, 1);
         a6.key = AddrKey { vr: 1, addr: D6 };
-        let t = table(2, 1)?.with_addr(a6)?;
+        let d = table(2, 1)?;
+        d.set_addr(&rtnl::lock(), a6)?;
+        let guard = rcu::read_lock();
+        let t = d.view(&guard).table();
         let any = Ipv6Addr::UNSPECIFIED;
         assert!(t.claims(1, &any, Wild::V6));
         assert!(t.claims(1, &any, Wild::Any));
@@ -574,17 +866,35 @@ mod tests {
         a6.key.addr = D6;
         let mut p6 = port(TCP, 80, 2);
         p6.key.addr.addr = D6;
-        let t = table(2, 1)?.with_addr(a6)?.with_owner(p6)?;
+        let t = table(2, 1)?;
+        t.set_addr(&rtnl::lock(), a6)?;
+        t.set_owner(p6)?;
         // tcp 80 is member 1's on D and member 2's on D6.
-        assert_eq!(t.verdict(&pkt(TCP, 80, true)), Verdict::Drop);
+        assert_eq!(verdict(&t, &pkt(TCP, 80, true)), Verdict::Drop);
         let mut p = pkt(TCP, 80, true);
         p.local = D6;
         p.remote = CLIENT6;
-        assert_eq!(t.verdict(&p), Verdict::Accept);
+        assert_eq!(verdict(&t, &p), Verdict::Accept);
         // Nobody owns tcp 22 on D6.
         p.lport = 22;
-        assert_eq!(t.verdict(&p), Verdict::Drop);
+        assert_eq!(verdict(&t, &p), Verdict::Drop);
         Ok(())
+    }
+
+    #[test]
+    fn map_keys_round_trip() {
+        let mut conn = port(UDP, 65535, 2).key;
+        conn.addr = AddrKey {
+            vr: 65535,
+            addr: D6,
+        };
+        conn.remote = CLIENT6;
+        conn.remote_port = 1;
+        for k in [port(TCP, 80, 1).key, conn] {
+            assert_eq!(OwnerKey::from_map_key(&k.map_key()), k);
+        }
+        // A port and a connection on it are different keys.
+        assert!(conn.map_key() != port(UDP, 65535, 2).key.map_key());
     }
 
     #[test]
@@ -614,42 +924,107 @@ mod tests {
     #[test]
     fn changes_and_refusals() -> Result {
         let t = table(1, 1)?;
-        let t = t.with_owner(port(TCP, 80, 2))?;
-        assert_eq!(t.owner_of(&pkt(TCP, 80, false)), Some(2));
-        assert_eq!(t.owners().count(), 4);
-        let t = t.without_owner(port(TCP, 80, 0).key)?;
-        assert_eq!(t.owner_of(&pkt(TCP, 80, false)), None);
+        assert_eq!(count(&t), 4);
+        // A move changes the entry in place.
+        t.set_owner(port(TCP, 80, 2))?;
+        assert_eq!(owner_of(&t, &pkt(TCP, 80, false)), Some(2));
+        assert_eq!(t.entries(), 3);
+        assert_eq!(count(&t), 4);
+        t.del_owner(port(TCP, 80, 0).key)?;
+        assert_eq!(owner_of(&t, &pkt(TCP, 80, false)), None);
+        assert_eq!(t.del_owner(port(TCP, 80, 0).key), Err(Refusal::NoEntry));
+        // Ranges too.
+        t.del_owner(range(TCP, 40000, 49999, 0).key)?;
+        assert_eq!(owner_of(&t, &pkt(TCP, 45000, false)), None);
         assert_eq!(
-            t.without_owner(port(TCP, 80, 0).key).err(),
-            Some(Refusal::NoEntry)
+            t.del_owner(range(TCP, 40000, 49999, 0).key),
+            Err(Refusal::NoEntry)
         );
-        assert_eq!(t.with_owner(port(1, 80, 2)).err(), Some(Refusal::BadProto));
-        assert_eq!(
-            t.with_owner(range(TCP, 90, 80, 2)).err(),
-            Some(Refusal::BadRange)
-        );
+        assert_eq!(t.set_owner(port(1, 80, 2)), Err(Refusal::BadProto));
+        assert_eq!(t.set_owner(range(TCP, 90, 80, 2)), Err(Refusal::BadRange));
         let mut conn = range(TCP, 80, 81, 2);
         conn.key.remote = CLIENT;
         conn.key.remote_port = 1;
-        assert_eq!(t.with_owner(conn).err(), Some(Refusal::BadRemote));
+        assert_eq!(t.set_owner(conn), Err(Refusal::BadRemote));
         // The remote address is of the distributed address's family, and not 0.0.0.0.
         let mut conn = port(TCP, 80, 2);
         conn.key.remote = CLIENT6;
         conn.key.remote_port = 1;
-        assert_eq!(t.with_owner(conn).err(), Some(Refusal::BadRemote));
+        assert_eq!(t.set_owner(conn), Err(Refusal::BadRemote));
         conn.key.remote = Ipv4Addr::UNSPECIFIED.to_ipv6_mapped();
-        assert_eq!(t.with_owner(conn).err(), Some(Refusal::BadRemote));
+        assert_eq!(t.set_owner(conn), Err(Refusal::BadRemote));
         conn.key.remote = CLIENT;
-        assert!(t.with_owner(conn).is_ok());
+        assert!(t.set_owner(conn).is_ok());
         let mut other = port(TCP, 80, 2);
         other.key.addr.addr = CLIENT;
-        assert_eq!(t.with_owner(other).err(), Some(Refusal::NotDistributed));
-        assert!(t.on_interface(2));
-        assert!(!t.on_interface(3));
-        let t = t.without_addr(AddrKey { vr: 0, addr: D })?;
-        assert_eq!(t.owners().count(), 0);
-        assert!(t.addrs().is_empty());
-        assert!(!t.on_interface(2));
+        assert_eq!(t.set_owner(other), Err(Refusal::NotDistributed));
+        {
+            let guard = rcu::read_lock();
+            assert!(t.view(&guard).table().on_interface(2));
+            assert!(!t.view(&guard).table().on_interface(3));
+        }
+        // Another address's entries stay when D goes.
+        let mut a6 = addr(1, 1);
+        a6.key.addr = D6;
+        t.set_addr(&rtnl::lock(), a6)?;
+        let mut p6 = port(TCP, 80, 2);
+        p6.key.addr.addr = D6;
+        t.set_owner(p6)?;
+        assert_eq!(
+            t.del_addr(rtnl::lock(), AddrKey { vr: 1, addr: D }),
+            Err(Refusal::NotDistributed)
+        );
+        t.del_addr(rtnl::lock(), AddrKey { vr: 0, addr: D })?;
+        assert_eq!(count(&t), 1);
+        assert_eq!(t.entries(), 1);
+        let mut p = pkt(TCP, 80, false);
+        p.local = D6;
+        assert_eq!(owner_of(&t, &p), Some(2));
+        t.del_addr(rtnl::lock(), AddrKey { vr: 0, addr: D6 })?;
+        assert_eq!(count(&t), 0);
+        let guard = rcu::read_lock();
+        assert!(t.view(&guard).table().addrs().is_empty());
+        assert!(!t.view(&guard).table().on_interface(2));
+        Ok(())
+    }
+
+    #[test]
+    fn a_dump_goes_on_where_its_message_was_full() -> Result {
+        let t = table(1, 1)?;
+        let first = all(&t)?;
+        assert_eq!(first.len(), 4);
+        // Ranges first.
+        assert_eq!(first[0], range(TCP, 40000, 49999, 3));
+        let mut got = KVec::with_capacity(4, GFP_KERNEL)?;
+        t.ranges_from(0, |o| got.push_within_capacity(*o).map_err(|_| ENOMEM))?;
+        let mut walk = t.owners_walk()?;
+        // A full message at the second port: the next call starts with it.
+        let mut n = 0;
+        let full = walk.walk(|o| {
+            n += 1;
+            if n == 2 {
+                return Err(EMSGSIZE);
+            }
+            got.push_within_capacity(*o).map_err(|_| ENOMEM)
+        });
+        assert_eq!(full, Err(EMSGSIZE));
+        walk.walk(|o| got.push_within_capacity(*o).map_err(|_| ENOMEM))?;
+        assert_eq!(&got[..], &first[..]);
+        Ok(())
+    }
+
+    #[test]
+    fn range_cap() -> Result {
+        let t = table(1, 1)?;
+        for i in 1..RANGE_MAX as u16 {
+            t.set_owner(range(UDP, i * 2, i * 2 + 1, 2))?;
+        }
+        assert_eq!(
+            t.set_owner(range(UDP, 1, 1000, 2)),
+            Err(Refusal::TooManyRanges)
+        );
+        // Changing the owner of an existing range is no new range.
+        t.set_owner(range(UDP, 2, 3, 3))?;
         Ok(())
     }
 }

@@ -26,12 +26,11 @@ use kernel::{
         fib,
         genetlink::{self, Dump, Family, Info, Message, Writer},
         namespace::{self, Net, NetRef, PernetData},
-        rcu_cell::RcuCell,
         rtnl::{self, RtnlLocked},
         vr as stack,
     },
     prelude::*,
-    sync::{new_condvar, new_mutex, CondVar, Mutex},
+    sync::{new_condvar, new_mutex, rcu, CondVar, Mutex},
 };
 
 #[cfg(CONFIG_IPV6_MULTIPLE_TABLES)]
@@ -79,8 +78,9 @@ module! {
 #[pin_data]
 struct VrNet {
     registry: RtnlLocked<Registry>,
-    /// Read per packet under RCU, replaced whole under the RTNL.
-    dhost: RcuCell<dhost_table::Table>,
+    /// The distributed addresses and this kernel's copy of their ownership database.
+    #[pin]
+    dhost: dhost_table::Dhost,
     /// The binds waiting for the ownership daemon's answer to their claim.
     #[pin]
     claims: Mutex<dhost_table::Claims>,
@@ -100,7 +100,7 @@ impl PernetData for VrNet {
         let registry = Registry::new();
         try_pin_init!(VrNet {
             registry: RtnlLocked::new(registry?),
-            dhost: RcuCell::new(),
+            dhost <- dhost_table::Dhost::new(),
             claims <- new_mutex!(dhost_table::Claims::default()),
             answered <- new_condvar!(),
         }? Error)
@@ -416,10 +416,12 @@ fn assign(info: &Info<'_>) -> Result {
         return Ok(());
     }
     // A distributed address is one of its VR: its entry and ownership would stay behind.
+    // Addresses change only under the RTNL, which is held: this read is exact.
     if data
         .dhost
-        .get_locked(&rtnl)
-        .is_some_and(|t| t.on_interface(dev.ifindex()))
+        .view(&rcu::read_lock())
+        .table()
+        .on_interface(dev.ifindex())
     {
         info.set_err_msg(c"interface has distributed addresses (dhost del them first)");
         return Err(EBUSY);

@@ -195,6 +195,7 @@ static const struct genl_split_ops vr_nl_ops[] = {
 	{
 		.cmd	= VR_CMD_OWNER_GET,
 		.dumpit	= vr_nl_owner_get_dumpit,
+		.done	= vr_nl_owner_get_done,
 		.flags	= GENL_CMD_CAP_DUMP,
 	},
 	{

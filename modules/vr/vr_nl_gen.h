@@ -12,6 +12,8 @@
 
 #include <uapi/linux/vr.h>
 
+int vr_nl_owner_get_done(struct netlink_callback *cb);
+
 int vr_nl_create_doit(struct sk_buff *skb, struct genl_info *info);
 int vr_nl_delete_doit(struct sk_buff *skb, struct genl_info *info);
 int vr_nl_get_doit(struct sk_buff *skb, struct genl_info *info);

@@ -46,7 +46,7 @@ add_counts() {	# add_counts "P F S" description
 # so that both lines take about as long (some 45 minutes on 2 cores).
 KOUT_DEBUG=${VR_KOUT_DEBUG:-$CACHE/build/kernel-debug}
 DEBUG_TESTS_A=vr/dataplane.sh,vr/random.sh,vr/bpf.sh,vr/dhost6.sh,vr/vrctl-dataplane.sh
-DEBUG_TESTS_B=vr/netdev-events.sh,vr/vrf.sh,vr/isolation.sh,vr/dhost-claims.sh,vr/hardening.sh,vr/teardown.sh,vr/sysfuzz.sh,vr/genl.sh,vr/ss.sh,vr/nlfuzz.sh
+DEBUG_TESTS_B=vr/netdev-events.sh,vr/vrf.sh,vr/isolation.sh,vr/dhost-claims.sh,vr/dhost-table.sh,vr/hardening.sh,vr/teardown.sh,vr/sysfuzz.sh,vr/genl.sh,vr/ss.sh,vr/nlfuzz.sh
 NLFUZZ_MIN=${VR_NLFUZZ_COUNT:-100000}
 PLAIN_TESTS=vr
 phase "build: deps, debug kernel, plain kernel, guest image"
@@ -147,7 +147,7 @@ check_vm() {
 
 t_vms=$SECONDS
 start_vm debug-a "$dkernel" "$DEBUG_TESTS_A" "VR_DP_VRS=0,1"
-start_vm debug-b "$dkernel" "$DEBUG_TESTS_B" "kunit.enable=1 VR_NLFUZZ_COUNT=$NLFUZZ_MIN VR_NLFUZZ_TIME=1800"
+start_vm debug-b "$dkernel" "$DEBUG_TESTS_B" "kunit.enable=1 VR_DT_ENTRIES=5000 VR_NLFUZZ_COUNT=$NLFUZZ_MIN VR_NLFUZZ_TIME=1800"
 check_vm debug-a
 echo "# debug VM a: $((SECONDS - t_vms)) s"
 
@@ -173,7 +173,7 @@ add_counts "$counts" "splat check (log $LOGS/vm-splat.log)"
 
 check_vm debug-b
 echo "# debug VM b: $((SECONDS - t_vms)) s"
-for suite in vr_registry vr_dhost; do
+for suite in vr_registry vr_dhost rust_rhashtable; do
 	grep -q "# Subtest: $suite" "$LOGS/vm-debug-b.log" && result OK "KUnit suite $suite ran" ||
 		result FAIL "KUnit suite $suite ran"
 done

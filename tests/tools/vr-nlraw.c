@@ -23,14 +23,25 @@
  *   --timeout S     seconds to wait for the answer (default 5)
  *   -v              also print each reply message, decoded, as "# " lines
  *   --repeat N      send the request N times, each after the answer to the
- *                   one before, adding 1 each time to the first u32
- *                   attribute (e.g. create VRs 1..N from one process); stops
- *                   at the first error, and prints its answer with
+ *                   one before, adding 1 each time to the first attribute
+ *                   with a 4-byte payload (a u32, or a 4-byte bin), e.g.
+ *                   create VRs 1..N from one process; stops at the first
+ *                   error, and prints its answer with
  *                   "repeated=<requests answered without error>"
+ *   --max-time S    with --repeat: send no further request once S seconds
+ *                   (CLOCK_MONOTONIC) have passed since the first; the
+ *                   line then ends with "stopped=time" (make bench: a
+ *                   load that must not run for ever)
+ *   --time          print "usecs=<n>": the microseconds (CLOCK_MONOTONIC,
+ *                   guest time in a VM with -icount) from the first send
+ *                   to the last answer
  *
  * Output (stdout), one line:
  *   errno=<n> name=<EXXX|0> extack="<msg>" entries=<replies> [offs=<n>]
- *   [miss-type=<n>] [miss-nest=<n>]
+ *   [miss-type=<n>] [miss-nest=<n>] [repeated=<n>] [usecs=<n>]
+ *   [stopped=time]
+ * With no answer: errno=none name=NOREPLY extack="" entries=0, and
+ * repeated= and usecs= as above.
  * errno is the positive errno of the ack (or of NLMSG_DONE for a dump),
  * entries the number of reply messages before it.
  *
@@ -54,6 +65,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
@@ -115,7 +127,8 @@ static void __attribute__((noreturn)) usage(const char *why)
 		fprintf(stderr, "%s: %s\n", prog, why);
 	fprintf(stderr,
 		"usage: %s [--dump] [--truncate N] [--hdr-len N] [--family NAME]\n"
-		"          [--version V] [--timeout S] [--repeat N] [-v] CMD [ATTR...]\n"
+		"          [--version V] [--timeout S] [--repeat N] [--max-time S]\n"
+		"          [--time] [-v] CMD [ATTR...]\n"
 		"ATTR: u8:T=V u16:T=V u32:T=V u64:T=V str:T=S strnonul:T=S bin:T=HEX\n",
 		prog);
 	exit(EXIT_USAGE);
@@ -593,6 +606,28 @@ static void print_quoted(const char *s)
 	putchar('"');
 }
 
+/* CLOCK_MONOTONIC in microseconds. */
+static unsigned long long now_us(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts))
+		die(EXIT_LOCAL, "clock_gettime: %s", strerror(errno));
+	return (unsigned long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The fields that follow the answer with --repeat, --time, --max-time. */
+static void print_counts(unsigned long repeat, unsigned long done, int timed,
+			 unsigned long long usecs, int stopped)
+{
+	if (repeat)
+		printf(" repeated=%lu", done);
+	if (timed)
+		printf(" usecs=%llu", usecs);
+	if (stopped)
+		printf(" stopped=time");
+}
+
 int main(int argc, char **argv)
 {
 	static struct msg m;
@@ -606,6 +641,8 @@ int main(int argc, char **argv)
 	struct answer a;
 	uint32_t seq = 2, *counter = NULL;
 	unsigned long repeat = 0, done = 0;
+	unsigned long long start, usecs, max_us = 0;
+	int timed = 0, stopped = 0;
 
 	for (i = 1; i < argc; i++) {
 		const char *o = argv[i];
@@ -614,9 +651,12 @@ int main(int argc, char **argv)
 			dump = 1;
 		} else if (!strcmp(o, "-v")) {
 			verbose = 1;
+		} else if (!strcmp(o, "--time")) {
+			timed = 1;
 		} else if (!strcmp(o, "--truncate") || !strcmp(o, "--hdr-len") ||
 			   !strcmp(o, "--family") || !strcmp(o, "--version") ||
-			   !strcmp(o, "--timeout") || !strcmp(o, "--repeat")) {
+			   !strcmp(o, "--timeout") || !strcmp(o, "--repeat") ||
+			   !strcmp(o, "--max-time")) {
 			if (i + 1 >= argc)
 				usage("option needs a value");
 			i++;
@@ -630,6 +670,8 @@ int main(int argc, char **argv)
 				version = parse_num(argv[i], UINT8_MAX, "version");
 			else if (!strcmp(o, "--repeat"))
 				repeat = parse_num(argv[i], UINT32_MAX, "count");
+			else if (!strcmp(o, "--max-time"))
+				max_us = parse_num(argv[i], 86400, "seconds") * 1000000ULL;
 			else
 				timeout = parse_num(argv[i], 3600, "timeout");
 		} else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
@@ -648,6 +690,8 @@ int main(int argc, char **argv)
 		usage("missing CMD");
 	if (timeout < 1)
 		timeout = 1;
+	if (max_us && !repeat)
+		usage("--max-time needs --repeat");
 	cmd = parse_num(argv[i++], UINT8_MAX, "command");
 
 	fd = nl_open(timeout);
@@ -683,16 +727,25 @@ int main(int argc, char **argv)
 		if (!counter)
 			usage("--repeat needs a u32 attribute to count with");
 	}
+	start = now_us();
 	for (;;) {
 		nl_send(fd, m.buf, send_len);
 		if (nl_recv_answer(fd, seq, &a, verbose, 0) || a.err ||
 		    ++done >= repeat)
 			break;
+		if (max_us && now_us() - start >= max_us) {
+			stopped = 1;
+			break;
+		}
 		(*counter)++;
 		((struct nlmsghdr *)m.buf)->nlmsg_seq = ++seq;
 	}
+	usecs = now_us() - start;
 	if (!a.got) {
-		printf("errno=none name=NOREPLY extack=\"\" entries=0\n");
+		printf("errno=none name=NOREPLY extack=\"\" entries=0");
+		print_counts(repeat, done, timed, usecs, 0);
+		printf("\n");
+		fflush(stdout);
 		fprintf(stderr, "%s: no answer within %d s\n", prog, timeout);
 		return EXIT_NOREPLY;
 	}
@@ -705,8 +758,7 @@ int main(int argc, char **argv)
 		printf(" miss-type=%ld", a.miss_type);
 	if (a.miss_nest >= 0)
 		printf(" miss-nest=%ld", a.miss_nest);
-	if (repeat)
-		printf(" repeated=%lu", done);
+	print_counts(repeat, done, timed, usecs, stopped);
 	printf("\n");
 	if (fflush(stdout))
 		die(EXIT_LOCAL, "stdout: %s", strerror(errno));

@@ -56,6 +56,15 @@
  *	transaction, each answered within -t, with a pause of -w ms after
  *	each (default none). Prints "<kind> <transactions per second>
  *	<transactions>".
+ *   vr-sock [-v VR] bindlat tcp|udp ADDR FIRST N [SECONDS]		[46]
+ *	Bind N sockets one after the other to ADDR, ports FIRST, FIRST+1,
+ *	..., each listening (TCP) and closed before the next is made, and
+ *	print "bindlat <proto> n=<binds> p50=<us> p99=<us> max=<us>
+ *	mean=<us>": the time of each from bind() to the end of close(), in
+ *	microseconds (CLOCK_MONOTONIC: guest time under -icount). On a
+ *	distributed address each bind is a claim that waits for the
+ *	ownership daemon's answer. Stops early after SECONDS (default 60)
+ *	or at the first error, which it prints after that line.
  *   vr-sock [-v VR] send ADDR PORT					[46]
  *	Send one UDP datagram from an unconnected socket and print "sent";
  *	with -p IF, through IP_PKTINFO (IPv6: IPV6_PKTINFO) naming interface
@@ -231,6 +240,7 @@ static void __attribute__((noreturn)) usage(void)
 		"       vr-sock [-v VR] [-d DEV] echo tcp|udp ADDR PORT\n"
 		"       vr-sock run ADDR PORT CMD [ARG...]\n"
 		"       vr-sock [-v VR] [-t MS] [-w MS] bench udp_rr|tcp_rr|tcp_crr ADDR PORT SECONDS\n"
+		"       vr-sock [-v VR] bindlat tcp|udp ADDR FIRST N [SECONDS]\n"
 		"       vr-sock [-v VR] [-i IF] [-m IF] [-p IF] [-f] [-s SRC] [-b] send ADDR PORT\n"
 		"       vr-sock [-v VR] srcaddr ADDR | pmtu ADDR | join GROUP [IF] | joinaddr GROUP ADDR\n"
 		"       vr-sock [-v VR] join6 GROUP IF | ns IF TARGET | na IF TARGET\n"
@@ -246,8 +256,8 @@ static void __attribute__((noreturn)) usage(void)
 		"       vr-sock [-v VR] [-t MS] laddrs ADDR | peeraddrs ADDR PORT\n"
 		"       vr-sock mip6 rh2|hao SRC DST HOME\n"
 		"       vr-sock sovr get | sovr set VR [fresh|bound|addrbound|connected|listening]\n"
-		"ADDR and SRC may be IPv6 for serve, request, bind, echo, run, bench, send,\n"
-		"srcaddr, pmtu, recv, ping and rawping.\n");
+		"ADDR and SRC may be IPv6 for serve, request, bind, echo, run, bench,\n"
+		"bindlat, send, srcaddr, pmtu, recv, ping and rawping.\n");
 	exit(2);
 }
 
@@ -764,6 +774,80 @@ static int do_bench(const char *kind, struct addr a, int seconds)
 			usleep(pause_ms * 1000L);
 	}
 	printf("%s %ld %ld\n", kind, count * 1000 / (now_ms() - start), count);
+	return 0;
+}
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest rank: the smallest of @n sorted values with @pct % at or below it. */
+static long long pctile(const long long *v, int n, int pct)
+{
+	int i = (int)(((long long)n * pct + 99) / 100) - 1;
+
+	return v[i < 0 ? 0 : i];
+}
+
+/*
+ * Binds @n sockets of @type to @a, ports @first..@first + @n - 1, one at a
+ * time (TCP ones also listen), each closed before the next; prints the
+ * distribution of the bind-to-close times.
+ */
+static int do_bindlat(const char *proto, int type, struct addr a, int first, int n,
+		      int seconds)
+{
+	long long *lat, sum = 0, start = now_us();
+	int done = 0, err = 0;
+
+	if (first < 1 || n < 1 || first > 65535 || n > 65536 - first || seconds < 1)
+		usage();
+	lat = calloc(n, sizeof(*lat));
+	if (!lat)
+		fail(ENOMEM);
+	while (done < n) {
+		int fd = new_inet_socket(a.sa.sa_family, type,
+					 type == SOCK_STREAM ? stream_proto : 0);
+		long long t0;
+
+		set_port(&a, first + done);
+		t0 = now_us();
+		if (bind(fd, &a.sa, a.len) ||
+		    (type == SOCK_STREAM && listen(fd, 1))) {
+			err = errno;
+			close(fd);
+			break;
+		}
+		close(fd);
+		lat[done] = now_us() - t0;
+		sum += lat[done++];
+		if (now_us() - start >= seconds * 1000000LL)
+			break;
+	}
+	qsort(lat, done, sizeof(*lat), cmp_ll);
+	if (done)
+		printf("bindlat %s n=%d p50=%lld p99=%lld max=%lld mean=%lld\n", proto,
+		       done, pctile(lat, done, 50), pctile(lat, done, 99),
+		       lat[done - 1], sum / done);
+	else
+		printf("bindlat %s n=0\n", proto);
+	fflush(stdout);
+	free(lat);
+	if (err) {
+		fprintf(stderr, "vr-sock: bindlat: port %d\n", first + done);
+		fail(err);
+	}
 	return 0;
 }
 
@@ -1759,6 +1843,9 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[0], "bench") && argc == 5)
 		return do_bench(argv[1], addr46_of(argv[2], argv[3]),
 				atoi(argv[4]));
+	if (!strcmp(argv[0], "bindlat") && (argc == 5 || argc == 6))
+		return do_bindlat(argv[1], proto_type(argv[1]), addr46_of(argv[2], NULL),
+				  atoi(argv[3]), atoi(argv[4]), argc == 6 ? atoi(argv[5]) : 60);
 	if (!strcmp(argv[0], "bind") && argc == 4)
 		return do_bind(proto_type(argv[1]), addr46_of(argv[2], argv[3]));
 	if (!strcmp(argv[0], "ping") && argc == 2)

@@ -14,6 +14,8 @@
 #define VR_NAME_MAX_LEN	31
 #define VR_TABLE_BASE	65536
 #define VR_MEMBER_MAX	65535
+#define VR_OWNER_MAX	524288
+#define VR_RANGE_MAX	4096
 
 /**
  * enum vr_sock_event - What a socket on a distributed address did (sock-ntf).
