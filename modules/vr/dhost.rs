@@ -258,15 +258,11 @@ fn owner_dump(dump: &mut Dump<'_>, walk: &mut Option<KBox<OwnersWalk>>) -> Resul
     let net = &hold(dump.net())?;
     let dhost = &vr_net(net)?.dhost;
     if walk.is_none() {
-        // The position: how many ranges were dumped already.
-        let mut pos = dump.position();
-        let from = usize::try_from(pos).unwrap_or(usize::MAX);
-        dhost.ranges_from(from, |o| {
-            dump.put_entry(family(), VR_CMD_OWNER_GET, |w| owner_fill(w, o))?;
-            pos += 1;
-            dump.set_position(pos);
-            Ok(())
-        })?;
+        {
+            let guard = rcu::read_lock();
+            let ranges = dhost.view(&guard).table().ranges().iter();
+            dump_all(dump, VR_CMD_OWNER_GET, ranges, |w, o| owner_fill(w, o))?;
+        }
         *walk = Some(KBox::new(dhost.owners_walk()?, GFP_KERNEL)?);
     }
     match walk {

@@ -243,6 +243,11 @@ impl Table {
         &self.addrs
     }
 
+    /// The port ranges, in key order.
+    pub(crate) fn ranges(&self) -> &[Owner] {
+        &self.ranges
+    }
+
     /// Whether an address of interface `ifindex` is distributed.
     pub(crate) fn on_interface(&self, ifindex: i32) -> bool {
         self.addrs.iter().any(|a| a.ifindex == ifindex)
@@ -514,16 +519,6 @@ impl Dhost {
         self.owners.len()
     }
 
-    /// Calls `f` on the port ranges from the `from`th on (counting from 0); stops at the first
-    /// error of `f` and returns it. `f` runs under RCU and must not sleep.
-    pub(crate) fn ranges_from(&self, from: usize, mut f: impl FnMut(&Owner) -> Result) -> Result {
-        let guard = rcu::read_lock();
-        for o in self.view(&guard).table.ranges.iter().skip(from) {
-            f(o)?;
-        }
-        Ok(())
-    }
-
     /// A walk of the single ports and connections, lasting across the calls of a dump.
     pub(crate) fn owners_walk(&self) -> Result<OwnersWalk> {
         Ok(OwnersWalk(self.owners.walker(GFP_KERNEL)?))
@@ -756,7 +751,9 @@ mod tests {
     fn all(d: &Dhost) -> Result<KVec<Owner>> {
         // The callbacks run under RCU: no allocation there.
         let mut v = KVec::with_capacity(64, GFP_KERNEL)?;
-        d.ranges_from(0, |o| v.push_within_capacity(*o).map_err(|_| ENOMEM))?;
+        for o in d.view(&rcu::read_lock()).table().ranges() {
+            v.push_within_capacity(*o).map_err(|_| ENOMEM)?;
+        }
         d.owners_walk()?
             .walk(|o| v.push_within_capacity(*o).map_err(|_| ENOMEM))?;
         Ok(v)
@@ -996,7 +993,9 @@ mod tests {
         // Ranges first.
         assert_eq!(first[0], range(TCP, 40000, 49999, 3));
         let mut got = KVec::with_capacity(4, GFP_KERNEL)?;
-        t.ranges_from(0, |o| got.push_within_capacity(*o).map_err(|_| ENOMEM))?;
+        for o in t.view(&rcu::read_lock()).table().ranges() {
+            got.push_within_capacity(*o).map_err(|_| ENOMEM)?;
+        }
         let mut walk = t.owners_walk()?;
         // A full message at the second port: the next call starts with it.
         let mut n = 0;
