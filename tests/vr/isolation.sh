@@ -1256,9 +1256,17 @@ t_src_other_vr() {
 # arp_filter on a VR 1 interface checks the route back to the sender in VR
 # 1 (VR 0 routes 10.7.0.2 through a0, and would have a1 answer nothing).
 t_arp_filter() {
+	local pid
 	echo 1 > /proc/sys/net/ipv4/conf/a1/arp_filter || return 1
 	ip -n "$P1" neigh flush dev b1
-	vr1_recv "$T/af" 7712 ip netns exec "$P1" vr-sock send 10.7.0.1 7712
+	# Not vr1_recv's 2 s: the datagram waits for the peer's ARP exchange,
+	# and on the debug kernel, beside another VM, the peer's start and that
+	# exchange took longer once.
+	ktap_bg_ready "$T/af" vr-sock -v 1 -t 10000 recv 10.7.0.1 7712 || return 1
+	pid=$KTAP_BG_PID
+	ktap_run ip netns exec "$P1" vr-sock send 10.7.0.1 7712
+	wait "$pid"
+	ktap_print_file "VR 1's receiver: " "$T/af"
 	echo 0 > /proc/sys/net/ipv4/conf/a1/arp_filter
 	ktap_expect_match "VR 1's address resolved and reached" "*got *" "$(cat "$T/af")"
 }
