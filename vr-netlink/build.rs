@@ -101,6 +101,8 @@ enum Kind {
     Uint,
     Str,
     Nest(String),
+    /// A `flag`: present or not, no value (a unit variant).
+    Flag,
 }
 
 impl Kind {
@@ -119,18 +121,29 @@ impl Kind {
             "uint" => Kind::Uint,
             "string" => Kind::Str,
             "nest" => Kind::Nest(snake(str_of(attr, "nested-attributes", what)?)),
+            "flag" => Kind::Flag,
             t => return Err(format!("{what}: type {t} is not supported by vr-netlink")),
         })
     }
 
-    fn rust_type(&self) -> String {
-        match self {
+    /// The type the variant holds; None for a unit variant (a flag).
+    fn rust_type(&self) -> Option<String> {
+        Some(match self {
             Kind::U32 | Kind::U32Be => "u32".into(),
             Kind::Ipv4 => "Ipv4Addr".into(),
             Kind::Ipv6 => "Ipv6Addr".into(),
             Kind::Uint => "u64".into(),
             Kind::Str => "String".into(),
             Kind::Nest(set) => format!("Vec<super::{set}::Attr>"),
+            Kind::Flag => return None,
+        })
+    }
+
+    /// The pattern of the variant `name`, binding its value as `v`.
+    fn pattern(&self, name: &str) -> String {
+        match self {
+            Kind::Flag => format!("Attr::{name}"),
+            _ => format!("Attr::{name}(v)"),
         }
     }
 
@@ -141,6 +154,7 @@ impl Kind {
             Kind::Uint => "codec::uint_len(*v)",
             Kind::Str => "codec::string_len(v)",
             Kind::Nest(_) => "v.as_slice().buffer_len()",
+            Kind::Flag => "0",
         }
     }
 
@@ -152,6 +166,7 @@ impl Kind {
             Kind::Uint => "codec::emit_uint(buffer, *v)",
             Kind::Str => "codec::emit_string(buffer, v)",
             Kind::Nest(_) => "v.as_slice().emit(buffer)",
+            Kind::Flag => "{}",
         }
     }
 
@@ -164,8 +179,25 @@ impl Kind {
             Kind::Uint => format!("codec::parse_uint(payload, \"{cname}\")?"),
             Kind::Str => "codec::parse_string(payload)".into(),
             Kind::Nest(_) => format!("codec::parse_nest(payload, \"{cname}\")?"),
+            Kind::Flag => String::new(),
         }
     }
+}
+
+/// The attributes of a set (not a subset) with their numbers: from 1, or
+/// their `value`, each the one before plus one.
+fn numbered<'a>(set: &'a Yaml, sname: &str) -> Result<Vec<(&'a str, i64, &'a Yaml)>> {
+    let mut out = Vec::new();
+    let mut next = 1;
+    for a in list(&set["attributes"], sname)? {
+        let aname = str_of(a, "name", sname)?;
+        if !a["value"].is_badvalue() {
+            next = int_of(&a["value"], aname)?;
+        }
+        out.push((aname, next, a));
+        next += 1;
+    }
+    Ok(out)
 }
 
 fn generate(spec: &Yaml) -> Result<String> {
@@ -222,24 +254,42 @@ fn generate(spec: &Yaml) -> Result<String> {
     }
 
     // attribute sets: one module each
-    for set in list(&spec["attribute-sets"], "attribute-sets")? {
+    let sets = list(&spec["attribute-sets"], "attribute-sets")?;
+    for set in sets {
         let sname = str_of(set, "name", "attribute set")?;
-        let prefix = match set["name-prefix"].as_str() {
-            Some(p) => upper(p),
-            None if sname == family => format!("{fam_up}_A_"),
-            None => format!("{fam_up}_A_{}_", upper(sname)),
+        // A subset (subset-of) has some attributes of its parent, with the
+        // parent's numbers, types and C names; the header has no enum of
+        // its own for it.
+        let parent = match set["subset-of"].as_str() {
+            Some(pname) => Some(
+                sets.iter()
+                    .find(|p| p["name"].as_str() == Some(pname))
+                    .ok_or_else(|| format!("{sname}: subset of unknown set {pname}"))?,
+            ),
+            None => None,
         };
+        let own = parent.unwrap_or(set);
+        let own_name = str_of(own, "name", "attribute set")?;
+        let prefix = match own["name-prefix"].as_str() {
+            Some(p) => upper(p),
+            None if own_name == family => format!("{fam_up}_A_"),
+            None => format!("{fam_up}_A_{}_", upper(own_name)),
+        };
+        let numbered = numbered(own, own_name)?;
         let mut attrs = Vec::new();
-        let mut next = 1;
         for a in list(&set["attributes"], sname)? {
             let aname = str_of(a, "name", sname)?;
-            if !a["value"].is_badvalue() {
-                next = int_of(&a["value"], aname)?;
-            }
-            let kind = Kind::of(a, &format!("{sname}.{aname}"))?;
-            attrs.push((aname, next, kind, a));
-            next += 1;
+            let (v, def) = numbered
+                .iter()
+                .find(|(n, _, _)| *n == aname)
+                .map(|(_, v, d)| (*v, *d))
+                .ok_or_else(|| format!("{sname}.{aname}: not in {own_name}"))?;
+            let kind = Kind::of(def, &format!("{sname}.{aname}"))?;
+            // The subset's doc if it has one, else the parent's.
+            let a = if a["doc"].is_badvalue() { def } else { a };
+            attrs.push((aname, v, kind, a));
         }
+        let subset = parent.is_some();
         s.push_str(&doc(set, ""));
         if set["doc"].is_badvalue() {
             let _ = writeln!(s, "/// The attribute set \"{sname}\".");
@@ -253,22 +303,44 @@ fn generate(spec: &Yaml) -> Result<String> {
         );
         let _ = writeln!(s, "    #[allow(unused_imports)]");
         let _ = writeln!(s, "    use std::net::{{Ipv4Addr, Ipv6Addr}};");
+        let _ = writeln!(s, "    #[allow(unused_imports)]");
         let _ = writeln!(s, "    use crate::codec;\n");
         for (aname, v, _, a) in &attrs {
             s.push_str(&doc(a, "    "));
             let _ = writeln!(s, "    pub const {}: u16 = {v};", upper(aname));
-            cvals.push((format!("{prefix}{}", upper(aname)), *v));
+            if !subset {
+                cvals.push((format!("{prefix}{}", upper(aname)), *v));
+            }
         }
         let max = attrs.iter().map(|a| a.1).max().unwrap_or(0);
-        cvals.push((format!("{prefix}MAX"), max));
+        if !subset {
+            cvals.push((format!("{prefix}MAX"), max));
+        }
         let _ = writeln!(s, "    /// Highest attribute number of the set.");
         let _ = writeln!(s, "    pub const MAX: u16 = {max};\n");
+        if subset {
+            // Its messages are those of the parent's attributes: the same
+            // type (the kernel's policy refuses the others).
+            let _ = writeln!(
+                s,
+                "    /// An attribute of the set \"{sname}\": one of \"{own_name}\"."
+            );
+            let _ = writeln!(s, "    pub use super::{}::Attr;\n}}\n", snake(own_name));
+            continue;
+        }
         let _ = writeln!(s, "    /// An attribute of the set \"{sname}\".");
         let _ = writeln!(s, "    #[derive(Debug, Clone, PartialEq, Eq)]");
         let _ = writeln!(s, "    pub enum Attr {{");
         for (aname, _, kind, a) in &attrs {
             s.push_str(&doc(a, "        "));
-            let _ = writeln!(s, "        {}({}),", camel(aname), kind.rust_type());
+            match kind.rust_type() {
+                Some(t) => {
+                    let _ = writeln!(s, "        {}({t}),", camel(aname));
+                }
+                None => {
+                    let _ = writeln!(s, "        {},", camel(aname));
+                }
+            }
         }
         let _ = writeln!(s, "        /// An attribute this version does not know.");
         let _ = writeln!(s, "        Other(DefaultNla),");
@@ -282,8 +354,8 @@ fn generate(spec: &Yaml) -> Result<String> {
         for (aname, _, kind, _) in &attrs {
             let _ = writeln!(
                 s,
-                "                #[allow(unused_variables)]\n                Attr::{}(v) => {},",
-                camel(aname),
+                "                #[allow(unused_variables)]\n                {} => {},",
+                kind.pattern(&camel(aname)),
                 kind.value_len()
             );
         }
@@ -301,8 +373,8 @@ fn generate(spec: &Yaml) -> Result<String> {
             };
             let _ = writeln!(
                 s,
-                "                Attr::{}(_) => {}{flag},",
-                camel(aname),
+                "                #[allow(unused_variables)]\n                {} => {}{flag},",
+                kind.pattern(&camel(aname)),
                 upper(aname)
             );
         }
@@ -317,8 +389,8 @@ fn generate(spec: &Yaml) -> Result<String> {
         for (aname, _, kind, _) in &attrs {
             let _ = writeln!(
                 s,
-                "                Attr::{}(v) => {},",
-                camel(aname),
+                "                #[allow(unused_variables)]\n                {} => {},",
+                kind.pattern(&camel(aname)),
                 kind.emit()
             );
         }
@@ -341,13 +413,11 @@ fn generate(spec: &Yaml) -> Result<String> {
         let _ = writeln!(s, "            Ok(match buf.kind() {{");
         for (aname, _, kind, _) in &attrs {
             let cname = format!("{prefix}{}", upper(aname));
-            let _ = writeln!(
-                s,
-                "                {} => Attr::{}({}),",
-                upper(aname),
-                camel(aname),
-                kind.parse(&cname)
-            );
+            let parsed = match kind {
+                Kind::Flag => format!("Attr::{}", camel(aname)),
+                _ => format!("Attr::{}({})", camel(aname), kind.parse(&cname)),
+            };
+            let _ = writeln!(s, "                {} => {parsed},", upper(aname));
         }
         let _ = writeln!(
             s,

@@ -5,7 +5,9 @@
 //! (`include/net/vr.h`), which read the table under RCU.
 
 use crate::{
-    dhost_table::{is_v4, Addr, AddrKey, Owner, OwnerKey, OwnersWalk, Packet, Refusal, Verdict},
+    dhost_table::{
+        is_v4, Addr, AddrKey, Change, Owner, OwnerKey, OwnersWalk, Packet, Refusal, Verdict,
+    },
     family, hold, vr_net, VrNet, VR_NET, VR_NLGRP_DHOST,
 };
 use core::net::{Ipv4Addr, Ipv6Addr};
@@ -16,16 +18,17 @@ use kernel::uapi::{
     vr_sock_event_VR_SOCK_EVENT_CONNECT as VR_SOCK_EVENT_CONNECT,
     vr_sock_event_VR_SOCK_EVENT_LISTEN as VR_SOCK_EVENT_LISTEN, VR_A_DHOST_ADDR, VR_A_DHOST_ADDR6,
     VR_A_DHOST_IFINDEX, VR_A_DHOST_LEAD, VR_A_DHOST_MEMBER, VR_A_DHOST_VR, VR_A_OWNER_ADDR,
-    VR_A_OWNER_ADDR6, VR_A_OWNER_MEMBER, VR_A_OWNER_PORT, VR_A_OWNER_PORT_LAST, VR_A_OWNER_PROTO,
-    VR_A_OWNER_REMOTE, VR_A_OWNER_REMOTE6, VR_A_OWNER_REMOTE_PORT, VR_A_OWNER_VR, VR_A_SOCK_ADDR,
-    VR_A_SOCK_ADDR6, VR_A_SOCK_COOKIE, VR_A_SOCK_ERRNO, VR_A_SOCK_EVENT, VR_A_SOCK_PORT,
-    VR_A_SOCK_PROTO, VR_A_SOCK_REMOTE, VR_A_SOCK_REMOTE6, VR_A_SOCK_REMOTE_PORT, VR_A_SOCK_VR,
-    VR_CMD_DHOST_GET, VR_CMD_OWNER_GET, VR_CMD_SOCK_NTF,
+    VR_A_OWNER_ADDR6, VR_A_OWNER_BATCH_DEL, VR_A_OWNER_BATCH_MISSING_OK, VR_A_OWNER_BATCH_SET,
+    VR_A_OWNER_MEMBER, VR_A_OWNER_PORT, VR_A_OWNER_PORT_LAST, VR_A_OWNER_PROTO, VR_A_OWNER_REMOTE,
+    VR_A_OWNER_REMOTE6, VR_A_OWNER_REMOTE_PORT, VR_A_OWNER_VR, VR_A_SOCK_ADDR, VR_A_SOCK_ADDR6,
+    VR_A_SOCK_COOKIE, VR_A_SOCK_ERRNO, VR_A_SOCK_EVENT, VR_A_SOCK_PORT, VR_A_SOCK_PROTO,
+    VR_A_SOCK_REMOTE, VR_A_SOCK_REMOTE6, VR_A_SOCK_REMOTE_PORT, VR_A_SOCK_VR, VR_CMD_DHOST_GET,
+    VR_CMD_OWNER_GET, VR_CMD_SOCK_NTF,
 };
 use kernel::{
     alloc::Flags,
     net::{
-        genetlink::{Dump, Info, Message, Writer},
+        genetlink::{Attr, Dump, Info, Message, Writer},
         namespace::{Net, NetRef},
         rtnl,
         vr::{self as stack, AddrState, SockEvent, SockKey, Wild},
@@ -35,6 +38,9 @@ use kernel::{
     time::msecs_to_jiffies,
 };
 
+/// The most entries of an `owner-batch` request (`batch-max` in `vr.yaml`).
+const BATCH_MAX: usize = kernel::uapi::VR_BATCH_MAX as usize;
+
 /// How long a bind waits for the ownership daemon's answer to its claim.
 const CLAIM_WAIT_MS: u32 = 5000;
 
@@ -43,20 +49,54 @@ fn refuse(info: &Info<'_>, refusal: Refusal) -> Error {
     refusal.error()
 }
 
-fn opt_u32(info: &Info<'_>, kind: u32) -> Result<Option<u32>> {
-    info.attr(kind).map(|a| a.u32()).transpose()
+/// Where the attributes of a request's object are: the request itself, or one entry nest of an
+/// `owner-batch` request, to which the extended ack then points.
+#[derive(Clone, Copy)]
+struct Src<'a, 'b> {
+    info: &'b Info<'a>,
+    nest: Option<Attr<'a>>,
 }
 
-fn required_u32(info: &Info<'_>, kind: u32, msg: &'static CStr) -> Result<u32> {
-    info.required_attr(kind, msg)?.u32()
+impl<'a, 'b> Src<'a, 'b> {
+    fn request(info: &'b Info<'a>) -> Self {
+        Src { info, nest: None }
+    }
+
+    fn attr(&self, kind: u32) -> Option<Attr<'a>> {
+        match self.nest {
+            None => self.info.attr(kind),
+            Some(n) => n.nested_attr(kind),
+        }
+    }
+
+    fn required(&self, kind: u32, msg: &'static CStr) -> Result<Attr<'a>> {
+        match self.nest {
+            None => self.info.required_attr(kind, msg),
+            Some(n) => self.info.required_nested(n, kind, msg),
+        }
+    }
+
+    /// Reports `msg` about `attr`, else about the entry, else about the request.
+    fn report(&self, attr: Option<Attr<'a>>, msg: &'static CStr) {
+        match attr.or(self.nest) {
+            Some(a) => self.info.set_err_msg_attr(a, msg),
+            None => self.info.set_err_msg(msg),
+        }
+    }
+}
+
+fn opt_u32(s: &Src<'_, '_>, kind: u32) -> Result<Option<u32>> {
+    s.attr(kind).map(|a| a.u32()).transpose()
+}
+
+fn required_u32(s: &Src<'_, '_>, kind: u32, msg: &'static CStr) -> Result<u32> {
+    s.required(kind, msg)?.u32()
 }
 
 /// A 16-bit value of a request (the policy checked the range already).
-fn to_u16(info: &Info<'_>, kind: u32, value: u32) -> Result<u16> {
+fn to_u16(s: &Src<'_, '_>, kind: u32, value: u32) -> Result<u16> {
     u16::try_from(value).map_err(|_| {
-        if let Some(attr) = info.attr(kind) {
-            info.set_err_msg_attr(attr, c"value out of range");
-        }
+        s.report(s.attr(kind), c"value out of range");
         ERANGE
     })
 }
@@ -68,17 +108,20 @@ fn mapped(bits: u32) -> Ipv6Addr {
 
 /// The address of a request, from the IPv4 attribute `v4` (kept IPv4-mapped) or the IPv6
 /// attribute `v6`, not both; `None` if neither came.
-fn addr_attr(info: &Info<'_>, v4: u32, v6: u32) -> Result<Option<Ipv6Addr>> {
-    match (info.attr(v4), info.attr(v6)) {
+fn addr_attr(s: &Src<'_, '_>, v4: u32, v6: u32) -> Result<Option<Ipv6Addr>> {
+    match (s.attr(v4), s.attr(v6)) {
         (Some(_), Some(a)) => {
-            info.set_err_msg_attr(a, c"give an IPv4 or an IPv6 address, not both");
+            s.report(Some(a), c"give an IPv4 or an IPv6 address, not both");
             Err(EINVAL)
         }
         (Some(a), None) => Ok(Some(mapped(a.u32()?))),
         (None, Some(a)) => {
             let addr = Ipv6Addr::from(a.array::<16>()?);
             if is_v4(&addr) {
-                info.set_err_msg_attr(a, c"an IPv4-mapped address: give it as an IPv4 address");
+                s.report(
+                    Some(a),
+                    c"an IPv4-mapped address: give it as an IPv4 address",
+                );
                 return Err(EINVAL);
             }
             Ok(Some(addr))
@@ -87,9 +130,9 @@ fn addr_attr(info: &Info<'_>, v4: u32, v6: u32) -> Result<Option<Ipv6Addr>> {
     }
 }
 
-fn required_addr(info: &Info<'_>, v4: u32, v6: u32) -> Result<Ipv6Addr> {
-    addr_attr(info, v4, v6)?.ok_or_else(|| {
-        info.set_err_msg(c"address missing");
+fn required_addr(s: &Src<'_, '_>, v4: u32, v6: u32) -> Result<Ipv6Addr> {
+    addr_attr(s, v4, v6)?.ok_or_else(|| {
+        s.report(None, c"address missing");
         EINVAL
     })
 }
@@ -113,14 +156,15 @@ fn put_addr(w: &mut Writer<'_>, v4: u32, v6: u32, addr: &Ipv6Addr) -> Result {
 }
 
 fn set(info: &Info<'_>) -> Result {
-    let addr = required_addr(info, VR_A_DHOST_ADDR, VR_A_DHOST_ADDR6)?;
+    let s = &Src::request(info);
+    let addr = required_addr(s, VR_A_DHOST_ADDR, VR_A_DHOST_ADDR6)?;
     if !distributable(&addr) {
         info.set_err_msg(c"not a global or unique-local unicast address");
         return Err(EINVAL);
     }
-    let ifindex = required_u32(info, VR_A_DHOST_IFINDEX, c"interface index missing")?;
-    let member = required_u32(info, VR_A_DHOST_MEMBER, c"member id missing")?;
-    let lead = required_u32(info, VR_A_DHOST_LEAD, c"lead member id missing")?;
+    let ifindex = required_u32(s, VR_A_DHOST_IFINDEX, c"interface index missing")?;
+    let member = required_u32(s, VR_A_DHOST_MEMBER, c"member id missing")?;
+    let lead = required_u32(s, VR_A_DHOST_LEAD, c"lead member id missing")?;
     let net = &hold(info.net())?;
     let rtnl = rtnl::lock();
     let ifindex = i32::try_from(ifindex).unwrap_or(0);
@@ -163,14 +207,19 @@ fn set(info: &Info<'_>) -> Result {
     Ok(())
 }
 
-fn addr_key(info: &Info<'_>, v4: u32, v6: u32, vr_kind: u32) -> Result<AddrKey> {
-    let addr = required_addr(info, v4, v6)?;
-    let vr = to_u16(info, vr_kind, opt_u32(info, vr_kind)?.unwrap_or(0))?;
+fn addr_key(s: &Src<'_, '_>, v4: u32, v6: u32, vr_kind: u32) -> Result<AddrKey> {
+    let addr = required_addr(s, v4, v6)?;
+    let vr = to_u16(s, vr_kind, opt_u32(s, vr_kind)?.unwrap_or(0))?;
     Ok(AddrKey { vr, addr })
 }
 
 fn del(info: &Info<'_>) -> Result {
-    let key = addr_key(info, VR_A_DHOST_ADDR, VR_A_DHOST_ADDR6, VR_A_DHOST_VR)?;
+    let key = addr_key(
+        &Src::request(info),
+        VR_A_DHOST_ADDR,
+        VR_A_DHOST_ADDR6,
+        VR_A_DHOST_VR,
+    )?;
     let net = &hold(info.net())?;
     let rtnl = rtnl::lock();
     vr_net(net)?
@@ -180,33 +229,34 @@ fn del(info: &Info<'_>) -> Result {
 }
 
 /// Reads an ownership key; the member attribute is read by the caller.
-fn owner_key(info: &Info<'_>) -> Result<OwnerKey> {
-    let addr = addr_key(info, VR_A_OWNER_ADDR, VR_A_OWNER_ADDR6, VR_A_OWNER_VR)?;
-    let proto = required_u32(info, VR_A_OWNER_PROTO, c"protocol missing")?;
-    let port = required_u32(info, VR_A_OWNER_PORT, c"port missing")?;
-    let port = to_u16(info, VR_A_OWNER_PORT, port)?;
-    let port_last = match opt_u32(info, VR_A_OWNER_PORT_LAST)? {
-        Some(p) => to_u16(info, VR_A_OWNER_PORT_LAST, p)?,
+fn owner_key(s: &Src<'_, '_>) -> Result<OwnerKey> {
+    let addr = addr_key(s, VR_A_OWNER_ADDR, VR_A_OWNER_ADDR6, VR_A_OWNER_VR)?;
+    let proto = required_u32(s, VR_A_OWNER_PROTO, c"protocol missing")?;
+    let port = required_u32(s, VR_A_OWNER_PORT, c"port missing")?;
+    let port = to_u16(s, VR_A_OWNER_PORT, port)?;
+    let port_last = match opt_u32(s, VR_A_OWNER_PORT_LAST)? {
+        Some(p) => to_u16(s, VR_A_OWNER_PORT_LAST, p)?,
         None => port,
     };
-    let remote_port = opt_u32(info, VR_A_OWNER_REMOTE_PORT)?.unwrap_or(0);
+    let remote_port = opt_u32(s, VR_A_OWNER_REMOTE_PORT)?.unwrap_or(0);
     Ok(OwnerKey {
         addr,
         proto: u8::try_from(proto).map_err(|_| ERANGE)?,
         port,
         port_last,
         // 0.0.0.0 (or ::), as no remote at all, is no connection.
-        remote: match addr_attr(info, VR_A_OWNER_REMOTE, VR_A_OWNER_REMOTE6)? {
+        remote: match addr_attr(s, VR_A_OWNER_REMOTE, VR_A_OWNER_REMOTE6)? {
             Some(a) if a != mapped(0) => a,
             _ => Ipv6Addr::UNSPECIFIED,
         },
-        remote_port: to_u16(info, VR_A_OWNER_REMOTE_PORT, remote_port)?,
+        remote_port: to_u16(s, VR_A_OWNER_REMOTE_PORT, remote_port)?,
     })
 }
 
 fn owner_set(info: &Info<'_>) -> Result {
-    let key = owner_key(info)?;
-    let member = required_u32(info, VR_A_OWNER_MEMBER, c"owning member missing")?;
+    let s = &Src::request(info);
+    let key = owner_key(s)?;
+    let member = required_u32(s, VR_A_OWNER_MEMBER, c"owning member missing")?;
     vr_net(&hold(info.net())?)?
         .dhost
         .set_owner(Owner { key, member })
@@ -214,11 +264,56 @@ fn owner_set(info: &Info<'_>) -> Result {
 }
 
 fn owner_del(info: &Info<'_>) -> Result {
-    let key = owner_key(info)?;
+    let key = owner_key(&Src::request(info))?;
     vr_net(&hold(info.net())?)?
         .dhost
         .del_owner(key)
         .map_err(|r| refuse(info, r))
+}
+
+/// `owner-batch`: the `set` and `del` entries, in their order, applied all or nothing.
+fn owner_batch(info: &Info<'_>) -> Result {
+    let missing_ok = info.attr(VR_A_OWNER_BATCH_MISSING_OK).is_some();
+    let mut changes = KVVec::new();
+    let mut nests = KVVec::new();
+    for a in info.attrs() {
+        let set = match u32::from(a.kind()) {
+            VR_A_OWNER_BATCH_SET => true,
+            VR_A_OWNER_BATCH_DEL => false,
+            _ => continue,
+        };
+        if changes.len() >= BATCH_MAX {
+            info.set_err_msg_attr(a, c"more entries than batch-max");
+            return Err(E2BIG);
+        }
+        let s = &Src {
+            info,
+            nest: Some(a),
+        };
+        let key = owner_key(s)?;
+        let change = if set {
+            let member = required_u32(s, VR_A_OWNER_MEMBER, c"owning member missing")?;
+            Change::Set(Owner { key, member })
+        } else {
+            Change::Del(key)
+        };
+        changes.push(change, GFP_KERNEL)?;
+        nests.push(a, GFP_KERNEL)?;
+    }
+    if changes.is_empty() {
+        info.set_err_msg(c"no entry: give set or del attributes");
+        return Err(EINVAL);
+    }
+    vr_net(&hold(info.net())?)?
+        .dhost
+        .apply(&changes, missing_ok)
+        .map_err(|(i, r)| {
+            match i.and_then(|i| nests.get(i)) {
+                Some(a) => info.set_err_msg_attr(*a, r.message()),
+                None => info.set_err_msg(r.message()),
+            }
+            r.error()
+        })
 }
 
 /// Dumps `items` from the dump's position on, one message each.
@@ -311,8 +406,9 @@ fn claim_errno(code: u32) -> Option<Error> {
 }
 
 fn claim_answer(info: &Info<'_>) -> Result {
-    let cookie = required_u32(info, VR_A_SOCK_COOKIE, c"cookie missing")?;
-    let code = required_u32(info, VR_A_SOCK_ERRNO, c"errno missing")?;
+    let s = &Src::request(info);
+    let cookie = required_u32(s, VR_A_SOCK_COOKIE, c"cookie missing")?;
+    let code = required_u32(s, VR_A_SOCK_ERRNO, c"errno missing")?;
     if code != 0 && claim_errno(code).is_none() {
         info.set_err_msg(c"errno is not one a claim may be refused with");
         return Err(EINVAL);
@@ -425,6 +521,7 @@ kernel::genl_handlers! {
     dumpit dhost_get => get_dump;
     doit owner_set => owner_set;
     doit owner_del => owner_del;
+    doit owner_batch => owner_batch;
     dumpit owner_get => owner_dump, state OwnersWalk;
     doit claim_answer => claim_answer;
 }

@@ -43,6 +43,7 @@ pub(crate) enum Refusal {
     Full,
     TooManyRanges,
     Busy,
+    Repeated,
 }
 
 impl Refusal {
@@ -50,7 +51,9 @@ impl Refusal {
     pub(crate) fn error(self) -> Error {
         match self {
             Refusal::NotDistributed | Refusal::NoEntry => ENOENT,
-            Refusal::BadProto | Refusal::BadRange | Refusal::BadRemote => EINVAL,
+            Refusal::BadProto | Refusal::BadRange | Refusal::BadRemote | Refusal::Repeated => {
+                EINVAL
+            }
             Refusal::NoMemory => ENOMEM,
             Refusal::Full | Refusal::TooManyRanges => ENOSPC,
             Refusal::Busy => EBUSY,
@@ -71,6 +74,7 @@ impl Refusal {
             Refusal::Full => c"ownership table is full",
             Refusal::TooManyRanges => c"too many port ranges",
             Refusal::Busy => c"ownership table is growing: try again",
+            Refusal::Repeated => c"key given twice in the batch",
         }
     }
 }
@@ -164,6 +168,30 @@ impl OwnerKey {
 pub(crate) struct Owner {
     pub(crate) key: OwnerKey,
     pub(crate) member: u32,
+}
+
+/// A change of an `owner-batch` request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Change {
+    Set(Owner),
+    Del(OwnerKey),
+}
+
+impl Change {
+    fn key(&self) -> &OwnerKey {
+        match self {
+            Change::Set(o) => &o.key,
+            Change::Del(k) => k,
+        }
+    }
+}
+
+/// How to undo a change of the map that a batch made, if a later one fails.
+enum Undo {
+    /// Give the entry back to this member.
+    Moved(MapKey, u32),
+    /// Remove the entry.
+    Added(MapKey),
 }
 
 /// An incoming packet, seen from the distributed address (`struct vr_dhost_pkt`).
@@ -304,6 +332,37 @@ impl Table {
             addrs: copy(&self.addrs, |_| true)?,
             ranges: copy(&self.ranges, |o| o.key != key)?,
         })
+    }
+
+    /// Sets the owner of range `owner.key` in this table (a batch's copy), keeping key order.
+    fn set_range(&mut self, owner: Owner) -> Result<(), Refusal> {
+        match self.ranges.binary_search_by(|o| o.key.cmp(&owner.key)) {
+            Ok(i) => {
+                if let Some(o) = self.ranges.get_mut(i) {
+                    o.member = owner.member;
+                }
+                Ok(())
+            }
+            Err(i) => {
+                if self.ranges.len() >= RANGE_MAX {
+                    return Err(Refusal::TooManyRanges);
+                }
+                self.ranges.reserve(1, GFP_KERNEL_ACCOUNT)?;
+                self.ranges
+                    .insert_within_capacity(i, owner)
+                    .map_err(|_| Refusal::NoMemory)
+            }
+        }
+    }
+
+    /// Removes the range of `key` from this table (a batch's copy).
+    fn del_range(&mut self, key: OwnerKey) -> Result<(), Refusal> {
+        let i = self
+            .ranges
+            .binary_search_by(|o| o.key.cmp(&key))
+            .map_err(|_| Refusal::NoEntry)?;
+        self.ranges.remove(i).map_err(|_| Refusal::NoEntry)?;
+        Ok(())
     }
 
     /// The member owning `port` of `addr` by a range: the first range, in key order, that holds it.
@@ -488,15 +547,7 @@ impl Dhost {
         if self.entries() >= OWNER_MAX {
             return Err(Refusal::Full);
         }
-        // The writer lock excludes another insert of the key: no EEXIST. EBUSY: the table is
-        // due to grow and cannot take more until it has.
-        self.owners
-            .insert(key, AtomicU32::new(owner.member), GFP_KERNEL_ACCOUNT)
-            .map_err(|e| match e {
-                e if e == ENOMEM => Refusal::NoMemory,
-                e if e == E2BIG => Refusal::Full,
-                _ => Refusal::Busy,
-            })
+        self.insert(key, owner.member)
     }
 
     /// Removes the entry of `key`.
@@ -512,6 +563,164 @@ impl Dhost {
         } else {
             Err(Refusal::NoEntry)
         }
+    }
+
+    /// Applies `changes` all or nothing; a refusal comes with the index of the change at fault,
+    /// if one is. Ranges change at once (one new table); readers may see the ports and
+    /// connections change one by one: first the set ones, then the deleted ones, so that only
+    /// inserts, which come first, can fail. `missing_ok`: a deletion of a key that has no entry
+    /// is skipped.
+    pub(crate) fn apply(
+        &self,
+        changes: &[Change],
+        missing_ok: bool,
+    ) -> Result<(), (Option<usize>, Refusal)> {
+        let at = |i: usize| move |r: Refusal| (Some(i), r);
+        for (i, c) in changes.iter().enumerate() {
+            c.key().check().map_err(at(i))?;
+        }
+        let none = |r: Refusal| (None, r);
+        // A key twice: its place in the batch would decide, so refuse it.
+        let mut order =
+            KVVec::with_capacity(changes.len(), GFP_KERNEL).map_err(|_| none(Refusal::NoMemory))?;
+        for i in 0..changes.len() {
+            order
+                .push_within_capacity(i)
+                .map_err(|_| none(Refusal::NoMemory))?;
+        }
+        order.sort_unstable_by(|a, b| changes[*a].key().cmp(changes[*b].key()).then(a.cmp(b)));
+        if let Some(w) = order
+            .windows(2)
+            .find(|w| changes[w[0]].key() == changes[w[1]].key())
+        {
+            return Err((Some(w[1]), Refusal::Repeated));
+        }
+        let mut undo =
+            KVVec::with_capacity(changes.len(), GFP_KERNEL).map_err(|_| none(Refusal::NoMemory))?;
+        let mut w = self.writer.lock();
+        let mut ranges: Option<Table> = None;
+        let mut added = 0usize;
+        let mut removed = 0usize;
+        {
+            let guard = rcu::read_lock();
+            for (i, c) in changes.iter().enumerate() {
+                let key = c.key();
+                if w.addr(key.addr).is_none() {
+                    // Such a key has no entry (`del_addr` removed them).
+                    if missing_ok && matches!(c, Change::Del(_)) {
+                        continue;
+                    }
+                    return Err((Some(i), Refusal::NotDistributed));
+                }
+                if key.is_range() {
+                    continue;
+                }
+                let present = self.owners.get(&key.map_key(), &guard).is_some();
+                match c {
+                    Change::Set(_) if !present => added += 1,
+                    Change::Del(_) if present => removed += 1,
+                    Change::Del(_) if !missing_ok => return Err((Some(i), Refusal::NoEntry)),
+                    _ => (),
+                }
+            }
+        }
+        if self.entries().saturating_add(added) - removed.min(self.entries()) > OWNER_MAX {
+            return Err((None, Refusal::Full));
+        }
+        for (i, c) in changes.iter().enumerate() {
+            if !c.key().is_range() {
+                continue;
+            }
+            if ranges.is_none() {
+                ranges = Some(w.try_clone().map_err(none)?);
+            }
+            let Some(t) = ranges.as_mut() else {
+                continue;
+            };
+            match c {
+                Change::Set(o) => t.set_range(*o),
+                Change::Del(k) => match t.del_range(*k) {
+                    Err(Refusal::NoEntry) if missing_ok => Ok(()),
+                    r => r,
+                },
+            }
+            .map_err(at(i))?;
+        }
+        // The sets, undone if one fails.
+        for (i, c) in changes.iter().enumerate() {
+            let Change::Set(o) = c else {
+                continue;
+            };
+            if o.key.is_range() {
+                continue;
+            }
+            if let Err(r) = self.set_entry(o, &mut undo) {
+                self.undo(&undo);
+                return Err((Some(i), r));
+            }
+        }
+        if let Some(new) = ranges {
+            if let Err(r) = self.publish(&mut *w, new) {
+                self.undo(&undo);
+                return Err((None, r));
+            }
+        }
+        for c in changes {
+            if let Change::Del(k) = c {
+                if !k.is_range() {
+                    self.owners.remove(&k.map_key());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets the map entry of `o` (a single port or a connection), noting how to undo it in
+    /// `undo`, which has room for it.
+    fn set_entry(&self, o: &Owner, undo: &mut KVVec<Undo>) -> Result<(), Refusal> {
+        let key = o.key.map_key();
+        {
+            let guard = rcu::read_lock();
+            if let Some(member) = self.owners.get(&key, &guard) {
+                let old = member.swap(o.member, Ordering::Relaxed);
+                undo.push_within_capacity(Undo::Moved(key, old))
+                    .map_err(|_| Refusal::NoMemory)?;
+                return Ok(());
+            }
+        }
+        self.insert(key, o.member)?;
+        undo.push_within_capacity(Undo::Added(key))
+            .map_err(|_| Refusal::NoMemory)
+    }
+
+    /// Undoes the changes of the map in `undo`, the last first.
+    fn undo(&self, undo: &[Undo]) {
+        for u in undo.iter().rev() {
+            match u {
+                Undo::Moved(key, old) => {
+                    let guard = rcu::read_lock();
+                    if let Some(member) = self.owners.get(key, &guard) {
+                        member.store(*old, Ordering::Relaxed);
+                    }
+                }
+                Undo::Added(key) => {
+                    self.owners.remove(key);
+                }
+            }
+        }
+    }
+
+    /// Inserts a map entry that is not there (the writer lock is held).
+    fn insert(&self, key: MapKey, member: u32) -> Result<(), Refusal> {
+        // The writer lock excludes another insert of the key: no EEXIST. EBUSY: the table is
+        // due to grow and cannot take more until it has.
+        self.owners
+            .insert(key, AtomicU32::new(member), GFP_KERNEL_ACCOUNT)
+            .map_err(|e| match e {
+                e if e == ENOMEM => Refusal::NoMemory,
+                e if e == E2BIG => Refusal::Full,
+                _ => Refusal::Busy,
+            })
     }
 
     /// How many single ports and connections the map holds.
@@ -695,6 +904,10 @@ mod tests {
 
     fn port(proto: u8, port: u16, member: u32) -> Owner {
         range(proto, port, port, member)
+    }
+
+    fn port_entry(p: u16, member: u32) -> Change {
+        Change::Set(port(TCP, p, member))
     }
 
     fn range(proto: u8, port: u16, port_last: u16, member: u32) -> Owner {
@@ -982,6 +1195,92 @@ mod tests {
         let guard = rcu::read_lock();
         assert!(t.view(&guard).table().addrs().is_empty());
         assert!(!t.view(&guard).table().on_interface(2));
+        Ok(())
+    }
+
+    #[test]
+    fn batches_are_all_or_nothing() -> Result {
+        let t = table(1, 1)?;
+        let before = all(&t)?;
+        let p = |port: u16, m: u32| port_entry(port, m);
+        // A bad key, an address that is not distributed, a key twice, a del of nothing: the
+        // index of the change at fault, nothing changed.
+        let mut other = port(TCP, 81, 2);
+        other.key.addr.addr = CLIENT;
+        let cases: [(&[Change], Option<usize>, Refusal); 4] = [
+            (
+                &[p(81, 2), Change::Set(port(1, 82, 2))],
+                Some(1),
+                Refusal::BadProto,
+            ),
+            (
+                &[p(81, 2), Change::Set(other)],
+                Some(1),
+                Refusal::NotDistributed,
+            ),
+            (
+                &[p(81, 2), p(82, 2), Change::Del(port(TCP, 81, 0).key)],
+                Some(2),
+                Refusal::Repeated,
+            ),
+            (
+                &[p(81, 2), Change::Del(port(TCP, 83, 0).key)],
+                Some(1),
+                Refusal::NoEntry,
+            ),
+        ];
+        for (changes, at, why) in cases {
+            assert_eq!(t.apply(changes, false), Err((at, why)));
+            assert_eq!(all(&t)?, before);
+        }
+        // With missing-ok, a del of an address that is not distributed is one of no entry.
+        assert_eq!(
+            t.apply(&[Change::Del(other.key)], false),
+            Err((Some(0), Refusal::NotDistributed))
+        );
+        assert_eq!(t.apply(&[Change::Del(other.key)], true), Ok(()));
+        assert_eq!(all(&t)?, before);
+        // A set, a move, a range and a del together; missing-ok skips the absent key.
+        t.apply(
+            &[
+                p(81, 2),
+                p(80, 3),
+                Change::Set(range(UDP, 100, 199, 2)),
+                Change::Del(port(TCP, 22, 0).key),
+                Change::Del(port(TCP, 83, 0).key),
+                Change::Del(range(TCP, 40000, 49999, 0).key),
+            ],
+            true,
+        )
+        .map_err(|(_, r)| Error::from(r))?;
+        assert_eq!(owner_of(&t, &pkt(TCP, 81, false)), Some(2));
+        assert_eq!(owner_of(&t, &pkt(TCP, 80, false)), Some(3));
+        assert_eq!(owner_of(&t, &pkt(UDP, 150, false)), Some(2));
+        assert_eq!(owner_of(&t, &pkt(TCP, 22, false)), None);
+        assert_eq!(owner_of(&t, &pkt(TCP, 45000, false)), None);
+        assert_eq!(count(&t), 4);
+        // A refused range: the sets before it in the batch are not made either. The writers'
+        // copy of the table is filled up to the cap directly (no copy per range).
+        {
+            let mut w = t.writer.lock();
+            for i in 0..(RANGE_MAX - w.ranges.len()) as u16 {
+                w.ranges
+                    .push(range(UDP, 1000 + i * 4, 1001 + i * 4, 2), GFP_KERNEL)?;
+            }
+        }
+        assert_eq!(
+            t.apply(
+                &[p(80, 1), p(90, 1), Change::Set(range(UDP, 200, 299, 2))],
+                false
+            ),
+            Err((Some(2), Refusal::TooManyRanges))
+        );
+        assert_eq!(owner_of(&t, &pkt(TCP, 80, false)), Some(3));
+        assert_eq!(owner_of(&t, &pkt(TCP, 90, false)), None);
+        // An existing range changes owner within the cap.
+        t.apply(&[Change::Set(range(UDP, 100, 199, 3))], false)
+            .map_err(|(_, r)| Error::from(r))?;
+        assert_eq!(owner_of(&t, &pkt(UDP, 150, false)), Some(3));
         Ok(())
     }
 

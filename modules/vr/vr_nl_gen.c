@@ -52,6 +52,20 @@ static const struct netlink_range_validation vr_a_owner_member_range = {
 	.max	= VR_MEMBER_MAX,
 };
 
+/* Common nested types */
+const struct nla_policy vr_owner_entry_nl_policy[VR_A_OWNER_REMOTE6 + 1] = {
+	[VR_A_OWNER_ADDR] = { .type = NLA_BE32, },
+	[VR_A_OWNER_ADDR6] = NLA_POLICY_EXACT_LEN(16),
+	[VR_A_OWNER_VR] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_owner_vr_range),
+	[VR_A_OWNER_PROTO] = NLA_POLICY_MAX(NLA_U32, 255),
+	[VR_A_OWNER_PORT] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_owner_port_range),
+	[VR_A_OWNER_PORT_LAST] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_owner_port_last_range),
+	[VR_A_OWNER_REMOTE] = { .type = NLA_BE32, },
+	[VR_A_OWNER_REMOTE6] = NLA_POLICY_EXACT_LEN(16),
+	[VR_A_OWNER_REMOTE_PORT] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_owner_remote_port_range),
+	[VR_A_OWNER_MEMBER] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_owner_member_range),
+};
+
 /* VR_CMD_CREATE - do */
 static const struct nla_policy vr_create_nl_policy[VR_A_NAME + 1] = {
 	[VR_A_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vr_a_id_range),
@@ -122,6 +136,13 @@ static const struct nla_policy vr_owner_del_nl_policy[VR_A_OWNER_REMOTE6 + 1] = 
 static const struct nla_policy vr_claim_answer_nl_policy[VR_A_SOCK_ERRNO + 1] = {
 	[VR_A_SOCK_COOKIE] = NLA_POLICY_MIN(NLA_U32, 1),
 	[VR_A_SOCK_ERRNO] = NLA_POLICY_MAX(NLA_U32, 4095),
+};
+
+/* VR_CMD_OWNER_BATCH - do */
+static const struct nla_policy vr_owner_batch_nl_policy[VR_A_OWNER_BATCH_MISSING_OK + 1] = {
+	[VR_A_OWNER_BATCH_SET] = NLA_POLICY_NESTED(vr_owner_entry_nl_policy),
+	[VR_A_OWNER_BATCH_DEL] = NLA_POLICY_NESTED(vr_owner_entry_nl_policy),
+	[VR_A_OWNER_BATCH_MISSING_OK] = { .type = NLA_FLAG, },
 };
 
 /* Ops table for vr */
@@ -203,6 +224,13 @@ static const struct genl_split_ops vr_nl_ops[] = {
 		.doit		= vr_nl_claim_answer_doit,
 		.policy		= vr_claim_answer_nl_policy,
 		.maxattr	= VR_A_SOCK_ERRNO,
+		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= VR_CMD_OWNER_BATCH,
+		.doit		= vr_nl_owner_batch_doit,
+		.policy		= vr_owner_batch_nl_policy,
+		.maxattr	= VR_A_OWNER_BATCH_MISSING_OK,
 		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 };

@@ -12,6 +12,9 @@
 
 #include <uapi/linux/vr.h>
 
+/* Common nested types */
+extern const struct nla_policy vr_owner_entry_nl_policy[VR_A_OWNER_REMOTE6 + 1];
+
 int vr_nl_owner_get_done(struct netlink_callback *cb);
 
 int vr_nl_create_doit(struct sk_buff *skb, struct genl_info *info);
@@ -26,6 +29,7 @@ int vr_nl_owner_set_doit(struct sk_buff *skb, struct genl_info *info);
 int vr_nl_owner_del_doit(struct sk_buff *skb, struct genl_info *info);
 int vr_nl_owner_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int vr_nl_claim_answer_doit(struct sk_buff *skb, struct genl_info *info);
+int vr_nl_owner_batch_doit(struct sk_buff *skb, struct genl_info *info);
 
 enum {
 	VR_NLGRP_MONITOR,

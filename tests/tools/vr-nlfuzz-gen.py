@@ -71,6 +71,8 @@ def main():
     # Attribute values of each set, by name.
     attr_vals = {}
     for s in sets:
+        if 'subset-of' in s:
+            continue
         val = 1
         vals = {}
         for a in s['attributes']:
@@ -79,6 +81,17 @@ def main():
             vals[a['name']] = val
             val += 1
         attr_vals[s['name']] = vals
+    # A subset (subset-of) names attributes of its parent set: their
+    # definitions and values are the parent's.
+    by_name = {s['name']: s for s in sets}
+    for s in sets:
+        parent = s.get('subset-of')
+        if parent is None:
+            continue
+        defs = {a['name']: a for a in by_name[parent]['attributes']}
+        s['attributes'] = [dict(defs[a['name']], **a) for a in s['attributes']]
+        attr_vals[s['name']] = {a['name']: attr_vals[parent][a['name']]
+                                for a in s['attributes']}
 
     out = []
     w = out.append

@@ -21,11 +21,11 @@
  * netlink and genetlink core (netlink_rcv_skb, the genetlink header and
  * flag checks, strict policy validation from the spec) and the module's
  * semantics (VR ids and names, interface assignment, distributed addresses,
- * ownership entries), kept in step with every acknowledged change. A reply
- * that differs from the prediction, a reply of an unexpected kind, a
- * malformed reply or notification, a dump whose contents differ from the
- * model, and a final state that differs from the model are "surprising":
- * printed, counted, and they make the exit status 1.
+ * ownership entries one by one and in batches), kept in step with every
+ * acknowledged change. A reply that differs from the prediction, a reply of
+ * an unexpected kind, a malformed reply or notification, a dump whose
+ * contents differ from the model, and a final state that differs from the
+ * model are "surprising": printed, counted, and they make the exit status 1.
  *
  * Options:
  *   -n COUNT      messages to send (default 100000)
@@ -176,6 +176,8 @@ struct fz_op {
 #define ITEM_MAX 512		/* payload of one generated attribute */
 #define MAX_ITEMS 320		/* attributes of one generated message */
 #define MSG_MAX (MAX_ITEMS * 64)
+/* Room for the entries of an owner-batch beyond batch-max (a "big" message). */
+#define ITEM_SLOTS (FZ_C_BATCH_MAX + 64)
 #define DGRAM_MAX 65536
 #define MAX_BATCH 4
 #define RBUF_MAX (1 << 20)	/* one recv */
@@ -480,14 +482,15 @@ static unsigned int attr_type(int set, const char *name)
 /* What the model knows the operations and attributes as. */
 static const struct fz_op *O_CREATE, *O_DELETE, *O_GET, *O_ASSIGN, *O_DSET,
 	*O_DDEL, *O_DGET, *O_OSET, *O_ODEL, *O_OGET, *O_CLAIM, *O_CREATE_NTF,
-	*O_DELETE_NTF, *O_CHANGE_NTF;
-static int SET_VR, SET_IFACE, SET_STATS, SET_DHOST, SET_OWNER, SET_SOCK;
+	*O_DELETE_NTF, *O_CHANGE_NTF, *O_OBATCH;
+static int SET_VR, SET_IFACE, SET_STATS, SET_DHOST, SET_OWNER, SET_SOCK, SET_OENTRY,
+	SET_OBATCH;
 static unsigned int A_ID, A_NAME, A_TABLE, A_IFINDEX, A_IFACE, A_STATS,
 	A_ST_RX, A_ST_TX, A_ST_FWD, A_ST_DROP, A_IF_IFINDEX,
 	A_IF_NAME, A_D_ADDR, A_D_VR, A_D_IFINDEX, A_D_MEMBER, A_D_LEAD,
 	A_O_ADDR, A_O_VR, A_O_PROTO, A_O_PORT, A_O_PORT_LAST, A_O_REMOTE,
 	A_O_REMOTE_PORT, A_O_MEMBER, A_S_EVENT, A_S_COOKIE, A_S_ERRNO,
-	A_D_ADDR6, A_O_ADDR6, A_O_REMOTE6;
+	A_D_ADDR6, A_O_ADDR6, A_O_REMOTE6, A_B_SET, A_B_DEL, A_B_MISSING_OK;
 
 static void resolve_spec(void)
 {
@@ -505,12 +508,15 @@ static void resolve_spec(void)
 	O_CREATE_NTF = op_by_name("create-ntf");
 	O_DELETE_NTF = op_by_name("delete-ntf");
 	O_CHANGE_NTF = op_by_name("change-ntf");
+	O_OBATCH = op_by_name("owner-batch");
 	SET_VR = set_by_name("vr");
 	SET_IFACE = set_by_name("iface");
 	SET_STATS = set_by_name("stats");
 	SET_DHOST = set_by_name("dhost");
 	SET_OWNER = set_by_name("owner");
 	SET_SOCK = set_by_name("sock");
+	SET_OENTRY = set_by_name("owner-entry");
+	SET_OBATCH = set_by_name("owner-batch");
 	A_ID = attr_type(SET_VR, "id");
 	A_NAME = attr_type(SET_VR, "name");
 	A_TABLE = attr_type(SET_VR, "table");
@@ -542,6 +548,21 @@ static void resolve_spec(void)
 	A_S_EVENT = attr_type(SET_SOCK, "event");
 	A_S_COOKIE = attr_type(SET_SOCK, "cookie");
 	A_S_ERRNO = attr_type(SET_SOCK, "errno");
+	A_B_SET = attr_type(SET_OBATCH, "set");
+	A_B_DEL = attr_type(SET_OBATCH, "del");
+	A_B_MISSING_OK = attr_type(SET_OBATCH, "missing-ok");
+	/* An owner-batch entry is read as owner-set's attributes (the A_O_ types). */
+	for (int i = 0; i < fz_sets[SET_OENTRY].n_attrs; i++) {
+		const struct fz_attr *a = &fz_sets[SET_OENTRY].attrs[i];
+
+		if (a->type != attr_type(SET_OWNER, a->name))
+			die("spec: owner-entry's \"%s\" is not owner's: update vr-nlfuzz's model",
+			    a->name);
+	}
+	if (attr_of(SET_OBATCH, A_B_SET)->nest != SET_OENTRY ||
+	    attr_of(SET_OBATCH, A_B_DEL)->nest != SET_OENTRY)
+		die("spec: owner-batch's entries are not owner-entry nests: update vr-nlfuzz's "
+		    "model");
 }
 
 /* --- policies (what the YNL generator makes of the spec) ---------------- */
@@ -549,16 +570,20 @@ static void resolve_spec(void)
 enum pol_kind { P_UNSPEC, P_FLAG, P_U8, P_U16, P_U32, P_U64, P_UINT, P_BE32, P_NUL_STRING,
 		P_BINARY, P_NESTED };
 
+struct policy;
+
 struct pol_entry {
 	enum pol_kind kind;
 	int has_range;
 	uint64_t min, max;
 	int len;
+	const struct policy *nested;	/* P_NESTED: NLA_POLICY_NESTED(its set's policy) */
 };
 
 struct policy {
 	int maxtype;
 	int has_nest;
+	int unknown_nest;	/* a nest whose contents are not validated by the model */
 	struct pol_entry t[64];
 };
 
@@ -566,18 +591,24 @@ struct policy {
 static struct policy pol_do[256], pol_dump_tab[256];
 static const struct policy *pol_dump[256];
 
-/* The policy YNL generates for the request attributes of an operation. */
-static void build_policy(struct policy *p, const struct fz_op *op,
+static const struct policy *set_policy(int set);
+
+/*
+ * The policy YNL generates for the request attributes req of an operation
+ * (what: its name) or for a nested attribute set, all of whose attributes
+ * its NLA_POLICY_NESTED() policy has.
+ */
+static void build_policy(struct policy *p, int set, const char *what,
 			 const unsigned short *req, int n_req)
 {
 	int j;
 
 	for (j = 0; j < n_req; j++) {
-		const struct fz_attr *a = attr_of(op->set, req[j]);
+		const struct fz_attr *a = attr_of(set, req[j]);
 		struct pol_entry *e;
 
 		if (!a || a->type >= 64)
-			die("spec: bad request attribute of %s", op->name);
+			die("spec: bad request attribute of %s", what);
 		e = &p->t[a->type];
 		if (a->type > p->maxtype)
 			p->maxtype = a->type;
@@ -612,6 +643,10 @@ static void build_policy(struct policy *p, const struct fz_op *op,
 		case FZ_NEST:
 			e->kind = P_NESTED;
 			p->has_nest = 1;
+			if (a->nest >= 0 && a->nest < N_SETS)
+				e->nested = set_policy(a->nest);
+			else
+				p->unknown_nest = 1;
 			break;
 		}
 		if ((a->has_min || a->has_max) && e->kind != P_BE32 &&
@@ -625,6 +660,24 @@ static void build_policy(struct policy *p, const struct fz_op *op,
 	}
 }
 
+/* The policy of nested attribute set `set` (built once). */
+static const struct policy *set_policy(int set)
+{
+	static struct policy pol_set[N_SETS];
+	static unsigned char built[N_SETS];
+	unsigned short types[64];
+	int i, n = 0;
+
+	if (built[set])
+		return &pol_set[set];
+	/* Before building: a set nested in itself refers to this policy. */
+	built[set] = 1;
+	for (i = 0; i < fz_sets[set].n_attrs && n < 64; i++)
+		types[n++] = fz_sets[set].attrs[i].type;
+	build_policy(&pol_set[set], set, fz_sets[set].name, types, n);
+	return &pol_set[set];
+}
+
 static void build_policies(void)
 {
 	int i;
@@ -633,10 +686,12 @@ static void build_policies(void)
 		const struct fz_op *op = &fz_ops[i];
 
 		if (op->flags & FZ_OP_DO)
-			build_policy(&pol_do[op->cmd], op, op->do_req, op->n_do_req);
+			build_policy(&pol_do[op->cmd], op->set, op->name, op->do_req,
+				     op->n_do_req);
 		/* A dump without request attributes: genetlink's reject-all policy. */
 		if ((op->flags & FZ_OP_DUMP) && op->n_dump_req) {
-			build_policy(&pol_dump_tab[op->cmd], op, op->dump_req, op->n_dump_req);
+			build_policy(&pol_dump_tab[op->cmd], op->set, op->name, op->dump_req,
+				     op->n_dump_req);
 			pol_dump[op->cmd] = &pol_dump_tab[op->cmd];
 		}
 	}
@@ -661,17 +716,25 @@ static uint32_t tb_u32(const struct tb *tb, unsigned int type)
 	return v;
 }
 
+/* MAX_POLICY_RECURSION_DEPTH of lib/nlattr.c. */
+#define POLICY_DEPTH_MAX 10
+
 /*
  * __nla_validate_parse() with NL_VALIDATE_STRICT: 0 or the negative errno.
- * A NULL policy is genetlink's reject-all policy (maxtype 0).
+ * A NULL policy is genetlink's reject-all policy (maxtype 0). Every
+ * attribute is validated, also those of a type that comes again later; a
+ * nest with a nested policy is validated against it where it comes (depth:
+ * of the nest, 0 at the top).
  */
-static int strict_parse(const unsigned char *p, int len, const struct policy *pol,
-			struct tb *tb)
+static int strict_parse_depth(const unsigned char *p, int len, const struct policy *pol,
+			      struct tb *tb, int depth)
 {
 	int maxtype = pol ? pol->maxtype : 0;
 	int rem = len;
 
 	memset(tb, 0, sizeof(*tb));
+	if (depth >= POLICY_DEPTH_MAX)
+		return -EINVAL;
 	while (rem >= NLA_HDRLEN) {
 		struct nlattr nla;
 		int type, alen;
@@ -744,6 +807,13 @@ static int strict_parse(const unsigned char *p, int len, const struct policy *po
 		case P_NESTED:
 			if (alen && alen < NLA_HDRLEN)
 				return -ERANGE;
+			if (alen && e->nested) {
+				struct tb sub;
+				int err = strict_parse_depth(d, alen, e->nested, &sub, depth + 1);
+
+				if (err)
+					return err;
+			}
 			break;
 		case P_UINT:
 			if (alen != 4 && alen != 8)
@@ -802,6 +872,12 @@ static int strict_parse(const unsigned char *p, int len, const struct policy *po
 	if (rem > 0)
 		return -EINVAL;
 	return 0;
+}
+
+static int strict_parse(const unsigned char *p, int len, const struct policy *pol,
+			struct tb *tb)
+{
+	return strict_parse_depth(p, len, pol, tb, 0);
 }
 
 /* --- the model of the kernel's state ------------------------------------ */
@@ -922,6 +998,35 @@ static int key_eq(const struct owner_key *a, const struct owner_key *b)
 	return a->vr == b->vr && a->addr == b->addr && a->proto == b->proto &&
 	       a->port == b->port && a->port_last == b->port_last &&
 	       a->remote == b->remote && a->remote_port == b->remote_port;
+}
+
+/* An order of keys (for qsort()). */
+static int owner_key_cmp(const void *pa, const void *pb)
+{
+	const struct owner_key *a = pa, *b = pb;
+
+	if (a->vr != b->vr)
+		return a->vr < b->vr ? -1 : 1;
+	if (a->addr != b->addr)
+		return a->addr < b->addr ? -1 : 1;
+	if (a->proto != b->proto)
+		return a->proto < b->proto ? -1 : 1;
+	if (a->port != b->port)
+		return a->port < b->port ? -1 : 1;
+	if (a->port_last != b->port_last)
+		return a->port_last < b->port_last ? -1 : 1;
+	if (a->remote != b->remote)
+		return a->remote < b->remote ? -1 : 1;
+	if (a->remote_port != b->remote_port)
+		return a->remote_port < b->remote_port ? -1 : 1;
+	return 0;
+}
+
+static int owner_entry_cmp(const void *pa, const void *pb)
+{
+	const struct owner_entry *a = pa, *b = pb;
+
+	return owner_key_cmp(&a->k, &b->k);
 }
 
 static struct owner_entry *owner_find(const struct owner_key *k)
@@ -1533,12 +1638,20 @@ static int ntf_lost;
 
 static void model_sync(void)
 {
+	int i, k;
+
 	/* A change the model missed may have been notified. */
 	ntf_lost = 1;
 	model_reset();
 	sync_dump(O_GET, sync_vr);
 	sync_dump(O_DGET, sync_dhost);
 	sync_dump(O_OGET, sync_owner);
+	/* An owner-get dump meeting a resize of the table starts over: once each. */
+	qsort(owners, n_owners, sizeof(owners[0]), owner_entry_cmp);
+	for (i = 0, k = 0; i < n_owners; i++)
+		if (!k || owner_entry_cmp(&owners[k - 1], &owners[i]))
+			owners[k++] = owners[i];
+	n_owners = k;
 }
 
 /* --- generating requests -------------------------------------------------- */
@@ -1558,8 +1671,9 @@ struct gen {
 	uint16_t reserved;
 	uint32_t pid;
 	int n;
-	struct item it[MAX_ITEMS];
+	struct item it[ITEM_SLOTS];
 	int clean;
+	int big;		/* may take the datagram's room, not only MSG_MAX */
 	long cut;		/* >= 0: send only this many bytes of the message */
 	int cut_fix;		/* and set nlmsg_len to it */
 	long long len_override;	/* >= 0: the nlmsg_len to write */
@@ -1720,7 +1834,7 @@ static struct item *add_item(struct gen *g, uint16_t type)
 {
 	struct item *it;
 
-	if (g->n >= MAX_ITEMS)
+	if (g->n >= ITEM_SLOTS)
 		return NULL;
 	it = &g->it[g->n++];
 	it->type = type;
@@ -1893,6 +2007,367 @@ static void reuse_key(struct gen *g)
 	}
 }
 
+/*
+ * The generator's guesses for owner-batch (its own memory, as saved_keys,
+ * from the valid requests it made, not from the kernel's answers): which
+ * VRs exist, the VR of each interface, the addresses distributed (with the
+ * VR of their interface), and the keys of the entries batches set.
+ */
+static uint8_t gen_vr_made[FZ_C_ID_MAX + 1] = { 1 };
+static uint16_t gen_if_vr[MAX_IFS];
+
+struct gen_dh {
+	uint32_t addr;
+	uint16_t vr;
+	int ifindex;
+};
+
+static struct gen_dh gen_dhs[MAX_ADDRS];
+static int n_gen_dhs;
+static struct owner_key gen_bkeys[64];
+static int n_gen_bkeys;
+
+static int gen_dh_find(uint32_t addr, int ifindex)
+{
+	int i;
+
+	for (i = 0; i < n_gen_dhs; i++)
+		if ((addr && gen_dhs[i].addr == addr) || (!addr && gen_dhs[i].ifindex == ifindex))
+			return i;
+	return -1;
+}
+
+/*
+ * A message as sent, if the kernel hands it to the doit handler of its
+ * operation (header, permission and policy valid; the model's state aside):
+ * the operation, its attributes in tb.
+ */
+static const struct fz_op *sent_do(const unsigned char *p, size_t len, struct tb *tb)
+{
+	struct nlmsghdr nlh;
+	struct genlmsghdr gh;
+	const struct fz_op *op;
+
+	if (len < NLMSG_HDRLEN + GENL_HDRLEN)
+		return NULL;
+	memcpy(&nlh, p, sizeof(nlh));
+	memcpy(&gh, p + NLMSG_HDRLEN, sizeof(gh));
+	if (nlh.nlmsg_len != len || nlh.nlmsg_type != family_id || gh.reserved ||
+	    !(nlh.nlmsg_flags & NLM_F_REQUEST) ||
+	    (nlh.nlmsg_flags & ~(NLM_F_REQUEST | NLM_F_ACK | NLM_F_ECHO)))
+		return NULL;
+	op = op_by_cmd(gh.cmd, FZ_OP_DO);
+	if (!op || ((op->flags & FZ_OP_ADMIN) && !(admin && !opt_userns)) ||
+	    ((op->flags & FZ_OP_UNS_ADMIN) && !admin) || pol_do[op->cmd].unknown_nest)
+		return NULL;
+	if (strict_parse(p + NLMSG_HDRLEN + GENL_HDRLEN, len - NLMSG_HDRLEN - GENL_HDRLEN,
+			 &pol_do[op->cmd], tb))
+		return NULL;
+	return op;
+}
+
+static int valid_vr_name(const char *s);
+
+/*
+ * After a message is sent: what the generator guesses from it, were it to
+ * succeed as the kernel checks it most often (names, VRs, interfaces and
+ * addresses only; the binder's sockets aside).
+ */
+static void remember_sent(const unsigned char *p, size_t len)
+{
+	static char gen_vr_name[FZ_C_ID_MAX + 1][FZ_C_NAME_MAX_LEN + 1] = { "default" };
+	static uint16_t gen_vr_ids[FZ_C_ID_MAX + 1];	/* VR 0 first */
+	static int n_gen_vrs = 1;
+	struct tb tb;
+	const struct fz_op *op = sent_do(p, len, &tb);
+	uint32_t id, x;
+	struct iface *f;
+	int i;
+
+	if (!op)
+		return;
+	if (op == O_CREATE && tb_has(&tb, A_ID)) {
+		char name[FZ_C_NAME_MAX_LEN + 1] = "";
+
+		id = tb_u32(&tb, A_ID);
+		if (gen_vr_made[id] || n_gen_vrs - 1 >= max_vrs)
+			return;
+		if (tb_has(&tb, A_NAME)) {
+			snprintf(name, sizeof(name), "%s", (const char *)tb.p[A_NAME]);
+			if (!valid_vr_name(name))
+				return;
+		}
+		for (i = 0; i < n_gen_vrs && name[0]; i++)
+			if (!strcmp(gen_vr_name[gen_vr_ids[i]], name))
+				return;
+		gen_vr_made[id] = 1;
+		memcpy(gen_vr_name[id], name, sizeof(name));
+		gen_vr_ids[n_gen_vrs++] = id;
+	} else if (op == O_DELETE && tb_has(&tb, A_ID)) {
+		id = tb_u32(&tb, A_ID);
+		if (!id || !gen_vr_made[id])
+			return;
+		for (i = 0; i < n_ifs; i++)
+			if (gen_if_vr[i] == id)
+				return;
+		gen_vr_made[id] = 0;
+		for (i = 0; i < n_gen_vrs; i++)
+			if (gen_vr_ids[i] == id)
+				gen_vr_ids[i] = gen_vr_ids[--n_gen_vrs];
+	} else if (op == O_ASSIGN && tb_has(&tb, A_IFINDEX) && tb_has(&tb, A_ID)) {
+		/* into an existing VR; an interface with a distributed address stays */
+		f = iface_by_index(tb_u32(&tb, A_IFINDEX));
+		id = tb_u32(&tb, A_ID);
+		if (f && gen_vr_made[id] &&
+		    (gen_if_vr[f - ifs] == id || gen_dh_find(0, f->ifindex) < 0))
+			gen_if_vr[f - ifs] = id;
+	} else if (op == O_DSET && tb_has(&tb, A_D_ADDR) && !tb_has(&tb, A_D_ADDR6) &&
+		   tb_has(&tb, A_D_IFINDEX) && tb_has(&tb, A_D_MEMBER) && tb_has(&tb, A_D_LEAD)) {
+		f = iface_by_index(tb_u32(&tb, A_D_IFINDEX));
+		x = tb_u32(&tb, A_D_ADDR);
+		if (!f || !has_addr(f->ifindex, x))
+			return;
+		i = gen_dh_find(x, 0);
+		if (i < 0 && n_gen_dhs < (int)ARRAY_SIZE(gen_dhs))
+			i = n_gen_dhs++;
+		if (i >= 0) {
+			gen_dhs[i].addr = x;
+			gen_dhs[i].vr = gen_if_vr[f - ifs];
+			gen_dhs[i].ifindex = f->ifindex;
+		}
+	} else if (op == O_DDEL && tb_has(&tb, A_D_ADDR) && !tb_has(&tb, A_D_ADDR6)) {
+		i = gen_dh_find(tb_u32(&tb, A_D_ADDR), 0);
+		if (i >= 0 && gen_dhs[i].vr == (tb_has(&tb, A_D_VR) ? tb_u32(&tb, A_D_VR) : 0))
+			gen_dhs[i] = gen_dhs[--n_gen_dhs];
+	}
+}
+
+/* An address and VR for the entries of a batch: mostly one guessed distributed. */
+static void batch_base(struct owner_key *b)
+{
+	memset(b, 0, sizeof(*b));
+	if (n_gen_dhs && pct(80)) {
+		const struct gen_dh *d = &gen_dhs[rnd(n_gen_dhs)];
+
+		b->addr = d->addr;
+		b->vr = d->vr;
+	} else {
+		b->addr = pick_addr();
+		b->vr = pct(70) ? 0 : pick_vr();
+	}
+}
+
+/*
+ * A key of a batch entry on base's address: a port, a range or a
+ * connection, of few values (that the entries set come again rather than
+ * pile up).
+ */
+static void batch_key(struct owner_key *k, const struct owner_key *base, int set)
+{
+	static const uint16_t deltas[] = { 1, 2, 9, 99, 999 };
+	static const uint16_t ports[] = { 0, 80, 443, 7400, 8000, 8001, 8002, 20000, 64536 };
+	static const uint16_t rports[] = { 80, 443, 8000, 40000 };
+	static const uint32_t remotes[] = { 0xc6336401, 0xcb007107 };	/* host order */
+
+	if (!set && n_gen_bkeys && pct(60)) {
+		*k = gen_bkeys[rnd(n_gen_bkeys < 64 ? n_gen_bkeys : 64)];
+	} else {
+		memset(k, 0, sizeof(*k));
+		k->proto = pct(50) ? IPPROTO_TCP : IPPROTO_UDP;
+		k->port = pct(99) ? ports[rnd(ARRAY_SIZE(ports))] : rnd(65536 - 999);
+		k->port_last = k->port;
+		switch (rnd(10)) {
+		case 0:
+		case 1:		/* a range */
+			k->port_last = k->port + deltas[rnd(ARRAY_SIZE(deltas))];
+			break;
+		case 2:
+		case 3:		/* a connection */
+			k->remote = n_addrs && pct(60) ? addrs[rnd(n_addrs)].addr :
+				    htonl(remotes[rnd(ARRAY_SIZE(remotes))]);
+			k->remote_port = pct(98) ? rports[rnd(ARRAY_SIZE(rports))] : 1 + rnd(65535);
+			break;
+		default:	/* a port */
+			break;
+		}
+	}
+	k->addr = base->addr;
+	k->vr = base->vr;
+}
+
+/* How one entry of a batch is spoiled (put_entry()). */
+enum {
+	BAD_NONE, BAD_NO_MEMBER, BAD_UNKNOWN_TYPE, BAD_RANGE, BAD_LEN, BAD_NOT_NESTED,
+	BAD_ADDR6, BAD_PORT_LAST, BAD_PROTO, BAD_INNER_NESTED, BAD_EMPTY, BAD_SHORT,
+	BAD_TRAILING, BAD_REMOTE_PORT, BAD_ADDR, BAD_N
+};
+
+/* An entry nest (set or del) of key k into it; lean: only the attributes needed. */
+static void put_entry(struct item *it, int set, const struct owner_key *k, uint32_t member,
+		      int lean, int bad)
+{
+	static const unsigned char a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	struct owner_key x = *k;
+	unsigned char *d = it->data;
+	int n = 0, i;
+	uint32_t v;
+
+#define PUT(t, val) do { v = (val); n += emit_nla(d + n, (t), &v, 4); } while (0)
+	it->type = (set ? A_B_SET : A_B_DEL) | (bad == BAD_NOT_NESTED ? 0 : NLA_F_NESTED);
+	it->nla_len = -1;
+	if (bad == BAD_ADDR)
+		x.addr = 0x0a0a0a0a;
+	if (bad == BAD_PROTO)
+		x.proto = 1 + rnd(5);
+	if (bad == BAD_PORT_LAST) {
+		x.port = x.port ? x.port : 1;
+		x.port_last = x.port - 1;
+	}
+	if (bad == BAD_REMOTE_PORT && !x.remote_port) {
+		x.remote_port = pick_port(1);
+		x.port_last = x.port;
+	} else if (bad == BAD_REMOTE_PORT) {
+		x.remote = 0;
+	}
+	PUT(A_O_ADDR, x.addr);
+	if (bad == BAD_ADDR6)
+		n += emit_nla(d + n, A_O_ADDR6, a6, 16);
+	if (x.vr || (!lean && pct(50)))
+		PUT(A_O_VR, x.vr);
+	PUT(A_O_PROTO, x.proto);
+	PUT(A_O_PORT, bad == BAD_RANGE ? 65536 + rnd(100000) : x.port);
+	if (x.port_last != x.port || (!lean && pct(40)))
+		PUT(A_O_PORT_LAST, x.port_last);
+	if (x.remote || bad == BAD_REMOTE_PORT)
+		PUT(A_O_REMOTE, x.remote);
+	if (x.remote_port)
+		PUT(A_O_REMOTE_PORT, x.remote_port);
+	if (set ? bad != BAD_NO_MEMBER : !lean && pct(15))
+		PUT(A_O_MEMBER, member);
+	switch (bad) {
+	case BAD_UNKNOWN_TYPE:
+		PUT(pct(20) ? 0 : fz_sets[SET_OENTRY].max_type + 1 + rnd(8), 1);
+		break;
+	case BAD_LEN: {
+		static const int lens[] = { 0, 1, 2, 8 };
+		uint64_t z = 1;
+
+		n += emit_nla(d + n, 1 + rnd(8), &z, lens[rnd(ARRAY_SIZE(lens))]);
+		break;
+	}
+	case BAD_INNER_NESTED:
+		PUT(A_O_PROTO | NLA_F_NESTED, x.proto);
+		break;
+	case BAD_EMPTY:
+		n = 0;
+		break;
+	case BAD_SHORT:
+		n = 1 + rnd(3);
+		for (i = 0; i < n; i++)
+			d[i] = rnd(256);
+		break;
+	case BAD_TRAILING:
+		for (i = 0, v = 1 + rnd(3); i < (int)v; i++)
+			d[n++] = rnd(256);
+		break;
+	default:
+		break;
+	}
+#undef PUT
+	it->len = n;
+}
+
+static void remember_bkey(const struct owner_key *k)
+{
+	gen_bkeys[n_gen_bkeys++ % 64] = *k;
+	if (n_gen_bkeys >= 128)
+		n_gen_bkeys -= 64;
+}
+
+/*
+ * An owner-batch request of valid entries, mostly: a few to ~50 sets and
+ * dels of ports, ranges and connections of one or two (guessed) distributed
+ * addresses, sometimes with missing-ok, a key twice or a spoiled entry; now
+ * and then more than batch-max entries, in as much of the datagram as it
+ * can have.
+ */
+static void gen_batch(struct gen *g)
+{
+	static const int del_pcts[] = { 0, 0, 20, 50, 100 };
+	static struct owner_key keys[ITEM_SLOTS];
+	struct owner_key base[2], k;
+	int nb = pct(20) ? 2 : 1, n, i, j, tries, set, n_keys = 0, flag_at, bad_at = -1;
+	int bad = BAD_NONE, missing_ok = pct(50), dels = del_pcts[rnd(ARRAY_SIZE(del_pcts))];
+	int twice_at = -1;
+	struct item *it;
+
+	for (i = 0; i < nb; i++)
+		batch_base(&base[i]);
+	g->n = 0;
+	if (pct(3)) {
+		/*
+		 * batch-max entries, or more (E2BIG): ports 30000 on, all sets
+		 * or all dels (batch-max sets less often: they stay)
+		 */
+		n = pct(40) ? FZ_C_BATCH_MAX : FZ_C_BATCH_MAX + 1 + rnd(16);
+		set = pct(n > FZ_C_BATCH_MAX ? 50 : 25);
+		missing_ok = !set || pct(50);
+		flag_at = missing_ok ? (int)rnd(n + 1) : -1;
+		g->big = 1;
+		memset(&k, 0, sizeof(k));
+		k.addr = base[0].addr;
+		k.vr = base[0].vr;
+		k.proto = IPPROTO_TCP;
+		for (i = 0; i <= n; i++) {
+			if (i == flag_at)
+				add_item(g, A_B_MISSING_OK);	/* a flag: no payload */
+			it = i < n ? add_item(g, 0) : NULL;
+			if (!it)
+				break;
+			k.port = 30000 + i;
+			k.port_last = k.port;
+			put_entry(it, set, &k, 1 + rnd(3), 1, BAD_NONE);
+		}
+		return;
+	}
+	n = pct(60) ? 1 + rnd(8) : 9 + rnd(42);
+	if (pct(10)) {
+		bad_at = rnd(n);
+		bad = 1 + rnd(BAD_N - 1);
+	} else if (n > 1 && pct(5)) {
+		twice_at = 1 + rnd(n - 1);
+	}
+	flag_at = missing_ok ? (int)rnd(n + 1) : -1;
+	for (i = 0; i <= n; i++) {
+		if (i == flag_at) {
+			add_item(g, A_B_MISSING_OK);
+			if (pct(5))
+				add_item(g, A_B_MISSING_OK);
+		}
+		if (i == n)
+			break;
+		set = !pct(dels);
+		for (tries = 0; tries < 8; tries++) {
+			batch_key(&k, &base[rnd(nb)], set);
+			for (j = 0; j < n_keys && !key_eq(&keys[j], &k); j++)
+				;
+			if (j == n_keys)
+				break;
+		}
+		/* now and then a key twice (EINVAL) */
+		if (i == twice_at)
+			k = keys[rnd(n_keys)];
+		keys[n_keys++] = k;
+		if (set)
+			remember_bkey(&k);
+		it = add_item(g, 0);
+		if (!it)
+			break;
+		put_entry(it, set, &k, pct(90) ? 1 + rnd(3) : 1 + rnd(FZ_C_MEMBER_MAX), 0,
+			  i == bad_at ? bad : BAD_NONE);
+	}
+}
+
 /* Makes the values of a valid request fit together more often than chance. */
 static void pair_values(struct gen *g)
 {
@@ -1946,6 +2421,8 @@ static void pair_values(struct gen *g)
 		save_key(g);
 	if (g->op == O_ODEL && pct(60))
 		reuse_key(g);
+	if (g->op == O_OBATCH && pct(85))
+		gen_batch(g);
 }
 
 static struct item *pick_item(struct gen *g)
@@ -2326,6 +2803,7 @@ static void gen_message(struct gen *g)
 	g->len_override = -1;
 	g->trailing = 0;
 	g->flips = 0;
+	g->big = 0;
 	g->pid = 0;
 	g->reserved = 0;
 	g->version = FZ_FAMILY_VERSION;
@@ -2827,7 +3305,7 @@ enum ex_kind {
 
 enum effect {
 	EF_NONE, EF_CREATE, EF_DELETE, EF_ASSIGN, EF_DSET, EF_DDEL, EF_OSET,
-	EF_ODEL, EF_CLAIM,
+	EF_ODEL, EF_CLAIM, EF_OBATCH,
 };
 
 struct expect {
@@ -2845,6 +3323,7 @@ struct expect {
 	struct dhost_entry d;
 	struct owner_entry o;
 	uint32_t cookie;
+	int n_changes;		/* EF_OBATCH: the changes are batch[0..n_changes) */
 };
 
 static void ex_err(struct expect *e, int err)
@@ -2893,8 +3372,232 @@ static int valid_vr_name(const char *s)
 	return 1;
 }
 
-/* The module's doit handlers, on the validated attributes. */
-static void predict_do(const struct fz_op *op, const struct tb *tb, struct expect *e)
+/*
+ * An ownership entry as a request gives it (owner-set's and owner-del's
+ * attributes, or those of one entry of an owner-batch): the model's key,
+ * and the key as the kernel compares it (OwnerKey: addresses IPv4-mapped
+ * or IPv6, a remote 0.0.0.0 or :: as none).
+ */
+struct owner_req {
+	struct owner_entry o;	/* the model's key (IPv4; addr 0 for an addr6) and member */
+	int v6;			/* addr6, not addr */
+	int r6;			/* a remote6 other than :: */
+	unsigned char addr[16], remote[16];
+};
+
+static void mapped4(unsigned char *a16, uint32_t a)
+{
+	memset(a16, 0, 16);
+	a16[10] = a16[11] = 0xff;
+	memcpy(a16 + 12, &a, 4);
+}
+
+/*
+ * owner_key() of dhost.rs (and the member, required if need_member) on
+ * validated attributes: 0 or the errno (all EINVAL). The key's checks are
+ * owner_check().
+ */
+static int owner_parse(const struct tb *tb, int need_member, struct owner_req *r)
+{
+	struct owner_key *k = &r->o.k;
+
+	memset(r, 0, sizeof(*r));
+	r->v6 = tb_has(tb, A_O_ADDR6);
+	/* addr or addr6, remote or remote6, none IPv4-mapped */
+	if (r->v6 && (tb_has(tb, A_O_ADDR) || v4mapped(tb->p[A_O_ADDR6])))
+		return EINVAL;
+	if (tb_has(tb, A_O_REMOTE6)) {
+		if (tb_has(tb, A_O_REMOTE) || v4mapped(tb->p[A_O_REMOTE6]))
+			return EINVAL;
+		r->r6 = !unspecified6(tb->p[A_O_REMOTE6]);
+	}
+	if ((!tb_has(tb, A_O_ADDR) && !r->v6) || !tb_has(tb, A_O_PROTO) ||
+	    !tb_has(tb, A_O_PORT))
+		return EINVAL;
+	if (need_member && !tb_has(tb, A_O_MEMBER))
+		return EINVAL;
+	k->addr = r->v6 ? 0 : tb_u32(tb, A_O_ADDR);
+	k->vr = tb_has(tb, A_O_VR) ? tb_u32(tb, A_O_VR) : 0;
+	k->proto = tb_u32(tb, A_O_PROTO);
+	k->port = tb_u32(tb, A_O_PORT);
+	k->port_last = tb_has(tb, A_O_PORT_LAST) ? tb_u32(tb, A_O_PORT_LAST) : k->port;
+	k->remote = tb_has(tb, A_O_REMOTE) ? tb_u32(tb, A_O_REMOTE) : 0;
+	k->remote_port = tb_has(tb, A_O_REMOTE_PORT) ? tb_u32(tb, A_O_REMOTE_PORT) : 0;
+	r->o.member = tb_has(tb, A_O_MEMBER) ? tb_u32(tb, A_O_MEMBER) : 0;
+	if (r->v6)
+		memcpy(r->addr, tb->p[A_O_ADDR6], 16);
+	else
+		mapped4(r->addr, k->addr);
+	if (r->r6)
+		memcpy(r->remote, tb->p[A_O_REMOTE6], 16);
+	else if (k->remote)
+		mapped4(r->remote, k->remote);
+	return 0;
+}
+
+/* OwnerKey::check(): 0 or EINVAL. */
+static int owner_check(const struct owner_req *r)
+{
+	const struct owner_key *k = &r->o.k;
+	int conn;
+
+	if (k->proto != IPPROTO_TCP && k->proto != IPPROTO_UDP)
+		return EINVAL;
+	if (k->port_last < k->port)
+		return EINVAL;
+	conn = k->remote || r->r6 || k->remote_port;
+	if (conn && ((!k->remote && !r->r6) || !k->remote_port || k->port != k->port_last))
+		return EINVAL;
+	/* a remote of the address's family */
+	if ((k->remote && r->v6) || (r->r6 && !r->v6))
+		return EINVAL;
+	return 0;
+}
+
+/* The kernel's keys of two entries are equal. */
+static int owner_req_eq(const struct owner_req *a, const struct owner_req *b)
+{
+	const struct owner_key *x = &a->o.k, *y = &b->o.k;
+
+	return x->vr == y->vr && x->proto == y->proto && x->port == y->port &&
+	       x->port_last == y->port_last && x->remote_port == y->remote_port &&
+	       !memcmp(a->addr, b->addr, 16) && !memcmp(a->remote, b->remote, 16);
+}
+
+static int is_range(const struct owner_key *k)
+{
+	return k->port != k->port_last;
+}
+
+/* The model's single ports and connections (the kernel's map), and port ranges. */
+static void owner_counts(int *singles, int *ranges)
+{
+	int i;
+
+	*singles = *ranges = 0;
+	for (i = 0; i < n_owners; i++) {
+		if (is_range(&owners[i].k))
+			(*ranges)++;
+		else
+			(*singles)++;
+	}
+}
+
+/* The changes of the owner-batch being predicted, and then applied. */
+struct batch_change {
+	struct owner_req r;
+	int set;		/* a set, else a del */
+	int present;		/* the model has an entry of the key */
+};
+
+static struct batch_change batch[FZ_C_BATCH_MAX];
+
+/*
+ * owner_batch() of dhost.rs: the set and del entries in their order (each
+ * read as owner-set or owner-del reads its request), then Dhost::apply()
+ * (all or nothing); attrs..attrs+alen: the validated attributes, walked in
+ * their order as Info::attrs() does.
+ */
+static void predict_batch(const struct tb *tb, const unsigned char *attrs, int alen,
+			  struct expect *e)
+{
+	const struct policy *pol = &pol_do[O_OBATCH->cmd];
+	int missing_ok = tb_has(tb, A_B_MISSING_OK);
+	int n = 0, i, j, err, singles, ranges, added = 0, removed = 0;
+
+	while (alen >= NLA_HDRLEN) {
+		struct nlattr nla;
+		unsigned int type;
+		struct tb sub;
+
+		memcpy(&nla, attrs, sizeof(nla));
+		if (nla.nla_len < NLA_HDRLEN || nla.nla_len > alen)
+			break;
+		type = nla.nla_type & NLA_TYPE_MASK;
+		if (type == A_B_SET || type == A_B_DEL) {
+			if (n >= FZ_C_BATCH_MAX)
+				return ex_err(e, E2BIG);
+			/* validated already: the last of each type, as nested_attr() */
+			strict_parse(attrs + NLA_HDRLEN, nla.nla_len - NLA_HDRLEN,
+				     pol->t[type].nested, &sub);
+			batch[n].set = type == A_B_SET;
+			err = owner_parse(&sub, batch[n].set, &batch[n].r);
+			if (err)
+				return ex_err(e, err);
+			n++;
+		}
+		if ((int)NLA_ALIGN(nla.nla_len) >= alen)
+			break;
+		attrs += NLA_ALIGN(nla.nla_len);
+		alen -= NLA_ALIGN(nla.nla_len);
+	}
+	if (!n)
+		return ex_err(e, EINVAL);
+	e->n_changes = n;
+	/* Dhost::apply(): each key's check, */
+	for (i = 0; i < n; i++)
+		if (owner_check(&batch[i].r))
+			return ex_err(e, EINVAL);
+	/* a key given twice, */
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (owner_req_eq(&batch[i].r, &batch[j].r))
+				return ex_err(e, EINVAL);
+	/* The model may have lost entries (more than it holds): no prediction. */
+	if (n_owners >= MAX_OWNERS) {
+		e->kind = EX_ANY;
+		return;
+	}
+	/* each address distributed, each del of a port or connection with an entry, */
+	for (i = 0; i < n; i++) {
+		const struct batch_change *c = &batch[i];
+
+		/* no IPv6 address is distributed here (read_netns()) */
+		if (c->r.v6 || !dhost_find(c->r.o.k.vr, c->r.o.k.addr)) {
+			/* with missing-ok, a del there is one of no entry */
+			if (!c->set && missing_ok) {
+				batch[i].present = 0;
+				continue;
+			}
+			return ex_err(e, ENOENT);
+		}
+		batch[i].present = owner_find(&c->r.o.k) != NULL;
+		if (is_range(&c->r.o.k))
+			continue;
+		if (c->set && !c->present)
+			added++;
+		else if (!c->set && c->present)
+			removed++;
+		else if (!c->set && !missing_ok)
+			return ex_err(e, ENOENT);
+	}
+	/* owner-max, */
+	owner_counts(&singles, &ranges);
+	if (singles + added - (removed < singles ? removed : singles) > FZ_C_OWNER_MAX)
+		return ex_err(e, ENOSPC);
+	/* the ranges in order, on a copy (no key twice: each as the model has it) */
+	for (i = 0; i < n; i++) {
+		const struct batch_change *c = &batch[i];
+
+		if (!is_range(&c->r.o.k))
+			continue;
+		if (c->set && !c->present) {
+			if (ranges >= FZ_C_RANGE_MAX)
+				return ex_err(e, ENOSPC);
+			ranges++;
+		} else if (!c->set && c->present) {
+			ranges--;
+		} else if (!c->set && !missing_ok) {
+			return ex_err(e, ENOENT);
+		}
+	}
+	/* Inserts may meet EBUSY or ENOMEM: not predicted, as for owner-set. */
+	e->effect = EF_OBATCH;
+}
+
+/* The module's doit handlers, on the validated attributes (attrs..attrs+alen). */
+static void predict_do(const struct fz_op *op, const struct tb *tb, const unsigned char *attrs,
+		       int alen, struct expect *e)
 {
 	ex_err(e, 0);
 	if (op == O_CREATE) {
@@ -2992,52 +3695,36 @@ static void predict_do(const struct fz_op *op, const struct tb *tb, struct expec
 			return ex_err(e, ENOENT);
 		e->effect = EF_DDEL;
 	} else if (op == O_OSET || op == O_ODEL) {
-		struct owner_key *k = &e->o.k;
-		int conn, v6 = tb_has(tb, A_O_ADDR6), r6 = 0;
+		struct owner_req r;
+		int err = owner_parse(tb, op == O_OSET, &r);
 
-		/* addr or addr6, remote or remote6, none IPv4-mapped */
-		if (v6 && (tb_has(tb, A_O_ADDR) || v4mapped(tb->p[A_O_ADDR6])))
-			return ex_err(e, EINVAL);
-		if (tb_has(tb, A_O_REMOTE6)) {
-			if (tb_has(tb, A_O_REMOTE) || v4mapped(tb->p[A_O_REMOTE6]))
-				return ex_err(e, EINVAL);
-			r6 = !unspecified6(tb->p[A_O_REMOTE6]);
-		}
-		if ((!tb_has(tb, A_O_ADDR) && !v6) || !tb_has(tb, A_O_PROTO) ||
-		    !tb_has(tb, A_O_PORT))
-			return ex_err(e, EINVAL);
-		if (op == O_OSET && !tb_has(tb, A_O_MEMBER))
-			return ex_err(e, EINVAL);
-		memset(k, 0, sizeof(*k));
-		k->addr = v6 ? 0 : tb_u32(tb, A_O_ADDR);
-		k->vr = tb_has(tb, A_O_VR) ? tb_u32(tb, A_O_VR) : 0;
-		k->proto = tb_u32(tb, A_O_PROTO);
-		k->port = tb_u32(tb, A_O_PORT);
-		k->port_last = tb_has(tb, A_O_PORT_LAST) ? tb_u32(tb, A_O_PORT_LAST) : k->port;
-		k->remote = tb_has(tb, A_O_REMOTE) ? tb_u32(tb, A_O_REMOTE) : 0;
-		k->remote_port = tb_has(tb, A_O_REMOTE_PORT) ? tb_u32(tb, A_O_REMOTE_PORT) : 0;
-		if (k->proto != IPPROTO_TCP && k->proto != IPPROTO_UDP)
-			return ex_err(e, EINVAL);
-		if (k->port_last < k->port)
-			return ex_err(e, EINVAL);
-		conn = k->remote || r6 || k->remote_port;
-		if (conn && ((!k->remote && !r6) || !k->remote_port || k->port != k->port_last))
-			return ex_err(e, EINVAL);
-		/* a remote of the address's family */
-		if ((k->remote && v6) || (r6 && !v6))
-			return ex_err(e, EINVAL);
-		if (v6)
+		if (!err)
+			err = owner_check(&r);
+		if (err)
+			return ex_err(e, err);
+		if (r.v6)
 			return ex_err(e, ENOENT);
+		e->o = r.o;
 		if (op == O_OSET) {
-			if (!dhost_find(k->vr, k->addr))
+			int singles, ranges;
+
+			if (!dhost_find(r.o.k.vr, r.o.k.addr))
 				return ex_err(e, ENOENT);
-			e->o.member = tb_u32(tb, A_O_MEMBER);
+			/* range-max, owner-max (Dhost::set_owner()) for a new entry */
+			if (!owner_find(&r.o.k)) {
+				owner_counts(&singles, &ranges);
+				if (is_range(&r.o.k) ? ranges >= FZ_C_RANGE_MAX :
+						       singles >= FZ_C_OWNER_MAX)
+					return ex_err(e, ENOSPC);
+			}
 			e->effect = EF_OSET;
 		} else {
-			if (!owner_find(k))
+			if (!owner_find(&r.o.k))
 				return ex_err(e, ENOENT);
 			e->effect = EF_ODEL;
 		}
+	} else if (op == O_OBATCH) {
+		predict_batch(tb, attrs, alen, e);
 	} else if (op == O_CLAIM) {
 		struct pending *p;
 
@@ -3125,7 +3812,7 @@ static void predict(const struct vis *v, int in_batch_after_dump, struct expect 
 			e->dump_filtered |= tb_has(&tb, t);
 		return;
 	}
-	if (pol_do[op->cmd].has_nest) {
+	if (pol_do[op->cmd].unknown_nest) {
 		e->kind = EX_ANY;
 		return;
 	}
@@ -3134,7 +3821,8 @@ static void predict(const struct vis *v, int in_batch_after_dump, struct expect 
 	if (err)
 		return ex_err(e, -err);
 	st_predicted++;
-	predict_do(op, &tb, e);
+	predict_do(op, &tb, p + NLMSG_HDRLEN + GENL_HDRLEN, v->len - NLMSG_HDRLEN - GENL_HDRLEN,
+		   e);
 }
 
 static void apply(const struct expect *e)
@@ -3194,6 +3882,26 @@ static void apply(const struct expect *e)
 		p = pending_find(e->cookie);
 		if (p)
 			p->answered = 1;
+		break;
+	case EF_OBATCH:
+		for (i = 0; i < e->n_changes; i++) {
+			const struct batch_change *c = &batch[i];
+
+			o = owner_find(&c->r.o.k);
+			if (!c->set) {
+				if (o)
+					*o = owners[--n_owners];
+			} else if (o) {
+				o->member = c->r.o.member;
+			} else if (n_owners < MAX_OWNERS) {
+				owners[n_owners++] = c->r.o;
+			} else {
+				/* more than the model holds: read the state again */
+				st_resync++;
+				model_sync();
+				break;
+			}
+		}
 		break;
 	default:
 		break;
@@ -3327,11 +4035,38 @@ static void count_outcome(const struct vis *v, int got_ack, int err, int got_don
 		st_op_err[cmd][err]++;
 }
 
+/* The entries of visible message k's owner-get dump that an earlier one listed already. */
+static int owner_dump_dups(int k)
+{
+	static struct owner_key keys[MAX_REPLIES];
+	int i, n = 0, dups = 0;
+
+	for (i = 0; i < n_replies; i++) {
+		const struct reply *r = &replies[i];
+		const struct nlmsghdr *nlh = (const void *)(arena + r->off);
+		struct u32_attrs u;
+		struct owner_entry o;
+
+		if (r->owner != k || r->type != family_id ||
+		    nlh->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN))
+			continue;
+		if (parse_u32s(SET_OWNER, (const unsigned char *)NLMSG_DATA(nlh) + GENL_HDRLEN,
+			       nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), &u) ||
+		    owner_from_attrs(&u, &o))
+			continue;
+		keys[n++] = o.k;
+	}
+	qsort(keys, n, sizeof(keys[0]), owner_key_cmp);
+	for (i = 1; i < n; i++)
+		dups += !owner_key_cmp(&keys[i - 1], &keys[i]);
+	return dups;
+}
+
 static void check_vis(int k, int single)
 {
 	const struct vis *v = &vis[k];
 	struct expect e;
-	int acks = 0, ack_err = 0, dones = 0, done_err = 0, entries = 0, i;
+	int acks = 0, ack_err = 0, dones = 0, done_err = 0, entries = 0, dups, i;
 	int err_ok, err, has_ack_flag = v->flags & NLM_F_ACK;
 	static int dump_seen;
 	const char *why;
@@ -3376,10 +4111,12 @@ static void check_vis(int k, int single)
 		}
 		if (!single || replies_lost || e.dump_filtered)
 			return;
-		bad = entries != model_count(e.op);
+		/* owner-get may list an entry twice (a resize of the table) */
+		dups = e.op == O_OGET ? owner_dump_dups(k) : 0;
+		bad = entries - dups != model_count(e.op);
 		if (bad)
-			surprise("dump %s: %d entries, the model has %d", e.op->name, entries,
-				 model_count(e.op));
+			surprise("dump %s: %d entries (%d twice), the model has %d", e.op->name,
+				 entries, dups, model_count(e.op));
 		for (i = 0; i < n_replies; i++) {
 			const struct reply *r = &replies[i];
 			const struct nlmsghdr *nlh = (const void *)(arena + r->off);
@@ -4010,11 +4747,15 @@ static int fuzz(unsigned long total, double limit)
 				}
 			}
 			gen_message(g);
-			dlen += serialize(g, dgram + dlen, MSG_MAX, ++seq);
+			/* a big one may take the rest of the datagram */
+			dlen += serialize(g, dgram + dlen, g->big ? DGRAM_MAX - dlen : MSG_MAX,
+					  ++seq);
 			st_clean += g->clean;
 			has_claim |= g->cmd == O_CLAIM->cmd;
 		}
 		keep_to_family(dlen);
+		for (i = 0; i < n_vis; i++)
+			remember_sent(vis[i].p, vis[i].len);
 		st_msgs += batch;
 		st_dgrams++;
 		st_batched += batch > 1;

@@ -4,7 +4,8 @@
 #
 # Selftest: the distributed host's ownership table with many entries, on one
 # kernel without a daemon (entries set by netlink): 20,000 connections of a
-# port, the per-packet verdict among them, moves in place, removals, and
+# port, the per-packet verdict among them, moves in place, removals,
+# batches of 1,024 (owner-batch), and
 # the teardown of an address and of a namespace that hold thousands.
 #
 #   netns M (member 2, lead 1): m0 10.77.0.1/24, D = 10.77.0.100/32
@@ -49,6 +50,16 @@ OWNER_DEL=12
 OWNER_GET=13
 D_U32=0x64004d0a
 C_U32=0x02004d0a
+# owner-batch 16: its "set" 1 and "del" 2 are nests of owner attributes
+# (NLA_F_NESTED, 0x8000, set in their type), "missing-ok" 3 a flag.
+OWNER_BATCH=16
+SET=32769
+DEL=32770
+MISSING_OK=bin:3=
+# Bytes from a message's start to its first attribute (nlmsghdr, genlmsghdr)
+# and of an entry that batch writes (a set; a del has no member, 8 less).
+HDR=20
+SET_LEN=52
 T=$(mktemp -d /tmp/vr-dt.XXXXXX) || exit 1
 cleanup() {
 	ktap_bg_stop
@@ -73,6 +84,25 @@ load() {
 	ktap_run m vr-nlraw --repeat "$2" $OWNER_SET u32:7="$1" u32:1=$D_U32 u32:3=6 u32:4=8080 \
 		u32:6=$C_U32 u32:8="$3"
 	ktap_expect_match "$2 owner-set requests" "errno=0 * repeated=$2*" "$KTAP_STDOUT_TEXT"
+}
+
+# batch KIND FIRST COUNT [MEMBER [PROTO]]: vr-nlraw's arguments for COUNT
+# entries of an owner-batch request, KIND $SET or $DEL, about the connections
+# of tcp 8080 (PROTO 6) from C's ports FIRST to FIRST+COUNT-1.
+batch() {
+	awk -v kind="$1" -v first="$2" -v n="$3" -v member="${4:-3}" -v proto="${5:-6}" '
+	function le16(v) { return sprintf("%02x%02x", v % 256, int(v / 256) % 256) }
+	function le32(v) { return le16(v % 65536) le16(int(v / 65536)) }
+	function a32(t, v) { return le16(8) le16(t) le32(v) }
+	BEGIN {
+		for (i = 0; i < n; i++) {
+			e = le16(8) le16(1) "0a4d0064" a32(3, proto) a32(4, 8080) \
+				le16(8) le16(6) "0a4d0002" a32(7, first + i)
+			if (kind == 32769)
+				e = e a32(8, member)
+			printf "bin:%d=%s\n", kind, e
+		}
+	}'
 }
 
 # rsts FIRST LAST WANT: a connection to D tcp 8080 from a port of C between
@@ -163,6 +193,64 @@ t_refusals() {
 	ktap_expect_match "unprivileged: EPERM" "errno=1 name=EPERM*" "$KTAP_STDOUT_TEXT"
 }
 
+# send WHAT ARG...: one owner-batch request in M, with the attributes ARG
+# (from batch); the command is shown as WHAT, the answer in KTAP_STDOUT_TEXT.
+send() {
+	local what=$1
+	shift
+	echo "# \$ vr-nlraw $OWNER_BATCH $what ($# attributes)"
+	KTAP_STDOUT_TEXT=$(m vr-nlraw $OWNER_BATCH "$@" 2>&1)
+	echo "# $KTAP_STDOUT_TEXT"
+}
+
+# owner-batch: batch-max (1,024) entries in one request; all or nothing, the
+# extended ack pointing at the entry at fault.
+t_batch() {
+	local base=$((N + 1)) want
+	# shellcheck disable=SC2046 # one argument per entry
+	send "set 60000-61023" $(batch $SET 60000 1024)
+	ktap_expect_match "1,024 entries in one request" "errno=0 *" "$KTAP_STDOUT_TEXT" &&
+		entries || return 1
+	ktap_expect_eq "entries after it" $((base + 1024)) "$ENTRIES" || return 1
+	rsts 61023 61023 0 || return 1
+	# shellcheck disable=SC2046
+	send "set 62000-63024" $(batch $SET 62000 1025)
+	want="errno=7 name=E2BIG extack=\"more entries than batch-max\""
+	ktap_expect_match "1,025 entries: E2BIG, at the 1,025th" \
+		"$want *offs=$((HDR + 1024 * SET_LEN))*" "$KTAP_STDOUT_TEXT" || return 1
+	# shellcheck disable=SC2046
+	send "set 62000-62009, the 6th for protocol 1" $(batch $SET 62000 5) \
+		$(batch $SET 62005 1 3 1) $(batch $SET 62006 4)
+	want="errno=22 name=EINVAL extack=\"protocol must be TCP (6) or UDP (17)\""
+	ktap_expect_match "a bad entry: EINVAL, at it" \
+		"$want *offs=$((HDR + 5 * SET_LEN))*" "$KTAP_STDOUT_TEXT" || return 1
+	# shellcheck disable=SC2046
+	send "set 62000-62001, del 62000" $(batch $SET 62000 2) $(batch $DEL 62000 1)
+	want="errno=22 name=EINVAL extack=\"key given twice in the batch\""
+	ktap_expect_match "a key twice: EINVAL, at the second" \
+		"$want *offs=$((HDR + 2 * SET_LEN))*" "$KTAP_STDOUT_TEXT" || return 1
+	# shellcheck disable=SC2046
+	send "set 62000-62001, del 60000-61020 and 64000" $(batch $SET 62000 2) \
+		$(batch $DEL 60000 1021) $(batch $DEL 64000 1)
+	ktap_expect_match "a del of no entry: ENOENT" \
+		"errno=2 name=ENOENT extack=\"no such ownership entry\"*" "$KTAP_STDOUT_TEXT" &&
+		entries || return 1
+	ktap_expect_eq "refused batches changed nothing" $((base + 1024)) "$ENTRIES" || return 1
+	ktap_run m vr-nlraw $OWNER_BATCH
+	ktap_expect_match "no entry: EINVAL" "errno=22 name=EINVAL*" "$KTAP_STDOUT_TEXT" || return 1
+	# shellcheck disable=SC2046
+	ktap_run m vr-capdrop 12 -- vr-nlraw $OWNER_BATCH $(batch $DEL 60000 1)
+	ktap_expect_match "unprivileged: EPERM" "errno=1 name=EPERM*" "$KTAP_STDOUT_TEXT" ||
+		return 1
+	# With missing-ok, the absent key is skipped; the others go.
+	# shellcheck disable=SC2046
+	send "missing-ok, del 60000-61022 and 64000" $MISSING_OK $(batch $DEL 60000 1023) \
+		$(batch $DEL 64000 1)
+	ktap_expect_match "missing-ok: the others deleted" "errno=0 *" "$KTAP_STDOUT_TEXT" &&
+		entries || return 1
+	ktap_expect_eq "entries after the deletions" $((base + 1)) "$ENTRIES"
+}
+
 # dhost del takes the address's entries with it, and only them.
 t_dhost_del() {
 	ktap_run m vrctl dhost del $D && entries || return 1
@@ -188,6 +276,8 @@ suite() {
 	ktap_test_result "owner del of a connection: back to the port's owner" t_owner_del
 	ktap_test_result "owner-set refusals: not distributed, no remote port, unprivileged" \
 		t_refusals
+	ktap_test_result "owner-batch: 1,024 entries at once, all or nothing, acked at the entry" \
+		t_batch
 	ktap_test_result "dhost del removes the address's $N entries, not another's" t_dhost_del
 	ktap_test_result "a namespace deleted with $N entries" t_netns_del
 }

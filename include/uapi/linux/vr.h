@@ -16,6 +16,7 @@
 #define VR_MEMBER_MAX	65535
 #define VR_OWNER_MAX	524288
 #define VR_RANGE_MAX	4096
+#define VR_BATCH_MAX	1024
 
 /**
  * enum vr_sock_event - What a socket on a distributed address did (sock-ntf).
@@ -100,6 +101,15 @@ enum {
 };
 
 enum {
+	VR_A_OWNER_BATCH_SET = 1,
+	VR_A_OWNER_BATCH_DEL,
+	VR_A_OWNER_BATCH_MISSING_OK,
+
+	__VR_A_OWNER_BATCH_MAX,
+	VR_A_OWNER_BATCH_MAX = (__VR_A_OWNER_BATCH_MAX - 1)
+};
+
+enum {
 	VR_A_SOCK_EVENT = 1,
 	VR_A_SOCK_COOKIE,
 	VR_A_SOCK_ADDR,
@@ -132,6 +142,7 @@ enum {
 	VR_CMD_OWNER_GET,
 	VR_CMD_SOCK_NTF,
 	VR_CMD_CLAIM_ANSWER,
+	VR_CMD_OWNER_BATCH,
 
 	__VR_CMD_MAX,
 	VR_CMD_MAX = (__VR_CMD_MAX - 1)
