@@ -28,7 +28,10 @@
 //!   is released;
 //! - [`replace_plan`] and [`slices_plan`] compute the owner-set and
 //!   owner-del requests of [`KernelCmd::Replace`] and [`KernelCmd::Slices`]
-//!   from a dump of the kernel's entries.
+//!   from a dump of the kernel's entries;
+//! - [`next_work`] takes the [`KernelCmd::Install`] and
+//!   [`KernelCmd::Remove`] commands already queued together, so that they
+//!   go to the kernel as one owner-batch request.
 //!
 //! The I/O, [`run`]: a thread reads the notifications (the group is
 //! joined before anything else, see `main::run`), a thread
@@ -53,13 +56,13 @@ use super::db::{Key, MemberId, Proto, EPHEMERAL};
 use crate::args::DaemonArgs;
 use crate::error::{Error, Result};
 use vr_netlink::dhost_nl::{
-    owner_request, proto_name, Dhost, DhostMessage, Owner, OwnerArgs, OwnerMessage, OwnerOp,
-    SockAddr, SockMessage, SockNtf,
+    owner_batches, owner_request, proto_name, send_owner_batch, Dhost, DhostMessage, Owner,
+    OwnerArgs, OwnerMessage, OwnerOp, SockAddr, SockMessage, SockNtf,
 };
 use vr_netlink::diag::{self, DiagSocket};
 use vr_netlink::socket::GenlSocket;
 use vr_netlink::Error as NlError;
-use vr_netlink::{mcgrp, sock_event, Cmd};
+use vr_netlink::{mcgrp, sock_event, Cmd, BATCH_MAX};
 
 /// The line the daemon prints on stderr once it serves its kernel: the
 /// group is joined, it is in sync (the lead: listening; a member: it
@@ -839,6 +842,63 @@ enum Input {
     Cmd(KernelCmd),
 }
 
+/// An [`KernelCmd::Install`] or [`KernelCmd::Remove`], as an entry of
+/// an owner-batch request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Install { key: Key, owner: MemberId },
+    Remove { key: Key },
+}
+
+impl Change {
+    fn of(input: &Input) -> Option<Change> {
+        match *input {
+            Input::Cmd(KernelCmd::Install { key, owner }) => Some(Change::Install { key, owner }),
+            Input::Cmd(KernelCmd::Remove { key }) => Some(Change::Remove { key }),
+            _ => None,
+        }
+    }
+
+    fn key(&self) -> Key {
+        match *self {
+            Change::Install { key, .. } | Change::Remove { key } => key,
+        }
+    }
+}
+
+/// What the kernel thread does next.
+#[derive(Debug)]
+enum Work {
+    /// Install and Remove commands, in their order, of distinct keys: one
+    /// owner-batch request (or one owner-set or owner-del for one).
+    Changes(Vec<Change>),
+    /// Any other input.
+    One(Input),
+}
+
+/// The work that starts with `first`: for an Install or Remove, it and
+/// those that `more` has queued right after it (`more` must not wait:
+/// `try_recv`), up to the first other input, the first key taken already
+/// or [`BATCH_MAX`] entries. The input that ended the batch is returned
+/// too, to be handled next: an Answer (or anything else) after an Install
+/// thus comes after the Install is in the kernel, as when they were done
+/// one at a time.
+fn next_work(first: Input, mut more: impl FnMut() -> Option<Input>) -> (Work, Option<Input>) {
+    let Some(change) = Change::of(&first) else {
+        return (Work::One(first), None);
+    };
+    let mut changes = vec![change];
+    let mut keys: HashSet<Key> = [change.key()].into_iter().collect();
+    while changes.len() < BATCH_MAX as usize {
+        let Some(next) = more() else { break };
+        match Change::of(&next) {
+            Some(change) if keys.insert(change.key()) => changes.push(change),
+            _ => return (Work::Changes(changes), Some(next)),
+        }
+    }
+    (Work::Changes(changes), None)
+}
+
 /// What an owner request is, for the log.
 struct Described<'a>(&'a OwnerArgs);
 
@@ -881,6 +941,9 @@ struct KernelSide {
     /// is not atomic: a pin goes when two in a row miss it).
     missed: HashSet<Key>,
     waiting: Waiting,
+    /// Whether the kernel takes owner-batch requests (false once it
+    /// refused one with EOPNOTSUPP: an older kernel).
+    batch: bool,
 }
 
 /// Whether a request failed for good: the kernel's refusals and
@@ -904,17 +967,42 @@ impl KernelSide {
     }
 
     fn run(mut self, mut input: mpsc::UnboundedReceiver<Input>) -> Result<()> {
-        while let Some(next) = input.blocking_recv() {
-            match next {
-                Input::Sock(ntf) => self.sock_event(&ntf)?,
-                Input::Lost => self.log(format_args!(
+        let mut pending = None;
+        loop {
+            let Some(first) = pending.take().or_else(|| input.blocking_recv()) else {
+                return Ok(());
+            };
+            let (work, rest) = next_work(first, || input.try_recv().ok());
+            pending = rest;
+            match work {
+                Work::Changes(changes) => self.changes(&changes)?,
+                Work::One(Input::Sock(ntf)) => self.sock_event(&ntf)?,
+                Work::One(Input::Lost) => self.log(format_args!(
                     "socket notifications were lost: binds may time out, ports may stay claimed"
                 )),
-                Input::Gone(e) => return Err(e.into()),
-                Input::Cmd(cmd) => self.command(cmd)?,
+                Work::One(Input::Gone(e)) => return Err(e.into()),
+                Work::One(Input::Cmd(cmd)) => self.command(cmd)?,
             }
         }
-        Ok(())
+    }
+
+    /// Installs and removes entries ([`KernelCmd::Install`],
+    /// [`KernelCmd::Remove`]).
+    fn changes(&mut self, changes: &[Change]) -> Result<()> {
+        let args: Vec<(OwnerOp, OwnerArgs)> = changes
+            .iter()
+            .map(|change| match *change {
+                Change::Install { key, owner } => {
+                    (OwnerOp::Add, key_args(self.vr, &key, Some(owner)))
+                }
+                Change::Remove { key } => {
+                    self.pinned.remove(&key);
+                    (OwnerOp::Del, key_args(self.vr, &key, None))
+                }
+            })
+            .collect();
+        let changes: Vec<(OwnerOp, &OwnerArgs)> = args.iter().map(|(op, a)| (*op, a)).collect();
+        self.apply_changes(&changes)
     }
 
     fn sock_event(&mut self, ntf: &SockNtf) -> Result<()> {
@@ -1208,11 +1296,67 @@ impl KernelSide {
     }
 
     fn apply(&mut self, plan: &Plan) -> Result<()> {
-        for args in &plan.set {
-            self.owner_set(args)?;
+        let changes: Vec<(OwnerOp, &OwnerArgs)> = plan
+            .set
+            .iter()
+            .map(|a| (OwnerOp::Add, a))
+            .chain(plan.del.iter().map(|a| (OwnerOp::Del, a)))
+            .collect();
+        self.apply_changes(&changes)
+    }
+
+    /// Sets and deletes entries in order (a del of an entry that is not
+    /// there is no error): as owner-batch requests with missing-ok of up
+    /// to [`BATCH_MAX`] entries, each all or nothing. The entries of a
+    /// refused request (e.g. one of its addresses is no longer
+    /// distributed) are done again one at a time, each refusal logged and
+    /// survived; so are all entries once the kernel has said that it does
+    /// not know owner-batch. One entry alone goes as owner-set or
+    /// owner-del.
+    fn apply_changes(&mut self, changes: &[(OwnerOp, &OwnerArgs)]) -> Result<()> {
+        if !self.batch || changes.len() < 2 {
+            return self.one_at_a_time(changes);
         }
-        for args in &plan.del {
-            self.owner_del(args)?;
+        for batch in owner_batches(changes.iter().copied(), true) {
+            let entries = &changes[batch.entries.clone()];
+            if !self.batch {
+                self.one_at_a_time(entries)?;
+                continue;
+            }
+            let Err(e) = send_owner_batch(&mut self.sock, &batch) else {
+                continue;
+            };
+            if fatal(&e.error) {
+                return Err(e.error.into());
+            }
+            if e.unsupported() {
+                self.batch = false;
+                self.log(format_args!(
+                    "this kernel has no owner-batch ({e}): entries are set one at a time"
+                ));
+            } else {
+                let at = e
+                    .entry
+                    .and_then(|i| changes.get(i))
+                    .map(|(_, a)| format!(" at {}", Described(a)))
+                    .unwrap_or_default();
+                self.log(format_args!(
+                    "owner-batch of {} entries refused{at}: {e}; one at a time instead",
+                    entries.len()
+                ));
+            }
+            self.one_at_a_time(entries)?;
+        }
+        Ok(())
+    }
+
+    /// Each entry as owner-set or owner-del, a refusal logged.
+    fn one_at_a_time(&mut self, changes: &[(OwnerOp, &OwnerArgs)]) -> Result<()> {
+        for &(op, args) in changes {
+            match op {
+                OwnerOp::Add => self.owner_set(args)?,
+                OwnerOp::Del => self.owner_del(args)?,
+            }
         }
         Ok(())
     }
@@ -1223,13 +1367,8 @@ impl KernelSide {
                 Some(actions) => self.act(actions)?,
                 None => self.log(format_args!("answer to an unknown claim {cookie}, ignored")),
             },
-            KernelCmd::Install { key, owner } => {
-                self.owner_set(&key_args(self.vr, &key, Some(owner)))?
-            }
-            KernelCmd::Remove { key } => {
-                self.pinned.remove(&key);
-                self.owner_del(&key_args(self.vr, &key, None))?
-            }
+            KernelCmd::Install { key, owner } => self.changes(&[Change::Install { key, owner }])?,
+            KernelCmd::Remove { key } => self.changes(&[Change::Remove { key }])?,
             KernelCmd::Replace { entries } => {
                 if let Some(kernel) = self.owners()? {
                     self.apply(&replace_plan(self.vr, &kernel, &entries))?;
@@ -1467,6 +1606,7 @@ pub fn run(setup: Setup, mut ntf: GenlSocket, sock: GenlSocket) -> Result<()> {
         pinned: HashSet::new(),
         missed: HashSet::new(),
         waiting: Waiting::default(),
+        batch: true,
     };
     let waiting = side.waiting.clone();
     let control_events = side.events.clone();
@@ -2395,6 +2535,135 @@ mod tests {
             }
         );
         assert_eq!(key_args(3, &tcp(A, 80), None).member, None);
+    }
+
+    fn install(key: Key, owner: u32) -> Input {
+        Input::Cmd(KernelCmd::Install {
+            key,
+            owner: MemberId(owner),
+        })
+    }
+
+    fn remove(key: Key) -> Input {
+        Input::Cmd(KernelCmd::Remove { key })
+    }
+
+    /// The work the kernel thread does with `queued` in its queue, one
+    /// [`next_work`] after the other, as `run` takes them.
+    fn works(queued: Vec<Input>) -> Vec<String> {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        for input in queued {
+            tx.send(input).expect("queued");
+        }
+        drop(tx);
+        let mut out = Vec::new();
+        let mut pending = None;
+        while let Some(first) = pending.take().or_else(|| rx.try_recv().ok()) {
+            let (work, rest) = next_work(first, || rx.try_recv().ok());
+            pending = rest;
+            out.push(match work {
+                Work::Changes(changes) => changes
+                    .iter()
+                    .map(|c| match c {
+                        Change::Install { key, owner } => format!("+{key}={}", owner.0),
+                        Change::Remove { key } => format!("-{key}"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                Work::One(Input::Cmd(KernelCmd::Answer { cookie, .. })) => {
+                    format!("answer {cookie}")
+                }
+                Work::One(other) => format!("{other:?}"),
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn queued_installs_and_removes_go_together_in_order() {
+        let (k1, k2, k3) = (tcp(A, 80), udp(A, 53), tcp(V6, 443));
+        assert_eq!(
+            works(vec![install(k1, 2), remove(k2), install(k3, 1)]),
+            [format!("+{k1}=2, -{k2}, +{k3}=1")]
+        );
+        // One alone.
+        assert_eq!(works(vec![remove(k2)]), [format!("-{k2}")]);
+    }
+
+    #[test]
+    fn a_repeated_key_starts_another_batch() {
+        let (k1, k2) = (tcp(A, 80), tcp(A, 81));
+        assert_eq!(
+            works(vec![
+                install(k1, 2),
+                install(k2, 2),
+                remove(k1),
+                install(k1, 3),
+                remove(k2),
+            ]),
+            [
+                format!("+{k1}=2, +{k2}=2"),
+                format!("-{k1}"),
+                format!("+{k1}=3, -{k2}"),
+            ]
+        );
+    }
+
+    /// An answer (or any other input) after an Install is handled once
+    /// the Install is in the kernel; what comes after it is not taken
+    /// before it.
+    #[test]
+    fn another_input_flushes_the_batch_first() {
+        let (k1, k2, k3) = (tcp(A, 80), tcp(A, 81), tcp(A, 82));
+        let answer = |cookie| Input::Cmd(KernelCmd::Answer { cookie, errno: 0 });
+        assert_eq!(
+            works(vec![
+                install(k1, 2),
+                install(k2, 2),
+                answer(7),
+                install(k3, 2),
+                answer(8),
+                Input::Lost,
+                remove(k1),
+            ]),
+            [
+                format!("+{k1}=2, +{k2}=2"),
+                "answer 7".into(),
+                format!("+{k3}=2"),
+                "answer 8".into(),
+                "Lost".into(),
+                format!("-{k1}"),
+            ]
+        );
+        // Other commands too, and the order of those that are not entries.
+        assert_eq!(
+            works(vec![
+                Input::Cmd(KernelCmd::CheckPins),
+                install(k1, 2),
+                Input::Cmd(KernelCmd::Forget { key: k1 }),
+                remove(k2),
+            ]),
+            [
+                "Cmd(CheckPins)".to_owned(),
+                format!("+{k1}=2"),
+                format!("Cmd(Forget {{ key: {k1:?} }})"),
+                format!("-{k2}"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_batch_stops_at_batch_max() {
+        let queued: Vec<Input> = (1..=1500).map(|p| install(tcp(A, p), 2)).collect();
+        let w = works(queued);
+        assert_eq!(w.len(), 2);
+        assert_eq!(w[0].split(", ").count(), BATCH_MAX as usize);
+        assert_eq!(w[1].split(", ").count(), 1500 - BATCH_MAX as usize);
+        assert!(
+            w[1].starts_with(&format!("+{}=2, ", tcp(A, 1025))),
+            "{}",
+            w[1]
+        );
     }
 
     fn dhost(addr: impl Into<IpAddr>, vr: u32, member: u32, lead: u32) -> Dhost {

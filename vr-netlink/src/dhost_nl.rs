@@ -11,11 +11,16 @@
 //! addr, remote), its 16 bytes in network order (`Ipv6Addr::octets`).
 //! Every other value is a u32 in host order.
 
+use std::collections::HashSet;
+use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::ops::Range;
+
+use netlink_packet_core::Emitable;
 
 use crate::error::{self, Error};
-use crate::socket::GenlSocket;
-use crate::Cmd;
+use crate::socket::{ErrorAt, GenlSocket};
+use crate::{Cmd, BATCH_MAX};
 
 pub const IPPROTO_TCP: u8 = 6;
 pub const IPPROTO_UDP: u8 = 17;
@@ -60,11 +65,13 @@ pub struct OwnerArgs {
 
 pub use crate::dhost::Attr as DhostAttr;
 pub use crate::owner::Attr as OwnerAttr;
+pub use crate::owner_batch::Attr as OwnerBatchAttr;
 pub use crate::sock::Attr as SockAttr;
 pub use crate::Message;
 
 pub type DhostMessage = Message<DhostAttr>;
 pub type OwnerMessage = Message<OwnerAttr>;
+pub type OwnerBatchMessage = Message<OwnerBatchAttr>;
 pub type SockMessage = Message<SockAttr>;
 
 /// owner-set (add) or owner-del (del) in the order of the spec: addr,
@@ -95,6 +102,178 @@ pub fn owner_request(op: OwnerOp, args: &OwnerArgs) -> OwnerMessage {
         OwnerOp::Del => Cmd::OwnerDel,
     };
     Message::new(cmd, attrs)
+}
+
+// ---------------------------------------------------------------------
+// owner-batch
+
+/// Most bytes of one owner-batch request (netlink and genetlink headers
+/// included). Well under the default socket buffers (212,992 bytes):
+/// netlink refuses a request beyond the sender's `SO_SNDBUF` with
+/// EMSGSIZE, and an error ACK without NETLINK_CAP_ACK quotes the whole
+/// request. 1024 entries of one port or IPv4 connection fit; entries of
+/// IPv6 connections (84 bytes each) make messages of 779.
+pub const BATCH_BYTES_MAX: usize = 64 * 1024;
+
+/// Length of the netlink and genetlink headers before the attributes: the
+/// extended ACK's offset counts from the start of the netlink header.
+const HEADERS_LEN: usize = 16 + 4;
+
+/// The key of an entry as the kernel compares them (a repeated key in one
+/// batch is refused with EINVAL): its address, VR (default 0), protocol,
+/// ports (the last one defaulting to the first) and remote end.
+type EntryKey = (IpAddr, u32, u8, u16, u16, Option<SocketAddr>);
+
+fn entry_key(args: &OwnerArgs) -> EntryKey {
+    (
+        args.addr,
+        args.vr.unwrap_or(0),
+        args.proto,
+        args.port,
+        args.port_last.unwrap_or(args.port),
+        args.remote,
+    )
+}
+
+/// One owner-batch request: entries `entries` of the changes given to
+/// [`owner_batches`], in their order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerBatch {
+    pub msg: OwnerBatchMessage,
+    /// The indices, among the changes, of the entries of `msg`.
+    pub entries: Range<usize>,
+    /// The offset of each entry's attribute (set or del) from the start
+    /// of the request's netlink header, and its length.
+    spans: Vec<(u32, u32)>,
+}
+
+impl OwnerBatch {
+    /// The index, among the changes, of the entry whose attribute holds
+    /// `offset` (an extended ACK's NLMSGERR_ATTR_OFFS for this request:
+    /// the kernel points at the entry's attribute, or at an attribute of
+    /// it when its policy refuses one); None if it is none of them (e.g.
+    /// missing-ok, or an offset of another request).
+    pub fn entry_at(&self, offset: u32) -> Option<usize> {
+        let i = self
+            .spans
+            .partition_point(|&(start, _)| start <= offset)
+            .checked_sub(1)?;
+        let (start, len) = self.spans[i];
+        (offset < start + len).then_some(self.entries.start + i)
+    }
+}
+
+/// The owner-batch requests of `changes`, owner-set (add) and owner-del
+/// (del) entries in their order, each request with missing-ok if
+/// `missing_ok` (a del of a key that has no entry is skipped). A request
+/// is cut at [`BATCH_MAX`] entries, at [`BATCH_BYTES_MAX`] bytes, and
+/// before an entry whose key it has already (the kernel refuses a key
+/// twice in one request; cut there, the requests do what the changes one
+/// after the other would).
+pub fn owner_batches<'a, I>(changes: I, missing_ok: bool) -> Vec<OwnerBatch>
+where
+    I: IntoIterator<Item = (OwnerOp, &'a OwnerArgs)>,
+{
+    let flag_len = if missing_ok {
+        OwnerBatchAttr::MissingOk.buffer_len()
+    } else {
+        0
+    };
+    let mut out = Vec::new();
+    let mut attrs: Vec<OwnerBatchAttr> = Vec::new();
+    let mut spans = Vec::new();
+    let mut keys = HashSet::new();
+    let mut first = 0;
+    // The bytes of the headers and the entries so far (the flag goes
+    // after them).
+    let mut len = HEADERS_LEN;
+    let finish = |attrs: &mut Vec<OwnerBatchAttr>,
+                  spans: &mut Vec<(u32, u32)>,
+                  first: usize,
+                  out: &mut Vec<OwnerBatch>| {
+        let mut attrs = std::mem::take(attrs);
+        if missing_ok {
+            attrs.push(OwnerBatchAttr::MissingOk);
+        }
+        let n = spans.len();
+        out.push(OwnerBatch {
+            msg: Message::new(Cmd::OwnerBatch, attrs),
+            entries: first..first + n,
+            spans: std::mem::take(spans),
+        });
+    };
+    for (i, (op, args)) in changes.into_iter().enumerate() {
+        let entry = owner_request(op, args).attrs;
+        let attr = match op {
+            OwnerOp::Add => OwnerBatchAttr::Set(entry),
+            OwnerOp::Del => OwnerBatchAttr::Del(entry),
+        };
+        let attr_len = attr.buffer_len();
+        let key = entry_key(args);
+        if !spans.is_empty()
+            && (spans.len() >= BATCH_MAX as usize
+                || len + attr_len + flag_len > BATCH_BYTES_MAX
+                || keys.contains(&key))
+        {
+            finish(&mut attrs, &mut spans, first, &mut out);
+            keys.clear();
+            first = i;
+            len = HEADERS_LEN;
+        }
+        // Lengths of one message fit in u32 (it is at most
+        // BATCH_BYTES_MAX, or one entry of at most 64 KiB).
+        spans.push((len as u32, attr_len as u32));
+        len += attr_len;
+        keys.insert(key);
+        attrs.push(attr);
+    }
+    if !spans.is_empty() {
+        finish(&mut attrs, &mut spans, first, &mut out);
+    }
+    out
+}
+
+/// A refused (or failed) owner-batch request: the error, and the index
+/// among the changes of the entry the kernel's extended ACK points at.
+#[derive(Debug)]
+pub struct BatchError {
+    pub error: Error,
+    pub entry: Option<usize>,
+}
+
+impl BatchError {
+    /// The kernel does not know owner-batch (a kernel older than the
+    /// command: generic netlink refuses an unknown command with
+    /// EOPNOTSUPP); owner-set and owner-del do the same one at a time.
+    pub fn unsupported(&self) -> bool {
+        matches!(self.error, Error::Kernel { errno, .. } if errno == libc::EOPNOTSUPP)
+    }
+
+    /// The kernel refused the request (and so changed nothing), as
+    /// opposed to a failure of the socket.
+    pub fn refused(&self) -> bool {
+        matches!(self.error, Error::Kernel { .. })
+    }
+}
+
+impl fmt::Display for BatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for BatchError {}
+
+/// Sends one owner-batch request. All or nothing: a refusal changes no
+/// entry.
+pub fn send_owner_batch(sock: &mut GenlSocket, batch: &OwnerBatch) -> Result<(), BatchError> {
+    match sock.request_at(batch.msg.clone()) {
+        Ok(_) => Ok(()),
+        Err(ErrorAt { error, offset }) => Err(BatchError {
+            entry: offset.and_then(|o| batch.entry_at(o)),
+            error,
+        }),
+    }
 }
 
 // ---------------------------------------------------------------------
@@ -1032,6 +1211,205 @@ mod tests {
         // An IPv6 address is 16 bytes.
         let b = tlv(crate::sock::ADDR6, &[0; 4]);
         assert!(SockMessage::parse_with_param(&b[..], header(Cmd::SockNtf)).is_err());
+    }
+
+    fn port_args(port: u16, member: Option<u32>) -> OwnerArgs {
+        OwnerArgs {
+            addr: ADDR.into(),
+            vr: None,
+            proto: IPPROTO_TCP,
+            port,
+            port_last: None,
+            remote: None,
+            member,
+        }
+    }
+
+    /// A nested attribute as the kernel expects it: NLA_F_NESTED set.
+    fn nest(kind: u16, inner: &[u8]) -> Vec<u8> {
+        tlv(kind | netlink_packet_core::NLA_F_NESTED, inner)
+    }
+
+    #[test]
+    fn encode_owner_batch() {
+        let set = OwnerArgs {
+            vr: Some(1),
+            ..port_args(80, Some(2))
+        };
+        let del = OwnerArgs {
+            port_last: Some(90),
+            ..port_args(81, Some(9))
+        };
+        let changes = [(OwnerOp::Add, &set), (OwnerOp::Del, &del)];
+        let batches = owner_batches(changes, true);
+        assert_eq!(batches.len(), 1);
+        let b = &batches[0];
+        assert_eq!((b.msg.cmd, b.entries.clone()), (Cmd::OwnerBatch, 0..2));
+        // set: the attributes of owner-set; del: those of owner-del (no
+        // member); then the flag, without a value.
+        let mut set_entry = tlv(crate::owner_entry::ADDR, &[10, 0, 0, 100]);
+        set_entry.extend(u32_attr(crate::owner_entry::VR, 1));
+        set_entry.extend(u32_attr(crate::owner_entry::PROTO, 6));
+        set_entry.extend(u32_attr(crate::owner_entry::PORT, 80));
+        set_entry.extend(u32_attr(crate::owner_entry::MEMBER, 2));
+        let mut del_entry = tlv(crate::owner_entry::ADDR, &[10, 0, 0, 100]);
+        del_entry.extend(u32_attr(crate::owner_entry::PROTO, 6));
+        del_entry.extend(u32_attr(crate::owner_entry::PORT, 81));
+        del_entry.extend(u32_attr(crate::owner_entry::PORT_LAST, 90));
+        let mut want = nest(crate::owner_batch::SET, &set_entry);
+        want.extend(nest(crate::owner_batch::DEL, &del_entry));
+        want.extend(tlv(crate::owner_batch::MISSING_OK, &[]));
+        assert_eq!(emitted(&b.msg), want);
+        assert_eq!(&want[want.len() - 4..], &[4, 0, 3, 0]);
+        // The whole request: the command after the netlink header.
+        let mut genl = GenlMessage::from_payload(b.msg.clone());
+        genl.set_resolved_family_id(0x20);
+        genl.finalize();
+        let bytes = encode_request(genl, 0, 7);
+        assert_eq!(bytes.len(), 16 + 4 + want.len());
+        assert_eq!(&bytes[16..20], &[Cmd::OwnerBatch.value(), 1, 0, 0]);
+        assert_eq!(&bytes[20..], &want[..]);
+        // It decodes back to the same message.
+        let back = OwnerBatchMessage::parse_with_param(&want[..], header(Cmd::OwnerBatch))
+            .expect("decodes");
+        assert_eq!(back, b.msg);
+        // Without missing-ok, no flag.
+        let b = &owner_batches(changes, false)[0];
+        assert_eq!(emitted(&b.msg), want[..want.len() - 4]);
+        // No change, no request.
+        assert!(owner_batches([], true).is_empty());
+    }
+
+    #[test]
+    fn owner_batches_are_cut_at_batch_max() {
+        let args: Vec<OwnerArgs> = (1..=2500).map(|p| port_args(p, Some(2))).collect();
+        let batches = owner_batches(args.iter().map(|a| (OwnerOp::Add, a)), true);
+        let ranges: Vec<Range<usize>> = batches.iter().map(|b| b.entries.clone()).collect();
+        assert_eq!(ranges, [0..1024, 1024..2048, 2048..2500]);
+        for b in &batches {
+            // The entries and the flag.
+            assert_eq!(b.msg.attrs.len(), b.entries.len() + 1);
+            assert_eq!(b.msg.attrs.last(), Some(&OwnerBatchAttr::MissingOk));
+            assert!(HEADERS_LEN + b.msg.buffer_len() <= BATCH_BYTES_MAX);
+        }
+        // Entries of IPv6 connections (84 bytes) are cut at the bytes.
+        let conns: Vec<OwnerArgs> = (1..=1024)
+            .map(|p| OwnerArgs {
+                addr: ADDR6.into(),
+                vr: Some(1),
+                remote: Some(SocketAddr::new(REMOTE6.into(), p)),
+                ..port_args(80, Some(2))
+            })
+            .collect();
+        let batches = owner_batches(conns.iter().map(|a| (OwnerOp::Add, a)), false);
+        assert_eq!(batches.len(), 2);
+        let entry = OwnerBatchAttr::Set(owner_request(OwnerOp::Add, &conns[0]).attrs);
+        assert_eq!(entry.buffer_len(), 84);
+        let per = (BATCH_BYTES_MAX - HEADERS_LEN) / 84;
+        assert_eq!(per, 779);
+        assert_eq!(batches[0].entries, 0..per);
+        assert_eq!(batches[1].entries, per..1024);
+        for b in &batches {
+            assert!(HEADERS_LEN + b.msg.buffer_len() <= BATCH_BYTES_MAX);
+        }
+    }
+
+    #[test]
+    fn owner_batches_are_cut_before_a_repeated_key() {
+        let a80 = port_args(80, Some(2));
+        let a81 = port_args(81, None);
+        // The same key as a80: vr 0 is the default, port-last the port.
+        let a80_again = OwnerArgs {
+            vr: Some(0),
+            port_last: Some(80),
+            ..port_args(80, Some(3))
+        };
+        // Another key: a range from 80, a connection on 80, another VR.
+        let range = OwnerArgs {
+            port_last: Some(89),
+            ..a80.clone()
+        };
+        let conn = OwnerArgs {
+            remote: Some("10.0.0.2:4000".parse().expect("addr")),
+            ..a80.clone()
+        };
+        let vr1 = OwnerArgs {
+            vr: Some(1),
+            ..a80.clone()
+        };
+        let changes = [
+            (OwnerOp::Add, &a80),
+            (OwnerOp::Del, &a81),
+            (OwnerOp::Add, &range),
+            (OwnerOp::Add, &conn),
+            (OwnerOp::Add, &vr1),
+            (OwnerOp::Add, &a80_again),
+            (OwnerOp::Del, &a80),
+            (OwnerOp::Add, &a81),
+        ];
+        let ranges: Vec<Range<usize>> = owner_batches(changes, true)
+            .iter()
+            .map(|b| b.entries.clone())
+            .collect();
+        assert_eq!(ranges, [0..5, 5..6, 6..8]);
+    }
+
+    #[test]
+    fn extack_offset_to_entry() {
+        let args: Vec<OwnerArgs> = (1..=1030).map(|p| port_args(p, Some(2))).collect();
+        let changes = args.iter().map(|a| (OwnerOp::Add, a));
+        let batches = owner_batches(changes, true);
+        assert_eq!(batches.len(), 2);
+        // Entries of one port without VR: 4 + 4 * 8 = 36 bytes each,
+        // after the headers.
+        let b = &batches[1];
+        assert_eq!(b.entry_at(20), Some(1024));
+        assert_eq!(b.entry_at(20 + 35), Some(1024));
+        assert_eq!(b.entry_at(20 + 36), Some(1025));
+        // An attribute inside the entry (its port, refused by the policy).
+        assert_eq!(b.entry_at(20 + 5 * 36 + 4 + 16), Some(1029));
+        // The flag, the headers, past the end: no entry.
+        assert_eq!(b.entry_at(20 + 6 * 36), None);
+        assert_eq!(b.entry_at(16), None);
+        assert_eq!(b.entry_at(0), None);
+        assert_eq!(b.entry_at(u32::MAX), None);
+        assert_eq!(batches[0].entry_at(20 + 1023 * 36), Some(1023));
+
+        // The offset as the kernel sends it: in a capped error ACK of the
+        // request, with the extended ACK's message.
+        let mut tlvs = tlv(1, b"duplicate key\0");
+        tlvs.extend(tlv(2, &(20u32 + 2 * 36).to_ne_bytes()));
+        let mut payload = (-libc::EINVAL).to_ne_bytes().to_vec();
+        payload.extend_from_slice(&[0; 16]);
+        payload.extend(tlvs);
+        let flags = netlink_packet_core::NLM_F_CAPPED | netlink_packet_core::NLM_F_ACK_TLVS;
+        let (code, ext) = crate::socket::parse_error_payload(flags, &payload).expect("parses");
+        assert_eq!(code, -libc::EINVAL);
+        assert_eq!(ext.msg.as_deref(), Some("duplicate key"));
+        assert_eq!(ext.offset.and_then(|o| b.entry_at(o)), Some(1026));
+    }
+
+    #[test]
+    fn batch_errors() {
+        let e = |errno| BatchError {
+            error: Error::Kernel {
+                errno,
+                msg: Some("no".into()),
+            },
+            entry: Some(3),
+        };
+        assert!(e(libc::EOPNOTSUPP).unsupported());
+        assert!(!e(libc::EINVAL).unsupported());
+        assert!(e(libc::EINVAL).refused());
+        assert_eq!(
+            e(libc::ENOENT).to_string(),
+            "no (No such file or directory)"
+        );
+        let io = BatchError {
+            error: Error::io("send", std::io::Error::from_raw_os_error(libc::EBADF)),
+            entry: None,
+        };
+        assert!(!io.refused() && !io.unsupported());
     }
 
     #[test]

@@ -114,10 +114,31 @@ pub fn parse_done_payload(flags: u16, payload: &[u8]) -> Result<(i32, Extack)> {
     Ok((code, parse_extack_tlvs(&payload[4..])?))
 }
 
-fn kernel_error(code: i32, ext: Extack) -> Error {
-    Error::Kernel {
-        errno: code.saturating_neg(),
-        msg: ext.msg,
+fn kernel_error(code: i32, ext: Extack) -> ErrorAt {
+    ErrorAt {
+        error: Error::Kernel {
+            errno: code.saturating_neg(),
+            msg: ext.msg,
+        },
+        offset: ext.offset,
+    }
+}
+
+/// A failed exchange, with where the kernel's extended ACK points when
+/// it refused the request: NLMSGERR_ATTR_OFFS, the offset of the
+/// offending attribute from the start of the request's netlink header.
+#[derive(Debug)]
+pub struct ErrorAt {
+    pub error: Error,
+    pub offset: Option<u32>,
+}
+
+impl From<Error> for ErrorAt {
+    fn from(error: Error) -> Self {
+        ErrorAt {
+            error,
+            offset: None,
+        }
     }
 }
 
@@ -133,7 +154,19 @@ enum Step<F> {
 
 /// Classifies one message of a datagram. `seq` is the sequence number of
 /// the request. Errors in NLMSG_ERROR and NLMSG_DONE become `Err`.
+#[cfg(test)]
 fn classify<I>(msg_bytes: &[u8], seq: u32) -> Result<(NetlinkHeader, Step<I>)>
+where
+    I: NetlinkDeserializable + Debug,
+{
+    classify_at(msg_bytes, seq).map_err(|e| e.error)
+}
+
+/// [`classify`], the offset of an extended ACK kept with the error.
+fn classify_at<I>(
+    msg_bytes: &[u8],
+    seq: u32,
+) -> std::result::Result<(NetlinkHeader, Step<I>), ErrorAt>
 where
     I: NetlinkDeserializable + Debug,
 {
@@ -167,7 +200,7 @@ where
             }
         }
         netlink_packet_core::NLMSG_NOOP => Ok((header, Step::Skip)),
-        netlink_packet_core::NLMSG_OVERRUN => Err(Error::Protocol("NLMSG_OVERRUN".into())),
+        netlink_packet_core::NLMSG_OVERRUN => Err(Error::Protocol("NLMSG_OVERRUN".into()).into()),
         _ => {
             let msg = NetlinkMessage::<I>::deserialize(msg_bytes)
                 .map_err(|e| Error::Protocol(format!("{e}")))?;
@@ -268,6 +301,15 @@ impl NlSocket {
     where
         I: NetlinkSerializable + NetlinkDeserializable + Debug,
     {
+        self.transact_at(payload, flags).map_err(|e| e.error)
+    }
+
+    /// [`NlSocket::transact`], the offset of an extended ACK kept with a
+    /// refusal.
+    pub fn transact_at<I>(&mut self, payload: I, flags: u16) -> std::result::Result<Vec<I>, ErrorAt>
+    where
+        I: NetlinkSerializable + NetlinkDeserializable + Debug,
+    {
         let seq = self.next_seq();
         let tx = encode_request(payload, flags, seq);
         self.sock
@@ -281,7 +323,7 @@ impl NlSocket {
                 .recv_datagram()
                 .map_err(|e| Error::io("cannot receive netlink reply", e))?;
             for bytes in split_messages(&data)? {
-                let (header, step) = classify::<I>(bytes, seq)?;
+                let (header, step) = classify_at::<I>(bytes, seq)?;
                 match step {
                     Step::Reply(m) => {
                         interrupted |= header.flags & NLM_F_DUMP_INTR != 0;
@@ -337,10 +379,24 @@ impl GenlSocket {
     where
         F: GenlFamily + Emitable + ParseableParametrized<[u8], GenlHeader> + Debug,
     {
+        self.transact_at(family_id, payload, flags)
+            .map_err(|e| e.error)
+    }
+
+    /// [`GenlSocket::transact`], the offset of an extended ACK kept.
+    fn transact_at<F>(
+        &mut self,
+        family_id: u16,
+        payload: F,
+        flags: u16,
+    ) -> std::result::Result<Vec<GenlMessage<F>>, ErrorAt>
+    where
+        F: GenlFamily + Emitable + ParseableParametrized<[u8], GenlHeader> + Debug,
+    {
         let mut genl = GenlMessage::from_payload(payload);
         genl.set_resolved_family_id(family_id);
         genl.finalize();
-        self.nl.transact(genl, flags)
+        self.nl.transact_at(genl, flags)
     }
     /// Whether `resolve` has bound the socket to a family.
     pub fn is_resolved(&self) -> bool {
@@ -403,6 +459,21 @@ impl GenlSocket {
         let id = self.family_id;
         Ok(self
             .transact(id, msg, 0)?
+            .into_iter()
+            .map(|m| m.payload)
+            .collect())
+    }
+
+    /// [`GenlSocket::request`], the offset of the extended ACK kept with a
+    /// refusal (see [`ErrorAt`]): for a request of many entries, where
+    /// the kernel says the one it refused is.
+    pub fn request_at<F>(&mut self, msg: F) -> std::result::Result<Vec<F>, ErrorAt>
+    where
+        F: GenlFamily + Emitable + ParseableParametrized<[u8], GenlHeader> + Debug,
+    {
+        let id = self.family_id;
+        Ok(self
+            .transact_at(id, msg, 0)?
             .into_iter()
             .map(|m| m.payload)
             .collect())
@@ -589,6 +660,30 @@ mod tests {
             e.as_deref(),
             Some("VR id out of range (Numerical result out of range)")
         );
+    }
+
+    #[test]
+    fn classify_keeps_the_extack_offset() {
+        for capped in [true, false] {
+            let msg = error_message(libc::ERANGE, capped, &extack_tlvs(), 9);
+            match classify_at::<GenlMessage<VrMessage>>(&msg, 9) {
+                Err(ErrorAt {
+                    error: Error::Kernel { errno, msg },
+                    offset,
+                }) => {
+                    assert_eq!(errno, libc::ERANGE);
+                    assert_eq!(msg.as_deref(), Some("VR id out of range"));
+                    assert_eq!(offset, Some(24));
+                }
+                _ => panic!("expected a kernel error"),
+            }
+        }
+        // Without an extended ACK, no offset.
+        let msg = error_message(libc::EPERM, true, &[], 9);
+        match classify_at::<GenlMessage<VrMessage>>(&msg, 9) {
+            Err(ErrorAt { offset, .. }) => assert_eq!(offset, None),
+            _ => panic!("expected a kernel error"),
+        }
     }
 
     #[test]
