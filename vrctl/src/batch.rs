@@ -19,6 +19,13 @@
 //! first failure (2 for a usage error, 1 for a kernel or runtime error);
 //! with `force`, every line is run and the status is 2 if a line had a
 //! usage error, else 1 if a line failed, else 0.
+//!
+//! Consecutive commands that the [`Runner`] can run together (vrctl:
+//! `dhost owner add|del`, as owner-batch requests) are given to it as a
+//! group, up to [`GROUP_MAX`] of them, as far as they can be read without
+//! waiting (see [`open`]): a writer that waits for the effect of a line
+//! before it writes the next one still gets it. A group does what its
+//! commands one after the other would, and a failure names its line.
 
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
@@ -32,6 +39,9 @@ pub const STDIN: &str = "-";
 
 /// The exit status of a usage error.
 pub const USAGE: u8 = 2;
+
+/// Most commands of one group (one owner-batch request's worth).
+pub const GROUP_MAX: usize = vr_netlink::BATCH_MAX as usize;
 
 /// iproute2 spells its long options with one dash: `-batch`, `-force`.
 /// Rewrites those among vrctl's own options (before the command, whose
@@ -208,13 +218,60 @@ pub enum Outcome {
     Stop,
 }
 
-/// Opens FILE, or standard input for `-`.
-pub fn open(file: &OsStr) -> Result<Box<dyn BufRead>> {
+/// How a group of commands went (see [`Runner::group`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// Every command is done.
+    Done,
+    /// The commands before `index` are done, command `index` failed with
+    /// this exit status (its message printed), the others are not run.
+    Failed { index: usize, code: u8 },
+    /// The commands before `from` are done; run the others one by one.
+    OneByOne { from: usize },
+}
+
+/// What runs the commands of a batch.
+pub trait Runner {
+    /// What a command that can run in a group is, parsed.
+    type Part;
+
+    /// The part of `words` if it is a command that can run in a group.
+    fn part(&mut self, words: &[OsString]) -> Option<Self::Part>;
+
+    /// Runs one command.
+    fn one(&mut self, words: Vec<OsString>) -> Outcome;
+
+    /// Runs consecutive commands (at least two) together, as they would
+    /// run one after the other; with `force`, a failure must leave the
+    /// other commands to run (`OneByOne`).
+    fn group(&mut self, parts: &[Self::Part], force: bool) -> Group;
+}
+
+/// A batch file, and whether its next line can be read without waiting.
+pub struct Input {
+    pub reader: Box<dyn BufRead>,
+    pub ready: Box<dyn FnMut() -> bool>,
+}
+
+/// Opens FILE, or standard input for `-`. A regular file's lines can be
+/// read ahead; those of a pipe or a terminal are not: a line run only once
+/// the next is there could keep a co-process waiting for its effect for
+/// ever (each such line runs as it comes).
+pub fn open(file: &OsStr) -> Result<Input> {
     if file == STDIN {
-        return Ok(Box::new(io::stdin().lock()));
+        let regular = std::fs::metadata("/dev/stdin")
+            .map(|m| m.file_type().is_file())
+            .unwrap_or(false);
+        return Ok(Input {
+            reader: Box::new(io::stdin().lock()),
+            ready: Box::new(move || regular),
+        });
     }
     File::open(file)
-        .map(|f| Box::new(BufReader::new(f)) as Box<dyn BufRead>)
+        .map(|f| Input {
+            reader: Box::new(BufReader::new(f)),
+            ready: Box::new(|| true),
+        })
         .map_err(|err| Error::File {
             what: "cannot open batch file",
             path: file.to_string_lossy().into_owned(),
@@ -222,40 +279,105 @@ pub fn open(file: &OsStr) -> Result<Box<dyn BufRead>> {
         })
 }
 
-/// Runs every command of `input` (read from `name`) with `exec`, as the
-/// module documentation says; returns the exit status, or the error that
+/// Takes the outcome of the command on `line`: prints the failure and
+/// updates `status`; Some(exit status) if the batch stops there.
+fn settle(name: &str, line: usize, outcome: Outcome, force: bool, status: &mut u8) -> Option<u8> {
+    match outcome {
+        Outcome::Done => None,
+        Outcome::Stop => Some(*status),
+        Outcome::Failed(code) => {
+            eprintln!("Command failed {name}:{line}");
+            *status = (*status).max(code);
+            (!force).then_some(code)
+        }
+    }
+}
+
+/// Runs every command of `input` (read from `name`) with `runner`, as the
+/// module documentation says; `ready` tells whether the next line can be
+/// read without waiting. Returns the exit status, or the error that
 /// reading `input` met.
-pub fn run<R: BufRead>(
+pub fn run<R: BufRead, N: Runner>(
     name: &str,
     input: R,
     force: bool,
-    mut exec: impl FnMut(Vec<OsString>) -> Outcome,
+    mut ready: impl FnMut() -> bool,
+    runner: &mut N,
 ) -> Result<u8> {
     let mut commands = Commands::new(input);
-    let mut status = 0;
-    loop {
-        let item = commands.next_item().map_err(|err| Error::File {
+    let mut read = move || {
+        commands.next_item().map_err(|err| Error::File {
             what: "cannot read batch file",
             path: name.to_owned(),
             err,
-        })?;
-        let (line, outcome) = match item {
+        })
+    };
+    let mut status = 0;
+    // An item read ahead; Some(None) is the end of the input.
+    let mut ahead: Option<Option<Item>> = None;
+    loop {
+        let item = match ahead.take() {
+            Some(item) => item,
+            None => read()?,
+        };
+        let (line, words) = match item {
             None => return Ok(status),
-            Some(Item::Command { line, words }) => (line, exec(words)),
+            Some(Item::Command { line, words }) => (line, words),
             Some(Item::Bad { line, msg }) => {
                 eprintln!("error: {msg}");
-                (line, Outcome::Failed(USAGE))
+                match settle(name, line, Outcome::Failed(USAGE), force, &mut status) {
+                    Some(code) => return Ok(code),
+                    None => continue,
+                }
             }
         };
-        match outcome {
-            Outcome::Done => {}
-            Outcome::Stop => return Ok(status),
-            Outcome::Failed(code) => {
-                eprintln!("Command failed {name}:{line}");
-                status = status.max(code);
-                if !force {
-                    return Ok(code);
+        let Some(part) = runner.part(&words) else {
+            let outcome = runner.one(words);
+            match settle(name, line, outcome, force, &mut status) {
+                Some(code) => return Ok(code),
+                None => continue,
+            }
+        };
+        let mut lines = vec![(line, words)];
+        let mut parts = vec![part];
+        while lines.len() < GROUP_MAX && ready() {
+            match read()? {
+                Some(Item::Command { line, words }) => match runner.part(&words) {
+                    Some(part) => {
+                        lines.push((line, words));
+                        parts.push(part);
+                    }
+                    None => {
+                        ahead = Some(Some(Item::Command { line, words }));
+                        break;
+                    }
+                },
+                other => {
+                    ahead = Some(other);
+                    break;
                 }
+            }
+        }
+        let from = if lines.len() == 1 {
+            0
+        } else {
+            match runner.group(&parts, force) {
+                Group::Done => continue,
+                Group::Failed { index, code } => {
+                    let line = lines.get(index).map_or(line, |l| l.0);
+                    let failed = Outcome::Failed(code);
+                    if let Some(code) = settle(name, line, failed, force, &mut status) {
+                        return Ok(code);
+                    }
+                    index + 1
+                }
+                Group::OneByOne { from } => from,
+            }
+        };
+        for (line, words) in lines.into_iter().skip(from) {
+            let outcome = runner.one(words);
+            if let Some(code) = settle(name, line, outcome, force, &mut status) {
+                return Ok(code);
             }
         }
     }
@@ -413,9 +535,28 @@ mod tests {
         assert_eq!(items("a \\\r\nb\r\n"), [cmd(1, &["a", "b"])]);
     }
 
+    /// A [`Runner`] that runs every command alone, with a closure.
+    pub struct OneByOne<F>(pub F);
+
+    impl<F: FnMut(Vec<OsString>) -> Outcome> Runner for OneByOne<F> {
+        type Part = ();
+
+        fn part(&mut self, _: &[OsString]) -> Option<()> {
+            None
+        }
+
+        fn one(&mut self, words: Vec<OsString>) -> Outcome {
+            (self.0)(words)
+        }
+
+        fn group(&mut self, _: &[()], _: bool) -> Group {
+            Group::OneByOne { from: 0 }
+        }
+    }
+
     fn run_lines(text: &str, force: bool, fail: &[&str]) -> (u8, Vec<Vec<OsString>>) {
         let mut seen = Vec::new();
-        let status = run("f", text.as_bytes(), force, |w| {
+        let mut runner = OneByOne(|w: Vec<OsString>| {
             let first = w.first().map(|s| s.to_string_lossy().into_owned());
             seen.push(w);
             match first.as_deref() {
@@ -424,8 +565,8 @@ mod tests {
                 Some(f) if fail.contains(&f) => Outcome::Failed(1),
                 _ => Outcome::Done,
             }
-        })
-        .expect("reads");
+        });
+        let status = run("f", text.as_bytes(), force, || true, &mut runner).expect("reads");
         (status, seen)
     }
 
@@ -453,6 +594,108 @@ mod tests {
         assert_eq!((status, seen.len()), (2, 3));
         let (status, _) = run_lines("bad\nusage\n", true, &["bad"]);
         assert_eq!(status, 2);
+    }
+
+    /// A runner whose commands starting with "g" run in groups, which
+    /// `group` answers; it logs what it is asked.
+    struct Grouping<G: FnMut(&[String]) -> Group> {
+        log: Vec<String>,
+        group: G,
+    }
+
+    impl<G: FnMut(&[String]) -> Group> Runner for Grouping<G> {
+        type Part = String;
+
+        fn part(&mut self, words: &[OsString]) -> Option<String> {
+            let w: Vec<String> = words
+                .iter()
+                .map(|w| w.to_string_lossy().into_owned())
+                .collect();
+            let w = w.join(" ");
+            w.starts_with('g').then_some(w)
+        }
+
+        fn one(&mut self, words: Vec<OsString>) -> Outcome {
+            let w: Vec<String> = words
+                .iter()
+                .map(|w| w.to_string_lossy().into_owned())
+                .collect();
+            let w = w.join(" ");
+            let failed = w.contains("bad");
+            self.log.push(w);
+            if failed {
+                Outcome::Failed(1)
+            } else {
+                Outcome::Done
+            }
+        }
+
+        fn group(&mut self, parts: &[String], _force: bool) -> Group {
+            self.log.push(format!("[{}]", parts.join(", ")));
+            (self.group)(parts)
+        }
+    }
+
+    fn grouped(
+        text: &str,
+        force: bool,
+        ready: bool,
+        group: impl FnMut(&[String]) -> Group,
+    ) -> (u8, Vec<String>) {
+        let mut runner = Grouping {
+            log: Vec::new(),
+            group,
+        };
+        let status = run("f", text.as_bytes(), force, || ready, &mut runner).expect("reads");
+        (status, runner.log)
+    }
+
+    #[test]
+    fn consecutive_groupable_commands_run_together_in_order() {
+        let text = "a\ng1\ng2\n# c\n\ng3\nb\ng4\nc\ng5\ng6\n";
+        let (status, log) = grouped(text, false, true, |_| Group::Done);
+        assert_eq!(status, 0);
+        assert_eq!(log, ["a", "[g1, g2, g3]", "b", "g4", "c", "[g5, g6]"]);
+        // A bad line ends a group, and is a usage error of its own.
+        let (status, log) = grouped("g1\ng2\n'x\ng3\n", true, true, |_| Group::Done);
+        assert_eq!((status, log), (USAGE, vec!["[g1, g2]".into(), "g3".into()]));
+        // Nothing to read without waiting: each command alone.
+        let (status, log) = grouped("g1\ng2\n", false, false, |_| Group::Done);
+        assert_eq!((status, log), (0, vec!["g1".into(), "g2".into()]));
+    }
+
+    #[test]
+    fn a_group_is_at_most_group_max_commands() {
+        let text: String = (0..GROUP_MAX + 6).map(|i| format!("g{i}\n")).collect();
+        let mut sizes = Vec::new();
+        let (status, _) = grouped(&text, false, true, |parts| {
+            sizes.push(parts.len());
+            Group::Done
+        });
+        assert_eq!((status, sizes), (0, vec![GROUP_MAX, 6]));
+    }
+
+    #[test]
+    fn a_failure_in_a_group_stops_at_its_command() {
+        let text = "g1\ng2\ng3\ng4\nb\n";
+        let failed = |_: &[String]| Group::Failed { index: 1, code: 1 };
+        let (status, log) = grouped(text, false, true, failed);
+        assert_eq!((status, log), (1, vec!["[g1, g2, g3, g4]".into()]));
+        // With force, the commands after it run one by one, then the rest.
+        let (status, log) = grouped(text, true, true, failed);
+        assert_eq!(status, 1);
+        assert_eq!(log, ["[g1, g2, g3, g4]", "g3", "g4", "b"]);
+        // One by one from a command: a failure there is that command's.
+        let text = "g1\ng2 bad\ng3\nb\n";
+        let again = |_: &[String]| Group::OneByOne { from: 1 };
+        let (status, log) = grouped(text, false, true, again);
+        assert_eq!(
+            (status, log),
+            (1, vec!["[g1, g2 bad, g3]".into(), "g2 bad".into()])
+        );
+        let (status, log) = grouped(text, true, true, again);
+        assert_eq!(status, 1);
+        assert_eq!(log, ["[g1, g2 bad, g3]", "g2 bad", "g3", "b"]);
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub struct Ctx {
     rtnl: Option<NlSocket>,
     diag: Option<NlSocket>,
     opened: Opened,
+    /// Whether the kernel may take owner-batch requests (false once it
+    /// refused one with EOPNOTSUPP).
+    owner_batch: bool,
 }
 
 /// How many sockets a `Ctx` opened (or tried to) and how often it
@@ -62,6 +65,7 @@ impl Ctx {
             rtnl: None,
             diag: None,
             opened: Opened::default(),
+            owner_batch: true,
         }
     }
 
@@ -102,6 +106,16 @@ impl Ctx {
             err,
             Error::Netlink(NlError::Protocol(_) | NlError::Io { .. })
         )
+    }
+
+    /// Whether the kernel may take owner-batch requests.
+    pub fn owner_batch(&self) -> bool {
+        self.owner_batch
+    }
+
+    /// The kernel does not know owner-batch: the lines go one by one.
+    pub fn no_owner_batch(&mut self) {
+        self.owner_batch = false;
     }
 
     /// Closes the sockets; the next command opens new ones.

@@ -312,6 +312,82 @@ pub fn owner_modify(ctx: &mut Ctx, op: OwnerOp, args: &OwnerArgs) -> error::Resu
     Ok(())
 }
 
+/// The change of a `vrctl dhost owner add|del` command with valid
+/// arguments; None for any other command (or bad arguments: run alone,
+/// it says what is wrong).
+pub fn owner_change(command: &Command) -> Option<(OwnerOp, OwnerArgs)> {
+    let Command::Dhost { command } = command;
+    match dhost_request(command).ok()? {
+        DhostRequest::Owner(op, args) => Some((op, args)),
+        _ => None,
+    }
+}
+
+/// How [`owner_batch`] went.
+#[derive(Debug)]
+pub enum Batched {
+    /// Every change is done.
+    Done,
+    /// The changes before `index` are done, change `index` was refused
+    /// with `error`, the others are not done.
+    Failed { index: usize, error: Error },
+    /// The changes before `from` are done; the others are to be done one
+    /// by one (the kernel has no owner-batch, or refused one of them and
+    /// `force` asks for every other one to be done all the same, or did
+    /// not say which one it refused).
+    OneByOne { from: usize },
+}
+
+/// Consecutive `dhost owner add|del` of a batch file (`changes`), as
+/// owner-batch requests without missing-ok: each all or nothing, with
+/// what the commands one after the other would do (a del of an entry that
+/// is not there fails). A refused request leaves its changes to be done
+/// one by one with `force`; without it, those before the change the
+/// kernel's extended ACK points at are done, and that one is the failure.
+pub fn owner_batch(ctx: &mut Ctx, changes: &[(OwnerOp, OwnerArgs)], force: bool) -> Batched {
+    if !ctx.owner_batch() {
+        return Batched::OneByOne { from: 0 };
+    }
+    let changes: Vec<(OwnerOp, &OwnerArgs)> = changes.iter().map(|(op, a)| (*op, a)).collect();
+    for batch in owner_batches(changes.iter().copied(), false) {
+        let from = batch.entries.start;
+        // The commands one by one say why there is no socket.
+        let Ok(sock) = ctx.genl() else {
+            return Batched::OneByOne { from };
+        };
+        let Err(e) = send_owner_batch(sock, &batch) else {
+            continue;
+        };
+        if e.unsupported() {
+            ctx.no_owner_batch();
+            return Batched::OneByOne { from };
+        }
+        if !e.refused() {
+            // The socket failed: the first command of the request fails.
+            return Batched::Failed {
+                index: from,
+                error: e.error.into(),
+            };
+        }
+        let Some(index) = e.entry.filter(|i| !force && batch.entries.contains(i)) else {
+            return Batched::OneByOne { from };
+        };
+        // The changes before the refused one, as their commands would.
+        for before in owner_batches(changes[from..index].iter().copied(), false) {
+            if send_owner_batch(sock, &before).is_err() {
+                return Batched::OneByOne {
+                    from: from + before.entries.start,
+                };
+            }
+        }
+        return Batched::Failed {
+            index,
+            error: e.error.into(),
+        };
+    }
+    Batched::Done
+}
+
 /// `dhost owner show`: the kernel's copy of the ownership database, by
 /// VR, address, protocol and ports.
 pub fn owner_show(ctx: &mut Ctx, fmt: Format, out: &mut dyn Write) -> error::Result<()> {

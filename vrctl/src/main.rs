@@ -273,6 +273,58 @@ fn run_line(
     }
 }
 
+/// The change of a line of a batch file that is a `dhost owner add|del`
+/// command with valid arguments (and no -batch or -force).
+fn owner_line(words: &[OsString]) -> Option<(dhost::OwnerOp, dhost::OwnerArgs)> {
+    let argv = batch::iproute2_options(
+        std::iter::once(OsString::from("vrctl")).chain(words.iter().cloned()),
+    );
+    let cli = parse(&argv).ok()?;
+    if cli.batch.is_some() || cli.force {
+        return None;
+    }
+    match cli.command? {
+        Command::Dhost(command) => dhost::owner_change(&command),
+        _ => None,
+    }
+}
+
+/// The lines of a batch file, run with the sockets of `ctx`: consecutive
+/// `dhost owner add|del` lines together, as owner-batch requests.
+struct Lines<'a> {
+    ctx: &'a mut Ctx,
+    fmt: Format,
+    out: &'a mut dyn io::Write,
+}
+
+impl batch::Runner for Lines<'_> {
+    type Part = (dhost::OwnerOp, dhost::OwnerArgs);
+
+    fn part(&mut self, words: &[OsString]) -> Option<Self::Part> {
+        owner_line(words)
+    }
+
+    fn one(&mut self, words: Vec<OsString>) -> batch::Outcome {
+        run_line(self.ctx, words, self.fmt, self.out)
+    }
+
+    fn group(&mut self, parts: &[Self::Part], force: bool) -> batch::Group {
+        match dhost::owner_batch(self.ctx, parts, force) {
+            dhost::Batched::Done => batch::Group::Done,
+            dhost::Batched::OneByOne { from } => batch::Group::OneByOne { from },
+            dhost::Batched::Failed { index, error } => {
+                if !Ctx::usable_after(&error) {
+                    self.ctx.forget_sockets();
+                }
+                batch::Group::Failed {
+                    index,
+                    code: report(&error),
+                }
+            }
+        }
+    }
+}
+
 /// `vrctl -batch FILE`: every line with one set of sockets.
 fn run_batch(file: &OsStr, force: bool, fmt: Format) -> ExitCode {
     let input = match batch::open(file) {
@@ -283,9 +335,12 @@ fn run_batch(file: &OsStr, force: bool, fmt: Format) -> ExitCode {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let name = file.to_string_lossy();
-    match batch::run(&name, input, force, |words| {
-        run_line(&mut ctx, words, fmt, &mut out)
-    }) {
+    let mut lines = Lines {
+        ctx: &mut ctx,
+        fmt,
+        out: &mut out,
+    };
+    match batch::run(&name, input.reader, force, input.ready, &mut lines) {
         Ok(status) => ExitCode::from(status),
         Err(e) => ExitCode::from(report(&e)),
     }
@@ -443,10 +498,12 @@ mod tests {
     fn run_batch_lines(text: &str) -> (u8, ctx::Opened, String) {
         let mut ctx = Ctx::new();
         let mut out = Vec::new();
-        let status = batch::run("test", text.as_bytes(), true, |words| {
-            run_line(&mut ctx, words, Format::default(), &mut out)
-        })
-        .expect("reads");
+        let mut lines = Lines {
+            ctx: &mut ctx,
+            fmt: Format::default(),
+            out: &mut out,
+        };
+        let status = batch::run("test", text.as_bytes(), true, || true, &mut lines).expect("reads");
         (
             status,
             ctx.opened(),

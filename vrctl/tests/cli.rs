@@ -935,6 +935,52 @@ fn batch_reads_stdin() {
     assert!(out.stdout.is_empty() && out.stderr.is_empty());
 }
 
+/// The lines that "Command failed" names, in order.
+fn failed_lines(err: &str, path: &str) -> Vec<String> {
+    err.lines()
+        .filter_map(|l| l.strip_prefix(&format!("Command failed {path}:")))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Consecutive `dhost owner add|del` lines go to the kernel together
+/// (owner-batch); a failure still names its line, and with -force every
+/// other line runs. 192.0.2.1 is distributed nowhere: each line fails,
+/// with or without the vr family (ENOENT, or no family).
+#[test]
+fn batch_owner_lines_fail_by_line() {
+    let text = "dhost owner del 192.0.2.1 tcp 80\n\
+                dhost owner add 192.0.2.1 tcp 81 member 2\n\
+                dhost owner add 192.0.2.1 tcp 82\n\
+                -j dhost owner delete 192.0.2.1 udp 83 vr 0\n\
+                dhost owner del 192.0.2.1 tcp 80\n\
+                help\n";
+    let path = batch_file("owner", text);
+    let out = vrctl(&["-batch", &path]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(failed_lines(&err, &path), ["1"], "{err}");
+    assert!(err.starts_with("Error: "), "{err}");
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert!(out.stdout.is_empty());
+    // -force: every line, in order (3 is a usage error); help ran.
+    for out in [
+        vrctl(&["-force", "-batch", &path]),
+        vrctl_stdin(&["-force", "-batch", "-"], text),
+    ] {
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let err = stderr(&out);
+        let name = if failed_lines(&err, &path).is_empty() {
+            "-"
+        } else {
+            &path
+        };
+        assert_eq!(failed_lines(&err, name), ["1", "2", "3", "4", "5"], "{err}");
+        assert_eq!(err.matches("Error: ").count(), 4, "{err}");
+        assert!(stdout(&out).contains("Usage: vrctl"), "{}", stdout(&out));
+    }
+}
+
 #[test]
 fn batch_refusals_exit_two() {
     for (line, msg) in [
