@@ -314,27 +314,19 @@ impl Table {
 
     /// A copy with the owner of range `owner.key` set.
     fn with_range(&self, owner: Owner) -> Result<Table, Refusal> {
-        if self.ranges.len() >= RANGE_MAX && !self.ranges.iter().any(|o| o.key == owner.key) {
-            return Err(Refusal::TooManyRanges);
-        }
-        Ok(Table {
-            addrs: copy(&self.addrs, |_| true)?,
-            ranges: copy_with(&self.ranges, owner, |o| o.key)?,
-        })
+        let mut t = self.try_clone()?;
+        t.set_range(owner)?;
+        Ok(t)
     }
 
     /// A copy without the range of `key`.
     fn without_range(&self, key: OwnerKey) -> Result<Table, Refusal> {
-        if !self.ranges.iter().any(|o| o.key == key) {
-            return Err(Refusal::NoEntry);
-        }
-        Ok(Table {
-            addrs: copy(&self.addrs, |_| true)?,
-            ranges: copy(&self.ranges, |o| o.key != key)?,
-        })
+        let mut t = self.try_clone()?;
+        t.del_range(key)?;
+        Ok(t)
     }
 
-    /// Sets the owner of range `owner.key` in this table (a batch's copy), keeping key order.
+    /// Sets the owner of range `owner.key` in this table (a copy), keeping key order.
     fn set_range(&mut self, owner: Owner) -> Result<(), Refusal> {
         match self.ranges.binary_search_by(|o| o.key.cmp(&owner.key)) {
             Ok(i) => {
@@ -355,7 +347,7 @@ impl Table {
         }
     }
 
-    /// Removes the range of `key` from this table (a batch's copy).
+    /// Removes the range of `key` from this table (a copy).
     fn del_range(&mut self, key: OwnerKey) -> Result<(), Refusal> {
         let i = self
             .ranges
