@@ -257,9 +257,10 @@ fn owner_set(info: &Info<'_>) -> Result {
     let s = &Src::request(info);
     let key = owner_key(s)?;
     let member = required_u32(s, VR_A_OWNER_MEMBER, c"owning member missing")?;
+    let max = stack::dhost_max_entries(info.net());
     vr_net(&hold(info.net())?)?
         .dhost
-        .set_owner(Owner { key, member })
+        .set_owner(Owner { key, member }, max)
         .map_err(|r| refuse(info, r))
 }
 
@@ -304,9 +305,10 @@ fn owner_batch(info: &Info<'_>) -> Result {
         info.set_err_msg(c"no entry: give set or del attributes");
         return Err(EINVAL);
     }
+    let max = stack::dhost_max_entries(info.net());
     vr_net(&hold(info.net())?)?
         .dhost
-        .apply(&changes, missing_ok)
+        .apply(&changes, missing_ok, max)
         .map_err(|(i, r)| {
             match i.and_then(|i| nests.get(i)) {
                 Some(a) => info.set_err_msg_attr(*a, r.message()),

@@ -21,8 +21,10 @@ use kernel::{
     sync::{rcu, Arc, Mutex},
 };
 
-/// The most single ports and connections of a network namespace (`owner-max` in `vr.yaml`).
-const OWNER_MAX: usize = kernel::uapi::VR_OWNER_MAX as usize;
+/// The most single ports and connections of a network namespace (`owner-max` in `vr.yaml`): the
+/// limit of `net.vr.dhost_max_entries`, which may lower it.
+pub(crate) const OWNER_MAX: usize = kernel::uapi::VR_OWNER_MAX as usize;
+const _: () = assert!(OWNER_MAX == kernel::net::vr::DHOST_MAX_ENTRIES);
 /// The most port ranges of a network namespace (`range-max` in `vr.yaml`).
 const RANGE_MAX: usize = kernel::uapi::VR_RANGE_MAX as usize;
 
@@ -71,7 +73,7 @@ impl Refusal {
                 c"a connection needs remote (of the address's family) and remote-port, on one port"
             }
             Refusal::NoMemory => c"out of memory",
-            Refusal::Full => c"ownership table is full",
+            Refusal::Full => c"ownership table is full (net.vr.dhost_max_entries)",
             Refusal::TooManyRanges => c"too many port ranges",
             Refusal::Busy => c"ownership table is growing: try again",
             Refusal::Repeated => c"key given twice in the batch",
@@ -518,8 +520,9 @@ impl Dhost {
         Ok(())
     }
 
-    /// Sets the owner of a port, a range or a connection of a distributed address.
-    pub(crate) fn set_owner(&self, owner: Owner) -> Result<(), Refusal> {
+    /// Sets the owner of a port, a range or a connection of a distributed address; the map may
+    /// hold up to `max` entries (`net.vr.dhost_max_entries`), or [`OWNER_MAX`] if fewer.
+    pub(crate) fn set_owner(&self, owner: Owner, max: usize) -> Result<(), Refusal> {
         owner.key.check()?;
         let mut w = self.writer.lock();
         w.addr(owner.key.addr).ok_or(Refusal::NotDistributed)?;
@@ -536,7 +539,7 @@ impl Dhost {
                 return Ok(());
             }
         }
-        if self.entries() >= OWNER_MAX {
+        if self.entries() >= max.min(OWNER_MAX) {
             return Err(Refusal::Full);
         }
         self.insert(key, owner.member)
@@ -561,11 +564,12 @@ impl Dhost {
     /// if one is. Ranges change at once (one new table); readers may see the ports and
     /// connections change one by one: first the set ones, then the deleted ones, so that only
     /// inserts, which come first, can fail. `missing_ok`: a deletion of a key that has no entry
-    /// is skipped.
+    /// is skipped. `max`: as in [`Dhost::set_owner`].
     pub(crate) fn apply(
         &self,
         changes: &[Change],
         missing_ok: bool,
+        max: usize,
     ) -> Result<(), (Option<usize>, Refusal)> {
         let at = |i: usize| move |r: Refusal| (Some(i), r);
         for (i, c) in changes.iter().enumerate() {
@@ -616,7 +620,8 @@ impl Dhost {
                 }
             }
         }
-        if self.entries().saturating_add(added) - removed.min(self.entries()) > OWNER_MAX {
+        let after = self.entries().saturating_add(added) - removed.min(self.entries());
+        if added > removed && after > max.min(OWNER_MAX) {
             return Err((None, Refusal::Full));
         }
         for (i, c) in changes.iter().enumerate() {
@@ -939,7 +944,7 @@ mod tests {
             port(UDP, 53, 3),
             range(TCP, 40000, 49999, 3),
         ] {
-            d.set_owner(o)?;
+            d.set_owner(o, OWNER_MAX)?;
         }
         Ok(d)
     }
@@ -1015,8 +1020,8 @@ mod tests {
         conn.key.remote = CLIENT;
         conn.key.remote_port = 40000;
         let t = table(2, 1)?;
-        t.set_owner(conn)?;
-        t.set_owner(port(TCP, 45000, 1))?;
+        t.set_owner(conn, OWNER_MAX)?;
+        t.set_owner(port(TCP, 45000, 1), OWNER_MAX)?;
         assert_eq!(verdict(&t, &pkt(TCP, 80, true)), Verdict::Accept);
         let mut other = pkt(TCP, 80, true);
         other.rport = 40001;
@@ -1070,7 +1075,7 @@ mod tests {
         p6.key.addr.addr = D6;
         let t = table(2, 1)?;
         t.set_addr(&rtnl::lock(), a6)?;
-        t.set_owner(p6)?;
+        t.set_owner(p6, OWNER_MAX)?;
         // tcp 80 is member 1's on D and member 2's on D6.
         assert_eq!(verdict(&t, &pkt(TCP, 80, true)), Verdict::Drop);
         let mut p = pkt(TCP, 80, true);
@@ -1128,7 +1133,7 @@ mod tests {
         let t = table(1, 1)?;
         assert_eq!(count(&t), 4);
         // A move changes the entry in place.
-        t.set_owner(port(TCP, 80, 2))?;
+        t.set_owner(port(TCP, 80, 2), OWNER_MAX)?;
         assert_eq!(owner_of(&t, &pkt(TCP, 80, false)), Some(2));
         assert_eq!(t.entries(), 3);
         assert_eq!(count(&t), 4);
@@ -1142,24 +1147,30 @@ mod tests {
             t.del_owner(range(TCP, 40000, 49999, 0).key),
             Err(Refusal::NoEntry)
         );
-        assert_eq!(t.set_owner(port(1, 80, 2)), Err(Refusal::BadProto));
-        assert_eq!(t.set_owner(range(TCP, 90, 80, 2)), Err(Refusal::BadRange));
+        assert_eq!(
+            t.set_owner(port(1, 80, 2), OWNER_MAX),
+            Err(Refusal::BadProto)
+        );
+        assert_eq!(
+            t.set_owner(range(TCP, 90, 80, 2), OWNER_MAX),
+            Err(Refusal::BadRange)
+        );
         let mut conn = range(TCP, 80, 81, 2);
         conn.key.remote = CLIENT;
         conn.key.remote_port = 1;
-        assert_eq!(t.set_owner(conn), Err(Refusal::BadRemote));
+        assert_eq!(t.set_owner(conn, OWNER_MAX), Err(Refusal::BadRemote));
         // The remote address is of the distributed address's family, and not 0.0.0.0.
         let mut conn = port(TCP, 80, 2);
         conn.key.remote = CLIENT6;
         conn.key.remote_port = 1;
-        assert_eq!(t.set_owner(conn), Err(Refusal::BadRemote));
+        assert_eq!(t.set_owner(conn, OWNER_MAX), Err(Refusal::BadRemote));
         conn.key.remote = Ipv4Addr::UNSPECIFIED.to_ipv6_mapped();
-        assert_eq!(t.set_owner(conn), Err(Refusal::BadRemote));
+        assert_eq!(t.set_owner(conn, OWNER_MAX), Err(Refusal::BadRemote));
         conn.key.remote = CLIENT;
-        assert!(t.set_owner(conn).is_ok());
+        assert!(t.set_owner(conn, OWNER_MAX).is_ok());
         let mut other = port(TCP, 80, 2);
         other.key.addr.addr = CLIENT;
-        assert_eq!(t.set_owner(other), Err(Refusal::NotDistributed));
+        assert_eq!(t.set_owner(other, OWNER_MAX), Err(Refusal::NotDistributed));
         {
             let guard = rcu::read_lock();
             assert!(t.view(&guard).table().on_interface(2));
@@ -1171,7 +1182,7 @@ mod tests {
         t.set_addr(&rtnl::lock(), a6)?;
         let mut p6 = port(TCP, 80, 2);
         p6.key.addr.addr = D6;
-        t.set_owner(p6)?;
+        t.set_owner(p6, OWNER_MAX)?;
         assert_eq!(
             t.del_addr(rtnl::lock(), AddrKey { vr: 1, addr: D }),
             Err(Refusal::NotDistributed)
@@ -1187,6 +1198,47 @@ mod tests {
         let guard = rcu::read_lock();
         assert!(t.view(&guard).table().addrs().is_empty());
         assert!(!t.view(&guard).table().on_interface(2));
+        Ok(())
+    }
+
+    #[test]
+    fn the_cap_counts_single_entries_and_lowering_it_keeps_them() -> Result {
+        let t = table(1, 1)?;
+        assert_eq!(t.entries(), 3);
+        // At the cap: no new entry, but moves and ranges.
+        assert_eq!(t.set_owner(port(TCP, 81, 1), 3), Err(Refusal::Full));
+        t.set_owner(port(TCP, 80, 2), 3)?;
+        t.set_owner(range(UDP, 100, 199, 2), 3)?;
+        assert_eq!(
+            t.apply(&[port_entry(81, 1)], false, 3),
+            Err((None, Refusal::Full))
+        );
+        t.set_owner(port(TCP, 81, 1), 4)?;
+        assert_eq!(t.entries(), 4);
+        // A cap lowered below the entries keeps them; a batch that does not grow the map
+        // passes, one that does is refused whole.
+        assert_eq!(t.set_owner(port(TCP, 82, 1), 2), Err(Refusal::Full));
+        t.apply(
+            &[port_entry(82, 1), Change::Del(port(TCP, 81, 0).key)],
+            false,
+            2,
+        )
+        .map_err(|(_, r)| Error::from(r))?;
+        assert_eq!(
+            t.apply(
+                &[
+                    port_entry(83, 1),
+                    port_entry(84, 1),
+                    Change::Del(port(TCP, 82, 0).key)
+                ],
+                false,
+                4,
+            ),
+            Err((None, Refusal::Full))
+        );
+        assert_eq!(t.entries(), 4);
+        assert_eq!(owner_of(&t, &pkt(TCP, 82, false)), Some(1));
+        assert_eq!(owner_of(&t, &pkt(TCP, 83, false)), None);
         Ok(())
     }
 
@@ -1222,15 +1274,15 @@ mod tests {
             ),
         ];
         for (changes, at, why) in cases {
-            assert_eq!(t.apply(changes, false), Err((at, why)));
+            assert_eq!(t.apply(changes, false, OWNER_MAX), Err((at, why)));
             assert_eq!(all(&t)?, before);
         }
         // With missing-ok, a del of an address that is not distributed is one of no entry.
         assert_eq!(
-            t.apply(&[Change::Del(other.key)], false),
+            t.apply(&[Change::Del(other.key)], false, OWNER_MAX),
             Err((Some(0), Refusal::NotDistributed))
         );
-        assert_eq!(t.apply(&[Change::Del(other.key)], true), Ok(()));
+        assert_eq!(t.apply(&[Change::Del(other.key)], true, OWNER_MAX), Ok(()));
         assert_eq!(all(&t)?, before);
         // A set, a move, a range and a del together; missing-ok skips the absent key.
         t.apply(
@@ -1243,6 +1295,7 @@ mod tests {
                 Change::Del(range(TCP, 40000, 49999, 0).key),
             ],
             true,
+            OWNER_MAX,
         )
         .map_err(|(_, r)| Error::from(r))?;
         assert_eq!(owner_of(&t, &pkt(TCP, 81, false)), Some(2));
@@ -1263,14 +1316,15 @@ mod tests {
         assert_eq!(
             t.apply(
                 &[p(80, 1), p(90, 1), Change::Set(range(UDP, 200, 299, 2))],
-                false
+                false,
+                OWNER_MAX
             ),
             Err((Some(2), Refusal::TooManyRanges))
         );
         assert_eq!(owner_of(&t, &pkt(TCP, 80, false)), Some(3));
         assert_eq!(owner_of(&t, &pkt(TCP, 90, false)), None);
         // An existing range changes owner within the cap.
-        t.apply(&[Change::Set(range(UDP, 100, 199, 3))], false)
+        t.apply(&[Change::Set(range(UDP, 100, 199, 3))], false, OWNER_MAX)
             .map_err(|(_, r)| Error::from(r))?;
         assert_eq!(owner_of(&t, &pkt(UDP, 150, false)), Some(3));
         Ok(())

@@ -307,6 +307,8 @@ static uint32_t grp_ids[N_GRPS];
 static uint32_t grp_monitor, grp_dhost;
 /* net.vr.max_vrs: how many VRs besides VR 0 the netns may have. */
 static long max_vrs = LONG_MAX;
+/* net.vr.dhost_max_entries: how many ports and connections (at most owner-max). */
+static long max_entries = FZ_C_OWNER_MAX;
 
 /* Sockets: requests, the monitor group, the dhost group, claim answers. */
 static int fd_main = -1, fd_mon = -1, fd_dh = -1, fd_ans = -1;
@@ -1327,15 +1329,29 @@ static void check_groups(void)
 	}
 }
 
-static void read_max_vrs(void)
+/* read_sysctl NAME DFLT: the value of net.vr.NAME, DFLT if unreadable. */
+static long read_sysctl(const char *name, long dflt)
 {
-	FILE *f = fopen("/proc/sys/net/vr/max_vrs", "r");
+	char path[64];
+	long v = dflt;
+	FILE *f;
 
+	snprintf(path, sizeof(path), "/proc/sys/net/vr/%s", name);
+	f = fopen(path, "r");
 	if (!f)
-		return;
-	if (fscanf(f, "%ld", &max_vrs) != 1)
-		max_vrs = LONG_MAX;
+		return dflt;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = dflt;
 	fclose(f);
+	return v;
+}
+
+static void read_limits(void)
+{
+	max_vrs = read_sysctl("max_vrs", LONG_MAX);
+	max_entries = read_sysctl("dhost_max_entries", FZ_C_OWNER_MAX);
+	if (max_entries > FZ_C_OWNER_MAX)
+		max_entries = FZ_C_OWNER_MAX;
 }
 
 /* --- model sync: read the state with dumps ------------------------------ */
@@ -3571,9 +3587,10 @@ static void predict_batch(const struct tb *tb, const unsigned char *attrs, int a
 		else if (!c->set && !missing_ok)
 			return ex_err(e, ENOENT);
 	}
-	/* owner-max, */
+	/* net.vr.dhost_max_entries, for a batch that adds entries, */
 	owner_counts(&singles, &ranges);
-	if (singles + added - (removed < singles ? removed : singles) > FZ_C_OWNER_MAX)
+	if (added > removed &&
+	    singles + added - (removed < singles ? removed : singles) > max_entries)
 		return ex_err(e, ENOSPC);
 	/* the ranges in order, on a copy (no key twice: each as the model has it) */
 	for (i = 0; i < n; i++) {
@@ -3710,11 +3727,13 @@ static void predict_do(const struct fz_op *op, const struct tb *tb, const unsign
 
 			if (!dhost_find(r.o.k.vr, r.o.k.addr))
 				return ex_err(e, ENOENT);
-			/* range-max, owner-max (Dhost::set_owner()) for a new entry */
+			/* range-max, net.vr.dhost_max_entries (Dhost::set_owner())
+			 * for a new entry
+			 */
 			if (!owner_find(&r.o.k)) {
 				owner_counts(&singles, &ranges);
 				if (is_range(&r.o.k) ? ranges >= FZ_C_RANGE_MAX :
-						       singles >= FZ_C_OWNER_MAX)
+						       singles >= max_entries)
 					return ex_err(e, ENOSPC);
 			}
 			e->effect = EF_OSET;
@@ -4878,7 +4897,7 @@ int main(int argc, char **argv)
 	fd_ans = nl_open(0, 1, 0);
 	resolve_family(fd_ans);
 	check_groups();
-	read_max_vrs();
+	read_limits();
 	fd_mon = nl_open(0, 1, 0);
 	if (grp_monitor)
 		join(fd_mon, grp_monitor);

@@ -5,7 +5,7 @@
 # Selftest: the distributed host's ownership table with many entries, on one
 # kernel without a daemon (entries set by netlink): 20,000 connections of a
 # port, the per-packet verdict among them, moves in place, removals,
-# batches of 1,024 (owner-batch), and
+# batches of 1,024 (owner-batch), the net.vr.dhost_max_entries limit, and
 # the teardown of an address and of a namespace that hold thousands.
 #
 #   netns M (member 2, lead 1): m0 10.77.0.1/24, D = 10.77.0.100/32
@@ -251,6 +251,48 @@ t_batch() {
 	ktap_expect_eq "entries after the deletions" $((base + 1)) "$ENTRIES"
 }
 
+# net.vr.dhost_max_entries: at most owner-max, read-only in a user's own
+# namespaces; lowered, it refuses new entries (ENOSPC), not moves, and keeps
+# the entries above it.
+t_max_entries() {
+	local sysctl=net.vr.dhost_max_entries full
+	full='errno=28 name=ENOSPC extack="ownership table is full (net.vr.dhost_max_entries)"'
+	ktap_expect_eq "default: owner-max" 524288 "$(m sysctl -n $sysctl)" || return 1
+	ktap_run m sh -c "echo 524289 > /proc/sys/net/vr/dhost_max_entries"
+	ktap_expect_eq "no more than owner-max" 524288 "$(m sysctl -n $sysctl)" || return 1
+	ktap_run vr-priv as 1000 -n -- sh -c \
+		"echo 1 > /proc/sys/net/vr/dhost_max_entries; cat /proc/sys/net/vr/dhost_max_entries"
+	ktap_expect_match "read-only in a user's own netns" "*524288" "$KTAP_STDOUT_TEXT" ||
+		return 1
+	ktap_expect_match "refused there" "*ermission denied*" "$KTAP_STDERR_TEXT" || return 1
+	# Room for two: the limit counts ports and connections, the dump the range too.
+	entries && ktap_run m sysctl -qw $sysctl=$((ENTRIES - 1 + 2)) || return 1
+	# shellcheck disable=SC2046 # one argument per entry
+	send "set 64000-64001" $(batch $SET 64000 2)
+	ktap_expect_match "up to the limit" "errno=0 *" "$KTAP_STDOUT_TEXT" || return 1
+	ktap_run m vr-nlraw $OWNER_SET u32:1=$D_U32 u32:3=6 u32:4=8080 u32:6=$C_U32 \
+		u32:7=64002 u32:8=3
+	ktap_expect_match "owner-set beyond it: ENOSPC" "$full*" "$KTAP_STDOUT_TEXT" || return 1
+	# shellcheck disable=SC2046
+	send "set 64002, del 64001" $(batch $SET 64002 1) $(batch $DEL 64001 1)
+	ktap_expect_match "a batch that does not grow the table" "errno=0 *" \
+		"$KTAP_STDOUT_TEXT" || return 1
+	ktap_run m sysctl -qw $sysctl=1 || return 1
+	# shellcheck disable=SC2046
+	send "set 64003" $(batch $SET 64003 1)
+	ktap_expect_match "batch beyond it: ENOSPC" "$full*" "$KTAP_STDOUT_TEXT" || return 1
+	# shellcheck disable=SC2046
+	send "set 64000 to member 2" $(batch $SET 64000 1 2)
+	ktap_expect_match "a move below the entries held" "errno=0 *" "$KTAP_STDOUT_TEXT" ||
+		return 1
+	rsts 64000 64000 1 && entries || return 1
+	ktap_expect_eq "lowering it kept the entries" $((N + 4)) "$ENTRIES" || return 1
+	ktap_run m sysctl -qw $sysctl=524288 || return 1
+	# shellcheck disable=SC2046
+	send "set 64003" $(batch $SET 64003 1)
+	ktap_expect_match "raised again" "errno=0 *" "$KTAP_STDOUT_TEXT"
+}
+
 # dhost del takes the address's entries with it, and only them.
 t_dhost_del() {
 	ktap_run m vrctl dhost del $D && entries || return 1
@@ -278,6 +320,8 @@ suite() {
 		t_refusals
 	ktap_test_result "owner-batch: 1,024 entries at once, all or nothing, acked at the entry" \
 		t_batch
+	ktap_test_result "net.vr.dhost_max_entries: its limit, lowered, read-only in a userns" \
+		t_max_entries
 	ktap_test_result "dhost del removes the address's $N entries, not another's" t_dhost_del
 	ktap_test_result "a namespace deleted with $N entries" t_netns_del
 }
