@@ -113,8 +113,11 @@
 //! the port is B's, or the drain is refused, cancelled or timed out.
 //!
 //! A leave ([`KernelEvent::Leave`], from `vrctl dhost leave`) is a drain
-//! of every port its member owns, to one target, all at once; it is
-//! answered ([`KernelCmd::Left`]) once each of them ended.
+//! of every port its member owns, to one target,
+//! [`LEAVE_DRAINS_IN_FLIGHT`] at a time, each waiting for what is left of
+//! the leave's wait (a port whose turn comes after it fails with
+//! `ETIMEDOUT`); it is answered ([`KernelCmd::Left`]) once each of them
+//! ended.
 //!
 //! # Restarts
 //!
@@ -179,6 +182,10 @@ pub const CLAIM_TIMEOUT_MS: u64 = 2000;
 /// The most claims a member has in flight; its kernel's claims beyond are
 /// answered `ENOBUFS`.
 pub const MAX_PENDING_CLAIMS: usize = 16384;
+
+/// The drains of a leave in flight at a time: the others wait their turn,
+/// so that none waits in the proposer's queue past its claim timeout.
+pub const LEAVE_DRAINS_IN_FLIGHT: usize = 32;
 
 /// From the kernel to the daemon.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! of the other daemons' RPCs, the proposer, and the main loop that turns
 //! the kernel's events into proposals and watches the members' leases.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::future::Future;
 use std::io;
 use std::pin::pin;
@@ -18,7 +18,7 @@ use tokio::time::{self, Instant, MissedTickBehavior};
 
 use super::{
     kernel_gone, log, Config, DrainResult, KernelCmd, KernelEvent, LeaveResult, HOLD_WAIT,
-    MAX_PENDING_CLAIMS,
+    LEAVE_DRAINS_IN_FLIGHT, MAX_PENDING_CLAIMS,
 };
 use crate::db::{Key, MemberId};
 use crate::raft::net::{self, Acks, Peer, ProposeError};
@@ -262,9 +262,16 @@ struct DrainWait {
 
 /// A local leave request: its drains not ended yet, and how those that
 /// ended did.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Leaving {
+    /// The ports whose drain has not ended, queued or in flight.
     left: usize,
+    /// The ports whose drain waits its turn ([`LEAVE_DRAINS_IN_FLIGHT`]).
+    queue: VecDeque<Key>,
+    in_flight: usize,
+    to: MemberId,
+    /// The end of the leave's wait: each drain waits for what is left.
+    deadline: Instant,
     moved: usize,
     pins: usize,
     /// Ports no longer this member's when their drain came (released
@@ -568,6 +575,7 @@ impl Node {
             return Ok(());
         };
         l.left = l.left.saturating_sub(1);
+        l.in_flight = l.in_flight.saturating_sub(1);
         match result {
             DrainResult::Moved { pins, .. } => {
                 l.moved += 1;
@@ -580,13 +588,48 @@ impl Node {
             } => l.gone += 1,
             DrainResult::Failed { errno, why } => l.failed.push((key, errno, why)),
         }
-        if l.left > 0 {
-            return Ok(());
+        self.leave_next(lid)
+    }
+
+    /// Starts the next drains of the leave `lid`, up to
+    /// [`LEAVE_DRAINS_IN_FLIGHT`] at a time, each waiting for what is left
+    /// of the leave's wait; answers the leave once every drain ended.
+    fn leave_next(&mut self, lid: u32) -> io::Result<()> {
+        loop {
+            let Some(l) = self.leaves.get_mut(&lid) else {
+                return Ok(());
+            };
+            if l.in_flight >= LEAVE_DRAINS_IN_FLIGHT {
+                return Ok(());
+            }
+            let Some(key) = l.queue.pop_front() else {
+                if l.left > 0 {
+                    return Ok(());
+                }
+                return match self.leaves.remove(&lid) {
+                    Some(l) => self.left(lid, l),
+                    None => Ok(()),
+                };
+            };
+            let now = Instant::now();
+            let wait = l.deadline.saturating_duration_since(now);
+            let wait_ms = u32::try_from(wait.as_millis()).unwrap_or(u32::MAX);
+            if wait_ms == 0 {
+                l.left = l.left.saturating_sub(1);
+                l.failed.push((
+                    key,
+                    libc::ETIMEDOUT,
+                    "the leave's wait ran out before its turn".into(),
+                ));
+                continue;
+            }
+            l.in_flight += 1;
+            let to = l.to;
+            self.next_leave_drain += 1;
+            let sub = u64::from(u32::MAX) + self.next_leave_drain;
+            self.leave_of.insert(sub, (lid, key));
+            self.start_drain(sub, key, to, wait_ms);
         }
-        let Some(l) = self.leaves.remove(&lid) else {
-            return Ok(());
-        };
-        self.left(lid, l)
     }
 
     /// Answers the leave `id`, all of whose drains ended.
@@ -908,19 +951,17 @@ impl Node {
                     id,
                     Leaving {
                         left: ports.len(),
-                        ..Leaving::default()
+                        queue: ports.into(),
+                        to,
+                        deadline: Instant::now() + Duration::from_millis(wait_ms.into()),
+                        in_flight: 0,
+                        moved: 0,
+                        pins: 0,
+                        gone: 0,
+                        failed: Vec::new(),
                     },
                 );
-                if ports.is_empty() {
-                    let l = self.leaves.remove(&id).unwrap_or_default();
-                    return self.left(id, l);
-                }
-                for key in ports {
-                    self.next_leave_drain += 1;
-                    let sub = u64::from(u32::MAX) + self.next_leave_drain;
-                    self.leave_of.insert(sub, (id, key));
-                    self.start_drain(sub, key, to, wait_ms);
-                }
+                self.leave_next(id)?;
             }
             KernelEvent::Quiesced { key, pins } => {
                 let Some(to) = self.quiescing.get(&key).copied() else {

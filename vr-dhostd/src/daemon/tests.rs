@@ -1081,6 +1081,46 @@ async fn a_leave_reports_the_ports_that_did_not_move() {
 }
 
 #[tokio::test]
+async fn a_leave_drains_a_few_ports_at_a_time() {
+    let (_g, mut ds) = group().await;
+    let n = LEAVE_DRAINS_IN_FLIGHT + 8;
+    let ports: Vec<Key> = (0..n).map(|i| port(9000 + i as u16)).collect();
+    for &p in &ports {
+        assert_eq!(ds[1].kernel.claim(p).await, 0);
+    }
+    ds[1].kernel.ask_leave(1, M3, 20000).await;
+    // The first port moves once member 3 binds it; the drains in flight
+    // then are those of the ports after it, up to the pace.
+    assert!(
+        !ds[2].kernel.claim_until_granted(ports[0]).await,
+        "a standby"
+    );
+    ds[2].kernel.shows(ports[0], Some(M3)).await;
+    sleep(Duration::from_millis(500)).await;
+    // So the last ports are not being drained yet: member 3's claim of
+    // one of them is refused, as that of a port member 2 owns.
+    for &p in &ports[LEAVE_DRAINS_IN_FLIGHT + 1..] {
+        assert_eq!(ds[2].kernel.claim(p).await, libc::EADDRINUSE, "{p}");
+    }
+    for &p in &ports[1..] {
+        assert!(!ds[2].kernel.claim_until_granted(p).await, "a standby");
+    }
+    let r = ds[1]
+        .kernel
+        .until("the leave's answer", |s| s.left.get(&1).cloned())
+        .await;
+    assert_eq!(r, LeaveResult::Left { ports: n, pins: 0 });
+    for d in &ds {
+        for &p in &ports {
+            d.kernel.shows(p, Some(M3)).await;
+        }
+    }
+    for d in ds.drain(..) {
+        d.stop().await.expect("stopped");
+    }
+}
+
+#[tokio::test]
 async fn a_former_leader_keeps_the_ports_it_binds_after_the_heal() {
     let (g, mut ds) = group().await;
     let cluster = g.config(M1).cluster();
