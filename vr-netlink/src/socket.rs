@@ -26,6 +26,7 @@ const NLMSG_HDRLEN: usize = 16;
 const NLMSGERR_ATTR_MSG: u16 = 1;
 const NLMSGERR_ATTR_OFFS: u16 = 2;
 const NLMSGERR_ATTR_MISS_TYPE: u16 = 5;
+const NLMSGERR_ATTR_MISS_NEST: u16 = 6;
 
 /// Size of the first receive buffer; grown when the kernel has more.
 const RECV_BUF: usize = 32 * 1024;
@@ -43,6 +44,9 @@ pub struct Extack {
     pub offset: Option<u32>,
     /// NLMSGERR_ATTR_MISS_TYPE: a missing attribute.
     pub miss_type: Option<u32>,
+    /// NLMSGERR_ATTR_MISS_NEST: offset of the nest that misses it, if one
+    /// does (else the request's top level misses it).
+    pub miss_nest: Option<u32>,
 }
 
 /// Decodes the TLVs of an extended ACK.
@@ -58,6 +62,7 @@ pub fn parse_extack_tlvs(tlvs: &[u8]) -> Result<Extack> {
             }
             NLMSGERR_ATTR_OFFS => ext.offset = u32_value(value),
             NLMSGERR_ATTR_MISS_TYPE => ext.miss_type = u32_value(value),
+            NLMSGERR_ATTR_MISS_NEST => ext.miss_nest = u32_value(value),
             _ => {}
         }
     }
@@ -120,13 +125,15 @@ fn kernel_error(code: i32, ext: Extack) -> ErrorAt {
             errno: code.saturating_neg(),
             msg: ext.msg,
         },
-        offset: ext.offset,
+        // An attribute missing in a nest: the nest is at fault.
+        offset: ext.offset.or(ext.miss_nest),
     }
 }
 
 /// A failed exchange, with where the kernel's extended ACK points when
 /// it refused the request: NLMSGERR_ATTR_OFFS, the offset of the
-/// offending attribute from the start of the request's netlink header.
+/// offending attribute from the start of the request's netlink header, or
+/// NLMSGERR_ATTR_MISS_NEST, that of a nest missing an attribute.
 #[derive(Debug)]
 pub struct ErrorAt {
     pub error: Error,
@@ -677,6 +684,15 @@ mod tests {
                 }
                 _ => panic!("expected a kernel error"),
             }
+        }
+        // An attribute missing in a nest: the nest's offset.
+        let mut t = tlv(NLMSGERR_ATTR_MSG, b"owning member missing\0");
+        t.extend(tlv(NLMSGERR_ATTR_MISS_TYPE, &8u32.to_ne_bytes()));
+        t.extend(tlv(NLMSGERR_ATTR_MISS_NEST, &72u32.to_ne_bytes()));
+        let msg = error_message(libc::EINVAL, true, &t, 9);
+        match classify_at::<GenlMessage<VrMessage>>(&msg, 9) {
+            Err(ErrorAt { offset, .. }) => assert_eq!(offset, Some(72)),
+            _ => panic!("expected a kernel error"),
         }
         // Without an extended ACK, no offset.
         let msg = error_message(libc::EPERM, true, &[], 9);
