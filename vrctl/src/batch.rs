@@ -315,7 +315,13 @@ pub fn run<R: BufRead, N: Runner>(
     let mut status = 0;
     // An item read ahead; Some(None) is the end of the input.
     let mut ahead: Option<Option<Item>> = None;
+    // A read error met while collecting a group: reported once the
+    // commands collected before it have run.
+    let mut read_error = None;
     loop {
+        if let Some(err) = read_error.take() {
+            return Err(err);
+        }
         let item = match ahead.take() {
             Some(item) => item,
             None => read()?,
@@ -341,7 +347,14 @@ pub fn run<R: BufRead, N: Runner>(
         let mut lines = vec![(line, words)];
         let mut parts = vec![part];
         while lines.len() < GROUP_MAX && ready() {
-            match read()? {
+            let next = match read() {
+                Ok(next) => next,
+                Err(err) => {
+                    read_error = Some(err);
+                    break;
+                }
+            };
+            match next {
                 Some(Item::Command { line, words }) => match runner.part(&words) {
                     Some(part) => {
                         lines.push((line, words));
@@ -662,6 +675,24 @@ mod tests {
         // Nothing to read without waiting: each command alone.
         let (status, log) = grouped("g1\ng2\n", false, false, |_| Group::Done);
         assert_eq!((status, log), (0, vec!["g1".into(), "g2".into()]));
+    }
+
+    #[test]
+    fn a_read_error_comes_after_the_commands_read_before_it() {
+        struct Broken;
+        impl io::Read for Broken {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                Err(io::Error::from_raw_os_error(libc::EIO))
+            }
+        }
+        let input = BufReader::new(io::Read::chain(&b"g1\ng2\n"[..], Broken));
+        let mut runner = Grouping {
+            log: Vec::new(),
+            group: |_: &[String]| Group::Done,
+        };
+        let r = run("f", input, false, || true, &mut runner);
+        assert!(matches!(r, Err(Error::File { .. })), "{r:?}");
+        assert_eq!(runner.log, ["[g1, g2]"]);
     }
 
     #[test]
