@@ -113,11 +113,10 @@
 //! the port is B's, or the drain is refused, cancelled or timed out.
 //!
 //! A leave ([`KernelEvent::Leave`], from `vrctl dhost leave`) is a drain
-//! of every port its member owns, to one target,
-//! [`LEAVE_DRAINS_IN_FLIGHT`] at a time, each waiting for what is left of
-//! the leave's wait (a port whose turn comes after it fails with
-//! `ETIMEDOUT`); it is answered ([`KernelCmd::Left`]) once each of them
-//! ended.
+//! of every port its member owns, to one target, proposed
+//! [`LEAVE_DRAINS_IN_FLIGHT`] at a time (a drain waiting for the target's
+//! socket holds no turn), each waiting for what is left of the leave's
+//! wait; it is answered ([`KernelCmd::Left`]) once each of them ended.
 //!
 //! # Restarts
 //!
@@ -183,8 +182,9 @@ pub const CLAIM_TIMEOUT_MS: u64 = 2000;
 /// answered `ENOBUFS`.
 pub const MAX_PENDING_CLAIMS: usize = 16384;
 
-/// The drains of a leave in flight at a time: the others wait their turn,
-/// so that none waits in the proposer's queue past its claim timeout.
+/// The drains of a leave proposed and not applied yet, at most: the others
+/// wait their turn, so that none waits in the proposer's queue past its
+/// claim timeout.
 pub const LEAVE_DRAINS_IN_FLIGHT: usize = 32;
 
 /// From the kernel to the daemon.

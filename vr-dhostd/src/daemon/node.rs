@@ -260,15 +260,20 @@ struct DrainWait {
     deadline: Instant,
 }
 
+/// The failed ports a leave's answer names; it counts the others.
+const LEAVE_FAILURES_TOLD: usize = 16;
+
 /// A local leave request: its drains not ended yet, and how those that
 /// ended did.
 #[derive(Debug)]
 struct Leaving {
-    /// The ports whose drain has not ended, queued or in flight.
+    /// The ports whose drain has not ended, queued or started.
     left: usize,
-    /// The ports whose drain waits its turn ([`LEAVE_DRAINS_IN_FLIGHT`]).
+    /// The ports whose drain waits its turn to be proposed.
     queue: VecDeque<Key>,
-    in_flight: usize,
+    /// The drains proposed and not applied yet: at most
+    /// [`LEAVE_DRAINS_IN_FLIGHT`].
+    proposing: usize,
     to: MemberId,
     /// The end of the leave's wait: each drain waits for what is left.
     deadline: Instant,
@@ -357,6 +362,8 @@ struct Node {
     leaves: BTreeMap<u32, Leaving>,
     /// The leave each of a leave's drains is part of, and its port.
     leave_of: BTreeMap<u64, (u32, Key)>,
+    /// A leave's drains whose proposal is not applied yet.
+    leave_proposing: BTreeSet<u64>,
     /// The id of the last drain of a leave, less `u32::MAX`.
     next_leave_drain: u64,
     /// This member's ports being drained, quiesced or being quiesced in
@@ -571,11 +578,14 @@ impl Node {
         let Some((lid, key)) = self.leave_of.remove(&id) else {
             return Ok(());
         };
+        let proposing = self.leave_proposing.remove(&id);
         let Some(l) = self.leaves.get_mut(&lid) else {
             return Ok(());
         };
         l.left = l.left.saturating_sub(1);
-        l.in_flight = l.in_flight.saturating_sub(1);
+        if proposing {
+            l.proposing = l.proposing.saturating_sub(1);
+        }
         match result {
             DrainResult::Moved { pins, .. } => {
                 l.moved += 1;
@@ -591,15 +601,31 @@ impl Node {
         self.leave_next(lid)
     }
 
-    /// Starts the next drains of the leave `lid`, up to
-    /// [`LEAVE_DRAINS_IN_FLIGHT`] at a time, each waiting for what is left
-    /// of the leave's wait; answers the leave once every drain ended.
+    /// The proposal of the drain `id` came back (applied or not): if it is
+    /// one of a leave's, the next of its drains may be proposed.
+    fn leave_proposed(&mut self, id: u64) -> io::Result<()> {
+        if !self.leave_proposing.remove(&id) {
+            return Ok(());
+        }
+        let Some(&(lid, _)) = self.leave_of.get(&id) else {
+            return Ok(());
+        };
+        if let Some(l) = self.leaves.get_mut(&lid) {
+            l.proposing = l.proposing.saturating_sub(1);
+        }
+        self.leave_next(lid)
+    }
+
+    /// Proposes the next drains of the leave `lid`, with at most
+    /// [`LEAVE_DRAINS_IN_FLIGHT`] proposals not applied yet, each drain
+    /// waiting for what is left of the leave's wait; answers the leave
+    /// once every drain ended.
     fn leave_next(&mut self, lid: u32) -> io::Result<()> {
         loop {
             let Some(l) = self.leaves.get_mut(&lid) else {
                 return Ok(());
             };
-            if l.in_flight >= LEAVE_DRAINS_IN_FLIGHT {
+            if l.proposing >= LEAVE_DRAINS_IN_FLIGHT {
                 return Ok(());
             }
             let Some(key) = l.queue.pop_front() else {
@@ -623,11 +649,12 @@ impl Node {
                 ));
                 continue;
             }
-            l.in_flight += 1;
+            l.proposing += 1;
             let to = l.to;
             self.next_leave_drain += 1;
             let sub = u64::from(u32::MAX) + self.next_leave_drain;
             self.leave_of.insert(sub, (lid, key));
+            self.leave_proposing.insert(sub);
             self.start_drain(sub, key, to, wait_ms);
         }
     }
@@ -647,11 +674,16 @@ impl Node {
             }
             Some(&(_, errno, _)) => {
                 let ports = l.moved + l.failed.len();
-                let failures: Vec<String> = l
+                // The answer is one line that vrctl reads into 4 KiB.
+                let mut failures: Vec<String> = l
                     .failed
                     .iter()
+                    .take(LEAVE_FAILURES_TOLD)
                     .map(|(key, _, why)| format!("{key}: {why}"))
                     .collect();
+                if l.failed.len() > LEAVE_FAILURES_TOLD {
+                    failures.push(format!("and {} more", l.failed.len() - LEAVE_FAILURES_TOLD));
+                }
                 LeaveResult::Failed {
                     errno,
                     why: format!(
@@ -954,7 +986,7 @@ impl Node {
                         queue: ports.into(),
                         to,
                         deadline: Instant::now() + Duration::from_millis(wait_ms.into()),
-                        in_flight: 0,
+                        proposing: 0,
                         moved: 0,
                         pins: 0,
                         gone: 0,
@@ -1012,6 +1044,9 @@ impl Node {
         let Some(what) = self.pending.remove(&id) else {
             return Ok(());
         };
+        if let Pending::Drain { id } = what {
+            self.leave_proposed(id)?;
+        }
         if let Some(key) = what.key() {
             if let Some(n) = self.pending_keys.get_mut(&key) {
                 *n -= 1;
@@ -1641,6 +1676,7 @@ async fn serve(
         drain_waits: BTreeMap::new(),
         leaves: BTreeMap::new(),
         leave_of: BTreeMap::new(),
+        leave_proposing: BTreeSet::new(),
         next_leave_drain: 0,
         quiescing: BTreeMap::new(),
         moving: BTreeMap::new(),
