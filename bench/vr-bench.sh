@@ -338,6 +338,60 @@ dh_load() {
 	echo "BENCHCP dh_load_limit_s $DH_LOAD_SECS"
 }
 
+# dh_batch_args FIRST COUNT DHEX: vr-nlraw's attributes for COUNT entries of
+# an owner-batch request (VR_CMD_OWNER_BATCH 16), dh_load's entries FIRST to
+# FIRST+COUNT-1 (entry i: remote 10.99.0.R port P, R = i / 50,000 + 1,
+# P = i % 50,000 + 1): each a "set" (VR_A_OWNER_BATCH_SET 1, a nest:
+# NLA_F_NESTED 0x8000 in its type) of owner attributes, in the host order of
+# x86 but addresses (DHEX: D's).
+dh_batch_args() {
+	awk -v first="$1" -v n="$2" -v d="$3" '
+	function le16(v) { return sprintf("%02x%02x", v % 256, int(v / 256) % 256) }
+	function le32(v) { return le16(v % 65536) le16(int(v / 65536)) }
+	function a32(t, v) { return le16(8) le16(t) le32(v) }
+	BEGIN {
+		for (i = first; i < first + n; i++)
+			printf "bin:32769=%s%s%s%s%s%s%s\n", le16(8) le16(1) d, a32(3, 6),
+				a32(4, 8000), le16(8) le16(6),
+				sprintf("0a6300%02x", int(i / 50000) + 1),
+				a32(7, i % 50000 + 1), a32(8, 3)
+	}'
+}
+
+# dh_load_batched NS D: dh_load's DH_ENTRIES entries again, in owner-batch
+# requests of batch-max (1,024) entries, as vr-dhostd resynchronises its
+# kernel. The guest time of the requests (vr-nlraw --time: from the send to
+# the ack), summed, against dh_load's one request per entry.
+dh_load_batched() {
+	local ns=$1 dhex i=0 n out u us=0 reqs=0 status=ok
+	dhex=$(hexaddr "$2")
+	while [ "$i" -lt "$DH_ENTRIES" ]; do
+		n=$((DH_ENTRIES - i))
+		[ "$n" -le 1024 ] || n=1024
+		# shellcheck disable=SC2046 # one argument per entry
+		out=$(ip netns exec "$ns" vr-nlraw --time --timeout 120 16 \
+			$(dh_batch_args "$i" "$n" "$dhex")) || true
+		case "$out" in
+		"errno=0 "*) ;;
+		*)
+			echo "# dhost batched load refused at entry $i: $out"
+			status=$(field name "$out")
+			status=${status:-failed}
+			break
+			;;
+		esac
+		u=$(field usecs "$out")
+		us=$((us + ${u:-0}))
+		reqs=$((reqs + 1))
+		i=$((i + n))
+	done
+	echo "BENCHCP dh_bload_entries $i"
+	echo "BENCHCP dh_bload_us $us"
+	echo "BENCHCP dh_bload_requests $reqs"
+	echo "BENCHCP dh_bload_status $status"
+	echo "BENCHCP dh_bload_table $(dh_entries "$ns")"
+}
+
 # dh_update WHAT NS LABEL COUNT CMD ATTR...: COUNT requests CMD ATTR... in
 # NS from one process (vr-nlraw --repeat, the first 4-byte attribute
 # counting), for at most SECS of guest time; prints
@@ -502,6 +556,16 @@ dhost_set() {
 	dh_ns small 1 dh1
 	dh_ns big 2 dh100k
 	dh_load dh-big 10.202.0.100
+	# The same entries through owner-batch, in a namespace of their own
+	# (D on a dummy device), deleted after.
+	ip netns del dh-batch 2>/dev/null || true
+	ip netns add dh-batch
+	ip -n dh-batch link add dh0 type dummy
+	ip -n dh-batch link set dh0 up
+	ip -n dh-batch addr add 10.202.0.100/32 dev dh0
+	ip netns exec dh-batch vrctl dhost set 10.202.0.100 dev dh0 member 2 lead 1
+	dh_load_batched dh-batch 10.202.0.100
+	ip netns del dh-batch
 	echo "BENCHCP dh_entries_small $(dh_entries dh-small)"
 	echo "BENCHCP dh_entries_big $(dh_entries dh-big)"
 	echo "BENCHCP dh_rounds $rounds"

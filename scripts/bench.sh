@@ -181,6 +181,16 @@ cat "$dir"/*.log | tr -d '\r' | awk -v nvrs="$NVRS" '
 				printf ": LOAD FAILED at %d entries (%s)\n", cp["dh_load_entries"], why
 				short = "big table: " cp["dh_entries_big"] " entries, load failed at " cp["dh_load_entries"] " (" why ")"
 			}
+			if ("dh_bload_us" in cp) {
+				bus = cp["dh_bload_us"]
+				printf "  batched: %d of them in %d owner-batch requests (up to 1,024 entries each) in %.2f s (%d per s): %.1f times the rate of one request each%s\n",
+					cp["dh_bload_entries"], cp["dh_bload_requests"], bus / 1e6,
+					(bus > 0 ? cp["dh_bload_entries"] * 1e6 / bus : 0),
+					(bus > 0 && lus > 0 && cp["dh_load_entries"] > 0 ? (cp["dh_bload_entries"] / bus) / (cp["dh_load_entries"] / lus) : 0),
+					(cp["dh_bload_status"] == "ok" ? "" : ": REFUSED (" cp["dh_bload_status"] ")")
+				if (cp["dh_bload_table"] != cp["dh_bload_entries"])
+					printf "  batched: the table holds %d entries, not %d\n", cp["dh_bload_table"], cp["dh_bload_entries"]
+			}
 			printf "  updates per guest second (one request each, one process), mean of the rounds, (max-min)/mean in brackets:\n"
 			printf "  %-8s", "case"; for (i = 1; i <= nu; i++) printf " %18s", uk[i]; printf "\n"
 			for (j = 1; j <= 2; j++) {
