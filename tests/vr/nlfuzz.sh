@@ -203,6 +203,9 @@ t_setup() {
 	splat_log_mark "nlfuzz start $$"
 	echo "# seed $SEED, $COUNT messages, ${TIME}s of fuzzing at most"
 	ktap_run ip netns add "$NS" || return 1
+	# A low net.vr.dhost_max_entries, so that the fuzzer's ports and
+	# connections reach it (ENOSPC, which its model foresees).
+	ktap_run ip netns exec "$NS" sysctl -qw net.vr.dhost_max_entries=16 || return 1
 	ktap_run ip netns exec "$NS" sh "$SELF" setup-ifaces
 }
 
