@@ -352,6 +352,9 @@ struct Node {
     /// While this daemon leads: since when it has seen each held member
     /// held (their grace counts from then).
     holds_seen: BTreeMap<MemberId, Instant>,
+    /// When this leader saw each member back from a hold: its lease
+    /// counts from then at the earliest.
+    back: BTreeMap<MemberId, Instant>,
     /// While this daemon leads: since when it has seen each drain (it
     /// cancels those not moved within their wait).
     drains_seen: BTreeMap<Key, (crate::raft::sm::Drain, Instant)>,
@@ -1321,6 +1324,7 @@ impl Node {
             self.leading = None;
             // A new leader counts the holds' grace from when it sees them.
             self.holds_seen.clear();
+            self.back.clear();
             self.drains_seen.clear();
         }
         self.check_fence()?;
@@ -1392,11 +1396,16 @@ impl Node {
                     "member {member} is back after {} ms: its lease counts again",
                     now.saturating_duration_since(t).as_millis()
                 ));
+                // From now: the answers counted may all be to calls sent
+                // while it was away (its unhold, which it proposed, shows
+                // it is back before they are).
+                self.back.insert(member, now);
             }
             let last = self
                 .acks
                 .last(u64::from(member.0))
                 .map_or(since, |t| t.max(since));
+            let last = self.back.get(&member).map_or(last, |&b| last.max(b));
             let quiet = now.saturating_duration_since(last);
             if quiet <= lease {
                 self.silent.remove(&member);
@@ -1672,6 +1681,7 @@ async fn serve(
         fenced: false,
         elected_at: None,
         holds_seen: BTreeMap::new(),
+        back: BTreeMap::new(),
         drains_seen: BTreeMap::new(),
         drain_waits: BTreeMap::new(),
         leaves: BTreeMap::new(),
