@@ -151,7 +151,8 @@ impl OwnerBatch {
     /// The index, among the changes, of the entry whose attribute holds
     /// `offset` (an extended ACK's NLMSGERR_ATTR_OFFS for this request:
     /// the kernel points at the entry's attribute, or at an attribute of
-    /// it when its policy refuses one); None if it is none of them (e.g.
+    /// it when its policy refuses one; or NLMSGERR_ATTR_MISS_NEST, the
+    /// entry missing an attribute); None if it is none of them (e.g.
     /// missing-ok, or an offset of another request).
     pub fn entry_at(&self, offset: u32) -> Option<usize> {
         let i = self
