@@ -260,8 +260,11 @@ struct DrainWait {
     deadline: Instant,
 }
 
-/// The failed ports a leave's answer names; it counts the others.
+/// The failed ports a leave's answer names, at most, and the bytes their
+/// text may take (vrctl reads the answer, one line, into 4 KiB); it counts
+/// the others. The daemon's log names them all.
 const LEAVE_FAILURES_TOLD: usize = 16;
+const LEAVE_FAILURES_BYTES: usize = 3000;
 
 /// A local leave request: its drains not ended yet, and how those that
 /// ended did.
@@ -677,15 +680,21 @@ impl Node {
             }
             Some(&(_, errno, _)) => {
                 let ports = l.moved + l.failed.len();
-                // The answer is one line that vrctl reads into 4 KiB.
-                let mut failures: Vec<String> = l
-                    .failed
-                    .iter()
-                    .take(LEAVE_FAILURES_TOLD)
-                    .map(|(key, _, why)| format!("{key}: {why}"))
-                    .collect();
-                if l.failed.len() > LEAVE_FAILURES_TOLD {
-                    failures.push(format!("and {} more", l.failed.len() - LEAVE_FAILURES_TOLD));
+                let mut failures: Vec<String> = Vec::new();
+                let mut bytes = 0;
+                for (key, _, why) in &l.failed {
+                    let text = format!("{key}: {why}");
+                    self.log(format_args!("leave: {text}"));
+                    if failures.len() < LEAVE_FAILURES_TOLD
+                        && bytes + text.len() <= LEAVE_FAILURES_BYTES
+                    {
+                        bytes += text.len() + 2;
+                        failures.push(text);
+                    }
+                }
+                let told = failures.len();
+                if l.failed.len() > told {
+                    failures.push(format!("and {} more", l.failed.len() - told));
                 }
                 LeaveResult::Failed {
                     errno,
@@ -1392,14 +1401,18 @@ impl Node {
                     self.submit(Cmd::Unhold { member }, Pending::EndHold { member });
                 }
             } else if let Some(t) = self.holds_seen.remove(&member) {
-                self.log(format_args!(
-                    "member {member} is back after {} ms: its lease counts again",
-                    now.saturating_duration_since(t).as_millis()
-                ));
-                // From now: the answers counted may all be to calls sent
-                // while it was away (its unhold, which it proposed, shows
-                // it is back before they are).
-                self.back.insert(member, now);
+                // A hold ended by a release of all its keys (or an unhold
+                // of a member without keys) is no return.
+                if self.view.has_keys(member) {
+                    self.log(format_args!(
+                        "member {member} is back after {} ms: its lease counts again",
+                        now.saturating_duration_since(t).as_millis()
+                    ));
+                    // From now: the answers counted may all be to calls
+                    // sent while it was away (its unhold, which it
+                    // proposed, shows it is back before they are).
+                    self.back.insert(member, now);
+                }
             }
             let last = self
                 .acks
