@@ -274,9 +274,6 @@ struct Leaving {
     left: usize,
     /// The ports whose drain waits its turn to be proposed.
     queue: VecDeque<Key>,
-    /// The drains proposed and not applied yet: at most
-    /// [`LEAVE_DRAINS_IN_FLIGHT`].
-    proposing: usize,
     to: MemberId,
     /// The end of the leave's wait: each drain waits for what is left.
     deadline: Instant,
@@ -368,7 +365,8 @@ struct Node {
     leaves: BTreeMap<u32, Leaving>,
     /// The leave each of a leave's drains is part of, and its port.
     leave_of: BTreeMap<u64, (u32, Key)>,
-    /// A leave's drains whose proposal is not applied yet.
+    /// A leave's drains whose proposal is not applied yet (at most
+    /// [`LEAVE_DRAINS_IN_FLIGHT`] of each leave).
     leave_proposing: BTreeSet<u64>,
     /// The id of the last drain of a leave, less `u32::MAX`.
     next_leave_drain: u64,
@@ -584,14 +582,11 @@ impl Node {
         let Some((lid, key)) = self.leave_of.remove(&id) else {
             return Ok(());
         };
-        let proposing = self.leave_proposing.remove(&id);
+        self.leave_proposing.remove(&id);
         let Some(l) = self.leaves.get_mut(&lid) else {
             return Ok(());
         };
         l.left = l.left.saturating_sub(1);
-        if proposing {
-            l.proposing = l.proposing.saturating_sub(1);
-        }
         match result {
             DrainResult::Moved { pins, .. } => {
                 l.moved += 1;
@@ -616,9 +611,6 @@ impl Node {
         let Some(&(lid, _)) = self.leave_of.get(&id) else {
             return Ok(());
         };
-        if let Some(l) = self.leaves.get_mut(&lid) {
-            l.proposing = l.proposing.saturating_sub(1);
-        }
         self.leave_next(lid)
     }
 
@@ -628,10 +620,16 @@ impl Node {
     /// once every drain ended.
     fn leave_next(&mut self, lid: u32) -> io::Result<()> {
         loop {
+            // At most LEAVE_DRAINS_IN_FLIGHT of its drains in the set.
+            let proposing = self
+                .leave_proposing
+                .iter()
+                .filter(|s| self.leave_of.get(s).is_some_and(|&(l, _)| l == lid))
+                .count();
             let Some(l) = self.leaves.get_mut(&lid) else {
                 return Ok(());
             };
-            if l.proposing >= LEAVE_DRAINS_IN_FLIGHT {
+            if proposing >= LEAVE_DRAINS_IN_FLIGHT {
                 return Ok(());
             }
             let Some(key) = l.queue.pop_front() else {
@@ -655,7 +653,6 @@ impl Node {
                 ));
                 continue;
             }
-            l.proposing += 1;
             let to = l.to;
             self.next_leave_drain += 1;
             let sub = u64::from(u32::MAX) + self.next_leave_drain;
@@ -998,7 +995,6 @@ impl Node {
                         queue: ports.into(),
                         to,
                         deadline: Instant::now() + Duration::from_millis(wait_ms.into()),
-                        proposing: 0,
                         moved: 0,
                         pins: 0,
                         gone: 0,
