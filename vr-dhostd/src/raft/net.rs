@@ -34,7 +34,12 @@
 //! for replication, one for snapshots and one for each vote round; each is
 //! a connection, made when first used and closed on any failure, a timeout
 //! or a cancelled call included (so a late answer is never taken for the
-//! next request's). A `Hello` of another version or group, an unknown type,
+//! next request's). A connection is made in a task of its own, within
+//! [`CONNECT_TIMEOUT`], which a call that times out leaves running: the
+//! next call takes the connection it made (openraft gives an append one
+//! heartbeat, and a connection's two round trips before the request would
+//! otherwise keep every append to a slow peer from being answered in
+//! time). A `Hello` of another version or group, an unknown type,
 //! a body that does not decode or a reply with another id ends the
 //! connection. A daemon serves at most [`MAX_CONNECTIONS`] connections.
 //! There is no authentication: the daemons' addresses must be on a trusted
@@ -61,7 +66,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
+use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
 use super::{Cmd, Reply, TypeConfig};
@@ -79,6 +84,9 @@ pub const BODY_MAX: u32 = 32 << 20;
 pub const HELLO_MAX: u32 = 64;
 /// How long a side waits for the other's `Hello`.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a client's connection (TCP, then both `Hello`s) may take; a
+/// peer cut off is tried again, with a new SYN, once it ran out.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// The longest a daemon waits for its Raft node to apply a `Propose`
 /// (the kernel waits 5 s for a claim's answer).
 pub const PROPOSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -320,12 +328,14 @@ impl Acks {
 /// A client of one peer: a connection made when needed, one request at a
 /// time; the connection is taken out for each request and only put back
 /// once its answer arrived, so a failed, timed out or cancelled request
-/// closes it.
+/// closes it. A connection being made outlives a call that gave up on it.
 pub struct Peer {
     hello: Hello,
     target: u64,
     addr: String,
     conn: Option<TcpStream>,
+    /// The connection being made, if a call started one.
+    connecting: Option<JoinHandle<Result<TcpStream, CallError>>>,
     next_id: u32,
     backoff: Duration,
     acks: Acks,
@@ -353,27 +363,34 @@ impl Peer {
             target,
             addr,
             conn: None,
+            connecting: None,
             next_id: 0,
             backoff,
             acks,
         }
     }
 
-    async fn connect(&self) -> Result<TcpStream, CallError> {
-        let mut stream = TcpStream::connect(&self.addr)
-            .await
-            .map_err(CallError::Connect)?;
-        stream.set_nodelay(true).map_err(CallError::Connect)?;
-        let peer = handshake(&mut stream, self.hello)
-            .await
-            .map_err(CallError::Connect)?;
-        if peer.member != self.target {
-            return Err(CallError::Connect(invalid(format_args!(
-                "{} is member {}, not {}",
-                self.addr, peer.member, self.target
-            ))));
-        }
-        Ok(stream)
+    /// The connection the last call started, or a new one: made in a task
+    /// that a cancelled or timed out call leaves running, and taken by the
+    /// next call.
+    async fn connect(&mut self) -> Result<TcpStream, CallError> {
+        let (addr, hello, target) = (self.addr.clone(), self.hello, self.target);
+        let task = self.connecting.get_or_insert_with(|| {
+            tokio::spawn(async move {
+                tokio::time::timeout(CONNECT_TIMEOUT, connect(&addr, hello, target))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(CallError::Connect(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            "no connection in time",
+                        )))
+                    })
+            })
+        });
+        // Cancelled here, the task stays in `self.connecting`.
+        let made = task.await;
+        self.connecting = None;
+        made.map_err(|e| CallError::Connect(io::Error::other(e)))?
     }
 
     async fn exchange<A: DeserializeOwned>(
@@ -526,6 +543,30 @@ impl RaftNetwork<TypeConfig> for Peer {
     fn backoff(&self) -> Backoff {
         Backoff::new(std::iter::repeat(self.backoff))
     }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        if let Some(task) = &self.connecting {
+            task.abort();
+        }
+    }
+}
+
+/// A connection to member `target` at `addr`, handshake done.
+async fn connect(addr: &str, hello: Hello, target: u64) -> Result<TcpStream, CallError> {
+    let mut stream = TcpStream::connect(addr).await.map_err(CallError::Connect)?;
+    stream.set_nodelay(true).map_err(CallError::Connect)?;
+    let peer = handshake(&mut stream, hello)
+        .await
+        .map_err(CallError::Connect)?;
+    if peer.member != target {
+        return Err(CallError::Connect(invalid(format_args!(
+            "{addr} is member {}, not {target}",
+            peer.member
+        ))));
+    }
+    Ok(stream)
 }
 
 /// Makes a [`Peer`] for each target openraft replicates to.

@@ -889,6 +889,109 @@ fn peer_drops_a_connection_that_timed_out() {
     });
 }
 
+/// A peer whose `Hello` comes `hello_ms` after each connection is
+/// accepted, and which then answers every request at once with
+/// `Ok((7, Granted))`; counts the connections it accepted.
+async fn slow_hello_peer(
+    listener: tokio::net::TcpListener,
+    hello_ms: u64,
+    accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use super::net::{read_frame, write_frame, Hello, BODY_MAX, VERSION};
+
+    while let Ok((mut stream, _)) = listener.accept().await {
+        accepted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(hello_ms)).await;
+            let hello = Hello {
+                version: VERSION,
+                member: 9,
+                cluster: 0x5eed,
+            };
+            let body = postcard::to_stdvec(&hello).expect("encode");
+            if write_frame(&mut stream, 1, &body).await.is_err()
+                || read_frame(&mut stream, 64).await.is_err()
+            {
+                return;
+            }
+            while let Ok((t, request)) = read_frame(&mut stream, BODY_MAX).await {
+                let answer: Result<(u64, Reply), super::net::ProposeError> =
+                    Ok((7, Reply::Granted));
+                let mut reply = request[..4].to_vec();
+                reply.extend(postcard::to_stdvec(&answer).expect("encode"));
+                if write_frame(&mut stream, t + 1, &reply).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+}
+
+/// A connection that takes longer than a call's time (openraft gives an
+/// append one heartbeat) is not started again by every call: the next call
+/// takes the one the first started. (Made again by each call, the
+/// connection never came in time, and every call timed out.)
+#[test]
+fn peer_keeps_a_connection_being_made_across_calls() {
+    use super::net::{CallError, Peer};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    let rt = runtime();
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr").to_string();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let server = tokio::spawn(slow_hello_peer(listener, 300, accepted.clone()));
+        let mut peer = Peer::new(
+            1,
+            0x5eed,
+            9,
+            addr,
+            Duration::from_millis(100),
+            Default::default(),
+        );
+        let cmd = claim(M1, 80);
+        let ttl = Duration::from_millis(200);
+        let first = peer.propose(&cmd, ttl).await;
+        assert!(matches!(first, Err(CallError::Timeout)), "{first:?}");
+        for _ in 0..3 {
+            let answer = peer.propose(&cmd, ttl).await;
+            assert!(matches!(answer, Ok(Ok((7, Reply::Granted)))), "{answer:?}");
+        }
+        assert_eq!(accepted.load(Ordering::SeqCst), 1, "one connection");
+        // A call cancelled while the connection is being made (as openraft
+        // does at its own timeout) leaves it to the next call too.
+        drop(peer);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr").to_string();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let server2 = tokio::spawn(slow_hello_peer(listener, 300, accepted.clone()));
+        let mut peer = Peer::new(
+            1,
+            0x5eed,
+            9,
+            addr,
+            Duration::from_millis(100),
+            Default::default(),
+        );
+        let cancelled =
+            tokio::time::timeout(Duration::from_millis(100), peer.propose(&cmd, ttl)).await;
+        assert!(cancelled.is_err(), "{cancelled:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let answer = peer.propose(&cmd, ttl).await;
+        assert!(matches!(answer, Ok(Ok((7, Reply::Granted)))), "{answer:?}");
+        assert_eq!(accepted.load(Ordering::SeqCst), 1, "one connection");
+        server.abort();
+        server2.abort();
+    });
+}
+
 /// A snapshot built from an older state, finishing after a newer one was
 /// installed (openraft builds in a task of its own), does not replace it:
 /// the kept snapshot must not be older than what the log was purged to.
