@@ -32,18 +32,20 @@
 //! requests, one at a time, and the other answers each with the reply type
 //! (request type + 1) and the same id. openraft opens a client per target
 //! for replication, one for snapshots and one for each vote round; each is
-//! a connection, made when first used and closed on any failure, a timeout
-//! or a cancelled call included (so a late answer is never taken for the
-//! next request's). A connection is made in a task of its own, within
-//! [`CONNECT_TIMEOUT`], which a call that times out leaves running: the
-//! next call takes the connection it made (openraft gives an append one
-//! heartbeat, and a connection's two round trips before the request would
-//! otherwise keep every append to a slow peer from being answered in
-//! time). A `Hello` of another version or group, an unknown type,
-//! a body that does not decode or a reply with another id ends the
-//! connection. A daemon serves at most [`MAX_CONNECTIONS`] connections.
-//! There is no authentication: the daemons' addresses must be on a trusted
-//! segment.
+//! a connection, made when first used and closed on any failure. A
+//! connection is made, and each request sent and answered, in a task of
+//! its own, which a call that timed out or was cancelled leaves running
+//! for as long again as the call had (so a peer cut off is tried again,
+//! with a new SYN, soon after); the next call waits for that task and
+//! takes the connection, made, or with the late answer read and dropped
+//! (so it is never taken for the next request's). openraft gives an
+//! append one heartbeat: a slow peer whose answers came just too late
+//! would otherwise have each append wait for a new connection's two round
+//! trips too, and miss its heartbeat every time. A `Hello` of another
+//! version or group, an unknown type, a body that does not decode or a
+//! reply with another id ends the connection. A daemon serves at most
+//! [`MAX_CONNECTIONS`] connections. There is no authentication: the
+//! daemons' addresses must be on a trusted segment.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -84,9 +86,6 @@ pub const BODY_MAX: u32 = 32 << 20;
 pub const HELLO_MAX: u32 = 64;
 /// How long a side waits for the other's `Hello`.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long a client's connection (TCP, then both `Hello`s) may take; a
-/// peer cut off is tried again, with a new SYN, once it ran out.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// The longest a daemon waits for its Raft node to apply a `Propose`
 /// (the kernel waits 5 s for a claim's answer).
 pub const PROPOSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -325,17 +324,22 @@ impl Acks {
     }
 }
 
+/// What a [`Peer`]'s task ends with: the connection, and the answer (type
+/// and body) to the request it sent, if it sent one.
+type Done = Result<(TcpStream, Option<(u8, Vec<u8>)>), CallError>;
+
 /// A client of one peer: a connection made when needed, one request at a
 /// time; the connection is taken out for each request and only put back
-/// once its answer arrived, so a failed, timed out or cancelled request
-/// closes it. A connection being made outlives a call that gave up on it.
+/// once its answer arrived, so a failed request closes it. The connection
+/// is made, and each request sent and answered, by a task that outlives a
+/// call that gave up on it, for as long again as the call had.
 pub struct Peer {
     hello: Hello,
     target: u64,
     addr: String,
     conn: Option<TcpStream>,
-    /// The connection being made, if a call started one.
-    connecting: Option<JoinHandle<Result<TcpStream, CallError>>>,
+    /// The task that has the connection, if one has.
+    busy: Option<JoinHandle<Done>>,
     next_id: u32,
     backoff: Duration,
     acks: Acks,
@@ -363,56 +367,47 @@ impl Peer {
             target,
             addr,
             conn: None,
-            connecting: None,
+            busy: None,
             next_id: 0,
             backoff,
             acks,
         }
     }
 
-    /// The connection the last call started, or a new one: made in a task
-    /// that a cancelled or timed out call leaves running, and taken by the
-    /// next call.
-    async fn connect(&mut self) -> Result<TcpStream, CallError> {
-        let (addr, hello, target) = (self.addr.clone(), self.hello, self.target);
-        let task = self.connecting.get_or_insert_with(|| {
-            tokio::spawn(async move {
-                tokio::time::timeout(CONNECT_TIMEOUT, connect(&addr, hello, target))
+    /// The connection, once the task that has it is done (a connection
+    /// being made, or a late answer being read), or a new one, made by a
+    /// task that ends within `within`.
+    async fn connection(&mut self, within: Duration) -> Result<TcpStream, CallError> {
+        loop {
+            if let Some(task) = &mut self.busy {
+                // Cancelled here, the task stays in `self.busy`.
+                let done = task.await;
+                self.busy = None;
+                match done.map_err(|e| CallError::Connect(io::Error::other(e)))? {
+                    // A late answer is dropped.
+                    Ok((stream, _)) => return Ok(stream),
+                    Err(e @ CallError::Connect(_)) => return Err(e),
+                    // The connection of a late answer failed: a new one.
+                    Err(_) => {}
+                }
+            } else if let Some(stream) = self.conn.take() {
+                return Ok(stream);
+            }
+            let (addr, hello, target) = (self.addr.clone(), self.hello, self.target);
+            self.busy = Some(tokio::spawn(async move {
+                // TCP's own SYN retries are seconds apart: a new SYN each
+                // call instead.
+                let stream = tokio::time::timeout(within, connect(&addr, hello, target))
                     .await
                     .unwrap_or_else(|_| {
                         Err(CallError::Connect(io::Error::new(
                             io::ErrorKind::TimedOut,
                             "no connection in time",
                         )))
-                    })
-            })
-        });
-        // Cancelled here, the task stays in `self.connecting`.
-        let made = task.await;
-        self.connecting = None;
-        made.map_err(|e| CallError::Connect(io::Error::other(e)))?
-    }
-
-    async fn exchange<A: DeserializeOwned>(
-        stream: &mut TcpStream,
-        t: u8,
-        id: u32,
-        body: &[u8],
-    ) -> Result<A, CallError> {
-        write_frame(stream, t, body).await.map_err(CallError::Io)?;
-        let (got, answer) = read_frame(stream, BODY_MAX).await.map_err(CallError::Io)?;
-        if got != t + 1 {
-            return Err(CallError::Io(invalid(format_args!(
-                "answer of type {got} to a request of type {t}"
-            ))));
+                    })?;
+                Ok((stream, None))
+            }));
         }
-        let (got_id, value) = decode_with_id(&answer).map_err(CallError::Io)?;
-        if got_id != id {
-            return Err(CallError::Io(invalid(format_args!(
-                "answer to request {got_id} for request {id}"
-            ))));
-        }
-        Ok(value)
     }
 
     /// Sends a request of type `t` and waits at most `ttl` for its answer.
@@ -431,16 +426,48 @@ impl Peer {
             // As on a segment that drops the frames: no answer in time,
             // and the connection is not used again.
             self.conn = None;
+            if let Some(task) = self.busy.take() {
+                task.abort();
+            }
             tokio::time::sleep(ttl).await;
             return Err(CallError::Timeout);
         }
         let attempt = async {
-            let mut stream = match self.conn.take() {
-                Some(stream) => stream,
-                None => self.connect().await?,
+            // Each task ends within what is left of the call's time, and as
+            // long again after it.
+            let left = || ttl.saturating_sub(sent.elapsed()) + ttl;
+            let mut stream = self.connection(left()).await?;
+            let left = left();
+            let task = self.busy.insert(tokio::spawn(async move {
+                let exchange = async {
+                    write_frame(&mut stream, t, &body).await?;
+                    read_frame(&mut stream, BODY_MAX).await
+                };
+                match tokio::time::timeout(left, exchange).await {
+                    Ok(Ok(answer)) => Ok((stream, Some(answer))),
+                    Ok(Err(e)) => Err(CallError::Io(e)),
+                    Err(_) => Err(CallError::Timeout),
+                }
+            }));
+            // Cancelled here, the task stays in `self.busy`.
+            let done = task.await;
+            self.busy = None;
+            let (stream, answer) = done.map_err(|e| CallError::Io(io::Error::other(e)))??;
+            let Some((got, answer)) = answer else {
+                return Err(CallError::Io(invalid(format_args!("no answer"))));
             };
-            let answer = Self::exchange::<A>(&mut stream, t, id, &body).await?;
-            Ok((stream, answer))
+            if got != t + 1 {
+                return Err(CallError::Io(invalid(format_args!(
+                    "answer of type {got} to a request of type {t}"
+                ))));
+            }
+            let (got_id, value) = decode_with_id(&answer).map_err(CallError::Io)?;
+            if got_id != id {
+                return Err(CallError::Io(invalid(format_args!(
+                    "answer to request {got_id} for request {id}"
+                ))));
+            }
+            Ok((stream, value))
         };
         match tokio::time::timeout(ttl, attempt).await {
             Ok(Ok((stream, answer))) => {
@@ -547,7 +574,7 @@ impl RaftNetwork<TypeConfig> for Peer {
 
 impl Drop for Peer {
     fn drop(&mut self) {
-        if let Some(task) = &self.connecting {
+        if let Some(task) = &self.busy {
             task.abort();
         }
     }

@@ -832,9 +832,10 @@ async fn slow_peer(listener: tokio::net::TcpListener, delays: Vec<u64>) -> usize
     served
 }
 
-/// A request that times out closes its connection: the answer that comes
-/// late is never read as the next request's; the next request makes a new
-/// connection and gets its own answer. A peer of another group, or not the
+/// A request whose answer does not come within twice its time closes its
+/// connection: the answer that comes later is never read as the next
+/// request's; the next request makes a new connection and gets its own
+/// answer. A peer of another group, or not the
 /// member expected, is refused at the handshake.
 #[test]
 fn peer_drops_a_connection_that_timed_out() {
@@ -890,11 +891,12 @@ fn peer_drops_a_connection_that_timed_out() {
 }
 
 /// A peer whose `Hello` comes `hello_ms` after each connection is
-/// accepted, and which then answers every request at once with
-/// `Ok((7, Granted))`; counts the connections it accepted.
+/// accepted, and which then answers every request `answer_ms` after it
+/// came, with `Ok((7, Granted))`; counts the connections it accepted.
 async fn slow_hello_peer(
     listener: tokio::net::TcpListener,
     hello_ms: u64,
+    answer_ms: u64,
     accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 ) {
     use super::net::{read_frame, write_frame, Hello, BODY_MAX, VERSION};
@@ -915,6 +917,7 @@ async fn slow_hello_peer(
                 return;
             }
             while let Ok((t, request)) = read_frame(&mut stream, BODY_MAX).await {
+                tokio::time::sleep(std::time::Duration::from_millis(answer_ms)).await;
                 let answer: Result<(u64, Reply), super::net::ProposeError> =
                     Ok((7, Reply::Granted));
                 let mut reply = request[..4].to_vec();
@@ -929,8 +932,10 @@ async fn slow_hello_peer(
 
 /// A connection that takes longer than a call's time (openraft gives an
 /// append one heartbeat) is not started again by every call: the next call
-/// takes the one the first started. (Made again by each call, the
-/// connection never came in time, and every call timed out.)
+/// takes the one the first started. Nor is a connection whose answer came
+/// too late closed: the next call takes it once that answer came. (Made
+/// again by each call, the connection never came in time, or the answer
+/// after it, and every call timed out.)
 #[test]
 fn peer_keeps_a_connection_being_made_across_calls() {
     use super::net::{CallError, Peer};
@@ -945,7 +950,7 @@ fn peer_keeps_a_connection_being_made_across_calls() {
             .expect("bind");
         let addr = listener.local_addr().expect("addr").to_string();
         let accepted = Arc::new(AtomicUsize::new(0));
-        let server = tokio::spawn(slow_hello_peer(listener, 300, accepted.clone()));
+        let server = tokio::spawn(slow_hello_peer(listener, 300, 0, accepted.clone()));
         let mut peer = Peer::new(
             1,
             0x5eed,
@@ -971,7 +976,7 @@ fn peer_keeps_a_connection_being_made_across_calls() {
             .expect("bind");
         let addr = listener.local_addr().expect("addr").to_string();
         let accepted = Arc::new(AtomicUsize::new(0));
-        let server2 = tokio::spawn(slow_hello_peer(listener, 300, accepted.clone()));
+        let server2 = tokio::spawn(slow_hello_peer(listener, 300, 0, accepted.clone()));
         let mut peer = Peer::new(
             1,
             0x5eed,
@@ -987,8 +992,35 @@ fn peer_keeps_a_connection_being_made_across_calls() {
         let answer = peer.propose(&cmd, ttl).await;
         assert!(matches!(answer, Ok(Ok((7, Reply::Granted)))), "{answer:?}");
         assert_eq!(accepted.load(Ordering::SeqCst), 1, "one connection");
+        drop(peer);
+        // Connected in 200 ms, answered in 250 ms, with 400 ms a call: the
+        // first call times out; the second waits for its late answer (at
+        // 450 ms) and is answered at 700 ms, within its time.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr").to_string();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let server3 = tokio::spawn(slow_hello_peer(listener, 200, 250, accepted.clone()));
+        let mut peer = Peer::new(
+            1,
+            0x5eed,
+            9,
+            addr,
+            Duration::from_millis(100),
+            Default::default(),
+        );
+        let ttl = Duration::from_millis(400);
+        let first = peer.propose(&cmd, ttl).await;
+        assert!(matches!(first, Err(CallError::Timeout)), "{first:?}");
+        for _ in 0..3 {
+            let answer = peer.propose(&cmd, ttl).await;
+            assert!(matches!(answer, Ok(Ok((7, Reply::Granted)))), "{answer:?}");
+        }
+        assert_eq!(accepted.load(Ordering::SeqCst), 1, "one connection");
         server.abort();
         server2.abort();
+        server3.abort();
     });
 }
 
