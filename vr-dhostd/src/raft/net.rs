@@ -35,10 +35,12 @@
 //! a connection, made when first used and closed on any failure. A
 //! connection is made, and each request sent and answered, in a task of
 //! its own, which a call that timed out or was cancelled leaves running
-//! for as long again as the call had (so a peer cut off is tried again,
-//! with a new SYN, soon after); the next call waits for that task and
-//! takes the connection, made, or with the late answer read and dropped
-//! (so it is never taken for the next request's). openraft gives an
+//! for as long again as the call had (TCP's connect only: then both
+//! `Hello`s get [`HANDSHAKE_TIMEOUT`]; so a peer cut off gets a new SYN
+//! every other call or so, not TCP's own retries, a second apart); the
+//! next call waits for that task and takes the connection, made, or with
+//! the late answer read, checked and counted as the peer's answer, not
+//! the next request's. openraft gives an
 //! append one heartbeat: a slow peer whose answers came just too late
 //! would otherwise have each append wait for a new connection's two round
 //! trips too, and miss its heartbeat every time. A `Hello` of another
@@ -210,6 +212,14 @@ fn decode_with_id<T: DeserializeOwned>(body: &[u8]) -> io::Result<(u32, T)> {
     Ok((u32::from_be_bytes(*id), decode(rest)?))
 }
 
+/// The request id a body starts with.
+fn request_id(body: &[u8]) -> io::Result<u32> {
+    let (id, _) = body
+        .split_first_chunk::<4>()
+        .ok_or_else(|| invalid("a body shorter than its request id"))?;
+    Ok(u32::from_be_bytes(*id))
+}
+
 /// Sends our `Hello` and checks the peer's, within [`HANDSHAKE_TIMEOUT`].
 async fn handshake(stream: &mut TcpStream, me: Hello) -> io::Result<Hello> {
     let exchange = async {
@@ -328,6 +338,13 @@ impl Acks {
 /// and body) to the request it sent, if it sent one.
 type Done = Result<(TcpStream, Option<(u8, Vec<u8>)>), CallError>;
 
+/// A [`Peer`]'s task, and the request it sent, if it sent one: its type,
+/// id and send time.
+struct Busy {
+    task: JoinHandle<Done>,
+    request: Option<(u8, u32, Instant)>,
+}
+
 /// A client of one peer: a connection made when needed, one request at a
 /// time; the connection is taken out for each request and only put back
 /// once its answer arrived, so a failed request closes it. The connection
@@ -339,7 +356,7 @@ pub struct Peer {
     addr: String,
     conn: Option<TcpStream>,
     /// The task that has the connection, if one has.
-    busy: Option<JoinHandle<Done>>,
+    busy: Option<Busy>,
     next_id: u32,
     backoff: Duration,
     acks: Acks,
@@ -375,38 +392,47 @@ impl Peer {
     }
 
     /// The connection, once the task that has it is done (a connection
-    /// being made, or a late answer being read), or a new one, made by a
-    /// task that ends within `within`.
-    async fn connection(&mut self, within: Duration) -> Result<TcpStream, CallError> {
+    /// being made, or a late answer being read), or a new one, whose TCP
+    /// connect ends by `deadline`.
+    async fn connection(&mut self, deadline: Instant) -> Result<TcpStream, CallError> {
+        let mut mine = false;
         loop {
-            if let Some(task) = &mut self.busy {
+            if let Some(busy) = &mut self.busy {
                 // Cancelled here, the task stays in `self.busy`.
-                let done = task.await;
+                let done = (&mut busy.task).await;
+                let request = busy.request;
                 self.busy = None;
                 match done.map_err(|e| CallError::Connect(io::Error::other(e)))? {
-                    // A late answer is dropped.
-                    Ok((stream, _)) => return Ok(stream),
-                    Err(e @ CallError::Connect(_)) => return Err(e),
-                    // The connection of a late answer failed: a new one.
+                    Ok((stream, answer)) => match (request, answer) {
+                        (None, _) => return Ok(stream),
+                        (Some((t, id, sent)), Some((got, answer))) => {
+                            // A late answer: the peer's, if it is the one
+                            // asked for; else the connection ends.
+                            if got == t + 1 && request_id(&answer).is_ok_and(|got| got == id) {
+                                self.acks.record(self.target, sent);
+                                return Ok(stream);
+                            }
+                        }
+                        (Some(_), None) => {}
+                    },
+                    // This call's own connection failed.
+                    Err(e @ CallError::Connect(_)) if mine => return Err(e),
+                    // An earlier call's connection, or that of a late
+                    // answer, failed: a new one.
                     Err(_) => {}
                 }
             } else if let Some(stream) = self.conn.take() {
                 return Ok(stream);
             }
             let (addr, hello, target) = (self.addr.clone(), self.hello, self.target);
-            self.busy = Some(tokio::spawn(async move {
-                // TCP's own SYN retries are seconds apart: a new SYN each
-                // call instead.
-                let stream = tokio::time::timeout(within, connect(&addr, hello, target))
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(CallError::Connect(io::Error::new(
-                            io::ErrorKind::TimedOut,
-                            "no connection in time",
-                        )))
-                    })?;
-                Ok((stream, None))
-            }));
+            mine = true;
+            self.busy = Some(Busy {
+                task: tokio::spawn(async move {
+                    let stream = connect(&addr, hello, target, deadline).await?;
+                    Ok((stream, None))
+                }),
+                request: None,
+            });
         }
     }
 
@@ -426,31 +452,33 @@ impl Peer {
             // As on a segment that drops the frames: no answer in time,
             // and the connection is not used again.
             self.conn = None;
-            if let Some(task) = self.busy.take() {
-                task.abort();
+            if let Some(busy) = self.busy.take() {
+                busy.task.abort();
             }
             tokio::time::sleep(ttl).await;
             return Err(CallError::Timeout);
         }
         let attempt = async {
-            // Each task ends within what is left of the call's time, and as
-            // long again after it.
-            let left = || ttl.saturating_sub(sent.elapsed()) + ttl;
-            let mut stream = self.connection(left()).await?;
-            let left = left();
-            let task = self.busy.insert(tokio::spawn(async move {
-                let exchange = async {
-                    write_frame(&mut stream, t, &body).await?;
-                    read_frame(&mut stream, BODY_MAX).await
-                };
-                match tokio::time::timeout(left, exchange).await {
-                    Ok(Ok(answer)) => Ok((stream, Some(answer))),
-                    Ok(Err(e)) => Err(CallError::Io(e)),
-                    Err(_) => Err(CallError::Timeout),
-                }
-            }));
+            // The tasks end by the end of the call's time, and as long
+            // again after it.
+            let deadline = sent + 2 * ttl;
+            let mut stream = self.connection(deadline).await?;
+            let busy = self.busy.insert(Busy {
+                task: tokio::spawn(async move {
+                    let exchange = async {
+                        write_frame(&mut stream, t, &body).await?;
+                        read_frame(&mut stream, BODY_MAX).await
+                    };
+                    match tokio::time::timeout_at(deadline, exchange).await {
+                        Ok(Ok(answer)) => Ok((stream, Some(answer))),
+                        Ok(Err(e)) => Err(CallError::Io(e)),
+                        Err(_) => Err(CallError::Timeout),
+                    }
+                }),
+                request: Some((t, id, sent)),
+            });
             // Cancelled here, the task stays in `self.busy`.
-            let done = task.await;
+            let done = (&mut busy.task).await;
             self.busy = None;
             let (stream, answer) = done.map_err(|e| CallError::Io(io::Error::other(e)))??;
             let Some((got, answer)) = answer else {
@@ -574,15 +602,29 @@ impl RaftNetwork<TypeConfig> for Peer {
 
 impl Drop for Peer {
     fn drop(&mut self) {
-        if let Some(task) = &self.busy {
-            task.abort();
+        if let Some(busy) = &self.busy {
+            busy.task.abort();
         }
     }
 }
 
-/// A connection to member `target` at `addr`, handshake done.
-async fn connect(addr: &str, hello: Hello, target: u64) -> Result<TcpStream, CallError> {
-    let mut stream = TcpStream::connect(addr).await.map_err(CallError::Connect)?;
+/// A connection to member `target` at `addr`, handshake done: TCP's
+/// connect by `deadline`, then the handshake within [`HANDSHAKE_TIMEOUT`].
+async fn connect(
+    addr: &str,
+    hello: Hello,
+    target: u64,
+    deadline: Instant,
+) -> Result<TcpStream, CallError> {
+    let mut stream = tokio::time::timeout_at(deadline, TcpStream::connect(addr))
+        .await
+        .map_err(|_| {
+            CallError::Connect(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "no connection in time",
+            ))
+        })?
+        .map_err(CallError::Connect)?;
     stream.set_nodelay(true).map_err(CallError::Connect)?;
     let peer = handshake(&mut stream, hello)
         .await

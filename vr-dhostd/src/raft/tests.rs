@@ -848,7 +848,7 @@ fn peer_drops_a_connection_that_timed_out() {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr").to_string();
-        let server = tokio::spawn(slow_peer(listener, vec![600, 0]));
+        let server = tokio::spawn(slow_peer(listener, vec![1200, 0]));
         let mut peer = Peer::new(
             1,
             0x5eed,
@@ -861,7 +861,7 @@ fn peer_drops_a_connection_that_timed_out() {
         let late = peer.propose(&cmd, Duration::from_millis(200)).await;
         assert!(matches!(late, Err(CallError::Timeout)), "{late:?}");
         // The first connection's answer arrives now, on a closed connection.
-        tokio::time::sleep(Duration::from_millis(600)).await;
+        tokio::time::sleep(Duration::from_millis(1200)).await;
         let answer = peer.propose(&cmd, Duration::from_secs(5)).await;
         assert!(matches!(answer, Ok(Ok((7, Reply::Granted)))), "{answer:?}");
         drop(peer);
@@ -950,7 +950,7 @@ fn peer_keeps_a_connection_being_made_across_calls() {
             .expect("bind");
         let addr = listener.local_addr().expect("addr").to_string();
         let accepted = Arc::new(AtomicUsize::new(0));
-        let server = tokio::spawn(slow_hello_peer(listener, 300, 0, accepted.clone()));
+        let server = tokio::spawn(slow_hello_peer(listener, 600, 0, accepted.clone()));
         let mut peer = Peer::new(
             1,
             0x5eed,
@@ -960,7 +960,7 @@ fn peer_keeps_a_connection_being_made_across_calls() {
             Default::default(),
         );
         let cmd = claim(M1, 80);
-        let ttl = Duration::from_millis(200);
+        let ttl = Duration::from_millis(400);
         let first = peer.propose(&cmd, ttl).await;
         assert!(matches!(first, Err(CallError::Timeout)), "{first:?}");
         for _ in 0..3 {
@@ -976,7 +976,7 @@ fn peer_keeps_a_connection_being_made_across_calls() {
             .expect("bind");
         let addr = listener.local_addr().expect("addr").to_string();
         let accepted = Arc::new(AtomicUsize::new(0));
-        let server2 = tokio::spawn(slow_hello_peer(listener, 300, 0, accepted.clone()));
+        let server2 = tokio::spawn(slow_hello_peer(listener, 600, 0, accepted.clone()));
         let mut peer = Peer::new(
             1,
             0x5eed,
@@ -988,20 +988,20 @@ fn peer_keeps_a_connection_being_made_across_calls() {
         let cancelled =
             tokio::time::timeout(Duration::from_millis(100), peer.propose(&cmd, ttl)).await;
         assert!(cancelled.is_err(), "{cancelled:?}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        tokio::time::sleep(Duration::from_millis(600)).await;
         let answer = peer.propose(&cmd, ttl).await;
         assert!(matches!(answer, Ok(Ok((7, Reply::Granted)))), "{answer:?}");
         assert_eq!(accepted.load(Ordering::SeqCst), 1, "one connection");
         drop(peer);
-        // Connected in 200 ms, answered in 250 ms, with 400 ms a call: the
+        // Connected in 400 ms, answered in 500 ms, with 800 ms a call: the
         // first call times out; the second waits for its late answer (at
-        // 450 ms) and is answered at 700 ms, within its time.
+        // 900 ms) and is answered at 1400 ms, within its time.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr").to_string();
         let accepted = Arc::new(AtomicUsize::new(0));
-        let server3 = tokio::spawn(slow_hello_peer(listener, 200, 250, accepted.clone()));
+        let server3 = tokio::spawn(slow_hello_peer(listener, 400, 500, accepted.clone()));
         let mut peer = Peer::new(
             1,
             0x5eed,
@@ -1010,7 +1010,7 @@ fn peer_keeps_a_connection_being_made_across_calls() {
             Duration::from_millis(100),
             Default::default(),
         );
-        let ttl = Duration::from_millis(400);
+        let ttl = Duration::from_millis(800);
         let first = peer.propose(&cmd, ttl).await;
         assert!(matches!(first, Err(CallError::Timeout)), "{first:?}");
         for _ in 0..3 {
