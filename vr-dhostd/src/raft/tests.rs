@@ -795,36 +795,47 @@ fn wire_format() {
     assert_eq!(postcard::to_stdvec(&append).expect("encode"), append_bytes);
 }
 
+/// The accepting side's handshake of a test peer, member 9 of group
+/// 0x5eed: whether it went through.
+async fn peer_hello(stream: &mut tokio::net::TcpStream) -> bool {
+    use super::net::{read_frame, write_frame, Hello, VERSION};
+
+    let hello = Hello {
+        version: VERSION,
+        member: 9,
+        cluster: 0x5eed,
+    };
+    let body = postcard::to_stdvec(&hello).expect("encode");
+    write_frame(stream, 1, &body).await.is_ok() && read_frame(stream, 64).await.is_ok()
+}
+
+/// A propose's answer to `request`: its id, then `Ok((7, Granted))`.
+fn granted(request: &[u8]) -> Vec<u8> {
+    let answer: Result<(u64, Reply), super::net::ProposeError> = Ok((7, Reply::Granted));
+    let mut reply = request[..4].to_vec();
+    reply.extend(postcard::to_stdvec(&answer).expect("encode"));
+    reply
+}
+
 /// A fake peer that does the handshake, then answers the request of each
 /// connection in turn after the delay given for that connection, echoing
 /// the request id, with `Ok((7, Granted))`.
 async fn slow_peer(listener: tokio::net::TcpListener, delays: Vec<u64>) -> usize {
-    use super::net::{read_frame, write_frame, Hello, BODY_MAX, VERSION};
+    use super::net::{read_frame, write_frame, BODY_MAX};
 
     let mut served = 0;
     for delay in delays {
         let Ok((mut stream, _)) = listener.accept().await else {
             break;
         };
-        let hello = Hello {
-            version: VERSION,
-            member: 9,
-            cluster: 0x5eed,
-        };
-        let body = postcard::to_stdvec(&hello).expect("encode");
-        if write_frame(&mut stream, 1, &body).await.is_err()
-            || read_frame(&mut stream, 64).await.is_err()
-        {
+        if !peer_hello(&mut stream).await {
             continue;
         }
         let Ok((t, request)) = read_frame(&mut stream, BODY_MAX).await else {
             continue;
         };
         tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
-        let answer: Result<(u64, Reply), super::net::ProposeError> = Ok((7, Reply::Granted));
-        let mut reply = request[..4].to_vec();
-        reply.extend(postcard::to_stdvec(&answer).expect("encode"));
-        let _ = write_frame(&mut stream, t + 1, &reply).await;
+        let _ = write_frame(&mut stream, t + 1, &granted(&request)).await;
         served += 1;
         // keep the connection open until the client is done with it
         let _ = read_frame(&mut stream, BODY_MAX).await;
@@ -899,30 +910,21 @@ async fn slow_hello_peer(
     answer_ms: u64,
     accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 ) {
-    use super::net::{read_frame, write_frame, Hello, BODY_MAX, VERSION};
+    use super::net::{read_frame, write_frame, BODY_MAX};
 
     while let Ok((mut stream, _)) = listener.accept().await {
         accepted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         tokio::spawn(async move {
             tokio::time::sleep(std::time::Duration::from_millis(hello_ms)).await;
-            let hello = Hello {
-                version: VERSION,
-                member: 9,
-                cluster: 0x5eed,
-            };
-            let body = postcard::to_stdvec(&hello).expect("encode");
-            if write_frame(&mut stream, 1, &body).await.is_err()
-                || read_frame(&mut stream, 64).await.is_err()
-            {
+            if !peer_hello(&mut stream).await {
                 return;
             }
             while let Ok((t, request)) = read_frame(&mut stream, BODY_MAX).await {
                 tokio::time::sleep(std::time::Duration::from_millis(answer_ms)).await;
-                let answer: Result<(u64, Reply), super::net::ProposeError> =
-                    Ok((7, Reply::Granted));
-                let mut reply = request[..4].to_vec();
-                reply.extend(postcard::to_stdvec(&answer).expect("encode"));
-                if write_frame(&mut stream, t + 1, &reply).await.is_err() {
+                if write_frame(&mut stream, t + 1, &granted(&request))
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -943,48 +945,58 @@ fn peer_keeps_a_connection_being_made_across_calls() {
     use std::sync::Arc;
     use std::time::Duration;
 
+    /// A client of a [`slow_hello_peer`], the peer's task, and the count of
+    /// connections it accepted.
+    async fn client(
+        hello_ms: u64,
+        answer_ms: u64,
+    ) -> (Peer, tokio::task::JoinHandle<()>, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr").to_string();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let server = tokio::spawn(slow_hello_peer(
+            listener,
+            hello_ms,
+            answer_ms,
+            accepted.clone(),
+        ));
+        let peer = Peer::new(
+            1,
+            0x5eed,
+            9,
+            addr,
+            Duration::from_millis(100),
+            Default::default(),
+        );
+        (peer, server, accepted)
+    }
+
     let rt = runtime();
     rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr").to_string();
-        let accepted = Arc::new(AtomicUsize::new(0));
-        let server = tokio::spawn(slow_hello_peer(listener, 600, 0, accepted.clone()));
-        let mut peer = Peer::new(
-            1,
-            0x5eed,
-            9,
-            addr,
-            Duration::from_millis(100),
-            Default::default(),
-        );
         let cmd = claim(M1, 80);
-        let ttl = Duration::from_millis(400);
-        let first = peer.propose(&cmd, ttl).await;
-        assert!(matches!(first, Err(CallError::Timeout)), "{first:?}");
-        for _ in 0..3 {
-            let answer = peer.propose(&cmd, ttl).await;
-            assert!(matches!(answer, Ok(Ok((7, Reply::Granted)))), "{answer:?}");
+        // Connected in 600 ms, with 400 ms a call: the first call times
+        // out, the next takes its connection; then, connected in 400 ms,
+        // answered in 500 ms, with 800 ms a call: the first call times out;
+        // the second waits for its late answer (at 900 ms) and is answered
+        // at 1400 ms, within its time.
+        for (hello_ms, answer_ms, ttl_ms) in [(600, 0, 400), (400, 500, 800)] {
+            let (mut peer, server, accepted) = client(hello_ms, answer_ms).await;
+            let ttl = Duration::from_millis(ttl_ms);
+            let first = peer.propose(&cmd, ttl).await;
+            assert!(matches!(first, Err(CallError::Timeout)), "{first:?}");
+            for _ in 0..3 {
+                let answer = peer.propose(&cmd, ttl).await;
+                assert!(matches!(answer, Ok(Ok((7, Reply::Granted)))), "{answer:?}");
+            }
+            assert_eq!(accepted.load(Ordering::SeqCst), 1, "one connection");
+            server.abort();
         }
-        assert_eq!(accepted.load(Ordering::SeqCst), 1, "one connection");
         // A call cancelled while the connection is being made (as openraft
         // does at its own timeout) leaves it to the next call too.
-        drop(peer);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr").to_string();
-        let accepted = Arc::new(AtomicUsize::new(0));
-        let server2 = tokio::spawn(slow_hello_peer(listener, 600, 0, accepted.clone()));
-        let mut peer = Peer::new(
-            1,
-            0x5eed,
-            9,
-            addr,
-            Duration::from_millis(100),
-            Default::default(),
-        );
+        let (mut peer, server, accepted) = client(600, 0).await;
+        let ttl = Duration::from_millis(400);
         let cancelled =
             tokio::time::timeout(Duration::from_millis(100), peer.propose(&cmd, ttl)).await;
         assert!(cancelled.is_err(), "{cancelled:?}");
@@ -992,35 +1004,7 @@ fn peer_keeps_a_connection_being_made_across_calls() {
         let answer = peer.propose(&cmd, ttl).await;
         assert!(matches!(answer, Ok(Ok((7, Reply::Granted)))), "{answer:?}");
         assert_eq!(accepted.load(Ordering::SeqCst), 1, "one connection");
-        drop(peer);
-        // Connected in 400 ms, answered in 500 ms, with 800 ms a call: the
-        // first call times out; the second waits for its late answer (at
-        // 900 ms) and is answered at 1400 ms, within its time.
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr").to_string();
-        let accepted = Arc::new(AtomicUsize::new(0));
-        let server3 = tokio::spawn(slow_hello_peer(listener, 400, 500, accepted.clone()));
-        let mut peer = Peer::new(
-            1,
-            0x5eed,
-            9,
-            addr,
-            Duration::from_millis(100),
-            Default::default(),
-        );
-        let ttl = Duration::from_millis(800);
-        let first = peer.propose(&cmd, ttl).await;
-        assert!(matches!(first, Err(CallError::Timeout)), "{first:?}");
-        for _ in 0..3 {
-            let answer = peer.propose(&cmd, ttl).await;
-            assert!(matches!(answer, Ok(Ok((7, Reply::Granted)))), "{answer:?}");
-        }
-        assert_eq!(accepted.load(Ordering::SeqCst), 1, "one connection");
         server.abort();
-        server2.abort();
-        server3.abort();
     });
 }
 
