@@ -40,10 +40,10 @@
 //! every other call or so, not TCP's own retries, a second apart); the
 //! next call waits for that task and takes the connection, made, or with
 //! the late answer read, checked and counted as the peer's answer, not
-//! the next request's. openraft gives an
-//! append one heartbeat: a slow peer whose answers came just too late
-//! would otherwise have each append wait for a new connection's two round
-//! trips too, and miss its heartbeat every time. A `Hello` of another
+//! the next request's. openraft gives an append one heartbeat: a slow
+//! peer whose answers came just too late would otherwise have each append
+//! wait for a new connection's two round trips too, and miss its
+//! heartbeat every time. A `Hello` of another
 //! version or group, an unknown type, a body that does not decode or a
 //! reply with another id ends the connection. A daemon serves at most
 //! [`MAX_CONNECTIONS`] connections. There is no authentication: the
@@ -206,18 +206,33 @@ fn encode_with_id<T: Serialize>(id: u32, value: &T) -> io::Result<Vec<u8>> {
 
 /// The id and the value of a request or reply body.
 fn decode_with_id<T: DeserializeOwned>(body: &[u8]) -> io::Result<(u32, T)> {
+    let (id, rest) = split_id(body)?;
+    Ok((id, decode(rest)?))
+}
+
+/// The request id a body starts with, and the rest.
+fn split_id(body: &[u8]) -> io::Result<(u32, &[u8])> {
     let (id, rest) = body
         .split_first_chunk::<4>()
         .ok_or_else(|| invalid("a body shorter than its request id"))?;
-    Ok((u32::from_be_bytes(*id), decode(rest)?))
+    Ok((u32::from_be_bytes(*id), rest))
 }
 
-/// The request id a body starts with.
-fn request_id(body: &[u8]) -> io::Result<u32> {
-    let (id, _) = body
-        .split_first_chunk::<4>()
-        .ok_or_else(|| invalid("a body shorter than its request id"))?;
-    Ok(u32::from_be_bytes(*id))
+/// The rest of `answer`, of type `got`, after its id, if it answers the
+/// request `id` of type `t`.
+fn answer_to(t: u8, id: u32, got: u8, answer: &[u8]) -> io::Result<&[u8]> {
+    if got != t + 1 {
+        return Err(invalid(format_args!(
+            "answer of type {got} to a request of type {t}"
+        )));
+    }
+    let (got_id, rest) = split_id(answer)?;
+    if got_id != id {
+        return Err(invalid(format_args!(
+            "answer to request {got_id} for request {id}"
+        )));
+    }
+    Ok(rest)
 }
 
 /// Sends our `Hello` and checks the peer's, within [`HANDSHAKE_TIMEOUT`].
@@ -408,7 +423,7 @@ impl Peer {
                         (Some((t, id, sent)), Some((got, answer))) => {
                             // A late answer: the peer's, if it is the one
                             // asked for; else the connection ends.
-                            if got == t + 1 && request_id(&answer).is_ok_and(|got| got == id) {
+                            if answer_to(t, id, got, &answer).is_ok() {
                                 self.acks.record(self.target, sent);
                                 return Ok(stream);
                             }
@@ -484,17 +499,9 @@ impl Peer {
             let Some((got, answer)) = answer else {
                 return Err(CallError::Io(invalid(format_args!("no answer"))));
             };
-            if got != t + 1 {
-                return Err(CallError::Io(invalid(format_args!(
-                    "answer of type {got} to a request of type {t}"
-                ))));
-            }
-            let (got_id, value) = decode_with_id(&answer).map_err(CallError::Io)?;
-            if got_id != id {
-                return Err(CallError::Io(invalid(format_args!(
-                    "answer to request {got_id} for request {id}"
-                ))));
-            }
+            let value = answer_to(t, id, got, &answer)
+                .and_then(decode)
+                .map_err(CallError::Io)?;
             Ok((stream, value))
         };
         match tokio::time::timeout(ttl, attempt).await {
