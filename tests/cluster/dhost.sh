@@ -300,27 +300,27 @@ t_member_daemon() {
 }
 
 t_member_servers() {
-	local id=$((ME + 1))
 	ktap_bg_ready "$T/table" vr-sock run "10.9.0.$((10 + ME))" "$TABLE_PORT" \
 		vrctl dhost owner show || return 1
+	if ! member_binds; then
+		# The last lines of the daemon's log tell why a claim failed.
+		tail -n "$KTAP_MAX_LINES" "$DAEMON_ERR" | ktap_print_file "daemon: "
+		return 1
+	fi
+}
+
+# member_binds: this member's servers on D and D6 (claims).
+member_binds() {
+	local id=$((ME + 1))
 	ktap_bg_ready "$T/tcp" vr-sock serve tcp "$D" "800$id" "m$id" &&
 		ktap_bg_ready "$T/udp" vr-sock serve udp "$D" "900$id" "m$id" &&
 		ktap_bg_ready "$T/tcp6" vr-sock serve tcp "$D6" "800$id" "m$id" &&
-		ktap_bg_ready "$T/udp6" vr-sock serve udp "$D6" "900$id" "m$id" || {
-		daemon_log_tail
-		return 1
-	}
+		ktap_bg_ready "$T/udp6" vr-sock serve udp "$D6" "900$id" "m$id" || return 1
 	case $id in
 	2) ktap_bg_ready "$T/tcp2" vr-sock serve tcp "$D" 8012 m2 &&
-		ktap_bg_ready "$T/echo" vr-sock echo tcp "$D" 8022 || { daemon_log_tail; return 1; } ;;
-	3) ktap_bg_ready "$T/echo" vr-sock echo tcp "$D" 8013 || { daemon_log_tail; return 1; } ;;
+		ktap_bg_ready "$T/echo" vr-sock echo tcp "$D" 8022 || return 1 ;;
+	3) ktap_bg_ready "$T/echo" vr-sock echo tcp "$D" 8013 || return 1 ;;
 	esac
-}
-
-# daemon_log_tail: the last lines of this member's daemon log, for a case
-# that failed on a claim.
-daemon_log_tail() {
-	tail -n "$KTAP_MAX_LINES" "$DAEMON_ERR" | ktap_print_file "daemon: "
 }
 
 t_member_collision() {
