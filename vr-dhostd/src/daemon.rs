@@ -110,7 +110,11 @@
 //! the table has it ([`crate::raft::sm::View::restore`]) and cancels the
 //! drain; the leader cancels a drain not moved within its wait and a
 //! claim timeout. The request is answered ([`KernelCmd::Drained`]) once
-//! the port is B's, or the drain is refused, cancelled or timed out.
+//! the port is B's, or the drain is refused, cancelled or timed out. A
+//! drain whose proposal timed out unanswered may have been applied: it is
+//! followed in the table (answered as it ends there), and, if it does not
+//! show there within its wait and a claim timeout, cancelled should it
+//! come later, and answered ETIMEDOUT.
 //!
 //! A leave ([`KernelEvent::Leave`], from `vrctl dhost leave`) is a drain
 //! of every port its member owns, to one target, proposed

@@ -257,6 +257,12 @@ struct DrainWait {
     to: MemberId,
     /// The port's owner, once the drain is applied.
     from: Option<MemberId>,
+    /// The port's last owner other than `to` in this member's table,
+    /// from when the drain was asked until it is applied.
+    owner: Option<MemberId>,
+    /// The drain's proposal timed out unanswered: it may have been
+    /// applied, and the table tells.
+    unanswered: bool,
     deadline: Instant,
 }
 
@@ -716,6 +722,8 @@ impl Node {
                     key,
                     to,
                     from: None,
+                    owner: self.view.owner(&key).filter(|&o| o != to),
+                    unanswered: false,
                     deadline,
                 },
                 timed_out: None,
@@ -726,6 +734,58 @@ impl Node {
 
     fn drain_failed(&mut self, id: u64, errno: i32, why: String) -> io::Result<()> {
         self.drained(id, DrainResult::Failed { errno, why })
+    }
+
+    /// The drain `id` is applied: the port was `from`'s.
+    fn drain_applied(&mut self, id: u64, from: MemberId) -> io::Result<()> {
+        let Some(w) = self.drain_waits.get(&id).map(|w| w.wait) else {
+            return Ok(());
+        };
+        if self.leave_of.contains_key(&id) && from != self.me() {
+            // A leave's port another member claimed since the leave
+            // listed it: not this member's to move.
+            self.abort_drain(w.key, from, w.to);
+            return self.drain_failed(id, libc::ENOENT, format!("the port is {from}'s now"));
+        }
+        if let Some(w) = self.drain_waits.get_mut(&id) {
+            w.wait.from = Some(from);
+        }
+        self.log(format_args!("{}: draining from {from} to {}", w.key, w.to));
+        Ok(())
+    }
+
+    /// A drain whose proposal went unanswered: applied once the table
+    /// shows it, or moved already; else, at the end of its wait and a
+    /// claim timeout, cancelled (should it come late) and answered
+    /// ETIMEDOUT.
+    fn drain_unanswered(
+        &mut self,
+        id: u64,
+        w: DrainWait,
+        drains: &BTreeMap<Key, crate::raft::sm::Drain>,
+        now: Instant,
+    ) -> io::Result<()> {
+        if let Some(d) = drains.get(&w.key).filter(|d| d.to == w.to) {
+            return self.drain_applied(id, d.from);
+        }
+        let from = w.owner;
+        if let Some(from) = from.filter(|_| self.view.owner(&w.key) == Some(w.to)) {
+            let pins = self.view.connections_of(&w.key, from).len();
+            return self.drained(id, DrainResult::Moved { from, pins });
+        }
+        if now < w.deadline + self.cfg.timing.claim_timeout {
+            return Ok(());
+        }
+        if let Some(from) = from {
+            self.abort_drain(w.key, from, w.to);
+        }
+        self.drain_failed(
+            id,
+            libc::ETIMEDOUT,
+            "the drain's proposal went unanswered and the drain did not show in this member's \
+             table in time: its cancel is proposed"
+                .into(),
+        )
     }
 
     /// Every tick: the local drain requests whose drain ended (moved, or
@@ -741,6 +801,17 @@ impl Node {
             .collect();
         for (id, Waiter { wait: w, timed_out }) in waits {
             let Some(from) = w.from else {
+                let owner = self.view.owner(&w.key).filter(|&o| o != w.to);
+                let w = match self.drain_waits.get_mut(&id) {
+                    Some(waiter) if owner.is_some() => {
+                        waiter.wait.owner = owner;
+                        waiter.wait
+                    }
+                    _ => w,
+                };
+                if w.unanswered {
+                    self.drain_unanswered(id, w, &drains, now)?;
+                }
                 continue;
             };
             match drains.get(&w.key) {
@@ -1143,22 +1214,8 @@ impl Node {
             (Pending::Unhold, outcome) => {
                 self.log(format_args!("ending the hold: {outcome:?}"));
             }
-            (Pending::Drain { id }, Outcome::Applied(Reply::Draining { from }))
-                if self.leave_of.contains_key(&id) && from != self.me() =>
-            {
-                // A leave's port another member claimed since the leave
-                // listed it: not this member's to move.
-                if let Some(w) = self.drain_waits.get(&id).map(|w| w.wait) {
-                    self.abort_drain(w.key, from, w.to);
-                }
-                self.drain_failed(id, libc::ENOENT, format!("the port is {from}'s now"))?;
-            }
             (Pending::Drain { id }, Outcome::Applied(Reply::Draining { from })) => {
-                if let Some(w) = self.drain_waits.get_mut(&id) {
-                    w.wait.from = Some(from);
-                    let (key, to) = (w.wait.key, w.wait.to);
-                    self.log(format_args!("{key}: draining from {from} to {to}"));
-                }
+                self.drain_applied(id, from)?;
             }
             (Pending::Drain { id }, Outcome::Applied(Reply::Refused { errno, .. })) => {
                 let why = match errno {
@@ -1168,6 +1225,16 @@ impl Node {
                     _ => "not a port of a distributed address, or not a member".to_string(),
                 };
                 self.drain_failed(id, errno, why)?;
+            }
+            // The leader may have applied it: the table tells.
+            (Pending::Drain { id }, Outcome::Timeout) if self.in_contact() => {
+                if let Some(w) = self.drain_waits.get_mut(&id) {
+                    w.wait.unanswered = true;
+                    let key = w.wait.key;
+                    self.log(format_args!(
+                        "{key}: the drain's proposal went unanswered: following the table"
+                    ));
+                }
             }
             (Pending::Drain { id }, outcome) => {
                 let errno = match outcome {

@@ -959,6 +959,31 @@ async fn a_drain_without_a_target_socket_times_out_and_changes_nothing() {
 }
 
 #[tokio::test]
+async fn a_drain_whose_proposal_went_unanswered_follows_the_table() {
+    let (g, mut ds) = group().await;
+    let cluster = g.config(M1).cluster();
+    assert_eq!(agreed_lead(&ds, None).await, M1);
+    assert_eq!(ds[1].kernel.claim(port(8100)).await, 0);
+    ds[2].kernel.shows(port(8100), Some(M2)).await;
+    // Member 3's proposals reach the leader, their answers are lost: its
+    // drain request is applied while its proposal times out.
+    crate::raft::net::cuts::lose_answers(cluster, 3, 1);
+    ds[2].kernel.ask_drain(1, port(8100), M1, 8000).await;
+    let shown = ds[0].kernel.claim_until_granted(port(8100)).await;
+    assert!(!shown, "a standby, not the owner");
+    // The port moved: the answer says so, not that nothing happened.
+    let r = ds[2].kernel.drained(1).await;
+    crate::raft::net::cuts::heal(cluster);
+    assert_eq!(r, DrainResult::Moved { from: M2, pins: 0 });
+    for d in &ds {
+        d.kernel.shows(port(8100), Some(M1)).await;
+    }
+    for d in ds.drain(..) {
+        d.stop().await.expect("stopped");
+    }
+}
+
+#[tokio::test]
 async fn a_drained_source_that_dies_hands_the_port_to_the_standby() {
     let (_g, mut ds) = group().await;
     assert_eq!(ds[1].kernel.claim(port(8080)).await, 0);

@@ -504,7 +504,16 @@ impl Peer {
                 .map_err(CallError::Io)?;
             Ok((stream, value))
         };
-        match tokio::time::timeout(ttl, attempt).await {
+        let result = tokio::time::timeout(ttl, attempt).await;
+        #[cfg(test)]
+        if cuts::answers_lost(self.hello.cluster, self.hello.member, self.target) {
+            // As on a segment that drops the answers: the request went,
+            // its answer does not come, nor the connection's next one.
+            drop(result);
+            tokio::time::sleep_until(sent + ttl).await;
+            return Err(CallError::Timeout);
+        }
+        match result {
             Ok(Ok((stream, answer))) => {
                 self.conn = Some(stream);
                 self.acks.record(self.target, sent);
@@ -795,7 +804,8 @@ pub async fn serve(
 }
 
 /// Network partitions for the tests: the calls between two members of a
-/// group go unanswered while the pair is cut.
+/// group go unanswered while the pair is cut; or only the answers of one
+/// way are lost.
 #[cfg(test)]
 pub mod cuts {
     use std::collections::HashSet;
@@ -803,8 +813,14 @@ pub mod cuts {
 
     static CUTS: Mutex<Vec<(u64, u64, u64)>> = Mutex::new(Vec::new());
 
+    static LOST: Mutex<Vec<(u64, u64, u64)>> = Mutex::new(Vec::new());
+
     fn cuts() -> std::sync::MutexGuard<'static, Vec<(u64, u64, u64)>> {
         CUTS.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lost() -> std::sync::MutexGuard<'static, Vec<(u64, u64, u64)>> {
+        LOST.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Cuts every member of `a` from every member of `b`, both ways, in
@@ -819,9 +835,22 @@ pub mod cuts {
         }
     }
 
-    /// Removes every cut of the group `cluster`.
+    /// Loses the answers to the calls from `from` to `to` in the group
+    /// `cluster`: the requests arrive, the caller times out.
+    pub fn lose_answers(cluster: u64, from: u64, to: u64) {
+        lost().push((cluster, from, to));
+    }
+
+    /// Removes every cut of the group `cluster`, and its lost answers.
     pub fn heal(cluster: u64) {
         cuts().retain(|&(c, _, _)| c != cluster);
+        lost().retain(|&(c, _, _)| c != cluster);
+    }
+
+    /// Whether the answers to the calls from `from` to `to` in `cluster`
+    /// are lost.
+    pub fn answers_lost(cluster: u64, from: u64, to: u64) -> bool {
+        lost().contains(&(cluster, from, to))
     }
 
     /// Whether calls from `from` to `to` in `cluster` are cut.
