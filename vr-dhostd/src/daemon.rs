@@ -36,9 +36,10 @@
 //!   received, the group being configured) it answers `EHOSTUNREACH` at
 //!   once;
 //! - a claim not applied within [`Timing::claim_timeout`] is answered
-//!   `EHOSTUNREACH` if no leader is known by then (no quorum), else
-//!   `ETIMEDOUT`;
-//! - beyond [`MAX_PENDING_CLAIMS`] claims in flight, `ENOBUFS`;
+//!   `ETIMEDOUT` if this daemon is in contact with a quorum by then (it
+//!   follows a known leader, or leads with a quorum's acknowledgement
+//!   younger than the election timeout's end), else `EHOSTUNREACH`;
+//! - beyond [`MAX_PENDING_CLAIMS`] proposals in flight, `ENOBUFS`;
 //! - a key that is not valid ([`db::Key::is_valid`]) is answered `EINVAL`.
 //!
 //! Every [`Timing::lease`], an in-sync daemon compares the table with what
@@ -53,8 +54,9 @@
 //! The leader's daemon records when each member last answered one of its
 //! requests (openraft's heartbeats included, every [`Timing::heartbeat`]).
 //! A member that answered none sent in the last [`Timing::lease`] loses
-//! its keys: the leader proposes [`crate::raft::Cmd::ReleaseAll`] once per
-//! silence (a new leader counts from its election). Hence
+//! its keys: the leader proposes [`crate::raft::Cmd::ReleaseAll`], and
+//! again every lease while the member stays silent and has keys (a new
+//! leader counts from its election). Hence
 //! [`MEMBER_LOSS_BOUND_MS`].
 //!
 //! # Fencing

@@ -277,7 +277,7 @@ impl fmt::Display for Refusal {
             Refusal::NotLead { addr } => write!(f, "not the lead of {addr}"),
             Refusal::NotMember => f.write_str("not a member of the cluster"),
             Refusal::Invalid => f.write_str("invalid key"),
-            Refusal::Full => write!(f, "the lead holds {MAX_ENTRIES} ownerships"),
+            Refusal::Full => write!(f, "the table holds {MAX_ENTRIES} ownerships"),
         }
     }
 }

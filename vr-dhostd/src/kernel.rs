@@ -95,8 +95,8 @@ pub type Setup = (Config, SocketAddr, Vec<(IpAddr, u32)>);
 
 /// The daemon's [`Setup`] for the distributed addresses of `args.vr` among
 /// `dhosts` (a dhost-get dump), IPv4 and IPv6 ones: they must exist and
-/// agree on this kernel's member id and the lead's, and this member must
-/// be in `members`.
+/// agree on this kernel's member id (their leads may differ: the daemon
+/// sets them), and this member must be in `members`.
 pub fn config(args: &DaemonArgs, dhosts: &[Dhost], host_name: &str) -> Result<Setup> {
     let vr = args.vr;
     let mut mine: Vec<(IpAddr, &Dhost)> = dhosts

@@ -142,18 +142,21 @@ const LEAVE_HELP: &str = "\
 This member leaves the distributed host: the vr-dhostd(8) of the VR of
 ADDR (one of the host's distributed addresses, see dhost show) drains
 every port this member owns, on every distributed address it serves, to
-member MEMBER (1-65535), all at once, as dhost drain does for one: each
-moves once MEMBER's kernel has a socket bound to it, so start MEMBER's
-services first. The connections established by then stay here, through an
-entry each, until they close; stop this member's daemon only once dhost
-owner show lists none of them, or they are reset. MS (1-600000, default
-10000) is how long each port waits for MEMBER's socket; ports not moved
-by then stay this member's, and it fails naming them (the first 16; the
-errno of the first: ETIMEDOUT for no socket in time). A port released meanwhile is
-skipped; a port of this member's ephemeral slice bound explicitly counts
-too. Refused (EBUSY) while a port is being drained to this member. Run it
-on the member that leaves, as the user of the daemon or root. Prints \"member left to
-member MEMBER: N ports moved; P connections stay here\"; with -j an object
+member MEMBER (1-65535), as dhost drain does for one, up to 32 proposals
+at a time: each moves once MEMBER's kernel has a socket bound to it, so
+start MEMBER's services first. The connections established by then stay
+here, through an entry each, until they close; stop this member's daemon
+only once dhost owner show lists none of them, or they are reset.
+MS (1-600000, default 10000) bounds the whole leave: each port waits for
+MEMBER's socket for what is left of it; ports not moved by then stay this
+member's, and it fails naming them (the first 16; the errno of the first:
+ETIMEDOUT for no socket in time). A port released meanwhile is skipped; a
+port of this member's ephemeral slice bound explicitly counts too. Refused
+with EINVAL to this member itself or a non-member, EBUSY while a port is
+being drained to this member, EHOSTUNREACH while this member is not in
+sync with the group. Run it on the member that leaves, as the user of the
+daemon or root. Prints \"member left to member MEMBER: N ports moved; P
+connections stay here\"; with -j an object
 {addr, to, ports, pins}.";
 
 const OWNER_ARGS_HELP: &str = "\
