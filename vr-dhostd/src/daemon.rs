@@ -113,10 +113,13 @@
 //! drain; the leader cancels a drain not moved within its wait and a
 //! claim timeout. The request is answered ([`KernelCmd::Drained`]) once
 //! the port is B's, or the drain is refused, cancelled or timed out. A
-//! drain whose proposal timed out unanswered may have been applied: it is
+//! drain whose proposal timed out unanswered may have been applied (as
+//! may one the leader answered before this member applied it): it is
 //! followed in the table (answered as it ends there), and, if it does not
-//! show there within its wait and a claim timeout, cancelled should it
-//! come later, and answered ETIMEDOUT.
+//! show there within its wait and a claim timeout, its cancel is proposed
+//! and it is answered ETIMEDOUT (a drain applied after the cancel is
+//! cancelled by the leader's wait, unless its target is bound and it
+//! moves first).
 //!
 //! A leave ([`KernelEvent::Leave`], from `vrctl dhost leave`) is a drain
 //! of every port its member owns, to one target, proposed

@@ -76,9 +76,15 @@ enum Outcome {
     Applied(Reply),
     /// No leader known until the deadline.
     NoLeader,
-    /// A leader was known, but the proposal was not applied here by the
-    /// deadline (it may still be applied later).
+    /// A leader was known, but the proposal was not sent by the deadline
+    /// (it waited its turn, or for a leader): it will not be applied.
+    NotSent,
+    /// Sent, but not answered by the deadline: it may have been applied,
+    /// or may still be.
     Timeout,
+    /// The leader applied it and answered this, but this member had not
+    /// applied it yet by the deadline.
+    AppliedThere(Reply),
     /// The Raft node stopped.
     Failed(String),
 }
@@ -118,6 +124,7 @@ impl Proposer {
     async fn propose(&mut self, job: &Job) -> Outcome {
         let (cmd, deadline) = (&job.cmd, job.deadline);
         let mut metrics = self.raft.metrics();
+        let mut sent = false;
         loop {
             let leader = metrics.borrow_and_update().current_leader;
             if job.leader_only && leader != Some(self.me) {
@@ -125,7 +132,8 @@ impl Proposer {
             }
             if Instant::now() >= deadline {
                 return match leader {
-                    Some(_) => Outcome::Timeout,
+                    Some(_) if sent => Outcome::Timeout,
+                    Some(_) => Outcome::NotSent,
                     None => Outcome::NoLeader,
                 };
             }
@@ -137,8 +145,14 @@ impl Proposer {
                     }
                     continue;
                 }
-                Some(l) if l == self.me => self.write_here(cmd, job.leader_only, deadline).await,
-                Some(l) => self.write_at(l, cmd, deadline).await,
+                Some(l) => {
+                    sent = true;
+                    if l == self.me {
+                        self.write_here(cmd, job.leader_only, deadline).await
+                    } else {
+                        self.write_at(l, cmd, deadline).await
+                    }
+                }
             };
             match step {
                 Step::Done(outcome) => return outcome,
@@ -201,7 +215,7 @@ impl Proposer {
             .await
         {
             Ok(_) => Step::Done(Outcome::Applied(index.1)),
-            Err(_) => Step::Done(Outcome::Timeout),
+            Err(_) => Step::Done(Outcome::AppliedThere(index.1)),
         }
     }
 }
@@ -257,8 +271,9 @@ struct DrainWait {
     to: MemberId,
     /// The port's owner, once the drain is applied.
     from: Option<MemberId>,
-    /// The port's last owner other than `to` in this member's table,
-    /// from when the drain was asked until it is applied.
+    /// The port's owner in this member's table from when the drain was
+    /// asked until it is applied, while not `to` (a port that went to
+    /// `to` straight from it moved).
     owner: Option<MemberId>,
     /// The drain's proposal timed out unanswered: it may have been
     /// applied, and the table tells.
@@ -754,6 +769,19 @@ impl Node {
         Ok(())
     }
 
+    /// The drain `id`'s proposal went unanswered, or this member had not
+    /// applied it when the leader answered: the table tells what became
+    /// of it.
+    fn drain_unanswered_mark(&mut self, id: u64) {
+        if let Some(w) = self.drain_waits.get_mut(&id) {
+            w.wait.unanswered = true;
+            let key = w.wait.key;
+            self.log(format_args!(
+                "{key}: the drain's proposal was not answered here in time: following the table"
+            ));
+        }
+    }
+
     /// A drain whose proposal went unanswered: applied once the table
     /// shows it, or moved already; else, at the end of its wait and a
     /// claim timeout, cancelled (should it come late) and answered
@@ -769,6 +797,15 @@ impl Node {
             return self.drain_applied(id, d.from);
         }
         let from = w.owner;
+        if self.leave_of.contains_key(&id) && from != Some(self.me()) {
+            // A leave's port released, or another member's, since the
+            // leave listed it: not this member's to move.
+            let why = match from {
+                Some(other) => format!("the port is {other}'s now"),
+                None => "the port was released".to_string(),
+            };
+            return self.drain_failed(id, libc::ENOENT, why);
+        }
         if let Some(from) = from.filter(|_| self.view.owner(&w.key) == Some(w.to)) {
             let pins = self.view.connections_of(&w.key, from).len();
             return self.drained(id, DrainResult::Moved { from, pins });
@@ -783,7 +820,7 @@ impl Node {
             id,
             libc::ETIMEDOUT,
             "the drain's proposal went unanswered and the drain did not show in this member's \
-             table in time: its cancel is proposed"
+             table in time (its cancel is proposed)"
                 .into(),
         )
     }
@@ -801,9 +838,9 @@ impl Node {
             .collect();
         for (id, Waiter { wait: w, timed_out }) in waits {
             let Some(from) = w.from else {
-                let owner = self.view.owner(&w.key).filter(|&o| o != w.to);
+                let owner = self.view.owner(&w.key);
                 let w = match self.drain_waits.get_mut(&id) {
-                    Some(waiter) if owner.is_some() => {
+                    Some(waiter) if owner != Some(w.to) => {
                         waiter.wait.owner = owner;
                         waiter.wait
                     }
@@ -1167,7 +1204,11 @@ impl Node {
             }
             (Pending::Claim { key, cookie }, outcome) => {
                 let errno = match outcome {
-                    Outcome::Timeout if self.in_contact() => libc::ETIMEDOUT,
+                    Outcome::NotSent | Outcome::Timeout | Outcome::AppliedThere(_)
+                        if self.in_contact() =>
+                    {
+                        libc::ETIMEDOUT
+                    }
                     _ => libc::EHOSTUNREACH,
                 };
                 self.log(format_args!("claim of {key}: {outcome:?}"));
@@ -1217,7 +1258,11 @@ impl Node {
             (Pending::Drain { id }, Outcome::Applied(Reply::Draining { from })) => {
                 self.drain_applied(id, from)?;
             }
-            (Pending::Drain { id }, Outcome::Applied(Reply::Refused { errno, .. })) => {
+            (
+                Pending::Drain { id },
+                Outcome::Applied(Reply::Refused { errno, .. })
+                | Outcome::AppliedThere(Reply::Refused { errno, .. }),
+            ) => {
                 let why = match errno {
                     libc::ENOENT => "no member owns the port".to_string(),
                     libc::EALREADY => "the member owns the port already".to_string(),
@@ -1226,22 +1271,27 @@ impl Node {
                 };
                 self.drain_failed(id, errno, why)?;
             }
-            // The leader may have applied it: the table tells.
+            // The leader applied it, or may have: the table tells.
+            (Pending::Drain { id }, Outcome::AppliedThere(_)) => self.drain_unanswered_mark(id),
             (Pending::Drain { id }, Outcome::Timeout) if self.in_contact() => {
-                if let Some(w) = self.drain_waits.get_mut(&id) {
-                    w.wait.unanswered = true;
-                    let key = w.wait.key;
-                    self.log(format_args!(
-                        "{key}: the drain's proposal went unanswered: following the table"
-                    ));
-                }
+                self.drain_unanswered_mark(id)
             }
             (Pending::Drain { id }, outcome) => {
-                let errno = match outcome {
-                    Outcome::Timeout if self.in_contact() => libc::ETIMEDOUT,
-                    _ => libc::EHOSTUNREACH,
+                let (errno, why) = match outcome {
+                    Outcome::NotSent if self.in_contact() => (
+                        libc::ETIMEDOUT,
+                        "the drain was not proposed in time".to_string(),
+                    ),
+                    Outcome::Timeout => (
+                        libc::EHOSTUNREACH,
+                        "no contact with the group: the drain may still be applied".to_string(),
+                    ),
+                    _ => (
+                        libc::EHOSTUNREACH,
+                        format!("the drain was not applied: {outcome:?}"),
+                    ),
                 };
-                self.drain_failed(id, errno, format!("the drain was not applied: {outcome:?}"))?;
+                self.drain_failed(id, errno, why)?;
             }
             (Pending::Move { key }, Outcome::Applied(Reply::Moved { pins })) => {
                 let pinned = self.moving.remove(&key).unwrap_or_default();

@@ -984,6 +984,55 @@ async fn a_drain_whose_proposal_went_unanswered_follows_the_table() {
 }
 
 #[tokio::test]
+async fn a_drain_whose_proposal_went_unanswered_and_never_showed_times_out() {
+    let (g, mut ds) = group().await;
+    let cluster = g.config(M1).cluster();
+    assert_eq!(agreed_lead(&ds, None).await, M1);
+    assert_eq!(ds[1].kernel.claim(port(8110)).await, 0);
+    ds[2].kernel.shows(port(8110), Some(M2)).await;
+    // A drain to the port's owner is refused (EALREADY), but the answer
+    // is lost: nothing shows in member 3's table, and the request times
+    // out after its wait and a claim timeout.
+    crate::raft::net::cuts::lose_answers(cluster, 3, 1);
+    let asked = Instant::now();
+    let r = ds[2].kernel.drain(1, port(8110), M2, 500).await;
+    crate::raft::net::cuts::heal(cluster);
+    assert!(
+        matches!(
+            r,
+            DrainResult::Failed {
+                errno: libc::ETIMEDOUT,
+                ..
+            }
+        ),
+        "{r:?}"
+    );
+    assert!(
+        asked.elapsed() >= Duration::from_millis(500) + timing().claim_timeout,
+        "answered after {:?}",
+        asked.elapsed()
+    );
+    for d in &ds {
+        d.kernel.shows(port(8110), Some(M2)).await;
+    }
+    // Answered, the same drain is refused at once.
+    let r = ds[2].kernel.drain(2, port(8110), M2, 500).await;
+    assert!(
+        matches!(
+            r,
+            DrainResult::Failed {
+                errno: libc::EALREADY,
+                ..
+            }
+        ),
+        "{r:?}"
+    );
+    for d in ds.drain(..) {
+        d.stop().await.expect("stopped");
+    }
+}
+
+#[tokio::test]
 async fn a_drained_source_that_dies_hands_the_port_to_the_standby() {
     let (_g, mut ds) = group().await;
     assert_eq!(ds[1].kernel.claim(port(8080)).await, 0);

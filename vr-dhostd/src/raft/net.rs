@@ -510,6 +510,9 @@ impl Peer {
             // As on a segment that drops the answers: the request went,
             // its answer does not come, nor the connection's next one.
             drop(result);
+            if let Some(busy) = self.busy.take() {
+                busy.task.abort();
+            }
             tokio::time::sleep_until(sent + ttl).await;
             return Err(CallError::Timeout);
         }
