@@ -132,7 +132,8 @@ impl Proposer {
             }
             if Instant::now() >= deadline {
                 return match leader {
-                    Some(_) if sent => Outcome::Timeout,
+                    // Sent to a leader since lost: it may be applied.
+                    _ if sent => Outcome::Timeout,
                     Some(_) => Outcome::NotSent,
                     None => Outcome::NoLeader,
                 };
@@ -272,9 +273,12 @@ struct DrainWait {
     /// The port's owner, once the drain is applied.
     from: Option<MemberId>,
     /// The port's owner in this member's table from when the drain was
-    /// asked until it is applied, while not `to` (a port that went to
-    /// `to` straight from it moved).
+    /// asked until it is applied, while not `to`.
     owner: Option<MemberId>,
+    /// Seen, until the drain is applied: the owner from which the port
+    /// went straight to `to`, and the source of a drain to `to`.
+    moved_from: Option<MemberId>,
+    seen_from: Option<MemberId>,
     /// The drain's proposal timed out unanswered: it may have been
     /// applied, and the table tells.
     unanswered: bool,
@@ -738,6 +742,8 @@ impl Node {
                     to,
                     from: None,
                     owner: self.view.owner(&key).filter(|&o| o != to),
+                    moved_from: None,
+                    seen_from: None,
                     unanswered: false,
                     deadline,
                 },
@@ -796,24 +802,42 @@ impl Node {
         if let Some(d) = drains.get(&w.key).filter(|d| d.to == w.to) {
             return self.drain_applied(id, d.from);
         }
-        let from = w.owner;
-        if self.leave_of.contains_key(&id) && from != Some(self.me()) {
-            // A leave's port released, or another member's, since the
-            // leave listed it: not this member's to move.
-            let why = match from {
-                Some(other) => format!("the port is {other}'s now"),
-                None => "the port was released".to_string(),
-            };
-            return self.drain_failed(id, libc::ENOENT, why);
-        }
-        if let Some(from) = from.filter(|_| self.view.owner(&w.key) == Some(w.to)) {
+        let leave = self.leave_of.contains_key(&id);
+        let me = self.me();
+        if let Some(from) = w.moved_from.filter(|&f| !leave || f == me) {
             let pins = self.view.connections_of(&w.key, from).len();
             return self.drained(id, DrainResult::Moved { from, pins });
+        }
+        let gone = |from: Option<MemberId>| match from {
+            Some(other) => format!("the port is {other}'s now"),
+            None => "the port was released".to_string(),
+        };
+        match w.seen_from {
+            // A leave's port another member owned when its drain came.
+            Some(from) if leave && from != me => {
+                return self.drain_failed(id, libc::ENOENT, gone(Some(from)));
+            }
+            // Applied and ended without the move.
+            Some(_) => {
+                return self.drain_failed(
+                    id,
+                    libc::ECANCELED,
+                    "the drain was cancelled: a member went away, the source's socket closed \
+                     or the move failed"
+                        .into(),
+                );
+            }
+            None => {}
+        }
+        if leave && w.owner != Some(me) {
+            // A leave's port released, or another member's, since the
+            // leave listed it: not this member's to move.
+            return self.drain_failed(id, libc::ENOENT, gone(w.owner));
         }
         if now < w.deadline + self.cfg.timing.claim_timeout {
             return Ok(());
         }
-        if let Some(from) = from {
+        if let Some(from) = w.owner {
             self.abort_drain(w.key, from, w.to);
         }
         self.drain_failed(
@@ -838,14 +862,25 @@ impl Node {
             .collect();
         for (id, Waiter { wait: w, timed_out }) in waits {
             let Some(from) = w.from else {
+                // What the table shows until the drain is applied, for
+                // a proposal left unanswered.
                 let owner = self.view.owner(&w.key);
-                let w = match self.drain_waits.get_mut(&id) {
-                    Some(waiter) if owner != Some(w.to) => {
-                        waiter.wait.owner = owner;
-                        waiter.wait
-                    }
-                    _ => w,
+                let shown = drains.get(&w.key).filter(|d| d.to == w.to);
+                let Some(waiter) = self.drain_waits.get_mut(&id) else {
+                    continue;
                 };
+                let seen = &mut waiter.wait;
+                if owner == Some(seen.to) {
+                    if seen.moved_from.is_none() {
+                        seen.moved_from = seen.owner;
+                    }
+                } else {
+                    seen.owner = owner;
+                }
+                if let Some(d) = shown {
+                    seen.seen_from = Some(d.from);
+                }
+                let w = *seen;
                 if w.unanswered {
                     self.drain_unanswered(id, w, &drains, now)?;
                 }
@@ -1241,6 +1276,11 @@ impl Node {
             (Pending::Hold, Outcome::Applied(_)) => {
                 self.log(format_args!(
                     "stopping to restart: the group keeps this member's ports for its restart grace"
+                ));
+            }
+            (Pending::Hold, Outcome::AppliedThere(_)) => {
+                self.log(format_args!(
+                    "stopping to restart: the group applied the hold, this member not yet"
                 ));
             }
             (Pending::Hold, outcome) => {

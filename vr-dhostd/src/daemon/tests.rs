@@ -984,6 +984,33 @@ async fn a_drain_whose_proposal_went_unanswered_follows_the_table() {
 }
 
 #[tokio::test]
+async fn a_drain_whose_proposal_went_unanswered_is_moved_though_the_port_moved_on() {
+    let (g, mut ds) = group().await;
+    let cluster = g.config(M1).cluster();
+    assert_eq!(agreed_lead(&ds, None).await, M1);
+    assert_eq!(ds[1].kernel.claim(port(8120)).await, 0);
+    ds[2].kernel.shows(port(8120), Some(M2)).await;
+    crate::raft::net::cuts::lose_answers(cluster, 3, 1);
+    ds[2].kernel.ask_drain(1, port(8120), M1, 1000).await;
+    ds[0].kernel.claim_until_granted(port(8120)).await;
+    // Moved, then released by its new owner before member 3's proposal
+    // timed out: the table no longer shows the move, member 3 saw it.
+    for d in &ds {
+        d.kernel.shows(port(8120), Some(M1)).await;
+    }
+    // The daemons look at their table every heartbeat.
+    sleep(2 * timing().heartbeat).await;
+    ds[0].kernel.release(port(8120)).await;
+    ds[2].kernel.shows(port(8120), None).await;
+    let r = ds[2].kernel.drained(1).await;
+    crate::raft::net::cuts::heal(cluster);
+    assert_eq!(r, DrainResult::Moved { from: M2, pins: 0 });
+    for d in ds.drain(..) {
+        d.stop().await.expect("stopped");
+    }
+}
+
+#[tokio::test]
 async fn a_drain_whose_proposal_went_unanswered_and_never_showed_times_out() {
     let (g, mut ds) = group().await;
     let cluster = g.config(M1).cluster();
