@@ -958,15 +958,22 @@ async fn a_drain_without_a_target_socket_times_out_and_changes_nothing() {
     }
 }
 
-#[tokio::test]
-async fn a_drain_whose_proposal_went_unanswered_follows_the_table() {
+/// A group whose leader is member 1, member 2 owning `port(p)` on every
+/// table; its cluster id, to lose member 3's answers from member 1 (its
+/// proposals arrive, their answers do not).
+async fn group_with_port_of_2(p: u16) -> (Group, Vec<Daemon>, u64) {
     let (g, mut ds) = group().await;
     let cluster = g.config(M1).cluster();
     assert_eq!(agreed_lead(&ds, None).await, M1);
-    assert_eq!(ds[1].kernel.claim(port(8100)).await, 0);
-    ds[2].kernel.shows(port(8100), Some(M2)).await;
-    // Member 3's proposals reach the leader, their answers are lost: its
-    // drain request is applied while its proposal times out.
+    assert_eq!(ds[1].kernel.claim(port(p)).await, 0);
+    ds[2].kernel.shows(port(p), Some(M2)).await;
+    (g, ds, cluster)
+}
+
+#[tokio::test]
+async fn a_drain_whose_proposal_went_unanswered_follows_the_table() {
+    let (_g, mut ds, cluster) = group_with_port_of_2(8100).await;
+    // Member 3's drain request is applied while its proposal times out.
     crate::raft::net::cuts::lose_answers(cluster, 3, 1);
     ds[2].kernel.ask_drain(1, port(8100), M1, 8000).await;
     let shown = ds[0].kernel.claim_until_granted(port(8100)).await;
@@ -985,11 +992,7 @@ async fn a_drain_whose_proposal_went_unanswered_follows_the_table() {
 
 #[tokio::test]
 async fn a_drain_whose_proposal_went_unanswered_is_moved_though_the_port_moved_on() {
-    let (g, mut ds) = group().await;
-    let cluster = g.config(M1).cluster();
-    assert_eq!(agreed_lead(&ds, None).await, M1);
-    assert_eq!(ds[1].kernel.claim(port(8120)).await, 0);
-    ds[2].kernel.shows(port(8120), Some(M2)).await;
+    let (_g, mut ds, cluster) = group_with_port_of_2(8120).await;
     crate::raft::net::cuts::lose_answers(cluster, 3, 1);
     ds[2].kernel.ask_drain(1, port(8120), M1, 1000).await;
     ds[0].kernel.claim_until_granted(port(8120)).await;
@@ -1012,11 +1015,7 @@ async fn a_drain_whose_proposal_went_unanswered_is_moved_though_the_port_moved_o
 
 #[tokio::test]
 async fn a_drain_whose_proposal_went_unanswered_and_never_showed_times_out() {
-    let (g, mut ds) = group().await;
-    let cluster = g.config(M1).cluster();
-    assert_eq!(agreed_lead(&ds, None).await, M1);
-    assert_eq!(ds[1].kernel.claim(port(8110)).await, 0);
-    ds[2].kernel.shows(port(8110), Some(M2)).await;
+    let (_g, mut ds, cluster) = group_with_port_of_2(8110).await;
     // A drain to the port's owner is refused (EALREADY), but the answer
     // is lost: nothing shows in member 3's table, and the request times
     // out after its wait and a claim timeout.
