@@ -862,6 +862,15 @@ fn conn(p: u16, peer_port: u16) -> Key {
     )
 }
 
+/// Asserts that the drain's answer `r` is a failure with `errno`.
+#[track_caller]
+fn assert_drain_failed(r: &DrainResult, errno: i32) {
+    assert!(
+        matches!(r, DrainResult::Failed { errno: e, .. } if *e == errno),
+        "{r:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_drain_moves_the_port_and_leaves_the_connections() {
     let (_g, mut ds) = group().await;
@@ -894,38 +903,11 @@ async fn a_drain_moves_the_port_and_leaves_the_connections() {
     // Refusals: the port is member 3's now; no one owns 8061; a port is
     // not a connection.
     let r = ds[0].kernel.drain(8, port(8060), M3, 1000).await;
-    assert!(
-        matches!(
-            r,
-            DrainResult::Failed {
-                errno: libc::EALREADY,
-                ..
-            }
-        ),
-        "{r:?}"
-    );
+    assert_drain_failed(&r, libc::EALREADY);
     let r = ds[1].kernel.drain(9, port(8061), M1, 1000).await;
-    assert!(
-        matches!(
-            r,
-            DrainResult::Failed {
-                errno: libc::ENOENT,
-                ..
-            }
-        ),
-        "{r:?}"
-    );
+    assert_drain_failed(&r, libc::ENOENT);
     let r = ds[1].kernel.drain(10, pins[1], M1, 1000).await;
-    assert!(
-        matches!(
-            r,
-            DrainResult::Failed {
-                errno: libc::EINVAL,
-                ..
-            }
-        ),
-        "{r:?}"
-    );
+    assert_drain_failed(&r, libc::EINVAL);
     for d in ds.drain(..) {
         d.stop().await.expect("stopped");
     }
@@ -936,16 +918,7 @@ async fn a_drain_without_a_target_socket_times_out_and_changes_nothing() {
     let (_g, mut ds) = group().await;
     assert_eq!(ds[1].kernel.claim(port(8070)).await, 0);
     let r = ds[2].kernel.drain(1, port(8070), M1, 500).await;
-    assert!(
-        matches!(
-            r,
-            DrainResult::Failed {
-                errno: libc::ETIMEDOUT,
-                ..
-            }
-        ),
-        "{r:?}"
-    );
+    assert_drain_failed(&r, libc::ETIMEDOUT);
     // The drain was cancelled before the answer: member 1's bind is
     // refused, member 2 still owns the port.
     assert_eq!(ds[0].kernel.claim(port(8070)).await, libc::EADDRINUSE);
@@ -1023,16 +996,7 @@ async fn a_drain_whose_proposal_went_unanswered_and_never_showed_times_out() {
     let asked = Instant::now();
     let r = ds[2].kernel.drain(1, port(8110), M2, 500).await;
     crate::raft::net::cuts::heal(cluster);
-    assert!(
-        matches!(
-            r,
-            DrainResult::Failed {
-                errno: libc::ETIMEDOUT,
-                ..
-            }
-        ),
-        "{r:?}"
-    );
+    assert_drain_failed(&r, libc::ETIMEDOUT);
     assert!(
         asked.elapsed() >= Duration::from_millis(500) + timing().claim_timeout,
         "answered after {:?}",
@@ -1043,16 +1007,7 @@ async fn a_drain_whose_proposal_went_unanswered_and_never_showed_times_out() {
     }
     // Answered, the same drain is refused at once.
     let r = ds[2].kernel.drain(2, port(8110), M2, 500).await;
-    assert!(
-        matches!(
-            r,
-            DrainResult::Failed {
-                errno: libc::EALREADY,
-                ..
-            }
-        ),
-        "{r:?}"
-    );
+    assert_drain_failed(&r, libc::EALREADY);
     for d in ds.drain(..) {
         d.stop().await.expect("stopped");
     }
@@ -1087,16 +1042,7 @@ async fn a_drain_again_to_a_target_still_bound_completes() {
     ds[2].kernel.claim_until_granted(port(8090)).await;
     // Member 2 never moves it: cancelled; member 3's socket stays bound.
     let r = ds[0].kernel.drained(1).await;
-    assert!(
-        matches!(
-            r,
-            DrainResult::Failed {
-                errno: libc::ETIMEDOUT,
-                ..
-            }
-        ),
-        "{r:?}"
-    );
+    assert_drain_failed(&r, libc::ETIMEDOUT);
     for d in &ds {
         d.kernel.shows(port(8090), Some(M2)).await;
     }
