@@ -757,6 +757,27 @@ impl Node {
         self.drained(id, DrainResult::Failed { errno, why })
     }
 
+    /// The drain `id` was applied and ended without the move.
+    fn drain_cancelled(&mut self, id: u64) -> io::Result<()> {
+        self.drain_failed(
+            id,
+            libc::ECANCELED,
+            "the drain was cancelled: a member went away, the source's socket closed or the \
+             move failed"
+                .into(),
+        )
+    }
+
+    /// A leave's drain `id` of a port not this member's now (`owner`'s,
+    /// or released) since the leave listed it: nothing to move.
+    fn leave_port_gone(&mut self, id: u64, owner: Option<MemberId>) -> io::Result<()> {
+        let why = match owner {
+            Some(other) => format!("the port is {other}'s now"),
+            None => "the port was released".to_string(),
+        };
+        self.drain_failed(id, libc::ENOENT, why)
+    }
+
     /// The drain `id` is applied: the port was `from`'s.
     fn drain_applied(&mut self, id: u64, from: MemberId) -> io::Result<()> {
         let Some(w) = self.drain_waits.get(&id).map(|w| w.wait) else {
@@ -764,9 +785,9 @@ impl Node {
         };
         if self.leave_of.contains_key(&id) && from != self.me() {
             // A leave's port another member claimed since the leave
-            // listed it: not this member's to move.
+            // listed it.
             self.abort_drain(w.key, from, w.to);
-            return self.drain_failed(id, libc::ENOENT, format!("the port is {from}'s now"));
+            return self.leave_port_gone(id, Some(from));
         }
         if let Some(w) = self.drain_waits.get_mut(&id) {
             w.wait.from = Some(from);
@@ -791,16 +812,17 @@ impl Node {
     /// A drain whose proposal went unanswered: applied once the table
     /// shows it, or moved already; else, at the end of its wait and a
     /// claim timeout, cancelled (should it come late) and answered
-    /// ETIMEDOUT.
+    /// ETIMEDOUT. `shown` is the source of the drain of the port to `w.to` that the
+    /// table shows now, if any.
     fn drain_unanswered(
         &mut self,
         id: u64,
         w: DrainWait,
-        drains: &BTreeMap<Key, crate::raft::sm::Drain>,
+        shown: Option<MemberId>,
         now: Instant,
     ) -> io::Result<()> {
-        if let Some(d) = drains.get(&w.key).filter(|d| d.to == w.to) {
-            return self.drain_applied(id, d.from);
+        if let Some(from) = shown {
+            return self.drain_applied(id, from);
         }
         let leave = self.leave_of.contains_key(&id);
         let me = self.me();
@@ -808,31 +830,15 @@ impl Node {
             let pins = self.view.connections_of(&w.key, from).len();
             return self.drained(id, DrainResult::Moved { from, pins });
         }
-        let gone = |from: Option<MemberId>| match from {
-            Some(other) => format!("the port is {other}'s now"),
-            None => "the port was released".to_string(),
-        };
         match w.seen_from {
             // A leave's port another member owned when its drain came.
-            Some(from) if leave && from != me => {
-                return self.drain_failed(id, libc::ENOENT, gone(Some(from)));
-            }
+            Some(from) if leave && from != me => return self.leave_port_gone(id, Some(from)),
             // Applied and ended without the move.
-            Some(_) => {
-                return self.drain_failed(
-                    id,
-                    libc::ECANCELED,
-                    "the drain was cancelled: a member went away, the source's socket closed \
-                     or the move failed"
-                        .into(),
-                );
-            }
+            Some(_) => return self.drain_cancelled(id),
             None => {}
         }
         if leave && w.owner != Some(me) {
-            // A leave's port released, or another member's, since the
-            // leave listed it: not this member's to move.
-            return self.drain_failed(id, libc::ENOENT, gone(w.owner));
+            return self.leave_port_gone(id, w.owner);
         }
         if now < w.deadline + self.cfg.timing.claim_timeout {
             return Ok(());
@@ -865,7 +871,7 @@ impl Node {
                 // What the table shows until the drain is applied, for
                 // a proposal left unanswered.
                 let owner = self.view.owner(&w.key);
-                let shown = drains.get(&w.key).filter(|d| d.to == w.to);
+                let shown = drains.get(&w.key).filter(|d| d.to == w.to).map(|d| d.from);
                 let Some(waiter) = self.drain_waits.get_mut(&id) else {
                     continue;
                 };
@@ -877,12 +883,12 @@ impl Node {
                 } else {
                     seen.owner = owner;
                 }
-                if let Some(d) = shown {
-                    seen.seen_from = Some(d.from);
+                if shown.is_some() {
+                    seen.seen_from = shown;
                 }
                 let w = *seen;
                 if w.unanswered {
-                    self.drain_unanswered(id, w, &drains, now)?;
+                    self.drain_unanswered(id, w, shown, now)?;
                 }
                 continue;
             };
@@ -909,13 +915,7 @@ impl Node {
                 }
                 _ => match timed_out {
                     Some(why) => self.drain_failed(id, libc::ETIMEDOUT, why)?,
-                    None => self.drain_failed(
-                        id,
-                        libc::ECANCELED,
-                        "the drain was cancelled: a member went away, the source's socket \
-                         closed or the move failed"
-                            .into(),
-                    )?,
+                    None => self.drain_cancelled(id)?,
                 },
             }
         }
